@@ -1,0 +1,64 @@
+# tinhso: two commands for a fresh machine.
+#   make run   - virtualenv, install, migrate, demo province, serve on http://127.0.0.1:8000
+#   make test  - lint, migration check, the whole test suite on SQLite and on PostgreSQL
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/tinhso_test
+PYTEST_ARGS ?=
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test install sysdeps-run sysdeps-test messages migrate demo lint test-sqlite test-postgres clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+sysdeps-run:
+	@scripts/system-deps.sh run
+
+sysdeps-test:
+	@scripts/system-deps.sh test
+
+messages: install
+	$(BIN)/python manage.py compilemessages -l vi --ignore .venv -v 0
+
+migrate: install messages
+	@mkdir -p var
+	$(BIN)/python manage.py migrate --noinput -v 0
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: sysdeps-run demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run -v 1
+
+test-sqlite: install messages
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS)
+
+test-postgres: install messages
+	@if $(BIN)/python scripts/pg_available.py "$(PG_TEST_URL)"; then \
+		DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS); \
+	else \
+		echo "################################################################"; \
+		echo "## SKIPPED: the PostgreSQL half of the suite: no server at $(PG_TEST_URL)"; \
+		echo "################################################################"; \
+	fi
+
+test: sysdeps-test lint test-sqlite test-postgres
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,137 @@
+"""Django admin for the province core, in Vietnamese, with every change written to the audit log."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.forms.models import model_to_dict
+from django.utils.translation import gettext_lazy as _
+
+from .audit import audit_record
+from .models import (
+    AdministrativeUnit,
+    Agency,
+    ApplicantProfile,
+    AuditEvent,
+    CalendarOverride,
+    OfficerAssignment,
+    UnitSuccession,
+)
+
+admin.site.site_header = _("tinhso – province administration")
+admin.site.site_title = _("tinhso")
+admin.site.index_title = _("Administration")
+
+
+def _snapshot(obj) -> dict:
+    snapshot = {}
+    for key, value in model_to_dict(obj).items():
+        if key == "password":
+            continue
+        if isinstance(value, list | tuple):
+            value = [getattr(item, "pk", item) for item in value]
+        snapshot[key] = value
+    return snapshot
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Writes an audit entry with before/after in the admin's own transaction."""
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change and obj.pk:
+            original = type(obj).objects.filter(pk=obj.pk).first()
+            before = _snapshot(original) if original else None
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=request.user,
+            action=f"admin.{'change' if change else 'add'}",
+            obj=obj,
+            before=before,
+            after=_snapshot(obj),
+        )
+
+    def delete_model(self, request, obj):
+        before = _snapshot(obj)
+        label, pk, text = obj._meta.label_lower, str(obj.pk), str(obj)
+        super().delete_model(request, obj)
+        audit_record(
+            actor=request.user,
+            action="admin.delete",
+            object_type=label,
+            object_id=pk,
+            object_repr=text,
+            before=before,
+        )
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(AdministrativeUnit)
+class AdministrativeUnitAdmin(AuditedAdmin):
+    list_display = ("code", "name", "level", "kind", "parent", "valid_from", "valid_to")
+    list_filter = ("level", "kind", ("valid_to", admin.EmptyFieldListFilter))
+    search_fields = ("code", "name", "codename")
+    raw_id_fields = ("parent",)
+
+
+@admin.register(UnitSuccession)
+class UnitSuccessionAdmin(AuditedAdmin):
+    list_display = ("predecessor", "successor", "kind", "effective_on")
+    raw_id_fields = ("predecessor", "successor")
+
+
+class OfficerAssignmentInline(admin.TabularInline):
+    model = OfficerAssignment
+    extra = 0
+    raw_id_fields = ("user",)
+
+
+@admin.register(Agency)
+class AgencyAdmin(AuditedAdmin):
+    list_display = ("code", "name", "level", "unit", "is_active")
+    list_filter = ("level", "is_active")
+    search_fields = ("code", "name", "short_name", "key")
+    raw_id_fields = ("parent", "unit")
+    inlines = [OfficerAssignmentInline]
+
+
+@admin.register(OfficerAssignment)
+class OfficerAssignmentAdmin(AuditedAdmin):
+    list_display = ("user", "agency", "role", "is_active")
+    list_filter = ("role", "is_active")
+    search_fields = ("user__username", "user__first_name", "agency__name", "agency__code")
+    raw_id_fields = ("user", "agency")
+
+
+@admin.register(ApplicantProfile)
+class ApplicantProfileAdmin(AuditedAdmin):
+    list_display = ("full_name", "kind", "personal_id", "tax_code", "phone", "unit")
+    list_filter = ("kind",)
+    search_fields = ("full_name", "personal_id", "tax_code", "phone")
+    raw_id_fields = ("user", "unit")
+
+
+@admin.register(CalendarOverride)
+class CalendarOverrideAdmin(AuditedAdmin):
+    list_display = ("date", "is_working_day", "name", "legal_basis")
+    list_filter = ("is_working_day",)
+    date_hierarchy = "date"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("seq", "created_at", "actor_repr", "action", "object_repr")
+    list_filter = ("action",)
+    search_fields = ("object_repr", "object_id", "actor_repr", "action")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "tinhso.core"
+    label = "core"
+    verbose_name = _("Province core")
+
+    def ready(self) -> None:
+        from .signals import ensure_core_rows
+
+        post_migrate.connect(ensure_core_rows, dispatch_uid="tinhso.core.ensure_core_rows")

@@ -1,0 +1,34 @@
+"""Domain errors: a stable machine code, a translated message, an HTTP status for the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A business rule refused the operation; nothing was written."""
+
+    status = 400
+
+    def __init__(self, code: str, message: Any, **details: Any) -> None:
+        super().__init__(str(message))
+        self.code = code
+        self.message = message
+        self.details = details
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class PermissionDenied(DomainError):
+    status = 403
+
+
+class InvalidTransition(DomainError):
+    """The object is not in a state that allows the operation (HTTP 409)."""
+
+    status = 409

@@ -1,0 +1,411 @@
+"""Core of a province: administrative units, agencies, officers, applicants, calendar, audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .validators import (
+    AGENCY_CODE_MAX_LENGTH,
+    validate_agency_code,
+    validate_personal_id,
+    validate_tax_code,
+)
+
+
+class UnitLevel(models.TextChoices):
+    PROVINCE = "province", _("Province level")
+    DISTRICT = "district", _("District level (before 1 July 2025)")
+    COMMUNE = "commune", _("Commune level")
+
+
+class UnitKind(models.TextChoices):
+    """Loại đơn vị hành chính."""
+
+    PROVINCE = "tinh", _("Province")
+    CENTRAL_CITY = "thanh_pho_trung_uong", _("Centrally governed city")
+    RURAL_DISTRICT = "huyen", _("Rural district")
+    URBAN_DISTRICT = "quan", _("Urban district")
+    TOWN = "thi_xa", _("Town")
+    PROVINCIAL_CITY = "thanh_pho", _("Provincial city")
+    COMMUNE = "xa", _("Commune")
+    WARD = "phuong", _("Ward")
+    TOWNSHIP = "thi_tran", _("Township")
+    SPECIAL_ZONE = "dac_khu", _("Special zone")
+
+
+class AdministrativeUnitQuerySet(models.QuerySet):
+    def valid_on(self, day: dt.date) -> AdministrativeUnitQuerySet:
+        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
+            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
+        )
+
+    def current(self) -> AdministrativeUnitQuerySet:
+        return self.filter(valid_to__isnull=True)
+
+
+class AdministrativeUnit(models.Model):
+    """Đơn vị hành chính, with dated validity.
+
+    A code can be reused across eras (province 44 was Quảng Bình until 30 Jun 2025 and is the new
+    Quảng Trị since 1 Jul 2025), so one row is one unit during one validity interval; successions
+    (merges, renames, upgrades) link the rows so that older statistics roll up to today's units.
+    """
+
+    code = models.CharField(_("code"), max_length=10, db_index=True)
+    name = models.CharField(_("name"), max_length=200)
+    level = models.CharField(_("level"), max_length=10, choices=UnitLevel.choices)
+    kind = models.CharField(_("kind"), max_length=30, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    codename = models.SlugField(_("code name"), max_length=100, blank=True)
+
+    objects = AdministrativeUnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("administrative unit")
+        verbose_name_plural = _("administrative units")
+        ordering = ["level", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level", "code"],
+                condition=Q(valid_to__isnull=True),
+                name="unit_one_current_per_code",
+            ),
+            models.UniqueConstraint(
+                fields=["level", "code", "valid_from"], name="unit_unique_code_era"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="unit_valid_interval",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None
+
+
+class SuccessionKind(models.TextChoices):
+    MERGE = "merge", _("Merged into")
+    RENAME = "rename", _("Renamed to")
+    SPLIT = "split", _("Split into")
+    RECLASSIFY = "reclassify", _("Reclassified as")
+    DISSOLVE = "dissolve", _("Dissolved, territory passed to")
+
+
+class UnitSuccession(models.Model):
+    """A predecessor unit whose territory (all or part) passed to a successor on a date."""
+
+    predecessor = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("predecessor"),
+        on_delete=models.CASCADE,
+        related_name="successions",
+    )
+    successor = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("successor"),
+        on_delete=models.CASCADE,
+        related_name="predecessions",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=SuccessionKind.choices)
+    effective_on = models.DateField(_("effective on"))
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("unit succession")
+        verbose_name_plural = _("unit successions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="succession_unique_pair"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.predecessor} → {self.successor} ({self.effective_on:%d/%m/%Y})"
+
+
+class AgencyLevel(models.TextChoices):
+    PROVINCE_COMMITTEE = "province_committee", _("Provincial People's Committee")
+    PROVINCE_DEPARTMENT = "province_department", _("Provincial department")
+    SERVICE_CENTRE = "service_centre", _("Provincial public administration service centre")
+    DISTRICT_COMMITTEE = "district_committee", _("District People's Committee (before 2025)")
+    COMMUNE_COMMITTEE = "commune_committee", _("Commune People's Committee")
+    ONE_STOP_DESK = "one_stop_desk", _("One-stop desk")
+    OTHER = "other", _("Other unit")
+
+
+class Agency(models.Model):
+    """Cơ quan, đơn vị: an agency with its electronic code (Decision 20/2020)."""
+
+    code = models.CharField(
+        _("electronic code"),
+        max_length=AGENCY_CODE_MAX_LENGTH,
+        unique=True,
+        validators=[validate_agency_code],
+        help_text=_("Per Decision 20/2020/QĐ-TTg, e.g. H44.01 or 000.00.00.H44."),
+    )
+    name = models.CharField(_("name"), max_length=255)
+    short_name = models.CharField(_("short name"), max_length=100, blank=True)
+    level = models.CharField(_("level"), max_length=24, choices=AgencyLevel.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("administrative unit served"),
+        on_delete=models.PROTECT,
+        related_name="agencies",
+    )
+    key = models.SlugField(
+        _("key"),
+        max_length=60,
+        blank=True,
+        help_text=_("A stable key for the agency's role in the province, e.g. so_tu_phap."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def descendants_and_self(self) -> list[Agency]:
+        """This agency and every agency below it (the hierarchy is shallow: a few levels)."""
+        found = [self]
+        frontier = [self.pk]
+        while frontier:
+            children = list(Agency.objects.filter(parent_id__in=frontier))
+            found.extend(children)
+            frontier = [child.pk for child in children]
+        return found
+
+
+class Role(models.TextChoices):
+    """Officer roles; each is also a Django group of the same name holding its permissions."""
+
+    DESK_OFFICER = "desk_officer", _("One-stop desk officer")
+    SPECIALIST = "specialist", _("Specialist")
+    LEADER = "leader", _("Leader / signer")
+    AGENCY_ADMIN = "agency_admin", _("Agency administrator")
+    PROVINCE_ADMIN = "province_admin", _("Province administrator")
+    IOC_VIEWER = "ioc_viewer", _("Operations centre viewer")
+
+
+class OfficerAssignment(models.Model):
+    """Cán bộ, công chức: an officer serving an agency in a role."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("officer"),
+        on_delete=models.CASCADE,
+        related_name="assignments",
+    )
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("agency"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("officer assignment")
+        verbose_name_plural = _("officer assignments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "agency", "role"], name="assignment_unique_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.get_role_display()} – {self.agency.name}"
+
+
+class ApplicantKind(models.TextChoices):
+    CITIZEN = "citizen", _("Citizen")
+    BUSINESS = "business", _("Business or organisation")
+
+
+class ApplicantProfile(models.Model):
+    """Người nộp hồ sơ: the account of a citizen (personal ID) or a business (tax code)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="applicant",
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=ApplicantKind.choices)
+    full_name = models.CharField(_("full name"), max_length=200)
+    personal_id = models.CharField(
+        _("personal ID number"),
+        max_length=12,
+        blank=True,
+        validators=[validate_personal_id],
+        help_text=_("12-digit citizen identity number (CCCD)."),
+    )
+    tax_code = models.CharField(
+        _("tax code"), max_length=14, blank=True, validators=[validate_tax_code]
+    )
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    phone = models.CharField(_("phone"), max_length=20, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    address = models.CharField(_("address"), max_length=255, blank=True)
+    unit = models.ForeignKey(
+        AdministrativeUnit,
+        verbose_name=_("commune of residence"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+    )
+
+    class Meta:
+        verbose_name = _("applicant")
+        verbose_name_plural = _("applicants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["personal_id"],
+                condition=~Q(personal_id=""),
+                name="applicant_unique_personal_id",
+            ),
+            models.UniqueConstraint(
+                fields=["tax_code"], condition=~Q(tax_code=""), name="applicant_unique_tax_code"
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="citizen") & ~Q(personal_id=""))
+                | (Q(kind="business") & ~Q(tax_code="")),
+                name="applicant_has_identifier",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.personal_id or self.tax_code})"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        if self.kind == ApplicantKind.CITIZEN and not self.personal_id:
+            raise ValidationError(
+                {"personal_id": _("A citizen needs a personal ID number.")},
+                code="personal_id_required",
+            )
+        if self.kind == ApplicantKind.BUSINESS and not self.tax_code:
+            raise ValidationError(
+                {"tax_code": _("A business needs a tax code.")}, code="tax_code_required"
+            )
+
+
+class CalendarOverride(models.Model):
+    """Official day swaps the Government announces each year (hoán đổi ngày làm việc).
+
+    A row either gives a day off that the holiday law does not (e.g. the Monday bridging a
+    weekend and a holiday) or makes a weekend day a working day (the make-up Saturday).
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(
+        _("working day"),
+        help_text=_("Ticked: a make-up working day. Unticked: an extra day off."),
+    )
+    name = models.CharField(_("description"), max_length=200)
+    legal_basis = models.CharField(_("legal basis"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("working-calendar change")
+        verbose_name_plural = _("working-calendar changes")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} – {self.name}"
+
+
+class AuditEvent(models.Model):
+    """Nhật ký: one append-only entry of a hash chain.
+
+    ``seq`` is gapless (assigned under the lock of :class:`AuditChainHead`), and ``hash`` covers
+    every field plus the previous entry's hash, so ``tinhso audit verify`` detects an edited,
+    deleted or reordered entry.
+    """
+
+    seq = models.BigIntegerField(_("sequence"), unique=True)
+    created_at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        related_name="+",
+    )
+    actor_repr = models.CharField(_("actor name"), max_length=200, blank=True)
+    action = models.CharField(_("action"), max_length=100, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True, db_index=True)
+    object_repr = models.CharField(_("object"), max_length=255, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-seq"]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise PermissionError("Audit entries are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Audit entries are append-only")
+
+
+class AuditChainHead(models.Model):
+    """The single row holding the chain's last sequence and hash; locked to append."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        verbose_name = _("audit chain head")
+        verbose_name_plural = _("audit chain head")
+
+    def __str__(self) -> str:
+        return f"#{self.last_seq} {self.last_hash[:12]}"

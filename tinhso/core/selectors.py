@@ -1,0 +1,103 @@
+"""Reads of the province core, scoped to the acting user."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, QuerySet
+
+from . import workcalendar
+from .models import (
+    AdministrativeUnit,
+    Agency,
+    CalendarOverride,
+    OfficerAssignment,
+    Role,
+    UnitLevel,
+)
+
+_calendar_cache: dict[tuple, workcalendar.WorkCalendar] = {}
+
+
+def work_calendar(years: range | None = None) -> workcalendar.WorkCalendar:
+    """The working calendar: Vietnam's holidays plus the administrator's day swaps.
+
+    Cached per process and rebuilt when the swap table changes (one cheap aggregate query).
+    """
+    stamp = CalendarOverride.objects.aggregate(n=Count("id"), last=Max("updated_at"))
+    if years is None:
+        this_year = dt.date.today().year
+        years = range(2015, this_year + 6)
+    key = (
+        stamp["n"],
+        stamp["last"],
+        years.start,
+        years.stop,
+        settings.TINHSO_WORKING_HOURS,
+        settings.TINHSO_RECEPTION_CUTOFF,
+    )
+    calendar = _calendar_cache.get(key)
+    if calendar is None:
+        overrides = CalendarOverride.objects.values_list("date", "is_working_day")
+        calendar = workcalendar.build_vietnam_calendar(
+            years,
+            overrides=list(overrides),
+            periods=workcalendar.parse_periods(settings.TINHSO_WORKING_HOURS),
+            cutoff=workcalendar.parse_time(settings.TINHSO_RECEPTION_CUTOFF),
+        )
+        _calendar_cache.clear()
+        _calendar_cache[key] = calendar
+    return calendar
+
+
+def user_agency_ids(user: Any, roles: list[str] | None = None) -> set[int]:
+    """Agencies the officer serves (optionally in given roles)."""
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    qs = OfficerAssignment.objects.filter(user=user, is_active=True, agency__is_active=True)
+    if roles:
+        qs = qs.filter(role__in=roles)
+    return set(qs.values_list("agency_id", flat=True))
+
+
+def user_roles(user: Any, agency: Agency | None = None) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    qs = OfficerAssignment.objects.filter(user=user, is_active=True)
+    if agency is not None:
+        qs = qs.filter(agency=agency)
+    return set(qs.values_list("role", flat=True))
+
+
+def is_province_admin(user: Any) -> bool:
+    return bool(getattr(user, "is_superuser", False)) or Role.PROVINCE_ADMIN in user_roles(user)
+
+
+def units_current(*, province_code: str | None = None) -> QuerySet[AdministrativeUnit]:
+    qs = AdministrativeUnit.objects.current().select_related("parent")
+    if province_code:
+        qs = qs.filter(parent__code=province_code, parent__level=UnitLevel.PROVINCE)
+    return qs
+
+
+def unit_successor_today(unit: AdministrativeUnit) -> AdministrativeUnit:
+    """Follow successions (and the parent chain for abolished districts) to a current unit."""
+    seen: set[int] = set()
+    current = unit
+    while current.valid_to is not None and current.pk not in seen:
+        seen.add(current.pk)
+        succession = current.successions.select_related("successor").first()
+        if succession is not None:
+            current = succession.successor
+        elif current.parent is not None:
+            current = current.parent
+        else:
+            break
+    return current
+
+
+def agencies_visible(user: Any) -> QuerySet[Agency]:
+    """Agencies are public information: every active agency, parents first."""
+    return Agency.objects.filter(is_active=True).select_related("unit", "parent")

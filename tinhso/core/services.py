@@ -1,0 +1,233 @@
+"""Core business operations: each one transaction writing its change and its audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .audit import audit_record
+from .errors import DomainError
+from .models import (
+    AdministrativeUnit,
+    Agency,
+    CalendarOverride,
+    OfficerAssignment,
+    Role,
+    SuccessionKind,
+    UnitKind,
+    UnitLevel,
+    UnitSuccession,
+)
+from .sync import sync_row
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+REFORM_DATE = dt.date(2025, 7, 1)
+
+_KIND_FROM_PACKAGE = {
+    "tỉnh": UnitKind.PROVINCE,
+    "thành phố trung ương": UnitKind.CENTRAL_CITY,
+    "xã": UnitKind.COMMUNE,
+    "phường": UnitKind.WARD,
+    "đặc khu": UnitKind.SPECIAL_ZONE,
+}
+
+
+@dataclass
+class LoadReport:
+    tally: Counter = field(default_factory=Counter)
+
+    @property
+    def created(self) -> int:
+        return self.tally["created"]
+
+    @property
+    def updated(self) -> int:
+        return self.tally["updated"]
+
+    @property
+    def unchanged(self) -> int:
+        return self.tally["unchanged"]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+    def __str__(self) -> str:
+        return _("%(created)d created, %(updated)d updated, %(unchanged)d unchanged") % {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+        }
+
+
+def _package_province(code: str):
+    from vietnam_provinces import Province, ProvinceCode
+
+    try:
+        return Province.from_code(ProvinceCode(int(code)))
+    except (ValueError, TypeError):
+        raise DomainError(
+            "unknown_unit",
+            _("Unknown province code “%(code)s”: the 2025 list has 34 provinces (codes 01–96).")
+            % {"code": code},
+        ) from None
+
+
+def units_load_province(
+    *, actor: Any = None, province_code: str, with_history: bool = True
+) -> LoadReport:
+    """Load one province and its commune-level units from the 2025 list (idempotent).
+
+    With ``with_history``, the units merged into it on 1 Jul 2025 (when the project ships them,
+    ``data/legacy_<code>.json``) are loaded with their validity dates and successions.
+    """
+    from vietnam_provinces import Ward
+
+    province_code = str(province_code).strip().zfill(2)
+    package_province = _package_province(province_code)
+    report = LoadReport()
+    with transaction.atomic():
+        province = sync_row(
+            AdministrativeUnit,
+            {"level": UnitLevel.PROVINCE, "code": province_code, "valid_from": REFORM_DATE},
+            {
+                "name": package_province.name,
+                "kind": _KIND_FROM_PACKAGE[package_province.division_type.value],
+                "parent": None,
+                "valid_to": None,
+                "codename": package_province.codename,
+            },
+            report.tally,
+        )
+        for ward in Ward.iter_by_province(package_province.code):
+            sync_row(
+                AdministrativeUnit,
+                {"level": UnitLevel.COMMUNE, "code": f"{int(ward.code):05d}", "valid_to": None},
+                {
+                    "name": ward.name,
+                    "kind": _KIND_FROM_PACKAGE[ward.division_type.value],
+                    "parent": province,
+                    "valid_from": REFORM_DATE,
+                    "codename": ward.codename,
+                },
+                report.tally,
+            )
+        legacy_file = DATA_DIR / f"legacy_{province_code}.json"
+        if with_history and legacy_file.exists():
+            _load_legacy(json.loads(legacy_file.read_text("utf-8")), report)
+        if report.changed:
+            audit_record(
+                actor=actor,
+                action="units.load",
+                obj=province,
+                after={"province": province_code, **dict(report.tally)},
+            )
+    return report
+
+
+def _load_legacy(data: dict, report: LoadReport) -> None:
+    reform = dt.date.fromisoformat(data["reform_date"])
+    for item in data["provinces"]:
+        valid_to = dt.date.fromisoformat(item["valid_to"])
+        old = sync_row(
+            AdministrativeUnit,
+            {"level": UnitLevel.PROVINCE, "code": item["code"], "valid_from": None},
+            {"name": item["name"], "kind": item["kind"], "parent": None, "valid_to": valid_to},
+            report.tally,
+        )
+        successor = AdministrativeUnit.objects.get(
+            level=UnitLevel.PROVINCE, code=item["successor"], valid_to__isnull=True
+        )
+        sync_row(
+            UnitSuccession,
+            {"predecessor": old, "successor": successor},
+            {
+                "kind": SuccessionKind.MERGE,
+                "effective_on": reform,
+                "legal_basis": data.get("legal_basis", ""),
+            },
+            report.tally,
+        )
+        for district in item["districts"]:
+            sync_row(
+                AdministrativeUnit,
+                {"level": UnitLevel.DISTRICT, "code": district["code"], "valid_from": None},
+                {
+                    "name": district["name"],
+                    "kind": district["kind"],
+                    "parent": old,
+                    "valid_to": valid_to,
+                },
+                report.tally,
+            )
+
+
+def calendar_override_set(
+    *, actor: Any, date: dt.date, is_working_day: bool, name: str, legal_basis: str = ""
+) -> CalendarOverride:
+    """Enter (or change) an official day swap announced by the Government."""
+    if not name.strip():
+        raise DomainError("name_required", _("Describe the change (e.g. the announcement)."))
+    with transaction.atomic():
+        existing = CalendarOverride.objects.select_for_update().filter(date=date).first()
+        before = (
+            {"is_working_day": existing.is_working_day, "name": existing.name} if existing else None
+        )
+        override, _created = CalendarOverride.objects.update_or_create(
+            date=date,
+            defaults={"is_working_day": is_working_day, "name": name, "legal_basis": legal_basis},
+        )
+        audit_record(
+            actor=actor,
+            action="calendar.override_set",
+            obj=override,
+            before=before,
+            after={"is_working_day": is_working_day, "name": name},
+        )
+    return override
+
+
+def officer_assign(*, actor: Any, user: Any, agency: Agency, role: str) -> OfficerAssignment:
+    """Give an officer a role in an agency; the role's group carries its permissions."""
+    if role not in Role.values:
+        raise DomainError("unknown_role", _("Unknown role “%(role)s”.") % {"role": role})
+    with transaction.atomic():
+        assignment, created = OfficerAssignment.objects.get_or_create(
+            user=user, agency=agency, role=role, defaults={"is_active": True}
+        )
+        if not created and not assignment.is_active:
+            assignment.is_active = True
+            assignment.save(update_fields=["is_active"])
+            created = True
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
+        if not user.is_staff:
+            user.is_staff = True
+            user.save(update_fields=["is_staff"])
+        if created:
+            audit_record(
+                actor=actor,
+                action="officer.assign",
+                obj=assignment,
+                after={"user": user.get_username(), "agency": agency.code, "role": role},
+            )
+    return assignment
+
+
+def validate_or_raise(obj: Any) -> None:
+    """Run model validation and turn the first error into a DomainError."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        messages = []
+        for field_name, errors in exc.message_dict.items():
+            messages.extend(f"{field_name}: {message}" for message in errors)
+        raise DomainError("invalid", "; ".join(messages), fields=exc.message_dict) from None
