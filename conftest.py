@@ -22,3 +22,10 @@ def _vietnamese(settings):
 
     with translation.override("vi"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings, request):
+    """Argon2 is the production hasher; tests that create many accounts use a fast one."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -51,3 +51,5 @@ def on_auth_error(request, exc):
 
 
 api.add_router("/core", "tinhso.core.api.router")
+api.add_router("/", "tinhso.procedures.api.router")
+api.add_router("/", "tinhso.dossiers.api.router")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import router, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
@@ -64,8 +65,10 @@ class AuditedAdmin(admin.ModelAdmin):
         )
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        # The "delete selected" action runs outside the admin's transaction: all or nothing.
+        with transaction.atomic(using=router.db_for_write(queryset.model)):
+            for obj in queryset:
+                self.delete_model(request, obj)
 
 
 @admin.register(AdministrativeUnit)

@@ -94,6 +94,7 @@ def units_load_province(
 
     province_code = str(province_code).strip().zfill(2)
     package_province = _package_province(province_code)
+    province_code = f"{int(package_province.code):02d}"  # "044" is 44, not a second province
     report = LoadReport()
     with transaction.atomic():
         province = sync_row(

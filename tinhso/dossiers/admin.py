@@ -1,0 +1,53 @@
+"""Dossiers in the admin: read-only views for administrators (changes go through services)."""
+
+from django.contrib import admin
+
+from .models import Dossier, DossierEvent, DossierFile, OutboxMessage, Rating
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = DossierEvent
+    extra = 0
+    fields = ("seq", "action", "from_state", "to_state", "actor_name", "at", "step_result")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dossier)
+class DossierAdmin(ReadOnlyAdmin):
+    list_display = ("code", "procedure", "applicant_name", "status", "state", "due_at")
+    list_filter = ("status", "channel", "timeliness", "is_overdue")
+    search_fields = ("code", "applicant_name", "applicant_id_number")
+    date_hierarchy = "submitted_at"
+    inlines = [EventInline]
+
+
+@admin.register(DossierFile)
+class DossierFileAdmin(ReadOnlyAdmin):
+    list_display = ("dossier", "kind", "original_name", "content_type", "size", "uploaded_at")
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyAdmin):
+    list_display = ("dossier", "score", "created_at")
+    list_filter = ("score",)
+
+
+@admin.register(OutboxMessage)
+class OutboxAdmin(ReadOnlyAdmin):
+    list_display = ("topic", "key", "created_at", "delivered_at", "attempts")
+    list_filter = ("topic",)

@@ -1,0 +1,457 @@
+"""Dossier API: submit, track, list, act, files, forms, statistics. Thin: services do the work."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.contrib.auth import get_user_model
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from tinhso.core.auth import api_auth
+from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.models import AdministrativeUnit, UnitLevel
+from tinhso.procedures.models import Procedure
+
+from . import selectors, services
+from .models import Channel, Dossier
+
+router = Router(tags=["dossiers"], auth=api_auth)
+
+
+class ErrorDetail(Schema):
+    code: str
+    message: str
+    details: dict = {}
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+class SubmitIn(Schema):
+    procedure_code: str
+    form_data: dict[str, Any]
+    commune_code: str | None = None
+    channel: int = Channel.ONLINE
+    applicant_name: str | None = None
+    applicant_id_number: str | None = None
+
+
+class StepOut(Schema):
+    order: int
+    name: str
+    role: str
+
+
+class DossierOut(Schema):
+    code: str
+    procedure_code: str
+    procedure_name: str
+    status: int
+    status_label: str
+    state: str
+    channel: int
+    applicant_name: str
+    receiving_agency: str
+    current_agency: str
+    current_step: StepOut | None
+    submitted_at: dt.datetime
+    received_at: dt.datetime | None
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    returned_at: dt.datetime | None
+    timeliness: str
+    is_overdue: bool
+    fee_vnd: int
+    paid_vnd: int
+    actions: list[str]
+
+
+class EventOut(Schema):
+    seq: int
+    action: str
+    from_state: str
+    to_state: str
+    actor_name: str
+    agency: str | None
+    at: dt.datetime
+    step_due_at: dt.datetime | None
+    step_result: str
+    note: str
+
+
+class FileOut(Schema):
+    id: int
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    component: str | None
+
+
+class DossierDetailOut(DossierOut):
+    form_data: dict[str, Any]
+    events: list[EventOut]
+    files: list[FileOut]
+
+
+class TimelineItem(Schema):
+    at: dt.datetime
+    action: str
+    status: str
+
+
+class TrackOut(Schema):
+    code: str
+    procedure: str
+    agency: str
+    status: int
+    status_label: str
+    submitted_at: dt.datetime
+    received_at: dt.datetime | None
+    due_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    returned_at: dt.datetime | None
+    clock_stopped: bool
+    timeline: list[TimelineItem]
+
+
+class ActionIn(Schema):
+    note: str = ""
+    reason: str = ""
+    to_user: str | None = None
+    items: list[str] = []
+    amount_vnd: int | None = None
+    online: bool = True
+    reference: str = ""
+    extra_days: Decimal | None = None
+    score: int | None = None
+    comment: str = ""
+
+
+def dossier_out(d: Dossier, user: Any) -> dict[str, Any]:
+    step = d.current_step
+    return {
+        "code": d.code,
+        "procedure_code": d.procedure.code,
+        "procedure_name": d.procedure.name,
+        "status": d.status,
+        "status_label": d.get_status_display(),
+        "state": d.state,
+        "channel": d.channel,
+        "applicant_name": d.applicant_name,
+        "receiving_agency": d.receiving_agency.name,
+        "current_agency": d.current_agency.name,
+        "current_step": {"order": step.order, "name": step.name, "role": step.role}
+        if step
+        else None,
+        "submitted_at": d.submitted_at,
+        "received_at": d.received_at,
+        "due_at": d.due_at,
+        "finished_at": d.finished_at,
+        "returned_at": d.returned_at,
+        "timeliness": d.timeliness,
+        "is_overdue": d.is_overdue,
+        "fee_vnd": d.fee_vnd,
+        "paid_vnd": d.paid_vnd,
+        "actions": selectors.actions_for(user=user, dossier=d),
+    }
+
+
+def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
+    events = d.events.select_related("actor_agency").order_by("seq")
+    files = d.files.select_related("component").order_by("uploaded_at")
+    return {
+        **dossier_out(d, user),
+        "form_data": d.form_data,
+        "events": [
+            {
+                "seq": e.seq,
+                "action": e.action,
+                "from_state": e.from_state,
+                "to_state": e.to_state,
+                "actor_name": e.actor_name,
+                "agency": e.actor_agency.name if e.actor_agency else None,
+                "at": e.at,
+                "step_due_at": e.step_due_at,
+                "step_result": e.step_result,
+                "note": e.note,
+            }
+            for e in events
+        ],
+        "files": [
+            {
+                "id": f.pk,
+                "kind": f.kind,
+                "name": f.original_name,
+                "content_type": f.content_type,
+                "size": f.size,
+                "component": f.component.name if f.component else None,
+            }
+            for f in files
+        ],
+    }
+
+
+def _procedure(code: str) -> Procedure:
+    procedure = Procedure.objects.filter(code=code).first()
+    if procedure is None:
+        raise NotFound("unknown_procedure", _("Unknown procedure “%(code)s”.") % {"code": code})
+    return procedure
+
+
+def _commune(code: str | None) -> AdministrativeUnit | None:
+    if not code:
+        return None
+    unit = AdministrativeUnit.objects.current().filter(level=UnitLevel.COMMUNE, code=code).first()
+    if unit is None:
+        raise DomainError(
+            "unknown_unit", _("Unknown administrative unit “%(code)s”.") % {"code": code}
+        )
+    return unit
+
+
+@router.post(
+    "/dossiers",
+    response={201: DossierOut, 200: DossierOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def submit(request, payload: SubmitIn):
+    """Submit a dossier. Send an ``Idempotency-Key`` header to make retries safe."""
+    key = request.headers.get("Idempotency-Key", "")
+    dossier = services.dossier_submit(
+        actor=request.auth,
+        procedure=_procedure(payload.procedure_code),
+        form_data=payload.form_data,
+        channel=payload.channel,
+        commune=_commune(payload.commune_code),
+        applicant_name=payload.applicant_name or "",
+        applicant_id_number=payload.applicant_id_number or "",
+        idempotency_key=key,
+    )
+    status = 200 if getattr(dossier, "replayed", False) else 201
+    return Status(status, dossier_out(dossier, request.auth))
+
+
+@router.get("/dossiers", response=list[DossierOut])
+def list_dossiers(
+    request, box: str | None = None, status: int | None = None, limit: int = 50, offset: int = 0
+):
+    """Own dossiers (citizens) or an inbox (officers: box=to_receive, to_process, …)."""
+    limit = max(1, min(limit, 200))
+    offset = max(0, offset)
+    if box:
+        qs = selectors.inbox(user=request.auth, box=box)
+    else:
+        qs = selectors.dossiers_visible(request.auth).order_by("-submitted_at")
+    if status is not None:
+        qs = qs.filter(status=status)
+    return [dossier_out(d, request.auth) for d in qs[offset : offset + limit]]
+
+
+@router.get("/dossiers/{code}", response={200: DossierDetailOut, 404: ErrorOut})
+def get_dossier(request, code: str):
+    return dossier_detail(selectors.dossier_get(user=request.auth, code=code), request.auth)
+
+
+@router.get("/track/{code}", response={200: TrackOut, 404: ErrorOut}, auth=None)
+def track(request, code: str, id_number: str):
+    """Public tracking by dossier code and the applicant's ID number: no personal data."""
+    return selectors.dossier_track(code=code, id_number=id_number)
+
+
+def _user(username: str | None):
+    if not username:
+        return None
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None:
+        raise DomainError("unknown_user", _("Unknown officer “%(name)s”.") % {"name": username})
+    return user
+
+
+ACTIONS = {
+    "receive": lambda u, d, p: services.dossier_receive(actor=u, dossier=d, note=p.note),
+    "refuse": lambda u, d, p: services.dossier_refuse(actor=u, dossier=d, reason=p.reason),
+    "transfer": lambda u, d, p: services.dossier_transfer(
+        actor=u, dossier=d, to_user=_user(p.to_user), note=p.note
+    ),
+    "request_supplement": lambda u, d, p: services.dossier_request_supplement(
+        actor=u, dossier=d, reason=p.reason, items=p.items
+    ),
+    "accept_supplement": lambda u, d, p: services.dossier_accept_supplement(
+        actor=u, dossier=d, note=p.note
+    ),
+    "pause": lambda u, d, p: services.dossier_pause(actor=u, dossier=d, reason=p.reason),
+    "resume": lambda u, d, p: services.dossier_resume(actor=u, dossier=d, note=p.note),
+    "request_fees": lambda u, d, p: services.dossier_request_fees(
+        actor=u, dossier=d, amount_vnd=p.amount_vnd or 0, note=p.note
+    ),
+    "pay": lambda u, d, p: services.dossier_pay(
+        actor=u, dossier=d, amount_vnd=p.amount_vnd or 0, online=p.online, reference=p.reference
+    ),
+    "approve": lambda u, d, p: services.dossier_approve(actor=u, dossier=d, note=p.note),
+    "finish": lambda u, d, p: services.dossier_finish(actor=u, dossier=d, note=p.note),
+    "extend": lambda u, d, p: services.dossier_extend(
+        actor=u, dossier=d, reason=p.reason, extra_days=p.extra_days or 0
+    ),
+    "return_result": lambda u, d, p: services.dossier_return_result(
+        actor=u, dossier=d, note=p.note
+    ),
+    "withdraw": lambda u, d, p: services.dossier_withdraw(actor=u, dossier=d, reason=p.reason),
+    "confirm_withdraw": lambda u, d, p: services.dossier_confirm_withdraw(
+        actor=u, dossier=d, note=p.note
+    ),
+    "stop": lambda u, d, p: services.dossier_stop(actor=u, dossier=d, reason=p.reason),
+}
+
+
+@router.post(
+    "/dossiers/{code}/actions/{action}",
+    response={200: DossierOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def act(request, code: str, action: str, payload: ActionIn):
+    """Take one lifecycle action; 409 when the dossier's state does not allow it."""
+    dossier = selectors.dossier_get(user=request.auth, code=code)
+    if action == "rate":
+        services.dossier_rate(
+            actor=request.auth, dossier=dossier, score=payload.score or 0, comment=payload.comment
+        )
+        dossier.refresh_from_db()
+        return dossier_out(dossier, request.auth)
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise NotFound("unknown_action", _("Unknown action “%(action)s”.") % {"action": action})
+    return dossier_out(handler(request.auth, dossier, payload), request.auth)
+
+
+@router.post(
+    "/dossiers/{code}/files",
+    response={201: list[FileOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut},
+)
+def add_files(
+    request,
+    code: str,
+    files: list[UploadedFile] = File(...),  # noqa: B008
+    component: int | None = None,
+    supplement: bool = False,
+):
+    """Upload component files (before reception) or, with supplement=true, a supplement."""
+    dossier = selectors.dossier_get(user=request.auth, code=code)
+    comp = dossier.procedure.components.filter(pk=component).first() if component else None
+    if component and comp is None:
+        raise DomainError("unknown_component", _("The component belongs to another procedure."))
+    uploads = [(comp, f) for f in files]
+    if supplement:
+        services.dossier_supplement(actor=request.auth, dossier=dossier, uploads=uploads)
+        records = list(dossier.files.filter(kind="supplement").order_by("-uploaded_at"))[
+            : len(uploads)
+        ]
+    else:
+        records = services.dossier_add_files(actor=request.auth, dossier=dossier, uploads=uploads)
+    return Status(
+        201,
+        [
+            {
+                "id": r.pk,
+                "kind": r.kind,
+                "name": r.original_name,
+                "content_type": r.content_type,
+                "size": r.size,
+                "component": r.component.name if r.component else None,
+            }
+            for r in records
+        ],
+    )
+
+
+@router.get("/dossiers/{code}/files/{file_id}", response={404: ErrorOut})
+def download_file(request, code: str, file_id: int):
+    """A dossier file, only to those who may see the dossier (never a public URL)."""
+    dossier = selectors.dossier_get(user=request.auth, code=code)
+    record = dossier.files.filter(pk=file_id).first()
+    if record is None:
+        raise NotFound("unknown_file", _("File not found."))
+    with record.file.open("rb") as handle:
+        response = HttpResponse(handle.read(), content_type=record.content_type)
+    extension = record.file.name.rsplit(".", 1)[-1]
+    response["Content-Disposition"] = (
+        f'attachment; filename="{dossier.code}-{record.pk}.{extension}"'
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class StatsOut(Schema):
+    label: str
+    kind: str
+    agency_code: str | None = None
+    unit_code: str | None = None
+    carried_over: int
+    new_online: int
+    new_counter: int
+    new_post: int
+    received_total: int
+    resolved_total: int
+    resolved_early: int
+    resolved_on_time: int
+    resolved_late: int
+    in_progress_not_due: int
+    in_progress_overdue: int
+    waiting_supplement: int
+    returned: int
+    withdrawn: int
+    refused: int
+    on_time_rate: float | None
+    satisfaction_rate: float | None
+
+
+def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    return start or today.replace(day=1), end or today
+
+
+@router.get("/statistics", response={200: list[StatsOut], 400: ErrorOut, 403: ErrorOut})
+def statistics(
+    request,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    by: Literal["agency", "unit"] = "agency",
+):
+    """Dossier statistics per agency (or per commune with the province total) for a period."""
+    from .statistics import agency_period_stats, stats_by_unit
+
+    start, end = _period(start, end)
+    if by == "unit":
+        rows = stats_by_unit(user=request.auth, start=start, end=end)
+    else:
+        rows = agency_period_stats(user=request.auth, agencies=None, start=start, end=end)
+    return [row.as_dict() for row in rows]
+
+
+@router.get("/statistics.xlsx", response={403: ErrorOut, 400: ErrorOut})
+def statistics_xlsx(
+    request,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    by: Literal["agency", "unit"] = "unit",
+):
+    """The same table as an XLSX file."""
+    from .statistics import agency_period_stats, stats_by_unit, stats_to_xlsx
+
+    start, end = _period(start, end)
+    if by == "unit":
+        rows = stats_by_unit(user=request.auth, start=start, end=end)
+    else:
+        rows = agency_period_stats(user=request.auth, agencies=None, start=start, end=end)
+    response = HttpResponse(
+        stats_to_xlsx(rows, start=start, end=end),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
+    return response

@@ -1,0 +1,346 @@
+"""The one-stop-shop: dossiers, their files, the process-control rows (BM.05), ratings, outbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core.models import Agency, ApplicantProfile
+from tinhso.procedures.models import Procedure, ProcedureComponent, ProcessStep
+
+
+class NationalStatus(models.IntegerChoices):
+    """Status codes exchanged with the national public service portal."""
+
+    SUBMITTED = 1, _("Newly submitted")
+    RECEIVED = 2, _("Received")
+    REFUSED = 3, _("Not received (refused)")
+    PROCESSING = 4, _("Processing")
+    SUPPLEMENT = 5, _("Supplement requested")
+    FEES = 6, _("Financial obligation requested")
+    WITHDRAW_REQUESTED = 7, _("Applicant asked to withdraw")
+    STOPPED = 8, _("Processing stopped")
+    FINISHED = 9, _("Finished, result ready")
+    RETURNED = 10, _("Result returned")
+
+
+class State(models.TextChoices):
+    """Internal states; each maps to exactly one national status (``STATE_TO_STATUS``)."""
+
+    SUBMITTED = "submitted", _("Submitted, waiting for reception")
+    RECEIVED = "received", _("Received")
+    REFUSED = "refused", _("Refused at reception")
+    PROCESSING = "processing", _("Processing")
+    PAUSED = "paused", _("Paused")
+    SUPPLEMENT_REQUESTED = "supplement_requested", _("Waiting for the applicant's supplement")
+    SUPPLEMENT_SUBMITTED = "supplement_submitted", _("Supplement submitted, waiting for check")
+    FEES_REQUESTED = "fees_requested", _("Waiting for payment")
+    WITHDRAW_REQUESTED = "withdraw_requested", _("Withdrawal requested")
+    STOPPED = "stopped", _("Stopped")
+    FINISHED = "finished", _("Finished, result ready")
+    RETURNED = "returned", _("Result returned")
+
+
+STATE_TO_STATUS: dict[str, int] = {
+    State.SUBMITTED: NationalStatus.SUBMITTED,
+    State.RECEIVED: NationalStatus.RECEIVED,
+    State.REFUSED: NationalStatus.REFUSED,
+    State.PROCESSING: NationalStatus.PROCESSING,
+    State.PAUSED: NationalStatus.PROCESSING,
+    State.SUPPLEMENT_REQUESTED: NationalStatus.SUPPLEMENT,
+    State.SUPPLEMENT_SUBMITTED: NationalStatus.SUPPLEMENT,
+    State.FEES_REQUESTED: NationalStatus.FEES,
+    State.WITHDRAW_REQUESTED: NationalStatus.WITHDRAW_REQUESTED,
+    State.STOPPED: NationalStatus.STOPPED,
+    State.FINISHED: NationalStatus.FINISHED,
+    State.RETURNED: NationalStatus.RETURNED,
+}
+
+# States in which the legal clock does not run (the applicant owes something, or a pause).
+CLOCK_STOPPED_STATES = frozenset(
+    {State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SUBMITTED, State.FEES_REQUESTED, State.PAUSED}
+)
+FINAL_STATES = frozenset({State.REFUSED, State.STOPPED, State.RETURNED})
+
+
+class Channel(models.IntegerChoices):
+    COUNTER = 1, _("At the counter")
+    ONLINE = 2, _("Online")
+    POST = 3, _("Public postal service")
+
+
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Early")
+    ON_TIME = "on_time", _("On time")
+    LATE = "late", _("Late")
+
+
+class Dossier(models.Model):
+    """Hồ sơ: one application by one applicant for one procedure."""
+
+    code = models.CharField(_("dossier code"), max_length=60, unique=True)
+    procedure = models.ForeignKey(
+        Procedure, verbose_name=_("procedure"), on_delete=models.PROTECT, related_name="dossiers"
+    )
+    receiving_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("receiving agency"),
+        on_delete=models.PROTECT,
+        related_name="received_dossiers",
+    )
+    deciding_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("deciding agency"),
+        on_delete=models.PROTECT,
+        related_name="decided_dossiers",
+    )
+    current_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency handling now"),
+        on_delete=models.PROTECT,
+        related_name="current_dossiers",
+    )
+    applicant = models.ForeignKey(
+        ApplicantProfile,
+        verbose_name=_("applicant"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dossiers",
+    )
+    applicant_name = models.CharField(_("applicant name"), max_length=200)
+    applicant_id_number = models.CharField(_("applicant ID number"), max_length=14)
+    applicant_phone = models.CharField(_("applicant phone"), max_length=20, blank=True)
+    applicant_address = models.CharField(_("applicant address"), max_length=255, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    channel = models.PositiveSmallIntegerField(_("channel"), choices=Channel.choices)
+    form_data = models.JSONField(_("form data"), default=dict)
+    state = models.CharField(_("state"), max_length=24, choices=State.choices)
+    status = models.PositiveSmallIntegerField(
+        _("national status"), choices=NationalStatus.choices, db_index=True
+    )
+    current_step = models.ForeignKey(
+        ProcessStep,
+        verbose_name=_("current step"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_dossiers",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    counting_from = models.DateTimeField(_("time counted from"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
+    step_started_at = models.DateTimeField(_("step started at"), null=True, blank=True)
+    step_due_at = models.DateTimeField(_("step due at"), null=True, blank=True)
+    clock_stopped_at = models.DateTimeField(_("clock stopped at"), null=True, blank=True)
+    stopped_seconds = models.BigIntegerField(_("working seconds the clock stood still"), default=0)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    timeliness = models.CharField(
+        _("timeliness"), max_length=10, choices=Timeliness.choices, blank=True
+    )
+    is_overdue = models.BooleanField(_("overdue"), default=False, db_index=True)
+    supplement_count = models.PositiveSmallIntegerField(_("supplement requests"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    fee_vnd = models.BigIntegerField(_("fees requested (VND)"), default=0)
+    paid_vnd = models.BigIntegerField(_("fees paid (VND)"), default=0)
+    paid_online = models.BooleanField(_("paid online"), default=False)
+    state_before = models.CharField(
+        _("state before the withdrawal request"), max_length=24, blank=True
+    )
+    idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=0)
+
+    class Meta:
+        verbose_name = _("dossier")
+        verbose_name_plural = _("dossiers")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submitted_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="dossier_idempotency",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["current_agency", "state"], name="dossier_agency_state"),
+            models.Index(fields=["receiving_agency", "submitted_at"], name="dossier_recv_time"),
+            models.Index(fields=["applicant", "submitted_at"], name="dossier_applicant_time"),
+            models.Index(fields=["returned_at"], name="dossier_returned_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in FINAL_STATES
+
+    @property
+    def clock_running(self) -> bool:
+        return self.state not in CLOCK_STOPPED_STATES and self.received_at is not None
+
+
+class FileKind(models.TextChoices):
+    COMPONENT = "component", _("Dossier component")
+    SUPPLEMENT = "supplement", _("Supplement")
+    RESULT = "result", _("Result")
+    SCAN = "scan", _("Scan made at the counter")
+
+
+class DossierFile(models.Model):
+    """A document attached to a dossier, stored through Django storage, never public."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="files")
+    component = models.ForeignKey(
+        ProcedureComponent,
+        verbose_name=_("component"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=FileKind.choices)
+    file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossier file")
+        verbose_name_plural = _("dossier files")
+        ordering = ["dossier", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class DossierEvent(models.Model):
+    """One row of the process control slip (BM.05): who handed what to whom, when, how timely."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField(_("sequence"))
+    action = models.CharField(_("action"), max_length=30)
+    from_state = models.CharField(_("from state"), max_length=24, blank=True)
+    to_state = models.CharField(_("to state"), max_length=24)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("handed over by"), max_length=200, blank=True)
+    actor_agency = models.ForeignKey(
+        Agency, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    from_step = models.ForeignKey(
+        ProcessStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_step = models.ForeignKey(
+        ProcessStep, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    to_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("time"))
+    step_due_at = models.DateTimeField(_("step due at"), null=True, blank=True)
+    step_result = models.CharField(
+        _("step result"), max_length=10, choices=Timeliness.choices, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("process control row")
+        verbose_name_plural = _("process control rows")
+        ordering = ["dossier", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "seq"], name="event_unique_seq"),
+        ]
+        indexes = [models.Index(fields=["action", "at"], name="event_action_at")]
+
+    def __str__(self) -> str:
+        return f"{self.dossier.code} #{self.seq} {self.action}"
+
+
+class CodeCounter(models.Model):
+    """Daily sequence of dossier codes per receiving agency (never reused)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "day"], name="code_counter_agency_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.day}: {self.last}"
+
+
+class Rating(models.Model):
+    """Đánh giá sự hài lòng: one per dossier, by its applicant, after the result is returned."""
+
+    class Score(models.IntegerChoices):
+        DISSATISFIED = 1, _("Not satisfied")
+        SATISFIED = 2, _("Satisfied")
+        VERY_SATISFIED = 3, _("Very satisfied")
+
+    dossier = models.OneToOneField(Dossier, on_delete=models.CASCADE, related_name="rating")
+    score = models.PositiveSmallIntegerField(_("score"), choices=Score.choices)
+    comment = models.TextField(_("comment"), blank=True, max_length=2000)
+    created_at = models.DateTimeField(_("rated at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("satisfaction rating")
+        verbose_name_plural = _("satisfaction ratings")
+
+    def __str__(self) -> str:
+        return f"{self.dossier.code}: {self.get_score_display()}"
+
+
+class OutboxMessage(models.Model):
+    """An event another system must receive (national portal sync), written in the same
+    transaction as the change and delivered, retried and deduplicated by a worker."""
+
+    topic = models.CharField(max_length=50, db_index=True)
+    key = models.CharField(max_length=120)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    delivered_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox")
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "key"], name="outbox_unique_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.key}"

@@ -1,0 +1,188 @@
+"""Reads of dossiers, always scoped to the acting user.
+
+A citizen sees the dossiers they submitted or that name them as applicant; an officer sees the
+dossiers received by, decided by or currently at an agency they serve; a province administrator
+sees all. Anything else is "not found" (never "forbidden"), so codes cannot be probed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tinhso.core.errors import NotFound
+from tinhso.core.models import OfficerAssignment, Role
+from tinhso.core.selectors import is_province_admin, work_calendar
+
+from .models import CLOCK_STOPPED_STATES, Dossier, DossierEvent, State
+from .transitions import APPLICANT, RECEIVING, TRANSITIONS
+
+
+def dossiers_visible(user: Any) -> QuerySet[Dossier]:
+    qs = Dossier.objects.select_related(
+        "procedure", "receiving_agency", "current_agency", "current_step", "assignee"
+    )
+    if not getattr(user, "is_authenticated", False):
+        return qs.none()
+    if is_province_admin(user):
+        return qs
+    agency_ids = list(
+        OfficerAssignment.objects.filter(user=user, is_active=True).values_list(
+            "agency_id", flat=True
+        )
+    )
+    own = Q(submitted_by=user, channel=2) | Q(applicant__user=user)
+    if agency_ids:
+        own |= (
+            Q(receiving_agency_id__in=agency_ids)
+            | Q(deciding_agency_id__in=agency_ids)
+            | Q(current_agency_id__in=agency_ids)
+        )
+    return qs.filter(own)
+
+
+def dossier_get(*, user: Any, code: str) -> Dossier:
+    dossier = dossiers_visible(user).filter(code=code).first()
+    if dossier is None:
+        raise NotFound("unknown_dossier", _("Dossier %(code)s was not found.") % {"code": code})
+    return dossier
+
+
+def dossiers_of_applicant(*, user: Any) -> QuerySet[Dossier]:
+    """'My dossiers' for a citizen or business account."""
+    if not getattr(user, "is_authenticated", False):
+        return Dossier.objects.none()
+    return dossiers_visible(user).filter(Q(submitted_by=user, channel=2) | Q(applicant__user=user))
+
+
+INBOXES = (
+    "to_receive",
+    "to_process",
+    "to_sign",
+    "waiting_supplement",
+    "due_soon",
+    "overdue",
+)
+
+
+def inbox(*, user: Any, box: str, now: dt.datetime | None = None) -> QuerySet[Dossier]:
+    """The officer's work lists, per role and agency."""
+    if box not in INBOXES:
+        raise NotFound("unknown_inbox", _("Unknown list “%(box)s”.") % {"box": box})
+    assignments = list(
+        OfficerAssignment.objects.filter(user=user, is_active=True).values_list("agency_id", "role")
+    )
+    qs = Dossier.objects.select_related("procedure", "current_step", "assignee").order_by(
+        "due_at", "submitted_at"
+    )
+    if not assignments:
+        return qs.none()
+
+    def agencies(*roles: str) -> list[int]:
+        return [agency for agency, role in assignments if role in roles]
+
+    running = [State.RECEIVED, State.PROCESSING]
+    all_agencies = [agency for agency, _ in assignments]
+    if box == "to_receive":
+        return qs.filter(
+            Q(state=State.SUBMITTED) | Q(state=State.WITHDRAW_REQUESTED) | Q(state=State.FINISHED),
+            receiving_agency_id__in=agencies(Role.DESK_OFFICER),
+        )
+    if box == "to_process":
+        mine = Q()
+        for agency, role in assignments:
+            mine |= Q(current_agency_id=agency, current_step__role=role)
+        return qs.filter(mine, state__in=running).exclude(current_step__role=Role.LEADER)
+    if box == "to_sign":
+        return qs.filter(
+            state=State.PROCESSING,
+            current_step__role=Role.LEADER,
+            current_agency_id__in=agencies(Role.LEADER),
+        )
+    if box == "waiting_supplement":
+        return qs.filter(
+            state__in=[State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SUBMITTED],
+            current_agency_id__in=all_agencies,
+        )
+    now = now or timezone.now()
+    base = qs.filter(state__in=running, current_agency_id__in=all_agencies)
+    if box == "overdue":
+        return base.filter(due_at__lt=now)
+    calendar = work_calendar()
+    horizon = calendar.add_working_days(calendar.next_working_instant(now), 1)
+    return base.filter(due_at__gte=now, due_at__lte=horizon)
+
+
+def inbox_counts(*, user: Any) -> dict[str, int]:
+    return {box: inbox(user=user, box=box).count() for box in INBOXES}
+
+
+def actions_for(*, user: Any, dossier: Dossier) -> list[str]:
+    """The actions this user may take on the dossier now (for buttons and the API)."""
+    from .services import _roles_in, is_applicant_of
+
+    found = []
+    applicant = is_applicant_of(user, dossier)
+    roles_cache: dict[int, set[str]] = {}
+    for action, transition in TRANSITIONS.items():
+        if action == "submit" or dossier.state not in transition.sources:
+            continue
+        if APPLICANT in transition.actors and applicant:
+            found.append(action)
+            continue
+        agency_id = (
+            dossier.receiving_agency_id
+            if transition.agency == RECEIVING
+            else dossier.current_agency_id
+        )
+        if agency_id not in roles_cache:
+            roles_cache[agency_id] = _roles_in(user, agency_id)
+        roles = roles_cache[agency_id] & transition.actors
+        if not roles:
+            continue
+        step = dossier.current_step
+        if action in {"transfer", "approve", "finish"} and step and step.role not in roles:
+            continue
+        if action == "approve" and step and step.role != Role.LEADER:
+            continue
+        found.append(action)
+    return found
+
+
+def dossier_track(*, code: str, id_number: str) -> dict[str, Any]:
+    """Public tracking: minimal data, no personal data; the ID number must match."""
+    dossier = (
+        Dossier.objects.select_related("procedure", "receiving_agency")
+        .filter(code=(code or "").strip())
+        .first()
+    )
+    if dossier is None or dossier.applicant_id_number != (id_number or "").strip():
+        raise NotFound(
+            "unknown_dossier",
+            _("No dossier matches this code and ID number."),
+        )
+    return dossier_public_view(dossier)
+
+
+def dossier_public_view(dossier: Dossier) -> dict[str, Any]:
+    events = DossierEvent.objects.filter(dossier=dossier).order_by("seq")
+    return {
+        "code": dossier.code,
+        "procedure": dossier.procedure.name,
+        "agency": dossier.receiving_agency.name,
+        "status": dossier.status,
+        "status_label": dossier.get_status_display(),
+        "submitted_at": dossier.submitted_at,
+        "received_at": dossier.received_at,
+        "due_at": dossier.due_at,
+        "finished_at": dossier.finished_at,
+        "returned_at": dossier.returned_at,
+        "clock_stopped": dossier.state in CLOCK_STOPPED_STATES,
+        "timeline": [
+            {"at": event.at, "action": event.action, "status": event.to_state} for event in events
+        ],
+    }

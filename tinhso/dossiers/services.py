@@ -1,0 +1,806 @@
+"""The one-stop-shop lifecycle: one function per operation.
+
+Each function locks the dossier row, checks the transition table and the actor's role in the
+agency concerned, writes the new state, its BM.05 process-control row, its audit entry and the
+national-portal sync message in ONE transaction. An illegal transition raises
+:class:`InvalidTransition` (HTTP 409); a refused actor :class:`PermissionDenied` (403); bad input
+:class:`DomainError` (400). Nothing is written when any of them is raised.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tinhso.core.audit import audit_record
+from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from tinhso.core.models import (
+    AdministrativeUnit,
+    Agency,
+    ApplicantProfile,
+    OfficerAssignment,
+    Role,
+)
+from tinhso.core.selectors import work_calendar
+from tinhso.core.uploads import check_upload
+from tinhso.core.workcalendar import WorkCalendar
+from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
+
+from .models import (
+    STATE_TO_STATUS,
+    Channel,
+    CodeCounter,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    FileKind,
+    OutboxMessage,
+    Rating,
+    State,
+    Timeliness,
+)
+from .transitions import APPLICANT, RECEIVING, TRANSITIONS, Transition
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def procedure_duration(procedure: Procedure, calendar: WorkCalendar) -> dt.timedelta:
+    """The legal processing time as working time."""
+    if procedure.processing_hours is not None:
+        return dt.timedelta(hours=float(procedure.processing_hours))
+    return calendar.working_day_length * float(procedure.processing_days or 0)
+
+
+def classify(finished_at: dt.datetime, due_at: dt.datetime, *, supplements: int = 0) -> str:
+    """Early / on time / late. More than one supplement request counts as late (national rule)."""
+    if finished_at > due_at or supplements > 1:
+        return Timeliness.LATE
+    local_finished = timezone.localtime(finished_at).date()
+    local_due = timezone.localtime(due_at).date()
+    return Timeliness.EARLY if local_finished < local_due else Timeliness.ON_TIME
+
+
+def _roles_in(user: Any, agency_id: int) -> set[str]:
+    if not getattr(user, "is_authenticated", False):
+        return set()
+    return set(
+        OfficerAssignment.objects.filter(
+            user=user, agency_id=agency_id, is_active=True
+        ).values_list("role", flat=True)
+    )
+
+
+def is_applicant_of(user: Any, dossier: Dossier) -> bool:
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if dossier.channel == Channel.ONLINE and dossier.submitted_by_id == user.pk:
+        return True
+    return dossier.applicant_id is not None and dossier.applicant.user_id == user.pk
+
+
+def _authorize(user: Any, dossier: Dossier, transition: Transition) -> Agency | None:
+    """Return the agency the actor acts for (None for the applicant) or raise."""
+    if APPLICANT in transition.actors and is_applicant_of(user, dossier):
+        return None
+    agency = dossier.receiving_agency if transition.agency == RECEIVING else dossier.current_agency
+    roles = _roles_in(user, agency.pk) & transition.actors
+    if not roles:
+        raise PermissionDenied(
+            "forbidden",
+            _("You may not perform “%(action)s” on dossier %(code)s.")
+            % {"action": transition.action, "code": dossier.code},
+        )
+    return agency
+
+
+def _snapshot(dossier: Dossier) -> dict[str, Any]:
+    return {
+        "state": dossier.state,
+        "status": dossier.status,
+        "current_agency": dossier.current_agency_id,
+        "current_step": dossier.current_step_id,
+        "assignee": dossier.assignee_id,
+        "due_at": dossier.due_at,
+    }
+
+
+def _next_seq(dossier: Dossier) -> int:
+    last = dossier.events.order_by("-seq").values_list("seq", flat=True).first()
+    return (last or 0) + 1
+
+
+def _outbox_status(dossier: Dossier, now: dt.datetime) -> None:
+    OutboxMessage.objects.create(
+        topic="national_portal.status",
+        key=f"{dossier.code}:{dossier.version}",
+        payload={
+            "code": dossier.code,
+            "procedure": dossier.procedure.code,
+            "status": dossier.status,
+            "channel": dossier.channel,
+            "at": now.isoformat(),
+            "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+        },
+    )
+
+
+def _step_time(
+    dossier: Dossier, step: ProcessStep, start: dt.datetime, calendar: WorkCalendar
+) -> dt.datetime:
+    total = procedure_duration(dossier.procedure, calendar)
+    return calendar.add_working_time(start, total * (float(step.share) / 100.0))
+
+
+def _step_agency(dossier: Dossier, step: ProcessStep) -> Agency:
+    if step.agency == StepAgency.RECEIVING:
+        return dossier.receiving_agency
+    return dossier.deciding_agency
+
+
+def _lock(dossier: Dossier | int) -> Dossier:
+    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
+    try:
+        return (
+            Dossier.objects.select_for_update(of=("self",))
+            .select_related(
+                "procedure",
+                "receiving_agency",
+                "deciding_agency",
+                "current_agency",
+                "current_step",
+                "applicant",
+            )
+            .get(pk=pk)
+        )
+    except Dossier.DoesNotExist:
+        raise NotFound("unknown_dossier", _("The dossier does not exist.")) from None
+
+
+def _perform(
+    *,
+    actor: Any,
+    dossier: Dossier | int,
+    action: str,
+    note: str = "",
+    data: dict | None = None,
+    apply: Callable[[Dossier, dt.datetime, WorkCalendar], dict | None] | None = None,
+) -> Dossier:
+    """The shared skeleton of every transition after submission."""
+    transition = TRANSITIONS[action]
+    with transaction.atomic():
+        d = _lock(dossier)
+        if d.state not in transition.sources:
+            raise InvalidTransition(
+                "invalid_transition",
+                _("Dossier %(code)s is “%(state)s”: “%(action)s” is not possible now.")
+                % {"code": d.code, "state": d.get_state_display(), "action": action},
+                state=d.state,
+                action=action,
+            )
+        acting_agency = _authorize(actor, d, transition)
+        calendar = work_calendar()
+        now = timezone.now()
+        before = _snapshot(d)
+        from_state, from_step = d.state, d.current_step
+        step_due, step_result = d.step_due_at, ""
+        if transition.clock == "stop" and d.clock_stopped_at is None and d.received_at:
+            d.clock_stopped_at = now
+        if transition.clock == "resume" and d.clock_stopped_at is not None:
+            _restart_clock(d, now, calendar)
+        if transition.target is not None and transition.target != from_state:
+            if transition.clock == "stop" or action == "withdraw":
+                d.state_before = from_state
+            d.state = transition.target
+        elif transition.target is None and transition.clock == "resume":
+            d.state = d.state_before or State.PROCESSING
+            d.state_before = ""
+        extra = apply(d, now, calendar) if apply else None
+        extra = extra or {}
+        step_result = extra.pop("step_result", "")
+        to_step = extra.pop("to_step", d.current_step)
+        to_user = extra.pop("to_user", None)
+        d.status = STATE_TO_STATUS[d.state]
+        d.version += 1
+        d.save()
+        event = DossierEvent.objects.create(
+            dossier=d,
+            seq=_next_seq(d),
+            action=action,
+            from_state=from_state,
+            to_state=d.state,
+            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor_name=_display_name(actor),
+            actor_agency=acting_agency,
+            from_step=from_step,
+            to_step=to_step,
+            to_user=to_user,
+            at=now,
+            step_due_at=step_due if step_result else d.step_due_at,
+            step_result=step_result,
+            note=note,
+            data={**(data or {}), **extra},
+        )
+        audit_record(
+            actor=actor,
+            action=f"dossier.{action}",
+            obj=d,
+            before=before,
+            after={**_snapshot(d), "event": event.seq, "note": note},
+        )
+        if d.status != before["status"] or action in {"submit", "receive"}:
+            _outbox_status(d, now)
+    return d
+
+
+def _display_name(user: Any) -> str:
+    if not getattr(user, "is_authenticated", False):
+        return ""
+    return (user.get_full_name() or user.get_username())[:200]
+
+
+def _restart_clock(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> None:
+    """Give back the working time the dossier waited: due dates move by that much."""
+    waited = calendar.working_time_between(d.clock_stopped_at, now)
+    if waited > dt.timedelta(0):
+        d.stopped_seconds += int(waited.total_seconds())
+        if d.due_at:
+            d.due_at = calendar.add_working_time(d.due_at, waited)
+        if d.step_due_at:
+            d.step_due_at = calendar.add_working_time(d.step_due_at, waited)
+    d.clock_stopped_at = None
+
+
+def _next_code(agency: Agency, day: dt.date) -> str:
+    """Atomically take the next daily sequence number for the agency (both databases)."""
+    table = CodeCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [agency.pk, day],
+        )
+        seq = cursor.fetchone()[0]
+    return f"{agency.code}-{day:%y%m%d}-{seq:04d}"
+
+
+# --- submission ---------------------------------------------------------------------------
+
+
+def dossier_submit(
+    *,
+    actor: Any,
+    procedure: Procedure,
+    form_data: dict,
+    channel: int = Channel.ONLINE,
+    commune: AdministrativeUnit | None = None,
+    applicant: ApplicantProfile | None = None,
+    applicant_name: str = "",
+    applicant_id_number: str = "",
+    applicant_phone: str = "",
+    applicant_address: str = "",
+    idempotency_key: str = "",
+    uploads: list[tuple[Any, Any]] | None = None,
+) -> Dossier:
+    """Submit a dossier (status 1). Online: by the applicant; at the counter or by post: by a
+    desk officer of the receiving agency on the applicant's behalf.
+
+    ``uploads`` is a list of (component or None, uploaded file). With an ``idempotency_key``, a
+    retry by the same user returns the dossier created the first time, marked ``replayed``.
+    """
+    from tinhso.procedures.selectors import procedure_agencies
+    from tinhso.procedures.services import procedure_validate_form
+
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("unauthenticated", _("Please sign in."))
+    idempotency_key = (idempotency_key or "").strip()[:100]
+    if idempotency_key:
+        existing = Dossier.objects.filter(
+            submitted_by=actor, idempotency_key=idempotency_key
+        ).first()
+        if existing is not None:
+            existing.replayed = True
+            return existing
+    if channel not in Channel.values:
+        raise DomainError("invalid_channel", _("Unknown submission channel."))
+    if not procedure.is_active:
+        raise DomainError("procedure_inactive", _("This procedure is no longer in force."))
+    if channel == Channel.ONLINE and procedure.online_mode == "counter":
+        raise DomainError(
+            "not_online", _("This procedure cannot be submitted online; please come to the desk.")
+        )
+    cleaned = procedure_validate_form(procedure=procedure, data=form_data or {})
+    if applicant is None and channel == Channel.ONLINE:
+        applicant = ApplicantProfile.objects.filter(user=actor).first()
+        if applicant is None:
+            raise DomainError(
+                "no_applicant_profile",
+                _("Complete your applicant profile (ID number) before submitting."),
+            )
+    if commune is None and applicant is not None:
+        commune = applicant.unit
+    agencies = procedure_agencies(procedure, commune)
+    receiving, deciding = agencies.receiving, agencies.deciding
+    if channel != Channel.ONLINE and Role.DESK_OFFICER not in _roles_in(actor, receiving.pk):
+        raise PermissionDenied(
+            "forbidden", _("Only a desk officer of the receiving agency can enter this dossier.")
+        )
+    name = applicant.full_name if applicant else applicant_name.strip()
+    id_number = (applicant.personal_id or applicant.tax_code) if applicant else applicant_id_number
+    if not name or not id_number:
+        raise DomainError(
+            "applicant_required", _("The applicant's name and ID number are required.")
+        )
+    if not applicant:
+        from tinhso.core.services import validate_id_number
+
+        validate_id_number(id_number)
+    checked = [(component, check_upload(upload)) for component, upload in uploads or []]
+    for component, _checked in checked:
+        if component is not None and component.procedure_id != procedure.pk:
+            raise DomainError(
+                "unknown_component", _("A file is attached to a component of another procedure.")
+            )
+    now = timezone.now()
+    try:
+        with _FilesRollback(), transaction.atomic():
+            code = _next_code(receiving, timezone.localdate(now))
+            d = Dossier.objects.create(
+                code=code,
+                procedure=procedure,
+                receiving_agency=receiving,
+                deciding_agency=deciding,
+                current_agency=receiving,
+                applicant=applicant,
+                applicant_name=name[:200],
+                applicant_id_number=id_number,
+                applicant_phone=(applicant.phone if applicant else applicant_phone)[:20],
+                applicant_address=(applicant.address if applicant else applicant_address)[:255],
+                submitted_by=actor,
+                channel=channel,
+                form_data=cleaned,
+                state=State.SUBMITTED,
+                status=STATE_TO_STATUS[State.SUBMITTED],
+                submitted_at=now,
+                fee_vnd=procedure.fee_vnd,
+                idempotency_key=idempotency_key,
+                version=1,
+            )
+            for component, item in checked:
+                _store_file(d, item, component, FileKind.COMPONENT, actor)
+            DossierEvent.objects.create(
+                dossier=d,
+                seq=1,
+                action="submit",
+                from_state="",
+                to_state=d.state,
+                actor=actor,
+                actor_name=_display_name(actor),
+                actor_agency=receiving if channel != Channel.ONLINE else None,
+                at=now,
+                data={"channel": channel, "files": len(checked)},
+            )
+            audit_record(
+                actor=actor,
+                action="dossier.submit",
+                obj=d,
+                after={"state": d.state, "procedure": procedure.code, "channel": channel},
+            )
+            _outbox_status(d, now)
+    except IntegrityError:
+        if idempotency_key:
+            existing = Dossier.objects.filter(
+                submitted_by=actor, idempotency_key=idempotency_key
+            ).first()
+            if existing is not None:
+                existing.replayed = True
+                return existing
+        raise
+    return d
+
+
+def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> DossierFile:
+    record = DossierFile(
+        dossier=d,
+        component=component,
+        kind=kind,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        uploaded_by=actor,
+    )
+    record.file.save(f"{d.code}.{checked.extension}", checked.content, save=False)
+    getattr(_stored, "files", []).append((record.file.storage, record.file.name))
+    record.save()
+    return record
+
+
+# Files written to storage by the operation in progress (per thread); removed on rollback.
+_stored = threading.local()
+
+
+class _FilesRollback:
+    """Delete files stored during a transaction that did not commit."""
+
+    def __enter__(self):
+        _stored.files = []
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        files, _stored.files = getattr(_stored, "files", []), []
+        if exc_type is not None:
+            for storage, name in files:
+                storage.delete(name)
+        return False
+
+
+# --- lifecycle ----------------------------------------------------------------------------
+
+
+def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
+    """Tiếp nhận: the desk accepts the dossier; the legal clock starts (15:00 cut-off)."""
+
+    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+        first = d.procedure.steps.order_by("order").first()
+        if first is None:
+            raise DomainError("no_process", _("The procedure has no internal process."))
+        d.received_at = now
+        d.counting_from = calendar.counting_start(now)
+        d.due_at = calendar.add_working_time(
+            d.counting_from, procedure_duration(d.procedure, calendar)
+        )
+        d.current_step = first
+        d.current_agency = _step_agency(d, first)
+        d.assignee = actor
+        d.step_started_at = d.counting_from
+        d.step_due_at = _step_time(d, first, d.counting_from, calendar)
+        return {"to_step": first, "due_at": d.due_at.isoformat()}
+
+    return _perform(actor=actor, dossier=dossier, action="receive", note=note, apply=apply)
+
+
+def _require_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", _("Please give the reason."))
+    return reason[:2000]
+
+
+def dossier_refuse(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
+    """Từ chối tiếp nhận (BM.03)."""
+    reason = _require_reason(reason)
+
+    def apply(d, now, calendar):
+        d.closed_at = now
+        return {"reason": reason}
+
+    return _perform(actor=actor, dossier=dossier, action="refuse", note=reason, apply=apply)
+
+
+def _close_step(d: Dossier, now: dt.datetime) -> str:
+    if d.step_due_at is None:
+        return ""
+    return Timeliness.LATE if now > d.step_due_at else Timeliness.ON_TIME
+
+
+def dossier_transfer(
+    *, actor: Any, dossier: Dossier | int, to_user: Any = None, note: str = ""
+) -> Dossier:
+    """Chuyển xử lý: finish the current step and hand the dossier to the next one."""
+
+    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+        _require_step_role(actor, d)
+        nxt = d.procedure.steps.filter(order__gt=d.current_step.order).order_by("order").first()
+        if nxt is None:
+            raise InvalidTransition(
+                "last_step", _("This is the last step: approve or finish the dossier instead.")
+            )
+        step_result = _close_step(d, now)
+        agency = _step_agency(d, nxt)
+        if to_user is not None and nxt.role not in _roles_in(to_user, agency.pk):
+            raise DomainError(
+                "assignee_not_eligible",
+                _("The chosen officer does not hold the role of the next step in %(agency)s.")
+                % {"agency": agency.name},
+            )
+        d.current_step = nxt
+        d.current_agency = agency
+        d.assignee = to_user
+        start = calendar.next_working_instant(now)
+        d.step_started_at = start
+        d.step_due_at = _step_time(d, nxt, start, calendar)
+        return {"step_result": step_result, "to_step": nxt, "to_user": to_user}
+
+    return _perform(actor=actor, dossier=dossier, action="transfer", note=note, apply=apply)
+
+
+def _require_step_role(actor: Any, d: Dossier) -> None:
+    if d.current_step is None:
+        return
+    if d.current_step.role not in _roles_in(actor, d.current_agency_id):
+        raise PermissionDenied(
+            "not_your_step",
+            _("The current step (%(step)s) belongs to the role “%(role)s”.")
+            % {"step": d.current_step.name, "role": d.current_step.get_role_display()},
+        )
+
+
+def dossier_request_supplement(
+    *, actor: Any, dossier: Dossier | int, reason: str, items: list[str] | None = None
+) -> Dossier:
+    """Yêu cầu bổ sung (BM.02): the clock stops until the applicant supplies the items."""
+    reason = _require_reason(reason)
+    items = [str(item).strip()[:500] for item in items or [] if str(item).strip()]
+
+    def apply(d, now, calendar):
+        d.supplement_count += 1
+        return {"items": items, "supplement_no": d.supplement_count}
+
+    return _perform(
+        actor=actor, dossier=dossier, action="request_supplement", note=reason, apply=apply
+    )
+
+
+def dossier_supplement(
+    *, actor: Any, dossier: Dossier | int, uploads: list[tuple[Any, Any]], note: str = ""
+) -> Dossier:
+    """The applicant (or the desk on their behalf) supplies the requested documents."""
+    if not uploads:
+        raise DomainError("files_required", _("Attach at least one document."))
+    checked = [(component, check_upload(upload)) for component, upload in uploads]
+
+    def apply(d, now, calendar):
+        for component, item in checked:
+            _store_file(d, item, component, FileKind.SUPPLEMENT, actor)
+        return {"files": len(checked)}
+
+    with _FilesRollback():
+        return _perform(actor=actor, dossier=dossier, action="supplement", note=note, apply=apply)
+
+
+def dossier_accept_supplement(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
+    """The officer checks the supplement: processing resumes, due dates move by the wait."""
+    return _perform(actor=actor, dossier=dossier, action="accept_supplement", note=note)
+
+
+def dossier_pause(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
+    return _perform(actor=actor, dossier=dossier, action="pause", note=_require_reason(reason))
+
+
+def dossier_resume(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
+    return _perform(actor=actor, dossier=dossier, action="resume", note=note)
+
+
+def dossier_request_fees(
+    *, actor: Any, dossier: Dossier | int, amount_vnd: int, note: str = ""
+) -> Dossier:
+    """Yêu cầu thực hiện nghĩa vụ tài chính."""
+    if not isinstance(amount_vnd, int) or amount_vnd <= 0:
+        raise DomainError("invalid_amount", _("The amount must be a positive whole number of VND."))
+
+    def apply(d, now, calendar):
+        d.fee_vnd = amount_vnd
+        return {"amount_vnd": amount_vnd}
+
+    return _perform(actor=actor, dossier=dossier, action="request_fees", note=note, apply=apply)
+
+
+def dossier_pay(
+    *, actor: Any, dossier: Dossier | int, amount_vnd: int, online: bool, reference: str = ""
+) -> Dossier:
+    """Record the payment (online by the applicant, or cash at the desk)."""
+
+    def apply(d, now, calendar):
+        if amount_vnd != d.fee_vnd:
+            raise DomainError(
+                "amount_mismatch",
+                _("The amount paid (%(paid)s VND) differs from the amount requested (%(due)s VND).")
+                % {"paid": amount_vnd, "due": d.fee_vnd},
+            )
+        d.paid_vnd = amount_vnd
+        d.paid_online = bool(online)
+        return {"amount_vnd": amount_vnd, "online": bool(online), "reference": reference[:100]}
+
+    return _perform(actor=actor, dossier=dossier, action="pay", apply=apply)
+
+
+def _finish(action: str, actor: Any, dossier: Dossier | int, note: str) -> Dossier:
+    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+        _require_step_role(actor, d)
+        if d.procedure.steps.filter(order__gt=d.current_step.order).exists():
+            raise InvalidTransition(
+                "not_last_step", _("The dossier must first pass the remaining process steps.")
+            )
+        step_result = _close_step(d, now)
+        d.finished_at = now
+        d.timeliness = classify(now, d.due_at, supplements=d.supplement_count)
+        d.is_overdue = False
+        d.current_agency = d.receiving_agency
+        d.current_step = None
+        d.assignee = None
+        d.step_due_at = None
+        return {"step_result": step_result, "to_step": None, "timeliness": d.timeliness}
+
+    return _perform(actor=actor, dossier=dossier, action=action, note=note, apply=apply)
+
+
+def dossier_approve(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
+    """Phê duyệt, ký: the leader signs the result at the last step."""
+    return _finish("approve", actor, dossier, note)
+
+
+def dossier_finish(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
+    """Finish at the last step when it is not a signing step."""
+    return _finish("finish", actor, dossier, note)
+
+
+def dossier_add_files(
+    *, actor: Any, dossier: Dossier | int, uploads: list[tuple[Any, Any]]
+) -> list[DossierFile]:
+    """Add component files: the applicant before reception, or the desk (scans) while open."""
+    if not uploads:
+        raise DomainError("files_required", _("Attach at least one document."))
+    checked = [(component, check_upload(upload)) for component, upload in uploads]
+    with _FilesRollback(), transaction.atomic():
+        d = _lock(dossier)
+        desk = Role.DESK_OFFICER in _roles_in(actor, d.receiving_agency_id)
+        if not desk and not (is_applicant_of(actor, d) and d.state == State.SUBMITTED):
+            if d.is_final or not is_applicant_of(actor, d):
+                raise PermissionDenied("forbidden", _("You may not add files to this dossier."))
+            raise InvalidTransition(
+                "invalid_transition", _("Files can be added only before reception.")
+            )
+        if d.is_final:
+            raise InvalidTransition("invalid_transition", _("The dossier is closed."))
+        for component, _item in checked:
+            if component is not None and component.procedure_id != d.procedure_id:
+                raise DomainError(
+                    "unknown_component", _("The component belongs to another procedure.")
+                )
+        kind = FileKind.SCAN if desk else FileKind.COMPONENT
+        records = [_store_file(d, item, component, kind, actor) for component, item in checked]
+        audit_record(
+            actor=actor, action="dossier.add_files", obj=d, after={"files": [r.pk for r in records]}
+        )
+    return records
+
+
+def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) -> DossierFile:
+    """Attach an electronic result document (an officer of the current or receiving agency)."""
+    checked = check_upload(upload)
+    with _FilesRollback(), transaction.atomic():
+        d = _lock(dossier)
+        if d.state not in {State.PROCESSING, State.FINISHED}:
+            raise InvalidTransition("invalid_transition", _("No result can be attached now."))
+        if not (_roles_in(actor, d.current_agency_id) or _roles_in(actor, d.receiving_agency_id)):
+            raise PermissionDenied("forbidden", _("You may not attach a result to this dossier."))
+        record = _store_file(d, checked, None, FileKind.RESULT, actor)
+        audit_record(actor=actor, action="dossier.attach_result", obj=d, after={"file": record.pk})
+    return record
+
+
+def dossier_return_result(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
+    """Trả kết quả: hand the result to the applicant (not counted in the processing time)."""
+
+    def apply(d, now, calendar):
+        d.returned_at = now
+        d.closed_at = now
+        return {}
+
+    return _perform(actor=actor, dossier=dossier, action="return_result", note=note, apply=apply)
+
+
+def dossier_withdraw(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
+    """Rút hồ sơ: the applicant asks to withdraw; a desk officer confirms."""
+    return _perform(actor=actor, dossier=dossier, action="withdraw", note=_require_reason(reason))
+
+
+def dossier_confirm_withdraw(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
+    def apply(d, now, calendar):
+        d.closed_at = now
+        d.is_overdue = False
+        return {"withdrawn": True}
+
+    return _perform(actor=actor, dossier=dossier, action="confirm_withdraw", note=note, apply=apply)
+
+
+def dossier_stop(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
+    """Dừng xử lý: the leader stops processing, with the reason."""
+    reason = _require_reason(reason)
+
+    def apply(d, now, calendar):
+        d.closed_at = now
+        d.is_overdue = False
+        return {}
+
+    return _perform(actor=actor, dossier=dossier, action="stop", note=reason, apply=apply)
+
+
+def dossier_extend(
+    *, actor: Any, dossier: Dossier | int, reason: str, extra_days: Decimal | int
+) -> Dossier:
+    """Phiếu xin lỗi và hẹn lại ngày trả (BM.04): a new due date, with the apology recorded.
+
+    The letter is due at least one working day before the due date; one issued later is still
+    recorded, flagged ``issued_late``.
+    """
+    reason = _require_reason(reason)
+    try:
+        extra = Decimal(str(extra_days))
+    except ArithmeticError:
+        extra = Decimal(0)
+    if extra <= 0 or extra > 365:
+        raise DomainError(
+            "invalid_extension", _("The extension must be between 0.5 and 365 working days.")
+        )
+
+    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+        old_due = d.due_at
+        latest_on_time = calendar.subtract_working_days(old_due, 1)
+        d.due_at = calendar.add_working_days(old_due, extra)
+        d.extension_count += 1
+        return {
+            "old_due_at": old_due.isoformat(),
+            "new_due_at": d.due_at.isoformat(),
+            "extra_days": str(extra),
+            "issued_late": now > latest_on_time,
+        }
+
+    return _perform(actor=actor, dossier=dossier, action="extend", note=reason, apply=apply)
+
+
+def dossier_rate(*, actor: Any, dossier: Dossier | int, score: int, comment: str = "") -> Rating:
+    """Đánh giá: one rating per dossier, by its applicant, after the result is returned."""
+    if score not in Rating.Score.values:
+        raise DomainError("invalid_score", _("Choose one of the satisfaction levels."))
+    holder: dict[str, Rating] = {}
+
+    def apply(d, now, calendar):
+        if Rating.objects.filter(dossier=d).exists():
+            raise InvalidTransition("already_rated", _("This dossier has already been rated."))
+        holder["rating"] = Rating.objects.create(
+            dossier=d, score=score, comment=(comment or "").strip()[:2000]
+        )
+        return {"score": score}
+
+    _perform(actor=actor, dossier=dossier, action="rate", apply=apply)
+    return holder["rating"]
+
+
+# --- deadline sweep -----------------------------------------------------------------------
+
+
+def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
+    """Mark running dossiers past their due time overdue; list those due within a working day
+    (their apology letter is due). Returns the codes of both groups."""
+    now = now or timezone.now()
+    calendar = work_calendar()
+    horizon = calendar.add_working_days(calendar.next_working_instant(now), 1)
+    running = Dossier.objects.filter(
+        state__in=[State.RECEIVED, State.PROCESSING], due_at__isnull=False
+    )
+    with transaction.atomic():
+        newly = list(
+            running.filter(due_at__lt=now, is_overdue=False).values_list("code", flat=True)
+        )
+        if newly:
+            running.filter(code__in=newly).update(is_overdue=True)
+            audit_record(
+                actor=None,
+                action="dossier.sweep_overdue",
+                object_type="dossiers.dossier",
+                object_repr=f"{len(newly)} dossiers",
+                after={"codes": newly[:1000], "count": len(newly)},
+            )
+    due_soon = list(
+        running.filter(due_at__gte=now, due_at__lte=horizon).values_list("code", flat=True)
+    )
+    return {"overdue": newly, "due_soon": due_soon}

@@ -1,0 +1,490 @@
+"""Statistics an agency reports per period (DOMAIN.md, "Statistics an agency reports").
+
+One row per receiving agency, computed with a few grouped aggregate queries (conditional
+``Count(filter=...)``), never by walking dossiers in Python, so that a year of a province
+(1–2 million dossiers) stays one scan per query. Rows roll up to today's administrative units
+(pre-2025 districts and provinces follow their successions) and to a province total, and export
+as the official XLSX layout.
+
+Definitions (a period is a range of local Asia/Ho_Chi_Minh days, both ends included; "s" is the
+first instant of ``start`` and "e" the first instant after ``end``):
+
+- carried over: received before s and neither finished nor closed before s;
+- new: received in [s, e), split by channel (online 2, counter 1, post 3);
+- resolved: ``finished_at`` in [s, e), split by ``Dossier.timeliness``;
+- in progress at the end: received before e and neither finished nor closed before e; overdue
+  when ``due_at`` < e, unless the legal clock stood still (supplement, fees, pause) since before
+  the due time: such a deadline is suspended and moves when the clock restarts, so the dossier
+  counts as not yet due;
+- waiting for a supplement: received before e and *now* in ``supplement_requested`` /
+  ``supplement_submitted`` (a current figure: the state history is not replayed);
+- returned: result returned (``returned_at``) in the period; withdrawn: a ``confirm_withdraw``
+  event in the period; refused: a ``refuse`` event in the period. The report's "Trả lại/rút"
+  column is refused + withdrawn (dossiers handed back unresolved); results returned have their own
+  column;
+- satisfaction rate: ratings with score ≥ 2 / all ratings, over dossiers returned in the period;
+- on-time rate: (early + on time) / resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, F, Q
+from django.utils.translation import gettext as _
+
+from tinhso.core.errors import DomainError, PermissionDenied
+from tinhso.core.models import AdministrativeUnit, Agency, Role, UnitLevel
+from tinhso.core.selectors import unit_successor_today, user_agency_ids, user_roles
+
+from .models import Channel, Dossier, DossierEvent, Rating, State, Timeliness
+
+LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SUBMITTED)
+WITHDRAW_ACTION = "confirm_withdraw"
+REFUSE_ACTION = "refuse"
+# Roles that see every agency of the province.
+PROVINCE_WIDE_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.IOC_VIEWER})
+
+KIND_AGENCY = "agency"
+KIND_UNIT = "unit"
+KIND_TOTAL = "total"
+
+# The official report is in Vietnamese whatever the interface language, so its labels are
+# literal Vietnamese rather than translated English msgids.
+LABEL_TOTAL = "Tổng cộng"
+LABEL_PROVINCE_LEVEL = "Cơ quan cấp tỉnh"
+
+
+@dataclass
+class StatsRow:
+    """One line of the report: an agency, a current administrative unit, or a total."""
+
+    label: str
+    kind: str = KIND_AGENCY
+    agency_id: int | None = None
+    agency_code: str = ""
+    unit_id: int | None = None  # today's unit (after successions)
+    unit_code: str = ""
+    unit_name: str = ""
+    unit_level: str = ""
+    # Received
+    carried_over: int = 0
+    new_online: int = 0
+    new_counter: int = 0
+    new_post: int = 0
+    # Resolved in the period
+    resolved_total: int = 0
+    resolved_early: int = 0
+    resolved_on_time: int = 0
+    resolved_late: int = 0
+    # In progress at the end of the period
+    in_progress_not_due: int = 0
+    in_progress_overdue: int = 0
+    waiting_supplement: int = 0
+    # Closed in the period
+    returned: int = 0
+    withdrawn: int = 0
+    refused: int = 0
+    # Satisfaction (dossiers returned in the period)
+    ratings_total: int = 0
+    ratings_satisfied: int = 0
+
+    @property
+    def new_total(self) -> int:
+        return self.new_online + self.new_counter + self.new_post
+
+    @property
+    def received_total(self) -> int:
+        return self.carried_over + self.new_total
+
+    @property
+    def in_progress_total(self) -> int:
+        return self.in_progress_not_due + self.in_progress_overdue
+
+    @property
+    def returned_or_withdrawn(self) -> int:
+        """The report's "Trả lại/rút": refused at reception or withdrawn."""
+        return self.refused + self.withdrawn
+
+    @property
+    def on_time_rate(self) -> float | None:
+        if not self.resolved_total:
+            return None
+        return (self.resolved_early + self.resolved_on_time) / self.resolved_total
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        if not self.ratings_total:
+            return None
+        return self.ratings_satisfied / self.ratings_total
+
+    def add(self, other: StatsRow) -> None:
+        for name in COUNT_FIELDS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for name in DERIVED_FIELDS:
+            data[name] = getattr(self, name)
+        return data
+
+
+COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(StatsRow) if f.type == "int")
+DERIVED_FIELDS: tuple[str, ...] = (
+    "new_total",
+    "received_total",
+    "in_progress_total",
+    "returned_or_withdrawn",
+    "on_time_rate",
+    "satisfaction_rate",
+)
+
+
+# --- period and scope ---------------------------------------------------------------------
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``start`` and the first instant after ``end``, local time."""
+    if start > end:
+        raise DomainError("invalid_period", _("The start of the period must not be after its end."))
+    first = dt.datetime.combine(start, dt.time.min, tzinfo=LOCAL_TZ)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=LOCAL_TZ)
+    return first, after
+
+
+def stats_scope(user: Any) -> set[int] | None:
+    """Agency ids the user may see statistics of; ``None`` means every agency.
+
+    Officers see the agencies they serve; province administrators, superusers and operations
+    centre viewers see all. Anyone else (anonymous, citizens) is refused.
+    """
+    if not getattr(user, "is_authenticated", False):
+        raise PermissionDenied("unauthenticated", _("Please sign in."))
+    if getattr(user, "is_superuser", False):
+        return None
+    roles = user_roles(user)
+    if not roles:
+        raise PermissionDenied("forbidden", _("Only officers may see dossier statistics."))
+    if roles & PROVINCE_WIDE_ROLES:
+        return None
+    return user_agency_ids(user)
+
+
+# --- per agency ---------------------------------------------------------------------------
+
+
+def _open_at(instant: dt.datetime) -> Q:
+    """Neither finished nor closed before ``instant``."""
+    return (Q(finished_at__isnull=True) | Q(finished_at__gte=instant)) & (
+        Q(closed_at__isnull=True) | Q(closed_at__gte=instant)
+    )
+
+
+def _dossier_counts(agency_ids: set[int] | None, s: dt.datetime, e: dt.datetime) -> dict:
+    in_period = {"received_at__gte": s, "received_at__lt": e}
+    finished = {"finished_at__gte": s, "finished_at__lt": e}
+    in_progress = _open_at(e)  # the base filter already holds received_at < e
+    overdue = (
+        in_progress
+        & Q(due_at__lt=e)
+        # A clock stopped before the deadline suspends it (it moves when the clock restarts).
+        & (
+            Q(clock_stopped_at__isnull=True)
+            | Q(clock_stopped_at__gte=e)
+            | Q(clock_stopped_at__gte=F("due_at"))
+        )
+    )
+    aggregates = {
+        "carried_over": Count("pk", filter=Q(received_at__lt=s) & _open_at(s)),
+        "new_online": Count("pk", filter=Q(channel=Channel.ONLINE, **in_period)),
+        "new_counter": Count("pk", filter=Q(channel=Channel.COUNTER, **in_period)),
+        "new_post": Count("pk", filter=Q(channel=Channel.POST, **in_period)),
+        "resolved_total": Count("pk", filter=Q(**finished)),
+        "resolved_early": Count("pk", filter=Q(timeliness=Timeliness.EARLY, **finished)),
+        "resolved_on_time": Count("pk", filter=Q(timeliness=Timeliness.ON_TIME, **finished)),
+        "resolved_late": Count("pk", filter=Q(timeliness=Timeliness.LATE, **finished)),
+        "in_progress": Count("pk", filter=in_progress),
+        "in_progress_overdue": Count("pk", filter=overdue),
+        "waiting_supplement": Count("pk", filter=Q(state__in=SUPPLEMENT_STATES)),
+        "returned": Count("pk", filter=Q(returned_at__gte=s, returned_at__lt=e)),
+    }
+    # Only dossiers received before the end and not closed before the start matter (a dossier
+    # returned in the period was closed in it).
+    qs = Dossier.objects.filter(received_at__lt=e).filter(
+        Q(closed_at__isnull=True) | Q(closed_at__gte=s)
+    )
+    if agency_ids is not None:
+        qs = qs.filter(receiving_agency_id__in=agency_ids)
+    result = {}
+    for row in qs.order_by().values("receiving_agency_id").annotate(**aggregates):
+        agency_id = row.pop("receiving_agency_id")
+        in_progress_count = row.pop("in_progress")
+        row["in_progress_not_due"] = in_progress_count - row["in_progress_overdue"]
+        result[agency_id] = row
+    return result
+
+
+def _event_counts(agency_ids: set[int] | None, s: dt.datetime, e: dt.datetime) -> dict:
+    qs = DossierEvent.objects.filter(
+        action__in=(WITHDRAW_ACTION, REFUSE_ACTION), at__gte=s, at__lt=e
+    )
+    if agency_ids is not None:
+        qs = qs.filter(dossier__receiving_agency_id__in=agency_ids)
+    rows = (
+        qs.order_by()
+        .values("dossier__receiving_agency_id")
+        .annotate(
+            withdrawn=Count("pk", filter=Q(action=WITHDRAW_ACTION)),
+            refused=Count("pk", filter=Q(action=REFUSE_ACTION)),
+        )
+    )
+    return {row.pop("dossier__receiving_agency_id"): row for row in rows}
+
+
+def _rating_counts(agency_ids: set[int] | None, s: dt.datetime, e: dt.datetime) -> dict:
+    qs = Rating.objects.filter(dossier__returned_at__gte=s, dossier__returned_at__lt=e)
+    if agency_ids is not None:
+        qs = qs.filter(dossier__receiving_agency_id__in=agency_ids)
+    rows = (
+        qs.order_by()
+        .values("dossier__receiving_agency_id")
+        .annotate(
+            ratings_total=Count("pk"),
+            ratings_satisfied=Count("pk", filter=Q(score__gte=Rating.Score.SATISFIED)),
+        )
+    )
+    return {row.pop("dossier__receiving_agency_id"): row for row in rows}
+
+
+def _today_unit(unit: AdministrativeUnit, cache: dict[int, AdministrativeUnit]):
+    if unit.valid_to is None:
+        return unit
+    if unit.pk not in cache:
+        cache[unit.pk] = unit_successor_today(unit)
+    return cache[unit.pk]
+
+
+def agency_period_stats(
+    *,
+    user: Any,
+    agencies: Iterable[Agency] | None,
+    start: dt.date,
+    end: dt.date,
+) -> list[StatsRow]:
+    """One row per receiving agency for the period ``start``–``end`` (local days, inclusive).
+
+    ``agencies=None`` means every agency the user may see (active ones, plus inactive ones with
+    figures); agencies outside the user's scope are left out silently. Rows are ordered by code.
+    """
+    scope = stats_scope(user)
+    s, e = period_bounds(start, end)
+    if agencies is None:
+        wanted = scope
+        explicit = False
+    else:
+        wanted = {a.pk for a in agencies}
+        if scope is not None:
+            wanted &= scope
+        explicit = True
+    if wanted is not None and not wanted:
+        return []
+    counts = _dossier_counts(wanted, s, e)
+    events = _event_counts(wanted, s, e)
+    ratings = _rating_counts(wanted, s, e)
+
+    agency_qs = Agency.objects.select_related("unit", "unit__parent").order_by("code")
+    if wanted is not None:
+        agency_qs = agency_qs.filter(pk__in=wanted)
+    units: dict[int, AdministrativeUnit] = {}
+    rows = []
+    for agency in agency_qs:
+        figures = {
+            **counts.get(agency.pk, {}),
+            **events.get(agency.pk, {}),
+            **ratings.get(agency.pk, {}),
+        }
+        if not (explicit or agency.is_active or any(figures.values())):
+            continue
+        unit = _today_unit(agency.unit, units)
+        rows.append(
+            StatsRow(
+                label=agency.name,
+                kind=KIND_AGENCY,
+                agency_id=agency.pk,
+                agency_code=agency.code,
+                unit_id=unit.pk,
+                unit_code=unit.code,
+                unit_name=unit.name,
+                unit_level=unit.level,
+                **figures,
+            )
+        )
+    return rows
+
+
+# --- roll-up ------------------------------------------------------------------------------
+
+
+def rollup(rows: Iterable[StatsRow], level: str = "province") -> list[StatsRow]:
+    """Sum agency rows by today's administrative unit (``level="unit"``: one row per unit,
+    province-level units first, then communes by code) or into one total (``"province"``)."""
+    rows = [row for row in rows if row.kind == KIND_AGENCY]
+    if level == "province":
+        total = StatsRow(label=LABEL_TOTAL, kind=KIND_TOTAL)
+        for row in rows:
+            total.add(row)
+        return [total]
+    if level != "unit":
+        raise ValueError(f"Unknown roll-up level {level!r}: use 'unit' or 'province'.")
+    grouped: dict[int | None, StatsRow] = {}
+    for row in rows:
+        unit_row = grouped.get(row.unit_id)
+        if unit_row is None:
+            is_province = row.unit_level == UnitLevel.PROVINCE
+            unit_row = grouped[row.unit_id] = StatsRow(
+                label=LABEL_PROVINCE_LEVEL if is_province else row.unit_name,
+                kind=KIND_UNIT,
+                unit_id=row.unit_id,
+                unit_code=row.unit_code,
+                unit_name=row.unit_name,
+                unit_level=row.unit_level,
+            )
+        unit_row.add(row)
+    return sorted(
+        grouped.values(),
+        key=lambda r: (r.unit_level != UnitLevel.PROVINCE, r.unit_code, r.unit_id or 0),
+    )
+
+
+def stats_by_unit(*, user: Any, start: dt.date, end: dt.date) -> list[StatsRow]:
+    """One row per current administrative unit (province-level agencies, then each commune),
+    then the total; agencies of pre-2025 units count in the unit that succeeded them."""
+    rows = agency_period_stats(user=user, agencies=None, start=start, end=end)
+    return [*rollup(rows, "unit"), *rollup(rows, "province")]
+
+
+# --- XLSX ---------------------------------------------------------------------------------
+
+# (group header or None, column header, value getter, is a rate)
+XLSX_COLUMNS: tuple[tuple[str | None, str, str, bool], ...] = (
+    ("Tiếp nhận", "Kỳ trước chuyển qua", "carried_over", False),
+    ("Tiếp nhận", "Mới tiếp nhận trực tuyến", "new_online", False),
+    ("Tiếp nhận", "Mới tiếp nhận trực tiếp", "new_counter", False),
+    ("Tiếp nhận", "Mới tiếp nhận qua bưu chính", "new_post", False),
+    ("Tiếp nhận", "Tổng tiếp nhận", "received_total", False),
+    ("Đã giải quyết", "Tổng", "resolved_total", False),
+    ("Đã giải quyết", "Trước hạn", "resolved_early", False),
+    ("Đã giải quyết", "Đúng hạn", "resolved_on_time", False),
+    ("Đã giải quyết", "Trễ hạn", "resolved_late", False),
+    ("Đang giải quyết", "Chưa đến hạn", "in_progress_not_due", False),
+    ("Đang giải quyết", "Quá hạn", "in_progress_overdue", False),
+    (None, "Chờ bổ sung", "waiting_supplement", False),
+    (None, "Đã trả kết quả", "returned", False),
+    (None, "Trả lại/rút", "returned_or_withdrawn", False),
+    (None, "Tỷ lệ đúng hạn", "on_time_rate", True),
+    (None, "Tỷ lệ hài lòng", "satisfaction_rate", True),
+)
+XLSX_TITLE_ROW = 1
+XLSX_GROUP_ROW = 2
+XLSX_HEADER_ROW = 3
+XLSX_FIRST_DATA_ROW = 4
+RATE_FORMAT = "0.0%"
+
+
+def stats_title(start: dt.date, end: dt.date) -> str:
+    return f"Thống kê tình hình giải quyết hồ sơ từ {start:%d/%m/%Y} đến {end:%d/%m/%Y}"
+
+
+def stats_to_xlsx(rows: Iterable[StatsRow], *, start: dt.date, end: dt.date) -> bytes:
+    """The official table: title, two header rows, one line per row, a bold total line.
+
+    A total row among ``rows`` (as from :func:`stats_by_unit`) is used as the total line;
+    otherwise the total is summed from the agency rows.
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    rows = list(rows)
+    body = [row for row in rows if row.kind != KIND_TOTAL]
+    totals = [row for row in rows if row.kind == KIND_TOTAL]
+    total = totals[-1] if totals else rollup(body, "province")[0]
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Thống kê"
+    last_col = 1 + len(XLSX_COLUMNS)
+    bold = Font(bold=True)
+    centred = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    thin = Side(style="thin")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+
+    sheet.cell(XLSX_TITLE_ROW, 1, stats_title(start, end)).font = Font(bold=True, size=13)
+    sheet.cell(XLSX_TITLE_ROW, 1).alignment = Alignment(horizontal="center")
+    sheet.merge_cells(
+        start_row=XLSX_TITLE_ROW, start_column=1, end_row=XLSX_TITLE_ROW, end_column=last_col
+    )
+
+    # Header: "Đơn vị" and ungrouped columns span both header rows; groups span their columns.
+    sheet.cell(XLSX_GROUP_ROW, 1, "Đơn vị")
+    sheet.merge_cells(
+        start_row=XLSX_GROUP_ROW, start_column=1, end_row=XLSX_HEADER_ROW, end_column=1
+    )
+    col = 2
+    while col <= last_col:
+        group = XLSX_COLUMNS[col - 2][0]
+        if group is None:
+            sheet.cell(XLSX_GROUP_ROW, col, XLSX_COLUMNS[col - 2][1])
+            sheet.merge_cells(
+                start_row=XLSX_GROUP_ROW, start_column=col, end_row=XLSX_HEADER_ROW, end_column=col
+            )
+            col += 1
+            continue
+        span_end = col
+        while span_end + 1 <= last_col and XLSX_COLUMNS[span_end - 1][0] == group:
+            span_end += 1
+        sheet.cell(XLSX_GROUP_ROW, col, group)
+        sheet.merge_cells(
+            start_row=XLSX_GROUP_ROW, start_column=col, end_row=XLSX_GROUP_ROW, end_column=span_end
+        )
+        for c in range(col, span_end + 1):
+            sheet.cell(XLSX_HEADER_ROW, c, XLSX_COLUMNS[c - 2][1])
+        col = span_end + 1
+    for r in (XLSX_GROUP_ROW, XLSX_HEADER_ROW):
+        for c in range(1, last_col + 1):
+            cell = sheet.cell(r, c)
+            cell.font = bold
+            cell.alignment = centred
+            cell.border = border
+
+    def write(row_index: int, row: StatsRow, *, is_total: bool) -> None:
+        sheet.cell(row_index, 1, row.label)
+        for offset, (_group, _header, name, is_rate) in enumerate(XLSX_COLUMNS, start=2):
+            cell = sheet.cell(row_index, offset, getattr(row, name))
+            if is_rate:
+                cell.number_format = RATE_FORMAT
+        for c in range(1, last_col + 1):
+            sheet.cell(row_index, c).border = border
+            if is_total:
+                sheet.cell(row_index, c).font = bold
+
+    row_index = XLSX_FIRST_DATA_ROW
+    for row in body:
+        write(row_index, row, is_total=False)
+        row_index += 1
+    write(row_index, total, is_total=True)
+
+    sheet.column_dimensions["A"].width = 40
+    for c in range(2, last_col + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 13
+    sheet.row_dimensions[XLSX_HEADER_ROW].height = 45
+    sheet.freeze_panes = sheet.cell(XLSX_FIRST_DATA_ROW, 2)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,180 @@
+"""Reads of the procedure catalogue: search, detail, and who receives and decides.
+
+The catalogue is public: anyone sees the procedures in force; staff also see those withdrawn.
+Search runs on ``Procedure.search_text`` (the name and code without diacritics, lower case), so
+"dang ky khai sinh", "DANG KY" and "đăng ký" all find "Đăng ký khai sinh". On PostgreSQL a
+trigram index (migration 0002) serves the ``LIKE '%term%'`` filters.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.models import AdministrativeUnit, Agency
+from tinhso.core.text import search_terms
+
+from .forms_schema import form_fields
+from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
+
+__all__ = [
+    "ProcedureAgencies",
+    "form_fields",
+    "procedure_agencies",
+    "procedure_get",
+    "procedure_search",
+    "procedures_visible",
+    "sectors_list",
+]
+
+LEVEL_FILTERS = {"province": "at_province", "commune": "at_commune"}
+NAME_PREFIX = "thu tuc"  # "Thủ tục", normalised
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and (
+            getattr(user, "is_staff", False) is True or getattr(user, "is_superuser", False) is True
+        )
+    )
+
+
+def procedures_visible(user: Any) -> QuerySet[Procedure]:
+    """Every procedure the user may see: those in force, and for staff the withdrawn ones too."""
+    queryset = Procedure.objects.select_related("sector")
+    if not _is_staff(user):
+        queryset = queryset.filter(is_active=True)
+    return queryset
+
+
+def procedure_search(
+    *,
+    user: Any,
+    query: str = "",
+    sector: str | None = None,
+    level: str | None = None,
+    online_mode: str | None = None,
+) -> QuerySet[Procedure]:
+    """Search the catalogue, accent-insensitively; every word of the query must occur.
+
+    Ranked: the exact code first, then names starting with the query (after a leading "Thủ tục"),
+    then the rest; alphabetical within each (without diacritics, close to dictionary order).
+    """
+    queryset = procedures_visible(user)
+    if sector:
+        queryset = queryset.filter(sector__code=sector)
+    if level:
+        if level not in LEVEL_FILTERS:
+            return queryset.none()
+        queryset = queryset.filter(**{LEVEL_FILTERS[level]: True})
+    if online_mode:
+        queryset = queryset.filter(online_mode=online_mode)
+    terms = search_terms(query)
+    for term in terms:
+        queryset = queryset.filter(search_text__contains=term)
+    if not terms:
+        return queryset.order_by("search_text", "code")
+    phrase = " ".join(terms)
+    queryset = queryset.annotate(
+        search_rank=Case(
+            When(code__iexact=query.strip(), then=Value(0)),
+            When(search_text__startswith=phrase, then=Value(1)),
+            # National names read "Thủ tục đăng ký khai sinh": the word "procedure" does not count.
+            When(search_text__startswith=f"{NAME_PREFIX} {phrase}", then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    )
+    return queryset.order_by("search_rank", "search_text", "code")
+
+
+def procedure_get(*, user: Any, code: str) -> Procedure:
+    """One procedure with everything shown on its page; ``NotFound`` if unknown or hidden."""
+    procedure = (
+        procedures_visible(user)
+        .select_related("receiving_department", "deciding_department")
+        .prefetch_related(
+            Prefetch("components", queryset=ProcedureComponent.objects.order_by("order")),
+            Prefetch("steps", queryset=ProcessStep.objects.order_by("order")),
+        )
+        .filter(code=code)
+        .first()
+    )
+    if procedure is None:
+        raise NotFound(
+            "unknown_procedure",
+            _("Unknown procedure “%(code)s”.") % {"code": code},
+            procedure_code=code,
+        )
+    return procedure
+
+
+def sectors_list(*, user: Any = None) -> QuerySet[Sector]:
+    """Sectors with the number of procedures the user may see (``procedure_count``)."""
+    counted = Q() if _is_staff(user) else Q(procedures__is_active=True)
+    return Sector.objects.annotate(procedure_count=Count("procedures", filter=counted)).order_by(
+        "name"
+    )
+
+
+class ProcedureAgencies(NamedTuple):
+    receiving: Agency
+    deciding: Agency
+
+
+def _resolve_slot(
+    procedure: Procedure,
+    slot: str,
+    department: Agency | None,
+    commune_unit: AdministrativeUnit | None,
+) -> Agency:
+    if slot == AgencySlot.DEPARTMENT:
+        if department is None or not department.is_active:
+            raise NotFound(
+                "agency_not_found",
+                _("Procedure %(code)s names no active department.") % {"code": procedure.code},
+            )
+        return department
+    if slot == AgencySlot.SERVICE_CENTRE:
+        key = "service_centre"
+    elif slot == AgencySlot.COMMUNE_COMMITTEE:
+        if commune_unit is None:
+            raise DomainError(
+                "commune_required",
+                _("Procedure %(code)s is handled by the commune: choose the commune.")
+                % {"code": procedure.code},
+            )
+        key = f"commune_{commune_unit.code}"
+    else:
+        raise DomainError("unknown_slot", _("Unknown agency slot “%(slot)s”.") % {"slot": slot})
+    agency = Agency.objects.filter(key=key, is_active=True).first()
+    if agency is None:
+        raise NotFound(
+            "agency_not_found",
+            _("No active agency has the key “%(key)s”.") % {"key": key},
+            key=key,
+        )
+    return agency
+
+
+def procedure_agencies(
+    procedure: Procedure, commune_unit: AdministrativeUnit | None = None
+) -> ProcedureAgencies:
+    """The agencies that receive and decide a dossier of ``procedure``.
+
+    ``commune_unit`` is the commune the dossier belongs to; it is needed when a slot is the
+    commune People's Committee (``Agency.key == "commune_<unit code>"``). The service centre is
+    the agency whose key is ``service_centre``; a department is the procedure's own foreign key.
+    """
+    return ProcedureAgencies(
+        receiving=_resolve_slot(
+            procedure, procedure.receiving_slot, procedure.receiving_department, commune_unit
+        ),
+        deciding=_resolve_slot(
+            procedure, procedure.deciding_slot, procedure.deciding_department, commune_unit
+        ),
+    )
