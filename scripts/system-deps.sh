@@ -4,7 +4,8 @@
 #   test: the same plus Chromium for the browser tests
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core gettext)
-if [ "${1:-run}" = "test" ]; then
+# Chromium only once the suite has browser tests (Playwright drives Debian's build).
+if [ "${1:-run}" = "test" ] && grep -rqs --include='test_*.py' "playwright" "$(dirname "$0")/../tinhso"; then
   want+=(chromium)
 fi
 missing=()
