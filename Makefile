@@ -29,7 +29,9 @@ sysdeps-test:
 	@scripts/system-deps.sh test
 
 messages: install
-	$(BIN)/python manage.py compilemessages -l vi --ignore .venv -v 0
+	@if [ -f tinhso/locale/vi/LC_MESSAGES/django.po ]; then \
+		DJANGO_SETTINGS_MODULE=tinhso.settings $(BIN)/python manage.py compilemessages -l vi --ignore .venv -v 0; \
+	fi
 
 migrate: install messages
 	@mkdir -p var

@@ -91,6 +91,7 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------------------
 SQLITE_PATH = Path(os.environ.get("TINHSO_SQLITE_PATH", VAR_DIR / "tinhso.sqlite3"))
+SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}

@@ -385,6 +385,19 @@ def download_file(request, code: str, file_id: int):
     return response
 
 
+@router.get("/dossiers/{code}/forms/{kind}.pdf", response={400: ErrorOut, 404: ErrorOut})
+def form_pdf(request, code: str, kind: str):
+    """A form of the dossier as PDF: bm01 receipt, bm02 supplement request, bm03 refusal,
+    bm04 apology, bm05 process control slip."""
+    from .pdf import render_form
+
+    dossier = selectors.dossier_get(user=request.auth, code=code)
+    data, filename = render_form(kind, dossier)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 class StatsOut(Schema):
     label: str
     kind: str

@@ -575,6 +575,9 @@ def catalogue_import(
             report.created_codes, report.updated_codes = [], []
             report.sectors.clear()
             return report
+        sectors_changed = report.sectors.get("created", 0) or report.sectors.get("updated", 0)
+        if not (report.created or report.updated or report.rejected or sectors_changed):
+            return report  # nothing written: a repeated import leaves no trace to audit
         audit_record(
             actor=actor,
             action="catalogue.import",

@@ -134,3 +134,18 @@ def test_statistics_endpoints_are_scoped(world):
     assert client_for(world.citizen).get("/api/statistics").status_code == 403
     xlsx = client_for(world.desk).get("/api/statistics.xlsx", {"by": "unit"})
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+
+
+def test_receipt_pdf_download_is_scoped(world):
+    code = submit(client_for(world.citizen)).json()["code"]
+    desk = client_for(world.desk)
+    desk.post(f"/api/dossiers/{code}/actions/receive", {}, content_type="application/json")
+    pdf = client_for(world.citizen).get(f"/api/dossiers/{code}/forms/bm01.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert (
+        client_for(world.other_citizen).get(f"/api/dossiers/{code}/forms/bm01.pdf").status_code
+        == 404
+    )
+    unavailable = desk.get(f"/api/dossiers/{code}/forms/bm03.pdf")
+    assert unavailable.status_code == 400
+    assert unavailable.json()["error"]["code"] == "form_unavailable"

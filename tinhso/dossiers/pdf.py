@@ -1,0 +1,610 @@
+"""The one-stop-shop forms BM.01–BM.05 as PDF (WeasyPrint).
+
+BM.01 receipt and appointment slip, BM.02 supplement request, BM.03 refusal, BM.04 apology and
+new appointment, BM.05 process control slip. The forms are legal documents printed in Vietnamese
+only: their text lives, untranslated, in ``templates/dossiers/pdf/``. Times are shown in
+Asia/Ho_Chi_Minh, dates as dd/mm/yyyy, money as ``75.000 đồng``.
+
+Rendering never fetches anything over the network: the stylesheet is read from disk, the QR code
+is an inline ``data:`` SVG and the URL fetcher only accepts ``data:`` URIs. The font configuration
+and the parsed stylesheet are built once per process.
+
+Entry point for views and the API: :func:`render_form` (``"bm01"`` … ``"bm05"``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import base64
+import datetime as dt
+import io
+import logging
+import threading
+import unicodedata
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tinhso.core.errors import DomainError, NotFound
+from tinhso.procedures.models import StepAgency
+
+from .models import Channel, Dossier, DossierEvent, FileKind, State, Timeliness
+
+logger = logging.getLogger(__name__)
+CSS_PATH = Path(__file__).parent / "templates" / "dossiers" / "pdf" / "forms.css"
+
+# Vietnamese labels printed on the forms (legal wording, not translated: see the module doc).
+CHANNEL_LABELS = {
+    Channel.COUNTER: "Trực tiếp tại Bộ phận Một cửa",
+    Channel.ONLINE: "Trực tuyến",
+    Channel.POST: "Qua dịch vụ bưu chính công ích",
+}
+COMPONENT_KIND_LABELS = {
+    "original": "Bản chính",
+    "copy": "Bản sao",
+    "certified_copy": "Bản sao chứng thực",
+}
+TIMELINESS_LABELS = {
+    Timeliness.EARLY: "Sớm hạn",
+    Timeliness.ON_TIME: "Đúng hạn",
+    Timeliness.LATE: "Trễ hạn",
+}
+ACTION_LABELS = {
+    "submit": "Nộp hồ sơ",
+    "receive": "Tiếp nhận hồ sơ",
+    "refuse": "Từ chối tiếp nhận",
+    "transfer": "Chuyển xử lý",
+    "request_supplement": "Yêu cầu bổ sung hồ sơ",
+    "supplement": "Nộp bổ sung hồ sơ",
+    "accept_supplement": "Nhận hồ sơ bổ sung",
+    "pause": "Tạm dừng xử lý",
+    "resume": "Tiếp tục xử lý",
+    "request_fees": "Yêu cầu thực hiện nghĩa vụ tài chính",
+    "pay": "Thực hiện nghĩa vụ tài chính",
+    "approve": "Phê duyệt, ký kết quả",
+    "finish": "Hoàn thành xử lý",
+    "extend": "Xin lỗi, hẹn lại ngày trả kết quả",
+    "return_result": "Trả kết quả",
+    "withdraw": "Đề nghị rút hồ sơ",
+    "confirm_withdraw": "Xác nhận rút hồ sơ",
+    "stop": "Dừng xử lý",
+    "rate": "Đánh giá mức độ hài lòng",
+}
+# Hand-overs whose receiver is the applicant, and those that go back to the one-stop desk.
+TO_APPLICANT = {
+    "refuse",
+    "request_supplement",
+    "request_fees",
+    "extend",
+    "return_result",
+    "stop",
+    "rate",
+}
+TO_DESK = {"submit", "supplement", "pay", "withdraw", "approve", "finish"}
+PLACE_PREFIXES = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ", "Thị trấn ")
+
+EVENT_FORMS = {"bm02": "request_supplement", "bm03": "refuse", "bm04": "extend"}
+
+# --- module-level WeasyPrint state ------------------------------------------------------------
+
+FONT_FAMILY = "Tinhso Sans"
+# (family, regular, bold, italic) file names, in order of preference.
+FONT_FILES = (
+    ("Noto Sans", "NotoSans-Regular.ttf", "NotoSans-Bold.ttf", "NotoSans-Italic.ttf"),
+    ("DejaVu Sans", "DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans-Oblique.ttf"),
+)
+FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+# Basic Latin, Latin-1, Latin Extended-A (Ă, Đ, Ĩ, Ũ), Ơ/Ư, the combining marks of Vietnamese,
+# Latin Extended Additional (U+1EA0–1EF9), common punctuation, the đồng sign and №: everything
+# the forms print. Other characters still render, through the system fonts.
+FONT_CODEPOINTS = (
+    *range(0x20, 0x7F),
+    *range(0xA0, 0x180),
+    *(0x1A0, 0x1A1, 0x1AF, 0x1B0),
+    *(0x300, 0x301, 0x303, 0x306, 0x309, 0x31B, 0x323),
+    *range(0x1EA0, 0x1EFA),
+    *(0x2010, 0x2013, 0x2014, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2026, 0x20AB, 0x2116),
+)
+
+_lock = threading.Lock()
+# WeasyPrint does not promise that a FontConfiguration can be shared by threads rendering at
+# the same time: renders sharing it are serialised (a receipt takes about 0.3 s of CPU).
+_render_lock = threading.Lock()
+_cache: dict[str, Any] = {}
+
+
+def _find_font_files() -> tuple[str, dict[str, Path]] | None:
+    dirs = [Path(d).expanduser() for d in FONT_DIRS]
+    dirs = [d for d in dirs if d.is_dir()]
+    for family, *names in FONT_FILES:
+        found: dict[str, Path] = {}
+        for face, name in zip(("regular", "bold", "italic"), names, strict=True):
+            for directory in dirs:
+                match = next(directory.rglob(name), None)
+                if match is not None:
+                    found[face] = match
+                    break
+        if "regular" in found:
+            return family, found
+    return None
+
+
+def _trimmed_font(path: Path) -> bytes:
+    """The font cut down to the characters of the forms, without layout/math tables.
+
+    WeasyPrint subsets every embedded font on each render; with fontTools (no HarfBuzz-Subset
+    library) that takes over a second per face for DejaVu Sans, whose GSUB/GPOS/MATH tables are
+    large. Subsetting once per process to a small face keeps a render well under a second.
+    Vietnamese text is NFC-normalised, so precomposed glyphs need no mark positioning.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.layout_features = []
+    options.drop_tables += ["GSUB", "GPOS", "GDEF", "MATH", "kern", "FFTM", "BASE", "JSTF"]
+    options.hinting = False
+    options.notdef_outline = True
+    options.ignore_missing_unicodes = True
+    font = TTFont(str(path))
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=FONT_CODEPOINTS)
+    subsetter.subset(font)
+    buffer = io.BytesIO()
+    font.save(buffer)
+    return buffer.getvalue()
+
+
+def _font_faces_css() -> str:
+    """``@font-face`` rules embedding the trimmed fonts as ``data:`` URIs ("" if none found)."""
+    found = _find_font_files()
+    if found is None:
+        return ""
+    _family, files = found
+    rules = []
+    for face, (weight, style) in {
+        "regular": ("normal", "normal"),
+        "bold": ("bold", "normal"),
+        "italic": ("normal", "italic"),
+    }.items():
+        if face not in files:
+            continue
+        try:
+            data = base64.b64encode(_trimmed_font(files[face])).decode("ascii")
+        except Exception:  # a broken font file: fall back to the system fonts
+            logger.warning("Cannot prepare font %s for the PDF forms", files[face], exc_info=True)
+            continue
+        rules.append(
+            f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: {weight}; '
+            f"font-style: {style}; "
+            f'src: url("data:font/ttf;base64,{data}") format("truetype"); }}'
+        )
+    return "\n".join(rules)
+
+
+class _NoSubsetAdvice(logging.Filter):
+    """Drop WeasyPrint's per-font, per-render advice to install HarfBuzz-Subset."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Using fontTools instead of HarfBuzz-Subset")
+
+
+def _quiet_loggers() -> None:
+    """fontTools logs every subset step and WeasyPrint every render step at INFO; WeasyPrint
+    warns on every render when the HarfBuzz-Subset library is missing (rendering is slower but
+    correct). Explicitly configured levels are left alone."""
+    for name in ("fontTools.subset", "fontTools.ttLib", "weasyprint.progress"):
+        log = logging.getLogger(name)
+        if log.level == logging.NOTSET:
+            log.setLevel(logging.WARNING)
+    weasy_logger = logging.getLogger("weasyprint")
+    if not any(isinstance(f, _NoSubsetAdvice) for f in weasy_logger.filters):
+        weasy_logger.addFilter(_NoSubsetAdvice())
+
+
+def _weasy() -> tuple[Any, Any]:
+    """The shared FontConfiguration and parsed stylesheet (built once per process)."""
+    cached = _cache.get("weasy")
+    if cached is not None:
+        return cached
+    with _lock:
+        if "weasy" not in _cache:
+            _quiet_loggers()
+            from weasyprint import CSS
+            from weasyprint.text.fonts import FontConfiguration
+
+            font_config = FontConfiguration()
+            css = CSS(
+                string=_font_faces_css() + "\n" + CSS_PATH.read_text(encoding="utf-8"),
+                font_config=font_config,
+                url_fetcher=_fetcher(),
+            )
+            _cache["weasy"] = (font_config, css)
+            # Release the fonts before interpreter teardown (their finaliser needs cffi).
+            atexit.register(_cache.clear)
+    return _cache["weasy"]
+
+
+def _fetcher():
+    from weasyprint.urls import URLFetcher
+
+    return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Render an HTML document with the forms stylesheet; no network access."""
+    from weasyprint import HTML
+
+    font_config, css = _weasy()
+    html = unicodedata.normalize("NFC", html)
+    document = HTML(string=html, base_url=None, url_fetcher=_fetcher())
+    with _render_lock:
+        return document.write_pdf(stylesheets=[css], font_config=font_config)
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def _local(value: dt.datetime | str | None) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return timezone.localtime(value)
+
+
+def fmt_date(value: dt.datetime | dt.date | str | None) -> str:
+    """``dd/mm/yyyy`` (local date)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, dt.datetime | str):
+        value = _local(value)
+    return f"{value:%d/%m/%Y}"
+
+
+def fmt_datetime(value: dt.datetime | str | None) -> str:
+    """``dd/mm/yyyy HH:MM`` (local time)."""
+    local = _local(value)
+    return f"{local:%d/%m/%Y %H:%M}" if local else ""
+
+
+def fmt_appointment(value: dt.datetime | str | None) -> str:
+    """``10 giờ 00 phút, ngày 15/02/2027`` (local time), as printed on appointment slips."""
+    local = _local(value)
+    return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}" if local else ""
+
+
+def fmt_long_date(value: dt.datetime | dt.date | None) -> str:
+    """``ngày 03 tháng 02 năm 2027`` (the date line under the national motto)."""
+    if value is None:
+        return "ngày ... tháng ... năm ..."
+    if isinstance(value, dt.datetime):
+        value = _local(value)
+    return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}"
+
+
+def fmt_money(amount: int | None) -> str:
+    """``75.000 đồng``."""
+    return f"{int(amount or 0):,}".replace(",", ".") + " đồng"
+
+
+def fmt_duration(procedure) -> str:
+    if procedure.processing_hours is not None:
+        return f"{_number(procedure.processing_hours)} giờ làm việc"
+    if procedure.processing_days is not None:
+        return f"{_number(procedure.processing_days)} ngày làm việc"
+    return ""
+
+
+def _number(value) -> str:
+    """``3``, ``0,5`` (Vietnamese decimal comma)."""
+    return format(Decimal(value).normalize(), "f").replace(".", ",")
+
+
+def _place(agency) -> str:
+    unit = getattr(agency, "unit", None)
+    name = unit.name if unit is not None else ""
+    for prefix in PLACE_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :]
+    return name
+
+
+def _user_name(user) -> str:
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
+# --- QR code --------------------------------------------------------------------------------
+
+
+def tracking_url(code: str) -> str:
+    """The public tracking page of a dossier: ``{SITE_URL}/tra-cuu/{code}``."""
+    try:
+        path = reverse("portal:track", args=[code])
+    except NoReverseMatch:
+        path = f"/tra-cuu/{code}"
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def qr_svg(text: str) -> bytes:
+    """A QR code (error correction M) as SVG."""
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", scale=4, border=2, xmldecl=False)
+    return buffer.getvalue()
+
+
+def qr_data_uri(text: str) -> str:
+    """A QR code as an inline base64 SVG ``data:`` URI (no external resource)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text)).decode("ascii")
+
+
+# --- context builders -----------------------------------------------------------------------
+
+
+def _base_context(dossier: Dossier, *, agency=None, issued_at=None, title: str) -> dict:
+    agency = agency or dossier.receiving_agency
+    return {
+        "dossier": dossier,
+        "title": title,
+        "agency": agency,
+        "agency_name": agency.name,
+        "parent_name": agency.parent.name if agency.parent_id else "",
+        "place": _place(agency),
+        "issued_on": fmt_long_date(issued_at),
+        "procedure": dossier.procedure,
+        "fee": fmt_money(dossier.fee_vnd or dossier.procedure.fee_vnd),
+        "has_fee": bool(dossier.fee_vnd or dossier.procedure.fee_vnd),
+        "duration": fmt_duration(dossier.procedure),
+        "channel": CHANNEL_LABELS.get(dossier.channel, ""),
+        "received_on": fmt_appointment(dossier.received_at or dossier.submitted_at),
+        "due": fmt_appointment(dossier.due_at),
+    }
+
+
+def _receiver_name(dossier: Dossier, events: list[DossierEvent]) -> str:
+    for event in events:
+        if event.action == "receive":
+            return event.actor_name
+    first = events[0] if events else None
+    if first is not None and first.action == "submit" and first.actor_agency_id:
+        return first.actor_name  # entered at the counter by a desk officer
+    return ""
+
+
+def _events(dossier: Dossier) -> list[DossierEvent]:
+    return list(dossier.events.select_related("actor_agency", "to_step", "to_user").order_by("seq"))
+
+
+def receipt_context(dossier: Dossier) -> dict:
+    events = _events(dossier)
+    files = [
+        {
+            "name": f.original_name,
+            "component": f.component.name if f.component_id else "",
+        }
+        for f in dossier.files.select_related("component")
+        .filter(kind__in=[FileKind.COMPONENT, FileKind.SCAN])
+        .order_by("uploaded_at", "pk")
+    ]
+    components = [
+        {
+            "name": c.name,
+            "kind": COMPONENT_KIND_LABELS.get(c.kind, c.kind),
+            "count": c.count,
+            "required": c.required,
+        }
+        for c in dossier.procedure.components.order_by("order", "pk")
+    ]
+    url = tracking_url(dossier.code)
+    return {
+        **_base_context(
+            dossier,
+            issued_at=dossier.received_at or dossier.submitted_at,
+            title="GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
+        ),
+        "files": files,
+        "components": components,
+        "receiver": _receiver_name(dossier, events),
+        "tracking_url": url,
+        "qr": qr_data_uri(url),
+        "received": dossier.received_at is not None,
+    }
+
+
+def _event_actor(dossier: Dossier, event: DossierEvent) -> dict:
+    if event.actor_agency_id:
+        return {"name": event.actor_name, "agency": event.actor_agency.name}
+    if event.actor_id is None:
+        return {"name": "Hệ thống", "agency": ""}
+    return {"name": dossier.applicant_name, "agency": "Tổ chức, cá nhân nộp hồ sơ"}
+
+
+def _step_agency_name(dossier: Dossier, step) -> str:
+    if step.agency == StepAgency.RECEIVING:
+        return dossier.receiving_agency.name
+    return dossier.deciding_agency.name
+
+
+def _event_receiver(dossier: Dossier, event: DossierEvent) -> dict:
+    if event.to_user_id:
+        agency = _step_agency_name(dossier, event.to_step) if event.to_step_id else ""
+        return {"name": _user_name(event.to_user), "agency": agency}
+    if event.to_step_id and event.action not in TO_APPLICANT:
+        return {
+            "name": event.to_step.name,
+            "agency": _step_agency_name(dossier, event.to_step),
+        }
+    if event.action in TO_APPLICANT:
+        return {"name": dossier.applicant_name, "agency": "Tổ chức, cá nhân nộp hồ sơ"}
+    if event.action in TO_DESK:
+        return {
+            "name": "Bộ phận Tiếp nhận và Trả kết quả",
+            "agency": dossier.receiving_agency.name,
+        }
+    return {"name": "", "agency": ""}
+
+
+def control_slip_context(dossier: Dossier) -> dict:
+    rows = [
+        {
+            "seq": event.seq,
+            "action": ACTION_LABELS.get(event.action, event.action),
+            "giver": _event_actor(dossier, event),
+            "receiver": _event_receiver(dossier, event),
+            "at": fmt_datetime(event.at),
+            "step_due": fmt_datetime(event.step_due_at),
+            "result": TIMELINESS_LABELS.get(event.step_result, ""),
+            "note": event.note,
+        }
+        for event in _events(dossier)
+    ]
+    return {
+        **_base_context(
+            dossier,
+            issued_at=timezone.now(),
+            title="PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ",
+        ),
+        "rows": rows,
+        "timeliness": TIMELINESS_LABELS.get(dossier.timeliness, ""),
+        "printed_at": fmt_datetime(timezone.now()),
+    }
+
+
+def _event_context(dossier: Dossier, event: DossierEvent, title: str, agency=None) -> dict:
+    return {
+        **_base_context(dossier, agency=agency, issued_at=event.at, title=title),
+        "event": event,
+        "officer": event.actor_name,
+        "reason": event.note,
+        "event_at": fmt_appointment(event.at),
+    }
+
+
+# --- renderers ------------------------------------------------------------------------------
+
+
+def render_html(template: str, context: dict) -> str:
+    """The HTML of a form (``template`` in ``templates/dossiers/pdf/``), before PDF rendering."""
+    return render_to_string(f"dossiers/pdf/{template}", context)
+
+
+def _render(template: str, context: dict) -> bytes:
+    return html_to_pdf(render_html(template, context))
+
+
+def render_receipt(dossier: Dossier) -> bytes:
+    """BM.01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
+    return _render("bm01_receipt.html", receipt_context(dossier))
+
+
+def render_supplement_request(dossier: Dossier, event: DossierEvent) -> bytes:
+    """BM.02 Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."""
+    context = _event_context(
+        dossier,
+        event,
+        "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ",
+        agency=event.actor_agency or dossier.current_agency,
+    )
+    context["items"] = [str(item) for item in (event.data or {}).get("items") or []]
+    return _render("bm02_supplement.html", context)
+
+
+def render_refusal(dossier: Dossier, event: DossierEvent) -> bytes:
+    """BM.03 Phiếu từ chối tiếp nhận giải quyết hồ sơ."""
+    context = _event_context(dossier, event, "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ")
+    return _render("bm03_refusal.html", context)
+
+
+def render_apology(dossier: Dossier, event: DossierEvent) -> bytes:
+    """BM.04 Phiếu xin lỗi và hẹn lại ngày trả kết quả."""
+    data = event.data or {}
+    context = _event_context(
+        dossier,
+        event,
+        "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ",
+        agency=event.actor_agency or dossier.deciding_agency,
+    )
+    context["old_due"] = fmt_appointment(data.get("old_due_at"))
+    context["new_due"] = fmt_appointment(data.get("new_due_at"))
+    return _render("bm04_apology.html", context)
+
+
+def render_control_slip(dossier: Dossier) -> bytes:
+    """BM.05 Phiếu kiểm soát quá trình giải quyết hồ sơ."""
+    return _render("bm05_control.html", control_slip_context(dossier))
+
+
+# --- dispatch -------------------------------------------------------------------------------
+
+FORM_KINDS = ("bm01", "bm02", "bm03", "bm04", "bm05")
+
+
+def _unavailable(kind: str, dossier: Dossier) -> DomainError:
+    return DomainError(
+        "form_unavailable",
+        _("Form %(form)s does not apply to dossier %(code)s.")
+        % {"form": kind.upper(), "code": dossier.code},
+        form=kind,
+    )
+
+
+def find_event(dossier: Dossier, kind: str) -> DossierEvent | None:
+    """The latest event a form is about (BM.02 supplement request, BM.03 refusal, BM.04
+    extension), or None."""
+    action = EVENT_FORMS[kind]
+    return (
+        dossier.events.select_related("actor_agency").filter(action=action).order_by("-seq").first()
+    )
+
+
+def available_forms(dossier: Dossier) -> list[str]:
+    """The forms that can be printed for a dossier now (for download links)."""
+    forms = []
+    if dossier.received_at is not None or dossier.state == State.SUBMITTED:
+        forms.append("bm01")
+    actions = set(dossier.events.values_list("action", flat=True))
+    forms += [kind for kind, action in EVENT_FORMS.items() if action in actions]
+    forms.append("bm05")
+    return forms
+
+
+def render_form(
+    kind: str, dossier: Dossier, event: DossierEvent | None = None
+) -> tuple[bytes, str]:
+    """Render form ``kind`` ("bm01" … "bm05") of a dossier: (PDF bytes, suggested file name).
+
+    For BM.02–BM.04 the event defaults to the latest matching one. Raises
+    ``DomainError("form_unavailable")`` when the form does not apply to the dossier and
+    ``NotFound("unknown_form")`` for an unknown kind.
+    """
+    key = (kind or "").lower().replace(".", "").replace("_", "")
+    if key not in FORM_KINDS:
+        raise NotFound("unknown_form", _("Unknown form “%(form)s”.") % {"form": kind})
+    filename = f"{key.upper()}-{dossier.code}.pdf"
+    if key == "bm01":
+        if dossier.received_at is None and dossier.state != State.SUBMITTED:
+            raise _unavailable(key, dossier)
+        return render_receipt(dossier), filename
+    if key == "bm05":
+        return render_control_slip(dossier), filename
+    if event is None:
+        event = find_event(dossier, key)
+    if event is None or event.dossier_id != dossier.pk or event.action != EVENT_FORMS[key]:
+        raise _unavailable(key, dossier)
+    renderer = {
+        "bm02": render_supplement_request,
+        "bm03": render_refusal,
+        "bm04": render_apology,
+    }[key]
+    return renderer(dossier, event), filename
