@@ -123,12 +123,8 @@ class CalendarOverrideAdmin(AuditedAdmin):
     date_hierarchy = "date"
 
 
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("seq", "created_at", "actor_repr", "action", "object_repr")
-    list_filter = ("action",)
-    search_fields = ("object_repr", "object_id", "actor_repr", "action")
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never edited here: its rows change only through the services."""
 
     def has_add_permission(self, request):
         return False
@@ -138,3 +134,11 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ("seq", "created_at", "actor_repr", "action", "object_repr")
+    list_filter = ("action",)
+    search_fields = ("object_repr", "object_id", "actor_repr", "action")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]

@@ -422,11 +422,19 @@ class StatsOut(Schema):
     satisfaction_rate: float | None
 
 
-def _period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
+def _stats_rows(user: Any, start: dt.date | None, end: dt.date | None, by: str):
+    """The period (default: this month so far) and its rows, per agency or per unit."""
     from django.utils import timezone
 
+    from .statistics import agency_period_stats, stats_by_unit
+
     today = timezone.localdate()
-    return start or today.replace(day=1), end or today
+    start, end = start or today.replace(day=1), end or today
+    if by == "unit":
+        rows = stats_by_unit(user=user, start=start, end=end)
+    else:
+        rows = agency_period_stats(user=user, agencies=None, start=start, end=end)
+    return start, end, rows
 
 
 @router.get("/statistics", response={200: list[StatsOut], 400: ErrorOut, 403: ErrorOut})
@@ -437,14 +445,7 @@ def statistics(
     by: Literal["agency", "unit"] = "agency",
 ):
     """Dossier statistics per agency (or per commune with the province total) for a period."""
-    from .statistics import agency_period_stats, stats_by_unit
-
-    start, end = _period(start, end)
-    if by == "unit":
-        rows = stats_by_unit(user=request.auth, start=start, end=end)
-    else:
-        rows = agency_period_stats(user=request.auth, agencies=None, start=start, end=end)
-    return [row.as_dict() for row in rows]
+    return [row.as_dict() for row in _stats_rows(request.auth, start, end, by)[2]]
 
 
 @router.get("/statistics.xlsx", response={403: ErrorOut, 400: ErrorOut})
@@ -455,13 +456,9 @@ def statistics_xlsx(
     by: Literal["agency", "unit"] = "unit",
 ):
     """The same table as an XLSX file."""
-    from .statistics import agency_period_stats, stats_by_unit, stats_to_xlsx
+    from .statistics import stats_to_xlsx
 
-    start, end = _period(start, end)
-    if by == "unit":
-        rows = stats_by_unit(user=request.auth, start=start, end=end)
-    else:
-        rows = agency_period_stats(user=request.auth, agencies=None, start=start, end=end)
+    start, end, rows = _stats_rows(request.auth, start, end, by)
     response = HttpResponse(
         stats_to_xlsx(rows, start=start, end=end),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

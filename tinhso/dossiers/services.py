@@ -301,13 +301,9 @@ def dossier_submit(
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("unauthenticated", _("Please sign in."))
     idempotency_key = (idempotency_key or "").strip()[:100]
-    if idempotency_key:
-        existing = Dossier.objects.filter(
-            submitted_by=actor, idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            existing.replayed = True
-            return existing
+    existing = _replayed(actor, idempotency_key)
+    if existing is not None:
+        return existing
     if channel not in Channel.values:
         raise DomainError("invalid_channel", _("Unknown submission channel."))
     if not procedure.is_active:
@@ -395,15 +391,22 @@ def dossier_submit(
             )
             _outbox_status(d, now)
     except IntegrityError:
-        if idempotency_key:
-            existing = Dossier.objects.filter(
-                submitted_by=actor, idempotency_key=idempotency_key
-            ).first()
-            if existing is not None:
-                existing.replayed = True
-                return existing
-        raise
+        # Two retries with the same key raced: the loser returns the winner's dossier.
+        existing = _replayed(actor, idempotency_key)
+        if existing is None:
+            raise
+        return existing
     return d
+
+
+def _replayed(actor: Any, idempotency_key: str) -> Dossier | None:
+    """The dossier an earlier request with the same idempotency key created, if any."""
+    if not idempotency_key:
+        return None
+    existing = Dossier.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        existing.replayed = True
+    return existing
 
 
 def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> DossierFile:
@@ -486,9 +489,10 @@ def dossier_refuse(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossie
 
 
 def _close_step(d: Dossier, now: dt.datetime) -> str:
+    """Early / on time / late for the step being handed over (BM.05 result column)."""
     if d.step_due_at is None:
         return ""
-    return Timeliness.LATE if now > d.step_due_at else Timeliness.ON_TIME
+    return classify(now, d.step_due_at)
 
 
 def dossier_transfer(

@@ -1,17 +1,34 @@
+import time
+
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 from django.utils.translation import gettext as _
 
 from tinhso.dossiers.services import deadlines_sweep
 
 
 class Command(BaseCommand):
-    help = "Mark overdue dossiers and list those due within one working day (apology letter due)."
+    help = (
+        "Mark overdue dossiers and list those due within one working day (apology letter due). "
+        "With --every N it keeps running as the scheduler, sweeping every N seconds."
+    )
 
-    def handle(self, *args, **options):
-        result = deadlines_sweep()
-        self.stdout.write(
-            _("%(overdue)d dossier(s) newly overdue, %(soon)d due within one working day.")
-            % {"overdue": len(result["overdue"]), "soon": len(result["due_soon"])}
-        )
-        for code in result["due_soon"]:
-            self.stdout.write(f"  {_('apology letter due')}: {code}")
+    def add_arguments(self, parser):
+        parser.add_argument("--every", type=int, default=0, help="seconds between sweeps")
+        parser.add_argument("--times", type=int, default=0, help="stop after N sweeps (0: never)")
+
+    def handle(self, *args, every: int, times: int, **options):
+        done = 0
+        while True:
+            result = deadlines_sweep()
+            self.stdout.write(
+                _("%(overdue)d dossier(s) newly overdue, %(soon)d due within one working day.")
+                % {"overdue": len(result["overdue"]), "soon": len(result["due_soon"])}
+            )
+            for code in result["due_soon"]:
+                self.stdout.write(f"  {_('apology letter due')}: {code}")
+            done += 1
+            if every <= 0 or (times and done >= times):
+                return
+            close_old_connections()
+            time.sleep(every)
