@@ -119,10 +119,12 @@ def load_demo_accounts(province_code: str) -> tuple[LoadReport, list[tuple[str, 
             report.tally["created"] += 1
         else:
             report.tally["unchanged"] += 1
-        user.first_name = item["full_name"]
-        user.is_superuser = bool(item.get("superuser"))
-        user.is_staff = True
-        user.save()
+        wanted = {"first_name": item["full_name"], "is_superuser": bool(item.get("superuser"))}
+        if user.pk is None or any(getattr(user, k) != v for k, v in wanted.items()):
+            for name, value in wanted.items():
+                setattr(user, name, value)
+            user.is_staff = True
+            user.save()
         roles = []
         for agency_ref, role in item["roles"]:
             agency = _agency_by_ref(agency_ref)
@@ -148,10 +150,11 @@ def load_demo_accounts(province_code: str) -> tuple[LoadReport, list[tuple[str, 
             "unit": unit,
         }
         profile = ApplicantProfile.objects.filter(user=user).first() or ApplicantProfile(user=user)
-        for name, value in profile_values.items():
-            setattr(profile, name, value)
-        validate_or_raise(profile)
-        profile.save()
+        if profile.pk is None or any(getattr(profile, k) != v for k, v in profile_values.items()):
+            for name, value in profile_values.items():
+                setattr(profile, name, value)
+            validate_or_raise(profile)
+            profile.save()
         printed.append((item["username"], item["password"], item["full_name"]))
     return report, printed
 
