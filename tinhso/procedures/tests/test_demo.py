@@ -42,7 +42,7 @@ def test_demo_command(demo_province):
     out = io.StringIO()
     call_command("load_demo_catalogue", province="44", stdout=out)
     call_command("load_demo_catalogue", province="44", stdout=out)
-    assert "0 created, 0 updated" in out.getvalue().splitlines()[-1]
+    assert "tạo mới 0, cập nhật 0" in out.getvalue().splitlines()[-1]
 
 
 def test_demo_procedures_are_usable(demo_province):
