@@ -1,7 +1,7 @@
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from tinhso.dossiers.services import deadlines_sweep
@@ -30,5 +30,6 @@ class Command(BaseCommand):
             done += 1
             if every <= 0 or (times and done >= times):
                 return
-            close_old_connections()
+            if not connection.in_atomic_block:  # a long-running scheduler drops stale connections
+                close_old_connections()
             time.sleep(every)
