@@ -4,13 +4,20 @@ from django.urls import include, path
 
 from tinhso.api import api
 from tinhso.core import views as core_views
+from tinhso.core.observability import metrics
+from tinhso.portal import views as portal_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
-    path("", core_views.home, name="home"),
+    path("can-bo/", include("tinhso.workspace.urls")),
+    path("", include("tinhso.qna.urls")),
+    path("", include("tinhso.feedback.urls")),
+    path("", include("tinhso.portal.urls")),
+    path("", portal_views.home, name="home"),
 ]
 
 if settings.DEBUG:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.http import HttpRequest
 from django.core.exceptions import ValidationError
 from django.utils.html import escape
 
@@ -26,7 +27,7 @@ INLINE_MANAGEMENT = {
 def admin_client(client):
     """A superuser logged in through the real login (username and password)."""
     superuser = make_superuser("quantri")
-    assert client.login(username="quantri", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="quantri", password=PASSWORD)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "vi"
     client.superuser = superuser
     return client
@@ -180,7 +181,7 @@ def test_bulk_delete_action_is_atomic_and_audited(client):
     refused to be written outside ``transaction.atomic()`` (a 500 and an unaudited deletion).
     """
     make_superuser("quantri")
-    assert client.login(username="quantri", password=PASSWORD)
+    assert client.login(request=HttpRequest(), username="quantri", password=PASSWORD)
     first = make_agency("H44.91", name="Thứ nhất")
     second = make_agency("H44.92", name="Thứ hai")
 

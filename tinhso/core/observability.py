@@ -1,0 +1,143 @@
+"""Production observability: JSON log lines, Prometheus request metrics and ``/metrics``.
+
+- :class:`JsonFormatter` writes one JSON object per log record (``ts``, ``level``, ``logger``,
+  ``message``, plus ``exc`` and any ``extra`` fields), which log shippers read without parsing.
+- :class:`RequestMetricsMiddleware` counts requests and times them per URL *pattern* (not per
+  path, so a dossier code never becomes a label).
+- :func:`metrics` serves the Prometheus text format to ``TINHSO_METRICS_ALLOWED`` addresses. Under
+  gunicorn, ``tinhso serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` so the figures of every worker are
+  summed; business gauges (dossiers overdue, outbox backlog) are read from the database at scrape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import time
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+_RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exc"] = self.formatException(record.exc_info)
+        for key, value in vars(record).items():
+            if key not in _RESERVED and not key.startswith("_"):
+                entry[key] = value if isinstance(value, str | int | float | bool) else repr(value)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+REQUESTS = Counter(
+    "tinhso_http_requests_total", "HTTP requests answered", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "tinhso_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method", "route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+access_log = logging.getLogger("tinhso.access")
+
+
+def _route(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.route:
+        return "/" + match.route
+    if request.path.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return "static"
+    return "unmatched"
+
+
+class RequestMetricsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        elapsed = time.perf_counter() - started
+        route = _route(request)
+        REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+        LATENCY.labels(request.method, route).observe(elapsed)
+        if settings.LOG_FORMAT == "json":
+            access_log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                response.status_code,
+                extra={
+                    "method": request.method,
+                    "path": request.path,
+                    "route": route,
+                    "status": response.status_code,
+                    "duration_ms": round(elapsed * 1000, 1),
+                },
+            )
+        return response
+
+
+class BusinessCollector:
+    """Gauges read from the database when Prometheus scrapes."""
+
+    def collect(self):
+        from django.db.models import Count
+        from django.utils import timezone
+
+        from tinhso.dossiers.models import Dossier, OutboxMessage
+
+        overdue = GaugeMetricFamily(
+            "tinhso_dossiers_overdue", "Open dossiers past their legal due time"
+        )
+        overdue.add_metric([], Dossier.objects.filter(is_overdue=True).count())
+        yield overdue
+        by_status = GaugeMetricFamily(
+            "tinhso_dossiers", "Dossiers by national status code", labels=["status"]
+        )
+        for row in Dossier.objects.values("status").annotate(n=Count("id")).order_by():
+            by_status.add_metric([str(row["status"])], row["n"])
+        yield by_status
+        backlog = GaugeMetricFamily(
+            "tinhso_outbox_pending", "National-portal messages not yet delivered"
+        )
+        backlog.add_metric([], OutboxMessage.objects.filter(delivered_at__isnull=True).count())
+        yield backlog
+        now = GaugeMetricFamily("tinhso_scrape_timestamp_seconds", "Server time at scrape")
+        now.add_metric([], timezone.now().timestamp())
+        yield now
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    if request.META.get("REMOTE_ADDR") not in settings.TINHSO_METRICS_ALLOWED:
+        return HttpResponseNotFound()
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(REQUESTS)
+        registry.register(LATENCY)
+    registry.register(BusinessCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

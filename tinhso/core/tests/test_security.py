@@ -1,0 +1,161 @@
+"""Sessions, accounts and headers: argon2, login throttling, CSP and friends, check --deploy,
+and the production run mode's logs and metrics."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import identify_hasher
+
+MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
+PASSWORD = "mat-khau-dai-va-kho-2026"  # noqa: S105
+
+
+def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "motcua.quangtri.gov.vn",
+        "SITE_URL": "https://motcua.quangtri.gov.vn",
+        "TINHSO_HTTPS": "1",
+        "TINHSO_VAR_DIR": str(tmp_path),
+        **extra,
+    }
+
+
+def manage(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [sys.executable, str(MANAGE_PY), *args],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_check_deploy_is_clean_with_production_settings(tmp_path):
+    result = manage(
+        tmp_path, "check", "--deploy", "--fail-level", "WARNING", env=production_env(tmp_path)
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key(tmp_path):
+    env = production_env(tmp_path)
+    del env["SECRET_KEY"]
+    result = manage(tmp_path, "check", env=env)
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_security_headers_on_pages_and_api(client):
+    for path in ("/dang-nhap/", "/api/procedures", "/healthz"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        csp = response["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in csp.split(";"))
+        assert directives["default-src"] == "'self'"
+        assert directives["script-src"] == "'self'", "no inline or remote scripts"
+        assert directives["style-src"] == "'self'", "no inline styles"
+        assert directives["object-src"] == "'none'"
+        assert directives["frame-ancestors"] == "'none'"
+        assert response["X-Frame-Options"] == "DENY"
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Referrer-Policy"] == "same-origin"
+        assert response["Cross-Origin-Opener-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_cookies_are_secure_and_http_only_over_https(client, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    settings.CSRF_COOKIE_SECURE = True
+    user = get_user_model().objects.create_user("canbo", password=PASSWORD)
+    response = client.get("/dang-nhap/", secure=True)
+    csrf = response.cookies[settings.CSRF_COOKIE_NAME]
+    assert csrf["secure"] and csrf["httponly"] and csrf["samesite"] == "Lax"
+    response = client.post(
+        "/dang-nhap/", {"username": user.username, "password": PASSWORD}, secure=True
+    )
+    assert response.status_code == 302
+    session = response.cookies[settings.SESSION_COOKIE_NAME]
+    assert session["secure"] and session["httponly"] and session["samesite"] == "Lax"
+
+
+@pytest.mark.django_db
+@pytest.mark.argon2
+def test_passwords_are_stored_with_argon2():
+    user = get_user_model().objects.create_user("congdan9", password=PASSWORD)
+    assert identify_hasher(user.password).algorithm == "argon2"
+    assert user.password.startswith("argon2$argon2id$")
+
+
+@pytest.mark.django_db
+def test_login_is_throttled_after_five_failures(client):
+    get_user_model().objects.create_user("congdan7", password=PASSWORD)
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        response = client.post(
+            "/dang-nhap/", {"username": "congdan7", "password": "sai"}, REMOTE_ADDR="10.0.0.7"
+        )
+        assert response.status_code == 200  # the form again, with an error
+    # Even the right password is refused now, with a Vietnamese page and 429.
+    response = client.post(
+        "/dang-nhap/", {"username": "congdan7", "password": PASSWORD}, REMOTE_ADDR="10.0.0.7"
+    )
+    assert response.status_code == 429
+    assert "Đăng nhập sai quá nhiều lần" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another address is not locked out by someone else's guessing.
+    other = client.post(
+        "/dang-nhap/", {"username": "congdan7", "password": PASSWORD}, REMOTE_ADDR="10.0.0.8"
+    )
+    assert other.status_code == 302
+
+
+@pytest.mark.django_db
+def test_metrics_for_the_monitoring_host_only(client):
+    client.get("/healthz")
+    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert 'tinhso_http_requests_total{method="GET",route="/healthz",status="200"}' in body
+    assert "tinhso_dossiers_overdue 0.0" in body
+    assert "tinhso_outbox_pending" in body
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+
+
+def test_json_log_lines():
+    from tinhso.core.observability import JsonFormatter
+
+    record = logging.LogRecord("tinhso.x", logging.WARNING, __file__, 1, "Hồ sơ %s", ("A",), None)
+    record.dossier = "000.00.01.H44-261123-0001"
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "WARNING"
+    assert line["message"] == "Hồ sơ A"
+    assert line["dossier"] == "000.00.01.H44-261123-0001"
+    assert line["ts"].endswith("+00:00")
+
+
+@pytest.mark.parametrize("configured", ["", "relative/dir"])
+def test_serve_prepares_gunicorn_and_only_its_metrics_dir(tmp_path, configured):
+    keep = tmp_path / "keep.txt"
+    keep.write_text("must survive")
+    env = {**os.environ, "TINHSO_VAR_DIR": str(tmp_path), "PROMETHEUS_MULTIPROC_DIR": configured}
+    result = manage(tmp_path, "serve", "--check-only", "--no-collectstatic", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "--config python:tinhso.gunicorn_conf" in result.stdout
+    assert str(tmp_path / "prometheus") in result.stdout
+    assert keep.read_text() == "must survive"
