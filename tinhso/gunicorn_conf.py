@@ -1,0 +1,38 @@
+"""Gunicorn settings used by ``tinhso serve`` (override any of them with GUNICORN_CMD_ARGS)."""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import multiprocess
+
+wsgi_app = "tinhso.wsgi:application"
+bind = os.environ.get("TINHSO_BIND", "127.0.0.1:8000")
+workers = int(os.environ.get("TINHSO_WORKERS", "2"))
+threads = int(os.environ.get("TINHSO_THREADS", "4"))
+worker_class = "gthread"
+timeout = int(os.environ.get("TINHSO_TIMEOUT", "60"))
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000  # recycle workers now and then; jitter avoids all at once
+max_requests_jitter = 500
+accesslog = None  # the app logs each request as JSON (tinhso.core.observability)
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "tinhso.core.observability.JsonFormatter"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # The app writes the access log (JSON, with the route and the duration).
+        "gunicorn.access": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
+
+
+def child_exit(server, worker):
+    # A dead worker's live gauges must not be summed any more.
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(worker.pid)
