@@ -7,11 +7,57 @@ with the message in the request's language (Vietnamese by default).
 from __future__ import annotations
 
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tinhso.core.errors import DomainError
 
-api = NinjaAPI(
+# Every operation may answer with these errors, all in the same ``{"error": {...}}`` shape; the
+# schema says so once for all instead of in each handler (Schemathesis checks it, see
+# tinhso/core/tests/test_api_fuzz.py).
+ERROR_RESPONSES = {
+    "400": "The request breaks a business rule (message in Vietnamese).",
+    "401": "Not signed in: a bearer token or a session is needed.",
+    "403": "Signed in, but this role or agency may not do this.",
+    "404": "No such object, or not visible to you.",
+    "409": "Not allowed in the dossier's current state.",
+    "413": "The upload is too large.",
+    "422": "The request does not match the schema.",
+}
+ERROR_SCHEMA = {
+    "type": "object",
+    "title": "Error",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message", "details"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "object"},
+            },
+        }
+    },
+}
+
+
+class TinhsoAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        ref = {"$ref": "#/components/schemas/Error"}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                for code, description in ERROR_RESPONSES.items():
+                    responses.setdefault(
+                        code,
+                        {"description": description, "content": {"application/json": {"schema": ref}}},
+                    )
+        return schema
+
+
+api = TinhsoAPI(
     title="tinhso API",
     version="1",
     description="Digital government of a province: units, agencies, procedures, dossiers.",
@@ -39,6 +85,18 @@ def on_validation_error(request, exc: ValidationError):
         error_body("validation_error", _("The request is not valid."), {"errors": exc.errors}),
         status=422,
     )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    from django.utils.translation import gettext as _
+
+    if exc.status_code == 400:
+        # ninja raises this for a body that is not JSON / not multipart
+        message, code = _("The request body cannot be read."), "malformed_body"
+    else:
+        message, code = str(exc), "http_error"
+    return api.create_response(request, error_body(code, message), status=exc.status_code)
 
 
 @api.exception_handler(AuthenticationError)

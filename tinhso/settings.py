@@ -151,6 +151,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "tinhso" / "static"]
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there (collectstatic fills it)
+WHITENOISE_USE_FINDERS = DEBUG  # development: serve straight from the apps' static folders
 MEDIA_ROOT = VAR_DIR / "media"
 MEDIA_URL = "/media/"
 

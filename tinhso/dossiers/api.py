@@ -9,9 +9,10 @@ from typing import Any, Literal
 from django.contrib.auth import get_user_model
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from tinhso.core.api_types import DbId, IsoDate, Money, Offset
 from tinhso.core.auth import api_auth
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, UnitLevel
@@ -21,6 +22,7 @@ from . import selectors, services
 from .models import Channel, Dossier
 
 router = Router(tags=["dossiers"], auth=api_auth)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ErrorDetail(Schema):
@@ -37,7 +39,7 @@ class SubmitIn(Schema):
     procedure_code: str
     form_data: dict[str, Any]
     commune_code: str | None = None
-    channel: int = Channel.ONLINE
+    channel: int = Field(Channel.ONLINE, ge=1, le=3)
     applicant_name: str | None = None
     applicant_id_number: str | None = None
 
@@ -126,11 +128,11 @@ class ActionIn(Schema):
     reason: str = ""
     to_user: str | None = None
     items: list[str] = []
-    amount_vnd: int | None = None
+    amount_vnd: Money | None = None
     online: bool = True
     reference: str = ""
-    extra_days: Decimal | None = None
-    score: int | None = None
+    extra_days: float | None = Field(None, ge=0, le=365)
+    score: int | None = Field(None, ge=1, le=3)
     comment: str = ""
 
 
@@ -239,11 +241,13 @@ def submit(request, payload: SubmitIn):
 
 @router.get("/dossiers", response=list[DossierOut])
 def list_dossiers(
-    request, box: str | None = None, status: int | None = None, limit: int = 50, offset: int = 0
+    request,
+    box: str | None = None,
+    status: int | None = Query(None, ge=1, le=10),
+    limit: int = Query(50, ge=1, le=200),
+    offset: Offset = 0,
 ):
     """Own dossiers (citizens) or an inbox (officers: box=to_receive, to_process, …)."""
-    limit = max(1, min(limit, 200))
-    offset = max(0, offset)
     if box:
         qs = selectors.inbox(user=request.auth, box=box)
     else:
@@ -296,7 +300,7 @@ ACTIONS = {
     "approve": lambda u, d, p: services.dossier_approve(actor=u, dossier=d, note=p.note),
     "finish": lambda u, d, p: services.dossier_finish(actor=u, dossier=d, note=p.note),
     "extend": lambda u, d, p: services.dossier_extend(
-        actor=u, dossier=d, reason=p.reason, extra_days=p.extra_days or 0
+        actor=u, dossier=d, reason=p.reason, extra_days=Decimal(str(p.extra_days or 0))
     ),
     "return_result": lambda u, d, p: services.dossier_return_result(
         actor=u, dossier=d, note=p.note
@@ -335,8 +339,8 @@ def act(request, code: str, action: str, payload: ActionIn):
 def add_files(
     request,
     code: str,
-    files: list[UploadedFile] = File(...),  # noqa: B008
-    component: int | None = None,
+    files: list[UploadedFile] = File(..., min_length=1),  # noqa: B008
+    component: DbId | None = None,
     supplement: bool = False,
 ):
     """Upload component files (before reception) or, with supplement=true, a supplement."""
@@ -369,7 +373,7 @@ def add_files(
 
 
 @router.get("/dossiers/{code}/files/{file_id}", response={404: ErrorOut})
-def download_file(request, code: str, file_id: int):
+def download_file(request, code: str, file_id: DbId):
     """A dossier file, only to those who may see the dossier (never a public URL)."""
     dossier = selectors.dossier_get(user=request.auth, code=code)
     record = dossier.files.filter(pk=file_id).first()
@@ -440,19 +444,23 @@ def _stats_rows(user: Any, start: dt.date | None, end: dt.date | None, by: str):
 @router.get("/statistics", response={200: list[StatsOut], 400: ErrorOut, 403: ErrorOut})
 def statistics(
     request,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     by: Literal["agency", "unit"] = "agency",
 ):
     """Dossier statistics per agency (or per commune with the province total) for a period."""
     return [row.as_dict() for row in _stats_rows(request.auth, start, end, by)[2]]
 
 
-@router.get("/statistics.xlsx", response={403: ErrorOut, 400: ErrorOut})
+@router.get(
+    "/statistics.xlsx",
+    response={403: ErrorOut, 400: ErrorOut},
+    openapi_extra={"responses": {"200": {"description": "XLSX workbook", "content": {XLSX: {}}}}},
+)
 def statistics_xlsx(
     request,
-    start: dt.date | None = None,
-    end: dt.date | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
     by: Literal["agency", "unit"] = "unit",
 ):
     """The same table as an XLSX file."""
@@ -461,7 +469,7 @@ def statistics_xlsx(
     start, end, rows = _stats_rows(request.auth, start, end, by)
     response = HttpResponse(
         stats_to_xlsx(rows, start=start, end=end),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
     return response

@@ -329,11 +329,11 @@ def _user_name(user) -> str:
 
 
 def tracking_url(code: str) -> str:
-    """The public tracking page of a dossier: ``{SITE_URL}/tra-cuu/{code}``."""
+    """The public tracking page of a dossier: ``{SITE_URL}/tra-cuu/{code}/``."""
     try:
         path = reverse("portal:track", args=[code])
     except NoReverseMatch:
-        path = f"/tra-cuu/{code}"
+        path = f"/tra-cuu/{code}/"
     return settings.SITE_URL.rstrip("/") + path
 
 

@@ -38,7 +38,7 @@ class ProcedureFilters(Schema):
     level: Literal["province", "commune"] | None = None
     online_mode: Literal["full", "partial", "counter"] | None = None
     limit: int = Field(20, ge=1, le=MAX_LIMIT)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=10**9)
 
 
 class ProcedureSummaryOut(Schema):

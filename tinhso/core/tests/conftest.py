@@ -10,12 +10,6 @@ from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.core.services import units_load_province
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # Argon2 is deliberately slow; the tests create many users (the demo has a dozen).
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def province44(db) -> AdministrativeUnit:
     """Province 44 with its 78 communes and the pre-2025 history, as ``load-units`` loads it."""

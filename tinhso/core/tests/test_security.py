@@ -106,12 +106,17 @@ def test_passwords_are_stored_with_argon2():
 @pytest.mark.django_db
 def test_login_is_throttled_after_five_failures(client):
     get_user_model().objects.create_user("congdan7", password=PASSWORD)
-    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+    for _attempt in range(settings.AXES_FAILURE_LIMIT - 1):
         response = client.post(
             "/dang-nhap/", {"username": "congdan7", "password": "sai"}, REMOTE_ADDR="10.0.0.7"
         )
         assert response.status_code == 200  # the form again, with an error
-    # Even the right password is refused now, with a Vietnamese page and 429.
+    # The fifth failure locks the user name out for this address ...
+    response = client.post(
+        "/dang-nhap/", {"username": "congdan7", "password": "sai"}, REMOTE_ADDR="10.0.0.7"
+    )
+    assert response.status_code == 429
+    # ... and even the right password is refused now, with a Vietnamese page.
     response = client.post(
         "/dang-nhap/", {"username": "congdan7", "password": PASSWORD}, REMOTE_ADDR="10.0.0.7"
     )
