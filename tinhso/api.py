@@ -50,10 +50,8 @@ class TinhsoAPI(NinjaAPI):
             for operation in operations.values():
                 responses = operation.setdefault("responses", {})
                 for code, description in ERROR_RESPONSES.items():
-                    responses.setdefault(
-                        code,
-                        {"description": description, "content": {"application/json": {"schema": ref}}},
-                    )
+                    content = {"application/json": {"schema": ref}}
+                    responses.setdefault(code, {"description": description, "content": content})
         return schema
 
 

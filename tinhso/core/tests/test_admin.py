@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from django.http import HttpRequest
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils.html import escape
 
 from tinhso.core.audit import audit_verify

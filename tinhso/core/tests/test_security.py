@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
 
 MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
-PASSWORD = "mat-khau-dai-va-kho-2026"  # noqa: S105
+PASSWORD = "mat-khau-dai-va-kho-2026"
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
