@@ -24,6 +24,13 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
 }
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
 MAX_IMAGE_PIXELS = 40_000_000
+# PDF name objects that run code or carry other files: a scanned paper never needs them.
+# Names may hide characters as #xx escapes (``/J#61vaScript``), so they are decoded first.
+PDF_ACTIVE_NAMES = {
+    b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"EmbeddedFiles", b"RichMedia",
+    b"SubmitForm", b"ImportData", b"GoToR",
+}  # fmt: skip
+_PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,8 @@ def check_upload(upload) -> CheckedUpload:
         )
     if content_type in IMAGE_TYPES:
         data = reencode_image(data, IMAGE_TYPES[content_type])
+    elif content_type == "application/pdf":
+        check_pdf(data)
     return CheckedUpload(
         content=ContentFile(data),
         original_name=name,
@@ -91,6 +100,37 @@ def check_upload(upload) -> CheckedUpload:
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
     )
+
+
+def _pdf_names(data: bytes):
+    for match in _PDF_NAME.finditer(data):
+        raw = match.group(1)
+        if b"#" in raw:
+            try:
+                raw = re.sub(rb"#([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), raw)
+            except ValueError:
+                continue
+        yield raw
+
+
+def check_pdf(data: bytes) -> None:
+    """Refuse PDFs that are encrypted or carry active content (scripts, launches, attachments).
+
+    The server never renders or decompresses an uploaded PDF, so a compression bomb inside one
+    costs nothing here; what reaches an officer's PDF viewer must not run code.
+    """
+    if b"%%EOF" not in data[-2048:]:
+        raise DomainError("pdf_incomplete", _("The PDF file is incomplete or damaged."))
+    names = set(_pdf_names(data))
+    if b"Encrypt" in names:
+        raise DomainError(
+            "pdf_encrypted", _("The PDF is password-protected; upload it without a password.")
+        )
+    if names & PDF_ACTIVE_NAMES:
+        raise DomainError(
+            "pdf_active_content",
+            _("The PDF contains scripts or embedded files, which are not accepted."),
+        )
 
 
 def reencode_image(data: bytes, image_format: str) -> bytes:
@@ -109,5 +149,7 @@ def reencode_image(data: bytes, image_format: str) -> bytes:
             return out.getvalue()
     except DomainError:
         raise
+    except Image.DecompressionBombError:
+        raise DomainError("image_too_large", _("The image has too many pixels.")) from None
     except Exception:
         raise DomainError("image_invalid", _("The image file is damaged or unreadable.")) from None
