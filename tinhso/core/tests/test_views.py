@@ -1,4 +1,4 @@
-"""The home page, the admin gate and the health check."""
+"""The home page (now the citizen portal's), the admin gate and the health check."""
 
 from __future__ import annotations
 
@@ -15,15 +15,18 @@ def test_home_page_shows_the_province_after_the_demo(client, demo44):
     )
     response = client.get("/")
     assert response.status_code == 200
-    assert province.name in response.content.decode()
-    assert response.context["commune_count"] == 78
-    assert response.context["agency_count"] == 95
+    page = response.content.decode()
+    assert province.name in page
+    assert response.context["province"] == province
+    assert 'action="/thu-tuc/"' in page  # the procedure search box
+    assert 'action="/tra-cuu/"' in page  # the tracking box
 
 
 def test_home_page_renders_on_an_empty_database(client):
     response = client.get("/")
     assert response.status_code == 200
     assert response.context["province"] is None
+    assert list(response.context["popular"]) == []
 
 
 def test_admin_redirects_anonymous_users_to_login(client):

@@ -1,0 +1,735 @@
+"""Citizen portal pages: home, procedure search and pages, online submission, my dossiers,
+public tracking.
+
+Views stay thin: reads go through the selectors (``tinhso.procedures.selectors``,
+``tinhso.dossiers.selectors`` and ``.selectors``), writes through the services, and a
+``DomainError`` from a service is shown in the page, never as a server error.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.models import AdministrativeUnit, UnitLevel
+from tinhso.core.selectors import user_roles
+from tinhso.dossiers import services as dossier_services
+from tinhso.dossiers.models import Rating, State
+from tinhso.dossiers.selectors import actions_for, dossiers_of_applicant
+from tinhso.procedures.models import OnlineMode, Procedure
+from tinhso.procedures.selectors import (
+    LEVEL_FILTERS,
+    procedure_agencies,
+    procedure_get,
+    procedure_search,
+    sectors_list,
+)
+from tinhso.procedures.services import procedure_validate_form
+
+from . import selectors, services
+from .schema_form import build_fields, display_rows, parse_post
+
+PAGE_SIZE = 20
+MAX_QUERY_LENGTH = 200
+UPLOAD_FIELD = "file-%d"
+FORM_LABELS = {
+    "bm01": gettext_lazy("Receipt and appointment slip (BM.01, PDF)"),
+    "bm02": gettext_lazy("Supplement request (BM.02, PDF)"),
+    "bm03": gettext_lazy("Refusal notice (BM.03, PDF)"),
+    "bm04": gettext_lazy("Apology and new appointment (BM.04, PDF)"),
+}
+
+
+# --- helpers ------------------------------------------------------------------------------------
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _message_page(request, *, status: int, title: str, message: str, **extra) -> HttpResponse:
+    context = {"title": title, "message": message, **extra}
+    return render(request, "portal/message.html", context, status=status)
+
+
+def _procedure_or_none(request, code: str) -> Procedure | None:
+    try:
+        return procedure_get(user=request.user, code=code)
+    except NotFound:
+        return None
+
+
+def _procedure_not_found(request, code: str) -> HttpResponse:
+    return _message_page(
+        request,
+        status=404,
+        title=_("Procedure not found"),
+        message=_("Unknown procedure “%(code)s”.") % {"code": code},
+        back_url=reverse("portal:procedures"),
+        back_label=_("Search the procedures"),
+    )
+
+
+def _dossier_not_found(request, code: str) -> HttpResponse:
+    return _message_page(
+        request,
+        status=404,
+        title=_("Dossier not found"),
+        message=_("Dossier %(code)s was not found.") % {"code": code},
+        back_url=reverse("portal:my_dossiers"),
+        back_label=_("My dossiers"),
+    )
+
+
+# --- home and catalogue -------------------------------------------------------------------------
+
+
+def home(request):
+    province = (
+        AdministrativeUnit.objects.current()
+        .filter(level=UnitLevel.PROVINCE)
+        .order_by("code")
+        .first()
+    )
+    context = {
+        "province": province,
+        "sectors": sectors_list(user=request.user).filter(procedure_count__gt=0),
+        "popular": selectors.popular_procedures(user=request.user),
+        "drafts": list(selectors.drafts_of(user=request.user)[:3]),
+    }
+    return render(request, "portal/home.html", context)
+
+
+def procedures(request):
+    query = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
+    sector = (request.GET.get("sector") or "").strip()
+    level = (request.GET.get("level") or "").strip()
+    if level not in LEVEL_FILTERS:
+        level = ""
+    results = procedure_search(
+        user=request.user, query=query, sector=sector or None, level=level or None
+    )
+    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "page": page,
+        "query": query,
+        "sector": sector,
+        "level": level,
+        "sectors": sectors_list(user=request.user).filter(procedure_count__gt=0),
+        "levels": [("province", _("Province level")), ("commune", _("Commune level"))],
+        "querystring": params.urlencode(),
+    }
+    if _is_htmx(request) and request.headers.get("HX-Target") == "results":
+        context["partial"] = True
+        response = render(request, "portal/_procedure_results.html", context)
+    else:
+        response = render(request, "portal/procedures.html", context)
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response
+
+
+def procedure(request, code: str):
+    proc = _procedure_or_none(request, code)
+    if proc is None:
+        return _procedure_not_found(request, code)
+    user = request.user
+    context = {
+        "procedure": proc,
+        "components": list(proc.components.all()),
+        "where": selectors.procedure_where(proc, user=user),
+        "online": proc.is_active and proc.online_mode != OnlineMode.COUNTER,
+        "draft": selectors.draft_for(user=user, procedure=proc),
+        "is_officer": selectors.is_officer(user),
+    }
+    return render(request, "portal/procedure.html", context)
+
+
+# --- online submission ----------------------------------------------------------------------------
+
+
+def _refuse_submission(request, proc: Procedure, exc: DomainError) -> HttpResponse:
+    return _message_page(
+        request,
+        status=exc.status if exc.status in {403, 404} else 400,
+        title=_("Online submission is not possible"),
+        message=str(exc),
+        back_url=reverse("portal:procedure", args=[proc.code]),
+        back_label=_("Back to the procedure"),
+    )
+
+
+def _component_rows(proc: Procedure, draft, errors: dict[int, str]) -> list[dict]:
+    files = {f.component_id: f for f in draft.files.all()} if draft is not None else {}
+    return [
+        {"component": c, "file": files.get(c.pk), "error": errors.get(c.pk, "")}
+        for c in proc.components.all()
+    ]
+
+
+def _known_paths(fields) -> set[str]:
+    paths = set()
+    for item in fields:
+        paths.add(item.path)
+        paths |= _known_paths(item.children)
+    return paths
+
+
+def _place_errors(schema: dict, errors: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """Attach each error to the closest field that exists; the rest are general errors."""
+    known = _known_paths(build_fields(schema, {}))
+    placed: dict[str, str] = {}
+    general: list[str] = []
+    for path, message in errors.items():
+        key = path
+        while key and key not in known:
+            key = key.rsplit(".", 1)[0] if "." in key else ""
+        if key:
+            placed.setdefault(key, message)
+        else:
+            general.append(message)
+    return placed, general
+
+
+def _form_errors(proc: Procedure, data: dict, parse_errors: dict[str, str]) -> dict[str, str]:
+    errors = dict(parse_errors)
+    try:
+        procedure_validate_form(procedure=proc, data=data)
+    except DomainError as exc:
+        for item in exc.details.get("errors") or [{"field": "", "message": str(exc)}]:
+            errors.setdefault(item.get("field") or "", item.get("message") or str(exc))
+    return errors
+
+
+def _draft_problems(proc: Procedure, draft) -> tuple[dict[str, str], dict[int, str], str]:
+    """(field errors, component errors, commune error) of a draft about to be reviewed."""
+    field_errors = _form_errors(proc, draft.form_data, {})
+    component_errors = {
+        c.pk: _("Attach this document.") for c in services.missing_components(draft)
+    }
+    commune_error = ""
+    if selectors.needs_commune(proc) and draft.commune_id is None:
+        commune_error = _("Choose the commune where the dossier is submitted.")
+    return field_errors, component_errors, commune_error
+
+
+def _render_form(
+    request,
+    proc: Procedure,
+    draft,
+    *,
+    data: dict,
+    field_errors: dict[str, str] | None = None,
+    component_errors: dict[int, str] | None = None,
+    commune_code: str = "",
+    commune_error: str = "",
+) -> HttpResponse:
+    placed, general = _place_errors(proc.form_schema or {}, field_errors or {})
+    fields = build_fields(proc.form_schema or {}, data, placed)
+    components = _component_rows(proc, draft, component_errors or {})
+    summary = [
+        {"href": "#" + item.id, "message": f"{item.title}: {item.error}"}
+        for item in _flatten(fields)
+        if item.error
+    ]
+    if commune_error:
+        summary.insert(0, {"href": "#id_commune", "message": commune_error})
+    summary += [
+        {
+            "href": f"#upload-{row['component'].pk}",
+            "message": f"{row['component'].name}: {row['error']}",
+        }
+        for row in components
+        if row["error"]
+    ]
+    context = {
+        "procedure": proc,
+        "draft": draft,
+        "fields": fields,
+        "components": components,
+        "error_summary": summary + [{"href": "", "message": message} for message in general],
+        "needs_commune": selectors.needs_commune(proc),
+        "communes": selectors.communes_for_submission() if selectors.needs_commune(proc) else [],
+        "commune_code": commune_code,
+        "commune_error": commune_error,
+        "profile": selectors.applicant_profile(request.user),
+        "step": 1,
+    }
+    return render(request, "portal/submit_form.html", context)
+
+
+def _flatten(fields):
+    for item in fields:
+        yield item
+        yield from _flatten(item.children)
+
+
+def _commune_from_post(request, proc: Procedure) -> tuple[AdministrativeUnit | None, str, str]:
+    """(commune, posted code, error) for a procedure handled by a commune."""
+    if not selectors.needs_commune(proc):
+        return None, "", ""
+    code = (request.POST.get("commune") or "").strip()
+    if not code:
+        return None, "", _("Choose the commune where the dossier is submitted.")
+    commune = selectors.communes_for_submission().filter(code=code).first()
+    if commune is None:
+        return None, code, _("Choose a commune of the province.")
+    return commune, code, ""
+
+
+@login_required
+def submit(request, code: str):
+    """Step 1: the application form, the commune and the documents (kept in a draft)."""
+    proc = _procedure_or_none(request, code)
+    if proc is None:
+        return _procedure_not_found(request, code)
+    try:
+        services.ensure_can_submit(actor=request.user, procedure=proc)
+    except DomainError as exc:
+        return _refuse_submission(request, proc, exc)
+    draft = selectors.draft_for(user=request.user, procedure=proc)
+    if request.method != "POST":
+        if draft is None:
+            data = selectors.prefill_form(user=request.user, procedure=proc)
+            profile = selectors.applicant_profile(request.user)
+            commune_code = profile.unit.code if profile and profile.unit_id else ""
+        else:
+            data = draft.form_data
+            commune_code = draft.commune.code if draft.commune_id else ""
+        return _render_form(request, proc, draft, data=data, commune_code=commune_code)
+
+    try:
+        draft = draft or services.draft_open(actor=request.user, procedure=proc)
+        data, parse_errors = parse_post(proc.form_schema or {}, request.POST)
+        commune, commune_code, commune_error = _commune_from_post(request, proc)
+        draft = services.draft_save(
+            actor=request.user, draft=draft, form_data=data, commune=commune
+        )
+        component_errors: dict[int, str] = {}
+        for component in proc.components.all():
+            upload = request.FILES.get(UPLOAD_FIELD % component.pk)
+            if upload is None:
+                continue
+            try:
+                services.draft_attach(
+                    actor=request.user, draft=draft, component=component, upload=upload
+                )
+            except DomainError as exc:
+                component_errors[component.pk] = str(exc)
+    except DomainError as exc:
+        return _refuse_submission(request, proc, exc)
+
+    if request.POST.get("action") == "save":
+        if not component_errors:
+            messages.success(
+                request, _("Your draft has been saved. You can come back to it later.")
+            )
+            return redirect("portal:submit", code=proc.code)
+        return _render_form(
+            request,
+            proc,
+            draft,
+            data=data,
+            component_errors=component_errors,
+            commune_code=commune_code,
+        )
+    field_errors = _form_errors(proc, data, parse_errors)
+    for component in services.missing_components(draft):
+        component_errors.setdefault(component.pk, _("Attach this document."))
+    if field_errors or component_errors or commune_error:
+        return _render_form(
+            request,
+            proc,
+            draft,
+            data=data,
+            field_errors=field_errors,
+            component_errors=component_errors,
+            commune_code=commune_code,
+            commune_error=commune_error,
+        )
+    return redirect("portal:submit_review", code=proc.code)
+
+
+def _component_block(request, proc: Procedure, component, draft, error: str = "") -> HttpResponse:
+    record = draft.files.filter(component=component).first() if draft is not None else None
+    context = {"procedure": proc, "row": {"component": component, "file": record, "error": error}}
+    return render(request, "portal/_component_upload.html", context)
+
+
+def _submission_target(request, code: str, component_id: int):
+    """(procedure, component) of an upload request, or an error response."""
+    proc = _procedure_or_none(request, code)
+    if proc is None:
+        return None, None, _procedure_not_found(request, code)
+    try:
+        services.ensure_can_submit(actor=request.user, procedure=proc)
+    except DomainError as exc:
+        return None, None, _refuse_submission(request, proc, exc)
+    component = proc.components.filter(pk=component_id).first()
+    if component is None:
+        raise Http404
+    return proc, component, None
+
+
+@login_required
+@require_POST
+def submit_upload(request, code: str, component: int):
+    """Upload one component's document at once (htmx, with a progress bar)."""
+    proc, comp, refused = _submission_target(request, code, component)
+    if refused is not None:
+        return refused
+    draft = services.draft_open(actor=request.user, procedure=proc)
+    upload = request.FILES.get(UPLOAD_FIELD % comp.pk)
+    error = ""
+    if upload is None:
+        error = _("Choose a file to upload.")
+    else:
+        try:
+            services.draft_attach(actor=request.user, draft=draft, component=comp, upload=upload)
+        except DomainError as exc:
+            error = str(exc)
+    if _is_htmx(request):
+        return _component_block(request, proc, comp, draft, error)
+    if error:
+        messages.error(request, f"{comp.name}: {error}")
+    return redirect("portal:submit", code=proc.code)
+
+
+@login_required
+@require_POST
+def submit_remove(request, code: str, component: int):
+    """Remove one component's document from the draft."""
+    proc, comp, refused = _submission_target(request, code, component)
+    if refused is not None:
+        return refused
+    draft = selectors.draft_for(user=request.user, procedure=proc)
+    error = ""
+    if draft is None:
+        error = _("No document is attached for this component.")
+    else:
+        try:
+            services.draft_detach(actor=request.user, draft=draft, component=comp)
+        except DomainError as exc:
+            error = str(exc)
+    if _is_htmx(request):
+        return _component_block(request, proc, comp, draft, error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("The document has been removed."))
+    return redirect("portal:submit", code=proc.code)
+
+
+@login_required
+def submit_review(request, code: str):
+    """Step 2: everything at a glance, then the submission (idempotent)."""
+    proc = _procedure_or_none(request, code)
+    if proc is None:
+        return _procedure_not_found(request, code)
+    try:
+        services.ensure_can_submit(actor=request.user, procedure=proc)
+    except DomainError as exc:
+        return _refuse_submission(request, proc, exc)
+    draft = selectors.draft_for(user=request.user, procedure=proc)
+    if request.method == "POST":
+        key = request.POST.get("idempotency_key", "")
+        try:
+            dossier = services.draft_submit(
+                actor=request.user, draft=draft.pk if draft else 0, idempotency_key=key
+            )
+        except DomainError as exc:
+            if draft is None:
+                messages.error(request, str(exc))
+                return redirect("portal:submit", code=proc.code)
+            return _render_review(request, proc, draft, error=str(exc))
+        return redirect("portal:receipt", code=dossier.code)
+    if draft is None:
+        messages.info(request, _("Fill in the application form first."))
+        return redirect("portal:submit", code=proc.code)
+    field_errors, component_errors, commune_error = _draft_problems(proc, draft)
+    if field_errors or component_errors or commune_error:
+        return _render_form(
+            request,
+            proc,
+            draft,
+            data=draft.form_data,
+            field_errors=field_errors,
+            component_errors=component_errors,
+            commune_code=draft.commune.code if draft.commune_id else "",
+            commune_error=commune_error,
+        )
+    return _render_review(request, proc, draft)
+
+
+def _render_review(request, proc: Procedure, draft, *, error: str = ""):
+    commune = draft.commune if selectors.needs_commune(proc) else None
+    try:
+        receiving = procedure_agencies(proc, commune).receiving
+    except DomainError:
+        receiving = None
+    context = {
+        "procedure": proc,
+        "draft": draft,
+        "rows": display_rows(proc.form_schema or {}, draft.form_data),
+        "components": _component_rows(proc, draft, {}),
+        "profile": selectors.applicant_profile(request.user),
+        "receiving": receiving,
+        "expected_due": selectors.expected_due(proc),
+        "needs_commune": selectors.needs_commune(proc),
+        "error": error,
+        "step": 2,
+    }
+    return render(request, "portal/submit_review.html", context)
+
+
+@login_required
+def receipt(request, code: str):
+    """Step 3: the dossier code, the expected date and the BM.01 receipt."""
+    try:
+        dossier = selectors.my_dossier_get(user=request.user, code=code)
+    except NotFound:
+        return _dossier_not_found(request, code)
+    context = {
+        "dossier": dossier,
+        "due": dossier.due_at
+        or selectors.expected_due(dossier.procedure, now=dossier.submitted_at),
+        "due_is_estimate": dossier.due_at is None,
+        "forms": selectors.applicant_forms(dossier),
+        "step": 3,
+    }
+    return render(request, "portal/receipt.html", context)
+
+
+# --- my dossiers --------------------------------------------------------------------------------
+
+
+@login_required
+def my_dossiers(request):
+    dossiers = dossiers_of_applicant(user=request.user).order_by("-submitted_at", "-pk")
+    page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "asks": selectors.asks_for(list(page.object_list)),
+        "drafts": list(selectors.drafts_of(user=request.user)),
+    }
+    return render(request, "portal/my_dossiers.html", context)
+
+
+def _dossier_page(request, dossier, *, errors: dict[str, str] | None = None, values=None):
+    actions = actions_for(user=request.user, dossier=dossier)
+    rating = Rating.objects.filter(dossier=dossier).first()
+    asks = selectors.asks_for([dossier])
+    context = {
+        "dossier": dossier,
+        "actions": actions,
+        "ask": asks.get(dossier.pk),
+        "rows": display_rows(dossier.procedure.form_schema or {}, dossier.form_data),
+        "files": selectors.dossier_files(dossier),
+        "timeline": selectors.applicant_timeline(dossier),
+        "form_links": [(kind, FORM_LABELS[kind]) for kind in selectors.applicant_forms(dossier)],
+        "rating": rating,
+        "can_rate": "rate" in actions and rating is None,
+        "scores": Rating.Score.choices,
+        "components": list(dossier.procedure.components.all()),
+        "errors": errors or {},
+        "values": values or {},
+        "is_final": dossier.is_final,
+        "withdraw_pending": dossier.state == State.WITHDRAW_REQUESTED,
+    }
+    return render(request, "portal/my_dossier.html", context)
+
+
+@login_required
+def my_dossier(request, code: str):
+    try:
+        dossier = selectors.my_dossier_get(user=request.user, code=code)
+    except NotFound:
+        return _dossier_not_found(request, code)
+    return _dossier_page(request, dossier)
+
+
+def _act(request, code: str, action: str, run, success: str):
+    """Run one applicant action on an own dossier; show the error in the page if refused."""
+    try:
+        dossier = selectors.my_dossier_get(user=request.user, code=code)
+    except NotFound:
+        return _dossier_not_found(request, code)
+    values = request.POST.dict()
+    if action not in actions_for(user=request.user, dossier=dossier):
+        message = _("This is not possible for the dossier now.")
+        return _dossier_page(request, dossier, errors={"general": message}, values=values)
+    try:
+        run(dossier)
+    except DomainError as exc:
+        dossier.refresh_from_db()
+        return _dossier_page(request, dossier, errors={action: str(exc)}, values=values)
+    messages.success(request, success)
+    return redirect("portal:my_dossier", code=dossier.code)
+
+
+@login_required
+@require_POST
+def my_dossier_supplement(request, code: str):
+    def run(dossier):
+        component = None
+        component_id = (request.POST.get("component") or "").strip()
+        if component_id:
+            component = (
+                dossier.procedure.components.filter(pk=component_id).first()
+                if component_id.isdigit()
+                else None
+            )
+            if component is None:
+                raise DomainError("unknown_component", _("Choose a component of this procedure."))
+        files = request.FILES.getlist("files")
+        dossier_services.dossier_supplement(
+            actor=request.user,
+            dossier=dossier,
+            uploads=[(component, upload) for upload in files],
+            note=(request.POST.get("note") or "").strip()[:2000],
+        )
+
+    return _act(request, code, "supplement", run, _("Your supplement has been sent."))
+
+
+@login_required
+@require_POST
+def my_dossier_pay(request, code: str):
+    def run(dossier):
+        try:
+            amount = int((request.POST.get("amount") or "").replace(".", "").strip())
+        except ValueError:
+            raise DomainError("invalid_amount", _("The amount to pay is not valid.")) from None
+        dossier_services.dossier_pay(
+            actor=request.user,
+            dossier=dossier,
+            amount_vnd=amount,
+            online=True,
+            reference=f"CTS-{uuid.uuid4().hex[:12].upper()}",
+        )
+
+    return _act(request, code, "pay", run, _("Your payment has been recorded."))
+
+
+@login_required
+@require_POST
+def my_dossier_withdraw(request, code: str):
+    def run(dossier):
+        dossier_services.dossier_withdraw(
+            actor=request.user, dossier=dossier, reason=request.POST.get("reason") or ""
+        )
+
+    return _act(
+        request,
+        code,
+        "withdraw",
+        run,
+        _("Your request to withdraw the dossier has been sent to the one-stop desk."),
+    )
+
+
+@login_required
+@require_POST
+def my_dossier_rate(request, code: str):
+    def run(dossier):
+        raw = request.POST.get("score") or ""
+        score = int(raw) if raw.isdigit() else 0
+        dossier_services.dossier_rate(
+            actor=request.user,
+            dossier=dossier,
+            score=score,
+            comment=request.POST.get("comment") or "",
+        )
+
+    return _act(request, code, "rate", run, _("Thank you for your rating."))
+
+
+@login_required
+def my_dossier_file(request, code: str, file_id: int):
+    try:
+        dossier = selectors.my_dossier_get(user=request.user, code=code)
+    except NotFound:
+        return _dossier_not_found(request, code)
+    record = dossier.files.filter(pk=file_id).first()
+    if record is None:
+        raise Http404
+    response = FileResponse(
+        record.file.open("rb"),
+        as_attachment=True,
+        filename=record.original_name,
+        content_type=record.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+def my_dossier_form(request, code: str, kind: str):
+    from tinhso.dossiers.pdf import render_form
+
+    try:
+        dossier = selectors.my_dossier_get(user=request.user, code=code)
+    except NotFound:
+        return _dossier_not_found(request, code)
+    if kind not in selectors.applicant_forms(dossier):
+        raise Http404
+    try:
+        data, filename = render_form(kind, dossier)
+    except DomainError as exc:
+        raise Http404 from exc
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- public tracking ----------------------------------------------------------------------------
+
+
+def track(request, code: str | None = None):
+    if code is None:
+        wanted = (request.GET.get("code") or "").strip().upper()
+        if wanted and "/" not in wanted and len(wanted) <= 60:
+            return redirect("portal:track", code=wanted)
+        error = _("Enter a valid dossier code.") if wanted else ""
+        return render(
+            request,
+            "portal/track.html",
+            {"error": error, "code": wanted},
+        )
+    try:
+        view = selectors.dossier_public_by_code(code)
+    except NotFound as exc:
+        return render(request, "portal/track.html", {"error": str(exc), "code": code}, status=404)
+    return render(request, "portal/track.html", {"view": view, "code": view["code"]})
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+@login_required
+def after_login(request):
+    if user_roles(request.user):
+        return redirect("workspace:inbox")
+    return redirect("portal:my_dossiers")
