@@ -167,7 +167,7 @@ TINHSO_WORKING_HOURS = env_str("TINHSO_WORKING_HOURS", "07:30-11:30,13:30-17:00"
 TINHSO_RECEPTION_CUTOFF = env_str("TINHSO_RECEPTION_CUTOFF", "15:00")
 TINHSO_DEMO_PROVINCE = env_str("TINHSO_DEMO_PROVINCE", "44")
 # Management commands run by ``load_demo`` after the core (each takes --province).
-TINHSO_DEMO_LOADERS = ["load_demo_catalogue", "load_demo_qna"]
+TINHSO_DEMO_LOADERS = ["load_demo_catalogue", "load_demo_qna", "load_demo_feedback"]
 TINHSO_QNA_DAILY_LIMIT = env_int("TINHSO_QNA_DAILY_LIMIT", 5)  # questions per asker per day
 TINHSO_MAX_UPLOAD_BYTES = env_int("TINHSO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TINHSO_MAX_UPLOAD_BYTES + 1024 * 1024
@@ -210,12 +210,13 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; every library is
 # vendored and served from 'self'. Map tiles come from TINHSO_MAP_TILES' host when one is set.
-TINHSO_MAP_TILES = env_str("TINHSO_MAP_TILES", "")
+TINHSO_MAP_TILE_URL = env_str("TINHSO_MAP_TILE_URL", "")  # empty: maps without tiles
+TINHSO_MAP_TILE_ATTRIBUTION = env_str("TINHSO_MAP_TILE_ATTRIBUTION", "")
 _tile_hosts = []
-if TINHSO_MAP_TILES:
+if TINHSO_MAP_TILE_URL:
     from urllib.parse import urlsplit
 
-    _tiles = urlsplit(TINHSO_MAP_TILES.replace("{s}.", ""))
+    _tiles = urlsplit(TINHSO_MAP_TILE_URL.replace("{s}.", ""))
     _tile_hosts = [f"{_tiles.scheme}://{_tiles.netloc}", f"{_tiles.scheme}://*.{_tiles.netloc}"]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -256,6 +257,10 @@ STORAGES = {
         )
     },
 }
+
+# --- Field feedback ----------------------------------------------------------------------
+TINHSO_FEEDBACK_MAX_PHOTO_BYTES = env_int("TINHSO_FEEDBACK_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+TINHSO_FEEDBACK_MAX_PER_DAY = env_int("TINHSO_FEEDBACK_MAX_PER_DAY", 20)
 
 # --- Metrics: /metrics (Prometheus text format) answers these addresses only.
 TINHSO_METRICS_ALLOWED = env_list("TINHSO_METRICS_ALLOWED", "127.0.0.1,::1")

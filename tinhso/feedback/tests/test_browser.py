@@ -1,0 +1,107 @@
+"""Browser flow: a citizen reports from a phone with a photo, an officer handles it on a desktop,
+the answer is published, the citizen rates it. Elements are found by id, not by their text, so
+that the test holds in every language."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+
+from tinhso.feedback.boundary import province_boundary
+from tinhso.feedback.models import Report, State
+
+from .factories import jpeg_bytes
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo_feedback(demo_province):
+    call_command("load_demo_feedback", province="44", verbosity=0)
+
+
+def test_report_from_a_phone_is_handled_answered_and_rated(phone, desktop, demo_feedback):
+    page = phone.page
+    phone.goto("/phan-anh/", check="public-list")
+    assert page.locator("[data-fb-map] path.leaflet-interactive").count() >= 4  # demo markers
+    phone.login("congdan1")
+    phone.goto("/phan-anh/gui/", check="submit-form")
+
+    page.select_option("#id_category", "den-duong-hong")
+    page.locator("#id_attr_so-cot").wait_for()  # the category's question, loaded by htmx
+    page.fill("#id_attr_so-cot", "ĐH-0999")
+    page.fill("#id_description", "Đèn đường trước nhà văn hóa khu phố 3 không sáng cả tuần nay.")
+    assert page.input_value("#id_commune") == "18880"  # from the citizen's profile
+    # Sent without a place: a clear error, nothing stored.
+    page.click("form.fb-submit button[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#location_error").is_visible()
+    assert page.get_attribute("#id_latitude", "aria-invalid") == "true"
+    phone.check("submit-no-location")
+    assert (
+        Report.objects.filter(
+            reporter__username="congdan1", description__contains="khu phố 3"
+        ).count()
+        == 0
+    )
+
+    # Pick the place on the map (no tile server: the province outline is drawn).
+    page.fill("#id_description", "Đèn đường trước nhà văn hóa khu phố 3 không sáng cả tuần nay.")
+    page.locator("#fb-map").click()
+    latitude, longitude = page.input_value("#id_latitude"), page.input_value("#id_longitude")
+    assert province_boundary().contains(latitude, longitude)
+    assert page.locator("#fb-pick-status").inner_text().strip() != ""
+    page.set_input_files(
+        "#id_photos",
+        files=[{"name": "den-duong.jpg", "mimeType": "image/jpeg",
+                "buffer": jpeg_bytes(gps=(17.4687, 106.6223), size=(800, 600))}],
+    )  # fmt: skip
+    phone.check("submit-filled")
+    page.click("form.fb-submit button[type=submit]")
+    page.wait_for_url(re.compile(r"/phan-anh/\d+/\?done=sent$"))
+    phone.check("submitted")
+    report = Report.objects.get(reporter__username="congdan1", description__contains="khu phố 3")
+    assert report.state == State.NEW and report.agency.key == "commune_18880"
+    assert report.photos.get().gps_latitude is not None
+    assert page.locator(".fb-photos img").count() == 1
+
+    # The ward's officer moderates, notes progress and answers.
+    desktop.login("chuyenvien.donghoi")
+    desktop.goto("/can-bo/phan-anh/", check="officer-inbox")
+    office = desktop.page
+    office.click(f"a[href='/can-bo/phan-anh/{report.pk}/']")
+    office.wait_for_url(f"**/can-bo/phan-anh/{report.pk}/")
+    desktop.check("officer-report")
+    office.fill(
+        "#id_accept-public_description", "Đèn đường trước nhà văn hóa khu phố 3 không sáng."
+    )
+    office.click(f"form[action$='/{report.pk}/accept/'] button[type=submit]")
+    office.wait_for_load_state()
+    office.fill("#id_note-note", "Đã báo đơn vị quản lý chiếu sáng kiểm tra.")
+    office.click(f"form[action$='/{report.pk}/note/'] button[type=submit]")
+    office.wait_for_load_state()
+    office.fill("#id_answer-answer", "Đã thay bộ đèn LED cột ĐH-0999; đèn sáng bình thường.")
+    office.click(f"form[action$='/{report.pk}/answer/'] button[type=submit]")
+    office.wait_for_load_state()
+    desktop.check("officer-answered")
+    report.refresh_from_db()
+    assert report.state == State.ANSWERED
+
+    # The public page shows the answer; the citizen rates it.
+    phone.goto(f"/phan-anh/{report.pk}/", check="answer-published")
+    assert "ĐH-0999" in page.locator(".fb-answer").inner_text()
+    page.check("input[name=score][value='3']")
+    page.fill("#id_comment", "Cảm ơn phường đã xử lý nhanh.")
+    page.click("form[action$='/danh-gia/'] button[type=submit]")
+    page.wait_for_load_state()
+    phone.check("rated")
+    report.refresh_from_db()
+    assert (report.state, report.rating) == (State.CLOSED, 3)
+    phone.goto("/phan-anh/cua-toi/", check="my-reports")
+    assert page.locator(f"a[href='/phan-anh/{report.pk}/']").count() == 1
+
+    # The statistics count it.
+    desktop.goto("/can-bo/phan-anh/thong-ke/", check="officer-statistics")
+    assert desktop.page.locator("table.fb-stats").count() == 2
