@@ -209,7 +209,7 @@ X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; every library is
-# vendored and served from 'self'. Map tiles come from TINHSO_MAP_TILES' host when one is set.
+# vendored and served from 'self'. Map tiles come from TINHSO_MAP_TILE_URL's host when one is set.
 TINHSO_MAP_TILE_URL = env_str("TINHSO_MAP_TILE_URL", "")  # empty: maps without tiles
 TINHSO_MAP_TILE_ATTRIBUTION = env_str("TINHSO_MAP_TILE_ATTRIBUTION", "")
 _tile_hosts = []

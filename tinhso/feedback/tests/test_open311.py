@@ -221,7 +221,7 @@ def test_post_attributes_photos_and_addresses(client, world, api_key):
         ({"lat": HUE[0], "long": HUE[1]}, 400, "16.463700"),
         ({"address_id": "99999"}, 400, "99999"),
         ({"service_code": "ngap-ung"}, 400, "Độ sâu"),
-        ({"email": "khong-phai-email"}, 400, "mail"),
+        ({"email": "khong-phai-email"}, 400, "thư điện tử"),
         ({"jurisdiction_id": "hanoi"}, 404, "hanoi"),
     ],
 )
