@@ -48,6 +48,8 @@ def manage(env: dict, *args: str) -> str:
 
 def prepare(db: str, workdir: Path) -> dict:
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-" + os.urandom(8).hex()}
+    # Plain HTTP on loopback (production sits behind a TLS proxy); warnings only in the log.
+    env |= {"TINHSO_HTTPS": "0", "LOG_LEVEL": "WARNING", "TINHSO_LOG_FORMAT": "text"}
     env["TINHSO_VAR_DIR"] = str(workdir)
     env.pop("DATABASE_URL", None)
     if db == "postgres":

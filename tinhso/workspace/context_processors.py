@@ -13,7 +13,8 @@ def _nav(request) -> dict:
         return {"is_officer": False, "counts": {}, "total": 0}
     from tinhso.dossiers.selectors import inbox_counts
 
-    counts = inbox_counts(user=user)
+    # The inbox page has just counted its lists: reuse them rather than count twice.
+    counts = getattr(request, "workspace_inbox_counts", None) or inbox_counts(user=user)
     waiting = ("to_receive", "to_process", "to_sign")
     return {"is_officer": True, "counts": counts, "total": sum(counts.get(b, 0) for b in waiting)}
 

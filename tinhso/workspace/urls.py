@@ -8,5 +8,9 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("tiep-nhan/", views.reception, name="reception"),
     path("ho-so/<str:code>/", views.dossier, name="dossier"),
+    path("ho-so/<str:code>/xu-ly/<slug:action>/", views.dossier_action, name="dossier_action"),
+    path("ho-so/<str:code>/tep/<int:file_id>/", views.dossier_file, name="dossier_file"),
+    path("ho-so/<str:code>/bieu-mau/<slug:kind>.pdf", views.dossier_form, name="dossier_form"),
     path("thong-ke/", views.statistics, name="statistics"),
+    path("thong-ke/xlsx/", views.statistics_xlsx, name="statistics_xlsx"),
 ]

@@ -1,24 +1,447 @@
-"""Officer workspace pages (placeholder views; the workspace work replaces them)."""
+"""Officer workspace pages: inboxes, counter reception, the dossier page, statistics.
 
-from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+Every page requires a signed-in officer (an active role in some agency); anyone else gets 404
+(anonymous users are sent to the login page). Reads go through the scoped selectors, writes through
+the services; a refused operation is shown as a Vietnamese message in the page, never a 500.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.selectors import user_agency_ids
+from tinhso.core.uploads import max_upload_bytes
+from tinhso.dossiers import pdf
+from tinhso.dossiers.models import Dossier, DossierFile, State
+from tinhso.dossiers.selectors import INBOXES, dossier_get, inbox_counts
+from tinhso.dossiers.selectors import inbox as inbox_qs
+from tinhso.dossiers.statistics import agency_period_stats, rollup, stats_to_xlsx
+
+from . import forms as f
+from .actions import EVENT_LABELS, SPECS, available_actions
+from .selectors import (
+    default_box,
+    desk_agencies,
+    form_data_rows,
+    is_officer,
+    receivable_procedure,
+    receivable_procedures,
+    reception_communes,
+    search_dossiers,
+)
+from .services import counter_receive
+
+PER_PAGE = 25
+PROCEDURE_RESULTS = 30
+RUNNING = (State.RECEIVED, State.PROCESSING)
+
+BOX_LABELS = {
+    "to_receive": gettext_lazy("To receive or return"),
+    "to_process": gettext_lazy("To process"),
+    "to_sign": gettext_lazy("To approve and sign"),
+    "waiting_supplement": gettext_lazy("Waiting for a supplement"),
+    "due_soon": gettext_lazy("Due within 1 working day"),
+    "overdue": gettext_lazy("Overdue"),
+}
+FORM_LABELS = {
+    "bm01": gettext_lazy("Receipt and appointment slip (BM.01)"),
+    "bm02": gettext_lazy("Supplement request (BM.02)"),
+    "bm03": gettext_lazy("Refusal to receive (BM.03)"),
+    "bm04": gettext_lazy("Apology letter and new appointment (BM.04)"),
+    "bm05": gettext_lazy("Process control slip (BM.05)"),
+}
+# Upload errors raised by the services, shown next to the files.
+FILE_ERRORS = {
+    "file_too_large",
+    "file_empty",
+    "file_type_not_allowed",
+    "file_type_mismatch",
+    "image_too_large",
+    "image_invalid",
+    "unknown_component",
+    "files_required",
+}
 
 
-@login_required
-def inbox(request):
-    return HttpResponse("inbox")
+def officer_required(view):
+    """Signed in (else the login page) and holding an officer role (else 404)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_officer(request.user):
+            raise Http404(_("Page not found."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
-@login_required
-def reception(request):
-    return HttpResponse("reception")
+def _is_htmx(request: HttpRequest) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
-@login_required
-def dossier(request, code):
-    return HttpResponse("dossier")
+def _dossier(request: HttpRequest, code: str) -> Dossier:
+    try:
+        return dossier_get(user=request.user, code=code)
+    except NotFound:
+        raise Http404(_("Dossier %(code)s was not found.") % {"code": code}) from None
 
 
-@login_required
-def statistics(request):
-    return HttpResponse("statistics")
+def _is_overdue(dossier: Dossier, now: dt.datetime) -> bool:
+    return dossier.state in RUNNING and dossier.due_at is not None and dossier.due_at < now
+
+
+# --- inboxes --------------------------------------------------------------------------------
+
+
+@require_GET
+@officer_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    box = request.GET.get("box") or default_box(user)
+    if box not in INBOXES:
+        raise Http404(_("Unknown list “%(box)s”.") % {"box": box})
+    search = f.InboxSearchForm(request.GET)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
+    dossiers = search_dossiers(inbox_qs(user=user, box=box), query).select_related("current_agency")
+    page = Paginator(dossiers, PER_PAGE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for dossier in page.object_list:
+        dossier.ws_overdue = _is_overdue(dossier, now)
+    counts = inbox_counts(user=user)
+    request.workspace_inbox_counts = counts  # for the navigation's "Work" count
+    context = {
+        "box": box,
+        "box_label": BOX_LABELS[box],
+        "tabs": [(name, BOX_LABELS[name], counts.get(name, 0)) for name in INBOXES],
+        "search": search,
+        "query": query,
+        "page": page,
+        "several_agencies": len(user_agency_ids(user)) > 1,
+    }
+    if _is_htmx(request):
+        response = render(request, "workspace/_inbox_panel.html", context)
+    else:
+        response = render(request, "workspace/inbox.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- counter reception ----------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@officer_required
+def reception(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context: dict[str, Any] = {"is_desk": desk_agencies(user).exists()}
+    if not context["is_desk"]:
+        return render(request, "workspace/reception.html", context)
+    code = (request.POST.get("procedure") or request.GET.get("procedure") or "").strip()
+    procedure = receivable_procedure(user=user, code=code) if code else None
+    if procedure is None:
+        search = f.ProcedureSearchForm(request.GET)
+        query = search.cleaned_data["q"] if search.is_valid() else ""
+        results = list(receivable_procedures(user=user, query=query)[:PROCEDURE_RESULTS])
+        context |= {
+            "search": search,
+            "query": query,
+            "results": results,
+            "unknown_procedure": code,
+        }
+        if _is_htmx(request) and request.method == "GET" and not code:
+            response = render(request, "workspace/_procedure_results.html", context)
+        else:
+            response = render(request, "workspace/reception.html", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    communes = reception_communes(user=user, procedure=procedure)
+    components = list(procedure.components.order_by("order"))
+    data = request.POST if request.method == "POST" else None
+    files = request.FILES if request.method == "POST" else None
+    applicant = f.ApplicantForm(data, communes=communes)
+    application = f.ApplicationForm(data, schema=procedure.form_schema)
+    scans = f.ComponentFilesForm(data, files, components=components)
+    errors: list[str] = []
+    field_errors: list[tuple[str, str, str]] = []
+    if request.method == "POST":
+        valid = [form.is_valid() for form in (applicant, application, scans)]
+        if all(valid):
+            try:
+                dossier = counter_receive(
+                    actor=user,
+                    procedure=procedure,
+                    commune=applicant.cleaned_data.get("commune"),
+                    applicant_name=applicant.cleaned_data["applicant_name"],
+                    applicant_id_number=applicant.cleaned_data["applicant_id_number"],
+                    applicant_phone=applicant.cleaned_data["applicant_phone"],
+                    applicant_address=applicant.cleaned_data["applicant_address"],
+                    form_data=application.data_for_schema(),
+                    uploads=scans.uploads(),
+                    idempotency_key=applicant.cleaned_data["idempotency_key"],
+                    note=applicant.cleaned_data["note"],
+                    channel=applicant.cleaned_data["channel"],
+                )
+            except DomainError as exc:
+                _reception_error(exc, applicant, application, scans)
+            else:
+                return _received(request, dossier)
+        errors = [
+            str(message)
+            for form in (applicant, application, scans)
+            for message in form.non_field_errors()
+        ]
+        field_errors = [
+            (field.auto_id, field.label, " ".join(field.errors))
+            for form in (applicant, application, scans)
+            for field in form
+            if field.errors
+        ]
+    context |= {
+        "procedure": procedure,
+        "applicant": applicant,
+        "application": application,
+        "scans": scans,
+        "errors": errors,
+        "field_errors": field_errors,
+        "invalid": request.method == "POST",
+        "max_mb": max_upload_bytes() // (1024 * 1024),
+    }
+    return render(request, "workspace/reception.html", context)
+
+
+def _reception_error(exc: DomainError, applicant, application, scans) -> None:
+    """Put a refusal of the services next to the field it is about."""
+    if exc.code == "invalid_form":
+        for error in exc.details.get("errors", []):
+            application.add_schema_error(error)
+        if not application.errors:
+            application.add_error(None, str(exc))
+    elif exc.code in {"invalid_id_number", "applicant_required"}:
+        applicant.add_error("applicant_id_number", str(exc))
+    elif exc.code == "commune_required" and "commune" in applicant.fields:
+        applicant.add_error("commune", str(exc))
+    elif exc.code in FILE_ERRORS:
+        scans.add_error(None, str(exc))
+    else:
+        applicant.add_error(None, str(exc))
+
+
+def _received(request: HttpRequest, dossier: Dossier) -> HttpResponse:
+    if getattr(dossier, "replayed", False):
+        messages.info(
+            request,
+            _("This dossier had already been received as %(code)s: nothing was entered twice.")
+            % {"code": dossier.code},
+        )
+    else:
+        messages.success(
+            request,
+            _("Dossier %(code)s received. Print the receipt and hand it to the applicant.")
+            % {"code": dossier.code},
+        )
+    url = reverse("workspace:dossier", args=[dossier.code])
+    if _is_htmx(request):
+        return HttpResponse(headers={"HX-Redirect": url})
+    return redirect(url)
+
+
+# --- the dossier ----------------------------------------------------------------------------
+
+
+def _action_items(request: HttpRequest, dossier: Dossier, bound: Any = None) -> list[dict]:
+    items = []
+    for name in available_actions(user=request.user, dossier=dossier):
+        spec = SPECS[name]
+        form = bound if bound is not None and bound.prefix == name else spec.form(dossier)
+        items.append({"spec": spec, "form": form})
+    return items
+
+
+def _dossier_page(
+    request: HttpRequest,
+    dossier: Dossier,
+    *,
+    bound: Any = None,
+    page_error: str = "",
+) -> HttpResponse:
+    now = timezone.now()
+    events = list(
+        dossier.events.select_related("actor_agency", "from_step", "to_step", "to_user").order_by(
+            "seq"
+        )
+    )
+    for event in events:
+        event.label = EVENT_LABELS.get(event.action, event.action)
+        event.to_state_label = State(event.to_state).label if event.to_state in State else ""
+    forms_available = [
+        {"kind": kind, "label": FORM_LABELS[kind]} for kind in pdf.available_forms(dossier)
+    ]
+    steps = list(dossier.procedure.steps.order_by("order"))
+    context = {
+        "dossier": dossier,
+        "overdue": _is_overdue(dossier, now),
+        "clock_stopped": dossier.clock_stopped_at is not None,
+        "stopped_hours": round(dossier.stopped_seconds / 3600, 1),
+        "form_rows": form_data_rows(dossier),
+        "files": dossier.files.select_related("component").order_by("uploaded_at"),
+        "events": events,
+        "forms_available": forms_available,
+        "has_receipt": dossier.received_at is not None
+        and any(item["kind"] == "bm01" for item in forms_available),
+        "steps": steps,
+        "actions": _action_items(request, dossier, bound),
+        "page_error": page_error,
+    }
+    return render(request, "workspace/dossier.html", context)
+
+
+@require_GET
+@officer_required
+def dossier(request: HttpRequest, code: str) -> HttpResponse:
+    return _dossier_page(request, _dossier(request, code))
+
+
+@require_POST
+@officer_required
+def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse:
+    """Take one action; on success back to the dossier page, otherwise the page again with the
+    reason next to the form (status 200: the page itself is fine, the request was refused)."""
+    dossier = _dossier(request, code)
+    spec = SPECS.get(action)
+    if spec is None:
+        raise Http404(_("Unknown action “%(action)s”.") % {"action": action})
+    if action not in available_actions(user=request.user, dossier=dossier):
+        message = _("“%(action)s” is not possible on this dossier now.") % {"action": spec.label}
+        return _dossier_page(request, dossier, page_error=message)
+    form = spec.form(dossier, request.POST, request.FILES)
+    if form.is_valid():
+        if form.cleaned_data["version"] != dossier.version:
+            form.add_error(
+                None,
+                _(
+                    "The dossier changed while this page was open: check its new state, "
+                    "then try again."
+                ),
+            )
+        else:
+            try:
+                spec.run(request.user, dossier, form.params(), form)
+            except DomainError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Done: %(action)s.") % {"action": spec.label})
+                return redirect("workspace:dossier", code=dossier.code)
+    dossier.refresh_from_db()
+    return _dossier_page(request, dossier, bound=form)
+
+
+@require_GET
+@officer_required
+def dossier_file(request: HttpRequest, code: str, file_id: int) -> HttpResponse:
+    """A dossier file, only to officers who may see the dossier (files are never public)."""
+    dossier = _dossier(request, code)
+    record: DossierFile | None = dossier.files.filter(pk=file_id).first()
+    if record is None:
+        raise Http404(_("File not found."))
+    try:
+        handle = record.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("File not found.")) from None
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=record.original_name,
+        content_type=record.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@require_GET
+@officer_required
+def dossier_form(request: HttpRequest, code: str, kind: str) -> HttpResponse:
+    """A form of the dossier (BM.01–BM.05) as PDF, opened in the browser to print."""
+    dossier = _dossier(request, code)
+    if kind not in pdf.available_forms(dossier):
+        raise Http404(
+            _("Form %(form)s does not apply to dossier %(code)s.")
+            % {"form": kind.upper(), "code": dossier.code}
+        )
+    try:
+        data, filename = pdf.render_form(kind, dossier)
+    except DomainError:
+        raise Http404(
+            _("Form %(form)s does not apply to dossier %(code)s.")
+            % {"form": kind.upper(), "code": dossier.code}
+        ) from None
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+# --- statistics -----------------------------------------------------------------------------
+
+
+def _stats(request: HttpRequest) -> tuple[f.PeriodForm, list, Any, str]:
+    period = f.PeriodForm(request.GET)
+    rows: list = []
+    total = None
+    error = ""
+    if period.is_valid():
+        try:
+            rows = agency_period_stats(
+                user=request.user,
+                agencies=None,
+                start=period.cleaned_data["start"],
+                end=period.cleaned_data["end"],
+            )
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            total = rollup(rows, "province")[0]
+    return period, rows, total, error
+
+
+@require_GET
+@officer_required
+def statistics(request: HttpRequest) -> HttpResponse:
+    period, rows, total, error = _stats(request)
+    context = {"period": period, "rows": rows, "total": total, "error": error}
+    return render(request, "workspace/statistics.html", context)
+
+
+@require_GET
+@officer_required
+def statistics_xlsx(request: HttpRequest) -> HttpResponse:
+    period, rows, total, error = _stats(request)
+    if not period.is_valid() or error:
+        context = {"period": period, "rows": rows, "total": total, "error": error}
+        return render(request, "workspace/statistics.html", context)
+    start, end = period.cleaned_data["start"], period.cleaned_data["end"]
+    response = HttpResponse(
+        stats_to_xlsx(rows, start=start, end=end),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
+    return response

@@ -1,0 +1,529 @@
+"""Forms of the officer workspace: inbox search, counter reception, dossier actions, statistics.
+
+The application form of a procedure is a JSON Schema (``Procedure.form_schema``);
+:class:`ApplicationForm` turns it into Django fields in the schema's order, then checks the
+assembled data against the schema itself, so the page shows the same messages as the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core.errors import DomainError
+from tinhso.core.uploads import ALLOWED_TYPES, check_upload, max_upload_bytes
+from tinhso.core.validators import validate_personal_id, validate_tax_code
+from tinhso.dossiers.models import Channel
+from tinhso.procedures.forms_schema import form_errors, form_fields
+
+FIELD_PREFIX = "f_"
+ACCEPT = ",".join([*ALLOWED_TYPES, *(f".{ext}" for exts in ALLOWED_TYPES.values() for ext in exts)])
+PHONE_RE = re.compile(r"^(\+84|0)[0-9]{8,10}$")
+KEY_RE = re.compile(r"^[A-Za-z0-9-]{8,100}$")
+TEXTAREA_FROM = 500  # strings allowed this long or longer get a text area
+MAX_PERIOD_DAYS = 3660
+
+
+def set_file_attrs(form: forms.Form) -> None:
+    """Give every file input of ``form`` its accepted types and size limit, at request time (the
+    message in the active language, the limit from the current settings). ``workspace.js`` uses
+    them to refuse an oversized file before it is uploaded; the server checks again."""
+    limit = max_upload_bytes()
+    for field in form.fields.values():
+        if isinstance(field, forms.FileField):
+            field.widget.attrs.update(
+                {
+                    "accept": ACCEPT,
+                    "data-max-bytes": limit,
+                    "data-too-large": gettext("The file is larger than the %(mb)d MB limit.")
+                    % {"mb": limit // (1024 * 1024)},
+                }
+            )
+
+
+def checked_upload(upload: Any) -> Any:
+    """Run the upload checks of the services (size, type by content, readable image) so that a
+    bad file is reported next to its own field; the file is rewound for the service."""
+    try:
+        check_upload(upload)
+    except DomainError as exc:
+        raise ValidationError(str(exc), code=exc.code) from None
+    finally:
+        upload.seek(0)
+    return upload
+
+
+class CheckedFileField(forms.FileField):
+    """A file checked like the services check it (PDF, JPEG or PNG by content, size limit)."""
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        upload = super().clean(data, initial)
+        return checked_upload(upload) if upload else upload
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Zero or more files from one ``<input type=file multiple>``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            files = [single(item, initial) for item in data if item]
+        else:
+            files = [single(data, initial)] if data else []
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        return [checked_upload(upload) for upload in files]
+
+
+# --- inbox and statistics -----------------------------------------------------------------
+
+
+class InboxSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Code, applicant name or ID number"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+class PeriodForm(forms.Form):
+    """A statistics period: from and to (local days, both included); this month by default."""
+
+    start = forms.DateField(
+        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, data: Any = None, **kwargs: Any) -> None:
+        today = timezone.localdate()
+        values = {
+            "start": today.replace(day=1).isoformat(),
+            "end": today.isoformat(),
+        }
+        for name in values:
+            if data is not None and data.get(name):
+                values[name] = data.get(name)
+        super().__init__(values, **kwargs)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if start > end:
+                self.add_error("end", _("The start of the period must not be after its end."))
+            elif (end - start).days > MAX_PERIOD_DAYS:
+                self.add_error("end", _("Choose a period of at most ten years."))
+        return cleaned
+
+
+# --- counter reception ----------------------------------------------------------------------
+
+
+class ProcedureSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Procedure name or code"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
+
+
+def validate_id_number(value: str) -> None:
+    """A citizen's 12-digit personal ID number or an organisation's tax code (10 digits, with
+    an optional -NNN branch suffix). Digits of any other length are taken for a mistyped
+    personal ID number, the common case at the counter."""
+    if value.isdigit() and len(value) != 10:
+        validate_personal_id(value)
+    else:
+        validate_tax_code(value)
+
+
+class ApplicantForm(forms.Form):
+    """The walk-in applicant as on their ID card, the commune when it matters, and the
+    idempotency key that makes a double submission harmless."""
+
+    channel = forms.TypedChoiceField(
+        label=_("How the dossier arrived"),
+        choices=[
+            (Channel.COUNTER, Channel.COUNTER.label),
+            (Channel.POST, Channel.POST.label),
+        ],
+        coerce=int,
+        initial=Channel.COUNTER,
+    )
+    commune = forms.ModelChoiceField(
+        label=_("Commune or ward of the dossier"),
+        queryset=None,
+        required=False,
+        empty_label=_("— Choose the commune —"),
+    )
+    applicant_name = forms.CharField(
+        label=_("Applicant's full name"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    applicant_id_number = forms.CharField(
+        label=_("ID number (CCCD) or tax code"),
+        max_length=20,
+        help_text=_("12-digit personal ID number, or the 10-digit tax code of an organisation."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    applicant_phone = forms.CharField(
+        label=_("Phone number"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    applicant_address = forms.CharField(
+        label=_("Address"),
+        required=False,
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    note = forms.CharField(
+        label=_("Reception note"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100)
+
+    def __init__(self, *args: Any, communes: Any = None, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {})
+        kwargs["initial"].setdefault("idempotency_key", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+        if communes is None or not communes.exists():
+            del self.fields["commune"]
+            return
+        field = self.fields["commune"]
+        field.queryset = communes
+        field.required = True
+        if communes.count() == 1:
+            field.initial = communes.first().pk
+            field.empty_label = None
+
+    def clean_applicant_name(self) -> str:
+        name = " ".join(self.cleaned_data["applicant_name"].split())
+        if len(name) < 2:
+            raise ValidationError(_("Enter the applicant's full name."))
+        return name
+
+    def clean_applicant_id_number(self) -> str:
+        value = re.sub(r"\s+", "", self.cleaned_data["applicant_id_number"])
+        validate_id_number(value)
+        return value
+
+    def clean_applicant_phone(self) -> str:
+        value = re.sub(r"[\s.\-()]", "", self.cleaned_data.get("applicant_phone") or "")
+        if value and not PHONE_RE.match(value):
+            raise ValidationError(
+                _("Enter a Vietnamese phone number, e.g. 0912345678 or +84912345678.")
+            )
+        return value
+
+    def clean_applicant_address(self) -> str:
+        return " ".join((self.cleaned_data.get("applicant_address") or "").split())
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data["idempotency_key"].strip()
+        if not KEY_RE.match(key):
+            raise ValidationError(_("The form has expired: reload the page."))
+        return key
+
+
+class LocalizedFloatField(forms.FloatField):
+    """A number typed with a decimal comma (12,5) or point (12.5)."""
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str) and "," in value and "." not in value:
+            value = value.replace(",", ".")
+        return super().to_python(value)
+
+
+class ApplicationForm(forms.Form):
+    """The procedure's application form built from its JSON Schema (top-level fields)."""
+
+    def __init__(self, *args: Any, schema: dict, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.schema = schema or {}
+        required = set(self.schema.get("required") or [])
+        self.specs: dict[str, dict] = {}
+        for name, spec in form_fields(self.schema):
+            self.specs[name] = spec
+            self.fields[FIELD_PREFIX + name] = self._field(name, spec, name in required)
+
+    @staticmethod
+    def _field(name: str, spec: dict, required: bool) -> forms.Field:
+        label = spec.get("title") or name
+        help_text = spec.get("description", "")
+        kind = spec.get("type")
+        common = {"label": label, "required": required, "help_text": help_text}
+        if "enum" in spec:
+            choices = [(str(value), str(value)) for value in spec["enum"]]
+            coerce = {"integer": int, "number": float}.get(kind, str)
+            return forms.TypedChoiceField(
+                choices=[("", _("— Choose —")), *choices], coerce=coerce, **common
+            )
+        if kind == "boolean":
+            return forms.BooleanField(**{**common, "required": False})
+        if kind == "integer":
+            return forms.IntegerField(
+                min_value=spec.get("minimum"), max_value=spec.get("maximum"), **common
+            )
+        if kind == "number":
+            return LocalizedFloatField(
+                min_value=spec.get("minimum"),
+                max_value=spec.get("maximum"),
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+                **common,
+            )
+        if kind == "array":
+            common["help_text"] = help_text or _("One item per line.")
+            return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+        fmt = spec.get("format")
+        if fmt == "date":
+            return forms.DateField(
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                input_formats=["%Y-%m-%d", "%d/%m/%Y"],
+                **common,
+            )
+        max_length = spec.get("maxLength")
+        attrs: dict[str, Any] = {"type": "email"} if fmt == "email" else {}
+        if max_length and max_length >= TEXTAREA_FROM:
+            widget: forms.Widget = forms.Textarea(attrs={"rows": 3})
+        else:
+            widget = forms.TextInput(attrs=attrs)
+        return forms.CharField(
+            max_length=max_length, min_length=spec.get("minLength"), widget=widget, **common
+        )
+
+    def data_for_schema(self) -> dict:
+        """The cleaned values as the JSON object the schema describes (empty fields left out)."""
+        data: dict[str, Any] = {}
+        for name, spec in self.specs.items():
+            key = FIELD_PREFIX + name
+            if key not in self.cleaned_data:
+                continue
+            value = self.cleaned_data[key]
+            kind = spec.get("type")
+            if kind == "boolean":
+                data[name] = bool(value)
+                continue
+            if isinstance(value, dt.date):
+                value = value.isoformat()
+            elif kind == "array" and isinstance(value, str):
+                value = [line.strip() for line in value.splitlines() if line.strip()]
+            elif kind == "number" and isinstance(value, float) and value.is_integer():
+                value = int(value)
+            elif isinstance(value, str):
+                value = value.strip()
+            if value is None or value in ("", []):
+                continue
+            data[name] = value
+        return data
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not self.errors:
+            for error in form_errors(self.schema, self.data_for_schema()):
+                self.add_schema_error(error)
+        return cleaned
+
+    def add_schema_error(self, error: dict) -> None:
+        """Show an error of the schema check (or of the service) next to its field."""
+        top = (error.get("field") or "").split(".", 1)[0]
+        key = FIELD_PREFIX + top
+        if top and key in self.fields:
+            if key not in self.errors:
+                self.add_error(key, error["message"])
+        else:
+            self.add_error(None, error["message"])
+
+
+class ComponentFilesForm(forms.Form):
+    """One scan upload per dossier component; the required components must be scanned."""
+
+    def __init__(self, *args: Any, components: list, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.components = list(components)
+        for component in self.components:
+            field = MultipleFileField(
+                label=component.name,
+                required=component.required,
+                help_text=_("Required.") if component.required else _("Optional."),
+            )
+            field.error_messages["required"] = _("Attach the scan of this document.")
+            self.fields[f"component_{component.pk}"] = field
+        self.fields["other_files"] = MultipleFileField(label=_("Other documents"), required=False)
+        set_file_attrs(self)
+
+    def uploads(self) -> list[tuple[Any, Any]]:
+        found = []
+        for component in self.components:
+            files = self.cleaned_data.get(f"component_{component.pk}", [])
+            found += [(component, upload) for upload in files]
+        found += [(None, upload) for upload in self.cleaned_data.get("other_files", [])]
+        return found
+
+
+# --- dossier actions --------------------------------------------------------------------------
+
+
+def _text(label: Any, *, required: bool, rows: int = 3, help_text: Any = "") -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=2000,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+class ActionForm(forms.Form):
+    """Base of the action forms: carries the dossier version the officer saw, so that an action
+    taken on a page that has meanwhile gone stale is refused instead of applied blindly."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, dossier: Any = None, **kwargs: Any) -> None:
+        self.dossier = dossier
+        kwargs.setdefault("initial", {})
+        if dossier is not None:
+            kwargs["initial"].setdefault("version", dossier.version)
+        super().__init__(*args, **kwargs)
+
+    def params(self) -> dict:
+        return {k: v for k, v in self.cleaned_data.items() if k != "version"}
+
+
+class NoteForm(ActionForm):
+    note = _text(_("Note"), required=False, rows=2)
+
+
+class ReasonForm(ActionForm):
+    reason = _text(_("Reason"), required=True)
+
+
+class TransferForm(ActionForm):
+    to_user = forms.ModelChoiceField(
+        label=_("Hand over to"),
+        queryset=None,
+        required=False,
+        empty_label=_("Anyone holding the role of the next step"),
+    )
+    note = _text(_("Note"), required=False, rows=2)
+
+    def __init__(self, *args: Any, candidates: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["to_user"]
+        field.queryset = candidates
+        field.label_from_instance = lambda user: user.get_full_name() or user.get_username()
+
+
+class SupplementRequestForm(ActionForm):
+    reason = _text(_("Reason for the supplement"), required=True)
+    items = _text(
+        _("Documents to supply"),
+        required=False,
+        help_text=_("One document per line; printed on the request (BM.02)."),
+    )
+
+    def params(self) -> dict:
+        params = super().params()
+        params["items"] = [line.strip() for line in params["items"].splitlines() if line.strip()]
+        return params
+
+
+class FilesWithComponentForm(ActionForm):
+    component = forms.ModelChoiceField(
+        label=_("Dossier component"),
+        queryset=None,
+        required=False,
+        empty_label=_("— Not a listed component —"),
+    )
+    files = MultipleFileField(label=_("Scanned files"), required=True)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["component"].queryset = self.dossier.procedure.components.order_by("order")
+        self.fields["files"].error_messages["required"] = _("Attach at least one document.")
+        set_file_attrs(self)
+
+    def uploads(self) -> list[tuple[Any, Any]]:
+        component = self.cleaned_data.get("component")
+        return [(component, upload) for upload in self.cleaned_data["files"]]
+
+
+class SupplementForm(FilesWithComponentForm):
+    note = _text(_("Note"), required=False, rows=2)
+
+
+class FeesForm(ActionForm):
+    amount_vnd = forms.IntegerField(
+        label=_("Amount (VND)"),
+        min_value=1,
+        max_value=10**13,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    note = _text(_("Note"), required=False, rows=2)
+
+
+class PayForm(ActionForm):
+    amount_vnd = forms.IntegerField(
+        label=_("Amount paid (VND)"),
+        min_value=1,
+        max_value=10**13,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    reference = forms.CharField(label=_("Receipt number"), required=False, max_length=100)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.dossier is not None and self.dossier.fee_vnd:
+            self.fields["amount_vnd"].initial = self.dossier.fee_vnd
+
+
+class ExtendForm(ActionForm):
+    extra_days = forms.DecimalField(
+        label=_("Extra working days"),
+        min_value=Decimal("0.5"),
+        max_value=Decimal(365),
+        decimal_places=1,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+    )
+    reason = _text(
+        _("Apology and reason for the extension"),
+        required=True,
+        help_text=_("Printed on the apology letter (BM.04) given to the applicant."),
+    )
+
+
+class ResultForm(ActionForm):
+    file = CheckedFileField(
+        label=_("Result document"),
+        widget=forms.ClearableFileInput(attrs={"data-testid": "result-file"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_file_attrs(self)

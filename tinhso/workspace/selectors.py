@@ -1,0 +1,187 @@
+"""Reads for the officer workspace, always scoped to the acting officer.
+
+The dossier lists and the dossier itself come from :mod:`tinhso.dossiers.selectors`; this module
+adds what only the workspace pages need: who counts as an officer, which procedures a desk officer
+can receive at the counter and for which communes, who can take the next step, and the form data
+of a dossier with the labels of its procedure's form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from tinhso.core.models import AdministrativeUnit, Agency, Role, UnitLevel
+from tinhso.core.selectors import user_roles
+from tinhso.core.templatetags.tinhso_format import group_thousands
+from tinhso.dossiers.models import Dossier
+from tinhso.procedures.models import AgencySlot, Procedure, ProcessStep, StepAgency
+from tinhso.procedures.selectors import form_fields, procedure_search
+
+COMMUNE_KEY_PREFIX = "commune_"
+
+
+def is_officer(user: Any) -> bool:
+    """An authenticated user holding at least one active officer role (or a superuser)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(getattr(user, "is_superuser", False)) or bool(user_roles(user))
+
+
+def default_box(user: Any) -> str:
+    """The list an officer sees first: the desk receives, specialists process, leaders sign."""
+    roles = user_roles(user)
+    if Role.DESK_OFFICER in roles:
+        return "to_receive"
+    if Role.LEADER in roles and Role.SPECIALIST not in roles:
+        return "to_sign"
+    return "to_process"
+
+
+def search_dossiers(qs: QuerySet[Dossier], query: str) -> QuerySet[Dossier]:
+    """Narrow an inbox by dossier code, applicant name or applicant ID number."""
+    query = (query or "").strip()[:100]
+    if not query:
+        return qs
+    return qs.filter(
+        Q(code__icontains=query) | Q(applicant_name__icontains=query) | Q(applicant_id_number=query)
+    )
+
+
+def desk_agencies(user: Any) -> QuerySet[Agency]:
+    """Active agencies where the user is an active one-stop desk officer."""
+    if not getattr(user, "is_authenticated", False):
+        return Agency.objects.none()
+    return Agency.objects.filter(
+        is_active=True,
+        assignments__user=user,
+        assignments__role=Role.DESK_OFFICER,
+        assignments__is_active=True,
+    ).distinct()
+
+
+def _receivable_filter(user: Any) -> Q | None:
+    agencies = list(desk_agencies(user))
+    if not agencies:
+        return None
+    keys = {agency.key for agency in agencies}
+    found = Q(receiving_slot=AgencySlot.DEPARTMENT, receiving_department__in=agencies)
+    if "service_centre" in keys:
+        found |= Q(receiving_slot=AgencySlot.SERVICE_CENTRE)
+    if any(key.startswith(COMMUNE_KEY_PREFIX) for key in keys):
+        found |= Q(receiving_slot=AgencySlot.COMMUNE_COMMITTEE)
+    return found
+
+
+def receivable_procedures(*, user: Any, query: str = "") -> QuerySet[Procedure]:
+    """Procedures in force that this desk officer's agencies receive, searched like the
+    catalogue (accent-insensitive, exact code first)."""
+    found = _receivable_filter(user)
+    if found is None:
+        return Procedure.objects.none()
+    return procedure_search(user=None, query=query).filter(found, is_active=True)
+
+
+def receivable_procedure(*, user: Any, code: str) -> Procedure | None:
+    """One procedure this desk officer can receive, or None."""
+    found = _receivable_filter(user)
+    if found is None or not code:
+        return None
+    return Procedure.objects.filter(found, is_active=True, code=code).first()
+
+
+def needs_commune(procedure: Procedure) -> bool:
+    """Whether the commune decides which agency receives or decides the dossier."""
+    return AgencySlot.COMMUNE_COMMITTEE in (procedure.receiving_slot, procedure.deciding_slot)
+
+
+def reception_communes(*, user: Any, procedure: Procedure) -> QuerySet[AdministrativeUnit]:
+    """The communes a walk-in dossier of ``procedure`` can belong to when this officer receives
+    it: the communes whose committee desk they serve when the commune receives, every current
+    commune when only the decision is the commune's. Empty when no commune is needed."""
+    if not needs_commune(procedure):
+        return AdministrativeUnit.objects.none()
+    communes = AdministrativeUnit.objects.current().filter(level=UnitLevel.COMMUNE)
+    if procedure.receiving_slot == AgencySlot.COMMUNE_COMMITTEE:
+        codes = [
+            key.removeprefix(COMMUNE_KEY_PREFIX)
+            for key in desk_agencies(user).values_list("key", flat=True)
+            if key.startswith(COMMUNE_KEY_PREFIX)
+        ]
+        communes = communes.filter(code__in=codes)
+    return communes.order_by("name")
+
+
+def next_step(dossier: Dossier) -> ProcessStep | None:
+    """The process step after the dossier's current one, if any."""
+    if dossier.current_step is None:
+        return None
+    return (
+        dossier.procedure.steps.filter(order__gt=dossier.current_step.order)
+        .order_by("order")
+        .first()
+    )
+
+
+def step_agency(dossier: Dossier, step: ProcessStep) -> Agency:
+    if step.agency == StepAgency.RECEIVING:
+        return dossier.receiving_agency
+    return dossier.deciding_agency
+
+
+def transfer_candidates(dossier: Dossier) -> QuerySet:
+    """Officers who hold the role of the dossier's next step in the agency of that step."""
+    step = next_step(dossier)
+    user_model = get_user_model()
+    if step is None:
+        return user_model.objects.none()
+    return (
+        user_model.objects.filter(
+            is_active=True,
+            assignments__agency=step_agency(dossier, step),
+            assignments__role=step.role,
+            assignments__is_active=True,
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def _display_value(value: Any, spec: dict) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if spec.get("format") == "date" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, int):
+        return group_thousands(value)
+    if isinstance(value, float):
+        if value.is_integer():
+            return group_thousands(int(value))
+        return str(value).replace(".", ",")
+    return str(value)
+
+
+def form_data_rows(dossier: Dossier) -> list[tuple[str, str]]:
+    """The application data as (label, value) rows, in the order of the procedure's form;
+    values the form no longer describes come last under their own names."""
+    schema = dossier.procedure.form_schema or {}
+    data = dossier.form_data or {}
+    rows = []
+    known = set()
+    for name, spec in form_fields(schema):
+        known.add(name)
+        if name in data:
+            rows.append((spec.get("title") or name, _display_value(data[name], spec)))
+    rows += [(name, _display_value(value, {})) for name, value in data.items() if name not in known]
+    return rows

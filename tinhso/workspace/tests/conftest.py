@@ -1,0 +1,41 @@
+"""Fixtures of the workspace tests: the small dossier world of the dossier tests."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from tinhso.dossiers import services as s
+from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM, make_world
+
+
+@pytest.fixture
+def world(db):
+    return make_world()
+
+
+def pdf(name: str = "giay-chung-sinh.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def online_dossier(world, **extra):
+    """A dossier submitted online by the world's citizen, with its component scanned."""
+    component = world.procedure.components.first()
+    return s.dossier_submit(
+        actor=world.citizen,
+        procedure=world.procedure,
+        form_data=dict(VALID_FORM),
+        uploads=[(component, pdf())],
+        **extra,
+    )
+
+
+@pytest.fixture
+def login():
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make

@@ -1,0 +1,174 @@
+"""The workspace in a real browser: counter reception end to end (with the BM.01 receipt),
+inbox → dossier → actions for the desk and the specialist, and the inbox on a phone."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tinhso.dossiers.models import Channel, Dossier, FileKind, State
+from tinhso.dossiers.tests.factories import PDF_BYTES
+
+pytestmark = pytest.mark.browser
+
+BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh: commune level, received by the commune's desk
+BIRTH_FORM = {
+    "ho_ten_nguoi_yeu_cau": "Nguyễn Văn Đức",
+    "so_dinh_danh_nguoi_yeu_cau": "044090001234",
+    "ho_ten_tre": "Nguyễn Thị Bảo Ngọc",
+    "ngay_sinh": "2026-03-01",
+    "gioi_tinh": "Nữ",
+    "noi_sinh": "Bệnh viện đa khoa tỉnh Quảng Bình",
+}
+
+
+def scan(name: str) -> dict:
+    return {"name": name, "mimeType": "application/pdf", "buffer": PDF_BYTES}
+
+
+def online_birth_dossier() -> Dossier:
+    from django.contrib.auth import get_user_model
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tinhso.dossiers.services import dossier_submit
+    from tinhso.procedures.models import Procedure
+
+    procedure = Procedure.objects.get(code=BIRTH)
+    component = procedure.components.order_by("order").first()
+    upload = SimpleUploadedFile("to-khai.pdf", PDF_BYTES, content_type="application/pdf")
+    return dossier_submit(
+        actor=get_user_model().objects.get(username="congdan1"),
+        procedure=procedure,
+        form_data=dict(BIRTH_FORM),
+        uploads=[(component, upload)],
+    )
+
+
+def fill_reception(page, *, id_number: str) -> None:
+    page.locator('[name="applicant_name"]').fill("Phạm Thị Hương")
+    page.locator('[name="applicant_id_number"]').fill(id_number)
+    page.locator('[name="applicant_phone"]').fill("0905123456")
+    page.locator('[name="applicant_address"]').fill("3 Hùng Vương, Phường Đồng Hới")
+    page.locator('[name="f_ho_ten_nguoi_yeu_cau"]').fill("Phạm Thị Hương")
+    page.locator('[name="f_so_dinh_danh_nguoi_yeu_cau"]').fill("044190012345")
+    page.locator('[name="f_ho_ten_tre"]').fill("Phạm Gia Bảo")
+    page.locator('[name="f_ngay_sinh"]').fill("2026-02-14")
+    page.locator('[name="f_gioi_tinh"]').select_option("Nam")
+    page.locator('[name="f_noi_sinh"]').fill("Trạm y tế Phường Đồng Hới")
+    required = page.locator('input[type=file][name^="component_"][required]')
+    for index in range(required.count()):
+        required.nth(index).set_input_files(scan(f"ban-scan-{index + 1}.pdf"))
+
+
+def test_counter_reception_end_to_end(desktop, demo_province):
+    page = desktop.page
+    desktop.login("motcua.donghoi")
+    assert page.url.endswith("/can-bo/")
+    desktop.check("inbox")
+    desktop.goto("/can-bo/tiep-nhan/", check="reception-search")
+
+    # Search the catalogue (htmx, without diacritics) and pick the procedure.
+    page.locator('input[name="q"]').fill("dang ky khai sinh")
+    page.locator(f'#procedure-results a[data-procedure="{BIRTH}"]').click()
+    page.wait_for_url(re.compile(r"procedure=1\.001193"))
+    desktop.check("reception-form")
+    # The desk's commune is chosen for it.
+    chosen = page.locator('[name="commune"] option:checked').inner_text()
+    assert chosen.startswith("Phường Đồng Hới")
+
+    # A wrong ID number: refused in the page, next to the field, nothing stored.
+    fill_reception(page, id_number="12345")
+    page.locator('[data-testid="receive-dossier"]').click()
+    error = page.locator("#id_applicant_id_number_error")
+    error.wait_for()
+    assert page.locator("#id_applicant_id_number").get_attribute("aria-invalid") == "true"
+    assert Dossier.objects.count() == 0
+    desktop.check("reception-error")
+
+    # Corrected (the files are attached again, as the page says): received on the spot.
+    fill_reception(page, id_number="044190012345")
+    page.get_by_role("button", name=re.compile("Tiếp nhận hồ sơ|Receive dossier")).click()
+    page.wait_for_url(re.compile(r"/can-bo/ho-so/"))
+    desktop.check("dossier-received")
+    code = page.get_by_test_id("dossier-code").inner_text().strip()
+    dossier = Dossier.objects.get(code=code)
+    assert dossier.channel == Channel.COUNTER and dossier.state == State.RECEIVED
+    assert dossier.applicant_id_number == "044190012345"
+    assert dossier.files.filter(kind=FileKind.COMPONENT).count() >= 2
+    assert page.get_by_test_id("status").inner_text().strip() != ""
+
+    # Print the receipt (BM.01): a real PDF, for this dossier.
+    receipt = page.get_by_test_id("print-receipt")
+    assert re.search("In giấy tiếp nhận|Print receipt", receipt.inner_text())
+    response = page.request.get(desktop.url(receipt.get_attribute("href")))
+    assert response.ok
+    assert response.headers["content-type"] == "application/pdf"
+    body = response.body()
+    assert body.startswith(b"%PDF") and len(body) > 1000
+
+
+def test_inbox_to_dossier_to_actions(desktop, desktop2, demo_province):
+    from django.contrib.auth import get_user_model
+
+    dossier = online_birth_dossier()
+    page = desktop.page
+    desktop.login("motcua.donghoi")
+    desktop.check("inbox")
+
+    # Switch list with htmx and back: the URL follows, the page is not reloaded.
+    page.locator('a[data-box="to_process"]').click()
+    page.wait_for_url(re.compile(r"box=to_process"))
+    assert page.locator('a[data-box="to_process"]').get_attribute("aria-current") == "page"
+    page.locator('a[data-box="to_receive"]').click()
+    page.wait_for_url(re.compile(r"box=to_receive"))
+    row = page.locator(f'tr[data-code="{dossier.code}"]')
+    row.wait_for()
+    desktop.check("inbox-to-receive")
+
+    row.get_by_role("link", name=dossier.code).click()
+    page.wait_for_url(re.compile(re.escape(f"/can-bo/ho-so/{dossier.code}/")))
+    desktop.check("dossier-submitted")
+    page.get_by_label(re.compile("^(Ghi chú|Note)$")).first.fill("Đủ thành phần hồ sơ")
+    page.locator('[data-action="receive"]').click()
+    page.wait_for_load_state()
+    dossier.refresh_from_db()
+    assert dossier.state == State.RECEIVED
+    desktop.check("dossier-received")
+
+    # Hand over to the commune's specialist.
+    specialist = get_user_model().objects.get(username="chuyenvien.donghoi")
+    page.locator("#id_transfer-to_user").select_option(value=str(specialist.pk))
+    page.locator('[data-action="transfer"]').click()
+    page.wait_for_load_state()
+    dossier.refresh_from_db()
+    assert dossier.current_step.order == 2 and dossier.assignee.username == "chuyenvien.donghoi"
+    desktop.check("dossier-transferred")
+
+    # The specialist finds it in their list and asks for a supplement.
+    other = desktop2.page
+    desktop2.login("chuyenvien.donghoi")
+    other.locator(f'tr[data-code="{dossier.code}"] a').click()
+    other.wait_for_url(re.compile(re.escape(dossier.code)))
+    desktop2.check("specialist-dossier")
+    other.locator('[data-action="request_supplement"]').click()  # no reason yet
+    other.locator("#id_request_supplement-reason_error").wait_for()
+    desktop2.check("supplement-error")
+    other.locator("#id_request_supplement-reason").fill("Thiếu bản sao giấy chứng nhận kết hôn")
+    other.locator("#id_request_supplement-items").fill("Giấy chứng nhận kết hôn")
+    other.locator('[data-action="request_supplement"]').click()
+    other.wait_for_load_state()
+    dossier.refresh_from_db()
+    assert dossier.state == State.SUPPLEMENT_REQUESTED
+    assert other.locator('[data-form="bm02"]').count() == 1
+    desktop2.check("supplement-requested")
+
+
+def test_inbox_and_dossier_on_a_phone(phone, demo_province):
+    dossier = online_birth_dossier()
+    phone.login("motcua.donghoi")
+    phone.check("inbox-phone")
+    phone.page.locator(f'tr[data-code="{dossier.code}"] a').click()
+    phone.page.wait_for_url(re.compile(re.escape(dossier.code)))
+    phone.check("dossier-phone")
+    phone.goto("/can-bo/thong-ke/", check="statistics-phone")
