@@ -1,3 +1,7 @@
+"""Keyboard-only use, logging in, and switching the interface to English, in a real browser."""
+
+import re
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -7,3 +11,45 @@ def test_login_page_on_a_phone(phone, demo_province):
     phone.goto("/dang-nhap/", check="login")
     phone.login("congdan1")
     assert "/ho-so-cua-toi/" in phone.page.url
+
+
+def test_keyboard_only_search_and_login(desktop, demo_province):
+    from playwright.sync_api import expect
+
+    page = desktop.page
+    desktop.goto("/", check="home")
+    # The first Tab reaches the skip link, which moves the focus to the content.
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile("#main$"))
+    # Search without the mouse.
+    page.locator("#home-q").focus()
+    page.keyboard.type("cap ban sao trich luc ho tich")
+    page.keyboard.press("Enter")
+    found = page.get_by_role("link", name=re.compile("bản sao trích lục hộ tịch", re.IGNORECASE))
+    expect(found.first).to_be_visible()
+    desktop.check("search-by-keyboard")
+    # Log in with Tab and Enter only.
+    desktop.goto("/dang-nhap/")
+    page.locator("#id_username").focus()
+    page.keyboard.type("motcua.donghoi")
+    page.keyboard.press("Tab")
+    page.keyboard.type("tinhso-demo")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile("/can-bo/"))
+    desktop.check("inbox-after-keyboard-login")
+
+
+def test_interface_switches_to_english(phone, demo_province):
+    from playwright.sync_api import expect
+
+    page = phone.page
+    phone.goto("/thu-tuc/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Thủ tục")
+    page.locator("#lang-select").select_option("en")
+    page.locator("form.lang button").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("link", name="Track a dossier")).to_be_visible()
+    phone.check("procedures-in-english")
