@@ -21,8 +21,10 @@ PASSWORD = "mat-khau-dai-va-kho-2026"
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    # The browser fixtures set DJANGO_ALLOW_ASYNC_UNSAFE in this process; production does not.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     return {
-        **os.environ,
+        **inherited,
         "DEBUG": "0",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "motcua.quangtri.gov.vn",
