@@ -29,7 +29,21 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def tokens(db):
+def _keep_test_connection():
+    """Django closes "old" connections at the start and end of each request; the test client
+    switches that off, and so must a WSGI caller, or PostgreSQL loses the test's transaction."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def tokens(db, _keep_test_connection):
     world = make_world()
     dossier_submit(
         actor=world.citizen, procedure=world.procedure, form_data=dict(VALID_FORM),

@@ -160,9 +160,25 @@ def test_json_log_lines():
 def test_serve_prepares_gunicorn_and_only_its_metrics_dir(tmp_path, configured):
     keep = tmp_path / "keep.txt"
     keep.write_text("must survive")
-    env = {**os.environ, "TINHSO_VAR_DIR": str(tmp_path), "PROMETHEUS_MULTIPROC_DIR": configured}
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # a scratch SQLite file
+    env |= {"TINHSO_VAR_DIR": str(tmp_path), "PROMETHEUS_MULTIPROC_DIR": configured}
     result = manage(tmp_path, "serve", "--check-only", "--no-collectstatic", env=env)
     assert result.returncode == 0, result.stderr
     assert "--config python:tinhso.gunicorn_conf" in result.stdout
     assert str(tmp_path / "prometheus") in result.stdout
     assert keep.read_text() == "must survive"
+
+
+@pytest.mark.django_db
+def test_nul_characters_are_refused_not_a_server_error(client):
+    # PostgreSQL cannot store NUL in text or jsonb: without the guard these were 500s there.
+    response = client.get("/api/core/units", {"province": "4\x004"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "nul_character"
+    response = client.post(
+        "/api/dossiers",
+        data='{"procedure_code": "1.001193", "form_data": {"ho_ten": "A\\u0000B"}}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert client.get("/thu-tuc/", {"q": "khai\x00sinh"}).status_code == 400
