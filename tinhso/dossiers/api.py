@@ -167,6 +167,7 @@ def dossier_out(d: Dossier, user: Any) -> dict[str, Any]:
 
 def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
     events = d.events.select_related("actor_agency").order_by("seq")
+    applicant_view = selectors.sees_as_applicant(user, d)
     files = d.files.select_related("component").order_by("uploaded_at")
     return {
         **dossier_out(d, user),
@@ -182,7 +183,9 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
                 "at": e.at,
                 "step_due_at": e.step_due_at,
                 "step_result": e.step_result,
-                "note": e.note,
+                "note": e.note
+                if not applicant_view or e.action in selectors.NOTE_FOR_APPLICANT
+                else "",
             }
             for e in events
         ],
@@ -396,6 +399,9 @@ def form_pdf(request, code: str, kind: str):
     from .pdf import render_form
 
     dossier = selectors.dossier_get(user=request.auth, code=code)
+    if kind not in selectors.APPLICANT_FORMS and selectors.sees_as_applicant(request.auth, dossier):
+        # BM.05 is the agencies' internal control slip.
+        raise NotFound("unknown_form", _("Unknown form “%(form)s”.") % {"form": kind})
     data, filename = render_form(kind, dossier)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

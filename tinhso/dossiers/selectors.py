@@ -21,6 +21,25 @@ from tinhso.core.selectors import is_province_admin, work_calendar
 from .models import CLOCK_STOPPED_STATES, Dossier, DossierEvent, State
 from .transitions import APPLICANT, RECEIVING, TRANSITIONS
 
+# What an applicant sees of the agencies' work: the notes addressed to them (a reason they need
+# to read) and the printed forms addressed to them. Internal notes, officer hand-overs and the
+# BM.05 process-control slip stay inside the agencies.
+NOTE_FOR_APPLICANT = frozenset(
+    {"refuse", "request_supplement", "request_fees", "extend", "stop", "withdraw", "supplement"}
+)
+APPLICANT_FORMS = ("bm01", "bm02", "bm03", "bm04")
+
+
+def sees_as_applicant(user: Any, dossier: Dossier) -> bool:
+    """True when the user sees this dossier only as its applicant (no officer role in it)."""
+    if is_province_admin(user):
+        return False
+    agencies = {dossier.receiving_agency_id, dossier.deciding_agency_id, dossier.current_agency_id}
+    officer = OfficerAssignment.objects.filter(
+        user=user, is_active=True, agency_id__in=agencies
+    ).exists()
+    return not officer
+
 
 def dossiers_visible(user: Any) -> QuerySet[Dossier]:
     qs = Dossier.objects.select_related(

@@ -27,7 +27,12 @@ from tinhso.core.models import (
 )
 from tinhso.core.selectors import user_roles, work_calendar
 from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
-from tinhso.dossiers.selectors import dossier_public_view, dossiers_of_applicant
+from tinhso.dossiers.selectors import (
+    APPLICANT_FORMS,
+    NOTE_FOR_APPLICANT,
+    dossier_public_view,
+    dossiers_of_applicant,
+)
 from tinhso.procedures.models import AgencySlot, Procedure
 from tinhso.procedures.selectors import procedure_agencies, procedures_visible
 
@@ -59,18 +64,6 @@ ACTION_LABELS = {
     "stop": gettext_lazy("Processing stopped"),
     "rate": gettext_lazy("Satisfaction rated"),
 }
-# Events whose note is addressed to the applicant (a reason they need to read).
-NOTE_FOR_APPLICANT = {
-    "refuse",
-    "request_supplement",
-    "request_fees",
-    "extend",
-    "stop",
-    "withdraw",
-    "supplement",
-}
-# Printed forms the applicant may download (BM.05 is the agencies' internal control slip).
-APPLICANT_FORMS = ("bm01", "bm02", "bm03", "bm04")
 
 # Application-form fields filled from the applicant's profile, by field name (the names the
 # national forms use), unless the field names its source itself with "x-prefill".
