@@ -167,6 +167,17 @@ class Dossier(models.Model):
     )
     idempotency_key = models.CharField(_("idempotency key"), max_length=100, blank=True)
     version = models.PositiveIntegerField(_("version"), default=0)
+    # Facts the operations centre's indicators need, kept on the row so that daily roll-ups are
+    # one grouped scan (Decision 766: dossiers digitised, electronic results, national sync).
+    digitised = models.BooleanField(
+        _("components held electronically"),
+        default=False,
+        help_text=_("Submitted online, or the desk scanned its components at reception."),
+    )
+    electronic_result = models.BooleanField(_("electronic result issued"), default=False)
+    synced_version = models.PositiveIntegerField(
+        _("last version acknowledged by the national portal"), default=0
+    )
 
     class Meta:
         verbose_name = _("dossier")

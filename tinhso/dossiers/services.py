@@ -368,6 +368,7 @@ def dossier_submit(
                 fee_vnd=procedure.fee_vnd,
                 idempotency_key=idempotency_key,
                 version=1,
+                digitised=bool(checked) or channel == Channel.ONLINE,
             )
             for component, item in checked:
                 _store_file(d, item, component, FileKind.COMPONENT, actor)
@@ -671,6 +672,9 @@ def dossier_add_files(
                 )
         kind = FileKind.SCAN if desk else FileKind.COMPONENT
         records = [_store_file(d, item, component, kind, actor) for component, item in checked]
+        if not d.digitised:
+            d.digitised = True
+            d.save(update_fields=["digitised"])
         audit_record(
             actor=actor, action="dossier.add_files", obj=d, after={"files": [r.pk for r in records]}
         )
@@ -687,6 +691,9 @@ def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) ->
         if not (_roles_in(actor, d.current_agency_id) or _roles_in(actor, d.receiving_agency_id)):
             raise PermissionDenied("forbidden", _("You may not attach a result to this dossier."))
         record = _store_file(d, checked, None, FileKind.RESULT, actor)
+        if not d.electronic_result:
+            d.electronic_result = True
+            d.save(update_fields=["electronic_result"])
         audit_record(actor=actor, action="dossier.attach_result", obj=d, after={"file": record.pk})
     return record
 
@@ -808,3 +815,35 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
         running.filter(due_at__gte=now, due_at__lte=horizon).values_list("code", flat=True)
     )
     return {"overdue": newly, "due_soon": due_soon}
+
+
+# --- national portal delivery ----------------------------------------------------------------
+
+
+def outbox_mark_delivered(*, message_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Record that the national portal acknowledged these outbox messages.
+
+    The connector calls this after each successful delivery. A dossier's ``synced_version``
+    becomes the highest version the portal has acknowledged, so "synced" (``synced_version ==
+    version``) is one column for the operations centre's indicators. Returns how many messages
+    were newly marked; marking twice is harmless.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        pending = list(
+            OutboxMessage.objects.select_for_update()
+            .filter(pk__in=message_ids, delivered_at__isnull=True)
+            .order_by("pk")
+        )
+        acknowledged: dict[str, int] = {}
+        for message in pending:
+            if message.topic == "national_portal.status":
+                code, _sep, version = message.key.rpartition(":")
+                if version.isdigit():
+                    acknowledged[code] = max(acknowledged.get(code, 0), int(version))
+        OutboxMessage.objects.filter(pk__in=[m.pk for m in pending]).update(delivered_at=now)
+        for code, version in acknowledged.items():
+            Dossier.objects.filter(code=code, synced_version__lt=version).update(
+                synced_version=version
+            )
+    return len(pending)
