@@ -109,3 +109,4 @@ def on_auth_error(request, exc):
 api.add_router("/core", "tinhso.core.api.router")
 api.add_router("/", "tinhso.procedures.api.router")
 api.add_router("/", "tinhso.dossiers.api.router")
+api.add_router("/", "tinhso.ioc.api.router")

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "tinhso.feedback",
     "tinhso.portal",
     "tinhso.workspace",
+    "tinhso.ioc",
 ]
 
 MIDDLEWARE = [

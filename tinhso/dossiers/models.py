@@ -195,6 +195,12 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "submitted_at"], name="dossier_recv_time"),
             models.Index(fields=["applicant", "submitted_at"], name="dossier_applicant_time"),
             models.Index(fields=["returned_at"], name="dossier_returned_at"),
+            # "Overdue now" for the operations centre, without touching closed dossiers.
+            models.Index(
+                fields=["deciding_agency"],
+                condition=Q(is_overdue=True, finished_at__isnull=True, closed_at__isnull=True),
+                name="dossier_overdue_open",
+            ),
         ]
 
     def __str__(self) -> str:

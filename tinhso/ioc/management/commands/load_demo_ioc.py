@@ -1,0 +1,38 @@
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from tinhso.core.errors import DomainError
+from tinhso.ioc.models import DailyStat
+from tinhso.ioc.rollup import rebuild
+from tinhso.ioc.services import load_demo_plan
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the operations centre's demo: the digital-transformation plan and, the first time, "
+        "a synthetic history of dossiers (TINHSO_DEMO_HISTORY, default 20000), then the roll-ups."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--province", default=settings.TINHSO_DEMO_PROVINCE)
+        parser.add_argument(
+            "--history", type=int, default=getattr(settings, "TINHSO_DEMO_HISTORY", 20000)
+        )
+
+    def handle(self, *args, province: str, history: int, **options):
+        try:
+            tally = load_demo_plan(province)
+        except DomainError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(
+            _("Demo plan: %(created)d created, %(unchanged)d unchanged")
+            % {"created": tally["created"], "unchanged": tally["unchanged"] + tally["updated"]}
+        )
+        if history > 0 and not DailyStat.objects.exists():
+            call_command("generate", dossiers=history, stdout=self.stdout, stderr=self.stderr)
+        result = rebuild()
+        self.stdout.write(
+            _("Operations centre roll-ups: %(cells)d daily rows") % {"cells": result.cells}
+        )

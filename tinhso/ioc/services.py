@@ -1,0 +1,143 @@
+"""Writes of the operations centre: the 766 index as data, plans and their tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tinhso.core.audit import audit_record
+from tinhso.core.errors import DomainError, PermissionDenied
+from tinhso.core.selectors import is_province_admin, user_agency_ids
+from tinhso.core.sync import sync_row
+
+from .indicators import INDICATORS
+from .models import PlanTask, ServiceIndexIndicator
+
+INDEX_766_FILE = Path(__file__).parent / "data" / "index766.json"
+
+
+def load_index_766(*, path: Path = INDEX_766_FILE, model=ServiceIndexIndicator) -> Counter:
+    """Create or update the 766 indicators from the data file (idempotent)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    tally: Counter = Counter()
+    for order, item in enumerate(data["indicators"], start=1):
+        measure = item.get("measure", "")
+        if measure and measure not in INDICATORS:
+            raise DomainError("unknown_indicator", f"Unknown indicator {measure!r} in {path.name}")
+        threshold = item.get("threshold")
+        sync_row(
+            model,
+            {"code": item["code"]},
+            {
+                "group": item["group"],
+                "order": order,
+                "name": item["name"],
+                "max_points": Decimal(str(item["max_points"])),
+                "scoring": item.get("scoring", "rate"),
+                "threshold": None if threshold is None else Decimal(str(threshold)),
+                "measure": measure,
+                "note": item.get("note", ""),
+            },
+            tally,
+        )
+    return tally
+
+
+def plan_task_update(
+    *,
+    actor: Any,
+    task: PlanTask | int,
+    progress: int,
+    completed_on: dt.date | None = None,
+) -> PlanTask:
+    """Report a task's progress (its lead unit's officers, or a province administrator)."""
+    if not 0 <= progress <= 100:
+        raise DomainError("invalid_progress", _("Progress must be between 0 and 100%."))
+    with transaction.atomic():
+        pk = task.pk if isinstance(task, PlanTask) else task
+        locked = PlanTask.objects.select_for_update().filter(pk=pk).first()
+        if locked is None:
+            raise DomainError("not_found", _("No such task."))
+        if not (is_province_admin(actor) or locked.agency_id in user_agency_ids(actor)):
+            raise PermissionDenied("forbidden", _("You may not report on this task."))
+        before = {"progress": locked.progress, "completed_on": str(locked.completed_on or "")}
+        locked.progress = progress
+        if progress == 100:
+            locked.completed_on = completed_on or timezone.localdate()
+        else:
+            locked.completed_on = None
+        locked.save(update_fields=["progress", "completed_on", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="ioc.plan_task_update",
+            obj=locked,
+            before=before,
+            after={"progress": locked.progress, "completed_on": str(locked.completed_on or "")},
+        )
+    return locked
+
+
+DEMO_PLAN_FILE = Path(__file__).parent / "data" / "demo_plan_{province}.json"
+
+
+def load_demo_plan(province: str) -> Counter:
+    """The demo digital-transformation plan with targets from the provinces' plans (idempotent:
+    matched by name; targets and tasks matched by title)."""
+    from tinhso.core.models import Agency
+
+    from .models import Plan, PlanTarget
+
+    path = Path(str(DEMO_PLAN_FILE).format(province=province))
+    if not path.exists():
+        raise DomainError("no_demo", f"No demo plan for province {province}")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    tally: Counter = Counter()
+    with transaction.atomic():
+        info = data["plan"]
+        plan = sync_row(
+            Plan,
+            {"name": info["name"]},
+            {
+                "year": info["year"],
+                "legal_basis": info.get("legal_basis", ""),
+                "description": info.get("description", ""),
+            },
+            tally,
+        )
+        for order, item in enumerate(data["targets"], start=1):
+            sync_row(
+                PlanTarget,
+                {"plan": plan, "title": item["title"], "level": item["level"]},
+                {
+                    "order": order,
+                    "indicator": item["indicator"],
+                    "year": item.get("year", info["year"]),
+                    "comparison": item["comparison"],
+                    "value": Decimal(str(item["value"])),
+                    "source": item.get("source", ""),
+                },
+                tally,
+            )
+        for order, item in enumerate(data["tasks"], start=1):
+            completed = item.get("completed_on")
+            sync_row(
+                PlanTask,
+                {"plan": plan, "title": item["title"]},
+                {
+                    "order": order,
+                    "agency": Agency.objects.get(key=item["agency"]),
+                    "due_on": dt.date.fromisoformat(item["due_on"]),
+                    "progress": item["progress"],
+                    "completed_on": dt.date.fromisoformat(completed) if completed else None,
+                },
+                tally,
+            )
+    return tally
