@@ -1,5 +1,6 @@
 """Schemathesis against ``/api/openapi.json``: generated requests (valid and invalid) for every
-operation, in process through the WSGI application, with a citizen's and an officer's token.
+operation, in process through the WSGI application, with a citizen's, an officer's and an
+operations-centre viewer's token.
 
 Bounded for ``make test`` (``TINHSO_FUZZ_EXAMPLES`` per operation, 12 by default: a few hundred
 requests in all); ``bench/fuzz.py`` runs the same checks much longer. Every response must be a
@@ -19,8 +20,10 @@ from hypothesis import HealthCheck, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tinhso.core.auth import token_create
+from tinhso.core.models import Role
+from tinhso.core.services import officer_assign
 from tinhso.dossiers.services import dossier_submit
-from tinhso.dossiers.tests.factories import VALID_FORM, make_world
+from tinhso.dossiers.tests.factories import VALID_FORM, make_user, make_world
 from tinhso.wsgi import application
 
 EXAMPLES = int(os.environ.get("TINHSO_FUZZ_EXAMPLES", "12"))
@@ -49,13 +52,16 @@ def tokens(db, _keep_test_connection):
         actor=world.citizen, procedure=world.procedure, form_data=dict(VALID_FORM),
         commune=world.commune,
     )  # fmt: skip
+    viewer = make_user("ioc-fuzz")
+    officer_assign(actor=None, user=viewer, agency=world.committee, role=Role.IOC_VIEWER)
     return {
         "citizen": token_create(user=world.citizen, name="fuzz"),
         "officer": token_create(user=world.desk, name="fuzz"),
+        "ioc": token_create(user=viewer, name="fuzz"),
     }
 
 
-@pytest.mark.parametrize("who", ["citizen", "officer"])
+@pytest.mark.parametrize("who", ["citizen", "officer", "ioc"])
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES,

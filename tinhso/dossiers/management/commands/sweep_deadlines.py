@@ -10,14 +10,18 @@ from tinhso.dossiers.services import deadlines_sweep
 class Command(BaseCommand):
     help = (
         "Mark overdue dossiers and list those due within one working day (apology letter due). "
-        "With --every N it keeps running as the scheduler, sweeping every N seconds."
+        "With --every N it keeps running as the scheduler, sweeping every N seconds; each sweep "
+        "also brings the operations centre's roll-ups up to date (unless --no-ioc)."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--every", type=int, default=0, help="seconds between sweeps")
         parser.add_argument("--times", type=int, default=0, help="stop after N sweeps (0: never)")
+        parser.add_argument(
+            "--no-ioc", action="store_true", help="do not refresh the operations centre's roll-ups"
+        )
 
-    def handle(self, *args, every: int, times: int, **options):
+    def handle(self, *args, every: int, times: int, no_ioc: bool = False, **options):
         done = 0
         while True:
             result = deadlines_sweep()
@@ -27,6 +31,14 @@ class Command(BaseCommand):
             )
             for code in result["due_soon"]:
                 self.stdout.write(f"  {_('apology letter due')}: {code}")
+            if not no_ioc:
+                from tinhso.ioc.rollup import refresh
+
+                refreshed = refresh()
+                self.stdout.write(
+                    _("Operations centre: %(cells)d daily cells recomputed.")
+                    % {"cells": refreshed.cells}
+                )
             done += 1
             if every <= 0 or (times and done >= times):
                 return
