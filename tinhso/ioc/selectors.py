@@ -227,16 +227,16 @@ def _overdue_by_agency(agency_ids: set[int] | None = None) -> dict[int, int]:
 
 
 def _feedback_by_agency(user: Any, period: Period) -> dict[int, dict]:
-    from tinhso.feedback.selectors import feedback_indicators
+    from tinhso.feedback.selectors import feedback_stats
 
-    data = feedback_indicators(user=user, start=period.start, end=period.end)
+    rows = feedback_stats(user=user, start=period.start, end=period.end, by="agency")
     return {
-        row["agency_id"]: {
-            "feedback_handled": row["handled"],
-            "feedback_handled_on_time": row["handled_on_time"],
+        row.agency_id: {
+            "feedback_handled": row.handled,
+            "feedback_handled_on_time": row.handled_on_time,
         }
-        for row in data["agencies"]
-        if row.get("agency_id") is not None
+        for row in rows
+        if row.agency_id is not None
     }
 
 
@@ -332,6 +332,7 @@ class Facts:
     feedback: dict[int, dict]
     catalogue: Catalogue
     used: dict[int, set[int]]
+    index_rows: list[ServiceIndexIndicator]
     refreshed_at: dt.datetime | None = None
 
     def totals(self, agency_ids: Iterable[int] | None) -> dict[str, float]:
@@ -356,6 +357,7 @@ def _facts(user: Any, period: Period) -> Facts:
         feedback=_feedback_by_agency(user, period),
         catalogue=_catalogue(structure),
         used=_used_online(period),
+        index_rows=list(ServiceIndexIndicator.objects.all()),
         refreshed_at=state.refreshed_at if state else None,
     )
 
@@ -367,12 +369,17 @@ def _values(totals: dict[str, float]) -> dict[str, dict[str, Any]]:
     return {key: value.as_dict() for key, value in compute_all(totals).items()}
 
 
-def _index_766(values: dict[str, IndicatorValue] | dict[str, dict]) -> dict[str, Any]:
+def _index_766(
+    values: dict[str, IndicatorValue] | dict[str, dict],
+    index_rows: list[ServiceIndexIndicator] | None = None,
+) -> dict[str, Any]:
     """The 766 index from computed values: per indicator points, per group and total."""
     rows, groups = [], {}
     total = measured_max = 0.0
     full_max = 0.0
-    for item in ServiceIndexIndicator.objects.all():
+    if index_rows is None:
+        index_rows = list(ServiceIndexIndicator.objects.all())
+    for item in index_rows:
         value = values.get(item.measure) if item.measure else None
         number = value["value"] if isinstance(value, dict) else getattr(value, "value", None)
         measured = bool(item.measure)
@@ -478,7 +485,7 @@ def _agency_row(facts: Facts, agency: Agency) -> dict[str, Any]:
         "commune_id": commune.pk if commune else None,
         "values": {key: values[key]["value"] for key in HEADLINE},
         "received": values["received_total"]["value"],
-        "index_766": _index_766(values)["points"],
+        "index_766": _index_766(values, facts.index_rows)["points"],
     }
 
 
@@ -618,7 +625,7 @@ def province_overview(*, user: Any, period: Period, today: dt.date | None = None
         "indicators": values,
         "tiles": _tiles(values),
         "not_measured": [{"key": k, "label": str(v)} for k, v in NOT_MEASURED.items()],
-        "index_766": _index_766(values),
+        "index_766": _index_766(values, facts.index_rows),
         "ranking": ranking,
         "agencies": sorted(
             (row for row in agencies if row["level"] == TargetLevel.PROVINCE),
@@ -667,7 +674,7 @@ def agency_overview(*, user: Any, agency_id: int, period: Period) -> dict:
         "refreshed_at": facts.refreshed_at,
         "indicators": values,
         "tiles": _tiles(values),
-        "index_766": _index_766(values),
+        "index_766": _index_766(values, facts.index_rows),
         "trend": _trend(period, {agency.pk}),
         "procedures": [
             {
@@ -717,7 +724,7 @@ def commune_overview(*, user: Any, unit_id: int, period: Period) -> dict:
         "refreshed_at": facts.refreshed_at,
         "indicators": values,
         "tiles": _tiles(values),
-        "index_766": _index_766(values),
+        "index_766": _index_766(values, facts.index_rows),
         "trend": _trend(period, set(member_ids)),
         "agencies": members,
         "history": [
