@@ -31,3 +31,10 @@ def _fast_password_hashing(settings, request):
     """Argon2 is the production hasher; tests that create many accounts use a fast one."""
     if "argon2" not in request.keywords:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _no_demo_history(settings):
+    """The demo's synthetic history is for people trying tinhso; tests that need history ask for
+    it (``load_demo_ioc --history N`` or ``generate``)."""
+    settings.TINHSO_DEMO_HISTORY = 0

@@ -169,7 +169,14 @@ TINHSO_WORKING_HOURS = env_str("TINHSO_WORKING_HOURS", "07:30-11:30,13:30-17:00"
 TINHSO_RECEPTION_CUTOFF = env_str("TINHSO_RECEPTION_CUTOFF", "15:00")
 TINHSO_DEMO_PROVINCE = env_str("TINHSO_DEMO_PROVINCE", "44")
 # Management commands run by ``load_demo`` after the core (each takes --province).
-TINHSO_DEMO_LOADERS = ["load_demo_catalogue", "load_demo_qna", "load_demo_feedback"]
+TINHSO_DEMO_LOADERS = [
+    "load_demo_catalogue",
+    "load_demo_qna",
+    "load_demo_feedback",
+    "load_demo_ioc",
+]
+# Synthetic past dossiers the demo generates once for the operations centre (0: none).
+TINHSO_DEMO_HISTORY = env_int("TINHSO_DEMO_HISTORY", 20000)
 TINHSO_QNA_DAILY_LIMIT = env_int("TINHSO_QNA_DAILY_LIMIT", 5)  # questions per asker per day
 TINHSO_MAX_UPLOAD_BYTES = env_int("TINHSO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = TINHSO_MAX_UPLOAD_BYTES + 1024 * 1024

@@ -16,6 +16,7 @@ urlpatterns = [
     path("can-bo/", include("tinhso.workspace.urls")),
     path("", include("tinhso.qna.urls")),
     path("", include("tinhso.feedback.urls")),
+    path("", include("tinhso.ioc.urls")),
     path("", include("tinhso.portal.urls")),
     path("", portal_views.home, name="home"),
 ]

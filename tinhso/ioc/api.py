@@ -92,6 +92,7 @@ class AgencyRowOut(RowOut):
     is_active: bool
     commune_id: int | None
     index_766: float
+    index_766_measured_max: float
 
 
 class CommuneRowOut(RowOut):

@@ -6,6 +6,7 @@ import io
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -91,10 +92,10 @@ def overview_to_xlsx(data: dict[str, Any]) -> bytes:
         ],
     )
     lights = {
-        "green": _("Met"),
-        "amber": _("Close"),
-        "red": _("Not met"),
-        "grey": _("Not measured"),
+        "green": pgettext("traffic light", "Met"),
+        "amber": pgettext("traffic light", "Close"),
+        "red": pgettext("traffic light", "Not met"),
+        "grey": pgettext("traffic light", "Not measured"),
     }
     for plan in data.get("plans", []):
         for target in plan["targets"]:

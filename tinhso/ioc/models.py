@@ -13,17 +13,9 @@ from tinhso.procedures.models import Procedure
 # --- roll-ups ----------------------------------------------------------------------------------
 
 
-class DailyStat(models.Model):
-    """One agency's one-stop-shop facts on one local day (Asia/Ho_Chi_Minh).
+class Counters(models.Model):
+    """The one-stop-shop counters shared by the daily and monthly roll-ups."""
 
-    The agency is the dossier's deciding agency (cơ quan giải quyết), the one Decision 766 scores.
-    Each counter belongs to the day its event happened: intake facts to the day of submission,
-    resolution facts to the day the dossier was finished, returns to the day of return, ratings to
-    the day of rating. Rows are recomputed from the dossiers, never incremented, so a refresh can
-    run twice without counting twice (see :mod:`tinhso.ioc.rollup`).
-    """
-
-    day = models.DateField(_("day"))
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
     # Intake (day of submission)
     received_counter = models.PositiveIntegerField(default=0)
@@ -49,6 +41,22 @@ class DailyStat(models.Model):
     ratings_satisfied = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyStat(Counters):
+    """One agency's one-stop-shop facts on one local day (Asia/Ho_Chi_Minh).
+
+    The agency is the dossier's deciding agency (cơ quan giải quyết), the one Decision 766 scores.
+    Each counter belongs to the day its event happened: intake facts to the day of submission,
+    resolution facts to the day the dossier was finished, returns to the day of return, ratings to
+    the day of rating. Rows are recomputed from the dossiers, never incremented, so a refresh can
+    run twice without counting twice (see :mod:`tinhso.ioc.rollup`).
+    """
+
+    day = models.DateField(_("day"))
+
+    class Meta:
         verbose_name = _("daily statistics row")
         verbose_name_plural = _("daily statistics")
         constraints = [
@@ -58,6 +66,23 @@ class DailyStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day:%d/%m/%Y} {self.agency_id}"
+
+
+class MonthlyStat(Counters):
+    """The same counters summed per local month (``month`` is its first day): what the pages
+    read for a year, a quarter or a month, recomputed from :class:`DailyStat`."""
+
+    month = models.DateField(_("month"))
+
+    class Meta:
+        verbose_name = _("monthly statistics row")
+        verbose_name_plural = _("monthly statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "agency"], name="monthlystat_unique_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} {self.agency_id}"
 
 
 class MonthlyProcedureStat(models.Model):

@@ -29,7 +29,7 @@ from django.utils import timezone
 from tinhso.dossiers.models import Channel, Dossier, DossierEvent, OutboxMessage, Rating, State
 from tinhso.procedures.models import OnlineMode
 
-from .models import DailyStat, MonthlyProcedureStat, RollupState
+from .models import DailyStat, MonthlyProcedureStat, MonthlyStat, RollupState
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Rows newer than this before a refresh started are scanned again by the next refresh.
@@ -245,6 +245,34 @@ def _write_cells(cells: dict[Cell, dict[str, int]], replace: Iterable[Cell] | No
     DailyStat.objects.bulk_create(rows, batch_size=BATCH)
 
 
+def _write_monthly_totals(months: Iterable[MonthCell] | None) -> int:
+    """Recompute :class:`MonthlyStat` rows from the daily rows (``None``: all months)."""
+    qs = DailyStat.objects.all()
+    if months is None:
+        MonthlyStat.objects.all().delete()
+    else:
+        by_month: dict[dt.date, set[int]] = defaultdict(set)
+        for month, agency_id in months:
+            by_month[month].add(agency_id)
+        if not by_month:
+            return 0
+        condition = Q()
+        for month, agencies in by_month.items():
+            last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            condition |= Q(day__gte=month, day__lt=last, agency_id__in=agencies)
+            MonthlyStat.objects.filter(month=month, agency_id__in=agencies).delete()
+        qs = qs.filter(condition)
+    rows = [
+        MonthlyStat(month=_as_date(row.pop("month")), agency_id=row.pop("agency_id"), **row)
+        for row in qs.annotate(month=TruncMonth("day"))
+        .values("month", "agency_id")
+        .annotate(**{name: Sum(name) for name in DAILY_COUNTERS})
+        .order_by()
+    ]
+    MonthlyStat.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
+
+
 def _write_months(dossiers: QuerySet[Dossier], months: Iterable[MonthCell] | None) -> int:
     if months is None:
         MonthlyProcedureStat.objects.all().delete()
@@ -285,6 +313,7 @@ def rebuild(*, now: dt.datetime | None = None) -> RefreshResult:
         high_water = _trusted_event_id(now)
         cells = _collect(Dossier.objects.all(), Rating.objects.all(), None)
         _write_cells(cells, None)
+        _write_monthly_totals(None)
         months = _write_months(Dossier.objects.all(), None)
         state.last_event_id = high_water
         state.last_delivery_at = now - SAFETY_MARGIN
@@ -340,6 +369,7 @@ def refresh(*, now: dt.datetime | None = None) -> RefreshResult:
             }
             computed = _collect(Dossier.objects.all(), Rating.objects.all(), filters)
             _write_cells({k: v for k, v in computed.items() if k in cells}, cells)
+            _write_monthly_totals({(day.replace(day=1), agency) for day, agency in cells})
         month_rows = _write_months(Dossier.objects.all(), months)
         trusted = max((i for i, _d, at in events if at < now - SAFETY_MARGIN), default=None)
         if trusted is not None:

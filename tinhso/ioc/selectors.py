@@ -20,13 +20,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Sum
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency, AgencyLevel, UnitLevel
 from tinhso.core.selectors import unit_successor_today, user_roles
+from tinhso.core.text import normalize_search
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.statistics import PROVINCE_WIDE_ROLES
 from tinhso.procedures.models import AgencySlot, OnlineMode, Procedure
@@ -43,8 +43,9 @@ from .indicators import (
 )
 from .models import (
     Comparison,
-    DailyStat,
+    IndexGroup,
     MonthlyProcedureStat,
+    MonthlyStat,
     Plan,
     RollupState,
     ServiceIndexIndicator,
@@ -207,7 +208,7 @@ def _structure() -> Structure:
 
 
 def _daily_by_agency(period: Period, agency_ids: set[int] | None = None) -> dict[int, dict]:
-    qs = DailyStat.objects.filter(day__gte=period.start, day__lte=period.end)
+    qs = MonthlyStat.objects.filter(month__gte=period.start, month__lte=period.end)
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=agency_ids)
     rows = qs.values("agency_id").annotate(**{n: Sum(n) for n in DAILY_COUNTERS}).order_by()
@@ -397,7 +398,7 @@ def _index_766(
             item.group,
             {
                 "group": item.group,
-                "label": item.get_group_display(),
+                "label": str(IndexGroup(item.group).label),
                 "max": 0.0,
                 "measured_max": 0.0,
                 "points": 0.0,
@@ -443,15 +444,12 @@ def _trend(period: Period, agency_ids: set[int] | None) -> list[dict[str, Any]]:
     first = last
     for _i in range(11):
         first = (first - dt.timedelta(days=1)).replace(day=1)
-    qs = DailyStat.objects.filter(day__gte=first, day__lte=period.end)
+    qs = MonthlyStat.objects.filter(month__gte=first, month__lte=period.end)
     if agency_ids is not None:
         qs = qs.filter(agency_id__in=agency_ids)
     rows = {
-        (row["month"].date() if isinstance(row["month"], dt.datetime) else row["month"]): row
-        for row in qs.annotate(month=TruncMonth("day"))
-        .values("month")
-        .annotate(**{n: Sum(n) for n in DAILY_COUNTERS})
-        .order_by()
+        row["month"]: row
+        for row in qs.values("month").annotate(**{n: Sum(n) for n in DAILY_COUNTERS}).order_by()
     }
     series = []
     month = first
@@ -473,8 +471,28 @@ def _trend(period: Period, agency_ids: set[int] | None) -> list[dict[str, Any]]:
     return series
 
 
+def _index_points(values: dict[str, IndicatorValue], index_rows: list) -> tuple[float, float]:
+    """The 766 total and the points it was measured on (an indicator with no value in this
+    scope is left out of both), without labels: cheap enough for hundreds of agencies."""
+    total = measured_max = 0.0
+    for item in index_rows:
+        if item.measure:
+            points = scoring.index_points(
+                value=values[item.measure].value,
+                max_points=item.max_points,
+                scoring=item.scoring,
+                threshold=item.threshold,
+            )
+            if points is not None:
+                total += points
+                measured_max += float(item.max_points)
+    return round(total, 2), measured_max
+
+
 def _agency_row(facts: Facts, agency: Agency) -> dict[str, Any]:
-    values = _values(facts.totals([agency.pk]))
+    computed = compute_all(facts.totals([agency.pk]))
+    values = {key: {"value": item.value} for key, item in computed.items()}
+    points, measured_max = _index_points(computed, facts.index_rows)
     commune = facts.structure.commune_of(agency.pk)
     return {
         "id": agency.pk,
@@ -485,7 +503,8 @@ def _agency_row(facts: Facts, agency: Agency) -> dict[str, Any]:
         "commune_id": commune.pk if commune else None,
         "values": {key: values[key]["value"] for key in HEADLINE},
         "received": values["received_total"]["value"],
-        "index_766": _index_766(values, facts.index_rows)["points"],
+        "index_766": points,
+        "index_766_measured_max": measured_max,
     }
 
 
@@ -500,8 +519,11 @@ def _commune_rows(facts: Facts) -> list[dict[str, Any]]:
         if commune is not None:
             members[commune.pk].append(agency_id)
     rows = []
-    for commune in sorted(facts.structure.communes.values(), key=lambda u: u.name):
-        values = _values(facts.totals(members.get(commune.pk, [])))
+    for commune in sorted(
+        facts.structure.communes.values(), key=lambda u: (normalize_search(u.name), u.code)
+    ):
+        computed = compute_all(facts.totals(members.get(commune.pk, [])))
+        values = {key: {"value": item.value} for key, item in computed.items()}
         rows.append(
             {
                 "id": commune.pk,
@@ -629,7 +651,7 @@ def province_overview(*, user: Any, period: Period, today: dt.date | None = None
         "ranking": ranking,
         "agencies": sorted(
             (row for row in agencies if row["level"] == TargetLevel.PROVINCE),
-            key=lambda row: row["name"],
+            key=lambda row: (normalize_search(row["name"]), row["code"]),
         ),
         "communes": _commune_rows(facts),
         "trend": _trend(period, None),

@@ -1,22 +1,34 @@
-"""Navigation data for officers: whether the user is one, and the inbox counts."""
+"""Navigation data for officers: whether the user is one, the inbox counts, and whether the
+user may open the operations centre (a province-wide role or a superuser)."""
 
 from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
 from tinhso.core.selectors import user_roles
+from tinhso.dossiers.statistics import PROVINCE_WIDE_ROLES
 
 
 def _nav(request) -> dict:
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated or not user_roles(user):
-        return {"is_officer": False, "counts": {}, "total": 0}
+    if user is None or not user.is_authenticated:
+        return {"is_officer": False, "is_ioc": False, "counts": {}, "total": 0}
+    roles = user_roles(user)
+    # The same rule as tinhso.ioc.selectors.can_view_ioc, from the roles already read.
+    is_ioc = bool(user.is_superuser) or bool(roles & PROVINCE_WIDE_ROLES)
+    if not roles:
+        return {"is_officer": False, "is_ioc": is_ioc, "counts": {}, "total": 0}
     from tinhso.dossiers.selectors import inbox_counts
 
     # The inbox page has just counted its lists: reuse them rather than count twice.
     counts = getattr(request, "workspace_inbox_counts", None) or inbox_counts(user=user)
     waiting = ("to_receive", "to_process", "to_sign")
-    return {"is_officer": True, "counts": counts, "total": sum(counts.get(b, 0) for b in waiting)}
+    return {
+        "is_officer": True,
+        "is_ioc": is_ioc,
+        "counts": counts,
+        "total": sum(counts.get(b, 0) for b in waiting),
+    }
 
 
 def workspace_nav(request) -> dict:

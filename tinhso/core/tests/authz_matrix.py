@@ -16,7 +16,9 @@ dossier that ``citizen`` submitted online at the People's Committee of Phường
 "submitted") and its file, a second one received and passed to the specialist with internal
 notes, a question of ``citizen`` waiting for Đồng Hới's answer, a published question, a feedback
 report of ``citizen`` waiting for moderation (with a photo), and an answered, public report of
-``citizen`` (with a photo). ``"{name}"`` in a case is a value of that world (``World.values``).
+``citizen`` (with a photo). ``"{name}"`` in a case is a value of that world (``World.values``);
+``{agency_id}`` and ``{commune_id}`` are the database ids of Đồng Hới's committee and of Phường
+Đồng Hới (the operations centre's URLs take ids), ``{year}`` the current year.
 
 Roles: ``anonymous``; ``citizen`` (congdan1, the applicant, asker and reporter); ``other_citizen``
 (congdan2); ``desk``, ``specialist``, ``leader`` (motcua/chuyenvien/lanhdao.donghoi, officers of
@@ -173,6 +175,10 @@ SIGNED_IN = expect(OK, anonymous=LOGIN)
 OFFICER_PAGE = expect(OK, anonymous=LOGIN, **each(CITIZENS, NOT_FOUND))
 # POST-only pages behind login_required: GET is 405 once signed in.
 POST_ONLY_SIGNED_IN = expect(NOT_ALLOWED, anonymous=LOGIN)
+# The operations centre: province-wide roles only (here the province admin); every other
+# signed-in person gets 404 on the pages, 403 from the API.
+IOC_PAGE = expect(NOT_FOUND, anonymous=LOGIN, province_admin=OK)
+IOC_API = expect(FORBIDDEN, anonymous=UNAUTHORIZED, province_admin=JSON)
 
 
 def agency_object(ok: Outcome) -> dict[str, Outcome]:
@@ -390,6 +396,16 @@ MATRIX: dict[str, Route] = {
     "GET api/statistics.xlsx": Route(
         (get(expect(XLSX, anonymous=UNAUTHORIZED, **each(CITIZENS, FORBIDDEN))),)
     ),
+    "GET api/ioc/overview": Route((get(IOC_API),)),
+    "GET api/ioc/agencies/<agency_id>": Route(
+        (get(IOC_API, "Đồng Hới's committee", kwargs={"agency_id": "{agency_id}"}),)
+    ),
+    "GET api/ioc/communes/<unit_id>": Route(
+        (get(IOC_API, "Phường Đồng Hới", kwargs={"unit_id": "{commune_id}"}),)
+    ),
+    "GET api/ioc/overview.xlsx": Route(
+        (get(expect(FORBIDDEN, anonymous=UNAUTHORIZED, province_admin=XLSX)),)
+    ),
     # --- officer workspace ----------------------------------------------------------------------
     "can-bo/": Route((get(OFFICER_PAGE, "inbox"),)),
     "can-bo/tiep-nhan/": Route(
@@ -450,6 +466,22 @@ MATRIX: dict[str, Route] = {
                 query="start={month_start}&end={today}",
             ),
         )
+    ),
+    # --- operations centre ------------------------------------------------------------------------
+    "dieu-hanh/": Route(
+        (
+            get(IOC_PAGE, "this year"),
+            get(IOC_PAGE, "a wrong period: explained in the page", query="period=2026-13"),
+        )
+    ),
+    "dieu-hanh/co-quan/<int:agency_id>/": Route(
+        (get(IOC_PAGE, "Đồng Hới's committee", kwargs={"agency_id": "{agency_id}"}),)
+    ),
+    "dieu-hanh/xa/<int:unit_id>/": Route(
+        (get(IOC_PAGE, "Phường Đồng Hới", kwargs={"unit_id": "{commune_id}"}),)
+    ),
+    "dieu-hanh/xuat.xlsx": Route(
+        (get(expect(NOT_FOUND, anonymous=LOGIN, province_admin=XLSX), query="period=2026-Q1"),)
     ),
     # --- questions and answers ------------------------------------------------------------------
     "hoi-dap/": Route((get(PUBLIC),)),

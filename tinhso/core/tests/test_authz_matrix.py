@@ -277,6 +277,8 @@ def build_world(media: Path) -> World:
             sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
     today = timezone.localdate()
     values = {
+        "agency_id": str(committee.pk),
+        "commune_id": str(dong_hoi.pk),
         "dossier": dossier.code,
         "dossier_version": str(dossier.version),
         "dossier_worked": worked.code,

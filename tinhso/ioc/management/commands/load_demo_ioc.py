@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError
-from tinhso.ioc.models import DailyStat
+from tinhso.ioc.models import DailyStat, ServiceIndexIndicator
 from tinhso.ioc.rollup import rebuild
-from tinhso.ioc.services import load_demo_plan
+from tinhso.ioc.services import load_demo_plan, load_index_766
 
 
 class Command(BaseCommand):
@@ -22,6 +22,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, province: str, history: int, **options):
+        if not ServiceIndexIndicator.objects.exists():  # e.g. after a test database flush
+            load_index_766()
         try:
             tally = load_demo_plan(province)
         except DomainError as exc:

@@ -1,0 +1,184 @@
+"""Operations-centre pages (trung tâm điều hành): the province, one agency, one commune, and the
+overview as an XLSX workbook.
+
+Only province-wide roles see them (operations-centre viewers, province administrators,
+superusers): anonymous users are sent to the login page, everyone else gets 404. ``?period=``
+takes a year (2026), a quarter (2026-Q3) or a month (2026-10); a wrong one is explained in the
+page, which then shows the current year. The figures block refreshes itself every minute with
+htmx (the same URL answers an htmx request with the block alone).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from tinhso.core.errors import DomainError, NotFound
+
+from . import presentation as p
+from .export import overview_to_xlsx
+from .selectors import Period, agency_overview, can_view_ioc, commune_overview, province_overview
+
+REFRESH_SECONDS = 60
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def ioc_required(view):
+    """Signed in (else the login page) and allowed to see the whole province (else 404)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            if _is_htmx(request):
+                # A refresh after the session ended: reload the whole page (→ the login page)
+                # rather than swap the login form into the figures block.
+                return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+            return redirect_to_login(request.get_full_path())
+        if not can_view_ioc(request.user):
+            raise Http404(_("Page not found."))
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+
+
+def _period(request: HttpRequest) -> tuple[Period, str]:
+    """The requested period, or this year with the reason the requested one was refused."""
+    try:
+        return Period.parse(request.GET.get("period")), ""
+    except DomainError as exc:
+        return Period.parse(None), str(exc)
+
+
+def _common(request: HttpRequest, data: dict[str, Any], period: Period, error: str) -> dict:
+    query = f"?period={period.key}"
+    trend = p.visible_trend(data["trend"], timezone.localdate())
+    return {
+        "data": data,
+        "scope": data["scope"],
+        "period": period,
+        "period_error": error,
+        "period_choices": p.period_choices(period.key, timezone.localdate()),
+        "query": query,
+        "live_url": request.path + query,
+        "refresh_seconds": REFRESH_SECONDS,
+        "refreshed_at": data["refreshed_at"],
+        "tiles": p.tiles(data),
+        "trend_rows": p.trend_rows(trend),
+        "trend_json": p.trend_json(trend),
+        "trend_summary": p.trend_summary(trend),
+        "index": p.index_summary(data["index_766"]),
+        "index_rows": p.index_rows(data["index_766"]),
+        "png_prefix": f"dieu-hanh-{data['scope']['kind']}-{data['scope'].get('id') or ''}-"
+        f"{period.key}",
+    }
+
+
+def _render(request: HttpRequest, page: str, live: str, context: dict) -> HttpResponse:
+    template = live if _is_htmx(request) else page
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _map_context(rows: list[dict[str, Any]], query: str) -> dict[str, Any]:
+    from tinhso.feedback.boundary import province_boundary
+
+    boundary = province_boundary()
+    markers = p.map_markers(rows, lambda pk: reverse("ioc:commune", args=[pk]) + query)
+    return {
+        "map_boundary": json.dumps(boundary.outer_rings_latlng() if boundary else []),
+        "map_centre": json.dumps(list(boundary.centre) if boundary else [16.9, 106.6]),
+        "map_markers": json.dumps(markers, ensure_ascii=False),
+        "map_tiles": getattr(settings, "TINHSO_MAP_TILE_URL", ""),
+        "map_attribution": getattr(settings, "TINHSO_MAP_TILE_ATTRIBUTION", ""),
+        "map_count": len(markers),
+        "map_missing": sum(1 for row in rows if not row["has_point"]),
+        "map_legend": json.dumps(
+            {
+                "none": _("No dossier overdue"),
+                "some": _("1–9 overdue"),
+                "many": _("10 or more overdue"),
+                "size": _("Circle size: dossiers received"),
+                "boundary": _("Province boundary (approximate)"),
+            },
+            ensure_ascii=False,
+        ),
+    }
+
+
+@require_GET
+@ioc_required
+def province(request: HttpRequest) -> HttpResponse:
+    period, error = _period(request)
+    data = province_overview(user=request.user, period=period)
+    context = _common(request, data, period, error)
+    communes = p.communes(data)
+    context |= {
+        "plans": p.plans(data),
+        "ranking": p.ranking(data),
+        "communes": communes,
+        "not_measured": data["not_measured"],
+        "index_not_measured": [row for row in context["index_rows"] if not row["measured"]],
+        **_map_context(communes, context["query"]),
+    }
+    return _render(request, "ioc/province.html", "ioc/_province_live.html", context)
+
+
+@require_GET
+@ioc_required
+def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
+    period, error = _period(request)
+    try:
+        data = agency_overview(user=request.user, agency_id=agency_id, period=period)
+    except NotFound:
+        raise Http404(_("No such agency.")) from None
+    context = _common(request, data, period, error)
+    context["procedures"] = p.procedures(data["procedures"])
+    return _render(request, "ioc/agency.html", "ioc/_agency_live.html", context)
+
+
+@require_GET
+@ioc_required
+def commune(request: HttpRequest, unit_id: int) -> HttpResponse:
+    period, error = _period(request)
+    try:
+        data = commune_overview(user=request.user, unit_id=unit_id, period=period)
+    except NotFound:
+        raise Http404(_("No such commune.")) from None
+    context = _common(request, data, period, error)
+    context["agencies"] = [
+        {**row, "figures": {k: p.fmt(v, p.kind_of(k)) for k, v in row["values"].items()}}
+        for row in data["agencies"]
+    ]
+    return _render(request, "ioc/commune.html", "ioc/_commune_live.html", context)
+
+
+@require_GET
+@ioc_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The province overview as a workbook; a wrong period is explained in the page instead."""
+    period, error = _period(request)
+    if error:
+        return province(request)
+    data = province_overview(user=request.user, period=period)
+    response = HttpResponse(overview_to_xlsx(data), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="dieu-hanh-{period.key}.xlsx"'
+    return response
