@@ -195,6 +195,17 @@ class Dossier(models.Model):
             models.Index(fields=["receiving_agency", "submitted_at"], name="dossier_recv_time"),
             models.Index(fields=["applicant", "submitted_at"], name="dossier_applicant_time"),
             models.Index(fields=["returned_at"], name="dossier_returned_at"),
+            # Open dossiers waiting at a receiving desk (the "to receive" list at 10 M dossiers).
+            models.Index(
+                fields=["receiving_agency", "state"],
+                condition=Q(closed_at__isnull=True),
+                name="dossier_open_receiving",
+            ),
+            models.Index(
+                fields=["current_agency", "state", "due_at"],
+                condition=Q(closed_at__isnull=True),
+                name="dossier_open_current",
+            ),
             # "Overdue now" for the operations centre, without touching closed dossiers.
             models.Index(
                 fields=["deciding_agency"],
