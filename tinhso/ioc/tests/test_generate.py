@@ -43,7 +43,9 @@ CODE = re.compile(r"^(?P<agency>[A-Z0-9.]+)-(?P<day>\d{6})-(?P<seq>\d{4,})$")
 
 
 @pytest.fixture
-def demo():
+def demo(settings):
+    """The demo province without its own synthetic history (each test generates its own)."""
+    settings.TINHSO_DEMO_HISTORY = 0
     call_command("load_demo", "--quiet-accounts", verbosity=0, stdout=StringIO())
 
 
@@ -274,9 +276,10 @@ def test_command_refuses_a_future_end(demo):
 
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
-def test_pipelined_writers_on_postgresql():
+def test_pipelined_writers_on_postgresql(settings):
     if connection.vendor != "postgresql":
         pytest.skip("the pipelined writers run on PostgreSQL only")
+    settings.TINHSO_DEMO_HISTORY = 0
     call_command("load_demo", "--quiet-accounts", verbosity=0, stdout=StringIO())
     result = generate_history(dossiers=5000, years=2, seed=3, end=END, batch_size=1000)
     assert result.batches >= 5

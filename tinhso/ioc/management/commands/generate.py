@@ -19,7 +19,9 @@ class Command(BaseCommand):
     help = (
         "Generate synthetic historical dossiers (and satisfaction ratings) on the existing "
         "agencies and procedures, for dashboards and benchmarks. No process-control rows "
-        "(dossier events) are written. Running it again adds more dossiers; codes never collide."
+        "(dossier events) are written. Running it again adds more dossiers; codes never collide "
+        "(the same --seed repeats the same applicants and times under new codes: use another "
+        "seed for different ones)."
     )
 
     def add_arguments(self, parser):
@@ -32,7 +34,9 @@ class Command(BaseCommand):
             default=None,
             help="First day NOT generated, YYYY-MM-DD (default: today, Asia/Ho_Chi_Minh).",
         )
-        parser.add_argument("--batch-size", type=int, default=50_000)
+        parser.add_argument(
+            "--batch-size", type=int, default=50_000, help="Dossiers per transaction."
+        )
         parser.add_argument(
             "--no-rollup", action="store_true", help="Do not rebuild the roll-ups afterwards."
         )
