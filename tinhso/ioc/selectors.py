@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, Sum
@@ -247,10 +247,24 @@ class Catalogue:
 
     procedures: dict[int, tuple[str, int]]  # id → (online mode, fee)
     by_agency: dict[int, set[int]]
+    full: set[int] = field(default_factory=set)
+    online: set[int] = field(default_factory=set)
+    fee: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        for pk, (mode, fee) in self.procedures.items():
+            if mode == OnlineMode.FULL:
+                self.full.add(pk)
+            if mode != OnlineMode.COUNTER:
+                self.online.add(pk)
+            if fee > 0:
+                self.fee.add(pk)
 
     def procedures_of(self, agency_ids: Iterable[int] | None) -> set[int]:
         if agency_ids is None:
             return set(self.procedures)
+        if len(agency_ids) == 1:
+            return self.by_agency.get(agency_ids[0], set())
         found: set[int] = set()
         for agency_id in agency_ids:
             found |= self.by_agency.get(agency_id, set())
@@ -300,16 +314,14 @@ def _catalogue_totals(
 ) -> dict[str, int]:
     agency_ids = None if agency_ids is None else list(agency_ids)
     in_scope = catalogue.procedures_of(agency_ids)
-    online = {p for p in in_scope if catalogue.procedures[p][0] != OnlineMode.COUNTER}
-    fee = {p for p in in_scope if catalogue.procedures[p][1] > 0}
+    online = in_scope & catalogue.online
+    fee = in_scope & catalogue.fee
     used_ids: set[int] = set()
     for agency_id in used if agency_ids is None else agency_ids:
         used_ids |= used.get(agency_id, set())
     return {
         "procedures": len(in_scope),
-        "procedures_full": sum(
-            1 for p in in_scope if catalogue.procedures[p][0] == OnlineMode.FULL
-        ),
+        "procedures_full": len(in_scope & catalogue.full),
         "procedures_online": len(online),
         "procedures_used_online": len(online & used_ids),
         "procedures_fee": len(fee),
