@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 import os
 
+from gunicorn.glogging import Logger as GunicornLogger
 from prometheus_client import multiprocess
+
+
+class Logger(GunicornLogger):
+    """gunicorn's logger, without the access-log line it would format on every request only for
+    the ``gunicorn.access`` logger to drop it (the app writes its own access log, in JSON)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        self._access_log_enabled = self._access_log_enabled and self.access_log.isEnabledFor(
+            logging.INFO
+        )
+
 
 wsgi_app = "tinhso.wsgi:application"
 bind = os.environ.get("TINHSO_BIND", "127.0.0.1:8000")
@@ -17,6 +31,7 @@ keepalive = 5
 max_requests = 5000  # recycle workers now and then; jitter avoids all at once
 max_requests_jitter = 500
 accesslog = None  # the app logs each request as JSON (tinhso.core.observability)
+logger_class = "tinhso.gunicorn_conf.Logger"
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 logconfig_dict = {

@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from . import prepared
 from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -92,8 +94,14 @@ def audit_record(
     object_id: str = "",
     object_repr: str = "",
 ) -> AuditEvent:
-    """Append one entry to the chain. Must run inside the caller's transaction."""
-    if not transaction.get_connection().in_atomic_block:
+    """Append one entry to the chain. Must run inside the caller's transaction.
+
+    The chain head row stays locked from here to the caller's COMMIT, and every writer waits
+    for it: call this as the LAST statement of the transaction, so that the lock is held for
+    two short statements and the commit, not for the rest of the operation.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit_record must be called inside transaction.atomic()")
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -103,15 +111,7 @@ def audit_record(
     actor_repr = (actor.get_username() if hasattr(actor, "get_username") else str(actor or ""))[
         :200
     ]
-    head = AuditChainHead.objects.select_for_update().filter(id=1).first()
-    if head is None:  # a fresh database whose data migration rows were flushed (tests)
-        AuditChainHead.objects.get_or_create(id=1)
-        head = AuditChainHead.objects.select_for_update().get(id=1)
-    # Truncated to microseconds the way both databases store it, so the hash re-computes.
-    created_at = timezone.now()
     event = AuditEvent(
-        seq=head.last_seq + 1,
-        created_at=created_at,
         actor_id=actor_id,
         actor_repr=actor_repr,
         action=action,
@@ -120,14 +120,64 @@ def audit_record(
         object_repr=object_repr[:255],
         before=to_json_value(before),
         after=to_json_value(after),
-        prev_hash=head.last_hash,
     )
+    # From here on the head row is locked: two statements, then the caller commits.
+    event.seq, event.prev_hash = _take_next_seq(connection)
+    # Truncated to microseconds the way both databases store it, so the hash re-computes.
+    event.created_at = timezone.now()
     event.hash = _hash_of(event)
-    event.save()
-    head.last_seq = event.seq
-    head.last_hash = event.hash
-    head.save(update_fields=["last_seq", "last_hash"])
+    _append(connection, event)
     return event
+
+
+def _take_next_seq(connection) -> tuple[int, str]:
+    """Lock the chain head and advance it by one: (the new entry's seq, the previous hash).
+
+    One ``UPDATE … RETURNING`` both takes the row lock and reads the head: ``last_hash`` is
+    still the previous entry's hash (it is set by :func:`_append`). A rollback undoes both.
+    """
+    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
+    sql = f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"  # noqa: S608
+    with prepared.cursor(connection) as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+        if row is None:  # a fresh database whose data migration rows were flushed (tests)
+            AuditChainHead.objects.get_or_create(id=1)
+            cursor.execute(sql)
+            row = cursor.fetchone()
+    return int(row[0]), row[1]
+
+
+@cache
+def _append_sql(vendor: str, quote_name: Callable[[str], str]) -> tuple[str, str, list]:
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(quote_name(f.column) for f in fields)
+    placeholders = ", ".join(["%s"] * len(fields))
+    events, head = quote_name(AuditEvent._meta.db_table), quote_name(AuditChainHead._meta.db_table)
+    insert = f"INSERT INTO {events} ({columns}) VALUES ({placeholders}) RETURNING id"  # noqa: S608
+    if vendor == "postgresql":  # one statement: the entry and the head's new hash
+        insert = (
+            f"WITH entry AS ({insert}) "  # noqa: S608
+            f"UPDATE {head} SET last_hash = %s FROM entry WHERE {head}.id = 1 RETURNING entry.id"
+        )
+        return insert, "", fields
+    return insert, f"UPDATE {head} SET last_hash = %s WHERE id = 1", fields  # noqa: S608
+
+
+def _append(connection, event: AuditEvent) -> None:
+    """Insert the entry and make its hash the head's (one statement on PostgreSQL)."""
+    insert, update_head, fields = _append_sql(connection.vendor, connection.ops.quote_name)
+    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with prepared.cursor(connection) as cursor:
+        if update_head:
+            cursor.execute(insert, values)
+            event.pk = cursor.fetchone()[0]
+            cursor.execute(update_head, [event.hash])
+        else:
+            cursor.execute(insert, [*values, event.hash])
+            event.pk = cursor.fetchone()[0]
+    event._state.adding = False
+    event._state.db = connection.alias
 
 
 @dataclass(frozen=True)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
+from functools import cache
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
-from .models import ApiToken
+from . import prepared
+from .models import ApiToken, OfficerAssignment
+
+# ``last_used_at`` is written at most this often per token, not on every request.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
+LAST_USED_FIELD = ApiToken._meta.get_field("last_used_at")
 
 
 def token_hash(key: str) -> str:
@@ -22,20 +30,54 @@ def token_create(*, user, name: str) -> str:
     return key
 
 
+@cache
+def _lookup_sql(vendor: str) -> str:
+    """The token lookup as one SQL statement: the token, the user, and whether the user holds
+    any officer role.
+
+    Every API request runs it, so it is written once here (prepared once per connection on
+    PostgreSQL) instead of being compiled by the ORM each time, which costs ten times the CPU.
+    Table and column names come from the models' metadata.
+    """
+    user_meta, token_meta, assignment_meta = (
+        get_user_model()._meta,
+        ApiToken._meta,
+        OfficerAssignment._meta,
+    )
+    qn = prepared.database().ops.quote_name
+    user_pk = f"u.{qn(user_meta.pk.column)}"
+    return (
+        f"SELECT t.{qn(token_meta.pk.column)}, t.{qn('last_used_at')}, "  # noqa: S608
+        f"EXISTS (SELECT 1 FROM {qn(assignment_meta.db_table)} a "
+        f"WHERE a.{qn(assignment_meta.get_field('user').column)} = {user_pk} "
+        f"AND a.{qn('is_active')} = %s), {prepared.columns(get_user_model(), 'u')} "
+        f"FROM {qn(token_meta.db_table)} t JOIN {qn(user_meta.db_table)} u "
+        f"ON {user_pk} = t.{qn(token_meta.get_field('user').column)} "
+        f"WHERE t.{qn('key_hash')} = %s AND t.{qn('is_active')} = %s "
+        f"AND u.{qn(user_meta.get_field('is_active').column)} = %s"
+    )
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        record = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=token_hash(token), is_active=True, user__is_active=True)
-            .first()
-        )
-        if record is None:
+        db = prepared.database()
+        with prepared.cursor(db) as cursor:
+            cursor.execute(_lookup_sql(db.vendor), [True, token_hash(token), True, True])
+            row = cursor.fetchone()
+        if row is None:
             return None
+        token_id, last_used_at, has_roles, *user_row = row
+        user = prepared.from_row(get_user_model(), user_row, db)
+        last_used_at = prepared.from_db_value(LAST_USED_FIELD, last_used_at, db)
         now = timezone.now()
-        if record.last_used_at is None or (now - record.last_used_at).total_seconds() > 300:
-            ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
-        request.user = record.user
-        return record.user
+        if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+        if not has_roles:
+            # Read by the same statement: this request's user holds no officer role anywhere,
+            # so tinhso.dossiers.services._roles_in answers without a query.
+            user._tinhso_no_officer_roles = True
+        request.user = user
+        return user
 
 
 # Either a signed-in session (CSRF-checked by ninja) or a bearer token.

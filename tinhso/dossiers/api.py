@@ -16,7 +16,7 @@ from tinhso.core.api_types import DbId, IsoDate, Money, Offset
 from tinhso.core.auth import api_auth
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, UnitLevel
-from tinhso.procedures.models import Procedure
+from tinhso.procedures.selectors import procedure_by_code
 
 from . import selectors, services
 from .models import Channel, Dossier
@@ -203,13 +203,6 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
     }
 
 
-def _procedure(code: str) -> Procedure:
-    procedure = Procedure.objects.filter(code=code).first()
-    if procedure is None:
-        raise NotFound("unknown_procedure", _("Unknown procedure “%(code)s”.") % {"code": code})
-    return procedure
-
-
 def _commune(code: str | None) -> AdministrativeUnit | None:
     if not code:
         return None
@@ -230,7 +223,7 @@ def submit(request, payload: SubmitIn):
     key = request.headers.get("Idempotency-Key", "")
     dossier = services.dossier_submit(
         actor=request.auth,
-        procedure=_procedure(payload.procedure_code),
+        procedure=procedure_by_code(payload.procedure_code),
         form_data=payload.form_data,
         channel=payload.channel,
         commune=_commune(payload.commune_code),

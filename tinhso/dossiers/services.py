@@ -13,12 +13,15 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core import prepared
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.models import (
@@ -70,6 +73,8 @@ def classify(finished_at: dt.datetime, due_at: dt.datetime, *, supplements: int 
 def _roles_in(user: Any, agency_id: int) -> set[str]:
     if not getattr(user, "is_authenticated", False):
         return set()
+    if getattr(user, "_tinhso_no_officer_roles", False):
+        return set()  # known for this request (tinhso.core.auth.TokenAuth read it)
     return set(
         OfficerAssignment.objects.filter(
             user=user, agency_id=agency_id, is_active=True
@@ -117,7 +122,8 @@ def _next_seq(dossier: Dossier) -> int:
 
 
 def _outbox_status(dossier: Dossier, now: dt.datetime) -> None:
-    OutboxMessage.objects.create(
+    _insert(
+        OutboxMessage,
         topic="national_portal.status",
         key=f"{dossier.code}:{dossier.version}",
         payload={
@@ -227,6 +233,9 @@ def _perform(
             note=note,
             data={**(data or {}), **extra},
         )
+        if d.status != before["status"] or action in {"submit", "receive"}:
+            _outbox_status(d, now)
+        # Last: the audit chain head stays locked from here to the commit.
         audit_record(
             actor=actor,
             action=f"dossier.{action}",
@@ -234,8 +243,6 @@ def _perform(
             before=before,
             after={**_snapshot(d), "event": event.seq, "note": note},
         )
-        if d.status != before["status"] or action in {"submit", "receive"}:
-            _outbox_status(d, now)
     return d
 
 
@@ -260,7 +267,7 @@ def _restart_clock(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> None
 def _next_code(agency: Agency, day: dt.date) -> str:
     """Atomically take the next daily sequence number for the agency (both databases)."""
     table = CodeCounter._meta.db_table
-    with connection.cursor() as cursor:
+    with prepared.cursor(prepared.database()) as cursor:
         cursor.execute(
             f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
@@ -295,15 +302,117 @@ def dossier_submit(
     ``uploads`` is a list of (component or None, uploaded file). With an ``idempotency_key``, a
     retry by the same user returns the dossier created the first time, marked ``replayed``.
     """
-    from tinhso.procedures.selectors import procedure_agencies
-    from tinhso.procedures.services import procedure_validate_form
-
     if not getattr(actor, "is_authenticated", False):
         raise PermissionDenied("unauthenticated", _("Please sign in."))
     idempotency_key = (idempotency_key or "").strip()[:100]
-    existing = _replayed(actor, idempotency_key)
-    if existing is not None:
+    # A retry is recognised by the unique (submitted_by, idempotency_key) constraint when the
+    # dossier is inserted, so a first attempt, the common case, costs no extra query.
+    try:
+        checked = _check_submission(
+            actor=actor,
+            procedure=procedure,
+            form_data=form_data,
+            channel=channel,
+            commune=commune,
+            applicant=applicant,
+            applicant_name=applicant_name,
+            applicant_id_number=applicant_id_number,
+            uploads=uploads,
+        )
+    except DomainError:
+        # The retry of a submission that was accepted gets that dossier back, even when its
+        # input would be refused now (the procedure withdrawn meanwhile …).
+        existing = _replayed(actor, idempotency_key)
+        if existing is not None:
+            return existing
+        raise
+    applicant, receiving, deciding = checked.applicant, checked.receiving, checked.deciding
+    now = timezone.now()
+    try:
+        with _FilesRollback(), transaction.atomic():
+            code = _next_code(receiving, timezone.localdate(now))
+            d = _insert(
+                Dossier,
+                code=code,
+                procedure=procedure,
+                receiving_agency=receiving,
+                deciding_agency=deciding,
+                current_agency=receiving,
+                applicant=applicant,
+                applicant_name=checked.name[:200],
+                applicant_id_number=checked.id_number,
+                applicant_phone=(applicant.phone if applicant else applicant_phone)[:20],
+                applicant_address=(applicant.address if applicant else applicant_address)[:255],
+                submitted_by=actor,
+                channel=channel,
+                form_data=checked.form_data,
+                state=State.SUBMITTED,
+                status=STATE_TO_STATUS[State.SUBMITTED],
+                submitted_at=now,
+                fee_vnd=procedure.fee_vnd,
+                idempotency_key=idempotency_key,
+                version=1,
+                digitised=bool(checked.files) or channel == Channel.ONLINE,
+            )
+            for component, item in checked.files:
+                _store_file(d, item, component, FileKind.COMPONENT, actor)
+            _insert(
+                DossierEvent,
+                dossier=d,
+                seq=1,
+                action="submit",
+                from_state="",
+                to_state=d.state,
+                actor=actor,
+                actor_name=_display_name(actor),
+                actor_agency=receiving if channel != Channel.ONLINE else None,
+                at=now,
+                data={"channel": channel, "files": len(checked.files)},
+            )
+            _outbox_status(d, now)
+            # Last: the audit chain head stays locked from here to the commit.
+            audit_record(
+                actor=actor,
+                action="dossier.submit",
+                obj=d,
+                after={"state": d.state, "procedure": procedure.code, "channel": channel},
+            )
+    except IntegrityError:
+        # A retry (the same key) of a submission that was accepted, or two retries that raced:
+        # the earlier dossier is returned.
+        existing = _replayed(actor, idempotency_key)
+        if existing is None:
+            raise
         return existing
+    return d
+
+
+class _CheckedSubmission(NamedTuple):
+    form_data: dict
+    applicant: ApplicantProfile | None
+    receiving: Agency
+    deciding: Agency
+    name: str
+    id_number: str
+    files: list[tuple[Any, Any]]
+
+
+def _check_submission(
+    *,
+    actor: Any,
+    procedure: Procedure,
+    form_data: dict,
+    channel: int,
+    commune: AdministrativeUnit | None,
+    applicant: ApplicantProfile | None,
+    applicant_name: str,
+    applicant_id_number: str,
+    uploads: list[tuple[Any, Any]] | None,
+) -> _CheckedSubmission:
+    """Every check of :func:`dossier_submit` before it writes; raises a ``DomainError``."""
+    from tinhso.procedures.selectors import procedure_agencies
+    from tinhso.procedures.services import procedure_validate_form
+
     if channel not in Channel.values:
         raise DomainError("invalid_channel", _("Unknown submission channel."))
     if not procedure.is_active:
@@ -314,7 +423,7 @@ def dossier_submit(
         )
     cleaned = procedure_validate_form(procedure=procedure, data=form_data or {})
     if applicant is None and channel == Channel.ONLINE:
-        applicant = ApplicantProfile.objects.filter(user=actor).first()
+        applicant = _applicant_of(actor)
         if applicant is None:
             raise DomainError(
                 "no_applicant_profile",
@@ -344,60 +453,43 @@ def dossier_submit(
             raise DomainError(
                 "unknown_component", _("A file is attached to a component of another procedure.")
             )
-    now = timezone.now()
-    try:
-        with _FilesRollback(), transaction.atomic():
-            code = _next_code(receiving, timezone.localdate(now))
-            d = Dossier.objects.create(
-                code=code,
-                procedure=procedure,
-                receiving_agency=receiving,
-                deciding_agency=deciding,
-                current_agency=receiving,
-                applicant=applicant,
-                applicant_name=name[:200],
-                applicant_id_number=id_number,
-                applicant_phone=(applicant.phone if applicant else applicant_phone)[:20],
-                applicant_address=(applicant.address if applicant else applicant_address)[:255],
-                submitted_by=actor,
-                channel=channel,
-                form_data=cleaned,
-                state=State.SUBMITTED,
-                status=STATE_TO_STATUS[State.SUBMITTED],
-                submitted_at=now,
-                fee_vnd=procedure.fee_vnd,
-                idempotency_key=idempotency_key,
-                version=1,
-                digitised=bool(checked) or channel == Channel.ONLINE,
-            )
-            for component, item in checked:
-                _store_file(d, item, component, FileKind.COMPONENT, actor)
-            DossierEvent.objects.create(
-                dossier=d,
-                seq=1,
-                action="submit",
-                from_state="",
-                to_state=d.state,
-                actor=actor,
-                actor_name=_display_name(actor),
-                actor_agency=receiving if channel != Channel.ONLINE else None,
-                at=now,
-                data={"channel": channel, "files": len(checked)},
-            )
-            audit_record(
-                actor=actor,
-                action="dossier.submit",
-                obj=d,
-                after={"state": d.state, "procedure": procedure.code, "channel": channel},
-            )
-            _outbox_status(d, now)
-    except IntegrityError:
-        # Two retries with the same key raced: the loser returns the winner's dossier.
-        existing = _replayed(actor, idempotency_key)
-        if existing is None:
-            raise
-        return existing
-    return d
+    return _CheckedSubmission(cleaned, applicant, receiving, deciding, name, id_number, checked)
+
+
+def _insert(model: type[Model], **values: Any) -> Any:
+    """Create a row of a hot-path model (no save() override, no signals) in one prepared
+    statement: what ``model.objects.create(**values)`` does, at a fraction of the CPU."""
+    obj = model(**values)
+    prepared.insert(obj)
+    return obj
+
+
+@cache
+def _applicant_sql(vendor: str) -> str:
+    qn = prepared.database().ops.quote_name
+    profile, unit = ApplicantProfile._meta, AdministrativeUnit._meta
+    return (
+        f"SELECT {prepared.columns(ApplicantProfile, 'p')}, "  # noqa: S608
+        f"{prepared.columns(AdministrativeUnit, 'u')} FROM {qn(profile.db_table)} p "
+        f"LEFT JOIN {qn(unit.db_table)} u "
+        f"ON u.{qn(unit.pk.column)} = p.{qn(profile.get_field('unit').column)} "
+        f"WHERE p.{qn(profile.get_field('user').column)} = %s"
+    )
+
+
+def _applicant_of(user: Any) -> ApplicantProfile | None:
+    """The user's applicant profile with its commune, in one prepared statement."""
+    db = prepared.database()
+    with prepared.cursor(db) as cursor:
+        cursor.execute(_applicant_sql(db.vendor), [user.pk])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    size = len(ApplicantProfile._meta.concrete_fields)
+    applicant = prepared.from_row(ApplicantProfile, row[:size], db)
+    unit = prepared.from_row(AdministrativeUnit, row[size:], db) if applicant.unit_id else None
+    ApplicantProfile._meta.get_field("unit").set_cached_value(applicant, unit)
+    return applicant
 
 
 def _replayed(actor: Any, idempotency_key: str) -> Dossier | None:

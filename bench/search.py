@@ -1,0 +1,201 @@
+"""Catalogue search latency with a province-sized catalogue (2,000 procedures), on PostgreSQL.
+
+    .venv/bin/python bench/search.py                       # 2000 procedures, 300 requests each
+    .venv/bin/python bench/search.py --procedures 5000 --requests 500 --concurrency 8
+
+A fresh PostgreSQL database (``BENCH_PG_DB``, default ``tinhso_bench_search``), migrations, the
+demo province, then the demo catalogue cloned into ``--procedures`` procedures with varied names
+and codes (as a province's catalogue reads: the same procedure for other cases, levels, subjects),
+each with its accent-free ``search_text`` computed as ``Procedure.save()`` computes it. gunicorn
+serves tinhso the way ``tinhso serve`` does (bench/submit.py), and ``--concurrency`` client threads
+GET the portal's search page ``/thu-tuc/?q=…`` and the API ``/api/procedures?q=…`` with Vietnamese
+queries typed without diacritics. Prints p50/p95/p99 latency per endpoint (goal: p95 < 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import platform
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import submit as common
+
+ROOT, PY = common.ROOT, common.PY
+
+# What citizens type: no diacritics, one to four words, common and rare procedures.
+QUERIES = [
+    "dang ky khai sinh",
+    "khai sinh",
+    "khai tu",
+    "ket hon",
+    "dang ky ket hon co yeu to nuoc ngoai",
+    "ho kinh doanh",
+    "giay phep xay dung",
+    "dat dai",
+    "quyen su dung dat",
+    "chung thuc",
+    "ban sao",
+    "thuong tru",
+    "tam tru",
+    "ly lich tu phap",
+    "nguoi co cong",
+    "tro cap xa hoi",
+    "giay phep kinh doanh",
+    "karaoke",
+    "ocop",
+    "huong dan vien du lich",
+    "cap lai",
+    "thay doi",
+    "tinh trang hon nhan",
+    "1.001193",
+    "cai chinh ho tich",
+    "giay xac nhan",
+    "dang ky",
+    "giay",
+    "xay dung nha o rieng le",
+    "moi truong",
+]
+
+# Variants a province's catalogue has of one national procedure.
+QUALIFIERS = [
+    "",
+    " (cấp xã)",
+    " (cấp tỉnh)",
+    " cho người nước ngoài",
+    " cho công dân Việt Nam ở nước ngoài",
+    " trường hợp đăng ký lại",
+    " trường hợp quá hạn",
+    " trên địa bàn khu kinh tế",
+    " đối với hộ gia đình, cá nhân",
+    " đối với tổ chức",
+    " lần đầu",
+    " (cấp đổi)",
+    " (cấp lại do bị mất)",
+    " theo thủ tục rút gọn",
+    " liên thông với bảo hiểm xã hội",
+    " tại Trung tâm Phục vụ hành chính công",
+    " có yếu tố nước ngoài",
+    " cho doanh nghiệp nhỏ và vừa",
+    " trong khu công nghiệp",
+    " thuộc thẩm quyền của Ủy ban nhân dân cấp xã",
+    " đối với người dân tộc thiểu số",
+    " cho người khuyết tật",
+    " ở vùng biên giới",
+    " đối với trẻ em dưới 6 tuổi",
+    " do Sở Tư pháp thực hiện",
+    " điện tử",
+    " bổ sung",
+    " điều chỉnh",
+    " gia hạn",
+    " (trực tuyến toàn trình)",
+]
+
+CLONE = textwrap.dedent(
+    """
+    import itertools, django
+    django.setup()
+    from tinhso.core.text import normalize_search
+    from tinhso.procedures.models import Procedure
+    target = {target}
+    qualifiers = {qualifiers!r}
+    demo = list(Procedure.objects.order_by("code"))
+    have = len(demo)
+    clones = []
+    for n, (qualifier, source) in enumerate(
+        itertools.product(qualifiers[1:], demo), start=1
+    ):
+        if have + len(clones) >= target:
+            break
+        clone = Procedure.objects.get(pk=source.pk)
+        clone.pk = None
+        clone.code = f"{{source.code}}.{{n:04d}}"
+        clone.name = (source.name + qualifier)[:500]
+        clone.search_text = normalize_search(f"{{clone.name}} {{clone.code}}")[:800]
+        clones.append(clone)
+    Procedure.objects.bulk_create(clones, batch_size=500)
+    print(Procedure.objects.count())
+    """
+)
+
+
+def prepare(workdir: Path, procedures: int) -> dict:
+    os.environ.setdefault("BENCH_PG_DB", "tinhso_bench_search")
+    common.PG_DATABASE = os.environ["BENCH_PG_DB"]
+    env = common.prepare("postgres", workdir)
+    common.manage(env, "collectstatic", "--noinput", "-v", "0")  # as ``tinhso serve`` does
+    script = CLONE.format(target=procedures, qualifiers=QUALIFIERS)
+    result = common.subprocess.run(
+        [PY, "-c", script],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "tinhso.settings"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"cloning the catalogue failed:\n{result.stdout}\n{result.stderr}")
+    env["BENCH_PROCEDURES"] = result.stdout.strip().splitlines()[-1]
+    import psycopg
+
+    with psycopg.connect(env["DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("ANALYZE procedures_procedure")  # as autovacuum would, soon after an import
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--procedures", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="tinhso-bench-search-") as tmp:
+        env = prepare(Path(tmp), args.procedures)
+        port = common.free_port()
+        server = common.start_server(env, args.workers, port)
+        try:
+            cycle = itertools.cycle(QUERIES)
+            queries = [next(cycle) for _ in range(args.requests)]
+
+            def page(n: int):
+                return "GET", f"/thu-tuc/?q={quote(queries[n % len(queries)])}", None, {}, 200
+
+            def api(n: int):
+                path = f"/api/procedures?q={quote(queries[n % len(queries)])}&limit=20"
+                return "GET", path, None, {}, 200
+
+            results = {}
+            for label, make in (("GET /thu-tuc/?q=", page), ("GET /api/procedures", api)):
+                common.run_load(port, min(50, args.requests), args.concurrency, make)  # warm
+                results[label] = common.measure(
+                    server.pid, env, port, args.requests, args.concurrency, make
+                )
+        finally:
+            server.terminate()
+            server.wait(timeout=20)
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}; procedures={env['BENCH_PROCEDURES']}, "
+        f"requests={args.requests} per endpoint, client threads={args.concurrency}, "
+        f"{len(QUERIES)} queries; {time.strftime('%Y-%m-%d %H:%M')}"
+    )
+    print(f"{'endpoint':<22} {'ok':>5} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
+          f"{'CPU ms/req: app':>16} {'db':>6}  errors")  # fmt: skip
+    for label, r in results.items():
+        print(
+            f"{label:<22} {r['ok']:>5} {r['per_second']:>7.1f} {r['p50_ms']:>7.1f} "
+            f"{r['p95_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['app_cpu_ms']:>16.2f} "
+            f"{r['db_cpu_ms']:>6.2f}  {r['errors'] or '-'}"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""Hot-path SQL: the few statements every dossier submission runs, without the ORM's overhead.
+
+The ORM compiles each query anew (in Python), and PostgreSQL plans it anew; for the token
+look-up, the applicant's profile and the inserts of a submission that costs several times the
+work itself. The helpers here build each statement once from the models' metadata and run it
+through a Django cursor (so errors, transactions and query logging stay Django's) whose
+statements PostgreSQL prepares once per connection and then only executes. On SQLite they use
+the ordinary cursor: same SQL, same results.
+
+Use them only where a profile shows the ORM's cost matters; everything else uses the ORM.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache
+from typing import Any
+
+from django.db import DEFAULT_DB_ALIAS, connections, models
+
+try:  # psycopg 3 (the PostgreSQL driver in pyproject.toml)
+    import psycopg
+
+    class _PreparingCursor(psycopg.Cursor):
+        """A server-side-binding cursor that asks psycopg to prepare every statement."""
+
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            prepare = True if prepare is None else prepare
+            return super().execute(query, params, prepare=prepare, binary=binary)
+
+        def _maybe_prepare_gen(self, pgq, *args, **kwargs):
+            # psycopg remembers the statement text only when it does not prepare it; Django's
+            # debug cursor (DEBUG, tests' query capture) reads it from there.
+            self._query = pgq
+            return super()._maybe_prepare_gen(pgq, *args, **kwargs)
+
+except ImportError:  # pragma: no cover - SQLite-only installations
+    psycopg = None
+
+# Django turns psycopg's automatic preparation off (prepare_threshold=None); explicit requests
+# still need a threshold that is not None. Django's own cursors bind on the client side and are
+# never prepared, whatever the threshold.
+_NEVER_BY_COUNT = 2**31 - 1
+
+
+def database():
+    """The default database connection of this thread (looked up once, not per attribute as the
+    ``django.db.connection`` proxy does: that costs more than the statements' own Python)."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+@contextmanager
+def cursor(db=None) -> Iterator[Any]:
+    """A Django cursor whose statements PostgreSQL prepares once per connection."""
+    db = db or database()
+    if db.vendor != "postgresql" or psycopg is None:
+        with db.cursor() as plain:
+            yield plain
+        return
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    raw = db.connection
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _NEVER_BY_COUNT
+    db.validate_thread_sharing()
+    with db.wrap_database_errors:
+        preparing = _PreparingCursor(raw)
+    wrapped = db.make_debug_cursor(preparing) if db.queries_logged else db.make_cursor(preparing)
+    with wrapped as prepared:
+        yield prepared
+
+
+def columns(model: type[models.Model], alias: str, db=None) -> str:
+    """``alias."col1", alias."col2", …`` for every concrete field, in ``_meta`` order."""
+    qn = (db or database()).ops.quote_name
+    return ", ".join(f"{alias}.{qn(field.column)}" for field in model._meta.concrete_fields)
+
+
+def from_row(model: type[models.Model], row: Sequence[Any], db=None) -> models.Model:
+    """A model instance from the values of :func:`columns`, converted as the ORM converts them
+    (SQLite returns dates as text and booleans as integers …)."""
+    db = db or database()
+    fields = model._meta.concrete_fields
+    values = [from_db_value(field, value, db) for field, value in zip(fields, row, strict=True)]
+    return model.from_db(db.alias, [field.attname for field in fields], values)
+
+
+def from_db_value(field: models.Field, value: Any, db=None) -> Any:
+    db = db or database()
+    column, converters = _converters(db, field)
+    for converter in converters:
+        value = converter(value, column, db)
+    return value
+
+
+# Per connection (converters are bound to its backend), per field: (column, converters).
+_converter_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _converters(db, field: models.Field) -> tuple[Any, list]:
+    by_field = _converter_cache.get(db)
+    if by_field is None:
+        by_field = _converter_cache[db] = {}
+    found = by_field.get(field)
+    if found is None:
+        column = field.get_col(field.model._meta.db_table)
+        found = by_field[field] = (
+            column,
+            db.ops.get_db_converters(column) + field.get_db_converters(db),
+        )
+    return found
+
+
+@cache
+def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[models.Field, ...]]:
+    meta = model._meta
+    qn = database().ops.quote_name
+    fields = tuple(field for field in meta.local_concrete_fields if not field.primary_key)
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def insert(obj: models.Model, db=None) -> None:
+    """INSERT a new object, as ``obj.save()`` would, and set its primary key.
+
+    Fields are prepared the ORM's way (``pre_save`` for auto_now dates, ``get_db_prep_save``);
+    the model's ``save()`` and the save signals are not called, so use it only for models that
+    have neither (checked: dossiers, their events, outbox messages).
+    """
+    db = db or database()
+    sql, fields = _insert_sql(type(obj), db.vendor)
+    values = [field.get_db_prep_save(field.pre_save(obj, True), db) for field in fields]
+    with cursor(db) as prepared:
+        prepared.execute(sql, values)
+        obj.pk = prepared.fetchone()[0]
+    obj._state.adding = False
+    obj._state.db = db.alias
