@@ -246,11 +246,14 @@ def list_dossiers(
     """Own dossiers (citizens) or an inbox (officers: box=to_receive, to_process, …)."""
     if box:
         qs = selectors.inbox(user=request.auth, box=box)
+        if status is not None:
+            qs = qs.filter(status=status)
+        dossiers = list(qs[offset : offset + limit])
     else:
-        qs = selectors.dossiers_visible(request.auth).order_by("-submitted_at")
-    if status is not None:
-        qs = qs.filter(status=status)
-    return [dossier_out(d, request.auth) for d in qs[offset : offset + limit]]
+        dossiers = selectors.dossiers_newest(
+            user=request.auth, offset=offset, limit=limit, status=status
+        )
+    return [dossier_out(d, request.auth) for d in dossiers]
 
 
 @router.get("/dossiers/{code}", response={200: DossierDetailOut, 404: ErrorOut})

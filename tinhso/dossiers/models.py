@@ -193,6 +193,8 @@ class Dossier(models.Model):
         indexes = [
             models.Index(fields=["current_agency", "state"], name="dossier_agency_state"),
             models.Index(fields=["receiving_agency", "submitted_at"], name="dossier_recv_time"),
+            models.Index(fields=["deciding_agency", "submitted_at"], name="dossier_decid_time"),
+            models.Index(fields=["submitted_at"], name="dossier_submitted_at"),
             models.Index(fields=["applicant", "submitted_at"], name="dossier_applicant_time"),
             models.Index(fields=["returned_at"], name="dossier_returned_at"),
             # Open dossiers waiting at a receiving desk (the "to receive" list at 10 M dossiers).
