@@ -106,7 +106,7 @@ def prepare(name: str, dossiers: int) -> dict:
         manage(env, "generate", "--dossiers", str(dossiers - count), capture=False)
         print(f"  done in {time.monotonic() - started:.0f} s", flush=True)
         count = dossiers
-    print(f"database {name}: {count:,} dossiers")
+    print(f"database {name}: {count:,} dossiers", flush=True)
     return env
 
 

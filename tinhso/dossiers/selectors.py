@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import NotFound
-from tinhso.core.models import OfficerAssignment, Role
+from tinhso.core.models import ApplicantProfile, OfficerAssignment, Role
 from tinhso.core.selectors import is_province_admin, work_calendar
 
 from .models import CLOCK_STOPPED_STATES, Dossier, DossierEvent, State
@@ -90,7 +90,12 @@ def dossiers_newest(
                 "agency_id", flat=True
             )
         )
-        branches = [Q(submitted_by=user, channel=2), Q(applicant__user=user)]
+        # The applicant's own dossiers through the (applicant, submitted_at) index: resolve the
+        # profile first, or PostgreSQL walks every dossier looking for the join.
+        profile = ApplicantProfile.objects.filter(user=user).values_list("pk", flat=True).first()
+        branches = [Q(submitted_by=user, channel=2)]
+        if profile is not None:
+            branches.append(Q(applicant_id=profile))
         if agency_ids:
             branches += [
                 Q(receiving_agency_id__in=agency_ids),
