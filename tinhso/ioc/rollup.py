@@ -73,17 +73,25 @@ def _month_bounds(month: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, dt.datetime.combine(nxt, dt.time.min, tzinfo=LOCAL_TZ)
 
 
-def _cells_filter(field: str, cells: Iterable[Cell], bounds=_day_bounds) -> Q | None:
-    """``field`` within each cell's day, for that day's agencies (one OR term per day)."""
-    by_day: dict[dt.date, set[int]] = defaultdict(set)
+def _by_day(cells: Iterable[Cell]) -> dict[dt.date, set[int]]:
+    """The agencies of each day (or month) among the cells."""
+    grouped: dict[dt.date, set[int]] = defaultdict(set)
     for day, agency_id in cells:
-        by_day[day].add(agency_id)
+        grouped[day].add(agency_id)
+    return grouped
+
+
+def _cells_filter(
+    field: str,
+    cells: Iterable[Cell],
+    bounds=_day_bounds,
+    agency_field: str = "deciding_agency_id",
+) -> Q | None:
+    """``field`` within each cell's day, for that day's agencies (one OR term per day)."""
     condition: Q | None = None
-    for day, agencies in by_day.items():
+    for day, agencies in _by_day(cells).items():
         start, end = bounds(day)
-        term = Q(
-            **{f"{field}__gte": start, f"{field}__lt": end, "deciding_agency_id__in": agencies}
-        )
+        term = Q(**{f"{field}__gte": start, f"{field}__lt": end, f"{agency_field}__in": agencies})
         condition = term if condition is None else condition | term
     return condition
 
@@ -232,10 +240,7 @@ def _write_cells(cells: dict[Cell, dict[str, int]], replace: Iterable[Cell] | No
     if replace is None:
         DailyStat.objects.all().delete()
     else:
-        by_day: dict[dt.date, set[int]] = defaultdict(set)
-        for day, agency_id in replace:
-            by_day[day].add(agency_id)
-        for day, agencies in by_day.items():
+        for day, agencies in _by_day(replace).items():
             DailyStat.objects.filter(day=day, agency_id__in=agencies).delete()
     rows = [
         DailyStat(day=day, agency_id=agency_id, **values)
@@ -251,9 +256,7 @@ def _write_monthly_totals(months: Iterable[MonthCell] | None) -> int:
     if months is None:
         MonthlyStat.objects.all().delete()
     else:
-        by_month: dict[dt.date, set[int]] = defaultdict(set)
-        for month, agency_id in months:
-            by_month[month].add(agency_id)
+        by_month = _by_day(months)
         if not by_month:
             return 0
         condition = Q()
@@ -282,10 +285,7 @@ def _write_months(dossiers: QuerySet[Dossier], months: Iterable[MonthCell] | Non
         if not months:
             return 0
         condition = _cells_filter("submitted_at", months, bounds=_month_bounds)
-        by_month: dict[dt.date, set[int]] = defaultdict(set)
-        for month, agency_id in months:
-            by_month[month].add(agency_id)
-        for month, agencies in by_month.items():
+        for month, agencies in _by_day(months).items():
             MonthlyProcedureStat.objects.filter(month=month, agency_id__in=agencies).delete()
         qs = dossiers.filter(condition)
     rows = [
@@ -365,7 +365,9 @@ def refresh(*, now: dt.datetime | None = None) -> RefreshResult:
                 "finished_at": _cells_filter("finished_at", cells),
                 "returned_at": _cells_filter("returned_at", cells),
                 "closed_at": _cells_filter("closed_at", cells),
-                "rating": _rating_filter(cells),
+                "rating": _cells_filter(
+                    "created_at", cells, agency_field="dossier__deciding_agency_id"
+                ),
             }
             computed = _collect(Dossier.objects.all(), Rating.objects.all(), filters)
             _write_cells({k: v for k, v in computed.items() if k in cells}, cells)
@@ -381,20 +383,6 @@ def refresh(*, now: dt.datetime | None = None) -> RefreshResult:
         state.refreshed_at = now
         state.save()
     return RefreshResult(len(cells), month_rows, len(events), delivered)
-
-
-def _rating_filter(cells: set[Cell]) -> Q | None:
-    by_day: dict[dt.date, set[int]] = defaultdict(set)
-    for day, agency_id in cells:
-        by_day[day].add(agency_id)
-    condition: Q | None = None
-    for day, agencies in by_day.items():
-        start, end = _day_bounds(day)
-        term = Q(
-            created_at__gte=start, created_at__lt=end, dossier__deciding_agency_id__in=agencies
-        )
-        condition = term if condition is None else condition | term
-    return condition
 
 
 def _dirty_cells(dossier_ids: set[int]) -> tuple[set[Cell], set[MonthCell]]:

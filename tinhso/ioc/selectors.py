@@ -789,26 +789,10 @@ def _predecessors(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
     return found
 
 
-def map_points(*, user: Any, period: Period) -> list[dict[str, Any]]:
-    """Per commune: dossiers received in the period and overdue now, for the map."""
-    data = province_overview(user=user, period=period)
-    return [
-        {
-            "id": row["id"],
-            "code": row["code"],
-            "name": row["name"],
-            "received": row["received"],
-            "overdue_now": row["overdue_now"],
-        }
-        for row in data["communes"]
-    ]
-
-
 __all__ = [
     "Period",
     "agency_overview",
     "can_view_ioc",
     "commune_overview",
-    "map_points",
     "province_overview",
 ]
