@@ -8,6 +8,7 @@ appended, which makes ``seq`` gapless and the chain linear on SQLite and Postgre
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Callable, Iterator
@@ -178,6 +179,95 @@ def _append(connection, event: AuditEvent) -> None:
             event.pk = cursor.fetchone()[0]
     event._state.adding = False
     event._state.db = connection.alias
+
+
+def chained_entry_sql(
+    connection,
+    *,
+    actor: Any | None,
+    action: str,
+    object_type: str,
+    source: str,
+    object_id_sql: str,
+    object_repr_sql: str,
+    after: Any = None,
+    before: Any = None,
+) -> tuple[str, list]:
+    """Two CTEs (``audit_head``, ``audit_entry``) that append one entry to the chain in the same
+    statement as the write they record (PostgreSQL only).
+
+    For an object created by that statement: ``source`` names the CTE that inserts it, and
+    ``object_id_sql`` / ``object_repr_sql`` are SQL expressions over it, text that needs no JSON
+    escaping (digits, a dossier code). The entry's hash is computed by the database over the
+    same canonical JSON as :func:`compute_hash`: Python serialises every field it knows, and SQL
+    splices in the object's id and repr and the chain head's seq and hash. ``audit verify``
+    re-computes it in Python. The head row is locked from this statement to the COMMIT, so a
+    one-statement write holds it for no round trip at all.
+
+    Returns the SQL (to follow ``WITH … ,``) and its parameters, in order.
+    """
+    actor_id = getattr(actor, "pk", None) if actor is not None else None
+    actor_repr = (actor.get_username() if hasattr(actor, "get_username") else str(actor or ""))[
+        :200
+    ]
+    created_at = timezone.now()
+    before, after = to_json_value(before), to_json_value(after)
+    # compute_hash's canonical JSON with its keys in sorted order, cut where SQL fills in.
+    known = {
+        "action": action,
+        "actor_id": actor_id,
+        "actor_repr": actor_repr,
+        "after": after,
+        "before": before,
+        "created_at": _iso(created_at),
+    }
+    dumps = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    parts = [
+        dumps(known)[:-1] + ',"object_id":"',
+        '","object_repr":"',
+        f'","object_type":{dumps(object_type)},"prev_hash":"',
+        '","seq":',
+    ]
+    qn = connection.ops.quote_name
+    head, events = qn(AuditChainHead._meta.db_table), qn(AuditEvent._meta.db_table)
+    canonical = (
+        f"%s::text || {object_id_sql} || %s::text || {object_repr_sql} || %s::text || "
+        f"{head}.last_hash || %s::text || ({head}.last_seq + 1)::text || '}}'"
+    )
+    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
+    by_column = {
+        "seq": "h.last_seq",
+        "object_id": object_id_sql,
+        "object_repr": object_repr_sql,
+        "prev_hash": "h.prev_hash",
+        "hash": "h.last_hash",
+    }
+    known_values = {
+        "created_at": created_at,
+        "actor_id": actor_id,
+        "actor_repr": actor_repr,
+        "action": action,
+        "object_type": object_type,
+        "before": before,
+        "after": after,
+    }
+    selects, params = [], list(parts)
+    for field in fields:
+        if field.column in by_column:
+            selects.append(by_column[field.column])
+        else:
+            selects.append("%s")
+            params.append(field.get_db_prep_save(known_values[field.attname], connection))
+    sql = (
+        f"audit_head AS (UPDATE {head} SET last_seq = {head}.last_seq + 1, "  # noqa: S608
+        f"prev_hash = {head}.last_hash, "
+        f"last_hash = encode(sha256(convert_to({canonical}, 'UTF8')), 'hex') "
+        f"FROM {source} WHERE {head}.id = 1 "
+        f"RETURNING {head}.last_seq, {head}.prev_hash, {head}.last_hash), "
+        f"audit_entry AS (INSERT INTO {events} ({', '.join(qn(f.column) for f in fields)}) "
+        f"SELECT {', '.join(selects)} FROM audit_head h, {source} RETURNING {events}.id)"
+    )
+    return sql, params
 
 
 @dataclass(frozen=True)

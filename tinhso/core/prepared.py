@@ -140,3 +140,100 @@ def insert(obj: models.Model, db=None) -> None:
         obj.pk = prepared.fetchone()[0]
     obj._state.adding = False
     obj._state.db = db.alias
+
+
+def select_row(
+    model: type[models.Model],
+    values: dict[str, Any],
+    exprs: dict[str, tuple[str, list]] | None = None,
+    db=None,
+) -> tuple[str, str, str, list]:
+    """The pieces of ``INSERT INTO table (columns) SELECT expressions …`` for one new row.
+
+    ``values`` maps attribute names to Python values (prepared the ORM's way), ``exprs`` maps
+    attribute names to an SQL expression (over an earlier CTE …) and its parameters; every other
+    field gets its default, prepared once per process. Returns the quoted table, the column
+    list, and the expression list whose ``%s`` take the returned parameters, in order. The SQL
+    is built once per set of names; each call only prepares the parameters.
+    """
+    db = db or database()
+    exprs = exprs or {}
+    table, columns, selects, plan = _select_plan(
+        model,
+        frozenset(values),
+        tuple((name, sql) for name, (sql, _params) in exprs.items()),
+        db.vendor,
+    )
+    params: list = []
+    for kind, item in plan:
+        if kind == "value":
+            params.append(item.get_db_prep_save(values[item.attname], db))
+        elif kind == "expr":
+            params.extend(exprs[item][1])
+        else:
+            params.append(item)
+    return table, columns, selects, params
+
+
+@cache
+def _select_plan(
+    model: type[models.Model], names: frozenset, exprs: tuple, vendor: str
+) -> tuple[str, str, str, tuple]:
+    qn = database().ops.quote_name
+    defaults = _prepared_defaults(model, vendor)
+    expr_sql = dict(exprs)
+    unknown = set(names) | set(expr_sql)
+    columns, selects, plan = [], [], []
+    for field in model._meta.local_concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(qn(field.column))
+        unknown.discard(field.attname)
+        if field.attname in expr_sql:
+            selects.append(expr_sql[field.attname])
+            plan.append(("expr", field.attname))
+        elif field.attname in names:
+            selects.append("%s")
+            plan.append(("value", field))
+        elif field.attname in defaults:
+            sql, param = defaults[field.attname]
+            selects.append(sql)
+            if sql == "%s":
+                plan.append(("default", param))
+        else:
+            raise ValueError(f"{model.__name__}.{field.attname} needs a value")
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    return qn(model._meta.db_table), ", ".join(columns), ", ".join(selects), tuple(plan)
+
+
+@cache
+def _prepared_defaults(model: type[models.Model], vendor: str) -> dict[str, tuple[str, Any]]:
+    """Each field's default as (SQL, parameter): NULL, a number, a boolean or '' as a literal
+    (fewer parameters: psycopg caches the conversion of statements with at most 50), anything
+    else as one prepared parameter. Fields with a constant default only (not auto_now dates,
+    not the primary key, not required fields)."""
+    db = database()
+    found = {}
+    for field in model._meta.local_concrete_fields:
+        if field.primary_key or getattr(field, "auto_now", False):
+            continue
+        if getattr(field, "auto_now_add", False):
+            continue
+        if field.has_default() and callable(field.default) and field.default not in (dict, list):
+            continue  # a default computed per row (a date, a token): the caller must give it
+        default = field.get_default()
+        if default is None and not field.null:
+            continue  # required: the caller must give it
+        prepped = field.get_db_prep_save(default, db)
+        if prepped is None:
+            found[field.attname] = ("NULL", None)
+        elif isinstance(prepped, bool):
+            found[field.attname] = ("TRUE" if prepped else "FALSE", None)
+        elif isinstance(prepped, int):
+            found[field.attname] = (str(int(prepped)), None)
+        elif prepped == "":
+            found[field.attname] = ("''", None)
+        else:
+            found[field.attname] = ("%s", prepped)
+    return found

@@ -19,7 +19,7 @@ from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.procedures.selectors import procedure_by_code
 
 from . import selectors, services
-from .models import Channel, Dossier
+from .models import Channel, Dossier, NationalStatus
 
 router = Router(tags=["dossiers"], auth=api_auth)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -143,7 +143,7 @@ def dossier_out(d: Dossier, user: Any) -> dict[str, Any]:
         "procedure_code": d.procedure.code,
         "procedure_name": d.procedure.name,
         "status": d.status,
-        "status_label": d.get_status_display(),
+        "status_label": str(NationalStatus(d.status).label),
         "state": d.state,
         "channel": d.channel,
         "applicant_name": d.applicant_name,

@@ -36,6 +36,7 @@ from tinhso.core.uploads import check_upload
 from tinhso.core.workcalendar import WorkCalendar
 from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
 
+from . import submission_sql
 from .models import (
     STATE_TO_STATUS,
     Channel,
@@ -122,19 +123,30 @@ def _next_seq(dossier: Dossier) -> int:
 
 
 def _outbox_status(dossier: Dossier, now: dt.datetime) -> None:
+    values = {
+        "procedure": dossier.procedure,
+        "status": dossier.status,
+        "channel": dossier.channel,
+        "due_at": dossier.due_at,
+    }
     _insert(
         OutboxMessage,
         topic="national_portal.status",
         key=f"{dossier.code}:{dossier.version}",
-        payload={
-            "code": dossier.code,
-            "procedure": dossier.procedure.code,
-            "status": dossier.status,
-            "channel": dossier.channel,
-            "at": now.isoformat(),
-            "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
-        },
+        payload={"code": dossier.code, **_outbox_payload(dossier.procedure, values, now)},
     )
+
+
+def _outbox_payload(procedure: Procedure, values: dict[str, Any], now: dt.datetime) -> dict:
+    """The national-portal status message of a dossier, but for its code."""
+    due_at = values.get("due_at")
+    return {
+        "procedure": procedure.code,
+        "status": values["status"],
+        "channel": values["channel"],
+        "at": now.isoformat(),
+        "due_at": due_at.isoformat() if due_at else None,
+    }
 
 
 def _step_time(
@@ -328,55 +340,65 @@ def dossier_submit(
         raise
     applicant, receiving, deciding = checked.applicant, checked.receiving, checked.deciding
     now = timezone.now()
+    day = timezone.localdate(now)
+    dossier_values = {
+        "procedure": procedure,
+        "receiving_agency": receiving,
+        "deciding_agency": deciding,
+        "current_agency": receiving,
+        "applicant": applicant,
+        "applicant_name": checked.name[:200],
+        "applicant_id_number": checked.id_number,
+        "applicant_phone": (applicant.phone if applicant else applicant_phone)[:20],
+        "applicant_address": (applicant.address if applicant else applicant_address)[:255],
+        "submitted_by": actor,
+        "channel": channel,
+        "form_data": checked.form_data,
+        "state": State.SUBMITTED,
+        "status": STATE_TO_STATUS[State.SUBMITTED],
+        "submitted_at": now,
+        "fee_vnd": procedure.fee_vnd,
+        "idempotency_key": idempotency_key,
+        "version": 1,
+        "digitised": bool(checked.files) or channel == Channel.ONLINE,
+    }
+    event_values = {
+        "seq": 1,
+        "action": "submit",
+        "from_state": "",
+        "to_state": State.SUBMITTED,
+        "actor": actor,
+        "actor_name": _display_name(actor),
+        "actor_agency": receiving if channel != Channel.ONLINE else None,
+        "at": now,
+        "data": {"channel": channel, "files": len(checked.files)},
+    }
+    audit_after = {"state": State.SUBMITTED, "procedure": procedure.code, "channel": channel}
+    db = prepared.database()
+    code_prefix = f"{receiving.code}-{day:%y%m%d}-"
     try:
-        with _FilesRollback(), transaction.atomic():
-            code = _next_code(receiving, timezone.localdate(now))
-            d = _insert(
-                Dossier,
-                code=code,
-                procedure=procedure,
-                receiving_agency=receiving,
-                deciding_agency=deciding,
-                current_agency=receiving,
-                applicant=applicant,
-                applicant_name=checked.name[:200],
-                applicant_id_number=checked.id_number,
-                applicant_phone=(applicant.phone if applicant else applicant_phone)[:20],
-                applicant_address=(applicant.address if applicant else applicant_address)[:255],
-                submitted_by=actor,
-                channel=channel,
-                form_data=checked.form_data,
-                state=State.SUBMITTED,
-                status=STATE_TO_STATUS[State.SUBMITTED],
-                submitted_at=now,
-                fee_vnd=procedure.fee_vnd,
-                idempotency_key=idempotency_key,
-                version=1,
-                digitised=bool(checked.files) or channel == Channel.ONLINE,
-            )
-            for component, item in checked.files:
-                _store_file(d, item, component, FileKind.COMPONENT, actor)
-            _insert(
-                DossierEvent,
-                dossier=d,
-                seq=1,
-                action="submit",
-                from_state="",
-                to_state=d.state,
+        if submission_sql.can_write(db, code_prefix, checked.files):
+            # PostgreSQL, no files: the five rows in one statement (see submission_sql).
+            d = submission_sql.write_submission(
+                db,
+                code_prefix=code_prefix,
+                day=day,
+                dossier_values=dossier_values,
+                event_values=event_values,
+                outbox_payload=_outbox_payload(procedure, dossier_values, now),
+                now=now,
                 actor=actor,
-                actor_name=_display_name(actor),
-                actor_agency=receiving if channel != Channel.ONLINE else None,
-                at=now,
-                data={"channel": channel, "files": len(checked.files)},
+                audit_after=audit_after,
             )
-            _outbox_status(d, now)
-            # Last: the audit chain head stays locked from here to the commit.
-            audit_record(
-                actor=actor,
-                action="dossier.submit",
-                obj=d,
-                after={"state": d.state, "procedure": procedure.code, "channel": channel},
-            )
+        else:
+            with _FilesRollback(), transaction.atomic():
+                d = _insert(Dossier, code=_next_code(receiving, day), **dossier_values)
+                for component, item in checked.files:
+                    _store_file(d, item, component, FileKind.COMPONENT, actor)
+                _insert(DossierEvent, dossier=d, **event_values)
+                _outbox_status(d, now)
+                # Last: the audit chain head stays locked from here to the commit.
+                audit_record(actor=actor, action="dossier.submit", obj=d, after=audit_after)
     except IntegrityError:
         # A retry (the same key) of a submission that was accepted, or two retries that raced:
         # the earlier dossier is returned.
