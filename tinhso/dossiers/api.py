@@ -136,7 +136,9 @@ class ActionIn(Schema):
     comment: str = ""
 
 
-def dossier_out(d: Dossier, user: Any) -> dict[str, Any]:
+def dossier_out(
+    d: Dossier, user: Any, roles_cache: dict[int, set[str]] | None = None
+) -> dict[str, Any]:
     step = d.current_step
     return {
         "code": d.code,
@@ -161,7 +163,7 @@ def dossier_out(d: Dossier, user: Any) -> dict[str, Any]:
         "is_overdue": d.is_overdue,
         "fee_vnd": d.fee_vnd,
         "paid_vnd": d.paid_vnd,
-        "actions": selectors.actions_for(user=user, dossier=d),
+        "actions": selectors.actions_for(user=user, dossier=d, roles_cache=roles_cache),
     }
 
 
@@ -248,12 +250,13 @@ def list_dossiers(
         qs = selectors.inbox(user=request.auth, box=box)
         if status is not None:
             qs = qs.filter(status=status)
-        dossiers = list(qs[offset : offset + limit])
+        dossiers = selectors.DossierPage(qs)[offset : offset + limit]
     else:
         dossiers = selectors.dossiers_newest(
             user=request.auth, offset=offset, limit=limit, status=status
         )
-    return [dossier_out(d, request.auth) for d in dossiers]
+    roles: dict[int, set[str]] = {}  # the user's roles per agency, for the whole page
+    return [dossier_out(d, request.auth, roles) for d in dossiers]
 
 
 @router.get("/dossiers/{code}", response={200: DossierDetailOut, 404: ErrorOut})

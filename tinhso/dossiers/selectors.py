@@ -17,8 +17,16 @@ from django.utils.translation import gettext as _
 from tinhso.core.errors import NotFound
 from tinhso.core.models import ApplicantProfile, OfficerAssignment, Role
 from tinhso.core.selectors import is_province_admin, work_calendar
+from tinhso.procedures.models import ProcessStep
 
-from .models import CLOCK_STOPPED_STATES, Dossier, DossierEvent, State
+from .models import (
+    CLOCK_STOPPED_STATES,
+    RUNNING_STATES,
+    TO_RECEIVE_STATES,
+    Dossier,
+    DossierEvent,
+    State,
+)
 from .transitions import APPLICANT, RECEIVING, TRANSITIONS
 
 # What an applicant sees of the agencies' work: the notes addressed to them (a reason they need
@@ -139,6 +147,15 @@ INBOXES = (
 )
 
 
+def _step_ids(roles) -> dict[str, list[int]]:
+    if not roles:
+        return {}
+    found: dict[str, list[int]] = {}
+    for pk, role in ProcessStep.objects.filter(role__in=roles).values_list("id", "role"):
+        found.setdefault(role, []).append(pk)
+    return found
+
+
 def _assignments(user: Any) -> list[tuple[int, str]]:
     return list(
         OfficerAssignment.objects.filter(user=user, is_active=True).values_list("agency_id", "role")
@@ -154,24 +171,28 @@ def _box_filters(
     def agencies(*roles: str) -> list[int]:
         return [agency for agency, role in assignments if role in roles]
 
-    running = [State.RECEIVED, State.PROCESSING]
+    running = RUNNING_STATES
     all_agencies = [agency for agency, _ in assignments]
+    # The steps each role takes, as ids: a join to the steps would hide from PostgreSQL that
+    # the list is one range of an ordered index (and it misjudges the join's size).
+    steps = _step_ids(
+        {role for _agency, role in assignments} if {"to_process", "to_sign"} & set(boxes) else ()
+    )
     filters: dict[str, Q] = {}
     if "to_receive" in boxes:
         filters["to_receive"] = Q(
-            state__in=[State.SUBMITTED, State.WITHDRAW_REQUESTED, State.FINISHED],
-            receiving_agency_id__in=agencies(Role.DESK_OFFICER),
+            state__in=TO_RECEIVE_STATES, receiving_agency_id__in=agencies(Role.DESK_OFFICER)
         )
     if "to_process" in boxes:
         mine = Q(pk__in=[])
         for agency, role in assignments:
             if role != Role.LEADER:
-                mine |= Q(current_agency_id=agency, current_step__role=role)
+                mine |= Q(current_agency_id=agency, current_step_id__in=steps.get(role, []))
         filters["to_process"] = mine & Q(state__in=running)
     if "to_sign" in boxes:
         filters["to_sign"] = Q(
             state=State.PROCESSING,
-            current_step__role=Role.LEADER,
+            current_step_id__in=steps.get(Role.LEADER, []),
             current_agency_id__in=agencies(Role.LEADER),
         )
     if "waiting_supplement" in boxes:
@@ -193,14 +214,43 @@ def inbox(*, user: Any, box: str, now: dt.datetime | None = None) -> QuerySet[Do
     """The officer's work lists, per role and agency."""
     if box not in INBOXES:
         raise NotFound("unknown_inbox", _("Unknown list “%(box)s”.") % {"box": box})
-    qs = Dossier.objects.select_related("procedure", "current_step", "assignee").order_by(
-        "due_at", "submitted_at"
-    )
+    qs = Dossier.objects.select_related(
+        "procedure", "current_step", "assignee", "receiving_agency", "current_agency"
+    ).order_by("due_at", "submitted_at", "id")
     assignments = _assignments(user)
     if not assignments:
         return qs.none()
     condition = _box_filters(assignments, now or timezone.now(), (box,))[box]
     return qs.filter(condition, closed_at__isnull=True)
+
+
+class DossierPage:
+    """A dossier list read a page at a time in two steps: the page's ids, in the list's order,
+    through the list's ordered index (PostgreSQL stops after the page instead of joining and
+    sorting every open dossier of the agency), then those rows with their related objects.
+
+    Slice it (as ``Paginator`` does) to read a page. ``count`` may be given when the caller has
+    it already (the inbox tabs count every list), else it is counted.
+    """
+
+    def __init__(self, qs: QuerySet[Dossier], count: int | None = None):
+        self.qs = qs
+        self._count = count
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.qs.count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[Dossier]:
+        if not isinstance(item, slice):
+            raise TypeError("DossierPage reads slices only")
+        ids = list(self.qs.values_list("pk", flat=True)[item])
+        rows = self.qs.in_bulk(ids)
+        return [rows[pk] for pk in ids if pk in rows]
 
 
 def inbox_counts(*, user: Any, now: dt.datetime | None = None) -> dict[str, int]:
@@ -217,13 +267,19 @@ def inbox_counts(*, user: Any, now: dt.datetime | None = None) -> dict[str, int]
     )
 
 
-def actions_for(*, user: Any, dossier: Dossier) -> list[str]:
-    """The actions this user may take on the dossier now (for buttons and the API)."""
+def actions_for(
+    *, user: Any, dossier: Dossier, roles_cache: dict[int, set[str]] | None = None
+) -> list[str]:
+    """The actions this user may take on the dossier now (for buttons and the API).
+
+    ``roles_cache`` (agency id → the user's roles there) may be shared by the dossiers of one
+    list, so that a page of them costs one role look-up per agency, not one per dossier.
+    """
     from .services import _roles_in, is_applicant_of
 
     found = []
     applicant = is_applicant_of(user, dossier)
-    roles_cache: dict[int, set[str]] = {}
+    roles_cache = {} if roles_cache is None else roles_cache
     for action, transition in TRANSITIONS.items():
         if action == "submit" or dossier.state not in transition.sources:
             continue

@@ -28,7 +28,7 @@ from tinhso.core.selectors import user_agency_ids
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import pdf
 from tinhso.dossiers.models import Dossier, DossierFile, State
-from tinhso.dossiers.selectors import INBOXES, dossier_get, inbox_counts
+from tinhso.dossiers.selectors import INBOXES, DossierPage, dossier_get, inbox_counts
 from tinhso.dossiers.selectors import inbox as inbox_qs
 from tinhso.dossiers.statistics import agency_period_stats, rollup, stats_to_xlsx
 
@@ -122,13 +122,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
         raise Http404(_("Unknown list “%(box)s”.") % {"box": box})
     search = f.InboxSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
-    dossiers = search_dossiers(inbox_qs(user=user, box=box), query).select_related("current_agency")
-    page = Paginator(dossiers, PER_PAGE).get_page(request.GET.get("page"))
     now = timezone.now()
+    counts = inbox_counts(user=user, now=now)
+    request.workspace_inbox_counts = counts  # for the navigation's "Work" count
+    dossiers = search_dossiers(inbox_qs(user=user, box=box, now=now), query).select_related(
+        "current_agency"
+    )
+    # Without a search the list holds what its tab counted: no second count.
+    listed = DossierPage(dossiers, count=None if query else counts[box])
+    page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     for dossier in page.object_list:
         dossier.ws_overdue = _is_overdue(dossier, now)
-    counts = inbox_counts(user=user)
-    request.workspace_inbox_counts = counts  # for the navigation's "Work" count
     context = {
         "box": box,
         "box_label": BOX_LABELS[box],
