@@ -94,7 +94,8 @@ def test_the_inbox_page_counts_once_and_its_api_has_no_query_per_dossier(world):
     counts = [s for s in sql if "COUNT(" in s and 'FROM "dossiers_dossier"' in s]
     assert len(counts) == 1, counts  # the tabs' one query; the paginator reuses it
 
-    api = Client(headers={"Authorization": f"Bearer {token_create(user=world.specialist, name='t')}"})
+    token = token_create(user=world.specialist, name="t")
+    api = Client(headers={"Authorization": f"Bearer {token}"})
     assert api.get("/api/dossiers?box=to_process").status_code == 200  # stamps the token's use
     sizes = {}
     for limit in (2, 20):
