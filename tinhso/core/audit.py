@@ -228,7 +228,35 @@ def chained_entry_sql(
         f'","object_type":{dumps(object_type)},"prev_hash":"',
         '","seq":',
     ]
-    qn = connection.ops.quote_name
+    sql, value_fields = _chained_sql(
+        connection.vendor, connection.ops.quote_name, source, object_id_sql, object_repr_sql
+    )
+    known_values = {
+        "created_at": created_at,
+        "actor_id": actor_id,
+        "actor_repr": actor_repr,
+        "action": action,
+        "object_type": object_type,
+        "before": before,
+        "after": after,
+    }
+    params = list(parts)
+    for field, fast in value_fields:
+        params.append(prepared.prep_save(field, known_values[field.attname], connection, fast))
+    return sql, params
+
+
+@cache
+def _chained_sql(
+    vendor: str,
+    quote_name: Callable[[str], str],
+    source: str,
+    object_id_sql: str,
+    object_repr_sql: str,
+) -> tuple[str, tuple]:
+    """The SQL of :func:`chained_entry_sql` (built once per caller) and the fields whose values
+    follow the four parts of the canonical JSON as its parameters, in order."""
+    qn = quote_name
     head, events = qn(AuditChainHead._meta.db_table), qn(AuditEvent._meta.db_table)
     canonical = (
         f"%s::text || {object_id_sql} || %s::text || {object_repr_sql} || %s::text || "
@@ -242,22 +270,13 @@ def chained_entry_sql(
         "prev_hash": "h.prev_hash",
         "hash": "h.last_hash",
     }
-    known_values = {
-        "created_at": created_at,
-        "actor_id": actor_id,
-        "actor_repr": actor_repr,
-        "action": action,
-        "object_type": object_type,
-        "before": before,
-        "after": after,
-    }
-    selects, params = [], list(parts)
+    selects, value_fields = [], []
     for field in fields:
         if field.column in by_column:
             selects.append(by_column[field.column])
         else:
             selects.append("%s")
-            params.append(field.get_db_prep_save(known_values[field.attname], connection))
+            value_fields.append((field, prepared.fast_prep(field, vendor)))
     sql = (
         f"audit_head AS (UPDATE {head} SET last_seq = {head}.last_seq + 1, "  # noqa: S608
         f"prev_hash = {head}.last_hash, "
@@ -267,7 +286,7 @@ def chained_entry_sql(
         f"audit_entry AS (INSERT INTO {events} ({', '.join(qn(f.column) for f in fields)}) "
         f"SELECT {', '.join(selects)} FROM audit_head h, {source} RETURNING {events}.id)"
     )
-    return sql, params
+    return sql, tuple(value_fields)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import re
 from typing import Any
 
 from django.db import DataError, transaction
+from django.db.models import Model
 
 from tinhso.core import prepared
 from tinhso.core.audit import chained_entry_sql
@@ -62,11 +63,9 @@ def write_submission(
         # the statement refused to write without an audit entry. Create the head, write again.
         AuditChainHead.objects.get_or_create(id=1)
         row = _execute(db, sql, params)
-    dossier = Dossier(**dossier_values, code=row[1])
-    dossier.pk = row[0]
-    dossier._state.adding = False
-    dossier._state.db = db.alias
-    return dossier
+    values = {**_attnames(Dossier, dossier_values), "id": row[0], "code": row[1]}
+    related = {name: value for name, value in dossier_values.items() if isinstance(value, Model)}
+    return prepared.instance(Dossier, values, related, db)
 
 
 def _execute(db, sql: str, params: list) -> tuple:
@@ -76,9 +75,7 @@ def _execute(db, sql: str, params: list) -> tuple:
         with transaction.atomic(using=db.alias), prepared.cursor(db) as cursor:
             cursor.execute(sql, params)
             return cursor.fetchone()
-    with prepared.cursor(db) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()
+    return prepared.fetchone(db, sql, params)
 
 
 def _statement(
