@@ -12,7 +12,8 @@ from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
 from . import prepared
-from .models import ApiToken, OfficerAssignment
+from .models import AdministrativeUnit, ApiToken, ApplicantProfile, OfficerAssignment
+from .selectors import applicant_columns
 
 # ``last_used_at`` is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -32,42 +33,56 @@ def token_create(*, user, name: str) -> str:
 
 @cache
 def _lookup_sql(vendor: str) -> str:
-    """The token lookup as one SQL statement: the token, the user, and whether the user holds
-    any officer role.
+    """The token lookup as one SQL statement: the token, the user, whether the user holds any
+    officer role, and the user's applicant profile with its commune (NULLs when there is none).
 
     Every API request runs it, so it is written once here (prepared once per connection on
     PostgreSQL) instead of being compiled by the ORM each time, which costs ten times the CPU.
-    Table and column names come from the models' metadata.
+    The profile rides along because a citizen's submission needs it, and a second round trip
+    costs more than the two index look-ups; it is turned into objects only when asked for
+    (:func:`tinhso.core.selectors.applicant_of`). Table and column names come from the models'
+    metadata.
     """
     user_meta, token_meta, assignment_meta = (
         get_user_model()._meta,
         ApiToken._meta,
         OfficerAssignment._meta,
     )
+    profile_meta, unit_meta = ApplicantProfile._meta, AdministrativeUnit._meta
     qn = prepared.database().ops.quote_name
     user_pk = f"u.{qn(user_meta.pk.column)}"
     return (
         f"SELECT t.{qn(token_meta.pk.column)}, t.{qn('last_used_at')}, "  # noqa: S608
         f"EXISTS (SELECT 1 FROM {qn(assignment_meta.db_table)} a "
         f"WHERE a.{qn(assignment_meta.get_field('user').column)} = {user_pk} "
-        f"AND a.{qn('is_active')} = %s), {prepared.columns(get_user_model(), 'u')} "
+        f"AND a.{qn('is_active')} = %s), {prepared.columns(get_user_model(), 'u')}, "
+        f"{applicant_columns()} "
         f"FROM {qn(token_meta.db_table)} t JOIN {qn(user_meta.db_table)} u "
         f"ON {user_pk} = t.{qn(token_meta.get_field('user').column)} "
+        f"LEFT JOIN {qn(profile_meta.db_table)} p "
+        f"ON p.{qn(profile_meta.get_field('user').column)} = {user_pk} "
+        f"LEFT JOIN {qn(unit_meta.db_table)} pu "
+        f"ON pu.{qn(unit_meta.pk.column)} = p.{qn(profile_meta.get_field('unit').column)} "
         f"WHERE t.{qn('key_hash')} = %s AND t.{qn('is_active')} = %s "
         f"AND u.{qn(user_meta.get_field('is_active').column)} = %s"
     )
 
 
+@cache
+def _user_columns() -> int:
+    return len(get_user_model()._meta.concrete_fields)
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         db = prepared.database()
-        with prepared.cursor(db) as cursor:
-            cursor.execute(_lookup_sql(db.vendor), [True, token_hash(token), True, True])
-            row = cursor.fetchone()
+        row = prepared.fetchone(db, _lookup_sql(db.vendor), [True, token_hash(token), True, True])
         if row is None:
             return None
-        token_id, last_used_at, has_roles, *user_row = row
-        user = prepared.from_row(get_user_model(), user_row, db)
+        token_id, last_used_at, has_roles = row[:3]
+        user = prepared.from_row(get_user_model(), row[3 : 3 + _user_columns()], db)
+        # The profile's columns, converted only if a submission asks (applicant_of).
+        user._tinhso_applicant_row = row[3 + _user_columns() :]
         last_used_at = prepared.from_db_value(LAST_USED_FIELD, last_used_at, db)
         now = timezone.now()
         if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:

@@ -13,7 +13,6 @@ import datetime as dt
 import threading
 from collections.abc import Callable
 from decimal import Decimal
-from functools import cache
 from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
@@ -31,7 +30,7 @@ from tinhso.core.models import (
     OfficerAssignment,
     Role,
 )
-from tinhso.core.selectors import work_calendar
+from tinhso.core.selectors import applicant_of, work_calendar
 from tinhso.core.uploads import check_upload
 from tinhso.core.workcalendar import WorkCalendar
 from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
@@ -445,7 +444,7 @@ def _check_submission(
         )
     cleaned = procedure_validate_form(procedure=procedure, data=form_data or {})
     if applicant is None and channel == Channel.ONLINE:
-        applicant = _applicant_of(actor)
+        applicant = applicant_of(actor)
         if applicant is None:
             raise DomainError(
                 "no_applicant_profile",
@@ -484,34 +483,6 @@ def _insert(model: type[Model], **values: Any) -> Any:
     obj = model(**values)
     prepared.insert(obj)
     return obj
-
-
-@cache
-def _applicant_sql(vendor: str) -> str:
-    qn = prepared.database().ops.quote_name
-    profile, unit = ApplicantProfile._meta, AdministrativeUnit._meta
-    return (
-        f"SELECT {prepared.columns(ApplicantProfile, 'p')}, "  # noqa: S608
-        f"{prepared.columns(AdministrativeUnit, 'u')} FROM {qn(profile.db_table)} p "
-        f"LEFT JOIN {qn(unit.db_table)} u "
-        f"ON u.{qn(unit.pk.column)} = p.{qn(profile.get_field('unit').column)} "
-        f"WHERE p.{qn(profile.get_field('user').column)} = %s"
-    )
-
-
-def _applicant_of(user: Any) -> ApplicantProfile | None:
-    """The user's applicant profile with its commune, in one prepared statement."""
-    db = prepared.database()
-    with prepared.cursor(db) as cursor:
-        cursor.execute(_applicant_sql(db.vendor), [user.pk])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    size = len(ApplicantProfile._meta.concrete_fields)
-    applicant = prepared.from_row(ApplicantProfile, row[:size], db)
-    unit = prepared.from_row(AdministrativeUnit, row[size:], db) if applicant.unit_id else None
-    ApplicantProfile._meta.get_field("unit").set_cached_value(applicant, unit)
-    return applicant
 
 
 def _replayed(actor: Any, idempotency_key: str) -> Dossier | None:
