@@ -26,11 +26,11 @@ from .factories import VALID_FORM, make_user, make_world
 
 pytestmark = pytest.mark.django_db
 
-# PostgreSQL: the token, the applicant, then the five rows in one self-committing statement
-# (tinhso.dossiers.submission_sql). SQLite: the token, the applicant, then in a transaction the
-# code counter, dossier, BM.05 row, outbox row, chain head, audit entry, the head's hash, and
-# the BEGIN/COMMIT pair.
-QUERIES_PER_SUBMISSION = {"postgresql": 3, "sqlite": 11}
+# PostgreSQL: the token with the applicant's profile, then the five rows in one self-committing
+# statement (tinhso.dossiers.submission_sql). SQLite: the token with the profile, then in a
+# transaction the code counter, dossier, BM.05 row, outbox row, chain head, audit entry and the
+# head's hash (the test's own transaction turns BEGIN/COMMIT into savepoints, not counted).
+QUERIES_PER_SUBMISSION = {"postgresql": 2, "sqlite": 8}
 
 
 @pytest.fixture
@@ -59,7 +59,7 @@ def test_one_api_submission_stays_within_its_query_budget(world):
     # The test itself runs in a transaction, so the one-statement write takes a savepoint here
     # (SAVEPOINT / RELEASE); a server request has no transaction open and sends neither.
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
-    assert len(statements) <= QUERIES_PER_SUBMISSION[connection.vendor], statements
+    assert len(statements) == QUERIES_PER_SUBMISSION[connection.vendor], statements
     if connection.vendor == "postgresql":
         assert statements[-1].startswith("WITH counter AS (INSERT")
 
@@ -201,6 +201,20 @@ def test_the_one_statement_audit_hash_is_the_canonical_one(world, username):
     assert entry.actor_repr == username
 
 
+def test_the_returned_dossier_is_the_stored_one(world):
+    """The one-statement write builds the dossier it returns from what it sent: every field
+    equals the row read back, and its related objects come without a query."""
+    made = dossier_submit(actor=world.citizen, procedure=world.procedure, form_data=VALID_FORM)
+    stored = Dossier.objects.get(pk=made.pk)
+    for field in Dossier._meta.concrete_fields:
+        assert getattr(made, field.attname) == getattr(stored, field.attname), field.attname
+    assert not made._state.adding and made._state.db == "default"
+    with CaptureQueriesContext(connection) as queries:
+        assert made.procedure == world.procedure and made.receiving_agency == world.committee
+        assert made.applicant.user_id == world.citizen.pk and made.submitted_by == world.citizen
+    assert not queries.captured_queries
+
+
 def test_both_write_paths_store_the_same_rows(world, monkeypatch):
     """The one-statement write (PostgreSQL) and the step-by-step one store identical rows."""
     from tinhso.dossiers import submission_sql
@@ -256,3 +270,68 @@ def test_a_missing_chain_head_is_created_and_nothing_goes_unaudited(world):
     entry = AuditEvent.objects.get(object_id=str(dossier.pk))
     assert entry.seq == 1 and AuditChainHead.objects.get().last_seq == 1
     assert list(audit_verify()) == []
+
+
+def test_the_profile_read_with_the_token_is_the_one_in_the_database(world):
+    """The token's statement reads the applicant's profile and commune along (no second query);
+    the dossier gets the same name, ID number, phone and commune as a profile read on its own."""
+    from tinhso.core.selectors import applicant_of
+
+    profile = world.citizen.applicant
+    profile.phone, profile.address = "0912345678", "Thôn Đông, xã An Hòa"
+    profile.save()
+    response = submit(client_for(world.citizen), key="p-1")
+    assert response.status_code == 201, response.content
+    dossier = Dossier.objects.get(code=response.json()["code"])
+    fresh = applicant_of(get_user_model().objects.get(pk=world.citizen.pk))  # its own query
+    assert dossier.applicant_id == fresh.pk
+    assert (dossier.applicant_name, dossier.applicant_id_number) == (
+        fresh.full_name,
+        fresh.personal_id,
+    )
+    assert (dossier.applicant_phone, dossier.applicant_address) == (fresh.phone, fresh.address)
+    assert dossier.receiving_agency == world.committee  # found through the profile's commune
+    assert fresh.unit == world.commune
+
+
+def test_a_token_without_a_profile_gets_the_profile_error_without_a_query(world):
+    """An officer's token has no applicant profile: the LEFT JOIN says so, and an online
+    submission is refused with the profile error, nothing written."""
+    desk = client_for(world.desk)
+    submit(desk)  # warms the procedure cache and the token's last use
+    with CaptureQueriesContext(connection) as queries:
+        response = submit(desk)  # (with a key, a refusal also looks for an earlier dossier)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "no_applicant_profile"
+    assert len(queries.captured_queries) == 1  # the token's statement, nothing else
+    assert not Dossier.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_lean_statement_path_keeps_djangos_errors_and_checks(world):
+    """Outside a transaction, with no query capture, statements skip Django's cursor wrappers
+    (prepared.fetchone): a replayed key still raises Django's IntegrityError inside and gets
+    the first dossier back, and a broken transaction is still refused."""
+    from django.db import IntegrityError
+    from django.db.transaction import TransactionManagementError
+
+    from tinhso.core import prepared
+
+    citizen = client_for(world.citizen)
+    first = submit(citizen, key="lean")
+    again = submit(citizen, key="lean")
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["code"] == first.json()["code"]
+    assert Dossier.objects.count() == 1 and list(audit_verify()) == []
+    bad = f"INSERT INTO {Dossier._meta.db_table} (id) VALUES (NULL) RETURNING id"  # noqa: S608
+    db = prepared.database()
+    with pytest.raises(IntegrityError):  # a Django exception, whatever the driver raised
+        prepared.fetchone(db, bad, [])
+    with transaction.atomic():
+        with pytest.raises(IntegrityError), transaction.atomic():
+            prepared.fetchone(db, bad, [])
+        connection.set_rollback(True)
+        connection.needs_rollback = True
+        with pytest.raises(TransactionManagementError):
+            prepared.fetchone(db, "SELECT 1", [])
+    assert prepared.fetchone(db, "SELECT %s", [7]) == (7,)
