@@ -21,7 +21,7 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, Agency
 from tinhso.core.text import search_terms
 
-from .forms_schema import form_fields
+from .forms_schema import FastCheck, form_fields
 from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
 
 __all__ = [
@@ -212,6 +212,9 @@ def procedure_by_code(code: str) -> Procedure:
         )
         if procedure is None:
             raise NotFound("unknown_procedure", _("Unknown procedure “%(code)s”.") % {"code": code})
+        if procedure.form_schema:
+            # Compiled once per cache period, shared by the copies (see FastCheck).
+            procedure._tinhso_form_check = FastCheck(procedure.form_schema)
         _cache_put(_procedures_cache, code, procedure)
     return _clone(procedure)
 

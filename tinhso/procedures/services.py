@@ -73,7 +73,9 @@ def procedure_validate_form(*, procedure: Procedure, data: dict) -> dict:
 
     Raises ``DomainError("invalid_form", message, errors=[{"field": ..., "message": ...}])``.
     """
-    return forms_schema.validate_form(procedure.form_schema or {}, data)
+    schema = procedure.form_schema or {}
+    # Procedures read through the submission cache carry their compiled schema.
+    return forms_schema.validate_form(schema, data, getattr(procedure, "_tinhso_form_check", None))
 
 
 # --- Import report ---------------------------------------------------------------------------
