@@ -276,7 +276,11 @@ def fetch_example_form(port: int, code: str) -> dict:
     """Fill the procedure's JSON Schema form with valid example values."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     conn.request("GET", f"/api/procedures/{code}")
-    schema = json.loads(conn.getresponse().read()).get("form_schema") or {}
+    return example_form(json.loads(conn.getresponse().read()).get("form_schema") or {})
+
+
+def example_form(schema: dict) -> dict:
+    """Valid example values for a JSON Schema form."""
     data = {}
     for name, spec in (schema.get("properties") or {}).items():
         if "enum" in spec:
