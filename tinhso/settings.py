@@ -114,6 +114,10 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": SQLITE_PATH,
+            # Kept open across requests, as on PostgreSQL: opening the file and running the
+            # PRAGMAs below cost five times a small request (bench/instructions.py --db sqlite).
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so two writers never deadlock on
                 # lock upgrade; WAL lets readers run beside the writer.
