@@ -80,9 +80,10 @@ class TokenAuth(HttpBearer):
         if row is None:
             return None
         token_id, last_used_at, has_roles = row[:3]
-        user = prepared.from_row(get_user_model(), row[3 : 3 + _user_columns()], db)
+        end = 3 + _user_columns()
+        user = prepared.from_row(get_user_model(), row[3:end], db)
         # The profile's columns, converted only if a submission asks (applicant_of).
-        user._tinhso_applicant_row = row[3 + _user_columns() :]
+        user._tinhso_applicant_row = row[end:]
         last_used_at = prepared.from_db_value(LAST_USED_FIELD, last_used_at, db)
         now = timezone.now()
         if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
