@@ -107,14 +107,21 @@ ANY_JSON = st.recursive(
 
 
 def valid_like(spec: dict) -> st.SearchStrategy:
-    """Values that are meant to satisfy ``spec`` (and often do)."""
+    """Values that are meant to satisfy ``spec`` (and nearly always do)."""
     if "const" in spec:
         return st.just(spec["const"])
     if "enum" in spec:
         return st.sampled_from(spec["enum"])
     kind = spec.get("type")
     if kind == "object":
-        return form_data(spec)
+        properties = spec.get("properties") or {}
+        required = set(spec.get("required", ()))
+        return st.fixed_dictionaries(
+            {name: valid_like(sub) for name, sub in properties.items() if name in required},
+            optional={
+                name: valid_like(sub) for name, sub in properties.items() if name not in required
+            },
+        )
     if kind == "array":
         return st.lists(
             valid_like(spec.get("items") or {}),
@@ -122,9 +129,13 @@ def valid_like(spec: dict) -> st.SearchStrategy:
             max_size=spec.get("maxItems", 4),
         )
     if kind in ("integer", "number"):
+        open_low = "minimum" not in spec and "exclusiveMinimum" in spec
+        open_high = "maximum" not in spec and "exclusiveMaximum" in spec
         low = spec.get("minimum", spec.get("exclusiveMinimum", -1000))
         high = spec.get("maximum", spec.get("exclusiveMaximum", max(low, 0) + 1000))
-        return st.integers(low, high) if kind == "integer" else st.floats(low, high)
+        if kind == "integer":
+            return st.integers(low + open_low, high - open_high)
+        return st.floats(low, high, exclude_min=open_low, exclude_max=open_high)
     if kind == "boolean":
         return st.booleans()
     if spec.get("format") == "date":
@@ -142,12 +153,17 @@ def valid_like(spec: dict) -> st.SearchStrategy:
     return st.text(min_size=spec.get("minLength", 0), max_size=spec.get("maxLength", 30))
 
 
+def near_like(spec: dict) -> st.SearchStrategy:
+    """A valid-like value, a near miss or anything; nested objects mix the same way inside."""
+    if spec.get("type") == "object" and "properties" in spec:
+        return form_data(spec) | ANY_JSON
+    return st.one_of(valid_like(spec), ANY_JSON)
+
+
 def form_data(schema: dict) -> st.SearchStrategy:
     """Objects over the schema's properties: each value valid-like, a near miss or anything;
     some properties left out, some unknown ones added."""
-    fields = {
-        name: st.one_of(valid_like(spec), ANY_JSON) for name, spec in schema["properties"].items()
-    }
+    fields = {name: near_like(spec) for name, spec in schema["properties"].items()}
     return st.fixed_dictionaries(
         {}, optional={**fields, "khong_co": ANY_JSON, "": ANY_JSON}
     ) | st.fixed_dictionaries(fields)
