@@ -1,16 +1,29 @@
 """Dossier submissions per second through the HTTP API, on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/submit.py                 # both databases, 2000 submissions each
-    .venv/bin/python bench/submit.py --db postgres --requests 5000 --concurrency 32
+    .venv/bin/python bench/submit.py --db postgres --requests 3000 --reference
 
 For each database: a fresh database, migrations, the demo province, a citizen's API token; then
 gunicorn serves tinhso on a free loopback port the way ``tinhso serve`` runs it in production
 (``tinhso/gunicorn_conf.py``: gthread workers, ``--workers`` of them, default 2, each with
-``--threads``, default that of ``tinhso serve``; Prometheus multi-process metrics; JSON logs), and
-``--concurrency`` client threads with keep-alive connections POST /api/dossiers (each with its own
-Idempotency-Key) until ``--requests`` are done. The same run measures the server's floor: GET
-/healthz (one ``SELECT 1``). Prints throughput and p50/p95/p99 latency; errors are counted, never
-hidden. ``--worker-class sync`` measures the older configuration (one request per worker).
+``--threads``, default that of ``tinhso serve``; Prometheus multi-process metrics; JSON logs),
+except that workers are not recycled during the run (``max_requests`` off: a replacement stalls
+a worker for about a second, which would land on whichever endpoint is being measured).
+``--concurrency`` client threads with keep-alive connections POST /api/dossiers (each with its
+own Idempotency-Key) until ``--requests`` are done. The same run measures the server's floor:
+GET /healthz (one ``SELECT 1``). Prints throughput, p50/p95/p99 latency and the CPU each request
+cost the application, the database and the load generator; errors are counted, never hidden.
+``--worker-class sync`` measures the older configuration (one request per worker).
+
+The machine is shared and its speed drifts within minutes, so the endpoints are measured in
+``--rounds`` alternating rounds (floor, references, submissions; ``--requests`` ÷ rounds each).
+The share of the floor is given overall, per round (median and range), and as the ratio of CPU
+per request (application + database + load generator: on a saturated machine throughput follows
+it, and it moves much less with the machine's speed).
+
+``--reference`` adds two endpoints served by the same server (``bench/reference``): a plain
+one-row insert, and the same insert behind the API's token authentication and the submission's
+request schema. They show how much of a submission's cost is the framework's.
 """
 
 from __future__ import annotations
@@ -73,9 +86,19 @@ def prepare(db: str, workdir: Path) -> dict:
 
 
 def start_server(
-    env: dict, workers: int, port: int, *, threads: int | None = None, worker_class: str = ""
+    env: dict,
+    workers: int,
+    port: int,
+    *,
+    threads: int | None = None,
+    worker_class: str = "",
+    reference: bool = False,
+    recycle: bool = True,
 ) -> subprocess.Popen:
-    """gunicorn configured as ``tinhso serve`` configures it (tinhso/gunicorn_conf.py)."""
+    """gunicorn configured as ``tinhso serve`` configures it (tinhso/gunicorn_conf.py); with
+    ``reference``, tinhso's URLconf plus the reference endpoints of ``bench/reference``; without
+    ``recycle``, workers are not replaced every few thousand requests (a replacement stalls a
+    worker for a second, which lands on whichever endpoint is being measured)."""
     metrics = Path(env["TINHSO_VAR_DIR"]) / "prometheus"
     metrics.mkdir(parents=True, exist_ok=True)
     server_env = {
@@ -86,9 +109,16 @@ def start_server(
         "TINHSO_LOG_FORMAT": "json",
         "DJANGO_SETTINGS_MODULE": "tinhso.settings",
     }
+    if reference:
+        server_env["DJANGO_SETTINGS_MODULE"] = "reference.settings"
+        server_env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(ROOT / "bench"), str(ROOT), env.get("PYTHONPATH")])
+        )
     if threads:
         server_env["TINHSO_THREADS"] = str(threads)
     extra = ["--worker-class", worker_class] if worker_class else []
+    if not recycle:
+        extra += ["--max-requests", "0"]
     server = subprocess.Popen(
         [PY, "-m", "gunicorn", "--config", "python:tinhso.gunicorn_conf", *extra],
         cwd=ROOT,
@@ -219,22 +249,52 @@ def run_load(port: int, requests: int, concurrency: int, make_request) -> dict:
         thread.join()
     wall = time.perf_counter() - began
     latencies.sort()
-
-    def pct(p: float) -> float:
-        return (
-            latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0
-        )
-
     return {
         "ok": len(latencies),
         "errors": errors,
         "seconds": wall,
         "per_second": len(latencies) / wall if wall else 0,
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99),
+        "p50_ms": percentile(latencies, 0.50),
+        "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99),
         "mean_ms": statistics.fmean(latencies) * 1000 if latencies else 0,
+        "latencies": latencies,
     }
+
+
+def percentile(latencies: list[float], p: float) -> float:
+    """The ``p`` quantile of sorted latencies in seconds, in milliseconds."""
+    return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else 0
+
+
+def combine(rounds: list[dict]) -> dict:
+    """One endpoint's results over several rounds: totals, merged latencies, CPU per request."""
+    ok = sum(r["ok"] for r in rounds)
+    seconds = sum(r["seconds"] for r in rounds)
+    latencies = sorted(x for r in rounds for x in r["latencies"])
+    errors: dict[str, int] = {}
+    for r in rounds:
+        for status, n in r["errors"].items():
+            errors[status] = errors.get(status, 0) + n
+    combined = {
+        "ok": ok,
+        "errors": errors,
+        "seconds": seconds,
+        "per_second": ok / seconds if seconds else 0,
+        "p50_ms": percentile(latencies, 0.50),
+        "p95_ms": percentile(latencies, 0.95),
+        "p99_ms": percentile(latencies, 0.99),
+        "rounds_per_second": [r["per_second"] for r in rounds],
+    }
+    for key in ("app_cpu_ms", "db_cpu_ms", "client_cpu_ms"):  # weighted by requests answered
+        combined[key] = sum(r[key] * r["ok"] for r in rounds) / ok if ok else 0.0
+    return combined
+
+
+SUBMIT = "POST /api/dossiers"
+FLOOR = "GET /healthz"
+PLAIN_WRITE = "POST /reference/write"
+API_WRITE = "POST /reference/api/write"
 
 
 def bench(db: str, args) -> dict:
@@ -242,7 +302,13 @@ def bench(db: str, args) -> dict:
         env = prepare(db, Path(tmp))
         port = free_port()
         server = start_server(
-            env, args.workers, port, threads=args.threads, worker_class=args.worker_class
+            env,
+            args.workers,
+            port,
+            threads=args.threads,
+            worker_class=args.worker_class,
+            reference=args.reference,
+            recycle=False,
         )
         try:
             code = pick_procedure(port)
@@ -250,26 +316,51 @@ def bench(db: str, args) -> dict:
             payload = json.dumps(
                 {"procedure_code": code, "form_data": fetch_example_form(port, code)}
             ).encode()
+            auth = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
-            def submit_request(n: int):
-                headers = {
-                    "Authorization": f"Bearer {token}",
-                    "Content-Type": "application/json",
-                    "Idempotency-Key": f"bench-{db}-{n}",
-                }
+            def submit_request(n):
+                headers = {**auth, "Idempotency-Key": f"bench-{db}-{n}"}
                 return "POST", "/api/dossiers", payload, headers, 201
 
-            def floor_request(n: int):
-                return "GET", "/healthz", None, {}, 200
+            endpoints = {FLOOR: lambda n: ("GET", "/healthz", None, {}, 200)}
+            if args.reference:
+                plain = ("POST", "/reference/write", payload, {}, 201)
+                api_write = ("POST", "/reference/api/write", payload, auth, 201)
+                endpoints[PLAIN_WRITE] = lambda n: plain
+                endpoints[API_WRITE] = lambda n: api_write
+            endpoints[SUBMIT] = submit_request
 
-            warm = lambda n: submit_request(f"warm-{n}")  # noqa: E731
-            run_load(port, min(100, args.requests), args.concurrency, warm)
-            floor = measure(server.pid, env, port, args.requests, args.concurrency, floor_request)
-            submit = measure(server.pid, env, port, args.requests, args.concurrency, submit_request)
+            for label, make in endpoints.items():  # warm-up: connections, caches, tables
+                warm = (lambda n, make=make: make(f"warm-{n}")) if label == SUBMIT else make
+                run_load(port, min(100, args.requests), args.concurrency, warm)
+            per_round = max(1, args.requests // args.rounds)
+            rounds: dict[str, list[dict]] = {label: [] for label in endpoints}
+            for r in range(args.rounds):
+                for label, make in endpoints.items():
+                    offset = r * per_round
+                    result = measure(
+                        server.pid, env, port, per_round, args.concurrency,
+                        lambda n, make=make, offset=offset: make(n + offset),
+                    )  # fmt: skip
+                    rounds[label].append(result)
         finally:
             server.terminate()
             server.wait(timeout=20)
-    return {"db": db, "procedure": code, "submit": submit, "floor": floor}
+    results = {label: combine(measured) for label, measured in rounds.items()}
+    return {"db": db, "procedure": code, "results": results}
+
+
+def share_of_floor(results: dict, label: str) -> tuple[float, float, float, float]:
+    """Overall share of the floor's throughput, and its median, lowest and highest per round."""
+    floor = results[FLOOR]
+    per_round = [
+        own / base if base else 0.0
+        for own, base in zip(
+            results[label]["rounds_per_second"], floor["rounds_per_second"], strict=True
+        )
+    ]
+    overall = results[label]["per_second"] / (floor["per_second"] or 1)
+    return overall, statistics.median(per_round), min(per_round), max(per_round)
 
 
 def fetch_example_form(port: int, code: str) -> dict:
@@ -310,30 +401,48 @@ def main() -> None:
     parser.add_argument(
         "--worker-class", default="", help="gunicorn worker class (default: tinhso serve's)"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating rounds over which --requests is split"
+    )
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also measure a plain one-row insert and an authenticated API write (bench/reference)",
+    )
     args = parser.parse_args()
+    args.rounds = max(1, min(args.rounds, args.requests))
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
         f"; gunicorn workers={args.workers} ({args.worker_class or 'gthread'}, threads="
         f"{args.threads or os.environ.get('TINHSO_THREADS', 'default')}), "
         f"client threads={args.concurrency}, "
-        f"requests={args.requests}"
+        f"requests={args.requests} per endpoint in {args.rounds} rounds"
     )
-    print(f"{'db':<9} {'endpoint':<18} {'ok':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
+    print(f"{'db':<9} {'endpoint':<26} {'ok':>6} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} "
           f"{'p99 ms':>8} {'CPU ms/request: app':>20} {'db':>6} {'client':>7}  errors")  # fmt: skip
     for db in dbs:
-        result = bench(db, args)
-        for label, r in (
-            ("POST /api/dossiers", result["submit"]),
-            ("GET /healthz", result["floor"]),
-        ):
+        results = bench(db, args)["results"]
+        for label, r in results.items():
             print(
-                f"{db:<9} {label:<18} {r['ok']:>6} {r['per_second']:>8.1f} {r['p50_ms']:>8.1f} "
+                f"{db:<9} {label:<26} {r['ok']:>6} {r['per_second']:>8.1f} {r['p50_ms']:>8.1f} "
                 f"{r['p95_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['app_cpu_ms']:>20.2f} "
                 f"{r['db_cpu_ms']:>6.2f} {r['client_cpu_ms']:>7.2f}  {r['errors'] or '-'}"
             )
-        ratio = result["submit"]["per_second"] / (result["floor"]["per_second"] or 1)
-        print(f"{db:<9} submissions at {ratio:.0%} of the floor's throughput")
+        for label in results:
+            if label == FLOOR:
+                continue
+            overall, median, low, high = share_of_floor(results, label)
+            by_cpu = total_cpu_ms(results[FLOOR]) / (total_cpu_ms(results[label]) or 1)
+            print(
+                f"{db:<9} {label}: {overall:.0%} of the floor's throughput (per round: median "
+                f"{median:.0%}, {low:.0%}–{high:.0%}); by CPU per request {by_cpu:.0%}"
+            )
+
+
+def total_cpu_ms(result: dict) -> float:
+    """CPU per request on the whole machine: application, database and load generator."""
+    return result["app_cpu_ms"] + result["db_cpu_ms"] + result["client_cpu_ms"]
 
 
 if __name__ == "__main__":
