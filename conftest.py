@@ -38,14 +38,3 @@ def _no_demo_history(settings):
     """The demo's synthetic history is for people trying tinhso; tests that need history ask for
     it (``load_demo_ioc --history N`` or ``generate``)."""
     settings.TINHSO_DEMO_HISTORY = 0
-
-
-@pytest.fixture(autouse=True)
-def _fresh_procedure_cache():
-    """Each test starts with an empty per-process procedure cache (a cached row of an earlier
-    test's database must never leak into this one)."""
-    from tinhso.procedures.selectors import clear_caches
-
-    clear_caches()
-    yield
-    clear_caches()

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, Field
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -27,16 +27,3 @@ IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
 DbId = Annotated[int, Field(ge=1, le=2**53)]
 Offset = Annotated[int, Field(ge=0, le=10**9)]
 Money = Annotated[int, Field(ge=0, le=10**13)]  # đồng; ten thousand billion is far above any fee
-
-
-class PlainSchema(BaseModel):
-    """A schema that pydantic validates as it is, for the hot paths' payloads and results.
-
-    ninja's ``Schema`` wraps every object it validates (nested ones too) in a ``DjangoGetter``,
-    so that it can read model instances and ``resolve_*`` methods; for the plain dicts and JSON
-    that the dossier API builds and receives, that costs ten times the validation itself (about
-    50 µs per dossier). Use it for schemas validated from dicts only: no resolvers, no ORM
-    objects. The OpenAPI schema is the same.
-    """
-
-    model_config = ConfigDict(from_attributes=True)

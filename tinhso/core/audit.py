@@ -8,19 +8,16 @@ appended, which makes ``seq`` gapless and the chain linear on SQLite and Postgre
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from . import prepared
 from .models import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
@@ -98,8 +95,8 @@ def audit_record(
     """Append one entry to the chain. Must run inside the caller's transaction.
 
     The chain head row stays locked from here to the caller's COMMIT, and every writer waits
-    for it: call this as the LAST statement of the transaction, so that the lock is held for
-    two short statements and the commit, not for the rest of the operation.
+    for it: call this as the LAST write of the transaction, so that the lock is held for three
+    short statements and the commit, not for the rest of the operation.
     """
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
@@ -122,171 +119,28 @@ def audit_record(
         before=to_json_value(before),
         after=to_json_value(after),
     )
-    # From here on the head row is locked: two statements, then the caller commits.
-    event.seq, event.prev_hash = _take_next_seq(connection)
+    # From here on the head row is locked: three statements, then the caller commits.
+    event.seq, event.prev_hash = _take_next_seq()
     # Truncated to microseconds the way both databases store it, so the hash re-computes.
     event.created_at = timezone.now()
     event.hash = _hash_of(event)
-    _append(connection, event)
+    event.save(force_insert=True)
+    AuditChainHead.objects.filter(id=1).update(last_seq=event.seq, last_hash=event.hash)
     return event
 
 
-def _take_next_seq(connection) -> tuple[int, str]:
-    """Lock the chain head and advance it by one: (the new entry's seq, the previous hash).
+def _take_next_seq() -> tuple[int, str]:
+    """Lock the chain head and return (the new entry's seq, the previous entry's hash).
 
-    One ``UPDATE … RETURNING`` both takes the row lock and reads the head: ``last_hash`` is
-    still the previous entry's hash (it is set by :func:`_append`). A rollback undoes both.
+    The lock (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's transactions take the write lock
+    at BEGIN) is held to the caller's COMMIT, which keeps ``seq`` gapless and the chain linear.
     """
-    table = connection.ops.quote_name(AuditChainHead._meta.db_table)
-    sql = f"UPDATE {table} SET last_seq = last_seq + 1 WHERE id = 1 RETURNING last_seq, last_hash"  # noqa: S608
-    with prepared.cursor(connection) as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-        if row is None:  # a fresh database whose data migration rows were flushed (tests)
-            AuditChainHead.objects.get_or_create(id=1)
-            cursor.execute(sql)
-            row = cursor.fetchone()
-    return int(row[0]), row[1]
-
-
-@cache
-def _append_sql(vendor: str, quote_name: Callable[[str], str]) -> tuple[str, str, list]:
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    events, head = quote_name(AuditEvent._meta.db_table), quote_name(AuditChainHead._meta.db_table)
-    insert = f"INSERT INTO {events} ({columns}) VALUES ({placeholders}) RETURNING id"  # noqa: S608
-    if vendor == "postgresql":  # one statement: the entry and the head's new hash
-        insert = (
-            f"WITH entry AS ({insert}) "  # noqa: S608
-            f"UPDATE {head} SET last_hash = %s FROM entry WHERE {head}.id = 1 RETURNING entry.id"
-        )
-        return insert, "", fields
-    return insert, f"UPDATE {head} SET last_hash = %s WHERE id = 1", fields  # noqa: S608
-
-
-def _append(connection, event: AuditEvent) -> None:
-    """Insert the entry and make its hash the head's (one statement on PostgreSQL)."""
-    insert, update_head, fields = _append_sql(connection.vendor, connection.ops.quote_name)
-    values = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    with prepared.cursor(connection) as cursor:
-        if update_head:
-            cursor.execute(insert, values)
-            event.pk = cursor.fetchone()[0]
-            cursor.execute(update_head, [event.hash])
-        else:
-            cursor.execute(insert, [*values, event.hash])
-            event.pk = cursor.fetchone()[0]
-    event._state.adding = False
-    event._state.db = connection.alias
-
-
-def chained_entry_sql(
-    connection,
-    *,
-    actor: Any | None,
-    action: str,
-    object_type: str,
-    source: str,
-    object_id_sql: str,
-    object_repr_sql: str,
-    after: Any = None,
-    before: Any = None,
-) -> tuple[str, list]:
-    """Two CTEs (``audit_head``, ``audit_entry``) that append one entry to the chain in the same
-    statement as the write they record (PostgreSQL only).
-
-    For an object created by that statement: ``source`` names the CTE that inserts it, and
-    ``object_id_sql`` / ``object_repr_sql`` are SQL expressions over it, text that needs no JSON
-    escaping (digits, a dossier code). The entry's hash is computed by the database over the
-    same canonical JSON as :func:`compute_hash`: Python serialises every field it knows, and SQL
-    splices in the object's id and repr and the chain head's seq and hash. ``audit verify``
-    re-computes it in Python. The head row is locked from this statement to the COMMIT, so a
-    one-statement write holds it for no round trip at all.
-
-    Returns the SQL (to follow ``WITH … ,``) and its parameters, in order.
-    """
-    actor_id = getattr(actor, "pk", None) if actor is not None else None
-    actor_repr = (actor.get_username() if hasattr(actor, "get_username") else str(actor or ""))[
-        :200
-    ]
-    created_at = timezone.now()
-    before, after = to_json_value(before), to_json_value(after)
-    # compute_hash's canonical JSON with its keys in sorted order, cut where SQL fills in.
-    known = {
-        "action": action,
-        "actor_id": actor_id,
-        "actor_repr": actor_repr,
-        "after": after,
-        "before": before,
-        "created_at": _iso(created_at),
-    }
-    dumps = functools.partial(json.dumps, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    parts = [
-        dumps(known)[:-1] + ',"object_id":"',
-        '","object_repr":"',
-        f'","object_type":{dumps(object_type)},"prev_hash":"',
-        '","seq":',
-    ]
-    sql, value_fields = _chained_sql(
-        connection.vendor, connection.ops.quote_name, source, object_id_sql, object_repr_sql
-    )
-    known_values = {
-        "created_at": created_at,
-        "actor_id": actor_id,
-        "actor_repr": actor_repr,
-        "action": action,
-        "object_type": object_type,
-        "before": before,
-        "after": after,
-    }
-    params = list(parts)
-    for field, fast in value_fields:
-        params.append(prepared.prep_save(field, known_values[field.attname], connection, fast))
-    return sql, params
-
-
-@cache
-def _chained_sql(
-    vendor: str,
-    quote_name: Callable[[str], str],
-    source: str,
-    object_id_sql: str,
-    object_repr_sql: str,
-) -> tuple[str, tuple]:
-    """The SQL of :func:`chained_entry_sql` (built once per caller) and the fields whose values
-    follow the four parts of the canonical JSON as its parameters, in order."""
-    qn = quote_name
-    head, events = qn(AuditChainHead._meta.db_table), qn(AuditEvent._meta.db_table)
-    canonical = (
-        f"%s::text || {object_id_sql} || %s::text || {object_repr_sql} || %s::text || "
-        f"{head}.last_hash || %s::text || ({head}.last_seq + 1)::text || '}}'"
-    )
-    fields = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
-    by_column = {
-        "seq": "h.last_seq",
-        "object_id": object_id_sql,
-        "object_repr": object_repr_sql,
-        "prev_hash": "h.prev_hash",
-        "hash": "h.last_hash",
-    }
-    selects, value_fields = [], []
-    for field in fields:
-        if field.column in by_column:
-            selects.append(by_column[field.column])
-        else:
-            selects.append("%s")
-            value_fields.append((field, prepared.fast_prep(field, vendor)))
-    sql = (
-        f"audit_head AS (UPDATE {head} SET last_seq = {head}.last_seq + 1, "  # noqa: S608
-        f"prev_hash = {head}.last_hash, "
-        f"last_hash = encode(sha256(convert_to({canonical}, 'UTF8')), 'hex') "
-        f"FROM {source} WHERE {head}.id = 1 "
-        f"RETURNING {head}.last_seq, {head}.prev_hash, {head}.last_hash), "
-        f"audit_entry AS (INSERT INTO {events} ({', '.join(qn(f.column) for f in fields)}) "
-        f"SELECT {', '.join(selects)} FROM audit_head h, {source} RETURNING {events}.id)"
-    )
-    return sql, tuple(value_fields)
+    locked = AuditChainHead.objects.select_for_update().filter(id=1)
+    head = locked.first()
+    if head is None:  # a fresh database whose data migration rows were flushed (tests)
+        AuditChainHead.objects.get_or_create(id=1)
+        head = locked.get()
+    return head.last_seq + 1, head.last_hash
 
 
 @dataclass(frozen=True)

@@ -402,10 +402,6 @@ class AuditChainHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="0" * 64)
-    # The hash before ``last_hash``. Only the one-statement append (:func:`audit.chained_entry_sql`)
-    # writes and reads it: an UPDATE's RETURNING sees new values only, and this is how the
-    # entry it inserts in the same statement learns its ``prev_hash``. Nothing else relies on it.
-    prev_hash = models.CharField(max_length=64, default="0" * 64)
 
     class Meta:
         verbose_name = _("audit chain head")

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import cache
 from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 
-from . import prepared, workcalendar
+from . import workcalendar
 from .models import (
     AdministrativeUnit,
     Agency,
@@ -108,41 +107,6 @@ def agencies_visible(user: Any) -> QuerySet[Agency]:
 # --- the acting user's applicant profile (the submission path) ---------------------------------
 
 
-def applicant_columns() -> str:
-    """The profile's columns (alias ``p``) then its commune's (alias ``pu``)."""
-    return (
-        f"{prepared.columns(ApplicantProfile, 'p')}, {prepared.columns(AdministrativeUnit, 'pu')}"
-    )
-
-
-@cache
-def _applicant_sql(vendor: str) -> str:
-    qn = prepared.database().ops.quote_name
-    profile_meta, unit_meta = ApplicantProfile._meta, AdministrativeUnit._meta
-    return (
-        f"SELECT {applicant_columns()} FROM {qn(profile_meta.db_table)} p "  # noqa: S608
-        f"LEFT JOIN {qn(unit_meta.db_table)} pu "
-        f"ON pu.{qn(unit_meta.pk.column)} = p.{qn(profile_meta.get_field('unit').column)} "
-        f"WHERE p.{qn(profile_meta.get_field('user').column)} = %s"
-    )
-
-
 def applicant_of(user: Any) -> ApplicantProfile | None:
-    """The user's applicant profile with its commune, or None.
-
-    For a request authenticated by token the profile was read with the token (no query);
-    otherwise it is read in one prepared statement.
-    """
-    db = prepared.database()
-    row = getattr(user, "_tinhso_applicant_row", None)
-    if row is None:
-        row = prepared.fetchone(db, _applicant_sql(db.vendor), [user.pk])
-        if row is None:
-            return None
-    size = len(ApplicantProfile._meta.concrete_fields)
-    if row[0] is None:  # the LEFT JOIN found no profile
-        return None
-    applicant = prepared.from_row(ApplicantProfile, row[:size], db)
-    unit = prepared.from_row(AdministrativeUnit, row[size:], db) if applicant.unit_id else None
-    ApplicantProfile._meta.get_field("unit").set_cached_value(applicant, unit)
-    return applicant
+    """The user's applicant profile with its commune, or None."""
+    return ApplicantProfile.objects.select_related("unit").filter(user_id=user.pk).first()

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from tinhso.core.api_types import DbId, IsoDate, Money, Offset, PlainSchema
+from tinhso.core.api_types import DbId, IsoDate, Money, Offset
 from tinhso.core.auth import api_auth
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, UnitLevel
@@ -35,7 +35,7 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
-class SubmitIn(PlainSchema):
+class SubmitIn(Schema):
     procedure_code: str
     form_data: dict[str, Any]
     commune_code: str | None = None
@@ -44,13 +44,13 @@ class SubmitIn(PlainSchema):
     applicant_id_number: str | None = None
 
 
-class StepOut(PlainSchema):
+class StepOut(Schema):
     order: int
     name: str
     role: str
 
 
-class DossierOut(PlainSchema):
+class DossierOut(Schema):
     code: str
     procedure_code: str
     procedure_name: str
@@ -74,7 +74,7 @@ class DossierOut(PlainSchema):
     actions: list[str]
 
 
-class EventOut(PlainSchema):
+class EventOut(Schema):
     seq: int
     action: str
     from_state: str
@@ -87,7 +87,7 @@ class EventOut(PlainSchema):
     note: str
 
 
-class FileOut(PlainSchema):
+class FileOut(Schema):
     id: int
     kind: str
     name: str

@@ -15,12 +15,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db import IntegrityError, transaction
-from django.db.models import Model
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tinhso.core import prepared
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.models import (
@@ -35,7 +33,6 @@ from tinhso.core.uploads import check_upload
 from tinhso.core.workcalendar import WorkCalendar
 from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
 
-from . import submission_sql
 from .models import (
     STATE_TO_STATUS,
     Channel,
@@ -73,8 +70,6 @@ def classify(finished_at: dt.datetime, due_at: dt.datetime, *, supplements: int 
 def _roles_in(user: Any, agency_id: int) -> set[str]:
     if not getattr(user, "is_authenticated", False):
         return set()
-    if getattr(user, "_tinhso_no_officer_roles", False):
-        return set()  # known for this request (tinhso.core.auth.TokenAuth read it)
     return set(
         OfficerAssignment.objects.filter(
             user=user, agency_id=agency_id, is_active=True
@@ -122,29 +117,23 @@ def _next_seq(dossier: Dossier) -> int:
 
 
 def _outbox_status(dossier: Dossier, now: dt.datetime) -> None:
-    values = {
-        "procedure": dossier.procedure,
-        "status": dossier.status,
-        "channel": dossier.channel,
-        "due_at": dossier.due_at,
-    }
-    _insert(
-        OutboxMessage,
+    """Queue the national-portal status message of this version of the dossier."""
+    OutboxMessage.objects.create(
         topic="national_portal.status",
         key=f"{dossier.code}:{dossier.version}",
-        payload={"code": dossier.code, **_outbox_payload(dossier.procedure, values, now)},
+        payload=_outbox_payload(dossier, now),
     )
 
 
-def _outbox_payload(procedure: Procedure, values: dict[str, Any], now: dt.datetime) -> dict:
-    """The national-portal status message of a dossier, but for its code."""
-    due_at = values.get("due_at")
+def _outbox_payload(dossier: Dossier, now: dt.datetime) -> dict:
+    """The national-portal status message of a dossier."""
     return {
-        "procedure": procedure.code,
-        "status": values["status"],
-        "channel": values["channel"],
+        "code": dossier.code,
+        "procedure": dossier.procedure.code,
+        "status": dossier.status,
+        "channel": dossier.channel,
         "at": now.isoformat(),
-        "due_at": due_at.isoformat() if due_at else None,
+        "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
     }
 
 
@@ -276,9 +265,14 @@ def _restart_clock(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> None
 
 
 def _next_code(agency: Agency, day: dt.date) -> str:
-    """Atomically take the next daily sequence number for the agency (both databases)."""
-    table = CodeCounter._meta.db_table
-    with prepared.cursor(prepared.database()) as cursor:
+    """The next dossier code of the agency for the day: ``<agency code>-<yymmdd>-<seq>``.
+
+    The daily sequence is taken atomically on both databases by one ``INSERT … ON CONFLICT …
+    RETURNING``; the counter row stays locked to the caller's COMMIT, and a rollback gives the
+    number back, so the codes have no gaps.
+    """
+    table = connection.ops.quote_name(CodeCounter._meta.db_table)
+    with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
             f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
@@ -337,67 +331,54 @@ def dossier_submit(
         if existing is not None:
             return existing
         raise
-    applicant, receiving, deciding = checked.applicant, checked.receiving, checked.deciding
+    applicant, receiving = checked.applicant, checked.receiving
     now = timezone.now()
-    day = timezone.localdate(now)
-    dossier_values = {
-        "procedure": procedure,
-        "receiving_agency": receiving,
-        "deciding_agency": deciding,
-        "current_agency": receiving,
-        "applicant": applicant,
-        "applicant_name": checked.name[:200],
-        "applicant_id_number": checked.id_number,
-        "applicant_phone": (applicant.phone if applicant else applicant_phone)[:20],
-        "applicant_address": (applicant.address if applicant else applicant_address)[:255],
-        "submitted_by": actor,
-        "channel": channel,
-        "form_data": checked.form_data,
-        "state": State.SUBMITTED,
-        "status": STATE_TO_STATUS[State.SUBMITTED],
-        "submitted_at": now,
-        "fee_vnd": procedure.fee_vnd,
-        "idempotency_key": idempotency_key,
-        "version": 1,
-        "digitised": bool(checked.files) or channel == Channel.ONLINE,
-    }
-    event_values = {
-        "seq": 1,
-        "action": "submit",
-        "from_state": "",
-        "to_state": State.SUBMITTED,
-        "actor": actor,
-        "actor_name": _display_name(actor),
-        "actor_agency": receiving if channel != Channel.ONLINE else None,
-        "at": now,
-        "data": {"channel": channel, "files": len(checked.files)},
-    }
-    audit_after = {"state": State.SUBMITTED, "procedure": procedure.code, "channel": channel}
-    db = prepared.database()
-    code_prefix = f"{receiving.code}-{day:%y%m%d}-"
     try:
-        if submission_sql.can_write(db, code_prefix, checked.files):
-            # PostgreSQL, no files: the five rows in one statement (see submission_sql).
-            d = submission_sql.write_submission(
-                db,
-                code_prefix=code_prefix,
-                day=day,
-                dossier_values=dossier_values,
-                event_values=event_values,
-                outbox_payload=_outbox_payload(procedure, dossier_values, now),
-                now=now,
-                actor=actor,
-                audit_after=audit_after,
+        with _FilesRollback(), transaction.atomic():
+            d = Dossier.objects.create(
+                code=_next_code(receiving, timezone.localdate(now)),
+                procedure=procedure,
+                receiving_agency=receiving,
+                deciding_agency=checked.deciding,
+                current_agency=receiving,
+                applicant=applicant,
+                applicant_name=checked.name[:200],
+                applicant_id_number=checked.id_number,
+                applicant_phone=(applicant.phone if applicant else applicant_phone)[:20],
+                applicant_address=(applicant.address if applicant else applicant_address)[:255],
+                submitted_by=actor,
+                channel=channel,
+                form_data=checked.form_data,
+                state=State.SUBMITTED,
+                status=STATE_TO_STATUS[State.SUBMITTED],
+                submitted_at=now,
+                fee_vnd=procedure.fee_vnd,
+                idempotency_key=idempotency_key,
+                version=1,
+                digitised=bool(checked.files) or channel == Channel.ONLINE,
             )
-        else:
-            with _FilesRollback(), transaction.atomic():
-                d = _insert(Dossier, code=_next_code(receiving, day), **dossier_values)
-                for component, item in checked.files:
-                    _store_file(d, item, component, FileKind.COMPONENT, actor)
-                _insert(DossierEvent, dossier=d, **event_values)
-                _outbox_status(d, now)
-                # Last: the audit chain head stays locked from here to the commit.
-                audit_record(actor=actor, action="dossier.submit", obj=d, after=audit_after)
+            for component, item in checked.files:
+                _store_file(d, item, component, FileKind.COMPONENT, actor)
+            DossierEvent.objects.create(
+                dossier=d,
+                seq=1,
+                action="submit",
+                from_state="",
+                to_state=State.SUBMITTED,
+                actor=actor,
+                actor_name=_display_name(actor),
+                actor_agency=receiving if channel != Channel.ONLINE else None,
+                at=now,
+                data={"channel": channel, "files": len(checked.files)},
+            )
+            _outbox_status(d, now)
+            # Last: the audit chain head stays locked from here to the commit.
+            audit_record(
+                actor=actor,
+                action="dossier.submit",
+                obj=d,
+                after={"state": State.SUBMITTED, "procedure": procedure.code, "channel": channel},
+            )
     except IntegrityError:
         # A retry (the same key) of a submission that was accepted, or two retries that raced:
         # the earlier dossier is returned.
@@ -475,14 +456,6 @@ def _check_submission(
                 "unknown_component", _("A file is attached to a component of another procedure.")
             )
     return _CheckedSubmission(cleaned, applicant, receiving, deciding, name, id_number, checked)
-
-
-def _insert(model: type[Model], **values: Any) -> Any:
-    """Create a row of a hot-path model (no save() override, no signals) in one prepared
-    statement: what ``model.objects.create(**values)`` does, at a fraction of the CPU."""
-    obj = model(**values)
-    prepared.insert(obj)
-    return obj
 
 
 def _replayed(actor: Any, idempotency_key: str) -> Dossier | None:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import jsonschema_rs
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from jsonschema import Draft202012Validator, FormatChecker
@@ -146,42 +145,9 @@ def _path(parts) -> str:
     return ".".join(str(part) for part in parts)
 
 
-class FastCheck:
-    """A compiled form schema that answers "valid or not" in about a microsecond (jsonschema-rs),
-    where :func:`form_errors` takes some fifty: a submission's form is almost always valid.
-
-    It only ever confirms: data it finds valid is valid for :func:`form_errors` too (checked by
-    ``tests/test_forms_fast.py`` against every demo form). Anything else (invalid data, a value
-    it cannot read, a schema it cannot compile) goes to :func:`form_errors`, which alone decides
-    and writes the messages.
-    """
-
-    __slots__ = ("_validator", "schema")
-
-    def __init__(self, schema: dict) -> None:
-        self.schema = schema
-        try:
-            self._validator = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
-        except Exception:  # a schema it cannot compile: never confirm
-            self._validator = None
-
-    def confirms(self, data: Any) -> bool:
-        if self._validator is None:
-            return False
-        try:
-            return self._validator.is_valid(data)
-        except Exception:  # a value it cannot convert: let jsonschema decide
-            return False
-
-
-def form_errors(schema: dict, data: Any, fast: FastCheck | None = None) -> list[dict[str, str]]:
-    """Every error of ``data`` against ``schema``: ``[{"field": "a.b", "message": ...}]``.
-
-    ``fast``, a :class:`FastCheck` of this very schema, skips the full check of valid data.
-    """
+def form_errors(schema: dict, data: Any) -> list[dict[str, str]]:
+    """Every error of ``data`` against ``schema``: ``[{"field": "a.b", "message": ...}]``."""
     if not schema:
-        return []
-    if fast is not None and fast.schema is schema and fast.confirms(data):
         return []
     validator = Draft202012Validator(schema, format_checker=_FORMAT_CHECKER)
     errors: list[dict[str, str]] = []
@@ -212,7 +178,7 @@ def form_errors(schema: dict, data: Any, fast: FastCheck | None = None) -> list[
     return errors
 
 
-def validate_form(schema: dict, data: Any, fast: FastCheck | None = None) -> dict:
+def validate_form(schema: dict, data: Any) -> dict:
     """Return ``data`` when it satisfies ``schema``; raise ``DomainError("invalid_form")``."""
     if not isinstance(data, dict):
         raise DomainError(
@@ -220,7 +186,7 @@ def validate_form(schema: dict, data: Any, fast: FastCheck | None = None) -> dic
             _("The application data must be a JSON object."),
             errors=[{"field": "", "message": _("The application data must be a JSON object.")}],
         )
-    errors = form_errors(schema, data, fast)
+    errors = form_errors(schema, data)
     if errors:
         raise DomainError(
             "invalid_form",

@@ -8,20 +8,16 @@ trigram index (migration 0002) serves the ``LIKE '%term%'`` filters.
 
 from __future__ import annotations
 
-import copy
-import time
 from typing import Any, NamedTuple
 
-from django.core.signals import setting_changed
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, Agency
 from tinhso.core.text import search_terms
 
-from .forms_schema import FastCheck, form_fields
+from .forms_schema import form_fields
 from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
 
 __all__ = [
@@ -174,98 +170,29 @@ def procedure_agencies(
     ``commune_unit`` is the commune the dossier belongs to; it is needed when a slot is the
     commune People's Committee (``Agency.key == "commune_<unit code>"``). The service centre is
     the agency whose key is ``service_centre``; a department is the procedure's own foreign key.
-    Answers are cached (see :data:`CACHE_SECONDS`); refusals are not.
     """
-    key = (
-        procedure.pk,
-        procedure.receiving_slot,
-        procedure.deciding_slot,
-        procedure.receiving_department_id,
-        procedure.deciding_department_id,
-        commune_unit.code if commune_unit is not None else None,
+    receiving = _resolve_slot(
+        procedure, procedure.receiving_slot, procedure.receiving_department, commune_unit
     )
-    found = _cache_get(_agencies_cache, key)
-    if found is None:
-        found = ProcedureAgencies(
-            receiving=_resolve_slot(
-                procedure, procedure.receiving_slot, procedure.receiving_department, commune_unit
-            ),
-            deciding=_resolve_slot(
-                procedure, procedure.deciding_slot, procedure.deciding_department, commune_unit
-            ),
-        )
-        _cache_put(_agencies_cache, key, found)
-    return ProcedureAgencies(_clone(found.receiving), _clone(found.deciding))
+    if (procedure.deciding_slot, procedure.deciding_department_id) == (
+        procedure.receiving_slot,
+        procedure.receiving_department_id,
+    ):
+        return ProcedureAgencies(receiving, receiving)  # the same agency: one look-up
+    deciding = _resolve_slot(
+        procedure, procedure.deciding_slot, procedure.deciding_department, commune_unit
+    )
+    return ProcedureAgencies(receiving, deciding)
 
 
 def procedure_by_code(code: str) -> Procedure:
-    """The procedure with this code, in force or not (the caller checks), for a submission.
-
-    Cached with its departments (see :data:`CACHE_SECONDS`); ``NotFound`` if unknown.
-    """
-    procedure = _cache_get(_procedures_cache, code)
-    if procedure is None:
-        procedure = (
-            Procedure.objects.select_related("receiving_department", "deciding_department")
-            .filter(code=code)
-            .first()
-        )
-        if procedure is None:
-            raise NotFound("unknown_procedure", _("Unknown procedure “%(code)s”.") % {"code": code})
-        if procedure.form_schema:
-            # Compiled once per cache period, shared by the copies (see FastCheck).
-            procedure._tinhso_form_check = FastCheck(procedure.form_schema)
-        _cache_put(_procedures_cache, code, procedure)
-    return _clone(procedure)
-
-
-# --- the submission path's cache -------------------------------------------------------------
-# Every dossier submission needs its procedure and the agencies that receive and decide it; both
-# change rarely (an administrator's edit). They are kept per process for CACHE_SECONDS. A save or
-# delete of a procedure or an agency empties this process's cache at once; the other worker
-# processes see the change within CACHE_SECONDS. Callers get copies, never the shared objects.
-
-CACHE_SECONDS = 5.0
-_procedures_cache: dict[str, tuple[float, Procedure]] = {}
-_agencies_cache: dict[tuple, tuple[float, ProcedureAgencies]] = {}
-
-
-def _cache_get(cache: dict, key: Any) -> Any:
-    entry = cache.get(key)
-    if entry is None or entry[0] < time.monotonic():
-        return None
-    return entry[1]
-
-
-def _cache_put(cache: dict, key: Any, value: Any) -> None:
-    if len(cache) > 10_000:  # a bound against unbounded keys (commune codes × procedures)
-        cache.clear()
-    cache[key] = (time.monotonic() + CACHE_SECONDS, value)
-
-
-def _clone(instance: Any) -> Any:
-    """A shallow copy of a cached model instance, so that callers never share one (cheaper
-    than ``copy.copy``, which pickles the instance's state)."""
-    clone = instance.__class__.__new__(instance.__class__)
-    clone.__dict__ = instance.__dict__.copy()
-    clone._state = copy.copy(instance._state)
-    clone._state.fields_cache = {
-        name: _clone(value) if value is not None else None
-        for name, value in instance._state.fields_cache.items()
-    }
-    return clone
-
-
-def clear_caches(**kwargs: Any) -> None:
-    """Forget the cached procedures and agencies (signal receiver; also for tests)."""
-    _procedures_cache.clear()
-    _agencies_cache.clear()
-
-
-for _model in (Procedure, Agency, AdministrativeUnit):
-    post_save.connect(clear_caches, sender=_model, dispatch_uid=f"procedure-cache-save-{_model}")
-    post_delete.connect(
-        clear_caches, sender=_model, dispatch_uid=f"procedure-cache-delete-{_model}"
+    """The procedure with this code, in force or not (the caller checks), for a submission,
+    with its departments; ``NotFound`` if unknown."""
+    procedure = (
+        Procedure.objects.select_related("receiving_department", "deciding_department")
+        .filter(code=code)
+        .first()
     )
-# Test isolation: every test changes a setting (MEDIA_ROOT, conftest.py) and rolls back its data.
-setting_changed.connect(clear_caches, dispatch_uid="procedure-cache-settings")
+    if procedure is None:
+        raise NotFound("unknown_procedure", _("Unknown procedure “%(code)s”.") % {"code": code})
+    return procedure

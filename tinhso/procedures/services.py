@@ -73,9 +73,7 @@ def procedure_validate_form(*, procedure: Procedure, data: dict) -> dict:
 
     Raises ``DomainError("invalid_form", message, errors=[{"field": ..., "message": ...}])``.
     """
-    schema = procedure.form_schema or {}
-    # Procedures read through the submission cache carry their compiled schema.
-    return forms_schema.validate_form(schema, data, getattr(procedure, "_tinhso_form_check", None))
+    return forms_schema.validate_form(procedure.form_schema or {}, data)
 
 
 # --- Import report ---------------------------------------------------------------------------
