@@ -16,7 +16,9 @@ acknowledged with 201 (or 200, a replay) — what a real client of the API does.
 Then, from the database: every acknowledged submission exists exactly once and under the code
 the client was given, no dossier code repeats, no dossier exists that nobody was told about
 twice, ``tinhso audit verify`` passes, and no attempt got a 500 (the restart must answer 503).
-Needs root (to restart PostgreSQL) and a local cluster.
+Needs root (to restart PostgreSQL) and a local cluster. On a machine others share, give it a
+cluster of its own, e.g. ``pg_createcluster 15 fault --port 5433 --start`` (trust
+authentication), then ``BENCH_PG_CLUSTER=15/fault BENCH_PG_URL=postgres://postgres@127.0.0.1:5433/``.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ PY = common.PY
 
 
 def pg_cluster() -> tuple[str, str]:
+    """The cluster to restart: ``BENCH_PG_CLUSTER`` (``<version>/<name>``, e.g. a cluster of
+    its own that ``BENCH_PG_URL`` points at, so that nobody else's connections are cut), else
+    the newest local version's ``main``."""
+    if os.environ.get("BENCH_PG_CLUSTER"):
+        version, _sep, name = os.environ["BENCH_PG_CLUSTER"].partition("/")
+        return version, name
     versions = sorted(Path(p).name for p in glob.glob("/etc/postgresql/*"))
     if not versions:
         raise SystemExit("fault.py needs a local PostgreSQL cluster (/etc/postgresql/<version>)")
