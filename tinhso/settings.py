@@ -70,7 +70,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "tinhso.core.middleware.RejectNulMiddleware",
+    "tinhso.core.middleware.RejectInvalidTextMiddleware",
     # A database that cannot serve the request: 503 with Retry-After, not a 500.
     "tinhso.core.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -167,18 +167,3 @@ def test_serve_prepares_gunicorn_and_only_its_metrics_dir(tmp_path, configured):
     assert "--config python:tinhso.gunicorn_conf" in result.stdout
     assert str(tmp_path / "prometheus") in result.stdout
     assert keep.read_text() == "must survive"
-
-
-@pytest.mark.django_db
-def test_nul_characters_are_refused_not_a_server_error(client):
-    # PostgreSQL cannot store NUL in text or jsonb: without the guard these were 500s there.
-    response = client.get("/api/core/units", {"province": "4\x004"})
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "nul_character"
-    response = client.post(
-        "/api/dossiers",
-        data='{"procedure_code": "1.001193", "form_data": {"ho_ten": "A\\u0000B"}}',
-        content_type="application/json",
-    )
-    assert response.status_code == 400
-    assert client.get("/thu-tuc/", {"q": "khai\x00sinh"}).status_code == 400
