@@ -147,7 +147,7 @@ def progress_printer(label: str):
 
 
 def generate(add: int, seed: int) -> dict:
-    from tinhso.ioc.generate import analyze, generate_history, rebuild_rollups
+    from tinhso.demo.history import analyze, generate_history, rebuild_rollups
 
     result = generate_history(dossiers=add, seed=seed, progress=progress_printer("generate"))
     began = time.perf_counter()

@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tinhso.demo.catalogue import demo_catalogue_path
 from tinhso.procedures import forms_schema
 from tinhso.procedures.forms_schema import FastCheck, form_errors, validate_form
 
-CATALOGUE = Path(forms_schema.__file__).parent / "data" / "demo_catalogue.json"
+CATALOGUE = demo_catalogue_path("44")
 DEMO_FORMS = [
     (item["code"], item["form"])
     for item in json.loads(CATALOGUE.read_text(encoding="utf-8"))["procedures"]
