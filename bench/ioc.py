@@ -147,7 +147,7 @@ def progress_printer(label: str):
 
 
 def generate(add: int, seed: int) -> dict:
-    from tinhso.ioc.generate import analyze, generate_history, rebuild_rollups
+    from tinhso.demo.history import analyze, generate_history, rebuild_rollups
 
     result = generate_history(dossiers=add, seed=seed, progress=progress_printer("generate"))
     began = time.perf_counter()
@@ -194,7 +194,8 @@ def measure(runs: int, year: int) -> dict:
     user = get_user_model().objects.get(username="ioc")
     out: dict = {}
     try:
-        from tinhso.ioc.selectors import Period, province_overview
+        from tinhso.ioc.selectors.overviews import province_overview
+        from tinhso.ioc.selectors.periods import Period
     except ImportError as exc:
         out["overview_error"] = f"tinhso.ioc.selectors not importable: {exc}"
     else:

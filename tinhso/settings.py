@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "tinhso.portal",
     "tinhso.workspace",
     "tinhso.ioc",
+    "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 
 MIDDLEWARE = [

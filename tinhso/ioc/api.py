@@ -12,8 +12,9 @@ from tinhso.core.api_types import DbId
 from tinhso.core.auth import api_auth
 from tinhso.dossiers.api import XLSX, ErrorOut
 
-from . import selectors
 from .export import overview_to_xlsx
+from .selectors.overviews import agency_overview, commune_overview, province_overview
+from .selectors.periods import Period
 
 router = Router(tags=["ioc"], auth=api_auth)
 
@@ -194,8 +195,8 @@ class CommuneOverviewOut(OverviewBase):
     history: list[UnitHistoryOut]
 
 
-def _period(text: str | None) -> selectors.Period:
-    return selectors.Period.parse(text)
+def _period(text: str | None) -> Period:
+    return Period.parse(text)
 
 
 def _scope(data: dict[str, Any]) -> dict[str, Any]:
@@ -209,7 +210,7 @@ def _scope(data: dict[str, Any]) -> dict[str, Any]:
 )
 def overview(request, period: PeriodText | None = None):
     """The province: indicators, Decision 766 index, ranking, agencies, communes, trend, plans."""
-    return _scope(selectors.province_overview(user=request.auth, period=_period(period)))
+    return _scope(province_overview(user=request.auth, period=_period(period)))
 
 
 @router.get(
@@ -218,9 +219,7 @@ def overview(request, period: PeriodText | None = None):
 )
 def agency(request, agency_id: DbId, period: PeriodText | None = None):
     """One agency's indicators, index, trend and busiest procedures."""
-    return _scope(
-        selectors.agency_overview(user=request.auth, agency_id=agency_id, period=_period(period))
-    )
+    return _scope(agency_overview(user=request.auth, agency_id=agency_id, period=_period(period)))
 
 
 @router.get(
@@ -229,9 +228,7 @@ def agency(request, agency_id: DbId, period: PeriodText | None = None):
 )
 def commune(request, unit_id: DbId, period: PeriodText | None = None):
     """One commune's indicators, with the agencies that serve or served it."""
-    return _scope(
-        selectors.commune_overview(user=request.auth, unit_id=unit_id, period=_period(period))
-    )
+    return _scope(commune_overview(user=request.auth, unit_id=unit_id, period=_period(period)))
 
 
 @router.get(
@@ -241,7 +238,7 @@ def commune(request, unit_id: DbId, period: PeriodText | None = None):
 )
 def overview_xlsx(request, period: PeriodText | None = None):
     """The province overview as an XLSX workbook (indicators, 766 index, agencies, communes)."""
-    data = selectors.province_overview(user=request.auth, period=_period(period))
+    data = province_overview(user=request.auth, period=_period(period))
     response = HttpResponse(overview_to_xlsx(data), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="ioc-{data["period"]["key"]}.xlsx"'
     return response

@@ -340,7 +340,7 @@ def procedures(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def period_choices(current: str, today: dt.date) -> list[tuple[str, list[tuple[str, str]]]]:
     """The period picker's options, grouped (years, quarters, months), with ``current`` among
     them even when it is older than the list goes."""
-    from .selectors import Period
+    from .selectors.periods import Period
 
     years = [Period.year(today.year - n) for n in range(4)]
     quarters = [

@@ -28,7 +28,13 @@ from tinhso.core.errors import DomainError, NotFound
 
 from . import presentation as p
 from .export import overview_to_xlsx
-from .selectors import Period, agency_overview, can_view_ioc, commune_overview, province_overview
+from .selectors.overviews import (
+    agency_overview,
+    can_view_ioc,
+    commune_overview,
+    province_overview,
+)
+from .selectors.periods import Period
 
 REFRESH_SECONDS = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

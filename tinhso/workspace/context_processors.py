@@ -14,7 +14,7 @@ def _nav(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"is_officer": False, "is_ioc": False, "counts": {}, "total": 0}
     roles = user_roles(user)
-    # The same rule as tinhso.ioc.selectors.can_view_ioc, from the roles already read.
+    # The same rule as tinhso.ioc.selectors.overviews.can_view_ioc, from the roles already read.
     is_ioc = bool(user.is_superuser) or bool(roles & PROVINCE_WIDE_ROLES)
     if not roles:
         return {"is_officer": False, "is_ioc": is_ioc, "counts": {}, "total": 0}

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tinhso.cli import main as tinhso_main
-from tinhso.core.demo import load_demo
 from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.core.services import units_load_province
+from tinhso.demo.province import load_demo
 
 
 @pytest.fixture

@@ -521,3 +521,63 @@ def test_whole_days_land_on_same_clock_time(
     unit = cal.working_day_length // timedelta(microseconds=1)
     expected = timedelta(microseconds=round((days + Fraction(frac)) * unit))
     assert cal.working_time_between(start, cal.add_working_days(start, days + frac)) == expected
+
+
+# --------------------------------------------------------------------------------------------
+# Table mode: the same answers as the exact walk
+# --------------------------------------------------------------------------------------------
+
+table_days = st.dates(min_value=date(2025, 12, 1), max_value=date(2027, 6, 30))
+wide_instants = st.datetimes(
+    min_value=datetime(2025, 11, 1), max_value=datetime(2028, 2, 28), timezones=st.just(TZ)
+)
+long_durations = st.one_of(
+    durations, st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=400))
+)
+
+
+@st.composite
+def tabulated(draw: st.DrawFn) -> tuple[WorkCalendar, WorkCalendar]:
+    """A calendar and the same calendar in table mode over a random range of days."""
+    cal = draw(calendars())
+    first, last = sorted((draw(table_days), draw(table_days)))
+    return cal, cal.tabulated(first, last)
+
+
+@PROPS
+@given(tabulated(), wide_instants, wide_instants, long_durations)
+def test_table_mode_answers_like_the_walk(
+    cals: tuple[WorkCalendar, WorkCalendar], a: datetime, b: datetime, d: timedelta
+):
+    exact, table = cals
+    assert table.add_working_time(a, d) == exact.add_working_time(a, d)
+    assert table.subtract_working_time(a, d) == exact.subtract_working_time(a, d)
+    assert table.add_working_days(a, 2.5) == exact.add_working_days(a, 2.5)
+    assert table.working_time_between(a, b) == exact.working_time_between(a, b)
+    assert table.counting_start(a) == exact.counting_start(a)
+    assert table.next_working_instant(a) == exact.next_working_instant(a)
+
+
+@PROPS
+@given(tabulated(), st.sampled_from(DEFAULT_PERIODS), st.integers(0, 60), durations)
+def test_table_mode_at_period_boundaries(
+    cals: tuple[WorkCalendar, WorkCalendar], period: tuple[time, time], day: int, d: timedelta
+):
+    # Period starts and ends, where the two boundary rules apply, drawn on purpose.
+    exact, table = cals
+    base = date(2026, 1, 1) + timedelta(days=day)
+    for bound in period:
+        at = datetime.combine(base, bound, TZ)
+        assert table.add_working_time(at, d) == exact.add_working_time(at, d)
+        assert table.subtract_working_time(at, d) == exact.subtract_working_time(at, d)
+
+
+def test_table_mode_is_the_same_calendar() -> None:
+    table = CAL.tabulated(date(2026, 1, 1), date(2026, 12, 31))
+    assert table == CAL
+    assert table.add_working_days(vn(2026, 2, 13, 9), 1) == vn(2026, 2, 23, 9)  # over Tết
+    # Outside the table it walks: the answer is still right.
+    assert table.add_working_days(vn(2027, 3, 2, 9), 1) == vn(2027, 3, 3, 9)
+    assert table.due_at(vn(2028, 1, 3, 8), days=1) == CAL.due_at(vn(2028, 1, 3, 8), days=1)
+    with pytest.raises(ValueError, match="before its first day"):
+        CAL.tabulated(date(2026, 2, 1), date(2026, 1, 1))

@@ -24,7 +24,7 @@ from tinhso.core.models import (
     UnitLevel,
 )
 from tinhso.core.services import LoadReport, officer_assign
-from tinhso.feedback.demo import load_categories
+from tinhso.feedback.categories import load_categories
 from tinhso.feedback.models import Category, RoutingRule, RoutingTarget, SlaRule
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

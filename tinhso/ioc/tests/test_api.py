@@ -7,7 +7,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from tinhso.ioc.selectors import province_overview
+from tinhso.ioc.selectors.overviews import province_overview
 
 from .test_indicators import Q1, province  # noqa: F401 - the fixture
 

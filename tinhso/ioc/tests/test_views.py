@@ -18,7 +18,8 @@ from openpyxl import load_workbook
 from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.ioc import presentation as p
 from tinhso.ioc.indicators import HEADLINE, INDICATORS, NOT_MEASURED
-from tinhso.ioc.selectors import Period, agency_overview, commune_overview, province_overview
+from tinhso.ioc.selectors.overviews import agency_overview, commune_overview, province_overview
+from tinhso.ioc.selectors.periods import Period
 
 from .test_indicators import Q1, province  # noqa: F401  (the hand-built province fixture)
 

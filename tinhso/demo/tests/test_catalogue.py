@@ -5,9 +5,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from tinhso.core.demo import load_demo
 from tinhso.core.errors import DomainError
-from tinhso.procedures.demo import demo_catalogue_path, load_demo_catalogue
+from tinhso.demo.catalogue import demo_catalogue_path, load_demo_catalogue
+from tinhso.demo.province import load_demo
 from tinhso.procedures.models import Procedure, Sector
 from tinhso.procedures.selectors import procedure_agencies
 from tinhso.procedures.services import procedure_validate_form

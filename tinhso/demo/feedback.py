@@ -1,9 +1,9 @@
-"""Feedback set-up and demo: the category tree, routing rules, handling times, demo reports.
+"""Field-feedback demo: the category tree, routing rules, handling times, demo reports.
 
-``data/categories.json`` is the category tree (any province); ``data/demo_<province>.json`` holds
-the demo routing rules, SLAs and reports. Loading is idempotent: rows are brought to the file's
-content, and each demo report is created once (keyed by its reporter and idempotency key) through
-the same services a citizen and an officer use.
+The category tree is the product's own (:func:`tinhso.feedback.categories.load_categories`);
+``data/feedback_<province>.json`` holds the demo routing rules, SLAs and reports. Loading is
+idempotent: rows are brought to the file's content, and each demo report is created once (keyed
+by its reporter and idempotency key) through the same services a citizen and an officer use.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from tinhso.core.errors import DomainError
 from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
 from tinhso.core.services import LoadReport
 from tinhso.core.sync import sync_row
-
-from . import services
-from .models import Category, CategoryAttribute, Report, RoutingRule, SlaRule
+from tinhso.feedback import services
+from tinhso.feedback.categories import load_categories
+from tinhso.feedback.models import Category, Report, RoutingRule, SlaRule
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -36,43 +36,6 @@ def _read(name: str) -> dict[str, Any]:
     if not path.exists():
         raise DomainError("no_demo", _("Missing data file %(name)s.") % {"name": name})
     return json.loads(path.read_text("utf-8"))
-
-
-def load_categories(report: LoadReport, data: dict[str, Any] | None = None) -> None:
-    data = data or _read("categories.json")
-
-    def walk(items: list[dict], parent: Category | None) -> None:
-        for order, item in enumerate(items, start=1):
-            category = sync_row(
-                Category,
-                {"code": item["code"]},
-                {
-                    "name": item["name"],
-                    "parent": parent,
-                    "description": item.get("description", ""),
-                    "keywords": item.get("keywords", ""),
-                    "order": order,
-                    "is_active": item.get("active", True),
-                },
-                report.tally,
-            )
-            for attribute in item.get("attributes", []):
-                sync_row(
-                    CategoryAttribute,
-                    {"category": category, "code": attribute["code"]},
-                    {
-                        "description": attribute["description"],
-                        "datatype": attribute["datatype"],
-                        "datatype_description": attribute.get("datatype_description", ""),
-                        "required": bool(attribute.get("required")),
-                        "order": attribute.get("order", 0),
-                        "values": attribute.get("values", []),
-                    },
-                    report.tally,
-                )
-            walk(item.get("children", []), category)
-
-    walk(data["categories"], None)
 
 
 def _agency(key: str) -> Agency:
@@ -200,7 +163,7 @@ def _run_step(report: Report, step: dict[str, Any], actor, at: dt.datetime) -> N
 
 def load_demo_feedback(province_code: str, *, now: dt.datetime | None = None) -> LoadReport:
     """Categories, routing rules, SLAs and demo reports of a demo province (all or nothing)."""
-    data = _read(f"demo_{province_code}.json")
+    data = _read(f"feedback_{province_code}.json")
     report = LoadReport()
     with transaction.atomic():
         load_categories(report)

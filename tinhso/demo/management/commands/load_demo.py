@@ -3,8 +3,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from tinhso.core.demo import load_demo
 from tinhso.core.errors import DomainError
+from tinhso.demo.province import load_demo
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from tinhso.ioc.generate import analyze, generate_history, rebuild_rollups
+from tinhso.demo.history import analyze, generate_history, rebuild_rollups
 from tinhso.procedures.management.commands._progress import ProgressBar
 
 

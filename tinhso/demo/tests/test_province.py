@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from tinhso.core.demo import load_demo
 from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
@@ -20,8 +19,14 @@ from tinhso.core.models import (
     UnitSuccession,
 )
 from tinhso.core.validators import validate_agency_code
+from tinhso.demo.province import load_demo
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo44(db):
+    return load_demo("44")
 
 
 def _dump() -> dict[str, list]:

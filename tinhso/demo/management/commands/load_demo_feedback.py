@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError
-from tinhso.feedback.demo import load_demo_feedback
+from tinhso.demo.feedback import load_demo_feedback
 
 
 class Command(BaseCommand):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import random
 import re
 from collections import Counter, defaultdict
 from io import StringIO
@@ -17,7 +16,8 @@ from django.utils import timezone
 from tinhso.core.models import Agency, ApplicantProfile
 from tinhso.core.selectors import work_calendar
 from tinhso.core.validators import validate_personal_id
-from tinhso.core.workcalendar import build_vietnam_calendar
+from tinhso.core.workcalendar import DEFAULT_TZ as LOCAL_TZ
+from tinhso.demo.history import SYSTEM_USERNAME, generate_history
 from tinhso.dossiers import services
 from tinhso.dossiers.models import (
     STATE_TO_STATUS,
@@ -27,12 +27,6 @@ from tinhso.dossiers.models import (
     DossierEvent,
     Rating,
     State,
-)
-from tinhso.ioc.generate import (
-    LOCAL_TZ,
-    SYSTEM_USERNAME,
-    WorkClock,
-    generate_history,
 )
 from tinhso.procedures.models import Procedure
 
@@ -64,30 +58,6 @@ def _code_groups() -> dict[tuple[int, dt.date], list[int]]:
         day = dt.datetime.strptime(match["day"], "%y%m%d").date()
         groups[(agency_id, day)].append(int(match["seq"]))
     return groups
-
-
-# --- working time -----------------------------------------------------------------------------
-
-
-def test_work_clock_matches_the_work_calendar():
-    calendar = build_vietnam_calendar(range(2024, 2028))
-    first = dt.date(2024, 1, 1)
-    clock = WorkClock(calendar, first, 3 * 366)
-    rng = random.Random(3)
-    for _ in range(3000):
-        t = rng.randrange(2 * 365 * 86_400)
-        instant = dt.datetime.combine(first, dt.time(), tzinfo=LOCAL_TZ) + dt.timedelta(seconds=t)
-        start = clock.counting_start(t)
-        expected = calendar.counting_start(instant)
-        assert _local(expected) == _local(
-            dt.datetime.combine(first, dt.time(), tzinfo=LOCAL_TZ) + dt.timedelta(seconds=start)
-        )
-        duration = rng.choice([1, 600, 13_500, 27_000, 81_000, rng.randrange(1, 40 * 27_000)])
-        due = clock.from_w(clock.to_w(start) + duration)
-        expected_due = calendar.add_working_time(expected, dt.timedelta(seconds=duration))
-        assert _local(expected_due) == _local(
-            dt.datetime.combine(first, dt.time(), tzinfo=LOCAL_TZ) + dt.timedelta(seconds=due)
-        )
 
 
 # --- one generation, checked field by field ----------------------------------------------------

@@ -10,8 +10,8 @@ data to work on. What "realistic" means here:
 * channels: online share growing linearly (30% → 70% by default), about 2% by post, the rest at
   the counter; counter-only procedures are never online;
 * lifecycle: reception (15:00 cut-off), legal deadline in working time from the procedure, clock
-  stopped while the applicant supplements, early / on time / late from the finish time and the
-  deadline (two supplement requests count as late), lateness worse in some agencies; a few
+  stopped while the applicant supplements, early / on time / late by the domain's own rule
+  (:func:`tinhso.dossiers.services.classify`), lateness worse in some agencies; a few
   refused at reception, a few withdrawn or stopped; the newest still open (some overdue);
 * payment, digitisation, electronic results and national-portal sync as the Decision 766
   indicators read them, the online and digital shares growing over time;
@@ -34,8 +34,12 @@ tens of millions of rows that nothing in the operations centre reads.
 Everything random comes from one ``random.Random(seed)`` and the database rows read in a fixed
 order: the same seed on the same database gives the same dossiers. Times are whole seconds.
 Rows are written in batches, one transaction each: ``COPY`` on PostgreSQL, ``executemany`` on
-SQLite. Working time is computed on a per-day table built from the working calendar
-(:func:`tinhso.core.selectors.work_calendar`), which the tests check against the calendar itself.
+SQLite. Working time is the domain's: the working calendar
+(:func:`tinhso.core.selectors.work_calendar`) in its table mode
+(:meth:`~tinhso.core.workcalendar.WorkCalendar.tabulated`), and the legal time of a procedure is
+:func:`tinhso.dossiers.services.procedure_duration`. Inside the generator instants are whole
+seconds of local wall time since the first day (Vietnam has no daylight saving time), turned into
+datetimes only to ask the calendar.
 """
 
 from __future__ import annotations
@@ -51,7 +55,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -61,6 +64,7 @@ from django.utils.translation import gettext as _
 from tinhso.core.models import Agency, AgencyLevel
 from tinhso.core.validators import CCCD_PROVINCE_PREFIXES
 from tinhso.core.workcalendar import WorkCalendar
+from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import (
     STATE_TO_STATUS,
     Channel,
@@ -72,11 +76,11 @@ from tinhso.dossiers.models import (
 )
 from tinhso.procedures.models import AgencySlot, OnlineMode, Procedure, StepAgency
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SYSTEM_USERNAME = "he-thong-sinh-du-lieu"
 DEFAULT_BATCH = 50_000
 WRITERS = 2  # PostgreSQL writer threads: two backends ingest while Python generates
 DAY = 86_400
+SECOND = dt.timedelta(seconds=1)
 COMMUNE = object()  # a procedure slot filled by the dossier's commune committee
 MAX_ONLINE = 0.97  # some applicants always come to the desk
 
@@ -186,87 +190,6 @@ class GenerateResult:
         return self.dossiers / self.seconds if self.seconds else 0.0
 
 
-# --- working time on a per-day table ------------------------------------------------------------
-
-
-class WorkClock:
-    """Working-time arithmetic on whole seconds of local wall time (Vietnam has no DST).
-
-    ``t`` values are seconds since local midnight of ``first``; ``W`` values count working
-    seconds since the start of the table's first working day. :meth:`counting_start` and
-    ``from_w(to_w(t) + d)`` reproduce ``WorkCalendar.counting_start`` and
-    ``WorkCalendar.add_working_time`` exactly (including "a result on a period end is that end").
-    """
-
-    def __init__(self, calendar: WorkCalendar, first: dt.date, days: int) -> None:
-        self.first = first
-        self.days = days
-        self.is_work = [calendar.is_working_day(first + dt.timedelta(i)) for i in range(days)]
-        self.before: list[int] = []  # working days strictly before day i (i in 0..days)
-        self.work_days: list[int] = []  # day index of the k-th working day
-        for i, working in enumerate(self.is_work):
-            self.before.append(len(self.work_days))
-            if working:
-                self.work_days.append(i)
-        self.before.append(len(self.work_days))
-        self.periods = [
-            (p.hour * 3600 + p.minute * 60 + p.second, q.hour * 3600 + q.minute * 60 + q.second)
-            for p, q in calendar.periods
-        ]
-        self.length = sum(end - start for start, end in self.periods)
-        self.cutoff = calendar.cutoff.hour * 3600 + calendar.cutoff.minute * 60
-        self.day_start = self.periods[0][0]
-
-    def offset(self, sod: int) -> int:
-        """Working seconds of a working day elapsed at second-of-day ``sod``."""
-        total = 0
-        for start, end in self.periods:
-            if sod <= start:
-                break
-            total += (sod if sod < end else end) - start
-        return total
-
-    def to_w(self, t: int) -> int:
-        day, sod = divmod(t, DAY)
-        return self.before[day] * self.length + self.offset(sod)
-
-    def from_w(self, w: int) -> int:
-        """The instant at working position ``w`` > 0, a period end rather than the next start."""
-        if w <= 0:
-            return self.work_days[0] * DAY + self.day_start
-        k, rest = divmod(w - 1, self.length)
-        rest += 1
-        day = self.work_days[min(k, len(self.work_days) - 1)]
-        for start, end in self.periods:
-            span = end - start
-            if rest <= span:
-                return day * DAY + start + rest
-            rest -= span
-        return day * DAY + self.periods[-1][1]  # unreachable
-
-    def next_working_day(self, day: int) -> int:
-        """The first working day strictly after ``day``."""
-        return self.work_days[min(self.before[day + 1], len(self.work_days) - 1)]
-
-    def next_instant(self, t: int) -> int:
-        day, sod = divmod(t, DAY)
-        if self.is_work[day]:
-            for start, end in self.periods:
-                if sod < start:
-                    return day * DAY + start
-                if sod < end:
-                    return t
-        return self.next_working_day(day) * DAY + self.day_start
-
-    def counting_start(self, t: int) -> int:
-        day, sod = divmod(t, DAY)
-        if self.is_work[day] and sod < self.cutoff:
-            candidate = self.next_instant(t)
-            if candidate // DAY == day and candidate % DAY < self.cutoff:
-                return candidate
-        return self.next_working_day(day) * DAY + self.day_start
-
-
 # --- the inputs read from the database ----------------------------------------------------------
 
 
@@ -331,12 +254,13 @@ class _Day:
 
 
 class _Plan(NamedTuple):
-    w_count: int  # counting starts (working position)
+    """Working times are seconds of working time after the counting start."""
+
     work: int  # working seconds of actual work
-    windows: list[tuple[int, int]]  # supplement waits (working positions)
+    windows: list[tuple[int, int]]  # supplement waits
     w_finish: int
-    finish: int  # local seconds
-    close_w: int  # withdrawn or stopped at this working position (0: never)
+    finish: dt.datetime
+    close_w: int | None  # withdrawn or stopped then (None: never)
 
 
 class _Life:
@@ -377,16 +301,23 @@ class HistoryGenerator:
         self.end = end
         self.rng = random.Random(seed)  # noqa: S311 (synthetic data, not secrets)
         self.span_days = (end - first).days
-        self.clock = WorkClock(calendar, first, self.span_days + 3 * 366)
+        self.days_ahead = self.span_days + 3 * 366  # dossiers finish up to years after ``end``
+        last = first + dt.timedelta(self.days_ahead - 1)
+        self.calendar = calendar.tabulated(first, last)
+        self.working = [
+            calendar.is_working_day(first + dt.timedelta(i)) for i in range(self.days_ahead)
+        ]
+        self.length = calendar.working_day_length // SECOND
+        self.base = dt.datetime.combine(first, dt.time.min, calendar.tz)
         self.now_t = self.span_days * DAY  # local midnight of ``end``: the state is as of then
-        self.w_now = self.clock.before[self.span_days] * self.clock.length
+        self.now = self.at(self.now_t)
         self.pg = connection.vendor == "postgresql"
-        offset = LOCAL_TZ.utcoffset(dt.datetime.combine(first, dt.time(12)))
+        offset = calendar.tz.utcoffset(dt.datetime.combine(first, dt.time(12)))
         self.utc_offset = int(offset.total_seconds())
         suffix = "+00" if self.pg else ""
-        # Day strings for UTC dates from day -1 to the end of the clock's table.
+        # Day strings for UTC dates from day -1 to the end of the calendar's table.
         self.day_strings = [
-            f"{first + dt.timedelta(i):%Y-%m-%d}" for i in range(-1, self.clock.days + 1)
+            f"{first + dt.timedelta(i):%Y-%m-%d}" for i in range(-1, self.days_ahead + 1)
         ]
         self.time_suffix = suffix
         self.user_id = _system_user_id()
@@ -433,10 +364,7 @@ class HistoryGenerator:
             deciding = self._slot(proc.deciding_slot, proc.deciding_department, centre)
             if receiving is None or deciding is None:
                 continue  # a slot names no active agency
-            if proc.processing_hours is not None:
-                duration = round(float(proc.processing_hours) * 3600)
-            else:
-                duration = round(float(proc.processing_days or 1) * self.clock.length)
+            duration = round(dossier_services.procedure_duration(proc, self.calendar) / SECOND)
             steps, cumulative = [], 0.0
             ordered = sorted(proc.steps.all(), key=lambda s: s.order)
             total_share = sum(float(s.share) for s in ordered) or 1.0
@@ -535,7 +463,7 @@ class HistoryGenerator:
 
     def _day_volumes(self) -> None:
         """How many dossiers each day gets (largest remainder: the counts add up exactly)."""
-        rng, clock = self.rng, self.clock
+        rng = self.rng
         n = self.span_days
         tet = self._tet_days()
         weights = []
@@ -543,7 +471,7 @@ class HistoryGenerator:
             day = self.first + dt.timedelta(i)
             years = i / 365.25
             w = MONTH_FACTOR[day.month - 1] * 1.08**years * rng.uniform(0.85, 1.15)
-            if clock.is_work[i]:
+            if self.working[i]:
                 w *= (1.1, 1.0, 1.0, 1.0, 0.95, 1.0, 1.0)[day.weekday()]
             else:  # days off: a trickle of online submissions
                 w *= 0.03 if self.has_online else 0.0
@@ -561,13 +489,13 @@ class HistoryGenerator:
     def _tet_days(self) -> dict[int, float]:
         """Volume factors around Tết: the longest run of days off between 10 Jan and 28 Feb."""
         factors: dict[int, float] = {}
-        clock = self.clock
+        working, days = self.working, self.days_ahead
         for year in range(self.first.year, self.end.year + 1):
             lo = (dt.date(year, 1, 10) - self.first).days
             hi = (dt.date(year, 2, 28) - self.first).days
             best, run_start = (0, 0), None
-            for i in range(max(lo, 0), min(hi, clock.days - 1) + 1):
-                if not clock.is_work[i]:
+            for i in range(max(lo, 0), min(hi, days - 1) + 1):
+                if not working[i]:
                     run_start = i if run_start is None else run_start
                     if i - run_start + 1 > best[1] - best[0]:
                         best = (run_start, i + 1)
@@ -578,15 +506,29 @@ class HistoryGenerator:
             start, stop = best
             for i in range(start, stop):
                 factors[i] = 0.3
-            working_before = [i for i in range(start - 40, start) if i >= 0 and clock.is_work[i]]
+            working_before = [i for i in range(start - 40, start) if i >= 0 and working[i]]
             for i in working_before[-10:]:
                 factors[i] = 1.4
             for i in working_before[-20:-10]:
                 factors[i] = 1.15
-            after = [i for i in range(stop, stop + 15) if i < clock.days and clock.is_work[i]]
+            after = [i for i in range(stop, stop + 15) if i < days and working[i]]
             for i in after[:5]:
                 factors[i] = 0.6
         return factors
+
+    # --- time -----------------------------------------------------------------------------------
+
+    def at(self, t: int) -> dt.datetime:
+        """Local seconds → an aware datetime for the calendar."""
+        return self.base + dt.timedelta(seconds=t)
+
+    def seconds(self, instant: dt.datetime) -> int:
+        """An aware datetime of the calendar → local seconds."""
+        return (instant - self.base) // SECOND
+
+    def after(self, start: dt.datetime, working_seconds: int) -> dt.datetime:
+        """``working_seconds`` of working time after ``start`` (the calendar's rule)."""
+        return self.calendar.add_working_time(start, dt.timedelta(seconds=working_seconds))
 
     # --- formatting -----------------------------------------------------------------------------
 
@@ -617,7 +559,7 @@ class HistoryGenerator:
         day = self.first + dt.timedelta(i)
         progress = i / max(1, self.span_days - 1)  # 0 → 1 over the period
         communes, commune_cum = self._communes_on(day)
-        working = self.clock.is_work[i]
+        working = self.working[i]
         ctx = _Day(
             index=i,
             working=working,
@@ -733,15 +675,14 @@ class HistoryGenerator:
         submitted: int,
     ) -> _Life:
         """Everything that happened to the dossier up to the snapshot (local midnight of end)."""
-        rng, clock = self.rng, self.clock
+        rng = self.rng
         online = channel == Channel.ONLINE
         life = _Life(receiving_id, submitted)
         if channel == Channel.COUNTER:  # received at the desk while the applicant waits
             received = submitted + 60 + int(rng.random() * 1200)
         else:
-            start_w = clock.to_w(clock.next_instant(submitted))
-            delay = 300 + int(min(3.0, rng.expovariate(3.0)) * clock.length)
-            received = clock.from_w(start_w + delay)
+            delay = 300 + int(min(3.0, rng.expovariate(3.0)) * self.length)
+            received = self.seconds(self.after(self.at(submitted), delay))
         refused = rng.random() < (0.02 if online else 0.006)
         if received > self.now_t:
             life.state = State.SUBMITTED
@@ -752,25 +693,27 @@ class HistoryGenerator:
             life.version = 2
             return life
         life.received = received
-        life.counting = clock.counting_start(received)
-        plan = self._plan(ctx, proc, deciding_id, clock.to_w(life.counting))
+        counting = self.calendar.counting_start(self.at(received))
+        life.counting = self.seconds(counting)
+        elapsed = self.calendar.working_time_between(counting, self.now) // SECOND
+        plan = self._plan(ctx, proc, deciding_id, counting)
         if proc.fee:
             life.paid = proc.fee
             share = ctx.pay_online if online else ctx.counter_pay_online
             life.paid_online = int(rng.random() < share)
-        if plan.close_w and plan.close_w <= self.w_now:
-            self._stopped(life, proc, plan)
-        elif plan.finish > self.now_t or plan.close_w:
-            self._open(life, proc, plan, deciding_id)
+        if plan.close_w is not None and plan.close_w <= elapsed:
+            self._stopped(life, proc, plan, counting)
+        elif plan.finish > self.now or plan.close_w is not None:
+            self._open(life, proc, plan, deciding_id, counting, elapsed)
         else:
-            self._resolved(ctx, life, proc, plan, deciding_id, online)
+            self._resolved(ctx, life, proc, plan, deciding_id, online, counting)
         return life
 
-    def _plan(self, ctx: _Day, proc: _Procedure, deciding_id: int, w_count: int) -> _Plan:
+    def _plan(self, ctx: _Day, proc: _Procedure, deciding_id: int, counting: dt.datetime) -> _Plan:
         """How long the work takes, when the applicant is asked to supplement, how it ends."""
         rng = self.rng
         rnd, uniform = rng.random, rng.uniform
-        length = self.clock.length
+        length = self.length
         roll = rnd()
         late = self.late_rate[deciding_id] * ctx.late_trend
         if roll < 0.004:  # stuck for a long time
@@ -784,8 +727,8 @@ class HistoryGenerator:
         work = max(600, int(proc.duration * ratio))
         roll = rnd()
         supplements = 0 if roll >= 0.105 else (1 if roll < 0.08 else 2)
-        windows: list[tuple[int, int]] = []  # clock stopped, as working positions
-        position, done = w_count, 0
+        windows: list[tuple[int, int]] = []  # clock stopped
+        position, done = 0, 0
         for _supplement in range(supplements):
             at = max(done, int(work * uniform(0.1, 0.7)))
             position += at - done
@@ -794,37 +737,45 @@ class HistoryGenerator:
             windows.append((position, position + wait))
             position += wait
         w_finish = position + work - done
-        close_w = w_count + int(work * uniform(0.1, 0.8)) if rnd() < 0.012 else 0
-        return _Plan(w_count, work, windows, w_finish, self.clock.from_w(w_finish), close_w)
+        close_w = int(work * uniform(0.1, 0.8)) if rnd() < 0.012 else None
+        return _Plan(work, windows, w_finish, self.after(counting, w_finish), close_w)
 
-    def _stopped(self, life: _Life, proc: _Procedure, plan: _Plan) -> None:
+    def _stopped(self, life: _Life, proc: _Procedure, plan: _Plan, counting: dt.datetime) -> None:
         """Withdrawn by the applicant (and confirmed), or stopped by the leader."""
-        rnd, from_w, length = self.rng.random, self.clock.from_w, self.clock.length
+        rnd, after, seconds = self.rng.random, self.after, self.seconds
         withdrawn = rnd() < 0.7
-        request_w = max(plan.w_count + 1, plan.close_w - int(length * (0.05 + 0.95 * rnd())))
+        request_w = max(1, plan.close_w - int(self.length * (0.05 + 0.95 * rnd())))
         if not withdrawn:
             request_w = plan.close_w
         completed = [(a, b) for a, b in plan.windows if b <= request_w]
         life.state = State.STOPPED
         life.state_before = State.PROCESSING
-        life.clock_stopped = from_w(request_w)
-        life.closed = life.last_event = from_w(plan.close_w)
+        life.clock_stopped = seconds(after(counting, request_w))
+        life.closed = life.last_event = seconds(after(counting, plan.close_w))
         life.stopped_seconds = sum(b - a for a, b in completed)
         life.supplements = sum(1 for a, _b in plan.windows if a <= request_w)
-        life.due = from_w(plan.w_count + proc.duration + life.stopped_seconds)
+        life.due = seconds(after(counting, proc.duration + life.stopped_seconds))
         steps_done = len(proc.steps) // 2
         life.version = 2 + steps_done + 3 * len(completed) + (2 if withdrawn else 1)
 
-    def _open(self, life: _Life, proc: _Procedure, plan: _Plan, deciding_id: int) -> None:
+    def _open(
+        self,
+        life: _Life,
+        proc: _Procedure,
+        plan: _Plan,
+        deciding_id: int,
+        counting: dt.datetime,
+        elapsed: int,
+    ) -> None:
         """Still being processed at the snapshot: at some step, or waiting for a supplement."""
-        clock, w_now, duration = self.clock, self.w_now, proc.duration
-        completed = [(a, b) for a, b in plan.windows if b <= w_now]
-        waiting = [(a, b) for a, b in plan.windows if a <= w_now < b]
+        after, seconds, duration = self.after, self.seconds, proc.duration
+        completed = [(a, b) for a, b in plan.windows if b <= elapsed]
+        waiting = [(a, b) for a, b in plan.windows if a <= elapsed < b]
         life.stopped_seconds = sum(b - a for a, b in completed)
         life.supplements = len(completed) + len(waiting)
-        life.due = clock.from_w(plan.w_count + duration + life.stopped_seconds)
-        until = waiting[0][0] if waiting else w_now
-        share = (until - plan.w_count - life.stopped_seconds) / duration if duration else 1.0
+        life.due = seconds(after(counting, duration + life.stopped_seconds))
+        until = waiting[0][0] if waiting else elapsed
+        share = (until - life.stopped_seconds) / duration if duration else 1.0
         steps, index = proc.steps, 0
         while index < len(steps) - 1 and steps[index][2] <= share:
             index += 1
@@ -833,18 +784,18 @@ class HistoryGenerator:
             previous = steps[index - 1][2] if index else 0.0
             life.current_id = life.current_id if at_receiving else deciding_id
             life.step_started = (
-                clock.from_w(plan.w_count + max(1, int(previous * duration)))
+                seconds(after(counting, max(1, int(previous * duration))))
                 if index
                 else life.counting
             )
-            life.step_due = clock.from_w(
-                plan.w_count + max(1, int(cumulative * duration)) + life.stopped_seconds
+            life.step_due = seconds(
+                after(counting, max(1, int(cumulative * duration)) + life.stopped_seconds)
             )
         if waiting:
             life.state = State.SUPPLEMENT_REQUESTED
             life.state_before = State.PROCESSING
-            life.clock_stopped = clock.from_w(waiting[0][0])
-        elif index == 0 and w_now - plan.w_count < clock.length // 8:
+            life.clock_stopped = seconds(after(counting, waiting[0][0]))
+        elif index == 0 and elapsed < self.length // 8:
             life.state = State.RECEIVED
         else:
             life.state = State.PROCESSING
@@ -855,29 +806,31 @@ class HistoryGenerator:
         life.last_event = max(life.received, life.step_started or 0, life.clock_stopped or 0)
 
     def _resolved(
-        self, ctx: _Day, life: _Life, proc: _Procedure, plan: _Plan, deciding_id: int, online: bool
+        self,
+        ctx: _Day,
+        life: _Life,
+        proc: _Procedure,
+        plan: _Plan,
+        deciding_id: int,
+        online: bool,
+        counting: dt.datetime,
     ) -> None:
         """Finished (early, on time or late), returned unless the return is after the snapshot,
         and perhaps rated."""
-        rng, clock = self.rng, self.clock
+        rng = self.rng
         rnd = rng.random
         life.stopped_seconds = sum(b - a for a, b in plan.windows)
         life.supplements = len(plan.windows)
-        w_due = plan.w_count + proc.duration + life.stopped_seconds
-        life.due = clock.from_w(w_due)
-        life.finished = life.last_event = plan.finish
-        if plan.w_finish > w_due or life.supplements > 1:
-            life.timeliness = Timeliness.LATE
-        elif plan.finish // DAY < life.due // DAY:
-            life.timeliness = Timeliness.EARLY
-        else:
-            life.timeliness = Timeliness.ON_TIME
+        due = self.after(counting, proc.duration + life.stopped_seconds)
+        life.due = self.seconds(due)
+        life.finished = life.last_event = self.seconds(plan.finish)
+        life.timeliness = dossier_services.classify(plan.finish, due, supplements=life.supplements)
         life.electronic = int(rnd() < ctx.electronic * (1.15 if online else 0.9))
         if life.electronic and online:  # sent back through the portal
-            back = 60 + int(clock.length * 0.2 * rnd())
+            back = 60 + int(self.length * 0.2 * rnd())
         else:  # the applicant comes to the desk
-            back = 60 + int(min(10.0, rng.expovariate(1.0)) * clock.length)
-        returned = clock.from_w(plan.w_finish + back)
+            back = 60 + int(min(10.0, rng.expovariate(1.0)) * self.length)
+        returned = self.seconds(self.after(counting, plan.w_finish + back))
         life.version = 2 + len(proc.steps) + 3 * life.supplements
         if returned > self.now_t:
             life.state = State.FINISHED
@@ -941,13 +894,13 @@ def _extra_columns() -> tuple[list[str], list[Any]]:
     fields = {f.attname: f for f in Dossier._meta.concrete_fields}
     unknown = [name for name in COLUMNS if name not in fields]
     if unknown:
-        raise RuntimeError(f"Dossier has no column {unknown}: update tinhso.ioc.generate.")
+        raise RuntimeError(f"Dossier has no column {unknown}: update tinhso.demo.history.")
     names, values = [], []
     for name, f in fields.items():
         if name in COLUMNS:
             continue
         if not f.has_default() and not f.null:
-            raise RuntimeError(f"Dossier.{name} has no default: update tinhso.ioc.generate.")
+            raise RuntimeError(f"Dossier.{name} has no default: update tinhso.demo.history.")
         value = f.get_default()
         if isinstance(value, bool):
             value = int(value)
@@ -1068,7 +1021,7 @@ class _Writer:
 
 def default_end() -> dt.date:
     """Today in Vietnam: by default the history stops yesterday."""
-    return timezone.localdate(timezone.now(), LOCAL_TZ)
+    return timezone.localdate(timezone.now())
 
 
 def generate_history(

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError
-from tinhso.qna.demo import load_demo_qna
+from tinhso.demo.qna import load_demo_qna
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError
-from tinhso.procedures.demo import load_demo_catalogue
+from tinhso.demo.catalogue import load_demo_catalogue
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Demo questions and answers (``data/demo_qna_<province>.json``), written through the services.
+"""Demo questions and answers (``data/qna_<province>.json``), written through the services.
 
 Idempotent: a question is identified by its asker and title, so a second run creates nothing.
 Needs the demo province and catalogue (``load_demo`` runs this after ``load_demo_catalogue``).
@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 from tinhso.core.errors import DomainError
 from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
 from tinhso.procedures.models import Procedure
-
-from .models import Question
-from .services import question_answer, question_ask
+from tinhso.qna.models import Question
+from tinhso.qna.services import question_answer, question_ask
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -47,7 +46,7 @@ def _lookup(model: Any, what: str, **filters: Any) -> Any:
 
 
 def load_demo_qna(province_code: str, *, today: dt.datetime | None = None) -> DemoReport:
-    path = DATA_DIR / f"demo_qna_{province_code}.json"
+    path = DATA_DIR / f"qna_{province_code}.json"
     if not path.exists():
         raise DomainError(
             "no_demo",

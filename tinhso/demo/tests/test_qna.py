@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tinhso.core.models import Agency, AuditEvent
-from tinhso.qna.demo import load_demo_qna
+from tinhso.demo.qna import load_demo_qna
 from tinhso.qna.models import Question, QuestionStatus
 from tinhso.qna.selectors import questions_for_officer, questions_published
 

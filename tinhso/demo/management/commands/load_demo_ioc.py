@@ -4,9 +4,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError
+from tinhso.demo.plan import load_demo_plan
 from tinhso.ioc.models import DailyStat, ServiceIndexIndicator
 from tinhso.ioc.rollup import refresh
-from tinhso.ioc.services import load_demo_plan, load_index_766
+from tinhso.ioc.services import load_index_766
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""The demo province: agencies, officers and applicants from ``data/demo_<province>.json``.
+"""The demo province: agencies, officers and applicants from ``data/province_<province>.json``.
 
 Everything here is idempotent: loading twice changes nothing.
 """
@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from .audit import audit_record
-from .errors import DomainError
-from .models import (
+from tinhso.core.audit import audit_record
+from tinhso.core.errors import DomainError
+from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
     AgencyLevel,
@@ -22,12 +23,19 @@ from .models import (
     OfficerAssignment,
     UnitLevel,
 )
-from .services import DATA_DIR, LoadReport, officer_assign, units_load_province, validate_or_raise
-from .sync import sync_row
+from tinhso.core.services import (
+    LoadReport,
+    officer_assign,
+    units_load_province,
+    validate_or_raise,
+)
+from tinhso.core.sync import sync_row
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def demo_data(province_code: str) -> dict[str, Any]:
-    path = DATA_DIR / f"demo_{province_code}.json"
+    path = DATA_DIR / f"province_{province_code}.json"
     if not path.exists():
         raise DomainError("no_demo", f"No demo data for province {province_code}")
     return json.loads(path.read_text("utf-8"))

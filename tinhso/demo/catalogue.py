@@ -1,4 +1,4 @@
-"""The demo procedure catalogue (``data/demo_catalogue.json``), loaded through the import service.
+"""The demo procedure catalogue (``data/catalogue.json``), loaded through the import service.
 
 The file is nested (lists and objects); it is flattened into catalogue rows so that the demo goes
 through exactly the validation and writing a real catalogue file goes through. Idempotent.
@@ -13,16 +13,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError
-
-from .services import ImportReport, catalogue_import
+from tinhso.procedures.services import ImportReport, catalogue_import
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
 def demo_catalogue_path(province_code: str) -> Path:
-    """``data/demo_catalogue_<province>.json`` if present, else ``data/demo_catalogue.json``."""
-    specific = DATA_DIR / f"demo_catalogue_{province_code}.json"
-    return specific if specific.exists() else DATA_DIR / "demo_catalogue.json"
+    """``data/catalogue_<province>.json`` if present, else ``data/catalogue.json``."""
+    specific = DATA_DIR / f"catalogue_{province_code}.json"
+    return specific if specific.exists() else DATA_DIR / "catalogue.json"
 
 
 def _number(value: Any) -> str:
