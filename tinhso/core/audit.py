@@ -135,11 +135,12 @@ def _take_next_seq() -> tuple[int, str]:
     The lock (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's transactions take the write lock
     at BEGIN) is held to the caller's COMMIT, which keeps ``seq`` gapless and the chain linear.
     """
-    locked = AuditChainHead.objects.select_for_update().filter(id=1)
-    head = locked.first()
-    if head is None:  # a fresh database whose data migration rows were flushed (tests)
+    locked = AuditChainHead.objects.select_for_update()
+    try:
+        head = locked.get(id=1)
+    except AuditChainHead.DoesNotExist:  # a fresh database whose data migration rows were flushed
         AuditChainHead.objects.get_or_create(id=1)
-        head = locked.get()
+        head = locked.get(id=1)
     return head.last_seq + 1, head.last_hash
 
 

@@ -28,12 +28,12 @@ def token_create(*, user, name: str) -> str:
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
-        found = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=token_hash(token), is_active=True, user__is_active=True)
-            .first()
-        )
-        if found is None:
+        # get(), not first(): the key is unique, and first() adds an ORDER BY to compile.
+        try:
+            found = ApiToken.objects.select_related("user").get(
+                key_hash=token_hash(token), is_active=True, user__is_active=True
+            )
+        except ApiToken.DoesNotExist:
             return None
         now = timezone.now()
         if found.last_used_at is None or now - found.last_used_at > LAST_USED_RESOLUTION:

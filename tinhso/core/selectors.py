@@ -109,4 +109,7 @@ def agencies_visible(user: Any) -> QuerySet[Agency]:
 
 def applicant_of(user: Any) -> ApplicantProfile | None:
     """The user's applicant profile with its commune, or None."""
-    return ApplicantProfile.objects.select_related("unit").filter(user_id=user.pk).first()
+    try:
+        return ApplicantProfile.objects.select_related("unit").get(user_id=user.pk)
+    except ApplicantProfile.DoesNotExist:
+        return None

@@ -188,11 +188,11 @@ def procedure_agencies(
 def procedure_by_code(code: str) -> Procedure:
     """The procedure with this code, in force or not (the caller checks), for a submission,
     with its departments; ``NotFound`` if unknown."""
-    procedure = (
-        Procedure.objects.select_related("receiving_department", "deciding_department")
-        .filter(code=code)
-        .first()
-    )
-    if procedure is None:
-        raise NotFound("unknown_procedure", _("Unknown procedure “%(code)s”.") % {"code": code})
-    return procedure
+    try:
+        return Procedure.objects.select_related("receiving_department", "deciding_department").get(
+            code=code
+        )
+    except Procedure.DoesNotExist:
+        raise NotFound(
+            "unknown_procedure", _("Unknown procedure “%(code)s”.") % {"code": code}
+        ) from None
