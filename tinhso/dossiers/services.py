@@ -10,8 +10,7 @@ national-portal sync message in ONE transaction. An illegal transition raises
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -23,6 +22,17 @@ from django.utils.translation import gettext as _
 from tinhso.core import prepared
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from tinhso.core.lifecycle import (
+    Applied,
+    Lifecycle,
+    Step,
+    display_name,
+    files_rollback,
+    next_seq,
+    remember_file,
+    replayed,
+    signed_in,
+)
 from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
@@ -105,22 +115,6 @@ def _authorize(user: Any, dossier: Dossier, transition: Transition) -> Agency | 
     return agency
 
 
-def _snapshot(dossier: Dossier) -> dict[str, Any]:
-    return {
-        "state": dossier.state,
-        "status": dossier.status,
-        "current_agency": dossier.current_agency_id,
-        "current_step": dossier.current_step_id,
-        "assignee": dossier.assignee_id,
-        "due_at": dossier.due_at,
-    }
-
-
-def _next_seq(dossier: Dossier) -> int:
-    last = dossier.events.order_by("-seq").values_list("seq", flat=True).first()
-    return (last or 0) + 1
-
-
 def _outbox_status(dossier: Dossier, now: dt.datetime) -> None:
     values = {
         "procedure": dossier.procedure,
@@ -161,108 +155,6 @@ def _step_agency(dossier: Dossier, step: ProcessStep) -> Agency:
     return dossier.deciding_agency
 
 
-def _lock(dossier: Dossier | int) -> Dossier:
-    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    try:
-        return (
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related(
-                "procedure",
-                "receiving_agency",
-                "deciding_agency",
-                "current_agency",
-                "current_step",
-                "applicant",
-            )
-            .get(pk=pk)
-        )
-    except Dossier.DoesNotExist:
-        raise NotFound("unknown_dossier", _("The dossier does not exist.")) from None
-
-
-def _perform(
-    *,
-    actor: Any,
-    dossier: Dossier | int,
-    action: str,
-    note: str = "",
-    data: dict | None = None,
-    apply: Callable[[Dossier, dt.datetime, WorkCalendar], dict | None] | None = None,
-) -> Dossier:
-    """The shared skeleton of every transition after submission."""
-    transition = TRANSITIONS[action]
-    with transaction.atomic():
-        d = _lock(dossier)
-        if d.state not in transition.sources:
-            raise InvalidTransition(
-                "invalid_transition",
-                _("Dossier %(code)s is “%(state)s”: “%(action)s” is not possible now.")
-                % {"code": d.code, "state": d.get_state_display(), "action": action},
-                state=d.state,
-                action=action,
-            )
-        acting_agency = _authorize(actor, d, transition)
-        calendar = work_calendar()
-        now = timezone.now()
-        before = _snapshot(d)
-        from_state, from_step = d.state, d.current_step
-        step_due, step_result = d.step_due_at, ""
-        if transition.clock == "stop" and d.clock_stopped_at is None and d.received_at:
-            d.clock_stopped_at = now
-        if transition.clock == "resume" and d.clock_stopped_at is not None:
-            _restart_clock(d, now, calendar)
-        if transition.target is not None and transition.target != from_state:
-            if transition.clock == "stop" or action == "withdraw":
-                d.state_before = from_state
-            d.state = transition.target
-        elif transition.target is None and transition.clock == "resume":
-            d.state = d.state_before or State.PROCESSING
-            d.state_before = ""
-        extra = apply(d, now, calendar) if apply else None
-        extra = extra or {}
-        step_result = extra.pop("step_result", "")
-        to_step = extra.pop("to_step", d.current_step)
-        to_user = extra.pop("to_user", None)
-        d.status = STATE_TO_STATUS[d.state]
-        d.version += 1
-        d.save()
-        event = DossierEvent.objects.create(
-            dossier=d,
-            seq=_next_seq(d),
-            action=action,
-            from_state=from_state,
-            to_state=d.state,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_name=_display_name(actor),
-            actor_agency=acting_agency,
-            from_step=from_step,
-            to_step=to_step,
-            to_user=to_user,
-            at=now,
-            step_due_at=step_due if step_result else d.step_due_at,
-            step_result=step_result,
-            note=note,
-            data={**(data or {}), **extra},
-        )
-        if d.status != before["status"] or action in {"submit", "receive"}:
-            _outbox_status(d, now)
-        # Last: the audit chain head stays locked from here to the commit.
-        audit_record(
-            actor=actor,
-            action=f"dossier.{action}",
-            obj=d,
-            before=before,
-            after={**_snapshot(d), "event": event.seq, "note": note},
-        )
-    return d
-
-
-def _display_name(user: Any) -> str:
-    if not getattr(user, "is_authenticated", False):
-        return ""
-    return (user.get_full_name() or user.get_username())[:200]
-
-
 def _restart_clock(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> None:
     """Give back the working time the dossier waited: due dates move by that much."""
     waited = calendar.working_time_between(d.clock_stopped_at, now)
@@ -273,6 +165,109 @@ def _restart_clock(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> None
         if d.step_due_at:
             d.step_due_at = calendar.add_working_time(d.step_due_at, waited)
     d.clock_stopped_at = None
+
+
+# --- the dossier's lifecycle (run by tinhso.core.lifecycle) ------------------------------
+
+
+@dataclass
+class DossierApplied(Applied):
+    """What a dossier operation did, for its BM.05 process-control (event) row."""
+
+    step_result: str = ""  # early / on time / late, of the step handed over ("" for none)
+    step_due_at: dt.datetime | None = None  # the due time of that step
+    to_user: Any = None  # the officer the dossier is handed to
+
+
+class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
+    model = Dossier
+    transitions = TRANSITIONS
+    audit_prefix = "dossier"
+    related = (
+        "procedure",
+        "receiving_agency",
+        "deciding_agency",
+        "current_agency",
+        "current_step",
+        "applicant",
+    )
+    snapshot_fields = (
+        "state",
+        "status",
+        "current_agency_id",
+        "current_step_id",
+        "assignee_id",
+        "due_at",
+    )
+    applied_type = DossierApplied
+
+    def not_found(self) -> NotFound:
+        return NotFound("unknown_dossier", _("The dossier does not exist."))
+
+    def refuse(self, obj: Dossier, transition: Transition) -> InvalidTransition:
+        return InvalidTransition(
+            "invalid_transition",
+            _("Dossier %(code)s is “%(state)s”: “%(action)s” is not possible now.")
+            % {"code": obj.code, "state": obj.get_state_display(), "action": transition.action},
+            state=obj.state,
+            action=transition.action,
+        )
+
+    def guard(self, actor: Any, obj: Dossier, transition: Transition) -> Agency | None:
+        return _authorize(actor, obj, transition)
+
+    def enter(self, step: Step[Dossier]) -> None:
+        """Stop or restart the legal clock, then move to the target state."""
+        d, t, now = step.obj, step.transition, step.now
+        if t.clock == "stop" and d.clock_stopped_at is None and d.received_at:
+            d.clock_stopped_at = now
+        if t.clock == "resume" and d.clock_stopped_at is not None:
+            _restart_clock(d, now, step.calendar)
+        if t.target is not None and t.target != step.from_state:
+            if t.clock == "stop" or t.action == "withdraw":
+                d.state_before = step.from_state
+            d.state = t.target
+        elif t.target is None and t.clock == "resume":
+            d.state = d.state_before or State.PROCESSING
+            d.state_before = ""
+
+    def before_save(self, step: Step[Dossier], applied: DossierApplied) -> None:
+        step.obj.status = STATE_TO_STATUS[step.obj.state]
+        step.obj.version += 1
+
+    def record(self, step: Step[Dossier], applied: DossierApplied) -> DossierEvent:
+        d = step.obj
+        return DossierEvent.objects.create(
+            dossier=d,
+            seq=next_seq(d.events),
+            action=step.action,
+            from_state=step.from_state,
+            to_state=d.state,
+            actor=signed_in(step.actor),
+            actor_name=display_name(step.actor),
+            actor_agency=step.scope,
+            from_step_id=step.before["current_step"],
+            to_step=d.current_step,
+            to_user=applied.to_user,
+            at=step.now,
+            step_due_at=applied.step_due_at if applied.step_result else d.step_due_at,
+            step_result=applied.step_result,
+            note=step.note,
+            data=applied.data,
+        )
+
+    def outbox(self, step: Step[Dossier], applied: DossierApplied, event: DossierEvent) -> None:
+        d = step.obj
+        if d.status != step.before["status"] or step.action in {"submit", "receive"}:
+            _outbox_status(d, step.now)
+
+    def audit_after(
+        self, step: Step[Dossier], applied: DossierApplied, event: DossierEvent
+    ) -> dict[str, Any]:
+        return {**self.snapshot(step.obj), "event": event.seq, "note": step.note}
+
+
+LIFECYCLE = DossierLifecycle()
 
 
 def _next_code(agency: Agency, day: dt.date) -> str:
@@ -333,7 +328,7 @@ def dossier_submit(
     except DomainError:
         # The retry of a submission that was accepted gets that dossier back, even when its
         # input would be refused now (the procedure withdrawn meanwhile …).
-        existing = _replayed(actor, idempotency_key)
+        existing = replayed(Dossier.objects.filter(submitted_by=actor), idempotency_key)
         if existing is not None:
             return existing
         raise
@@ -367,7 +362,7 @@ def dossier_submit(
         "from_state": "",
         "to_state": State.SUBMITTED,
         "actor": actor,
-        "actor_name": _display_name(actor),
+        "actor_name": display_name(actor),
         "actor_agency": receiving if channel != Channel.ONLINE else None,
         "at": now,
         "data": {"channel": channel, "files": len(checked.files)},
@@ -390,7 +385,7 @@ def dossier_submit(
                 audit_after=audit_after,
             )
         else:
-            with _FilesRollback(), transaction.atomic():
+            with files_rollback(), transaction.atomic():
                 d = _insert(Dossier, code=_next_code(receiving, day), **dossier_values)
                 for component, item in checked.files:
                     _store_file(d, item, component, FileKind.COMPONENT, actor)
@@ -401,7 +396,7 @@ def dossier_submit(
     except IntegrityError:
         # A retry (the same key) of a submission that was accepted, or two retries that raced:
         # the earlier dossier is returned.
-        existing = _replayed(actor, idempotency_key)
+        existing = replayed(Dossier.objects.filter(submitted_by=actor), idempotency_key)
         if existing is None:
             raise
         return existing
@@ -485,16 +480,6 @@ def _insert(model: type[Model], **values: Any) -> Any:
     return obj
 
 
-def _replayed(actor: Any, idempotency_key: str) -> Dossier | None:
-    """The dossier an earlier request with the same idempotency key created, if any."""
-    if not idempotency_key:
-        return None
-    existing = Dossier.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        existing.replayed = True
-    return existing
-
-
 def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> DossierFile:
     record = DossierFile(
         dossier=d,
@@ -507,28 +492,9 @@ def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> Dossie
         uploaded_by=actor,
     )
     record.file.save(f"{d.code}.{checked.extension}", checked.content, save=False)
-    getattr(_stored, "files", []).append((record.file.storage, record.file.name))
+    remember_file(record.file.storage, record.file.name)
     record.save()
     return record
-
-
-# Files written to storage by the operation in progress (per thread); removed on rollback.
-_stored = threading.local()
-
-
-class _FilesRollback:
-    """Delete files stored during a transaction that did not commit."""
-
-    def __enter__(self):
-        _stored.files = []
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        files, _stored.files = getattr(_stored, "files", []), []
-        if exc_type is not None:
-            for storage, name in files:
-                storage.delete(name)
-        return False
 
 
 # --- lifecycle ----------------------------------------------------------------------------
@@ -537,10 +503,11 @@ class _FilesRollback:
 def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
     """Tiếp nhận: the desk accepts the dossier; the legal clock starts (15:00 cut-off)."""
 
-    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         first = d.procedure.steps.order_by("order").first()
         if first is None:
             raise DomainError("no_process", _("The procedure has no internal process."))
+        now, calendar = step.now, step.calendar
         d.received_at = now
         d.counting_from = calendar.counting_start(now)
         d.due_at = calendar.add_working_time(
@@ -551,9 +518,9 @@ def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Do
         d.assignee = actor
         d.step_started_at = d.counting_from
         d.step_due_at = _step_time(d, first, d.counting_from, calendar)
-        return {"to_step": first, "due_at": d.due_at.isoformat()}
+        return DossierApplied(data={"due_at": d.due_at.isoformat()})
 
-    return _perform(actor=actor, dossier=dossier, action="receive", note=note, apply=apply)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="receive", note=note, apply=apply).obj
 
 
 def _require_reason(reason: str) -> str:
@@ -567,18 +534,19 @@ def dossier_refuse(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossie
     """Từ chối tiếp nhận (BM.03)."""
     reason = _require_reason(reason)
 
-    def apply(d, now, calendar):
-        d.closed_at = now
-        return {"reason": reason}
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        d.closed_at = step.now
+        return DossierApplied(data={"reason": reason})
 
-    return _perform(actor=actor, dossier=dossier, action="refuse", note=reason, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="refuse", note=reason, apply=apply
+    ).obj
 
 
-def _close_step(d: Dossier, now: dt.datetime) -> str:
+def _close_step(d: Dossier, now: dt.datetime) -> DossierApplied:
     """Early / on time / late for the step being handed over (BM.05 result column)."""
-    if d.step_due_at is None:
-        return ""
-    return classify(now, d.step_due_at)
+    result = classify(now, d.step_due_at) if d.step_due_at is not None else ""
+    return DossierApplied(step_result=result, step_due_at=d.step_due_at)
 
 
 def dossier_transfer(
@@ -586,14 +554,15 @@ def dossier_transfer(
 ) -> Dossier:
     """Chuyển xử lý: finish the current step and hand the dossier to the next one."""
 
-    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         _require_step_role(actor, d)
         nxt = d.procedure.steps.filter(order__gt=d.current_step.order).order_by("order").first()
         if nxt is None:
             raise InvalidTransition(
                 "last_step", _("This is the last step: approve or finish the dossier instead.")
             )
-        step_result = _close_step(d, now)
+        now, calendar = step.now, step.calendar
+        applied = _close_step(d, now)
         agency = _step_agency(d, nxt)
         if to_user is not None and nxt.role not in _roles_in(to_user, agency.pk):
             raise DomainError(
@@ -607,9 +576,12 @@ def dossier_transfer(
         start = calendar.next_working_instant(now)
         d.step_started_at = start
         d.step_due_at = _step_time(d, nxt, start, calendar)
-        return {"step_result": step_result, "to_step": nxt, "to_user": to_user}
+        applied.to_user = to_user
+        return applied
 
-    return _perform(actor=actor, dossier=dossier, action="transfer", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="transfer", note=note, apply=apply
+    ).obj
 
 
 def _require_step_role(actor: Any, d: Dossier) -> None:
@@ -630,13 +602,13 @@ def dossier_request_supplement(
     reason = _require_reason(reason)
     items = [str(item).strip()[:500] for item in items or [] if str(item).strip()]
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         d.supplement_count += 1
-        return {"items": items, "supplement_no": d.supplement_count}
+        return DossierApplied(data={"items": items, "supplement_no": d.supplement_count})
 
-    return _perform(
-        actor=actor, dossier=dossier, action="request_supplement", note=reason, apply=apply
-    )
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="request_supplement", note=reason, apply=apply
+    ).obj
 
 
 def dossier_supplement(
@@ -647,26 +619,29 @@ def dossier_supplement(
         raise DomainError("files_required", _("Attach at least one document."))
     checked = [(component, check_upload(upload)) for component, upload in uploads]
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         for component, item in checked:
             _store_file(d, item, component, FileKind.SUPPLEMENT, actor)
-        return {"files": len(checked)}
+        return DossierApplied(data={"files": len(checked)})
 
-    with _FilesRollback():
-        return _perform(actor=actor, dossier=dossier, action="supplement", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="supplement", note=note, apply=apply
+    ).obj
 
 
 def dossier_accept_supplement(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
     """The officer checks the supplement: processing resumes, due dates move by the wait."""
-    return _perform(actor=actor, dossier=dossier, action="accept_supplement", note=note)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="accept_supplement", note=note).obj
 
 
 def dossier_pause(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
-    return _perform(actor=actor, dossier=dossier, action="pause", note=_require_reason(reason))
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="pause", note=_require_reason(reason)
+    ).obj
 
 
 def dossier_resume(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
-    return _perform(actor=actor, dossier=dossier, action="resume", note=note)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="resume", note=note).obj
 
 
 def dossier_request_fees(
@@ -676,11 +651,13 @@ def dossier_request_fees(
     if not isinstance(amount_vnd, int) or amount_vnd <= 0:
         raise DomainError("invalid_amount", _("The amount must be a positive whole number of VND."))
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         d.fee_vnd = amount_vnd
-        return {"amount_vnd": amount_vnd}
+        return DossierApplied(data={"amount_vnd": amount_vnd})
 
-    return _perform(actor=actor, dossier=dossier, action="request_fees", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="request_fees", note=note, apply=apply
+    ).obj
 
 
 def dossier_pay(
@@ -688,7 +665,7 @@ def dossier_pay(
 ) -> Dossier:
     """Record the payment (online by the applicant, or cash at the desk)."""
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         if amount_vnd != d.fee_vnd:
             raise DomainError(
                 "amount_mismatch",
@@ -697,19 +674,22 @@ def dossier_pay(
             )
         d.paid_vnd = amount_vnd
         d.paid_online = bool(online)
-        return {"amount_vnd": amount_vnd, "online": bool(online), "reference": reference[:100]}
+        return DossierApplied(
+            data={"amount_vnd": amount_vnd, "online": bool(online), "reference": reference[:100]}
+        )
 
-    return _perform(actor=actor, dossier=dossier, action="pay", apply=apply)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="pay", apply=apply).obj
 
 
 def _finish(action: str, actor: Any, dossier: Dossier | int, note: str) -> Dossier:
-    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         _require_step_role(actor, d)
         if d.procedure.steps.filter(order__gt=d.current_step.order).exists():
             raise InvalidTransition(
                 "not_last_step", _("The dossier must first pass the remaining process steps.")
             )
-        step_result = _close_step(d, now)
+        now = step.now
+        applied = _close_step(d, now)
         d.finished_at = now
         d.timeliness = classify(now, d.due_at, supplements=d.supplement_count)
         d.is_overdue = False
@@ -717,9 +697,10 @@ def _finish(action: str, actor: Any, dossier: Dossier | int, note: str) -> Dossi
         d.current_step = None
         d.assignee = None
         d.step_due_at = None
-        return {"step_result": step_result, "to_step": None, "timeliness": d.timeliness}
+        applied.data = {"timeliness": d.timeliness}
+        return applied
 
-    return _perform(actor=actor, dossier=dossier, action=action, note=note, apply=apply)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action=action, note=note, apply=apply).obj
 
 
 def dossier_approve(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
@@ -739,8 +720,8 @@ def dossier_add_files(
     if not uploads:
         raise DomainError("files_required", _("Attach at least one document."))
     checked = [(component, check_upload(upload)) for component, upload in uploads]
-    with _FilesRollback(), transaction.atomic():
-        d = _lock(dossier)
+    with files_rollback(), transaction.atomic():
+        d = LIFECYCLE.lock(dossier)
         desk = Role.DESK_OFFICER in _roles_in(actor, d.receiving_agency_id)
         if not desk and not (is_applicant_of(actor, d) and d.state == State.SUBMITTED):
             if d.is_final or not is_applicant_of(actor, d):
@@ -769,8 +750,8 @@ def dossier_add_files(
 def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) -> DossierFile:
     """Attach an electronic result document (an officer of the current or receiving agency)."""
     checked = check_upload(upload)
-    with _FilesRollback(), transaction.atomic():
-        d = _lock(dossier)
+    with files_rollback(), transaction.atomic():
+        d = LIFECYCLE.lock(dossier)
         if d.state not in {State.PROCESSING, State.FINISHED}:
             raise InvalidTransition("invalid_transition", _("No result can be attached now."))
         if not (_roles_in(actor, d.current_agency_id) or _roles_in(actor, d.receiving_agency_id)):
@@ -786,38 +767,42 @@ def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) ->
 def dossier_return_result(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
     """Trả kết quả: hand the result to the applicant (not counted in the processing time)."""
 
-    def apply(d, now, calendar):
-        d.returned_at = now
-        d.closed_at = now
-        return {}
+    def apply(d: Dossier, step: Step) -> None:
+        d.returned_at = step.now
+        d.closed_at = step.now
 
-    return _perform(actor=actor, dossier=dossier, action="return_result", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="return_result", note=note, apply=apply
+    ).obj
 
 
 def dossier_withdraw(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
     """Rút hồ sơ: the applicant asks to withdraw; a desk officer confirms."""
-    return _perform(actor=actor, dossier=dossier, action="withdraw", note=_require_reason(reason))
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="withdraw", note=_require_reason(reason)
+    ).obj
 
 
 def dossier_confirm_withdraw(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
-    def apply(d, now, calendar):
-        d.closed_at = now
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        d.closed_at = step.now
         d.is_overdue = False
-        return {"withdrawn": True}
+        return DossierApplied(data={"withdrawn": True})
 
-    return _perform(actor=actor, dossier=dossier, action="confirm_withdraw", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="confirm_withdraw", note=note, apply=apply
+    ).obj
 
 
 def dossier_stop(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
     """Dừng xử lý: the leader stops processing, with the reason."""
     reason = _require_reason(reason)
 
-    def apply(d, now, calendar):
-        d.closed_at = now
+    def apply(d: Dossier, step: Step) -> None:
+        d.closed_at = step.now
         d.is_overdue = False
-        return {}
 
-    return _perform(actor=actor, dossier=dossier, action="stop", note=reason, apply=apply)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="stop", note=reason, apply=apply).obj
 
 
 def dossier_extend(
@@ -838,37 +823,43 @@ def dossier_extend(
             "invalid_extension", _("The extension must be between 0.5 and 365 working days.")
         )
 
-    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        now, calendar = step.now, step.calendar
         old_due = d.due_at
         latest_on_time = calendar.subtract_working_days(old_due, 1)
         d.due_at = calendar.add_working_days(old_due, extra)
         d.extension_count += 1
-        return {
-            "old_due_at": old_due.isoformat(),
-            "new_due_at": d.due_at.isoformat(),
-            "extra_days": str(extra),
-            "issued_late": now > latest_on_time,
-        }
+        return DossierApplied(
+            data={
+                "old_due_at": old_due.isoformat(),
+                "new_due_at": d.due_at.isoformat(),
+                "extra_days": str(extra),
+                "issued_late": now > latest_on_time,
+            }
+        )
 
-    return _perform(actor=actor, dossier=dossier, action="extend", note=reason, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="extend", note=reason, apply=apply
+    ).obj
 
 
 def dossier_rate(*, actor: Any, dossier: Dossier | int, score: int, comment: str = "") -> Rating:
     """Đánh giá: one rating per dossier, by its applicant, after the result is returned."""
     if score not in Rating.Score.values:
         raise DomainError("invalid_score", _("Choose one of the satisfaction levels."))
-    holder: dict[str, Rating] = {}
+    rating: Rating | None = None
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        nonlocal rating
         if Rating.objects.filter(dossier=d).exists():
             raise InvalidTransition("already_rated", _("This dossier has already been rated."))
-        holder["rating"] = Rating.objects.create(
+        rating = Rating.objects.create(
             dossier=d, score=score, comment=(comment or "").strip()[:2000]
         )
-        return {"score": score}
+        return DossierApplied(data={"score": score})
 
-    _perform(actor=actor, dossier=dossier, action="rate", apply=apply)
-    return holder["rating"]
+    LIFECYCLE.perform(actor=actor, obj=dossier, action="rate", apply=apply)
+    return rating
 
 
 # --- deadline sweep -----------------------------------------------------------------------

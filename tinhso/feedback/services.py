@@ -12,7 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -26,6 +27,19 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from tinhso.core.lifecycle import (
+    Applied,
+    Lifecycle,
+    Step,
+    Transition,
+    display_name,
+    files_rollback,
+    next_seq,
+    remember_file,
+    replayed,
+    signed_in,
+    transition_table,
+)
 from tinhso.core.models import AdministrativeUnit, Agency, OfficerAssignment, Role, UnitLevel
 from tinhso.core.selectors import is_province_admin, work_calendar
 
@@ -56,15 +70,18 @@ HANDLER_ROLES = frozenset(
     {Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN, Role.PROVINCE_ADMIN}
 )
 
-# action → (states it may start from, state it leads to; None: decided by the operation)
-TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
-    "accept": (frozenset({State.NEW}), State.ASSIGNED),
-    "reject": (frozenset({State.NEW, *HANDLING_STATES}), State.REJECTED),
-    "reassign": (frozenset({State.NEW, *HANDLING_STATES}), None),
-    "note": (HANDLING_STATES, State.IN_PROGRESS),
-    "answer": (HANDLING_STATES, State.ANSWERED),
-    "rate": (frozenset({State.ANSWERED}), None),
-}
+REPORTER = "reporter"  # the person who sent the report (checked by the operation itself)
+_OPEN = frozenset({State.NEW, *HANDLING_STATES})
+
+# Which action, from which states, to which state (None: decided by the operation), by whom.
+TRANSITIONS = transition_table(
+    Transition("accept", frozenset({State.NEW}), State.ASSIGNED, HANDLER_ROLES),
+    Transition("reject", _OPEN, State.REJECTED, HANDLER_ROLES),
+    Transition("reassign", _OPEN, None, HANDLER_ROLES),
+    Transition("note", frozenset(HANDLING_STATES), State.IN_PROGRESS, HANDLER_ROLES),
+    Transition("answer", frozenset(HANDLING_STATES), State.ANSWERED, HANDLER_ROLES),
+    Transition("rate", frozenset({State.ANSWERED}), None, frozenset({REPORTER})),
+)
 OFFICER_ACTIONS = ("accept", "reject", "reassign", "note", "answer")
 
 
@@ -290,7 +307,7 @@ def report_submit(
         raise PermissionDenied("unauthenticated", _("Please sign in to send a report."))
     idempotency_key = (idempotency_key or "").strip()[:100]
     if api_client is None:
-        existing = _replayed(actor, idempotency_key)
+        existing = replayed(Report.objects.filter(reporter=actor), idempotency_key)
         if existing is not None:
             return existing
     category = check_category(category)
@@ -339,7 +356,7 @@ def report_submit(
     now = now or timezone.now()
     due_at = sla.due_at(work_calendar(), now)
     try:
-        with _FilesRollback() as files, transaction.atomic():
+        with files_rollback(), transaction.atomic():
             report = Report.objects.create(
                 category=category,
                 description=description,
@@ -371,7 +388,7 @@ def report_submit(
                 due_at=due_at,
             )
             for index, photo in enumerate(processed, start=1):
-                _store_photo(report, photo, index, files)
+                _store_photo(report, photo, index)
             actor_label = actor if api_client is None else f"open311:{api_client.name}"
             ReportEvent.objects.create(
                 report=report,
@@ -379,7 +396,7 @@ def report_submit(
                 action="submit",
                 to_state=State.NEW,
                 actor=actor if api_client is None else None,
-                actor_name=_display_name(actor) if api_client is None else api_client.name,
+                actor_name=display_name(actor) if api_client is None else api_client.name,
                 to_agency=agency,
                 at=now,
                 data={
@@ -403,7 +420,11 @@ def report_submit(
                 },
             )
     except IntegrityError:
-        existing = _replayed(actor, idempotency_key) if api_client is None else None
+        existing = (
+            replayed(Report.objects.filter(reporter=actor), idempotency_key)
+            if api_client is None
+            else None
+        )
         if existing is None:
             raise
         return existing
@@ -431,16 +452,7 @@ def _check_daily_limit(actor: Any, now: dt.datetime) -> None:
         )
 
 
-def _replayed(actor: Any, key: str) -> Report | None:
-    if not key:
-        return None
-    existing = Report.objects.filter(reporter=actor, idempotency_key=key).first()
-    if existing is not None:
-        existing.replayed = True
-    return existing
-
-
-def _store_photo(report: Report, photo: ProcessedPhoto, index: int, files: list) -> ReportPhoto:
+def _store_photo(report: Report, photo: ProcessedPhoto, index: int) -> ReportPhoto:
     record = ReportPhoto(
         report=report,
         original_name=photo.original_name,
@@ -454,23 +466,9 @@ def _store_photo(report: Report, photo: ProcessedPhoto, index: int, files: list)
         order=index,
     )
     record.image.save(f"{report.pk}-{index}.{photo.extension}", photo.content, save=False)
-    files.append((record.image.storage, record.image.name))
+    remember_file(record.image.storage, record.image.name)
     record.save()
     return record
-
-
-class _FilesRollback:
-    """Delete the files stored by an operation whose transaction did not commit."""
-
-    def __enter__(self) -> list:
-        self.files: list = []
-        return self.files
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None:
-            for storage, name in self.files:
-                storage.delete(name)
-        return False
 
 
 # --- handling -----------------------------------------------------------------------------
@@ -494,92 +492,73 @@ def can_handle(user: Any, report: Report) -> bool:
     return agencies is None or report.agency_id in agencies
 
 
-def _display_name(user: Any) -> str:
-    if not getattr(user, "is_authenticated", False):
-        return ""
-    return (user.get_full_name() or user.get_username())[:200]
+@dataclass
+class ReportApplied(Applied):
+    """What a report operation did, for its history row (``ReportEvent``)."""
+
+    note: str = ""
+    is_public: bool = False  # shown on the report's public page
+    to_agency: Agency | None = None
+    event_action: str = ""  # the history's name for it, when not the action's ("reopen")
 
 
-def _lock(report: Report | int) -> Report:
-    pk = report.pk if isinstance(report, Report) else report
-    try:
-        return (
-            Report.objects.select_for_update(of=("self",))
-            .select_related("category", "agency", "commune")
-            .get(pk=pk)
-        )
-    except (Report.DoesNotExist, ValueError, TypeError):
-        raise NotFound("unknown_report", _("The report does not exist.")) from None
+class ReportLifecycle(Lifecycle[Report, ReportApplied]):
+    model = Report
+    transitions = TRANSITIONS
+    audit_prefix = "feedback"
+    related = ("category", "agency", "commune")
+    snapshot_fields = ("state", "agency_id", "due_at", "rating")
+    guard_first = True
+    applied_type = ReportApplied
 
+    def not_found(self) -> NotFound:
+        return NotFound("unknown_report", _("The report does not exist."))
 
-def _snapshot(report: Report) -> dict[str, Any]:
-    return {
-        "state": report.state,
-        "agency": report.agency_id,
-        "due_at": report.due_at,
-        "rating": report.rating,
-    }
-
-
-def _perform(
-    *,
-    actor: Any,
-    report: Report | int,
-    action: str,
-    apply: Callable[[Report, dt.datetime], dict[str, Any]],
-    officer: bool = True,
-    now: dt.datetime | None = None,
-) -> Report:
-    sources, target = TRANSITIONS[action]
-    with transaction.atomic():
-        r = _lock(report)
-        if officer and not can_handle(actor, r):
+    def guard(self, actor: Any, obj: Report, transition: Transition) -> Agency | None:
+        """An officer acts for the report's agency; the reporter is checked by the operation."""
+        if REPORTER in transition.actors:
+            return None
+        if not can_handle(actor, obj):
             raise PermissionDenied(
                 "forbidden",
                 _("Report #%(id)s is handled by %(agency)s: you may not act on it.")
-                % {"id": r.pk, "agency": r.agency.name},
+                % {"id": obj.pk, "agency": obj.agency.name},
             )
-        if r.state not in sources:
-            raise InvalidTransition(
-                "invalid_transition",
-                _("Report #%(id)s is “%(state)s”: this is not possible now.")
-                % {"id": r.pk, "state": r.get_state_display()},
-                state=r.state,
-                action=action,
-            )
-        now = now or timezone.now()
-        before = _snapshot(r)
-        from_state, from_agency = r.state, r.agency
-        if target is not None:
-            r.state = target
-        event = apply(r, now) or {}
-        r.updated_at = now
-        r.version += 1
-        r.save()
-        last = r.events.order_by("-seq").values_list("seq", flat=True).first() or 0
-        ReportEvent.objects.create(
+        return obj.agency
+
+    def refuse(self, obj: Report, transition: Transition) -> InvalidTransition:
+        return InvalidTransition(
+            "invalid_transition",
+            _("Report #%(id)s is “%(state)s”: this is not possible now.")
+            % {"id": obj.pk, "state": obj.get_state_display()},
+            state=obj.state,
+            action=transition.action,
+        )
+
+    def before_save(self, step: Step[Report], applied: ReportApplied) -> None:
+        step.obj.updated_at = step.now
+        step.obj.version += 1
+
+    def record(self, step: Step[Report], applied: ReportApplied) -> ReportEvent:
+        r = step.obj
+        return ReportEvent.objects.create(
             report=r,
-            seq=last + 1,
-            action=event.pop("action", action),
-            from_state=from_state,
+            seq=next_seq(r.events),
+            action=applied.event_action or step.action,
+            from_state=step.from_state,
             to_state=r.state,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_name=_display_name(actor),
-            agency=from_agency if officer else None,
-            to_agency=event.pop("to_agency", None),
-            note=event.pop("note", ""),
-            is_public=event.pop("is_public", False),
-            at=now,
-            data=event,
+            actor=signed_in(step.actor),
+            actor_name=display_name(step.actor),
+            agency=step.scope,
+            to_agency=applied.to_agency,
+            note=applied.note,
+            is_public=applied.is_public,
+            at=step.now,
+            data=applied.data,
         )
-        audit_record(
-            actor=actor,
-            action=f"feedback.{action}",
-            obj=r,
-            before=before,
-            after=_snapshot(r),
-        )
-    return r
+
+
+LIFECYCLE = ReportLifecycle()
 
 
 def _require_text(text: str, code: str, message: str, field: str, limit: int = 4000) -> str:
@@ -603,16 +582,18 @@ def report_accept(
     if public_description:
         public_description = clean_description(public_description)
 
-    def apply(r: Report, now: dt.datetime) -> dict:
+    def apply(r: Report, step: Step) -> ReportApplied:
         if public_description and public_description != r.description:
             r.public_description = public_description
-        r.published_at = now
+        r.published_at = step.now
         r.status_notes = _("Accepted and sent to %(agency)s for handling.") % {
             "agency": r.agency.name
         }
-        return {"note": r.status_notes, "is_public": True, "edited": bool(r.public_description)}
+        return ReportApplied(
+            note=r.status_notes, is_public=True, data={"edited": bool(r.public_description)}
+        )
 
-    return _perform(actor=actor, report=report, action="accept", apply=apply, now=now)
+    return LIFECYCLE.perform(actor=actor, obj=report, action="accept", apply=apply, now=now).obj
 
 
 def report_reject(
@@ -647,7 +628,7 @@ def report_reject(
                 field="duplicate_of",
             )
 
-    def apply(r: Report, now: dt.datetime) -> dict:
+    def apply(r: Report, step: Step) -> ReportApplied:
         if original is not None and original.pk == r.pk:
             raise DomainError(
                 "duplicate_self",
@@ -657,16 +638,13 @@ def report_reject(
         r.rejection_kind = kind
         r.rejection_reason = reason
         r.duplicate_of = original
-        r.closed_at = now
+        r.closed_at = step.now
         r.status_notes = f"{RejectionKind(kind).label}: {reason}"
-        return {
-            "note": reason,
-            "is_public": False,
-            "kind": kind,
-            "duplicate_of": original.pk if original else None,
-        }
+        return ReportApplied(
+            note=reason, data={"kind": kind, "duplicate_of": original.pk if original else None}
+        )
 
-    return _perform(actor=actor, report=report, action="reject", apply=apply, now=now)
+    return LIFECYCLE.perform(actor=actor, obj=report, action="reject", apply=apply, now=now).obj
 
 
 def report_reassign(
@@ -679,7 +657,7 @@ def report_reassign(
     if agency is None or not agency.is_active:
         raise DomainError("agency_invalid", _("Choose an active agency."), field="agency")
 
-    def apply(r: Report, now: dt.datetime) -> dict:
+    def apply(r: Report, step: Step) -> ReportApplied:
         if agency.pk == r.agency_id:
             raise DomainError(
                 "agency_same", _("The report is already with this agency."), field="agency"
@@ -688,9 +666,9 @@ def report_reassign(
         if r.state != State.NEW:
             r.state = State.ASSIGNED
             r.status_notes = _("Transferred to %(agency)s for handling.") % {"agency": agency.name}
-        return {"note": reason, "to_agency": agency, "is_public": False}
+        return ReportApplied(note=reason, to_agency=agency)
 
-    return _perform(actor=actor, report=report, action="reassign", apply=apply, now=now)
+    return LIFECYCLE.perform(actor=actor, obj=report, action="reassign", apply=apply, now=now).obj
 
 
 def report_add_note(
@@ -699,12 +677,12 @@ def report_add_note(
     """Ghi nhận tiến độ: a progress note, internal or shown on the public page."""
     note = _require_text(note, "note_required", _("Write the progress note."), "note", 2000)
 
-    def apply(r: Report, now: dt.datetime) -> dict:
+    def apply(r: Report, step: Step) -> ReportApplied:
         if public:
             r.status_notes = note
-        return {"note": note, "is_public": bool(public)}
+        return ReportApplied(note=note, is_public=bool(public))
 
-    return _perform(actor=actor, report=report, action="note", apply=apply, now=now)
+    return LIFECYCLE.perform(actor=actor, obj=report, action="note", apply=apply, now=now).obj
 
 
 def report_answer(*, actor: Any, report: Report | int, answer: str, now=None) -> Report:
@@ -713,7 +691,8 @@ def report_answer(*, actor: Any, report: Report | int, answer: str, now=None) ->
         answer, "answer_required", _("Write the answer to publish."), "answer", 4000
     )
 
-    def apply(r: Report, now: dt.datetime) -> dict:
+    def apply(r: Report, step: Step) -> ReportApplied:
+        now = step.now
         if r.published_at is None:
             r.published_at = now
         r.answer = answer
@@ -722,9 +701,9 @@ def report_answer(*, actor: Any, report: Report | int, answer: str, now=None) ->
         r.answering_agency = r.agency
         r.timeliness = Timeliness.ON_TIME if now <= r.due_at else Timeliness.LATE
         r.status_notes = answer
-        return {"note": answer, "is_public": True, "timeliness": r.timeliness}
+        return ReportApplied(note=answer, is_public=True, data={"timeliness": r.timeliness})
 
-    return _perform(actor=actor, report=report, action="answer", apply=apply, now=now)
+    return LIFECYCLE.perform(actor=actor, obj=report, action="answer", apply=apply, now=now).obj
 
 
 def report_rate(
@@ -763,9 +742,10 @@ def report_rate(
             field="comment",
         )
 
-    def apply(r: Report, now: dt.datetime) -> dict:
+    def apply(r: Report, step: Step) -> ReportApplied:
         if r.reporter_id is None or r.reporter_id != getattr(actor, "pk", None):
             raise NotFound("unknown_report", _("The report does not exist."))
+        now = step.now
         r.rating = score
         r.rating_comment = comment
         r.rated_at = now
@@ -782,24 +762,23 @@ def report_rate(
             sla = sla_for(category=r.category, urgency=r.urgency)
             r.state = State.REOPENED
             r.reopen_count += 1
-            r.due_at = sla.due_at(work_calendar(), now)
+            r.due_at = sla.due_at(step.calendar, now)
             # The answer did not solve the problem: it no longer counts as handled.
             r.answered_at = None
             r.timeliness = ""
             r.closed_at = None
             r.status_notes = _("Reopened: the reporter says the problem is not solved.")
-            return {
-                "action": "reopen",
-                "note": comment,
-                "is_public": True,
-                "score": score,
-                "due_at": r.due_at.isoformat(),
-            }
+            return ReportApplied(
+                event_action="reopen",
+                note=comment,
+                is_public=True,
+                data={"score": score, "due_at": r.due_at.isoformat()},
+            )
         r.state = State.CLOSED
         r.closed_at = now
-        return {"score": score, "note": comment, "is_public": False}
+        return ReportApplied(note=comment, data={"score": score})
 
-    return _perform(actor=actor, report=report, action="rate", apply=apply, officer=False, now=now)
+    return LIFECYCLE.perform(actor=actor, obj=report, action="rate", apply=apply, now=now).obj
 
 
 # --- Open311 keys ---------------------------------------------------------------------------
