@@ -100,19 +100,103 @@ def is_applicant_of(user: Any, dossier: Dossier) -> bool:
     return dossier.applicant_id is not None and dossier.applicant.user_id == user.pk
 
 
-def _authorize(user: Any, dossier: Dossier, transition: Transition) -> Agency | None:
-    """Return the agency the actor acts for (None for the applicant) or raise."""
+class Lookups:
+    """What the guards read about one user, looked up once each: their roles per agency and
+    whether a process step follows a dossier's current one (shared by a page of dossiers)."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._roles: dict[int, set[str]] = {}
+        self._later: dict[tuple[int, int], bool] = {}
+
+    def roles_in(self, agency_id: int) -> set[str]:
+        if agency_id not in self._roles:
+            self._roles[agency_id] = _roles_in(self.user, agency_id)
+        return self._roles[agency_id]
+
+    def has_later_step(self, dossier: Dossier) -> bool:
+        key = (dossier.procedure_id, dossier.current_step.order)
+        if key not in self._later:
+            later = dossier.procedure.steps.filter(order__gt=dossier.current_step.order)
+            self._later[key] = later.exists()
+        return self._later[key]
+
+
+STEP_ACTIONS = frozenset({"transfer", "approve", "finish"})
+
+
+def refusal(
+    user: Any, dossier: Dossier, transition: Transition, lookups: Lookups | None = None
+) -> DomainError | None:
+    """Why ``user`` may not take ``transition`` on the dossier now, or None when they may.
+
+    The guard of the transition table: the applicant, or a role of the table's actors held in
+    the agency concerned; for the step actions, the role of the current step and the place in the
+    process (transfer before the last step, approve or finish at it). The services raise what it
+    returns; the API and the pages offer the actions it allows (:mod:`tinhso.dossiers.actions`).
+    """
     if APPLICANT in transition.actors and is_applicant_of(user, dossier):
         return None
-    agency = dossier.receiving_agency if transition.agency == RECEIVING else dossier.current_agency
-    roles = _roles_in(user, agency.pk) & transition.actors
-    if not roles:
-        raise PermissionDenied(
+    lookups = lookups or Lookups(user)
+    agency_id = (
+        dossier.receiving_agency_id if transition.agency == RECEIVING else dossier.current_agency_id
+    )
+    roles = lookups.roles_in(agency_id)
+    if not roles & transition.actors:
+        return PermissionDenied(
             "forbidden",
             _("You may not perform “%(action)s” on dossier %(code)s.")
             % {"action": transition.action, "code": dossier.code},
         )
-    return agency
+    step = dossier.current_step
+    if transition.action not in STEP_ACTIONS or step is None:
+        return None
+    if step.role not in roles:
+        return PermissionDenied(
+            "not_your_step",
+            _("The current step (%(step)s) belongs to the role “%(role)s”.")
+            % {"step": step.name, "role": step.get_role_display()},
+        )
+    later = lookups.has_later_step(dossier)
+    if transition.action == "transfer" and not later:
+        return InvalidTransition(
+            "last_step", _("This is the last step: approve or finish the dossier instead.")
+        )
+    if transition.action != "transfer" and later:
+        return InvalidTransition(
+            "not_last_step", _("The dossier must first pass the remaining process steps.")
+        )
+    return None
+
+
+def add_files_refusal(user: Any, d: Dossier, lookups: Lookups | None = None) -> DomainError | None:
+    """Why ``user`` may not add files to the dossier now: the desk while it is open, the
+    applicant before reception."""
+    lookups = lookups or Lookups(user)
+    desk = Role.DESK_OFFICER in lookups.roles_in(d.receiving_agency_id)
+    applicant = is_applicant_of(user, d)
+    if not desk and not (applicant and d.state == State.SUBMITTED):
+        if d.is_final or not applicant:
+            return PermissionDenied("forbidden", _("You may not add files to this dossier."))
+        return InvalidTransition(
+            "invalid_transition", _("Files can be added only before reception.")
+        )
+    if d.is_final:
+        return InvalidTransition("invalid_transition", _("The dossier is closed."))
+    return None
+
+
+def attach_result_refusal(
+    user: Any, d: Dossier, lookups: Lookups | None = None
+) -> DomainError | None:
+    """Why ``user`` may not attach a result now: an officer of the current or the receiving
+    agency, while the dossier is processed or once it is finished."""
+    if d.state not in {State.PROCESSING, State.FINISHED}:
+        return InvalidTransition("invalid_transition", _("No result can be attached now."))
+    lookups = lookups or Lookups(user)
+    if not (lookups.roles_in(d.current_agency_id) or lookups.roles_in(d.receiving_agency_id)):
+        return PermissionDenied("forbidden", _("You may not attach a result to this dossier."))
+    return None
 
 
 def _outbox_status(dossier: Dossier, now: dt.datetime) -> None:
@@ -214,7 +298,13 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
         )
 
     def guard(self, actor: Any, obj: Dossier, transition: Transition) -> Agency | None:
-        return _authorize(actor, obj, transition)
+        """The agency the actor acts for (None: as the applicant), or raise the refusal."""
+        error = refusal(actor, obj, transition)
+        if error is not None:
+            raise error
+        if APPLICANT in transition.actors and is_applicant_of(actor, obj):
+            return None
+        return obj.receiving_agency if transition.agency == RECEIVING else obj.current_agency
 
     def enter(self, step: Step[Dossier]) -> None:
         """Stop or restart the legal clock, then move to the target state."""
@@ -555,12 +645,7 @@ def dossier_transfer(
     """Chuyển xử lý: finish the current step and hand the dossier to the next one."""
 
     def apply(d: Dossier, step: Step) -> DossierApplied:
-        _require_step_role(actor, d)
         nxt = d.procedure.steps.filter(order__gt=d.current_step.order).order_by("order").first()
-        if nxt is None:
-            raise InvalidTransition(
-                "last_step", _("This is the last step: approve or finish the dossier instead.")
-            )
         now, calendar = step.now, step.calendar
         applied = _close_step(d, now)
         agency = _step_agency(d, nxt)
@@ -582,17 +667,6 @@ def dossier_transfer(
     return LIFECYCLE.perform(
         actor=actor, obj=dossier, action="transfer", note=note, apply=apply
     ).obj
-
-
-def _require_step_role(actor: Any, d: Dossier) -> None:
-    if d.current_step is None:
-        return
-    if d.current_step.role not in _roles_in(actor, d.current_agency_id):
-        raise PermissionDenied(
-            "not_your_step",
-            _("The current step (%(step)s) belongs to the role “%(role)s”.")
-            % {"step": d.current_step.name, "role": d.current_step.get_role_display()},
-        )
 
 
 def dossier_request_supplement(
@@ -683,11 +757,6 @@ def dossier_pay(
 
 def _finish(action: str, actor: Any, dossier: Dossier | int, note: str) -> Dossier:
     def apply(d: Dossier, step: Step) -> DossierApplied:
-        _require_step_role(actor, d)
-        if d.procedure.steps.filter(order__gt=d.current_step.order).exists():
-            raise InvalidTransition(
-                "not_last_step", _("The dossier must first pass the remaining process steps.")
-            )
         now = step.now
         applied = _close_step(d, now)
         d.finished_at = now
@@ -722,20 +791,16 @@ def dossier_add_files(
     checked = [(component, check_upload(upload)) for component, upload in uploads]
     with files_rollback(), transaction.atomic():
         d = LIFECYCLE.lock(dossier)
-        desk = Role.DESK_OFFICER in _roles_in(actor, d.receiving_agency_id)
-        if not desk and not (is_applicant_of(actor, d) and d.state == State.SUBMITTED):
-            if d.is_final or not is_applicant_of(actor, d):
-                raise PermissionDenied("forbidden", _("You may not add files to this dossier."))
-            raise InvalidTransition(
-                "invalid_transition", _("Files can be added only before reception.")
-            )
-        if d.is_final:
-            raise InvalidTransition("invalid_transition", _("The dossier is closed."))
+        lookups = Lookups(actor)
+        error = add_files_refusal(actor, d, lookups)
+        if error is not None:
+            raise error
         for component, _item in checked:
             if component is not None and component.procedure_id != d.procedure_id:
                 raise DomainError(
                     "unknown_component", _("The component belongs to another procedure.")
                 )
+        desk = Role.DESK_OFFICER in lookups.roles_in(d.receiving_agency_id)
         kind = FileKind.SCAN if desk else FileKind.COMPONENT
         records = [_store_file(d, item, component, kind, actor) for component, item in checked]
         if not d.digitised:
@@ -752,10 +817,9 @@ def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) ->
     checked = check_upload(upload)
     with files_rollback(), transaction.atomic():
         d = LIFECYCLE.lock(dossier)
-        if d.state not in {State.PROCESSING, State.FINISHED}:
-            raise InvalidTransition("invalid_transition", _("No result can be attached now."))
-        if not (_roles_in(actor, d.current_agency_id) or _roles_in(actor, d.receiving_agency_id)):
-            raise PermissionDenied("forbidden", _("You may not attach a result to this dossier."))
+        error = attach_result_refusal(actor, d)
+        if error is not None:
+            raise error
         record = _store_file(d, checked, None, FileKind.RESULT, actor)
         if not d.electronic_result:
             d.electronic_result = True
