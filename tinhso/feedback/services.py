@@ -1,5 +1,7 @@
 """Field feedback operations: one function per operation, each one transaction.
 
+The input checks they share live in :mod:`.cleaning`, the Open311 API keys in :mod:`.open311_keys`.
+
 Every function validates its input before writing anything, then locks the report row, checks the
 transition table and the actor's right to act for the report's agency, and writes the new state,
 a history row (``ReportEvent``) and the audit entry together. Errors are ``DomainError`` (400),
@@ -10,19 +12,15 @@ the user's language; nothing is written when one is raised (photo files included
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator, URLValidator
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from tinhso.core.audit import audit_record
@@ -40,13 +38,22 @@ from tinhso.core.lifecycle import (
     signed_in,
     transition_table,
 )
-from tinhso.core.models import AdministrativeUnit, Agency, OfficerAssignment, Role, UnitLevel
+from tinhso.core.models import AdministrativeUnit, Agency, OfficerAssignment, Role
 from tinhso.core.selectors import is_province_admin, work_calendar
 
-from .boundary import province_boundary, province_code
+from .boundary import province_boundary
+from .cleaning import (
+    check_category,
+    check_commune,
+    check_contact,
+    check_in_province,
+    clean_attributes,
+    clean_description,
+    parse_coordinates,
+    require_text,
+)
 from .models import (
     HANDLING_STATES,
-    AttributeType,
     Category,
     LocationSource,
     Open311Client,
@@ -60,11 +67,13 @@ from .models import (
     Timeliness,
     Urgency,
 )
+from .open311_keys import (  # noqa: F401  the app's operations are all reachable from here
+    open311_client_create,
+    open311_client_for_key,
+)
 from .photos import ProcessedPhoto, process_photos
 from .routing import route, sla_for
 
-MAX_DESCRIPTION = 4000
-MIN_DESCRIPTION = 10
 MAX_REOPENS = 2
 HANDLER_ROLES = frozenset(
     {Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN, Role.PROVINCE_ADMIN}
@@ -87,187 +96,6 @@ OFFICER_ACTIONS = ("accept", "reject", "reassign", "note", "answer")
 
 def max_reports_per_day() -> int:
     return int(getattr(settings, "TINHSO_FEEDBACK_MAX_PER_DAY", 20))
-
-
-# --- input checks (no database writes) ------------------------------------------------------
-
-
-def parse_coordinates(latitude: Any, longitude: Any) -> tuple[Decimal, Decimal] | None:
-    """Both empty: None. One missing, not a number or out of range: DomainError."""
-    lat_text = str(latitude if latitude is not None else "").strip().replace(",", ".")
-    lng_text = str(longitude if longitude is not None else "").strip().replace(",", ".")
-    if not lat_text and not lng_text:
-        return None
-    if not lat_text or not lng_text:
-        raise DomainError(
-            "location_incomplete",
-            _("Give both the latitude and the longitude, or pick the place on the map."),
-            field="location",
-        )
-    try:
-        lat, lng = Decimal(lat_text), Decimal(lng_text)
-    except InvalidOperation:
-        raise DomainError(
-            "location_invalid",
-            _("The latitude and longitude must be numbers, e.g. 17.4685 and 106.6223."),
-            field="location",
-        ) from None
-    if not (lat.is_finite() and lng.is_finite() and -90 <= lat <= 90 and -180 <= lng <= 180):
-        raise DomainError(
-            "location_invalid",
-            _("The latitude must be between -90 and 90 and the longitude between -180 and 180."),
-            field="location",
-        )
-    six = Decimal("0.000001")
-    return lat.quantize(six), lng.quantize(six)
-
-
-def check_in_province(lat: Decimal, lng: Decimal) -> None:
-    boundary = province_boundary()
-    if boundary is not None and not boundary.contains(lat, lng):
-        raise DomainError(
-            "location_outside",
-            _(
-                "The place (%(lat)s, %(lng)s) is outside the province: only problems inside "
-                "%(province)s can be reported here."
-            )
-            % {"lat": lat, "lng": lng, "province": _province_name()},
-            field="location",
-        )
-
-
-def _province_name() -> str:
-    unit = AdministrativeUnit.objects.filter(
-        level=UnitLevel.PROVINCE, code=province_code(), valid_to__isnull=True
-    ).first()
-    return unit.name if unit else _("the province")
-
-
-def check_commune(commune: AdministrativeUnit | None) -> None:
-    if commune is None:
-        return
-    if (
-        commune.level != UnitLevel.COMMUNE
-        or commune.valid_to is not None
-        or commune.parent is None
-        or commune.parent.code != province_code()
-    ):
-        raise DomainError(
-            "commune_invalid",
-            _("Choose a current commune or ward of the province."),
-            field="commune",
-        )
-
-
-def check_category(category: Category | None) -> Category:
-    if category is None or not category.is_active:
-        raise DomainError("category_invalid", _("Choose a category."), field="category")
-    if category.children.filter(is_active=True).exists():
-        raise DomainError(
-            "category_not_leaf",
-            _("“%(name)s” is a group: choose one of its categories.") % {"name": category.name},
-            field="category",
-        )
-    return category
-
-
-def clean_description(text: str) -> str:
-    text = (text or "").strip()
-    if len(text) < MIN_DESCRIPTION:
-        raise DomainError(
-            "description_required",
-            _("Describe the problem in a few words (at least %(n)d characters).")
-            % {"n": MIN_DESCRIPTION},
-            field="description",
-        )
-    if len(text) > MAX_DESCRIPTION:
-        raise DomainError(
-            "description_too_long",
-            _("The description is too long (at most %(n)d characters).") % {"n": MAX_DESCRIPTION},
-            field="description",
-        )
-    return text
-
-
-def clean_attributes(category: Category, raw: dict[str, Any] | None) -> dict[str, Any]:
-    """Check the answers to the category's questions (Open311 attributes) by their data type."""
-    raw = raw or {}
-    cleaned: dict[str, Any] = {}
-    for attribute in category.attributes.all():
-        value = raw.get(attribute.code)
-        values = value if isinstance(value, list | tuple) else ([value] if value else [])
-        values = [str(v).strip() for v in values if v is not None and str(v).strip()]
-        if not values:
-            if attribute.required:
-                raise DomainError(
-                    "attribute_required",
-                    _("Please answer: %(question)s") % {"question": attribute.description},
-                    field=f"attr_{attribute.code}",
-                )
-            continue
-        cleaned[attribute.code] = _clean_attribute_value(attribute, values)
-    unknown = sorted(set(raw) - {a.code for a in category.attributes.all()})
-    if unknown:
-        raise DomainError(
-            "attribute_unknown",
-            _("Unknown attribute(s) for this category: %(codes)s.") % {"codes": ", ".join(unknown)},
-            field="attributes",
-        )
-    return cleaned
-
-
-def _clean_attribute_value(attribute, values: list[str]) -> Any:
-    def bad(message: str) -> DomainError:
-        return DomainError(
-            "attribute_invalid",
-            f"{attribute.description}: {message}",
-            field=f"attr_{attribute.code}",
-        )
-
-    if attribute.datatype == AttributeType.MULTI:
-        keys = attribute.value_names()
-        if any(v not in keys for v in values):
-            raise bad(_("choose among the listed values."))
-        return sorted(set(values))
-    if len(values) > 1:
-        raise bad(_("give one value only."))
-    value = values[0]
-    if attribute.datatype == AttributeType.SINGLE:
-        if value not in attribute.value_names():
-            raise bad(_("choose one of the listed values."))
-        return value
-    if attribute.datatype == AttributeType.NUMBER:
-        try:
-            number = Decimal(value.replace(",", "."))
-        except InvalidOperation:
-            raise bad(_("a number is expected.")) from None
-        if not number.is_finite():
-            raise bad(_("a number is expected."))
-        return str(number)
-    if attribute.datatype == AttributeType.DATETIME:
-        moment = parse_datetime(value)
-        if moment is None:
-            raise bad(_("a date and time is expected, e.g. 2026-01-15T08:30:00+07:00."))
-        if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment)
-        return moment.isoformat()
-    limit = 255 if attribute.datatype == AttributeType.STRING else 2000
-    if len(value) > limit:
-        raise bad(_("at most %(n)d characters.") % {"n": limit})
-    return value
-
-
-def _check_contact(email: str, media_url: str) -> None:
-    try:
-        if email:
-            EmailValidator()(email)
-    except ValidationError:
-        raise DomainError("email_invalid", _("The e-mail address is not valid.")) from None
-    try:
-        if media_url:
-            URLValidator(schemes=["http", "https"])(media_url)
-    except ValidationError:
-        raise DomainError("media_url_invalid", _("media_url must be an http(s) address.")) from None
 
 
 # --- submission ---------------------------------------------------------------------------
@@ -323,7 +151,7 @@ def report_submit(
         )
     reporter_email = (reporter_email or "").strip()[:254]
     media_url = (media_url or "").strip()[:500]
-    _check_contact(reporter_email, media_url)
+    check_contact(reporter_email, media_url)
     point = parse_coordinates(latitude, longitude)
     if point is not None:
         check_in_province(*point)
@@ -561,19 +389,6 @@ class ReportLifecycle(Lifecycle[Report, ReportApplied]):
 LIFECYCLE = ReportLifecycle()
 
 
-def _require_text(text: str, code: str, message: str, field: str, limit: int = 4000) -> str:
-    text = (text or "").strip()
-    if not text:
-        raise DomainError(code, message, field=field)
-    if len(text) > limit:
-        raise DomainError(
-            "text_too_long",
-            _("The text is too long (at most %(n)d characters).") % {"n": limit},
-            field=field,
-        )
-    return text
-
-
 def report_accept(
     *, actor: Any, report: Report | int, public_description: str = "", now=None
 ) -> Report:
@@ -608,7 +423,7 @@ def report_reject(
     """Kiểm duyệt – từ chối: spam, duplicate (of another report), out of scope, insufficient."""
     if kind not in RejectionKind.values:
         raise DomainError("kind_invalid", _("Choose why the report is rejected."), field="kind")
-    reason = _require_text(
+    reason = require_text(
         reason, "reason_required", _("Explain the rejection to the reporter."), "reason", 2000
     )
     original = None
@@ -651,7 +466,7 @@ def report_reassign(
     *, actor: Any, report: Report | int, agency: Agency | None, reason: str, now=None
 ) -> Report:
     """Chuyển đơn vị xử lý: the report belongs to another agency; the due time is kept."""
-    reason = _require_text(
+    reason = require_text(
         reason, "reason_required", _("Say why the report goes to another agency."), "reason", 2000
     )
     if agency is None or not agency.is_active:
@@ -675,7 +490,7 @@ def report_add_note(
     *, actor: Any, report: Report | int, note: str, public: bool = False, now=None
 ) -> Report:
     """Ghi nhận tiến độ: a progress note, internal or shown on the public page."""
-    note = _require_text(note, "note_required", _("Write the progress note."), "note", 2000)
+    note = require_text(note, "note_required", _("Write the progress note."), "note", 2000)
 
     def apply(r: Report, step: Step) -> ReportApplied:
         if public:
@@ -687,7 +502,7 @@ def report_add_note(
 
 def report_answer(*, actor: Any, report: Report | int, answer: str, now=None) -> Report:
     """Trả lời: the agency's public answer; on time when given by the due time."""
-    answer = _require_text(
+    answer = require_text(
         answer, "answer_required", _("Write the answer to publish."), "answer", 4000
     )
 
@@ -779,41 +594,3 @@ def report_rate(
         return ReportApplied(note=comment, data={"score": score})
 
     return LIFECYCLE.perform(actor=actor, obj=report, action="rate", apply=apply, now=now).obj
-
-
-# --- Open311 keys ---------------------------------------------------------------------------
-
-
-def open311_key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-def open311_client_create(*, actor: Any, name: str, contact: str = "") -> tuple[Open311Client, str]:
-    """Create an Open311 API key; returns the record and the clear key (shown once)."""
-    name = (name or "").strip()[:100]
-    if not name:
-        raise DomainError("name_required", _("Name the application that will use the key."))
-    key = "o311_" + secrets.token_urlsafe(24)
-    with transaction.atomic():
-        client = Open311Client.objects.create(
-            name=name,
-            contact=(contact or "").strip()[:200],
-            prefix=key[5:13],
-            key_hash=open311_key_hash(key),
-        )
-        audit_record(
-            actor=actor, action="feedback.open311_key_create", obj=client, after={"name": name}
-        )
-    return client, key
-
-
-def open311_client_for_key(key: str) -> Open311Client | None:
-    key = (key or "").strip()
-    if not key:
-        return None
-    client = Open311Client.objects.filter(key_hash=open311_key_hash(key), is_active=True).first()
-    if client is not None:
-        now = timezone.now()
-        if client.last_used_at is None or (now - client.last_used_at).total_seconds() > 300:
-            Open311Client.objects.filter(pk=client.pk).update(last_used_at=now)
-    return client
