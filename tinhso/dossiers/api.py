@@ -19,6 +19,7 @@ from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.procedures.selectors import procedure_by_code
 
 from . import selectors, services
+from .actions import ACTIONS, Action, available_actions
 from .models import Channel, Dossier, NationalStatus
 
 router = Router(tags=["dossiers"], auth=api_auth)
@@ -136,9 +137,7 @@ class ActionIn(Schema):
     comment: str = ""
 
 
-def dossier_out(
-    d: Dossier, user: Any, roles_cache: dict[int, set[str]] | None = None
-) -> dict[str, Any]:
+def dossier_out(d: Dossier, user: Any, lookups: services.Lookups | None = None) -> dict[str, Any]:
     step = d.current_step
     return {
         "code": d.code,
@@ -163,7 +162,7 @@ def dossier_out(
         "is_overdue": d.is_overdue,
         "fee_vnd": d.fee_vnd,
         "paid_vnd": d.paid_vnd,
-        "actions": selectors.actions_for(user=user, dossier=d, roles_cache=roles_cache),
+        "actions": available_actions(user=user, dossier=d, lookups=lookups),
     }
 
 
@@ -255,8 +254,8 @@ def list_dossiers(
         dossiers = selectors.dossiers_newest(
             user=request.auth, offset=offset, limit=limit, status=status
         )
-    roles: dict[int, set[str]] = {}  # the user's roles per agency, for the whole page
-    return [dossier_out(d, request.auth, roles) for d in dossiers]
+    lookups = services.Lookups(request.auth)  # the user's roles per agency, for the whole page
+    return [dossier_out(d, request.auth, lookups) for d in dossiers]
 
 
 @router.get("/dossiers/{code}", response={200: DossierDetailOut, 404: ErrorOut})
@@ -279,40 +278,22 @@ def _user(username: str | None):
     return user
 
 
-ACTIONS = {
-    "receive": lambda u, d, p: services.dossier_receive(actor=u, dossier=d, note=p.note),
-    "refuse": lambda u, d, p: services.dossier_refuse(actor=u, dossier=d, reason=p.reason),
-    "transfer": lambda u, d, p: services.dossier_transfer(
-        actor=u, dossier=d, to_user=_user(p.to_user), note=p.note
-    ),
-    "request_supplement": lambda u, d, p: services.dossier_request_supplement(
-        actor=u, dossier=d, reason=p.reason, items=p.items
-    ),
-    "accept_supplement": lambda u, d, p: services.dossier_accept_supplement(
-        actor=u, dossier=d, note=p.note
-    ),
-    "pause": lambda u, d, p: services.dossier_pause(actor=u, dossier=d, reason=p.reason),
-    "resume": lambda u, d, p: services.dossier_resume(actor=u, dossier=d, note=p.note),
-    "request_fees": lambda u, d, p: services.dossier_request_fees(
-        actor=u, dossier=d, amount_vnd=p.amount_vnd or 0, note=p.note
-    ),
-    "pay": lambda u, d, p: services.dossier_pay(
-        actor=u, dossier=d, amount_vnd=p.amount_vnd or 0, online=p.online, reference=p.reference
-    ),
-    "approve": lambda u, d, p: services.dossier_approve(actor=u, dossier=d, note=p.note),
-    "finish": lambda u, d, p: services.dossier_finish(actor=u, dossier=d, note=p.note),
-    "extend": lambda u, d, p: services.dossier_extend(
-        actor=u, dossier=d, reason=p.reason, extra_days=Decimal(str(p.extra_days or 0))
-    ),
-    "return_result": lambda u, d, p: services.dossier_return_result(
-        actor=u, dossier=d, note=p.note
-    ),
-    "withdraw": lambda u, d, p: services.dossier_withdraw(actor=u, dossier=d, reason=p.reason),
-    "confirm_withdraw": lambda u, d, p: services.dossier_confirm_withdraw(
-        actor=u, dossier=d, note=p.note
-    ),
-    "stop": lambda u, d, p: services.dossier_stop(actor=u, dossier=d, reason=p.reason),
-}
+def _values(action: Action, payload: ActionIn) -> dict[str, Any]:
+    """The request body as the service's keyword arguments."""
+    values: dict[str, Any] = {
+        "note": payload.note,
+        "reason": payload.reason,
+        "items": payload.items,
+        "amount_vnd": payload.amount_vnd or 0,
+        "online": payload.online,
+        "reference": payload.reference,
+        "extra_days": Decimal(str(payload.extra_days or 0)),
+        "score": payload.score or 0,
+        "comment": payload.comment,
+    }
+    if "to_user" in action.inputs:
+        values["to_user"] = _user(payload.to_user)
+    return values
 
 
 @router.post(
@@ -322,16 +303,14 @@ ACTIONS = {
 def act(request, code: str, action: str, payload: ActionIn):
     """Take one lifecycle action; 409 when the dossier's state does not allow it."""
     dossier = selectors.dossier_get(user=request.auth, code=code)
-    if action == "rate":
-        services.dossier_rate(
-            actor=request.auth, dossier=dossier, score=payload.score or 0, comment=payload.comment
-        )
-        dossier.refresh_from_db()
-        return dossier_out(dossier, request.auth)
     handler = ACTIONS.get(action)
-    if handler is None:
+    if handler is None or handler.takes_files:  # files go to /files and /result
         raise NotFound("unknown_action", _("Unknown action “%(action)s”.") % {"action": action})
-    return dossier_out(handler(request.auth, dossier, payload), request.auth)
+    result = handler.run(actor=request.auth, dossier=dossier, values=_values(handler, payload))
+    if not isinstance(result, Dossier):  # a rating
+        dossier.refresh_from_db()
+        result = dossier
+    return dossier_out(result, request.auth)
 
 
 @router.post(

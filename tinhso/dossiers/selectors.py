@@ -27,7 +27,6 @@ from .models import (
     DossierEvent,
     State,
 )
-from .transitions import APPLICANT, RECEIVING, TRANSITIONS
 
 # What an applicant sees of the agencies' work: the notes addressed to them (a reason they need
 # to read) and the printed forms addressed to them. Internal notes, officer hand-overs and the
@@ -265,44 +264,6 @@ def inbox_counts(*, user: Any, now: dt.datetime | None = None) -> dict[str, int]
     return Dossier.objects.filter(any_box, closed_at__isnull=True).aggregate(
         **{box: Count("id", filter=condition) for box, condition in filters.items()}
     )
-
-
-def actions_for(
-    *, user: Any, dossier: Dossier, roles_cache: dict[int, set[str]] | None = None
-) -> list[str]:
-    """The actions this user may take on the dossier now (for buttons and the API).
-
-    ``roles_cache`` (agency id → the user's roles there) may be shared by the dossiers of one
-    list, so that a page of them costs one role look-up per agency, not one per dossier.
-    """
-    from .services import _roles_in, is_applicant_of
-
-    found = []
-    applicant = is_applicant_of(user, dossier)
-    roles_cache = {} if roles_cache is None else roles_cache
-    for action, transition in TRANSITIONS.items():
-        if action == "submit" or dossier.state not in transition.sources:
-            continue
-        if APPLICANT in transition.actors and applicant:
-            found.append(action)
-            continue
-        agency_id = (
-            dossier.receiving_agency_id
-            if transition.agency == RECEIVING
-            else dossier.current_agency_id
-        )
-        if agency_id not in roles_cache:
-            roles_cache[agency_id] = _roles_in(user, agency_id)
-        roles = roles_cache[agency_id] & transition.actors
-        if not roles:
-            continue
-        step = dossier.current_step
-        if action in {"transfer", "approve", "finish"} and step and step.role not in roles:
-            continue
-        if action == "approve" and step and step.role != Role.LEADER:
-            continue
-        found.append(action)
-    return found
 
 
 def dossier_track(*, code: str, id_number: str) -> dict[str, Any]:

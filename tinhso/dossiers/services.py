@@ -10,8 +10,7 @@ national-portal sync message in ONE transaction. An illegal transition raises
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -21,6 +20,17 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from tinhso.core.lifecycle import (
+    Applied,
+    Lifecycle,
+    Step,
+    display_name,
+    files_rollback,
+    next_seq,
+    remember_file,
+    replayed,
+    signed_in,
+)
 from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
@@ -85,35 +95,103 @@ def is_applicant_of(user: Any, dossier: Dossier) -> bool:
     return dossier.applicant_id is not None and dossier.applicant.user_id == user.pk
 
 
-def _authorize(user: Any, dossier: Dossier, transition: Transition) -> Agency | None:
-    """Return the agency the actor acts for (None for the applicant) or raise."""
+class Lookups:
+    """What the guards read about one user, looked up once each: their roles per agency and
+    whether a process step follows a dossier's current one (shared by a page of dossiers)."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+        self._roles: dict[int, set[str]] = {}
+        self._later: dict[tuple[int, int], bool] = {}
+
+    def roles_in(self, agency_id: int) -> set[str]:
+        if agency_id not in self._roles:
+            self._roles[agency_id] = _roles_in(self.user, agency_id)
+        return self._roles[agency_id]
+
+    def has_later_step(self, dossier: Dossier) -> bool:
+        key = (dossier.procedure_id, dossier.current_step.order)
+        if key not in self._later:
+            later = dossier.procedure.steps.filter(order__gt=dossier.current_step.order)
+            self._later[key] = later.exists()
+        return self._later[key]
+
+
+STEP_ACTIONS = frozenset({"transfer", "approve", "finish"})
+
+
+def refusal(
+    user: Any, dossier: Dossier, transition: Transition, lookups: Lookups | None = None
+) -> DomainError | None:
+    """Why ``user`` may not take ``transition`` on the dossier now, or None when they may.
+
+    The guard of the transition table: the applicant, or a role of the table's actors held in
+    the agency concerned; for the step actions, the role of the current step and the place in the
+    process (transfer before the last step, approve or finish at it). The services raise what it
+    returns; the API and the pages offer the actions it allows (:mod:`tinhso.dossiers.actions`).
+    """
     if APPLICANT in transition.actors and is_applicant_of(user, dossier):
         return None
-    agency = dossier.receiving_agency if transition.agency == RECEIVING else dossier.current_agency
-    roles = _roles_in(user, agency.pk) & transition.actors
-    if not roles:
-        raise PermissionDenied(
+    lookups = lookups or Lookups(user)
+    agency_id = (
+        dossier.receiving_agency_id if transition.agency == RECEIVING else dossier.current_agency_id
+    )
+    roles = lookups.roles_in(agency_id)
+    if not roles & transition.actors:
+        return PermissionDenied(
             "forbidden",
             _("You may not perform “%(action)s” on dossier %(code)s.")
             % {"action": transition.action, "code": dossier.code},
         )
-    return agency
+    step = dossier.current_step
+    if transition.action not in STEP_ACTIONS or step is None:
+        return None
+    if step.role not in roles:
+        return PermissionDenied(
+            "not_your_step",
+            _("The current step (%(step)s) belongs to the role “%(role)s”.")
+            % {"step": step.name, "role": step.get_role_display()},
+        )
+    later = lookups.has_later_step(dossier)
+    if transition.action == "transfer" and not later:
+        return InvalidTransition(
+            "last_step", _("This is the last step: approve or finish the dossier instead.")
+        )
+    if transition.action != "transfer" and later:
+        return InvalidTransition(
+            "not_last_step", _("The dossier must first pass the remaining process steps.")
+        )
+    return None
 
 
-def _snapshot(dossier: Dossier) -> dict[str, Any]:
-    return {
-        "state": dossier.state,
-        "status": dossier.status,
-        "current_agency": dossier.current_agency_id,
-        "current_step": dossier.current_step_id,
-        "assignee": dossier.assignee_id,
-        "due_at": dossier.due_at,
-    }
+def add_files_refusal(user: Any, d: Dossier, lookups: Lookups | None = None) -> DomainError | None:
+    """Why ``user`` may not add files to the dossier now: the desk while it is open, the
+    applicant before reception."""
+    lookups = lookups or Lookups(user)
+    desk = Role.DESK_OFFICER in lookups.roles_in(d.receiving_agency_id)
+    applicant = is_applicant_of(user, d)
+    if not desk and not (applicant and d.state == State.SUBMITTED):
+        if d.is_final or not applicant:
+            return PermissionDenied("forbidden", _("You may not add files to this dossier."))
+        return InvalidTransition(
+            "invalid_transition", _("Files can be added only before reception.")
+        )
+    if d.is_final:
+        return InvalidTransition("invalid_transition", _("The dossier is closed."))
+    return None
 
 
-def _next_seq(dossier: Dossier) -> int:
-    last = dossier.events.order_by("-seq").values_list("seq", flat=True).first()
-    return (last or 0) + 1
+def attach_result_refusal(
+    user: Any, d: Dossier, lookups: Lookups | None = None
+) -> DomainError | None:
+    """Why ``user`` may not attach a result now: an officer of the current or the receiving
+    agency, while the dossier is processed or once it is finished."""
+    if d.state not in {State.PROCESSING, State.FINISHED}:
+        return InvalidTransition("invalid_transition", _("No result can be attached now."))
+    lookups = lookups or Lookups(user)
+    if not (lookups.roles_in(d.current_agency_id) or lookups.roles_in(d.receiving_agency_id)):
+        return PermissionDenied("forbidden", _("You may not attach a result to this dossier."))
+    return None
 
 
 def _outbox_status(dossier: Dossier, now: dt.datetime) -> None:
@@ -150,108 +228,6 @@ def _step_agency(dossier: Dossier, step: ProcessStep) -> Agency:
     return dossier.deciding_agency
 
 
-def _lock(dossier: Dossier | int) -> Dossier:
-    pk = dossier.pk if isinstance(dossier, Dossier) else dossier
-    try:
-        return (
-            Dossier.objects.select_for_update(of=("self",))
-            .select_related(
-                "procedure",
-                "receiving_agency",
-                "deciding_agency",
-                "current_agency",
-                "current_step",
-                "applicant",
-            )
-            .get(pk=pk)
-        )
-    except Dossier.DoesNotExist:
-        raise NotFound("unknown_dossier", _("The dossier does not exist.")) from None
-
-
-def _perform(
-    *,
-    actor: Any,
-    dossier: Dossier | int,
-    action: str,
-    note: str = "",
-    data: dict | None = None,
-    apply: Callable[[Dossier, dt.datetime, WorkCalendar], dict | None] | None = None,
-) -> Dossier:
-    """The shared skeleton of every transition after submission."""
-    transition = TRANSITIONS[action]
-    with transaction.atomic():
-        d = _lock(dossier)
-        if d.state not in transition.sources:
-            raise InvalidTransition(
-                "invalid_transition",
-                _("Dossier %(code)s is “%(state)s”: “%(action)s” is not possible now.")
-                % {"code": d.code, "state": d.get_state_display(), "action": action},
-                state=d.state,
-                action=action,
-            )
-        acting_agency = _authorize(actor, d, transition)
-        calendar = work_calendar()
-        now = timezone.now()
-        before = _snapshot(d)
-        from_state, from_step = d.state, d.current_step
-        step_due, step_result = d.step_due_at, ""
-        if transition.clock == "stop" and d.clock_stopped_at is None and d.received_at:
-            d.clock_stopped_at = now
-        if transition.clock == "resume" and d.clock_stopped_at is not None:
-            _restart_clock(d, now, calendar)
-        if transition.target is not None and transition.target != from_state:
-            if transition.clock == "stop" or action == "withdraw":
-                d.state_before = from_state
-            d.state = transition.target
-        elif transition.target is None and transition.clock == "resume":
-            d.state = d.state_before or State.PROCESSING
-            d.state_before = ""
-        extra = apply(d, now, calendar) if apply else None
-        extra = extra or {}
-        step_result = extra.pop("step_result", "")
-        to_step = extra.pop("to_step", d.current_step)
-        to_user = extra.pop("to_user", None)
-        d.status = STATE_TO_STATUS[d.state]
-        d.version += 1
-        d.save()
-        event = DossierEvent.objects.create(
-            dossier=d,
-            seq=_next_seq(d),
-            action=action,
-            from_state=from_state,
-            to_state=d.state,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
-            actor_name=_display_name(actor),
-            actor_agency=acting_agency,
-            from_step=from_step,
-            to_step=to_step,
-            to_user=to_user,
-            at=now,
-            step_due_at=step_due if step_result else d.step_due_at,
-            step_result=step_result,
-            note=note,
-            data={**(data or {}), **extra},
-        )
-        if d.status != before["status"] or action in {"submit", "receive"}:
-            _outbox_status(d, now)
-        # Last: the audit chain head stays locked from here to the commit.
-        audit_record(
-            actor=actor,
-            action=f"dossier.{action}",
-            obj=d,
-            before=before,
-            after={**_snapshot(d), "event": event.seq, "note": note},
-        )
-    return d
-
-
-def _display_name(user: Any) -> str:
-    if not getattr(user, "is_authenticated", False):
-        return ""
-    return (user.get_full_name() or user.get_username())[:200]
-
-
 def _restart_clock(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> None:
     """Give back the working time the dossier waited: due dates move by that much."""
     waited = calendar.working_time_between(d.clock_stopped_at, now)
@@ -262,6 +238,115 @@ def _restart_clock(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> None
         if d.step_due_at:
             d.step_due_at = calendar.add_working_time(d.step_due_at, waited)
     d.clock_stopped_at = None
+
+
+# --- the dossier's lifecycle (run by tinhso.core.lifecycle) ------------------------------
+
+
+@dataclass
+class DossierApplied(Applied):
+    """What a dossier operation did, for its BM.05 process-control (event) row."""
+
+    step_result: str = ""  # early / on time / late, of the step handed over ("" for none)
+    step_due_at: dt.datetime | None = None  # the due time of that step
+    to_user: Any = None  # the officer the dossier is handed to
+
+
+class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
+    model = Dossier
+    transitions = TRANSITIONS
+    audit_prefix = "dossier"
+    related = (
+        "procedure",
+        "receiving_agency",
+        "deciding_agency",
+        "current_agency",
+        "current_step",
+        "applicant",
+    )
+    snapshot_fields = (
+        "state",
+        "status",
+        "current_agency_id",
+        "current_step_id",
+        "assignee_id",
+        "due_at",
+    )
+    applied_type = DossierApplied
+
+    def not_found(self) -> NotFound:
+        return NotFound("unknown_dossier", _("The dossier does not exist."))
+
+    def refuse(self, obj: Dossier, transition: Transition) -> InvalidTransition:
+        return InvalidTransition(
+            "invalid_transition",
+            _("Dossier %(code)s is “%(state)s”: “%(action)s” is not possible now.")
+            % {"code": obj.code, "state": obj.get_state_display(), "action": transition.action},
+            state=obj.state,
+            action=transition.action,
+        )
+
+    def guard(self, actor: Any, obj: Dossier, transition: Transition) -> Agency | None:
+        """The agency the actor acts for (None: as the applicant), or raise the refusal."""
+        error = refusal(actor, obj, transition)
+        if error is not None:
+            raise error
+        if APPLICANT in transition.actors and is_applicant_of(actor, obj):
+            return None
+        return obj.receiving_agency if transition.agency == RECEIVING else obj.current_agency
+
+    def enter(self, step: Step[Dossier]) -> None:
+        """Stop or restart the legal clock, then move to the target state."""
+        d, t, now = step.obj, step.transition, step.now
+        if t.clock == "stop" and d.clock_stopped_at is None and d.received_at:
+            d.clock_stopped_at = now
+        if t.clock == "resume" and d.clock_stopped_at is not None:
+            _restart_clock(d, now, step.calendar)
+        if t.target is not None and t.target != step.from_state:
+            if t.clock == "stop" or t.action == "withdraw":
+                d.state_before = step.from_state
+            d.state = t.target
+        elif t.target is None and t.clock == "resume":
+            d.state = d.state_before or State.PROCESSING
+            d.state_before = ""
+
+    def before_save(self, step: Step[Dossier], applied: DossierApplied) -> None:
+        step.obj.status = STATE_TO_STATUS[step.obj.state]
+        step.obj.version += 1
+
+    def record(self, step: Step[Dossier], applied: DossierApplied) -> DossierEvent:
+        d = step.obj
+        return DossierEvent.objects.create(
+            dossier=d,
+            seq=next_seq(d.events),
+            action=step.action,
+            from_state=step.from_state,
+            to_state=d.state,
+            actor=signed_in(step.actor),
+            actor_name=display_name(step.actor),
+            actor_agency=step.scope,
+            from_step_id=step.before["current_step"],
+            to_step=d.current_step,
+            to_user=applied.to_user,
+            at=step.now,
+            step_due_at=applied.step_due_at if applied.step_result else d.step_due_at,
+            step_result=applied.step_result,
+            note=step.note,
+            data=applied.data,
+        )
+
+    def outbox(self, step: Step[Dossier], applied: DossierApplied, event: DossierEvent) -> None:
+        d = step.obj
+        if d.status != step.before["status"] or step.action in {"submit", "receive"}:
+            _outbox_status(d, step.now)
+
+    def audit_after(
+        self, step: Step[Dossier], applied: DossierApplied, event: DossierEvent
+    ) -> dict[str, Any]:
+        return {**self.snapshot(step.obj), "event": event.seq, "note": step.note}
+
+
+LIFECYCLE = DossierLifecycle()
 
 
 def _next_code(agency: Agency, day: dt.date) -> str:
@@ -327,14 +412,14 @@ def dossier_submit(
     except DomainError:
         # The retry of a submission that was accepted gets that dossier back, even when its
         # input would be refused now (the procedure withdrawn meanwhile …).
-        existing = _replayed(actor, idempotency_key)
+        existing = replayed(Dossier.objects.filter(submitted_by=actor), idempotency_key)
         if existing is not None:
             return existing
         raise
     applicant, receiving = checked.applicant, checked.receiving
     now = timezone.now()
     try:
-        with _FilesRollback(), transaction.atomic():
+        with files_rollback(), transaction.atomic():
             d = Dossier.objects.create(
                 code=_next_code(receiving, timezone.localdate(now)),
                 procedure=procedure,
@@ -366,7 +451,7 @@ def dossier_submit(
                 from_state="",
                 to_state=State.SUBMITTED,
                 actor=actor,
-                actor_name=_display_name(actor),
+                actor_name=display_name(actor),
                 actor_agency=receiving if channel != Channel.ONLINE else None,
                 at=now,
                 data={"channel": channel, "files": len(checked.files)},
@@ -382,7 +467,7 @@ def dossier_submit(
     except IntegrityError:
         # A retry (the same key) of a submission that was accepted, or two retries that raced:
         # the earlier dossier is returned.
-        existing = _replayed(actor, idempotency_key)
+        existing = replayed(Dossier.objects.filter(submitted_by=actor), idempotency_key)
         if existing is None:
             raise
         return existing
@@ -458,14 +543,6 @@ def _check_submission(
     return _CheckedSubmission(cleaned, applicant, receiving, deciding, name, id_number, checked)
 
 
-def _replayed(actor: Any, idempotency_key: str) -> Dossier | None:
-    """The dossier an earlier request with the same idempotency key created, if any."""
-    if not idempotency_key:
-        return None
-    existing = Dossier.objects.filter(submitted_by=actor, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        existing.replayed = True
-    return existing
 
 
 def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> DossierFile:
@@ -480,28 +557,9 @@ def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> Dossie
         uploaded_by=actor,
     )
     record.file.save(f"{d.code}.{checked.extension}", checked.content, save=False)
-    getattr(_stored, "files", []).append((record.file.storage, record.file.name))
+    remember_file(record.file.storage, record.file.name)
     record.save()
     return record
-
-
-# Files written to storage by the operation in progress (per thread); removed on rollback.
-_stored = threading.local()
-
-
-class _FilesRollback:
-    """Delete files stored during a transaction that did not commit."""
-
-    def __enter__(self):
-        _stored.files = []
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        files, _stored.files = getattr(_stored, "files", []), []
-        if exc_type is not None:
-            for storage, name in files:
-                storage.delete(name)
-        return False
 
 
 # --- lifecycle ----------------------------------------------------------------------------
@@ -510,10 +568,11 @@ class _FilesRollback:
 def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
     """Tiếp nhận: the desk accepts the dossier; the legal clock starts (15:00 cut-off)."""
 
-    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         first = d.procedure.steps.order_by("order").first()
         if first is None:
             raise DomainError("no_process", _("The procedure has no internal process."))
+        now, calendar = step.now, step.calendar
         d.received_at = now
         d.counting_from = calendar.counting_start(now)
         d.due_at = calendar.add_working_time(
@@ -524,9 +583,9 @@ def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Do
         d.assignee = actor
         d.step_started_at = d.counting_from
         d.step_due_at = _step_time(d, first, d.counting_from, calendar)
-        return {"to_step": first, "due_at": d.due_at.isoformat()}
+        return DossierApplied(data={"due_at": d.due_at.isoformat()})
 
-    return _perform(actor=actor, dossier=dossier, action="receive", note=note, apply=apply)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="receive", note=note, apply=apply).obj
 
 
 def _require_reason(reason: str) -> str:
@@ -540,18 +599,19 @@ def dossier_refuse(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossie
     """Từ chối tiếp nhận (BM.03)."""
     reason = _require_reason(reason)
 
-    def apply(d, now, calendar):
-        d.closed_at = now
-        return {"reason": reason}
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        d.closed_at = step.now
+        return DossierApplied(data={"reason": reason})
 
-    return _perform(actor=actor, dossier=dossier, action="refuse", note=reason, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="refuse", note=reason, apply=apply
+    ).obj
 
 
-def _close_step(d: Dossier, now: dt.datetime) -> str:
+def _close_step(d: Dossier, now: dt.datetime) -> DossierApplied:
     """Early / on time / late for the step being handed over (BM.05 result column)."""
-    if d.step_due_at is None:
-        return ""
-    return classify(now, d.step_due_at)
+    result = classify(now, d.step_due_at) if d.step_due_at is not None else ""
+    return DossierApplied(step_result=result, step_due_at=d.step_due_at)
 
 
 def dossier_transfer(
@@ -559,14 +619,10 @@ def dossier_transfer(
 ) -> Dossier:
     """Chuyển xử lý: finish the current step and hand the dossier to the next one."""
 
-    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
-        _require_step_role(actor, d)
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         nxt = d.procedure.steps.filter(order__gt=d.current_step.order).order_by("order").first()
-        if nxt is None:
-            raise InvalidTransition(
-                "last_step", _("This is the last step: approve or finish the dossier instead.")
-            )
-        step_result = _close_step(d, now)
+        now, calendar = step.now, step.calendar
+        applied = _close_step(d, now)
         agency = _step_agency(d, nxt)
         if to_user is not None and nxt.role not in _roles_in(to_user, agency.pk):
             raise DomainError(
@@ -580,20 +636,12 @@ def dossier_transfer(
         start = calendar.next_working_instant(now)
         d.step_started_at = start
         d.step_due_at = _step_time(d, nxt, start, calendar)
-        return {"step_result": step_result, "to_step": nxt, "to_user": to_user}
+        applied.to_user = to_user
+        return applied
 
-    return _perform(actor=actor, dossier=dossier, action="transfer", note=note, apply=apply)
-
-
-def _require_step_role(actor: Any, d: Dossier) -> None:
-    if d.current_step is None:
-        return
-    if d.current_step.role not in _roles_in(actor, d.current_agency_id):
-        raise PermissionDenied(
-            "not_your_step",
-            _("The current step (%(step)s) belongs to the role “%(role)s”.")
-            % {"step": d.current_step.name, "role": d.current_step.get_role_display()},
-        )
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="transfer", note=note, apply=apply
+    ).obj
 
 
 def dossier_request_supplement(
@@ -603,13 +651,13 @@ def dossier_request_supplement(
     reason = _require_reason(reason)
     items = [str(item).strip()[:500] for item in items or [] if str(item).strip()]
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         d.supplement_count += 1
-        return {"items": items, "supplement_no": d.supplement_count}
+        return DossierApplied(data={"items": items, "supplement_no": d.supplement_count})
 
-    return _perform(
-        actor=actor, dossier=dossier, action="request_supplement", note=reason, apply=apply
-    )
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="request_supplement", note=reason, apply=apply
+    ).obj
 
 
 def dossier_supplement(
@@ -620,26 +668,29 @@ def dossier_supplement(
         raise DomainError("files_required", _("Attach at least one document."))
     checked = [(component, check_upload(upload)) for component, upload in uploads]
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         for component, item in checked:
             _store_file(d, item, component, FileKind.SUPPLEMENT, actor)
-        return {"files": len(checked)}
+        return DossierApplied(data={"files": len(checked)})
 
-    with _FilesRollback():
-        return _perform(actor=actor, dossier=dossier, action="supplement", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="supplement", note=note, apply=apply
+    ).obj
 
 
 def dossier_accept_supplement(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
     """The officer checks the supplement: processing resumes, due dates move by the wait."""
-    return _perform(actor=actor, dossier=dossier, action="accept_supplement", note=note)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="accept_supplement", note=note).obj
 
 
 def dossier_pause(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
-    return _perform(actor=actor, dossier=dossier, action="pause", note=_require_reason(reason))
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="pause", note=_require_reason(reason)
+    ).obj
 
 
 def dossier_resume(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
-    return _perform(actor=actor, dossier=dossier, action="resume", note=note)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="resume", note=note).obj
 
 
 def dossier_request_fees(
@@ -649,11 +700,13 @@ def dossier_request_fees(
     if not isinstance(amount_vnd, int) or amount_vnd <= 0:
         raise DomainError("invalid_amount", _("The amount must be a positive whole number of VND."))
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         d.fee_vnd = amount_vnd
-        return {"amount_vnd": amount_vnd}
+        return DossierApplied(data={"amount_vnd": amount_vnd})
 
-    return _perform(actor=actor, dossier=dossier, action="request_fees", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="request_fees", note=note, apply=apply
+    ).obj
 
 
 def dossier_pay(
@@ -661,7 +714,7 @@ def dossier_pay(
 ) -> Dossier:
     """Record the payment (online by the applicant, or cash at the desk)."""
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
         if amount_vnd != d.fee_vnd:
             raise DomainError(
                 "amount_mismatch",
@@ -670,19 +723,17 @@ def dossier_pay(
             )
         d.paid_vnd = amount_vnd
         d.paid_online = bool(online)
-        return {"amount_vnd": amount_vnd, "online": bool(online), "reference": reference[:100]}
+        return DossierApplied(
+            data={"amount_vnd": amount_vnd, "online": bool(online), "reference": reference[:100]}
+        )
 
-    return _perform(actor=actor, dossier=dossier, action="pay", apply=apply)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="pay", apply=apply).obj
 
 
 def _finish(action: str, actor: Any, dossier: Dossier | int, note: str) -> Dossier:
-    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
-        _require_step_role(actor, d)
-        if d.procedure.steps.filter(order__gt=d.current_step.order).exists():
-            raise InvalidTransition(
-                "not_last_step", _("The dossier must first pass the remaining process steps.")
-            )
-        step_result = _close_step(d, now)
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        now = step.now
+        applied = _close_step(d, now)
         d.finished_at = now
         d.timeliness = classify(now, d.due_at, supplements=d.supplement_count)
         d.is_overdue = False
@@ -690,9 +741,10 @@ def _finish(action: str, actor: Any, dossier: Dossier | int, note: str) -> Dossi
         d.current_step = None
         d.assignee = None
         d.step_due_at = None
-        return {"step_result": step_result, "to_step": None, "timeliness": d.timeliness}
+        applied.data = {"timeliness": d.timeliness}
+        return applied
 
-    return _perform(actor=actor, dossier=dossier, action=action, note=note, apply=apply)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action=action, note=note, apply=apply).obj
 
 
 def dossier_approve(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
@@ -712,22 +764,18 @@ def dossier_add_files(
     if not uploads:
         raise DomainError("files_required", _("Attach at least one document."))
     checked = [(component, check_upload(upload)) for component, upload in uploads]
-    with _FilesRollback(), transaction.atomic():
-        d = _lock(dossier)
-        desk = Role.DESK_OFFICER in _roles_in(actor, d.receiving_agency_id)
-        if not desk and not (is_applicant_of(actor, d) and d.state == State.SUBMITTED):
-            if d.is_final or not is_applicant_of(actor, d):
-                raise PermissionDenied("forbidden", _("You may not add files to this dossier."))
-            raise InvalidTransition(
-                "invalid_transition", _("Files can be added only before reception.")
-            )
-        if d.is_final:
-            raise InvalidTransition("invalid_transition", _("The dossier is closed."))
+    with files_rollback(), transaction.atomic():
+        d = LIFECYCLE.lock(dossier)
+        lookups = Lookups(actor)
+        error = add_files_refusal(actor, d, lookups)
+        if error is not None:
+            raise error
         for component, _item in checked:
             if component is not None and component.procedure_id != d.procedure_id:
                 raise DomainError(
                     "unknown_component", _("The component belongs to another procedure.")
                 )
+        desk = Role.DESK_OFFICER in lookups.roles_in(d.receiving_agency_id)
         kind = FileKind.SCAN if desk else FileKind.COMPONENT
         records = [_store_file(d, item, component, kind, actor) for component, item in checked]
         if not d.digitised:
@@ -742,12 +790,11 @@ def dossier_add_files(
 def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) -> DossierFile:
     """Attach an electronic result document (an officer of the current or receiving agency)."""
     checked = check_upload(upload)
-    with _FilesRollback(), transaction.atomic():
-        d = _lock(dossier)
-        if d.state not in {State.PROCESSING, State.FINISHED}:
-            raise InvalidTransition("invalid_transition", _("No result can be attached now."))
-        if not (_roles_in(actor, d.current_agency_id) or _roles_in(actor, d.receiving_agency_id)):
-            raise PermissionDenied("forbidden", _("You may not attach a result to this dossier."))
+    with files_rollback(), transaction.atomic():
+        d = LIFECYCLE.lock(dossier)
+        error = attach_result_refusal(actor, d)
+        if error is not None:
+            raise error
         record = _store_file(d, checked, None, FileKind.RESULT, actor)
         if not d.electronic_result:
             d.electronic_result = True
@@ -759,38 +806,42 @@ def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) ->
 def dossier_return_result(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
     """Trả kết quả: hand the result to the applicant (not counted in the processing time)."""
 
-    def apply(d, now, calendar):
-        d.returned_at = now
-        d.closed_at = now
-        return {}
+    def apply(d: Dossier, step: Step) -> None:
+        d.returned_at = step.now
+        d.closed_at = step.now
 
-    return _perform(actor=actor, dossier=dossier, action="return_result", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="return_result", note=note, apply=apply
+    ).obj
 
 
 def dossier_withdraw(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
     """Rút hồ sơ: the applicant asks to withdraw; a desk officer confirms."""
-    return _perform(actor=actor, dossier=dossier, action="withdraw", note=_require_reason(reason))
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="withdraw", note=_require_reason(reason)
+    ).obj
 
 
 def dossier_confirm_withdraw(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
-    def apply(d, now, calendar):
-        d.closed_at = now
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        d.closed_at = step.now
         d.is_overdue = False
-        return {"withdrawn": True}
+        return DossierApplied(data={"withdrawn": True})
 
-    return _perform(actor=actor, dossier=dossier, action="confirm_withdraw", note=note, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="confirm_withdraw", note=note, apply=apply
+    ).obj
 
 
 def dossier_stop(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
     """Dừng xử lý: the leader stops processing, with the reason."""
     reason = _require_reason(reason)
 
-    def apply(d, now, calendar):
-        d.closed_at = now
+    def apply(d: Dossier, step: Step) -> None:
+        d.closed_at = step.now
         d.is_overdue = False
-        return {}
 
-    return _perform(actor=actor, dossier=dossier, action="stop", note=reason, apply=apply)
+    return LIFECYCLE.perform(actor=actor, obj=dossier, action="stop", note=reason, apply=apply).obj
 
 
 def dossier_extend(
@@ -811,37 +862,43 @@ def dossier_extend(
             "invalid_extension", _("The extension must be between 0.5 and 365 working days.")
         )
 
-    def apply(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> dict:
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        now, calendar = step.now, step.calendar
         old_due = d.due_at
         latest_on_time = calendar.subtract_working_days(old_due, 1)
         d.due_at = calendar.add_working_days(old_due, extra)
         d.extension_count += 1
-        return {
-            "old_due_at": old_due.isoformat(),
-            "new_due_at": d.due_at.isoformat(),
-            "extra_days": str(extra),
-            "issued_late": now > latest_on_time,
-        }
+        return DossierApplied(
+            data={
+                "old_due_at": old_due.isoformat(),
+                "new_due_at": d.due_at.isoformat(),
+                "extra_days": str(extra),
+                "issued_late": now > latest_on_time,
+            }
+        )
 
-    return _perform(actor=actor, dossier=dossier, action="extend", note=reason, apply=apply)
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="extend", note=reason, apply=apply
+    ).obj
 
 
 def dossier_rate(*, actor: Any, dossier: Dossier | int, score: int, comment: str = "") -> Rating:
     """Đánh giá: one rating per dossier, by its applicant, after the result is returned."""
     if score not in Rating.Score.values:
         raise DomainError("invalid_score", _("Choose one of the satisfaction levels."))
-    holder: dict[str, Rating] = {}
+    rating: Rating | None = None
 
-    def apply(d, now, calendar):
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        nonlocal rating
         if Rating.objects.filter(dossier=d).exists():
             raise InvalidTransition("already_rated", _("This dossier has already been rated."))
-        holder["rating"] = Rating.objects.create(
+        rating = Rating.objects.create(
             dossier=d, score=score, comment=(comment or "").strip()[:2000]
         )
-        return {"score": score}
+        return DossierApplied(data={"score": score})
 
-    _perform(actor=actor, dossier=dossier, action="rate", apply=apply)
-    return holder["rating"]
+    LIFECYCLE.perform(actor=actor, obj=dossier, action="rate", apply=apply)
+    return rating
 
 
 # --- deadline sweep -----------------------------------------------------------------------

@@ -7,8 +7,7 @@ current step. ``None`` as a target means "the state the dossier was in before" (
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from tinhso.core.lifecycle import Transition
 from tinhso.core.models import Role
 
 from .models import State
@@ -18,17 +17,7 @@ RECEIVING = "receiving"  # the receiving agency (one-stop desk)
 CURRENT = "current"  # the agency handling the current step
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset[str]
-    target: str | None
-    actors: frozenset[str]
-    agency: str = CURRENT
-    clock: str = ""  # "stop", "resume" or ""
-
-
-def _t(action, sources, target, actors, agency=CURRENT, clock=""):
+def _t(action, sources, target, actors, agency=CURRENT, clock="") -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(actors), agency, clock)
 
 

@@ -23,7 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
 
-from . import open311, selectors, services
+from . import open311, open311_keys, selectors, services
 from .boundary import province_code
 from .models import Category, Report, ReportPhoto
 
@@ -114,7 +114,7 @@ def _method_not_allowed(fmt):
 
 def _visible(request) -> tuple[Q, object | None]:
     """Published requests, plus every request of the application whose api_key is given."""
-    client = services.open311_client_for_key(_param(request, "api_key"))
+    client = open311_keys.open311_client_for_key(_param(request, "api_key"))
     visible = Q(state__in=selectors.PUBLIC_STATES)
     if client is not None:
         visible |= Q(api_client=client)
@@ -244,7 +244,7 @@ def _create(request, fmt):
     problem = _jurisdiction_error(request, fmt)
     if problem:
         return problem
-    client = services.open311_client_for_key(_param(request, "api_key"))
+    client = open311_keys.open311_client_for_key(_param(request, "api_key"))
     if client is None:
         return open311.render_error(
             403,

@@ -322,7 +322,7 @@ def _officer_forms(report: Report, data=None, which: str | None = None) -> dict[
 
 def _officer_page(request, report: Report, forms: dict, status: int = 200):
     allowed = (
-        [a for a in services.OFFICER_ACTIONS if report.state in services.TRANSITIONS[a][0]]
+        [a for a in services.OFFICER_ACTIONS if report.state in services.TRANSITIONS[a].sources]
         if services.can_handle(request.user, report)
         else []
     )

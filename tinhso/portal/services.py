@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
+from tinhso.core.lifecycle import lock
 from tinhso.core.models import AdministrativeUnit
 from tinhso.core.uploads import check_upload
 from tinhso.dossiers.models import Channel, Dossier
@@ -69,17 +70,13 @@ def _storage_delete_later(names: list[tuple[Any, str]]) -> None:
     transaction.on_commit(delete)
 
 
-def _lock(actor: Any, draft: SubmissionDraft | int) -> SubmissionDraft:
-    pk = draft.pk if isinstance(draft, SubmissionDraft) else draft
-    locked = (
-        SubmissionDraft.objects.select_for_update(of=("self",))
-        .select_related("procedure", "commune")
-        .filter(pk=pk, user=actor)
-        .first()
+def _locked_draft(actor: Any, draft: SubmissionDraft | int) -> SubmissionDraft:
+    """The actor's own draft, locked for this transaction."""
+    return lock(
+        SubmissionDraft.objects.select_related("procedure", "commune").filter(user=actor),
+        draft,
+        missing=lambda: NotFound("unknown_draft", _("This draft no longer exists.")),
     )
-    if locked is None:
-        raise NotFound("unknown_draft", _("This draft no longer exists."))
-    return locked
 
 
 def draft_open(*, actor: Any, procedure: Procedure) -> SubmissionDraft:
@@ -125,7 +122,7 @@ def draft_save(
     if not isinstance(form_data, dict):
         raise DomainError("invalid_form", _("The application data must be a JSON object."))
     with transaction.atomic():
-        d = _lock(actor, draft)
+        d = _locked_draft(actor, draft)
         ensure_can_submit(actor=actor, procedure=d.procedure)
         if commune is not None and not needs_commune(d.procedure):
             commune = None
@@ -155,7 +152,7 @@ def draft_attach(
     stored: list[tuple[Any, str]] = []
     try:
         with transaction.atomic():
-            d = _lock(actor, draft)
+            d = _locked_draft(actor, draft)
             ensure_can_submit(actor=actor, procedure=d.procedure)
             if component.procedure_id != d.procedure_id:
                 raise DomainError(
@@ -200,7 +197,7 @@ def draft_detach(
 ) -> None:
     """Remove the document of one component from the draft."""
     with transaction.atomic():
-        d = _lock(actor, draft)
+        d = _locked_draft(actor, draft)
         records = list(DraftFile.objects.filter(draft=d, component=component))
         if not records:
             raise NotFound("unknown_file", _("No document is attached for this component."))

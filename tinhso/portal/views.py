@@ -25,9 +25,9 @@ from django.views.decorators.http import require_POST
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.core.selectors import user_roles
-from tinhso.dossiers import services as dossier_services
+from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import Rating, State
-from tinhso.dossiers.selectors import actions_for, dossiers_of_applicant
+from tinhso.dossiers.selectors import dossiers_of_applicant
 from tinhso.procedures.models import OnlineMode, Procedure
 from tinhso.procedures.selectors import (
     LEVEL_FILTERS,
@@ -529,7 +529,7 @@ def my_dossiers(request):
 
 
 def _dossier_page(request, dossier, *, errors: dict[str, str] | None = None, values=None):
-    actions = actions_for(user=request.user, dossier=dossier)
+    actions = available_actions(user=request.user, dossier=dossier)
     rating = Rating.objects.filter(dossier=dossier).first()
     asks = selectors.asks_for([dossier])
     context = {
@@ -561,18 +561,19 @@ def my_dossier(request, code: str):
     return _dossier_page(request, dossier)
 
 
-def _act(request, code: str, action: str, run, success: str):
-    """Run one applicant action on an own dossier; show the error in the page if refused."""
+def _act(request, code: str, action: str, inputs, success: str):
+    """Run one applicant action on an own dossier with the service's keyword arguments that
+    ``inputs(dossier)`` reads from the request; show the error in the page if refused."""
     try:
         dossier = selectors.my_dossier_get(user=request.user, code=code)
     except NotFound:
         return _dossier_not_found(request, code)
     values = request.POST.dict()
-    if action not in actions_for(user=request.user, dossier=dossier):
+    if action not in available_actions(user=request.user, dossier=dossier):
         message = _("This is not possible for the dossier now.")
         return _dossier_page(request, dossier, errors={"general": message}, values=values)
     try:
-        run(dossier)
+        ACTIONS[action].run(actor=request.user, dossier=dossier, values=inputs(dossier))
     except DomainError as exc:
         dossier.refresh_from_db()
         return _dossier_page(request, dossier, errors={action: str(exc)}, values=values)
@@ -583,7 +584,7 @@ def _act(request, code: str, action: str, run, success: str):
 @login_required
 @require_POST
 def my_dossier_supplement(request, code: str):
-    def run(dossier):
+    def inputs(dossier):
         component = None
         component_id = (request.POST.get("component") or "").strip()
         if component_id:
@@ -595,48 +596,42 @@ def my_dossier_supplement(request, code: str):
             if component is None:
                 raise DomainError("unknown_component", _("Choose a component of this procedure."))
         files = request.FILES.getlist("files")
-        dossier_services.dossier_supplement(
-            actor=request.user,
-            dossier=dossier,
-            uploads=[(component, upload) for upload in files],
-            note=(request.POST.get("note") or "").strip()[:2000],
-        )
+        return {
+            "uploads": [(component, upload) for upload in files],
+            "note": (request.POST.get("note") or "").strip()[:2000],
+        }
 
-    return _act(request, code, "supplement", run, _("Your supplement has been sent."))
+    return _act(request, code, "supplement", inputs, _("Your supplement has been sent."))
 
 
 @login_required
 @require_POST
 def my_dossier_pay(request, code: str):
-    def run(dossier):
+    def inputs(dossier):
         try:
             amount = int((request.POST.get("amount") or "").replace(".", "").strip())
         except ValueError:
             raise DomainError("invalid_amount", _("The amount to pay is not valid.")) from None
-        dossier_services.dossier_pay(
-            actor=request.user,
-            dossier=dossier,
-            amount_vnd=amount,
-            online=True,
-            reference=f"CTS-{uuid.uuid4().hex[:12].upper()}",
-        )
+        return {
+            "amount_vnd": amount,
+            "online": True,
+            "reference": f"CTS-{uuid.uuid4().hex[:12].upper()}",
+        }
 
-    return _act(request, code, "pay", run, _("Your payment has been recorded."))
+    return _act(request, code, "pay", inputs, _("Your payment has been recorded."))
 
 
 @login_required
 @require_POST
 def my_dossier_withdraw(request, code: str):
-    def run(dossier):
-        dossier_services.dossier_withdraw(
-            actor=request.user, dossier=dossier, reason=request.POST.get("reason") or ""
-        )
+    def inputs(dossier):
+        return {"reason": request.POST.get("reason") or ""}
 
     return _act(
         request,
         code,
         "withdraw",
-        run,
+        inputs,
         _("Your request to withdraw the dossier has been sent to the one-stop desk."),
     )
 
@@ -644,17 +639,12 @@ def my_dossier_withdraw(request, code: str):
 @login_required
 @require_POST
 def my_dossier_rate(request, code: str):
-    def run(dossier):
+    def inputs(dossier):
         raw = request.POST.get("score") or ""
         score = int(raw) if raw.isdigit() else 0
-        dossier_services.dossier_rate(
-            actor=request.user,
-            dossier=dossier,
-            score=score,
-            comment=request.POST.get("comment") or "",
-        )
+        return {"score": score, "comment": request.POST.get("comment") or ""}
 
-    return _act(request, code, "rate", run, _("Thank you for your rating."))
+    return _act(request, code, "rate", inputs, _("Thank you for your rating."))
 
 
 @login_required

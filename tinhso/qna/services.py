@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from tinhso.core.lifecycle import Applied, Lifecycle, Step, Transition, transition_table
 from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
@@ -174,34 +175,56 @@ def _daily_limit() -> int:
     return int(getattr(settings, "TINHSO_QNA_DAILY_LIMIT", DEFAULT_DAILY_LIMIT))
 
 
-def _snapshot(question: Question) -> dict[str, Any]:
-    return {
-        "status": question.status,
-        "agency": question.agency_id,
-        "is_published": question.is_published,
-        "answered_by": question.answered_by_id,
-        "answer": question.answer,
-        "reject_reason": question.reject_reason,
-    }
+_ALL = frozenset(QuestionStatus.values)
+_NEW = frozenset({QuestionStatus.NEW})
+
+# Which action, from which states, to which status (None: unchanged). Every action is taken by an
+# officer of the question's agency (or a province administrator).
+TRANSITIONS = transition_table(
+    Transition("answer", _ALL - {QuestionStatus.REJECTED}, QuestionStatus.ANSWERED),
+    Transition("publish", frozenset({QuestionStatus.ANSWERED}), None),
+    Transition("unpublish", _ALL, None),
+    Transition("reject", _NEW, QuestionStatus.REJECTED),
+    Transition("transfer", _NEW, None),
+)
 
 
-def _lock(question: Question | int) -> Question:
-    pk = question.pk if isinstance(question, Question) else question
-    found = (
-        Question.objects.select_for_update(of=("self",))
-        .select_related("agency")
-        .filter(pk=pk)
-        .first()
+class QuestionLifecycle(Lifecycle[Question, Applied]):
+    model = Question
+    transitions = TRANSITIONS
+    audit_prefix = "qna"
+    related = ("agency",)
+    state_field = "status"
+    snapshot_fields = (
+        "status",
+        "agency_id",
+        "is_published",
+        "answered_by_id",
+        "answer",
+        "reject_reason",
     )
-    if found is None:
-        raise NotFound("unknown_question", _("The question was not found."))
-    return found
+    guard_first = True
+
+    def not_found(self) -> NotFound:
+        return NotFound("unknown_question", _("The question was not found."))
+
+    def guard(self, actor: Any, obj: Question, transition: Transition) -> None:
+        """Only an officer of the question's agency (or a province administrator) acts on it; to
+        anyone else the question does not exist."""
+        if not getattr(actor, "is_authenticated", False) or not may_handle(actor, obj.agency_id):
+            raise self.not_found()
+
+    def refuse(self, obj: Question, transition: Transition) -> InvalidTransition:
+        messages = {
+            "answer": _("The question was rejected: it cannot be answered."),
+            "publish": _("Only an answered question can be published."),
+            "reject": _("Only a question waiting for an answer can be rejected."),
+            "transfer": _("Only a question waiting for an answer can be transferred."),
+        }
+        return InvalidTransition("invalid_transition", messages[transition.action])
 
 
-def _authorize(actor: Any, question: Question) -> None:
-    """Only an officer of the question's agency (or a province administrator) acts on it."""
-    if not getattr(actor, "is_authenticated", False) or not may_handle(actor, question.agency_id):
-        raise NotFound("unknown_question", _("The question was not found."))
+LIFECYCLE = QuestionLifecycle()
 
 
 # --- operations ------------------------------------------------------------------------------
@@ -303,65 +326,44 @@ def question_answer(
     _check_length(
         errors, "answer", answer, ANSWER_MIN_LENGTH, ANSWER_MAX_LENGTH, _("Write the answer.")
     )
-    with transaction.atomic():
-        q = _lock(question)
-        _authorize(actor, q)
-        if q.status == QuestionStatus.REJECTED:
-            raise InvalidTransition(
-                "invalid_transition", _("The question was rejected: it cannot be answered.")
-            )
+
+    def apply(q: Question, step: Step) -> Applied:
         _raise_if(errors, "invalid_answer")
-        before = _snapshot(q)
-        now = now or timezone.now()
         q.answer = answer
-        q.status = QuestionStatus.ANSWERED
         q.answered_by_id = actor.pk
-        q.answered_at = now
+        q.answered_at = step.now
         if publish and not q.is_published:
-            q.published_at = now
+            q.published_at = step.now
         q.is_published = bool(publish)
-        q.save()
-        audit_record(
-            actor=actor,
-            action="qna.answer" if before["status"] == QuestionStatus.NEW else "qna.correct",
-            obj=q,
-            before=before,
-            after=_snapshot(q),
-        )
-    return q
+        first = step.from_state == QuestionStatus.NEW
+        return Applied(audit_action="qna.answer" if first else "qna.correct")
+
+    return LIFECYCLE.perform(actor=actor, obj=question, action="answer", apply=apply, now=now).obj
 
 
 def question_publish(*, actor: Any, question: Question | int) -> Question:
     """Công khai: show an answered question to everyone (without the asker's identity)."""
-    with transaction.atomic():
-        q = _lock(question)
-        _authorize(actor, q)
-        if q.status != QuestionStatus.ANSWERED:
-            raise InvalidTransition(
-                "invalid_transition", _("Only an answered question can be published.")
-            )
+
+    def apply(q: Question, step: Step) -> Applied | None:
         if q.is_published:
-            return q
-        before = _snapshot(q)
+            return Applied(unchanged=True)
         q.is_published = True
-        q.published_at = timezone.now()
-        q.save(update_fields=["is_published", "published_at"])
-        audit_record(actor=actor, action="qna.publish", obj=q, before=before, after=_snapshot(q))
-    return q
+        q.published_at = step.now
+        return None
+
+    return LIFECYCLE.perform(actor=actor, obj=question, action="publish", apply=apply).obj
 
 
 def question_unpublish(*, actor: Any, question: Question | int) -> Question:
     """Withdraw an answer from the public pages; the asker still sees it."""
-    with transaction.atomic():
-        q = _lock(question)
-        _authorize(actor, q)
+
+    def apply(q: Question, step: Step) -> Applied | None:
         if not q.is_published:
-            return q
-        before = _snapshot(q)
+            return Applied(unchanged=True)
         q.is_published = False
-        q.save(update_fields=["is_published"])
-        audit_record(actor=actor, action="qna.unpublish", obj=q, before=before, after=_snapshot(q))
-    return q
+        return None
+
+    return LIFECYCLE.perform(actor=actor, obj=question, action="unpublish", apply=apply).obj
 
 
 def question_reject(*, actor: Any, question: Question | int, reason: str) -> Question:
@@ -376,35 +378,21 @@ def question_reject(*, actor: Any, question: Question | int, reason: str) -> Que
         REASON_MAX_LENGTH,
         _("Give the reason for rejecting the question."),
     )
-    with transaction.atomic():
-        q = _lock(question)
-        _authorize(actor, q)
-        if q.status != QuestionStatus.NEW:
-            raise InvalidTransition(
-                "invalid_transition", _("Only a question waiting for an answer can be rejected.")
-            )
+
+    def apply(q: Question, step: Step) -> None:
         _raise_if(errors, "invalid_reason")
-        before = _snapshot(q)
-        q.status = QuestionStatus.REJECTED
         q.reject_reason = reason
         q.rejected_by_id = actor.pk
-        q.rejected_at = timezone.now()
+        q.rejected_at = step.now
         q.is_published = False
-        q.save()
-        audit_record(actor=actor, action="qna.reject", obj=q, before=before, after=_snapshot(q))
-    return q
+
+    return LIFECYCLE.perform(actor=actor, obj=question, action="reject", apply=apply).obj
 
 
 def question_transfer(*, actor: Any, question: Question | int, agency: Agency | None) -> Question:
     """Chuyển: send a waiting question to the agency that should answer it."""
-    with transaction.atomic():
-        q = _lock(question)
-        _authorize(actor, q)
-        if q.status != QuestionStatus.NEW:
-            raise InvalidTransition(
-                "invalid_transition",
-                _("Only a question waiting for an answer can be transferred."),
-            )
+
+    def apply(q: Question, step: Step) -> None:
         if agency is None or not agency.is_active:
             raise DomainError(
                 "invalid_agency",
@@ -417,8 +405,6 @@ def question_transfer(*, actor: Any, question: Question | int, agency: Agency | 
                 _("The question is already with this agency."),
                 errors={"agency": _("Choose another agency.")},
             )
-        before = _snapshot(q)
         q.agency = agency
-        q.save(update_fields=["agency"])
-        audit_record(actor=actor, action="qna.transfer", obj=q, before=before, after=_snapshot(q))
-    return q
+
+    return LIFECYCLE.perform(actor=actor, obj=question, action="transfer", apply=apply).obj

@@ -1,10 +1,9 @@
-"""What an officer can do on the dossier page: one entry per action, with its form and service.
+"""What an officer can do on the dossier page: one entry per action, with its form.
 
-The action names are those of :mod:`tinhso.dossiers.transitions` (``data-action`` on each
-button), plus two operations that change no state: ``attach_result`` (an electronic result
-document) and ``add_files`` (scans added by the desk). Availability comes from
-:func:`tinhso.dossiers.selectors.actions_for`, refined with what the services will accept, so no
-button leads to an action the service would refuse anyway.
+The action names are those of :data:`tinhso.dossiers.actions.ACTIONS` (``data-action`` on each
+button): the transitions plus two operations that change no state, ``attach_result`` and
+``add_files``. Which are offered, and the service each runs, come from
+:mod:`tinhso.dossiers.actions`, so no button leads to an action the service would refuse.
 """
 
 from __future__ import annotations
@@ -16,14 +15,12 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core.models import Role
-from tinhso.core.selectors import user_roles
-from tinhso.dossiers import services
-from tinhso.dossiers.models import Dossier, State
-from tinhso.dossiers.selectors import actions_for
+from tinhso.dossiers.actions import ACTIONS
+from tinhso.dossiers.actions import available_actions as dossier_actions
+from tinhso.dossiers.models import Dossier
 
 from . import forms as f
-from .selectors import next_step, transfer_candidates
+from .selectors import transfer_candidates
 
 # Button labels of the actions (imperative).
 ACTION_LABELS: dict[str, Promise] = {
@@ -94,11 +91,21 @@ CONFIRM: dict[str, Promise] = {
 APPLICANT_ONLY = {"withdraw", "rate"}
 
 
+def _dispatch(user: Any, dossier: Dossier, params: dict, form: f.ActionForm) -> Any:
+    """Run the form's action (its prefix) through the one dispatch table."""
+    values = {**params, "online": False}  # a payment recorded here is cash at the desk
+    if "file" in params:
+        values["upload"] = params["file"]
+    if hasattr(form, "uploads"):
+        values["uploads"] = form.uploads()
+    return ACTIONS[form.prefix].run(actor=user, dossier=dossier, values=values)
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     name: str
     form_class: type[f.ActionForm]
-    run: Callable[[Any, Dossier, dict, f.ActionForm], Any]
+    run: Callable[[Any, Dossier, dict, f.ActionForm], Any] = _dispatch
     secondary: bool = False
     form_kwargs: Callable[[Dossier], dict] = field(default=lambda dossier: {})
 
@@ -124,124 +131,36 @@ class ActionSpec:
         )
 
 
-def _note(name: str, service: Callable, **extra: Any) -> ActionSpec:
-    return ActionSpec(
-        name,
-        f.NoteForm,
-        lambda user, d, p, form: service(actor=user, dossier=d, note=p["note"]),
-        **extra,
-    )
-
-
-def _reason(name: str, service: Callable, **extra: Any) -> ActionSpec:
-    return ActionSpec(
-        name,
-        f.ReasonForm,
-        lambda user, d, p, form: service(actor=user, dossier=d, reason=p["reason"]),
-        **extra,
-    )
-
-
 SPECS: dict[str, ActionSpec] = {
     spec.name: spec
     for spec in [
-        _note("receive", services.dossier_receive),
-        _reason("refuse", services.dossier_refuse, secondary=True),
+        ActionSpec("receive", f.NoteForm),
+        ActionSpec("refuse", f.ReasonForm, secondary=True),
         ActionSpec(
             "transfer",
             f.TransferForm,
-            lambda user, d, p, form: services.dossier_transfer(
-                actor=user, dossier=d, to_user=p["to_user"], note=p["note"]
-            ),
             form_kwargs=lambda d: {"candidates": transfer_candidates(d)},
         ),
-        ActionSpec(
-            "request_supplement",
-            f.SupplementRequestForm,
-            lambda user, d, p, form: services.dossier_request_supplement(
-                actor=user, dossier=d, reason=p["reason"], items=p["items"]
-            ),
-            secondary=True,
-        ),
-        ActionSpec(
-            "supplement",
-            f.SupplementForm,
-            lambda user, d, p, form: services.dossier_supplement(
-                actor=user, dossier=d, uploads=form.uploads(), note=p["note"]
-            ),
-        ),
-        _note("accept_supplement", services.dossier_accept_supplement),
-        _reason("pause", services.dossier_pause, secondary=True),
-        _note("resume", services.dossier_resume),
-        ActionSpec(
-            "request_fees",
-            f.FeesForm,
-            lambda user, d, p, form: services.dossier_request_fees(
-                actor=user, dossier=d, amount_vnd=p["amount_vnd"], note=p["note"]
-            ),
-            secondary=True,
-        ),
-        ActionSpec(
-            "pay",
-            f.PayForm,
-            lambda user, d, p, form: services.dossier_pay(
-                actor=user,
-                dossier=d,
-                amount_vnd=p["amount_vnd"],
-                online=False,
-                reference=p["reference"],
-            ),
-        ),
-        _note("approve", services.dossier_approve),
-        _note("finish", services.dossier_finish),
-        ActionSpec(
-            "extend",
-            f.ExtendForm,
-            lambda user, d, p, form: services.dossier_extend(
-                actor=user, dossier=d, reason=p["reason"], extra_days=p["extra_days"]
-            ),
-            secondary=True,
-        ),
-        ActionSpec(
-            "attach_result",
-            f.ResultForm,
-            lambda user, d, p, form: services.dossier_attach_result(
-                actor=user, dossier=d, upload=p["file"]
-            ),
-        ),
-        _note("return_result", services.dossier_return_result),
-        _note("confirm_withdraw", services.dossier_confirm_withdraw),
-        _reason("stop", services.dossier_stop, secondary=True),
-        ActionSpec(
-            "add_files",
-            f.FilesWithComponentForm,
-            lambda user, d, p, form: services.dossier_add_files(
-                actor=user, dossier=d, uploads=form.uploads()
-            ),
-            secondary=True,
-        ),
+        ActionSpec("request_supplement", f.SupplementRequestForm, secondary=True),
+        ActionSpec("supplement", f.SupplementForm),
+        ActionSpec("accept_supplement", f.NoteForm),
+        ActionSpec("pause", f.ReasonForm, secondary=True),
+        ActionSpec("resume", f.NoteForm),
+        ActionSpec("request_fees", f.FeesForm, secondary=True),
+        ActionSpec("pay", f.PayForm),
+        ActionSpec("approve", f.NoteForm),
+        ActionSpec("finish", f.NoteForm),
+        ActionSpec("extend", f.ExtendForm, secondary=True),
+        ActionSpec("attach_result", f.ResultForm),
+        ActionSpec("return_result", f.NoteForm),
+        ActionSpec("confirm_withdraw", f.NoteForm),
+        ActionSpec("stop", f.ReasonForm, secondary=True),
+        ActionSpec("add_files", f.FilesWithComponentForm, secondary=True),
     ]
 }
 
 
 def available_actions(*, user: Any, dossier: Dossier) -> list[str]:
     """The workspace actions this officer may take on the dossier now, in page order."""
-    allowed = set(actions_for(user=user, dossier=dossier)) - APPLICANT_ONLY
-    step_actions = allowed & {"transfer", "approve", "finish"}
-    if step_actions:
-        if next_step(dossier) is not None:
-            allowed -= {"approve", "finish"}
-        else:
-            allowed.discard("transfer")
-        if "approve" in allowed:
-            allowed.discard("finish")
-    desk = Role.DESK_OFFICER in user_roles(user, dossier.receiving_agency)
-    # A result document can be attached while processing (by whoever holds the current step)
-    # and once finished (by the desk that returns it).
-    if (dossier.state == State.PROCESSING and step_actions) or (
-        dossier.state == State.FINISHED and desk
-    ):
-        allowed.add("attach_result")
-    if desk and not dossier.is_final:
-        allowed.add("add_files")
+    allowed = set(dossier_actions(user=user, dossier=dossier, operations=True)) - APPLICANT_ONLY
     return [name for name in SPECS if name in allowed]

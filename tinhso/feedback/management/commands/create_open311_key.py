@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand, CommandError
 
 from tinhso.core.errors import DomainError
-from tinhso.feedback.services import open311_client_create
+from tinhso.feedback.open311_keys import open311_client_create
 
 
 class Command(BaseCommand):
