@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from tinhso.core.access import request_access
 from tinhso.core.api_types import DbId, IsoDate, Money, Offset, PlainSchema
 from tinhso.core.auth import api_auth
 from tinhso.core.errors import DomainError, NotFound
@@ -136,9 +137,7 @@ class ActionIn(Schema):
     comment: str = ""
 
 
-def dossier_out(
-    d: Dossier, user: Any, roles_cache: dict[int, set[str]] | None = None
-) -> dict[str, Any]:
+def dossier_out(d: Dossier, user: Any) -> dict[str, Any]:
     step = d.current_step
     return {
         "code": d.code,
@@ -163,7 +162,7 @@ def dossier_out(
         "is_overdue": d.is_overdue,
         "fee_vnd": d.fee_vnd,
         "paid_vnd": d.paid_vnd,
-        "actions": selectors.actions_for(user=user, dossier=d, roles_cache=roles_cache),
+        "actions": selectors.actions_for(user=user, dossier=d),
     }
 
 
@@ -234,7 +233,7 @@ def submit(request, payload: SubmitIn):
         idempotency_key=key,
     )
     status = 200 if getattr(dossier, "replayed", False) else 201
-    return Status(status, dossier_out(dossier, request.auth))
+    return Status(status, dossier_out(dossier, request_access(request)))
 
 
 @router.get("/dossiers", response=list[DossierOut])
@@ -246,22 +245,21 @@ def list_dossiers(
     offset: Offset = 0,
 ):
     """Own dossiers (citizens) or an inbox (officers: box=to_receive, to_process, …)."""
+    access = request_access(request)
     if box:
-        qs = selectors.inbox(user=request.auth, box=box)
+        qs = selectors.inbox(user=access, box=box)
         if status is not None:
             qs = qs.filter(status=status)
         dossiers = selectors.DossierPage(qs)[offset : offset + limit]
     else:
-        dossiers = selectors.dossiers_newest(
-            user=request.auth, offset=offset, limit=limit, status=status
-        )
-    roles: dict[int, set[str]] = {}  # the user's roles per agency, for the whole page
-    return [dossier_out(d, request.auth, roles) for d in dossiers]
+        dossiers = selectors.dossiers_newest(user=access, offset=offset, limit=limit, status=status)
+    return [dossier_out(d, access) for d in dossiers]
 
 
 @router.get("/dossiers/{code}", response={200: DossierDetailOut, 404: ErrorOut})
 def get_dossier(request, code: str):
-    return dossier_detail(selectors.dossier_get(user=request.auth, code=code), request.auth)
+    access = request_access(request)
+    return dossier_detail(selectors.dossier_get(user=access, code=code), access)
 
 
 @router.get("/track/{code}", response={200: TrackOut, 404: ErrorOut}, auth=None)
@@ -321,17 +319,17 @@ ACTIONS = {
 )
 def act(request, code: str, action: str, payload: ActionIn):
     """Take one lifecycle action; 409 when the dossier's state does not allow it."""
-    dossier = selectors.dossier_get(user=request.auth, code=code)
+    dossier = selectors.dossier_get(user=request_access(request), code=code)
     if action == "rate":
         services.dossier_rate(
             actor=request.auth, dossier=dossier, score=payload.score or 0, comment=payload.comment
         )
         dossier.refresh_from_db()
-        return dossier_out(dossier, request.auth)
+        return dossier_out(dossier, request_access(request))
     handler = ACTIONS.get(action)
     if handler is None:
         raise NotFound("unknown_action", _("Unknown action “%(action)s”.") % {"action": action})
-    return dossier_out(handler(request.auth, dossier, payload), request.auth)
+    return dossier_out(handler(request.auth, dossier, payload), request_access(request))
 
 
 @router.post(
@@ -346,7 +344,7 @@ def add_files(
     supplement: bool = False,
 ):
     """Upload component files (before reception) or, with supplement=true, a supplement."""
-    dossier = selectors.dossier_get(user=request.auth, code=code)
+    dossier = selectors.dossier_get(user=request_access(request), code=code)
     comp = dossier.procedure.components.filter(pk=component).first() if component else None
     if component and comp is None:
         raise DomainError("unknown_component", _("The component belongs to another procedure."))
@@ -377,7 +375,7 @@ def add_files(
 @router.get("/dossiers/{code}/files/{file_id}", response={404: ErrorOut})
 def download_file(request, code: str, file_id: DbId):
     """A dossier file, only to those who may see the dossier (never a public URL)."""
-    dossier = selectors.dossier_get(user=request.auth, code=code)
+    dossier = selectors.dossier_get(user=request_access(request), code=code)
     record = dossier.files.filter(pk=file_id).first()
     if record is None:
         raise NotFound("unknown_file", _("File not found."))
@@ -397,8 +395,9 @@ def form_pdf(request, code: str, kind: str):
     bm04 apology, bm05 process control slip."""
     from .pdf import render_form
 
-    dossier = selectors.dossier_get(user=request.auth, code=code)
-    if kind not in selectors.APPLICANT_FORMS and selectors.sees_as_applicant(request.auth, dossier):
+    access = request_access(request)
+    dossier = selectors.dossier_get(user=access, code=code)
+    if kind not in selectors.APPLICANT_FORMS and selectors.sees_as_applicant(access, dossier):
         # BM.05 is the agencies' internal control slip.
         raise NotFound("unknown_form", _("Unknown form “%(form)s”.") % {"form": kind})
     data, filename = render_form(kind, dossier)

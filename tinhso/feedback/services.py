@@ -24,11 +24,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import ACT, as_access
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
-from tinhso.core.models import AdministrativeUnit, Agency, OfficerAssignment, Role, UnitLevel
-from tinhso.core.selectors import is_province_admin, work_calendar
+from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
+from tinhso.core.selectors import work_calendar
 
+from . import access
 from .boundary import province_boundary, province_code
 from .models import (
     HANDLING_STATES,
@@ -52,9 +54,7 @@ from .routing import route, sla_for
 MAX_DESCRIPTION = 4000
 MIN_DESCRIPTION = 10
 MAX_REOPENS = 2
-HANDLER_ROLES = frozenset(
-    {Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN, Role.PROVINCE_ADMIN}
-)
+HANDLER_ROLES = access.HANDLER_ROLES
 
 # action → (states it may start from, state it leads to; None: decided by the operation)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
@@ -478,20 +478,12 @@ class _FilesRollback:
 
 def handler_agency_ids(user: Any) -> set[int] | None:
     """Agencies whose reports the user may handle; None means every agency."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    if is_province_admin(user):
-        return None
-    return set(
-        OfficerAssignment.objects.filter(
-            user=user, is_active=True, role__in=HANDLER_ROLES, agency__is_active=True
-        ).values_list("agency_id", flat=True)
-    )
+    scope = access.officer_agencies(as_access(user), ACT)
+    return None if scope is None else set(scope)
 
 
 def can_handle(user: Any, report: Report) -> bool:
-    agencies = handler_agency_ids(user)
-    return agencies is None or report.agency_id in agencies
+    return access.reaches_as_officer(as_access(user), report, ACT)
 
 
 def _display_name(user: Any) -> str:

@@ -23,12 +23,12 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import as_access
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency, AgencyLevel, UnitLevel
-from tinhso.core.selectors import unit_successor_today, user_roles
+from tinhso.core.selectors import unit_successor_today
 from tinhso.core.text import normalize_search
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.statistics import PROVINCE_WIDE_ROLES
 from tinhso.procedures.models import AgencySlot, OnlineMode, Procedure
 
 from . import scoring
@@ -68,11 +68,9 @@ COMMUNE_AGENCY_LEVELS = frozenset({AgencyLevel.COMMUNE_COMMITTEE})
 
 
 def can_view_ioc(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(getattr(user, "is_superuser", False)) or bool(
-        user_roles(user) & PROVINCE_WIDE_ROLES
-    )
+    """A superuser, a province administrator or an operations-centre viewer."""
+    access = as_access(user)
+    return access.is_authenticated and access.is_province_wide
 
 
 def _require(user: Any) -> None:
