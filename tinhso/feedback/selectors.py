@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.access import VIEW, as_access
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
-from tinhso.core.models import AdministrativeUnit, Agency
+from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
 from tinhso.core.selectors import work_calendar
 
 from .access import is_reporter, officer_rule, reaches_as_officer
@@ -80,10 +80,10 @@ def communes() -> QuerySet[AdministrativeUnit]:
     from .boundary import province_code
 
     return AdministrativeUnit.objects.filter(
-        level="commune",
+        level=UnitLevel.COMMUNE,
         valid_to__isnull=True,
         parent__code=province_code(),
-        parent__level="province",
+        parent__level=UnitLevel.PROVINCE,
     ).order_by("name")
 
 
