@@ -53,13 +53,17 @@ def work_calendar(years: range | None = None) -> workcalendar.WorkCalendar:
     return calendar
 
 
+# Shorthands for tinhso.core.access.Access (roles in active agencies only); ``user`` may be an
+# Access. Pages and selectors use the request's Access directly.
+
+
 def user_agency_ids(user: Any, roles: list[str] | None = None) -> set[int]:
-    """Agencies the officer serves (optionally in given roles); ``user`` may be an Access."""
+    """Agencies the officer serves (optionally in given roles)."""
     return set(as_access(user).agencies(roles))
 
 
 def user_roles(user: Any, agency: Agency | None = None) -> set[str]:
-    """The roles the user holds (in ``agency``, or anywhere); ``user`` may be an Access."""
+    """The roles the user holds (in ``agency``, or anywhere)."""
     access = as_access(user)
     return set(access.roles if agency is None else access.roles_in(agency.pk))
 

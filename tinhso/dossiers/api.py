@@ -453,7 +453,7 @@ def statistics(
     by: Literal["agency", "unit"] = "agency",
 ):
     """Dossier statistics per agency (or per commune with the province total) for a period."""
-    return [row.as_dict() for row in _stats_rows(request.auth, start, end, by)[2]]
+    return [row.as_dict() for row in _stats_rows(request_access(request), start, end, by)[2]]
 
 
 @router.get(
@@ -470,7 +470,7 @@ def statistics_xlsx(
     """The same table as an XLSX file."""
     from .statistics import stats_to_xlsx
 
-    start, end, rows = _stats_rows(request.auth, start, end, by)
+    start, end, rows = _stats_rows(request_access(request), start, end, by)
     response = HttpResponse(
         stats_to_xlsx(rows, start=start, end=end),
         content_type=XLSX,

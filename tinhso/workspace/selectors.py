@@ -17,7 +17,6 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.access import as_access
 from tinhso.core.models import AdministrativeUnit, Agency, Role, UnitLevel
-from tinhso.core.selectors import user_roles
 from tinhso.core.templatetags.tinhso_format import group_thousands
 from tinhso.dossiers.models import Dossier
 from tinhso.procedures.models import AgencySlot, Procedure, ProcessStep, StepAgency
@@ -34,7 +33,7 @@ def is_officer(user: Any) -> bool:
 
 def default_box(user: Any) -> str:
     """The list an officer sees first: the desk receives, specialists process, leaders sign."""
-    roles = user_roles(user)
+    roles = as_access(user).roles
     if Role.DESK_OFFICER in roles:
         return "to_receive"
     if Role.LEADER in roles and Role.SPECIALIST not in roles:

@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
-from tinhso.core.selectors import user_agency_ids
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import pdf
 from tinhso.dossiers.models import Dossier, DossierFile, State
@@ -117,16 +116,16 @@ def _is_overdue(dossier: Dossier, now: dt.datetime) -> bool:
 @require_GET
 @officer_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = request_access(request)
-    box = request.GET.get("box") or default_box(user)
+    access = request_access(request)
+    box = request.GET.get("box") or default_box(access)
     if box not in INBOXES:
         raise Http404(_("Unknown list “%(box)s”.") % {"box": box})
     search = f.InboxSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     now = timezone.now()
-    counts = inbox_counts(user=user, now=now)
+    counts = inbox_counts(user=access, now=now)
     request.workspace_inbox_counts = counts  # for the navigation's "Work" count
-    dossiers = search_dossiers(inbox_qs(user=user, box=box, now=now), query).select_related(
+    dossiers = search_dossiers(inbox_qs(user=access, box=box, now=now), query).select_related(
         "current_agency"
     )
     # Without a search the list holds what its tab counted: no second count.
@@ -141,7 +140,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "search": search,
         "query": query,
         "page": page,
-        "several_agencies": len(user_agency_ids(user)) > 1,
+        "several_agencies": len(access.agencies()) > 1,
     }
     if _is_htmx(request):
         response = render(request, "workspace/_inbox_panel.html", context)
