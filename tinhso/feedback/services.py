@@ -30,7 +30,7 @@ from tinhso.core.errors import DomainError, InvalidTransition, NotFound, Permiss
 from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
 from tinhso.core.selectors import work_calendar
 
-from . import access
+from . import access as report_access
 from .boundary import province_boundary, province_code
 from .models import (
     HANDLING_STATES,
@@ -54,7 +54,6 @@ from .routing import route, sla_for
 MAX_DESCRIPTION = 4000
 MIN_DESCRIPTION = 10
 MAX_REOPENS = 2
-HANDLER_ROLES = access.HANDLER_ROLES
 
 # action → (states it may start from, state it leads to; None: decided by the operation)
 TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
@@ -476,14 +475,9 @@ class _FilesRollback:
 # --- handling -----------------------------------------------------------------------------
 
 
-def handler_agency_ids(user: Any) -> set[int] | None:
-    """Agencies whose reports the user may handle; None means every agency."""
-    scope = access.officer_agencies(as_access(user), ACT)
-    return None if scope is None else set(scope)
-
-
 def can_handle(user: Any, report: Report) -> bool:
-    return access.reaches_as_officer(as_access(user), report, ACT)
+    """Whether the user may handle the report as an officer (:mod:`tinhso.feedback.access`)."""
+    return report_access.reaches_as_officer(as_access(user), report, ACT)
 
 
 def _display_name(user: Any) -> str:
