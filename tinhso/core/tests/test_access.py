@@ -234,3 +234,20 @@ def test_a_page_reads_the_roles_once(world, who, url):
         response = client.get(url)
     assert response.status_code == 200, url
     assert _assignment_reads(queries) == 1
+
+
+@pytest.mark.parametrize("name", ["desk", "other_agency", "inactive_agency", "ioc_viewer"])
+def test_every_work_list_is_within_the_view_rule(world, name):
+    """The work lists filter by role, state and the agency handling a dossier now (always its
+    receiving or deciding agency), so they never show a dossier the view rule hides."""
+    from tinhso.dossiers.selectors import INBOXES, inbox
+
+    user = actor(world, name)
+    Dossier.objects.filter(pk=world.dossier.pk).update(
+        due_at=timezone.now() - dt.timedelta(hours=1)
+    )
+    visible = set(Dossier.objects.restrict(user, VIEW).values_list("pk", flat=True))
+    for box in INBOXES:
+        assert set(inbox(user=user, box=box).values_list("pk", flat=True)) <= visible, box
+    if name == "desk":
+        assert inbox(user=user, box="to_receive").filter(pk=world.dossier.pk).exists()
