@@ -40,7 +40,10 @@ def officer_agencies(access: Access, action: str) -> frozenset[int] | None:
 
 
 def applicant_branches(access: Access) -> list[Q]:
-    """The applicant's own dossiers: submitted online by them, or naming their profile."""
+    """The applicant's own dossiers: submitted online by them, or naming their profile.
+
+    The profile is named by its id (read with the roles), not joined: a join would hide the
+    (applicant, submitted_at) index from PostgreSQL, which then walks every dossier."""
     if not access.is_authenticated:
         return []
     found = [Q(submitted_by=access.user, channel=Channel.ONLINE)]
@@ -52,7 +55,7 @@ def applicant_branches(access: Access) -> list[Q]:
 def dossier_branches(access: Access, action: str) -> list[Q] | None:
     """The rule as a list of conditions to OR (None: every dossier).
 
-    Each branch is served by one ordered index ((submitted_by), (applicant, submitted_at),
+    Each branch is served by one index ((submitted_by), (applicant, submitted_at),
     (receiving_agency, submitted_at), (deciding_agency, submitted_at)), which is how
     :func:`tinhso.dossiers.selectors.dossiers_newest` reads a page newest-first.
     """
