@@ -9,13 +9,12 @@ from django.conf import settings
 from django.db.models import Count, Max, QuerySet
 
 from . import workcalendar
+from .access import as_access
 from .models import (
     AdministrativeUnit,
     Agency,
     ApplicantProfile,
     CalendarOverride,
-    OfficerAssignment,
-    Role,
     UnitLevel,
 )
 
@@ -53,27 +52,23 @@ def work_calendar(years: range | None = None) -> workcalendar.WorkCalendar:
     return calendar
 
 
+# Shorthands for tinhso.core.access.Access (roles in active agencies only); ``user`` may be an
+# Access. Pages and selectors use the request's Access directly.
+
+
 def user_agency_ids(user: Any, roles: list[str] | None = None) -> set[int]:
     """Agencies the officer serves (optionally in given roles)."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    qs = OfficerAssignment.objects.filter(user=user, is_active=True, agency__is_active=True)
-    if roles:
-        qs = qs.filter(role__in=roles)
-    return set(qs.values_list("agency_id", flat=True))
+    return set(as_access(user).agencies(roles))
 
 
 def user_roles(user: Any, agency: Agency | None = None) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    qs = OfficerAssignment.objects.filter(user=user, is_active=True)
-    if agency is not None:
-        qs = qs.filter(agency=agency)
-    return set(qs.values_list("role", flat=True))
+    """The roles the user holds (in ``agency``, or anywhere)."""
+    access = as_access(user)
+    return set(access.roles if agency is None else access.roles_in(agency.pk))
 
 
 def is_province_admin(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False)) or Role.PROVINCE_ADMIN in user_roles(user)
+    return as_access(user).is_province_admin
 
 
 def units_current(*, province_code: str | None = None) -> QuerySet[AdministrativeUnit]:

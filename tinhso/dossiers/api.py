@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from tinhso.core.access import request_access
 from tinhso.core.api_types import DbId, IsoDate, Money, Offset
 from tinhso.core.auth import api_auth
 from tinhso.core.errors import DomainError, NotFound
@@ -233,7 +234,7 @@ def submit(request, payload: SubmitIn):
         idempotency_key=key,
     )
     status = 200 if getattr(dossier, "replayed", False) else 201
-    return Status(status, dossier_out(dossier, request.auth))
+    return Status(status, dossier_out(dossier, request_access(request)))
 
 
 @router.get("/dossiers", response=list[DossierOut])
@@ -245,22 +246,22 @@ def list_dossiers(
     offset: Offset = 0,
 ):
     """Own dossiers (citizens) or an inbox (officers: box=to_receive, to_process, …)."""
+    access = request_access(request)
     if box:
-        qs = selectors.inbox(user=request.auth, box=box)
+        qs = selectors.inbox(user=access, box=box)
         if status is not None:
             qs = qs.filter(status=status)
         dossiers = selectors.DossierPage(qs)[offset : offset + limit]
     else:
-        dossiers = selectors.dossiers_newest(
-            user=request.auth, offset=offset, limit=limit, status=status
-        )
+        dossiers = selectors.dossiers_newest(user=access, offset=offset, limit=limit, status=status)
     lookups = services.Lookups(request.auth)  # the user's roles per agency, for the whole page
     return [dossier_out(d, request.auth, lookups) for d in dossiers]
 
 
 @router.get("/dossiers/{code}", response={200: DossierDetailOut, 404: ErrorOut})
 def get_dossier(request, code: str):
-    return dossier_detail(selectors.dossier_get(user=request.auth, code=code), request.auth)
+    access = request_access(request)
+    return dossier_detail(selectors.dossier_get(user=access, code=code), access)
 
 
 @router.get("/track/{code}", response={200: TrackOut, 404: ErrorOut}, auth=None)
@@ -302,7 +303,7 @@ def _values(action: Action, payload: ActionIn) -> dict[str, Any]:
 )
 def act(request, code: str, action: str, payload: ActionIn):
     """Take one lifecycle action; 409 when the dossier's state does not allow it."""
-    dossier = selectors.dossier_get(user=request.auth, code=code)
+    dossier = selectors.dossier_get(user=request_access(request), code=code)
     handler = ACTIONS.get(action)
     if handler is None or handler.takes_files:  # files go to /files and /result
         raise NotFound("unknown_action", _("Unknown action “%(action)s”.") % {"action": action})
@@ -325,7 +326,7 @@ def add_files(
     supplement: bool = False,
 ):
     """Upload component files (before reception) or, with supplement=true, a supplement."""
-    dossier = selectors.dossier_get(user=request.auth, code=code)
+    dossier = selectors.dossier_get(user=request_access(request), code=code)
     comp = dossier.procedure.components.filter(pk=component).first() if component else None
     if component and comp is None:
         raise DomainError("unknown_component", _("The component belongs to another procedure."))
@@ -356,7 +357,7 @@ def add_files(
 @router.get("/dossiers/{code}/files/{file_id}", response={404: ErrorOut})
 def download_file(request, code: str, file_id: DbId):
     """A dossier file, only to those who may see the dossier (never a public URL)."""
-    dossier = selectors.dossier_get(user=request.auth, code=code)
+    dossier = selectors.dossier_get(user=request_access(request), code=code)
     record = dossier.files.filter(pk=file_id).first()
     if record is None:
         raise NotFound("unknown_file", _("File not found."))
@@ -376,8 +377,9 @@ def form_pdf(request, code: str, kind: str):
     bm04 apology, bm05 process control slip."""
     from .pdf import render_form
 
-    dossier = selectors.dossier_get(user=request.auth, code=code)
-    if kind not in selectors.APPLICANT_FORMS and selectors.sees_as_applicant(request.auth, dossier):
+    access = request_access(request)
+    dossier = selectors.dossier_get(user=access, code=code)
+    if kind not in selectors.APPLICANT_FORMS and selectors.sees_as_applicant(access, dossier):
         # BM.05 is the agencies' internal control slip.
         raise NotFound("unknown_form", _("Unknown form “%(form)s”.") % {"form": kind})
     data, filename = render_form(kind, dossier)
@@ -433,7 +435,7 @@ def statistics(
     by: Literal["agency", "unit"] = "agency",
 ):
     """Dossier statistics per agency (or per commune with the province total) for a period."""
-    return [row.as_dict() for row in _stats_rows(request.auth, start, end, by)[2]]
+    return [row.as_dict() for row in _stats_rows(request_access(request), start, end, by)[2]]
 
 
 @router.get(
@@ -450,7 +452,7 @@ def statistics_xlsx(
     """The same table as an XLSX file."""
     from .statistics import stats_to_xlsx
 
-    start, end, rows = _stats_rows(request.auth, start, end, by)
+    start, end, rows = _stats_rows(request_access(request), start, end, by)
     response = HttpResponse(
         stats_to_xlsx(rows, start=start, end=end),
         content_type=XLSX,

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.access import RestrictedQuerySet
 from tinhso.core.models import Agency, ApplicantProfile
 from tinhso.procedures.models import Procedure, ProcedureComponent, ProcessStep
 
@@ -78,6 +79,10 @@ class Timeliness(models.TextChoices):
     EARLY = "early", _("Early")
     ON_TIME = "on_time", _("On time")
     LATE = "late", _("Late")
+
+
+class DossierQuerySet(RestrictedQuerySet):
+    access_rule = "tinhso.dossiers.access.dossier_rule"
 
 
 class Dossier(models.Model):
@@ -187,6 +192,8 @@ class Dossier(models.Model):
     synced_version = models.PositiveIntegerField(
         _("last version acknowledged by the national portal"), default=0
     )
+
+    objects = DossierQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("dossier")

@@ -1,8 +1,8 @@
 """Reads of dossiers, always scoped to the acting user.
 
-A citizen sees the dossiers they submitted or that name them as applicant; an officer sees the
-dossiers received by, decided by or currently at an agency they serve; a province administrator
-sees all. Anything else is "not found" (never "forbidden"), so codes cannot be probed.
+Who sees which dossier is one rule, :mod:`tinhso.dossiers.access` (through
+``Dossier.objects.restrict``). Anything else is "not found" (never "forbidden"), so codes cannot
+be probed. ``user`` below is a user or the request's :class:`~tinhso.core.access.Access`.
 """
 
 from __future__ import annotations
@@ -14,11 +14,17 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import VIEW, any_of, as_access
 from tinhso.core.errors import NotFound
-from tinhso.core.models import ApplicantProfile, OfficerAssignment, Role
-from tinhso.core.selectors import is_province_admin, work_calendar
+from tinhso.core.models import Role
+from tinhso.core.selectors import work_calendar
 from tinhso.procedures.models import ProcessStep
 
+from .access import (
+    applicant_branches,
+    dossier_branches,
+    reaches_as_officer,
+)
 from .models import (
     CLOCK_STOPPED_STATES,
     RUNNING_STATES,
@@ -39,34 +45,14 @@ APPLICANT_FORMS = ("bm01", "bm02", "bm03", "bm04")
 
 def sees_as_applicant(user: Any, dossier: Dossier) -> bool:
     """True when the user sees this dossier only as its applicant (no officer role in it)."""
-    if is_province_admin(user):
-        return False
-    agencies = {dossier.receiving_agency_id, dossier.deciding_agency_id, dossier.current_agency_id}
-    officer = OfficerAssignment.objects.filter(
-        user=user, is_active=True, agency_id__in=agencies
-    ).exists()
-    return not officer
+    return not reaches_as_officer(as_access(user), dossier, VIEW)
 
 
 def dossiers_visible(user: Any) -> QuerySet[Dossier]:
-    qs = Dossier.objects.select_related(
+    """The dossiers ``user`` (a user or their :class:`~tinhso.core.access.Access`) may see."""
+    return Dossier.objects.restrict(user, VIEW).select_related(
         "procedure", "receiving_agency", "current_agency", "current_step", "assignee"
     )
-    if not getattr(user, "is_authenticated", False):
-        return qs.none()
-    if is_province_admin(user):
-        return qs
-    agency_ids = list(
-        OfficerAssignment.objects.filter(user=user, is_active=True).values_list(
-            "agency_id", flat=True
-        )
-    )
-    own = Q(submitted_by=user, channel=2) | Q(applicant__user=user)
-    if agency_ids:
-        # The agency handling a dossier is always its receiving or its deciding agency (each
-        # process step belongs to one of the two), so these two columns cover it.
-        own |= Q(receiving_agency_id__in=agency_ids) | Q(deciding_agency_id__in=agency_ids)
-    return qs.filter(own)
 
 
 # A page deeper than this is read with the plain query (rare: nobody pages that far).
@@ -80,36 +66,20 @@ def dossiers_newest(
 
     The visibility rule is an OR over several columns, which no single index orders; with
     millions of dossiers PostgreSQL would sort every dossier of the agency to show twenty. So
-    each branch is read newest-first through its own (column, submitted_at) index, the
-    branches are merged, and only the page's rows are fetched.
+    each branch of the rule (:func:`tinhso.dossiers.access.dossier_branches`) is read
+    newest-first through its own (column, submitted_at) index, the branches are merged, and
+    only the page's rows are fetched.
     """
-    visible = dossiers_visible(user)
+    access = as_access(user)
+    visible = dossiers_visible(access)
     if status is not None:
         visible = visible.filter(status=status)
     end = offset + limit
-    if end > NEWEST_MERGE_LIMIT or not getattr(user, "is_authenticated", False):
+    if end > NEWEST_MERGE_LIMIT or not access.is_authenticated:
         return list(visible.order_by("-submitted_at", "-id")[offset:end])
-    if is_province_admin(user):
-        branches = [Q()]
-    else:
-        agency_ids = list(
-            OfficerAssignment.objects.filter(user=user, is_active=True).values_list(
-                "agency_id", flat=True
-            )
-        )
-        # The applicant's own dossiers through the (applicant, submitted_at) index: resolve the
-        # profile first, or PostgreSQL walks every dossier looking for the join.
-        profile = ApplicantProfile.objects.filter(user=user).values_list("pk", flat=True).first()
-        branches = [Q(submitted_by=user, channel=2)]
-        if profile is not None:
-            branches.append(Q(applicant_id=profile))
-        if agency_ids:
-            branches += [
-                Q(receiving_agency_id__in=agency_ids),
-                Q(deciding_agency_id__in=agency_ids),
-            ]
+    branches = dossier_branches(access, VIEW)
     found: dict[int, dt.datetime] = {}
-    for branch in branches:
+    for branch in [Q()] if branches is None else branches:
         qs = Dossier.objects.filter(branch)
         if status is not None:
             qs = qs.filter(status=status)
@@ -131,9 +101,8 @@ def dossier_get(*, user: Any, code: str) -> Dossier:
 
 def dossiers_of_applicant(*, user: Any) -> QuerySet[Dossier]:
     """'My dossiers' for a citizen or business account."""
-    if not getattr(user, "is_authenticated", False):
-        return Dossier.objects.none()
-    return dossiers_visible(user).filter(Q(submitted_by=user, channel=2) | Q(applicant__user=user))
+    access = as_access(user)
+    return dossiers_visible(access).filter(any_of(applicant_branches(access)))
 
 
 INBOXES = (
@@ -156,8 +125,10 @@ def _step_ids(roles) -> dict[str, list[int]]:
 
 
 def _assignments(user: Any) -> list[tuple[int, str]]:
-    return list(
-        OfficerAssignment.objects.filter(user=user, is_active=True).values_list("agency_id", "role")
+    """(agency, role) of each role the user holds (active, in an active agency)."""
+    access = as_access(user)
+    return sorted(
+        (agency, role) for role, agencies in access.agencies_by_role.items() for agency in agencies
     )
 
 

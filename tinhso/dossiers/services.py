@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import as_access
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.lifecycle import (
@@ -35,7 +36,6 @@ from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
     ApplicantProfile,
-    OfficerAssignment,
     Role,
 )
 from tinhso.core.selectors import applicant_of, work_calendar
@@ -43,6 +43,7 @@ from tinhso.core.uploads import check_upload
 from tinhso.core.workcalendar import WorkCalendar
 from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
 
+from . import access as dossier_access
 from .models import (
     STATE_TO_STATUS,
     Channel,
@@ -77,36 +78,28 @@ def classify(finished_at: dt.datetime, due_at: dt.datetime, *, supplements: int 
     return Timeliness.EARLY if local_finished < local_due else Timeliness.ON_TIME
 
 
-def _roles_in(user: Any, agency_id: int) -> set[str]:
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    return set(
-        OfficerAssignment.objects.filter(
-            user=user, agency_id=agency_id, is_active=True
-        ).values_list("role", flat=True)
-    )
+def _roles_in(who: Any, agency_id: int) -> set[str]:
+    """The roles ``who`` (a user or their :class:`Access`) holds in the agency (one rule:
+    active assignments in active agencies, :mod:`tinhso.core.access`)."""
+    return set(as_access(who).roles_in(agency_id))
 
 
-def is_applicant_of(user: Any, dossier: Dossier) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if dossier.channel == Channel.ONLINE and dossier.submitted_by_id == user.pk:
-        return True
-    return dossier.applicant_id is not None and dossier.applicant.user_id == user.pk
+def is_applicant_of(who: Any, dossier: Dossier) -> bool:
+    return dossier_access.is_applicant(as_access(who), dossier)
 
 
 class Lookups:
     """What the guards read about one user, looked up once each: their roles per agency and
     whether a process step follows a dossier's current one (shared by a page of dossiers)."""
 
-    def __init__(self, user: Any) -> None:
-        self.user = user
+    def __init__(self, who: Any) -> None:
+        self.access = as_access(who)
         self._roles: dict[int, set[str]] = {}
         self._later: dict[tuple[int, int], bool] = {}
 
     def roles_in(self, agency_id: int) -> set[str]:
         if agency_id not in self._roles:
-            self._roles[agency_id] = _roles_in(self.user, agency_id)
+            self._roles[agency_id] = set(self.access.roles_in(agency_id))
         return self._roles[agency_id]
 
     def has_later_step(self, dossier: Dossier) -> bool:
@@ -130,9 +123,9 @@ def refusal(
     process (transfer before the last step, approve or finish at it). The services raise what it
     returns; the API and the pages offer the actions it allows (:mod:`tinhso.dossiers.actions`).
     """
-    if APPLICANT in transition.actors and is_applicant_of(user, dossier):
-        return None
     lookups = lookups or Lookups(user)
+    if APPLICANT in transition.actors and is_applicant_of(lookups.access, dossier):
+        return None
     agency_id = (
         dossier.receiving_agency_id if transition.agency == RECEIVING else dossier.current_agency_id
     )
@@ -169,7 +162,7 @@ def add_files_refusal(user: Any, d: Dossier, lookups: Lookups | None = None) -> 
     applicant before reception."""
     lookups = lookups or Lookups(user)
     desk = Role.DESK_OFFICER in lookups.roles_in(d.receiving_agency_id)
-    applicant = is_applicant_of(user, d)
+    applicant = is_applicant_of(lookups.access, d)
     if not desk and not (applicant and d.state == State.SUBMITTED):
         if d.is_final or not applicant:
             return PermissionDenied("forbidden", _("You may not add files to this dossier."))
@@ -541,8 +534,6 @@ def _check_submission(
                 "unknown_component", _("A file is attached to a component of another procedure.")
             )
     return _CheckedSubmission(cleaned, applicant, receiving, deciding, name, id_number, checked)
-
-
 
 
 def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> DossierFile:

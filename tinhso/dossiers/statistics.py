@@ -38,9 +38,10 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import as_access
 from tinhso.core.errors import DomainError, PermissionDenied
-from tinhso.core.models import AdministrativeUnit, Agency, Role, UnitLevel
-from tinhso.core.selectors import unit_successor_today, user_agency_ids, user_roles
+from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
+from tinhso.core.selectors import unit_successor_today
 
 from .models import Channel, Dossier, DossierEvent, Rating, State, Timeliness
 
@@ -49,7 +50,6 @@ SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SUBMITTED)
 WITHDRAW_ACTION = "confirm_withdraw"
 REFUSE_ACTION = "refuse"
 # Roles that see every agency of the province.
-PROVINCE_WIDE_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.IOC_VIEWER})
 
 KIND_AGENCY = "agency"
 KIND_UNIT = "unit"
@@ -162,18 +162,18 @@ def stats_scope(user: Any) -> set[int] | None:
     """Agency ids the user may see statistics of; ``None`` means every agency.
 
     Officers see the agencies they serve; province administrators, superusers and operations
-    centre viewers see all. Anyone else (anonymous, citizens) is refused.
+    centre viewers see all. Anyone else (anonymous, citizens) is refused. Figures are counted
+    per agency, so the scope is a set of agencies (from the request's
+    :class:`~tinhso.core.access.Access`), not the row rule of ``Dossier.objects.restrict``.
     """
-    if not getattr(user, "is_authenticated", False):
+    access = as_access(user)
+    if not access.is_authenticated:
         raise PermissionDenied("unauthenticated", _("Please sign in."))
-    if getattr(user, "is_superuser", False):
+    if access.is_province_wide:
         return None
-    roles = user_roles(user)
-    if not roles:
+    if not access.is_officer:
         raise PermissionDenied("forbidden", _("Only officers may see dossier statistics."))
-    if roles & PROVINCE_WIDE_ROLES:
-        return None
-    return user_agency_ids(user)
+    return set(access.agencies())
 
 
 # --- per agency ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.access import RestrictedQuerySet
 from tinhso.core.models import AdministrativeUnit, Agency, UnitKind
 
 
@@ -298,6 +299,10 @@ class Open311Client(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class ReportQuerySet(RestrictedQuerySet):
+    access_rule = "tinhso.feedback.access.report_rule"
+
+
 class Report(models.Model):
     """Phản ánh: one problem reported at one place (an Open311 service request)."""
 
@@ -415,6 +420,8 @@ class Report(models.Model):
     rating_comment = models.TextField(_("rating comment"), blank=True, max_length=2000)
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("field report")

@@ -1,8 +1,8 @@
 """Reads of field reports, scoped to the acting user.
 
-The public sees published reports only (never who sent them); a reporter sees their own reports
-in every state; an officer sees the reports of the agencies they serve; province administrators
-and operations-centre viewers see every report. Anything else is "not found".
+Who sees which report is one rule, :mod:`tinhso.feedback.access` (through
+``Report.objects.restrict``). Anything else is "not found". ``user`` below is a user or the
+request's :class:`~tinhso.core.access.Access`.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import VIEW, as_access
 from tinhso.core.errors import DomainError, NotFound, PermissionDenied
-from tinhso.core.models import AdministrativeUnit, Agency, OfficerAssignment, Role
-from tinhso.core.selectors import is_province_admin, work_calendar
+from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
+from tinhso.core.selectors import work_calendar
 
+from .access import is_reporter, officer_rule, reaches_as_officer
+from .access import officer_agencies as officer_agencies_of
 from .models import (
     CLOSED_STATES,
     HANDLING_STATES,
@@ -37,7 +40,6 @@ from .models import (
 )
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-PROVINCE_WIDE_ROLES = frozenset({Role.PROVINCE_ADMIN, Role.IOC_VIEWER})
 OPEN311_OPEN = tuple(PUBLIC_STATES - CLOSED_STATES)
 OPEN311_CLOSED = tuple(PUBLIC_STATES & CLOSED_STATES)
 
@@ -78,10 +80,10 @@ def communes() -> QuerySet[AdministrativeUnit]:
     from .boundary import province_code
 
     return AdministrativeUnit.objects.filter(
-        level="commune",
+        level=UnitLevel.COMMUNE,
         valid_to__isnull=True,
         parent__code=province_code(),
-        parent__level="province",
+        parent__level=UnitLevel.PROVINCE,
     ).order_by("name")
 
 
@@ -112,25 +114,16 @@ def reports_public_filtered(
 
 
 def reports_of_reporter(*, user: Any) -> QuerySet[Report]:
-    if not getattr(user, "is_authenticated", False):
+    access = as_access(user)
+    if not access.is_authenticated:
         return Report.objects.none()
-    return _base().filter(reporter=user).order_by("-submitted_at", "-pk")
+    return _base().filter(reporter=access.user).order_by("-submitted_at", "-pk")
 
 
 def officer_scope(user: Any) -> set[int] | None:
     """Agencies whose reports the user may see as an officer; None: all; empty: not an officer."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    if is_province_admin(user):
-        return None
-    rows = list(
-        OfficerAssignment.objects.filter(
-            user=user, is_active=True, agency__is_active=True
-        ).values_list("agency_id", "role")
-    )
-    if any(role in PROVINCE_WIDE_ROLES for _agency, role in rows):
-        return None
-    return {agency for agency, _role in rows}
+    scope = officer_agencies_of(as_access(user), VIEW)
+    return None if scope is None else set(scope)
 
 
 def is_feedback_officer(user: Any) -> bool:
@@ -138,12 +131,8 @@ def is_feedback_officer(user: Any) -> bool:
 
 
 def reports_for_officer(*, user: Any) -> QuerySet[Report]:
-    scope = officer_scope(user)
-    if scope is None:
-        return _base()
-    if not scope:
-        return Report.objects.none()
-    return _base().filter(agency_id__in=scope)
+    """The reports the user reaches as an officer (the officer's lists)."""
+    return _base().filter(officer_rule(as_access(user), VIEW))
 
 
 @dataclass
@@ -155,17 +144,15 @@ class ReportAccess:
 
 def report_for_viewer(*, user: Any, pk: int) -> ReportAccess:
     """The report as the user may see it: published, their own, or in their agencies."""
-    report = _base().filter(pk=pk).first()
+    access = as_access(user)
+    report = _base().restrict(access, VIEW).filter(pk=pk).first()
     if report is None:
         raise NotFound("unknown_report", _("Report #%(id)s was not found.") % {"id": pk})
-    is_reporter = bool(
-        getattr(user, "is_authenticated", False) and report.reporter_id == getattr(user, "pk", 0)
+    return ReportAccess(
+        report=report,
+        is_reporter=is_reporter(access, report),
+        is_officer=reaches_as_officer(access, report, VIEW),
     )
-    scope = officer_scope(user)
-    is_officer = scope is None or report.agency_id in scope
-    if not (report.is_public or is_reporter or is_officer):
-        raise NotFound("unknown_report", _("Report #%(id)s was not found.") % {"id": pk})
-    return ReportAccess(report=report, is_reporter=is_reporter, is_officer=is_officer)
 
 
 def report_for_officer(*, user: Any, pk: int) -> Report:

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import ACT, as_access
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.lifecycle import (
@@ -38,9 +39,11 @@ from tinhso.core.lifecycle import (
     signed_in,
     transition_table,
 )
-from tinhso.core.models import AdministrativeUnit, Agency, OfficerAssignment, Role
-from tinhso.core.selectors import is_province_admin, work_calendar
+from tinhso.core.models import AdministrativeUnit, Agency
+from tinhso.core.selectors import work_calendar
 
+from . import access as report_access
+from .access import HANDLER_ROLES
 from .boundary import province_boundary
 from .cleaning import (
     check_category,
@@ -75,9 +78,6 @@ from .photos import ProcessedPhoto, process_photos
 from .routing import route, sla_for
 
 MAX_REOPENS = 2
-HANDLER_ROLES = frozenset(
-    {Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN, Role.PROVINCE_ADMIN}
-)
 
 REPORTER = "reporter"  # the person who sent the report (checked by the operation itself)
 _OPEN = frozenset({State.NEW, *HANDLING_STATES})
@@ -302,22 +302,9 @@ def _store_photo(report: Report, photo: ProcessedPhoto, index: int) -> ReportPho
 # --- handling -----------------------------------------------------------------------------
 
 
-def handler_agency_ids(user: Any) -> set[int] | None:
-    """Agencies whose reports the user may handle; None means every agency."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    if is_province_admin(user):
-        return None
-    return set(
-        OfficerAssignment.objects.filter(
-            user=user, is_active=True, role__in=HANDLER_ROLES, agency__is_active=True
-        ).values_list("agency_id", flat=True)
-    )
-
-
 def can_handle(user: Any, report: Report) -> bool:
-    agencies = handler_agency_ids(user)
-    return agencies is None or report.agency_id in agencies
+    """Whether the user may handle the report as an officer (:mod:`tinhso.feedback.access`)."""
+    return report_access.reaches_as_officer(as_access(user), report, ACT)
 
 
 @dataclass

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
 
 from . import selectors, services
@@ -125,7 +126,7 @@ def report_list(request):
 
 def report_detail(request, pk: int):
     try:
-        access = selectors.report_for_viewer(user=request.user, pk=pk)
+        access = selectors.report_for_viewer(user=request_access(request), pk=pk)
     except NotFound:
         raise Http404 from None
     report = access.report
@@ -159,7 +160,7 @@ def _detail_page(request, access, rate_form, status: int = 200):
 @require_POST
 def report_rate(request, pk: int):
     try:
-        access = selectors.report_for_viewer(user=request.user, pk=pk)
+        access = selectors.report_for_viewer(user=request_access(request), pk=pk)
     except NotFound:
         raise Http404 from None
     if not access.is_reporter:
@@ -186,7 +187,7 @@ def report_rate(request, pk: int):
 @require_GET
 def report_photo(request, pk: int, photo_pk: int):
     try:
-        access = selectors.report_for_viewer(user=request.user, pk=pk)
+        access = selectors.report_for_viewer(user=request_access(request), pk=pk)
     except NotFound:
         raise Http404 from None
     photo = access.report.photos.filter(pk=photo_pk).first()
@@ -249,7 +250,7 @@ def submit_attributes(request):
 @login_required
 @require_GET
 def my_reports(request):
-    qs = selectors.reports_of_reporter(user=request.user)
+    qs = selectors.reports_of_reporter(user=request_access(request))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "feedback/mine.html", {"page": page})
 
@@ -258,7 +259,7 @@ def my_reports(request):
 
 
 def _require_officer(request) -> None:
-    if not selectors.is_feedback_officer(request.user):
+    if not selectors.is_feedback_officer(request_access(request)):
         raise DjangoPermissionDenied(_("This page is for officers."))
 
 
@@ -269,17 +270,19 @@ def officer_inbox(request):
     box = request.GET.get("box") or "moderate"
     if box not in selectors.INBOXES:
         raise Http404
-    agencies = list(selectors.officer_agencies(request.user))
+    agencies = list(selectors.officer_agencies(request_access(request)))
     agency_id = None
     wanted = request.GET.get("agency", "")
     if wanted.isdigit() and any(a.pk == int(wanted) for a in agencies):
         agency_id = int(wanted)
     now = timezone.now()
-    qs = selectors.officer_inbox(user=request.user, box=box, agency_id=agency_id, now=now)
+    qs = selectors.officer_inbox(
+        user=request_access(request), box=box, agency_id=agency_id, now=now
+    )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for report in page.object_list:
         report.deadline = selectors.deadline_status(report, now)
-    counts = selectors.officer_inbox_counts(user=request.user, agency_id=agency_id)
+    counts = selectors.officer_inbox_counts(user=request_access(request), agency_id=agency_id)
     boxes = [(name, BOX_LABELS[name], counts[name]) for name in selectors.INBOXES]
     return render(
         request,
@@ -323,7 +326,7 @@ def _officer_forms(report: Report, data=None, which: str | None = None) -> dict[
 def _officer_page(request, report: Report, forms: dict, status: int = 200):
     allowed = (
         [a for a in services.OFFICER_ACTIONS if report.state in services.TRANSITIONS[a].sources]
-        if services.can_handle(request.user, report)
+        if services.can_handle(request_access(request), report)
         else []
     )
     nearby = selectors.nearby_reports(report)
@@ -352,7 +355,7 @@ def _officer_page(request, report: Report, forms: dict, status: int = 200):
 def officer_report(request, pk: int):
     _require_officer(request)
     try:
-        report = selectors.report_for_officer(user=request.user, pk=pk)
+        report = selectors.report_for_officer(user=request_access(request), pk=pk)
     except NotFound:
         raise Http404 from None
     return _officer_page(request, report, _officer_forms(report))
@@ -365,7 +368,7 @@ def officer_action(request, pk: int, action: str):
     if action not in services.OFFICER_ACTIONS:
         raise Http404
     try:
-        report = selectors.report_for_officer(user=request.user, pk=pk)
+        report = selectors.report_for_officer(user=request_access(request), pk=pk)
     except NotFound:
         raise Http404 from None
     forms = _officer_forms(report, request.POST, action)
@@ -378,7 +381,7 @@ def officer_action(request, pk: int, action: str):
             form.add_domain_error(exc)
         else:
             return _redirect_done("feedback:officer_report", pk, action)
-    report = selectors.report_for_officer(user=request.user, pk=pk)
+    report = selectors.report_for_officer(user=request_access(request), pk=pk)
     return _officer_page(request, report, forms)
 
 
@@ -420,8 +423,12 @@ def officer_stats(request):
     by_agency = by_commune = []
     if not form.errors:
         try:
-            by_agency = selectors.feedback_stats(user=request.user, by="agency", **period)
-            by_commune = selectors.feedback_stats(user=request.user, by="commune", **period)
+            by_agency = selectors.feedback_stats(
+                user=request_access(request), by="agency", **period
+            )
+            by_commune = selectors.feedback_stats(
+                user=request_access(request), by="commune", **period
+            )
         except DomainError as exc:
             form.add_domain_error(exc, fallback="start")
     return render(

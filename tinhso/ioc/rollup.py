@@ -184,7 +184,9 @@ def _per_procedure(qs: QuerySet[Dossier]) -> Iterable[dict[str, Any]]:
     return (
         qs.annotate(month=TruncMonth("submitted_at", tzinfo=LOCAL_TZ))
         .values("month", "deciding_agency_id", "procedure_id")
-        .annotate(received=Count("id"), received_online=Count("id", filter=Q(channel=2)))
+        .annotate(
+            received=Count("id"), received_online=Count("id", filter=Q(channel=Channel.ONLINE))
+        )
         .order_by()
     )
 

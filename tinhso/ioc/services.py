@@ -13,9 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import as_access
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, PermissionDenied
-from tinhso.core.selectors import is_province_admin, user_agency_ids
 from tinhso.core.sync import sync_row
 
 from .indicators import INDICATORS
@@ -66,7 +66,8 @@ def plan_task_update(
         locked = PlanTask.objects.select_for_update().filter(pk=pk).first()
         if locked is None:
             raise DomainError("not_found", _("No such task."))
-        if not (is_province_admin(actor) or locked.agency_id in user_agency_ids(actor)):
+        access = as_access(actor)
+        if not (access.is_province_admin or locked.agency_id in access.agencies()):
             raise PermissionDenied("forbidden", _("You may not report on this task."))
         before = {"progress": locked.progress, "completed_on": str(locked.completed_on or "")}
         locked.progress = progress

@@ -24,6 +24,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
 
 from . import presentation as p
@@ -51,7 +52,7 @@ def ioc_required(view):
                 # rather than swap the login form into the figures block.
                 return HttpResponse(status=204, headers={"HX-Refresh": "true"})
             return redirect_to_login(request.get_full_path())
-        if not can_view_ioc(request.user):
+        if not can_view_ioc(request_access(request)):
             raise Http404(_("Page not found."))
         return view(request, *args, **kwargs)
 
@@ -134,7 +135,7 @@ def _map_context(rows: list[dict[str, Any]], query: str) -> dict[str, Any]:
 @ioc_required
 def province(request: HttpRequest) -> HttpResponse:
     period, error = _period(request)
-    data = province_overview(user=request.user, period=period)
+    data = province_overview(user=request_access(request), period=period)
     context = _common(request, data, period, error)
     communes = p.communes(data)
     context |= {
@@ -153,7 +154,7 @@ def province(request: HttpRequest) -> HttpResponse:
 def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
     period, error = _period(request)
     try:
-        data = agency_overview(user=request.user, agency_id=agency_id, period=period)
+        data = agency_overview(user=request_access(request), agency_id=agency_id, period=period)
     except NotFound:
         raise Http404(_("No such agency.")) from None
     context = _common(request, data, period, error)
@@ -166,7 +167,7 @@ def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
 def commune(request: HttpRequest, unit_id: int) -> HttpResponse:
     period, error = _period(request)
     try:
-        data = commune_overview(user=request.user, unit_id=unit_id, period=period)
+        data = commune_overview(user=request_access(request), unit_id=unit_id, period=period)
     except NotFound:
         raise Http404(_("No such commune.")) from None
     context = _common(request, data, period, error)
@@ -184,7 +185,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     period, error = _period(request)
     if error:
         return province(request)
-    data = province_overview(user=request.user, period=period)
+    data = province_overview(user=request_access(request), period=period)
     response = HttpResponse(overview_to_xlsx(data), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="dieu-hanh-{period.key}.xlsx"'
     return response

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from tinhso.core.access import as_access
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import (
     AdministrativeUnit,
@@ -25,7 +26,7 @@ from tinhso.core.models import (
     ApplicantProfile,
     UnitLevel,
 )
-from tinhso.core.selectors import user_roles, work_calendar
+from tinhso.core.selectors import work_calendar
 from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
 from tinhso.dossiers.selectors import (
     APPLICANT_FORMS,
@@ -117,7 +118,7 @@ EARLIER_DOSSIERS_READ = 20
 
 def is_officer(user: Any) -> bool:
     """Officer accounts act for agencies: they never submit as a citizen from the portal."""
-    return bool(getattr(user, "is_superuser", False)) or bool(user_roles(user))
+    return as_access(user).is_officer
 
 
 def applicant_profile(user: Any) -> ApplicantProfile | None:

@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, UnitLevel
-from tinhso.core.selectors import user_roles
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import Rating, State
 from tinhso.dossiers.selectors import dossiers_of_applicant
@@ -499,7 +499,7 @@ def _render_review(request, proc: Procedure, draft, *, error: str = ""):
 def receipt(request, code: str):
     """Step 3: the dossier code, the expected date and the BM.01 receipt."""
     try:
-        dossier = selectors.my_dossier_get(user=request.user, code=code)
+        dossier = selectors.my_dossier_get(user=request_access(request), code=code)
     except NotFound:
         return _dossier_not_found(request, code)
     context = {
@@ -518,7 +518,7 @@ def receipt(request, code: str):
 
 @login_required
 def my_dossiers(request):
-    dossiers = dossiers_of_applicant(user=request.user).order_by("-submitted_at", "-pk")
+    dossiers = dossiers_of_applicant(user=request_access(request)).order_by("-submitted_at", "-pk")
     page = Paginator(dossiers, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "page": page,
@@ -671,7 +671,7 @@ def my_dossier_form(request, code: str, kind: str):
     from tinhso.dossiers.pdf import render_form
 
     try:
-        dossier = selectors.my_dossier_get(user=request.user, code=code)
+        dossier = selectors.my_dossier_get(user=request_access(request), code=code)
     except NotFound:
         return _dossier_not_found(request, code)
     if kind not in selectors.applicant_forms(dossier):
@@ -720,6 +720,6 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 def after_login(request):
-    if user_roles(request.user):
+    if request_access(request).roles:
         return redirect("workspace:inbox")
     return redirect("portal:my_dossiers")

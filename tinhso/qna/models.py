@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.access import RestrictedQuerySet
 from tinhso.core.models import AdministrativeUnit, Agency, ApplicantKind
 from tinhso.core.text import normalize_search
 from tinhso.procedures.models import Procedure
@@ -31,6 +32,10 @@ class QuestionStatus(models.TextChoices):
     NEW = "new", _("Waiting for an answer")
     ANSWERED = "answered", _("Answered")
     REJECTED = "rejected", _("Rejected")
+
+
+class QuestionQuerySet(RestrictedQuerySet):
+    access_rule = "tinhso.qna.access.question_rule"
 
 
 class Question(models.Model):
@@ -108,6 +113,8 @@ class Question(models.Model):
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
     search_title = models.CharField(max_length=TITLE_MAX_LENGTH, editable=False, default="")
     search_text = models.TextField(editable=False, default="")
+
+    objects = QuestionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("question")

@@ -5,6 +5,8 @@
 - An asker sees their own questions in any state (:func:`questions_of_asker`).
 - An officer sees the questions of the agencies they serve in a handling role, a province
   administrator all of them (:func:`questions_for_officer`). Anything else is "not found".
+
+The rule is written once, in :mod:`tinhso.qna.access` (``Question.objects.restrict``).
 """
 
 from __future__ import annotations
@@ -14,19 +16,20 @@ from typing import Any
 from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import as_access
 from tinhso.core.errors import NotFound
 from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
     AgencyLevel,
     ApplicantProfile,
-    Role,
     UnitLevel,
 )
-from tinhso.core.selectors import is_province_admin, user_agency_ids
 from tinhso.core.text import search_terms
 from tinhso.procedures.models import Procedure, Sector
 
+from .access import HANDLING_ROLES, PUBLISHED, officer_rule
+from .access import officer_agencies as officer_agencies_of
 from .models import Question, QuestionStatus
 
 __all__ = [
@@ -50,8 +53,6 @@ __all__ = [
     "sectors_for_filter",
 ]
 
-# Roles that may answer, reject, publish and transfer the questions of their agency.
-HANDLING_ROLES = (Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER, Role.AGENCY_ADMIN)
 OFFICER_FILTERS = ("new", "answered", "rejected", "all")
 
 
@@ -82,9 +83,9 @@ def questions_published(
     procedure: str | None = None,
 ) -> QuerySet[Question]:
     """The public answers: newest first, or by relevance (phrase in title, words in title)."""
-    queryset = Question.objects.filter(
-        is_published=True, status=QuestionStatus.ANSWERED
-    ).select_related("procedure", "procedure__sector", "agency", "commune")
+    queryset = Question.objects.filter(PUBLISHED).select_related(
+        "procedure", "procedure__sector", "agency", "commune"
+    )
     if sector:
         queryset = queryset.filter(procedure__sector__code=sector)
     if procedure:
@@ -97,7 +98,7 @@ def questions_published(
 
 def question_get_published(*, pk: int) -> Question:
     question = (
-        Question.objects.filter(pk=pk, is_published=True, status=QuestionStatus.ANSWERED)
+        Question.objects.filter(PUBLISHED, pk=pk)
         .select_related("procedure", "procedure__sector", "agency", "commune")
         .first()
     )
@@ -108,10 +109,11 @@ def question_get_published(*, pk: int) -> Question:
 
 def questions_of_asker(*, user: Any) -> QuerySet[Question]:
     """'My questions': every question the user asked, newest first."""
-    if not getattr(user, "is_authenticated", False):
+    access = as_access(user)
+    if not access.is_authenticated:
         return Question.objects.none()
     return (
-        Question.objects.filter(asker=user)
+        Question.objects.filter(asker=access.user)
         .select_related("procedure", "agency", "commune")
         .order_by("-created_at", "-pk")
     )
@@ -119,28 +121,19 @@ def questions_of_asker(*, user: Any) -> QuerySet[Question]:
 
 def handled_agency_ids(user: Any) -> set[int] | None:
     """The agencies whose questions the user handles; ``None`` means all (province admin)."""
-    if not getattr(user, "is_authenticated", False):
-        return set()
-    if is_province_admin(user):
-        return None
-    return user_agency_ids(user, roles=list(HANDLING_ROLES))
+    scope = officer_agencies_of(as_access(user))
+    return None if scope is None else set(scope)
 
 
 def may_handle(user: Any, agency_id: int) -> bool:
-    agencies = handled_agency_ids(user)
+    agencies = officer_agencies_of(as_access(user))
     return agencies is None or agency_id in agencies
 
 
 def _officer_scope(user: Any) -> QuerySet[Question]:
-    queryset = Question.objects.select_related(
+    return Question.objects.filter(officer_rule(as_access(user))).select_related(
         "procedure", "agency", "commune", "asker", "answered_by", "rejected_by"
     )
-    agencies = handled_agency_ids(user)
-    if agencies is None:
-        return queryset
-    if not agencies:
-        return queryset.none()
-    return queryset.filter(agency_id__in=agencies)
 
 
 def questions_for_officer(

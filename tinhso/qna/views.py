@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound
-from tinhso.core.selectors import is_province_admin, user_roles
 
 from . import selectors, services
 from .forms import (
@@ -131,7 +131,7 @@ def ask(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def mine(request: HttpRequest) -> HttpResponse:
-    questions = selectors.questions_of_asker(user=request.user)
+    questions = selectors.questions_of_asker(user=request_access(request))
     sent = request.GET.get("sent", "")
     sent = questions.filter(pk=int(sent)).first() if sent.isdigit() else None
     return render(request, "qna/mine.html", {"page": _page(request, questions), "sent": sent})
@@ -141,7 +141,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _require_officer(request: HttpRequest) -> None:
-    if not (user_roles(request.user) or is_province_admin(request.user)):
+    if not request_access(request).is_officer:
         raise Http404
 
 
@@ -156,7 +156,7 @@ OFFICER_TABS = (
 @require_http_methods(["GET", "HEAD"])
 def officer_list(request: HttpRequest) -> HttpResponse:
     _require_officer(request)
-    agencies = list(selectors.officer_agencies(user=request.user))
+    agencies = list(selectors.officer_agencies(user=request_access(request)))
     form = OfficerFilterForm(request.GET or None, agencies=agencies)
     status = request.GET.get("status", "new")
     if status not in selectors.OFFICER_FILTERS:
@@ -166,7 +166,7 @@ def officer_list(request: HttpRequest) -> HttpResponse:
         query = form.cleaned_data["q"]
         agency_id = int(form.cleaned_data["agency"]) if form.cleaned_data["agency"] else None
     questions = selectors.questions_for_officer(
-        user=request.user, status=status, query=query, agency_id=agency_id
+        user=request_access(request), status=status, query=query, agency_id=agency_id
     )
     page = _page(request, questions)
     page.object_list = list(page.object_list)
@@ -181,7 +181,7 @@ def officer_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "status": status,
             "tabs": tabs,
-            "waiting": selectors.questions_waiting_count(user=request.user),
+            "waiting": selectors.questions_waiting_count(user=request_access(request)),
             "page": page,
             "query_string": _query_without_page(request),
             "filter_string": _filters_only(request),
@@ -221,7 +221,7 @@ def _done_message(request: HttpRequest) -> str:
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     _require_officer(request)
     try:
-        question = selectors.question_get_for_officer(user=request.user, pk=pk)
+        question = selectors.question_get_for_officer(user=request_access(request), pk=pk)
     except NotFound:
         raise Http404 from None
     answer_form = AnswerForm(

@@ -5,23 +5,21 @@ from __future__ import annotations
 
 from django.utils.functional import SimpleLazyObject
 
-from tinhso.core.selectors import user_roles
-from tinhso.dossiers.statistics import PROVINCE_WIDE_ROLES
+from tinhso.core.access import request_access
 
 
 def _nav(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_officer": False, "is_ioc": False, "counts": {}, "total": 0}
-    roles = user_roles(user)
-    # The same rule as tinhso.ioc.selectors.overviews.can_view_ioc, from the roles already read.
-    is_ioc = bool(user.is_superuser) or bool(roles & PROVINCE_WIDE_ROLES)
-    if not roles:
+    access = request_access(request)
+    is_ioc = access.is_province_wide  # tinhso.ioc.selectors.overviews.can_view_ioc
+    if not access.roles:
         return {"is_officer": False, "is_ioc": is_ioc, "counts": {}, "total": 0}
     from tinhso.dossiers.selectors import inbox_counts
 
     # The inbox page has just counted its lists: reuse them rather than count twice.
-    counts = getattr(request, "workspace_inbox_counts", None) or inbox_counts(user=user)
+    counts = getattr(request, "workspace_inbox_counts", None) or inbox_counts(user=access)
     waiting = ("to_receive", "to_process", "to_sign")
     return {
         "is_officer": True,

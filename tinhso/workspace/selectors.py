@@ -15,8 +15,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import as_access
 from tinhso.core.models import AdministrativeUnit, Agency, Role, UnitLevel
-from tinhso.core.selectors import user_roles
 from tinhso.core.templatetags.tinhso_format import group_thousands
 from tinhso.dossiers.models import Dossier
 from tinhso.procedures.models import AgencySlot, Procedure, ProcessStep, StepAgency
@@ -27,14 +27,13 @@ COMMUNE_KEY_PREFIX = "commune_"
 
 def is_officer(user: Any) -> bool:
     """An authenticated user holding at least one active officer role (or a superuser)."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(getattr(user, "is_superuser", False)) or bool(user_roles(user))
+    access = as_access(user)
+    return access.is_authenticated and access.is_officer
 
 
 def default_box(user: Any) -> str:
     """The list an officer sees first: the desk receives, specialists process, leaders sign."""
-    roles = user_roles(user)
+    roles = as_access(user).roles
     if Role.DESK_OFFICER in roles:
         return "to_receive"
     if Role.LEADER in roles and Role.SPECIALIST not in roles:
@@ -54,14 +53,7 @@ def search_dossiers(qs: QuerySet[Dossier], query: str) -> QuerySet[Dossier]:
 
 def desk_agencies(user: Any) -> QuerySet[Agency]:
     """Active agencies where the user is an active one-stop desk officer."""
-    if not getattr(user, "is_authenticated", False):
-        return Agency.objects.none()
-    return Agency.objects.filter(
-        is_active=True,
-        assignments__user=user,
-        assignments__role=Role.DESK_OFFICER,
-        assignments__is_active=True,
-    ).distinct()
+    return Agency.objects.filter(pk__in=sorted(as_access(user).agencies([Role.DESK_OFFICER])))
 
 
 def _receivable_filter(user: Any) -> Q | None:

@@ -23,8 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
-from tinhso.core.selectors import user_agency_ids
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import pdf
 from tinhso.dossiers.models import Dossier, DossierFile, State
@@ -85,7 +85,7 @@ def officer_required(view):
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not is_officer(request.user):
+        if not is_officer(request_access(request)):
             raise Http404(_("Page not found."))
         return view(request, *args, **kwargs)
 
@@ -101,7 +101,7 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 def _dossier(request: HttpRequest, code: str) -> Dossier:
     try:
-        return dossier_get(user=request.user, code=code)
+        return dossier_get(user=request_access(request), code=code)
     except NotFound:
         raise Http404(_("Dossier %(code)s was not found.") % {"code": code}) from None
 
@@ -116,16 +116,16 @@ def _is_overdue(dossier: Dossier, now: dt.datetime) -> bool:
 @require_GET
 @officer_required
 def inbox(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    box = request.GET.get("box") or default_box(user)
+    access = request_access(request)
+    box = request.GET.get("box") or default_box(access)
     if box not in INBOXES:
         raise Http404(_("Unknown list “%(box)s”.") % {"box": box})
     search = f.InboxSearchForm(request.GET)
     query = search.cleaned_data["q"] if search.is_valid() else ""
     now = timezone.now()
-    counts = inbox_counts(user=user, now=now)
+    counts = inbox_counts(user=access, now=now)
     request.workspace_inbox_counts = counts  # for the navigation's "Work" count
-    dossiers = search_dossiers(inbox_qs(user=user, box=box, now=now), query).select_related(
+    dossiers = search_dossiers(inbox_qs(user=access, box=box, now=now), query).select_related(
         "current_agency"
     )
     # Without a search the list holds what its tab counted: no second count.
@@ -140,7 +140,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "search": search,
         "query": query,
         "page": page,
-        "several_agencies": len(user_agency_ids(user)) > 1,
+        "several_agencies": len(access.agencies()) > 1,
     }
     if _is_htmx(request):
         response = render(request, "workspace/_inbox_panel.html", context)
@@ -157,15 +157,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @officer_required
 def reception(request: HttpRequest) -> HttpResponse:
     user = request.user
-    context: dict[str, Any] = {"is_desk": desk_agencies(user).exists()}
+    access = request_access(request)
+    context: dict[str, Any] = {"is_desk": desk_agencies(access).exists()}
     if not context["is_desk"]:
         return render(request, "workspace/reception.html", context)
     code = (request.POST.get("procedure") or request.GET.get("procedure") or "").strip()
-    procedure = receivable_procedure(user=user, code=code) if code else None
+    procedure = receivable_procedure(user=access, code=code) if code else None
     if procedure is None:
         search = f.ProcedureSearchForm(request.GET)
         query = search.cleaned_data["q"] if search.is_valid() else ""
-        results = list(receivable_procedures(user=user, query=query)[:PROCEDURE_RESULTS])
+        results = list(receivable_procedures(user=access, query=query)[:PROCEDURE_RESULTS])
         context |= {
             "search": search,
             "query": query,
@@ -179,7 +180,7 @@ def reception(request: HttpRequest) -> HttpResponse:
         patch_vary_headers(response, ["HX-Request"])
         return response
 
-    communes = reception_communes(user=user, procedure=procedure)
+    communes = reception_communes(user=access, procedure=procedure)
     components = list(procedure.components.order_by("order"))
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
@@ -275,7 +276,7 @@ def _received(request: HttpRequest, dossier: Dossier) -> HttpResponse:
 
 def _action_items(request: HttpRequest, dossier: Dossier, bound: Any = None) -> list[dict]:
     items = []
-    for name in available_actions(user=request.user, dossier=dossier):
+    for name in available_actions(user=request_access(request), dossier=dossier):
         spec = SPECS[name]
         form = bound if bound is not None and bound.prefix == name else spec.form(dossier)
         items.append({"spec": spec, "form": form})
@@ -335,7 +336,7 @@ def dossier_action(request: HttpRequest, code: str, action: str) -> HttpResponse
     spec = SPECS.get(action)
     if spec is None:
         raise Http404(_("Unknown action “%(action)s”.") % {"action": action})
-    if action not in available_actions(user=request.user, dossier=dossier):
+    if action not in available_actions(user=request_access(request), dossier=dossier):
         message = _("“%(action)s” is not possible on this dossier now.") % {"action": spec.label}
         return _dossier_page(request, dossier, page_error=message)
     form = spec.form(dossier, request.POST, request.FILES)
@@ -415,7 +416,7 @@ def _stats(request: HttpRequest) -> tuple[f.PeriodForm, list, Any, str]:
     if period.is_valid():
         try:
             rows = agency_period_stats(
-                user=request.user,
+                user=request_access(request),
                 agencies=None,
                 start=period.cleaned_data["start"],
                 end=period.cleaned_data["end"],

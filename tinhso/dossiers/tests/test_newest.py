@@ -11,7 +11,7 @@ import pytest
 from tinhso.core.models import Agency, AgencyLevel, Role
 from tinhso.core.services import officer_assign
 from tinhso.dossiers import selectors
-from tinhso.dossiers.models import STATE_TO_STATUS, Dossier, State
+from tinhso.dossiers.models import STATE_TO_STATUS, Channel, Dossier, State
 
 from .factories import make_user, make_world
 
@@ -39,8 +39,9 @@ def world():
         Dossier.objects.create(
             code=f"T-{next(seq):04d}", procedure=w.procedure, receiving_agency=receiving,
             deciding_agency=deciding, current_agency=deciding, applicant_name="Nguyễn Văn A",
-            applicant_id_number="044090001234", submitted_by=w.desk, channel=1, state=state,
-            status=STATE_TO_STATUS[state], submitted_at=start + dt.timedelta(hours=n // 2),
+            applicant_id_number="044090001234", submitted_by=w.desk, channel=Channel.COUNTER,
+            state=state, status=STATE_TO_STATUS[state],
+            submitted_at=start + dt.timedelta(hours=n // 2),
         )  # fmt: skip
     return w
 

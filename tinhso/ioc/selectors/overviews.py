@@ -14,11 +14,10 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core.access import as_access
 from tinhso.core.errors import NotFound, PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency
-from tinhso.core.selectors import user_roles
 from tinhso.core.text import normalize_search
-from tinhso.dossiers.statistics import PROVINCE_WIDE_ROLES
 
 from .. import scoring
 from ..indicators import HEADLINE, INDICATORS, NOT_MEASURED, PERCENT, compute_all, label_of
@@ -32,11 +31,9 @@ from .periods import Period
 
 
 def can_view_ioc(user: Any) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(getattr(user, "is_superuser", False)) or bool(
-        user_roles(user) & PROVINCE_WIDE_ROLES
-    )
+    """A superuser, a province administrator or an operations-centre viewer."""
+    access = as_access(user)
+    return access.is_authenticated and access.is_province_wide
 
 
 def _require(user: Any) -> None:
