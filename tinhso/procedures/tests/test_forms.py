@@ -3,10 +3,21 @@ reading of posted strings, the one schema check, and the one display of the stor
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
 from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tinhso.dossiers.tests.factories import VALID_FORM, make_world
+from tinhso.portal.models import SubmissionDraft
+from tinhso.portal.services import draft_open
 from tinhso.procedures.forms import ApplicationForm, build_fields, display_rows, display_value
+from tinhso.procedures.forms_schema import form_fields, with_field_order
 
 SCHEMA = {
     "type": "object",
@@ -205,6 +216,12 @@ def test_display_rows_read_like_a_person_writes():
     assert ("Đường", "Lê Lợi") in shown and any(r.is_heading for r in rows)
     assert shown[-1] == ("legacy", "x")
     assert display_value({}, 2.5) == "2,5"
+    # Numbers from 10.000 on are grouped, whatever their type; years and counts are not.
+    assert display_value({"type": "integer"}, 2025) == "2025"
+    assert display_value({"type": "integer"}, 1250000) == "1.250.000"
+    assert display_value({"type": "number"}, 12500.5) == "12.500,5"
+    assert display_value({"type": "number"}, 1e21) == "1.000.000.000.000.000.000.000"
+    assert display_value({"format": "date-time"}, "2026-03-01T01:30:00+00:00") == "08:30 01/03/2026"
 
 
 # --- the cases of the counter (formerly its own builder) ----------------------------------
@@ -260,3 +277,87 @@ def test_application_form_reports_schema_errors_next_to_fields():
     f = counter_form(name="Lan 2", copies="2", area="3", email="khong-phai-email")
     assert not f.is_valid()
     assert set(f.errors) == {"name", "email"}
+
+
+# --- one form and one display on both sides ---------------------------------------------------
+
+
+def _demo_schemas() -> list[dict]:
+    """The application forms of the demo catalogue (wherever the demo keeps its data)."""
+    import tinhso
+
+    path = next(Path(tinhso.__file__).parent.rglob("demo_catalogue.json"))
+    procedures = json.loads(path.read_text("utf-8"))["procedures"]
+    return [with_field_order(item["form"]) for item in procedures if item.get("form")]
+
+
+def _all_in_one(schemas: list[dict]) -> dict:
+    """Every field of every form in one form (``p<n>_<name>``), so that two pages show them all."""
+    properties, required = {}, []
+    for n, schema in enumerate(schemas):
+        for name, sub in form_fields(schema):
+            properties[f"p{n}_{name}"] = sub
+        required += [f"p{n}_{name}" for name in schema.get("required", [])]
+    return with_field_order({"type": "object", "required": required, "properties": properties})
+
+
+@pytest.mark.django_db
+def test_every_demo_form_is_the_same_form_for_the_citizen_and_at_the_counter():
+    schemas = _demo_schemas()
+    assert len(schemas) >= 70
+    for schema in schemas:
+        paths = [item.path for item in ApplicationForm(schema=schema).inputs()]
+        assert paths == [name for name, _sub in form_fields(schema)]
+    world = make_world()
+    world.procedure.form_schema = _all_in_one(schemas)
+    world.procedure.save()
+    citizen, desk = Client(), Client()
+    citizen.force_login(world.citizen)
+    desk.force_login(world.desk)
+    draft = draft_open(actor=world.citizen, procedure=world.procedure)
+    SubmissionDraft.objects.filter(pk=draft.pk).update(form_data={})  # no prefill
+    code = world.procedure.code
+    portal = citizen.get(reverse("portal:submit", args=[code])).content.decode()
+    counter = desk.get(reverse("workspace:reception"), {"procedure": code}).content.decode()
+    inputs = ApplicationForm(schema=world.procedure.form_schema).inputs()
+    assert len(inputs) == sum(len(form_fields(schema)) for schema in schemas)
+    for page in (portal, counter):
+        at = 0
+        for item in inputs:  # each input as the one template renders it, in the form's order
+            html = render_to_string("procedures/_field.html", {"field": item})
+            at = page.index(html, at) + len(html)
+
+
+@pytest.mark.django_db
+def test_citizen_and_officer_read_the_application_data_alike(client):
+    from tinhso.dossiers.services import dossier_submit
+
+    world = make_world()
+    world.procedure.form_schema = with_field_order(
+        {**world.procedure.form_schema, "properties": {
+            **world.procedure.form_schema["properties"],
+            "fee": {"type": "integer", "title": "Lệ phí (đồng)"},
+            "year": {"type": "integer", "title": "Năm"},
+        }}
+    )  # fmt: skip
+    world.procedure.save()
+    data = {**VALID_FORM, "fee": 1250000, "year": 2025, "old": "x"}
+    dossier = dossier_submit(
+        actor=world.citizen, procedure=world.procedure, form_data=data, uploads=[]
+    )
+    rows = display_rows(world.procedure.form_schema, dossier.form_data)
+    assert [(row.label, row.value) for row in rows] == [
+        ("Họ, chữ đệm và tên", "Nguyễn Thị Bảo Ngọc"),
+        ("Ngày sinh", "01/03/2026"),
+        ("Giới tính", "Nữ"),
+        ("Lệ phí (đồng)", "1.250.000"),
+        ("Năm", "2025"),
+        ("old", "x"),
+    ]
+    shown = render_to_string("procedures/_application_data.html", {"rows": rows})
+    citizen, officer = Client(), Client()
+    citizen.force_login(world.citizen)
+    officer.force_login(world.desk)
+    mine = citizen.get(reverse("portal:my_dossier", args=[dossier.code])).content.decode()
+    theirs = officer.get(reverse("workspace:dossier", args=[dossier.code])).content.decode()
+    assert shown in mine and shown in theirs
