@@ -143,6 +143,8 @@ def _input_value(kind: str, value: Any) -> Any:
         return ""
     if kind == "boolean":
         return value is True
+    if kind == "enum":
+        return str(value)
     if kind == "array":
         return value if isinstance(value, list) else []
     if kind == "date-time" and isinstance(value, str):
@@ -355,7 +357,9 @@ class SchemaField(forms.Field):
         raw = (value or "").strip() if isinstance(value, str) else ""
         if raw == "":
             return None
-        return _parse_scalar("string" if self.kind == "enum" else self.kind, self.spec, raw)
+        if self.kind == "enum":  # the choice as the schema writes it (a number stays a number)
+            return {str(choice): choice for choice in self.spec["enum"]}.get(raw, raw)
+        return _parse_scalar(self.kind, self.spec, raw)
 
 
 def _schema_fields(schema: dict, parent: str = ""):

@@ -361,3 +361,11 @@ def test_citizen_and_officer_read_the_application_data_alike(client):
     mine = citizen.get(reverse("portal:my_dossier", args=[dossier.code])).content.decode()
     theirs = officer.get(reverse("workspace:dossier", args=[dossier.code])).content.decode()
     assert shown in mine and shown in theirs
+
+
+def test_a_choice_keeps_the_type_the_schema_gives_it():
+    schema = {"type": "object", "properties": {"floors": {"type": "integer", "enum": [1, 2, 3]}}}
+    form = ApplicationForm(_post(**{"f-floors": "2"}), schema=schema)
+    assert form.is_valid(), form.errors
+    assert form.data_for_schema() == {"floors": 2}
+    assert form.inputs()[0].value == "2"  # the radio button shows as chosen
