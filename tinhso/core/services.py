@@ -223,19 +223,6 @@ def officer_assign(*, actor: Any, user: Any, agency: Agency, role: str) -> Offic
     return assignment
 
 
-def validate_id_number(value: str) -> None:
-    """A personal ID (12 digits) or a tax code (10 digits, optional -NNN); DomainError if not."""
-    from .validators import validate_personal_id, validate_tax_code
-
-    try:
-        if len(value) == 12 and value.isdigit():
-            validate_personal_id(value)
-        else:
-            validate_tax_code(value)
-    except ValidationError as exc:
-        raise DomainError("invalid_id_number", " ".join(exc.messages)) from None
-
-
 def validate_or_raise(obj: Any) -> None:
     """Run model validation and turn the first error into a DomainError."""
     try:

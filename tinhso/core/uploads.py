@@ -35,12 +35,16 @@ _PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
 
 @dataclass(frozen=True)
 class CheckedUpload:
-    content: ContentFile
+    """A file that passed :func:`check_upload`: its content to store, or, once stored (a draft's
+    document), the name it has in the default storage, which the next owner takes over."""
+
+    content: ContentFile | None
     original_name: str
     content_type: str
     extension: str
     size: int
     sha256: str
+    stored_name: str = ""
 
 
 def safe_filename(name: str) -> str:
@@ -57,7 +61,12 @@ def max_upload_bytes() -> int:
 
 
 def check_upload(upload) -> CheckedUpload:
-    """Validate an uploaded file; raise DomainError (nothing stored) when it is not acceptable."""
+    """Validate an uploaded file; raise DomainError (nothing stored) when it is not acceptable.
+
+    A file is checked once: a :class:`CheckedUpload` (checked by a form, or stored earlier) is
+    returned as it is."""
+    if isinstance(upload, CheckedUpload):
+        return upload
     limit = max_upload_bytes()
     size = getattr(upload, "size", None)
     if size is not None and size > limit:

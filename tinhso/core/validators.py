@@ -93,3 +93,20 @@ def validate_tax_code(value: str) -> None:
             code="tax_code_checksum",
             params={"value": value},
         )
+
+
+def clean_id_number(value: str) -> str:
+    """An applicant's identifier: a citizen's 12-digit personal ID number or an organisation's tax
+    code (10 digits with a check digit, optionally -NNN for a branch). The one check of it for
+    every page, form, API and service.
+
+    Spaces typed between groups of digits are dropped; returns the value to store, or raises
+    ``ValidationError``. Digits of any other length are taken for a mistyped personal ID number
+    (the common case), anything else for a mistyped tax code.
+    """
+    value = re.sub(r"\s+", "", value or "")
+    if value.isdigit() and len(value) != 10:
+        validate_personal_id(value)
+    else:
+        validate_tax_code(value)
+    return value

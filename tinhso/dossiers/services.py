@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from tinhso.core.models import (
 )
 from tinhso.core.selectors import applicant_of, work_calendar
 from tinhso.core.uploads import check_upload
+from tinhso.core.validators import clean_id_number
 from tinhso.core.workcalendar import WorkCalendar
 from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
 
@@ -524,9 +526,10 @@ def _check_submission(
             "applicant_required", _("The applicant's name and ID number are required.")
         )
     if not applicant:
-        from tinhso.core.services import validate_id_number
-
-        validate_id_number(id_number)
+        try:
+            id_number = clean_id_number(id_number)
+        except ValidationError as exc:
+            raise DomainError("invalid_id_number", " ".join(exc.messages)) from None
     checked = [(component, check_upload(upload)) for component, upload in uploads or []]
     for component, _checked in checked:
         if component is not None and component.procedure_id != procedure.pk:
@@ -547,8 +550,11 @@ def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> Dossie
         sha256=checked.sha256,
         uploaded_by=actor,
     )
-    record.file.save(f"{d.code}.{checked.extension}", checked.content, save=False)
-    remember_file(record.file.storage, record.file.name)
+    if checked.stored_name:  # stored already (a draft's document): the dossier takes it over
+        record.file.name = checked.stored_name
+    else:
+        record.file.save(f"{d.code}.{checked.extension}", checked.content, save=False)
+        remember_file(record.file.storage, record.file.name)
     record.save()
     return record
 

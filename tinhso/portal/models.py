@@ -2,9 +2,10 @@
 
 A citizen fills in the application form and uploads the documents over several requests (and
 possibly several days). The draft keeps what they entered and the files they uploaded, each file
-checked once at upload time, so nothing is uploaded twice between the form, the review and the
-submission, and the citizen can resume later. Submitting turns the draft into a dossier (through
-``tinhso.dossiers.services.dossier_submit``) and deletes the draft.
+checked and written once at upload time, so nothing is uploaded twice between the form, the review
+and the submission, and the citizen can resume later. Submitting turns the draft into a dossier
+(through ``tinhso.dossiers.services.dossier_submit``), which takes the stored files over, and
+deletes the draft.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.models import AdministrativeUnit
+from tinhso.core.uploads import CheckedUpload
 from tinhso.procedures.models import Procedure, ProcedureComponent
 
 
@@ -72,7 +74,8 @@ class DraftFile(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    file = models.FileField(_("file"), upload_to="drafts/%Y/%m/", max_length=300)
+    # Where dossier files live: the dossier takes the file over when the draft is submitted.
+    file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
@@ -91,3 +94,15 @@ class DraftFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    def as_checked(self) -> CheckedUpload:
+        """The stored document as a checked upload (it was checked when it was uploaded)."""
+        return CheckedUpload(
+            content=None,
+            original_name=self.original_name,
+            content_type=self.content_type,
+            extension=self.file.name.rsplit(".", 1)[-1],
+            size=self.size,
+            sha256=self.sha256,
+            stored_name=self.file.name,
+        )

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from contextlib import ExitStack
 from typing import Any
 
-from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -230,7 +228,7 @@ def draft_submit(*, actor: Any, draft: SubmissionDraft | int, idempotency_key: s
     done = _submitted_with(actor, key)
     if done is not None:
         return done
-    with ExitStack() as handles, transaction.atomic():
+    with transaction.atomic():
         pk = draft.pk if isinstance(draft, SubmissionDraft) else draft
         d = (
             SubmissionDraft.objects.select_for_update(of=("self",))
@@ -262,10 +260,8 @@ def draft_submit(*, actor: Any, draft: SubmissionDraft | int, idempotency_key: s
                 % {"names": "; ".join(c.name for c in missing)},
             )
         records = list(d.files.select_related("component").order_by("component__order"))
-        uploads = []
-        for record in records:
-            handle = handles.enter_context(record.file.open("rb"))
-            uploads.append((record.component, File(handle, name=record.original_name)))
+        # Checked and written once, at upload: the dossier takes the stored files over.
+        uploads = [(record.component, record.as_checked()) for record in records]
         dossier = dossier_submit(
             actor=actor,
             procedure=d.procedure,
@@ -275,22 +271,16 @@ def draft_submit(*, actor: Any, draft: SubmissionDraft | int, idempotency_key: s
             idempotency_key=d.idempotency_key,
             uploads=uploads,
         )
-        try:
-            names = [(r.file.storage, r.file.name) for r in records]
-            draft_pk = d.pk
-            d.delete()
-            audit_record(
-                actor=actor,
-                action="portal.draft_submit",
-                obj=dossier,
-                after={"draft": draft_pk, "files": len(records)},
-            )
-            _storage_delete_later(names)
-        except BaseException:
-            if not getattr(dossier, "replayed", False):
-                for record in dossier.files.all():
-                    record.file.storage.delete(record.file.name)
-            raise
+        draft_pk = d.pk
+        d.delete()
+        audit_record(
+            actor=actor,
+            action="portal.draft_submit",
+            obj=dossier,
+            after={"draft": draft_pk, "files": len(records)},
+        )
+        if getattr(dossier, "replayed", False):  # an earlier dossier: these files are not its
+            _storage_delete_later([(r.file.storage, r.file.name) for r in records])
     return dossier
 
 

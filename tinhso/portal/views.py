@@ -28,6 +28,7 @@ from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import Rating, State
 from tinhso.dossiers.selectors import dossiers_of_applicant
+from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.procedures.models import OnlineMode, Procedure
 from tinhso.procedures.selectors import (
     LEVEL_FILTERS,
@@ -39,7 +40,6 @@ from tinhso.procedures.selectors import (
 from tinhso.procedures.services import procedure_validate_form
 
 from . import selectors, services
-from .schema_form import build_fields, display_rows, parse_post
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 200
@@ -180,70 +180,36 @@ def _component_rows(proc: Procedure, draft, errors: dict[int, str]) -> list[dict
     ]
 
 
-def _known_paths(fields) -> set[str]:
-    paths = set()
-    for item in fields:
-        paths.add(item.path)
-        paths |= _known_paths(item.children)
-    return paths
-
-
-def _place_errors(schema: dict, errors: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-    """Attach each error to the closest field that exists; the rest are general errors."""
-    known = _known_paths(build_fields(schema, {}))
-    placed: dict[str, str] = {}
-    general: list[str] = []
-    for path, message in errors.items():
-        key = path
-        while key and key not in known:
-            key = key.rsplit(".", 1)[0] if "." in key else ""
-        if key:
-            placed.setdefault(key, message)
-        else:
-            general.append(message)
-    return placed, general
-
-
-def _form_errors(proc: Procedure, data: dict, parse_errors: dict[str, str]) -> dict[str, str]:
-    errors = dict(parse_errors)
+def _draft_problems(proc: Procedure, draft) -> tuple[list[dict], dict[int, str], str]:
+    """(form errors, component errors, commune error) of a draft about to be reviewed."""
     try:
-        procedure_validate_form(procedure=proc, data=data)
+        procedure_validate_form(procedure=proc, data=draft.form_data)
+        form_errors: list[dict] = []
     except DomainError as exc:
-        for item in exc.details.get("errors") or [{"field": "", "message": str(exc)}]:
-            errors.setdefault(item.get("field") or "", item.get("message") or str(exc))
-    return errors
-
-
-def _draft_problems(proc: Procedure, draft) -> tuple[dict[str, str], dict[int, str], str]:
-    """(field errors, component errors, commune error) of a draft about to be reviewed."""
-    field_errors = _form_errors(proc, draft.form_data, {})
+        form_errors = exc.details.get("errors") or [{"field": "", "message": str(exc)}]
     component_errors = {
         c.pk: _("Attach this document.") for c in services.missing_components(draft)
     }
     commune_error = ""
     if selectors.needs_commune(proc) and draft.commune_id is None:
         commune_error = _("Choose the commune where the dossier is submitted.")
-    return field_errors, component_errors, commune_error
+    return form_errors, component_errors, commune_error
 
 
 def _render_form(
     request,
     proc: Procedure,
     draft,
+    form: ApplicationForm,
     *,
-    data: dict,
-    field_errors: dict[str, str] | None = None,
     component_errors: dict[int, str] | None = None,
     commune_code: str = "",
     commune_error: str = "",
 ) -> HttpResponse:
-    placed, general = _place_errors(proc.form_schema or {}, field_errors or {})
-    fields = build_fields(proc.form_schema or {}, data, placed)
     components = _component_rows(proc, draft, component_errors or {})
     summary = [
-        {"href": "#" + item.id, "message": f"{item.title}: {item.error}"}
-        for item in _flatten(fields)
-        if item.error
+        {"href": "#" + input_id, "message": f"{title}: {message}"}
+        for input_id, title, message in form.error_items()
     ]
     if commune_error:
         summary.insert(0, {"href": "#id_commune", "message": commune_error})
@@ -255,12 +221,13 @@ def _render_form(
         for row in components
         if row["error"]
     ]
+    general = [{"href": "", "message": message} for message in form.non_field_errors()]
     context = {
         "procedure": proc,
         "draft": draft,
-        "fields": fields,
+        "fields": form.inputs(),
         "components": components,
-        "error_summary": summary + [{"href": "", "message": message} for message in general],
+        "error_summary": summary + general,
         "needs_commune": selectors.needs_commune(proc),
         "communes": selectors.communes_for_submission() if selectors.needs_commune(proc) else [],
         "commune_code": commune_code,
@@ -269,12 +236,6 @@ def _render_form(
         "step": 1,
     }
     return render(request, "portal/submit_form.html", context)
-
-
-def _flatten(fields):
-    for item in fields:
-        yield item
-        yield from _flatten(item.children)
 
 
 def _commune_from_post(request, proc: Procedure) -> tuple[AdministrativeUnit | None, str, str]:
@@ -309,11 +270,15 @@ def submit(request, code: str):
         else:
             data = draft.form_data
             commune_code = draft.commune.code if draft.commune_id else ""
-        return _render_form(request, proc, draft, data=data, commune_code=commune_code)
+        form = ApplicationForm(schema=proc.form_schema, initial_data=data)
+        return _render_form(request, proc, draft, form, commune_code=commune_code)
 
+    saving = request.POST.get("action") == "save"
+    # A draft may be saved incomplete: the schema is checked only on the way to the review.
+    form = ApplicationForm(request.POST, schema=proc.form_schema, check_schema=not saving)
+    data = form.data_for_schema()
     try:
         draft = draft or services.draft_open(actor=request.user, procedure=proc)
-        data, parse_errors = parse_post(proc.form_schema or {}, request.POST)
         commune, commune_code, commune_error = _commune_from_post(request, proc)
         draft = services.draft_save(
             actor=request.user, draft=draft, form_data=data, commune=commune
@@ -332,7 +297,7 @@ def submit(request, code: str):
     except DomainError as exc:
         return _refuse_submission(request, proc, exc)
 
-    if request.POST.get("action") == "save":
+    if saving:
         if not component_errors:
             messages.success(
                 request, _("Your draft has been saved. You can come back to it later.")
@@ -342,20 +307,18 @@ def submit(request, code: str):
             request,
             proc,
             draft,
-            data=data,
+            ApplicationForm(schema=proc.form_schema, initial_data=data),
             component_errors=component_errors,
             commune_code=commune_code,
         )
-    field_errors = _form_errors(proc, data, parse_errors)
     for component in services.missing_components(draft):
         component_errors.setdefault(component.pk, _("Attach this document."))
-    if field_errors or component_errors or commune_error:
+    if not form.is_valid() or component_errors or commune_error:
         return _render_form(
             request,
             proc,
             draft,
-            data=data,
-            field_errors=field_errors,
+            form,
             component_errors=component_errors,
             commune_code=commune_code,
             commune_error=commune_error,
@@ -459,14 +422,15 @@ def submit_review(request, code: str):
     if draft is None:
         messages.info(request, _("Fill in the application form first."))
         return redirect("portal:submit", code=proc.code)
-    field_errors, component_errors, commune_error = _draft_problems(proc, draft)
-    if field_errors or component_errors or commune_error:
+    form_errors, component_errors, commune_error = _draft_problems(proc, draft)
+    if form_errors or component_errors or commune_error:
+        form = ApplicationForm(schema=proc.form_schema, initial_data=draft.form_data)
+        form.add_schema_errors(form_errors)
         return _render_form(
             request,
             proc,
             draft,
-            data=draft.form_data,
-            field_errors=field_errors,
+            form,
             component_errors=component_errors,
             commune_code=draft.commune.code if draft.commune_id else "",
             commune_error=commune_error,

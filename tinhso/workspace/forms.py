@@ -1,13 +1,11 @@
 """Forms of the officer workspace: inbox search, counter reception, dossier actions, statistics.
 
-The application form of a procedure is a JSON Schema (``Procedure.form_schema``);
-:class:`ApplicationForm` turns it into Django fields in the schema's order, then checks the
-assembled data against the schema itself, so the page shows the same messages as the API.
+The application form of a procedure is :class:`tinhso.procedures.forms.ApplicationForm`, the
+same form the citizen portal shows.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import uuid
 from decimal import Decimal
@@ -20,16 +18,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.errors import DomainError
-from tinhso.core.uploads import ALLOWED_TYPES, check_upload, max_upload_bytes
-from tinhso.core.validators import validate_personal_id, validate_tax_code
+from tinhso.core.uploads import ALLOWED_TYPES, CheckedUpload, check_upload, max_upload_bytes
+from tinhso.core.validators import clean_id_number
 from tinhso.dossiers.models import Channel
-from tinhso.procedures.forms_schema import form_errors, form_fields
 
-FIELD_PREFIX = "f_"
 ACCEPT = ",".join([*ALLOWED_TYPES, *(f".{ext}" for exts in ALLOWED_TYPES.values() for ext in exts)])
 PHONE_RE = re.compile(r"^(\+84|0)[0-9]{8,10}$")
 KEY_RE = re.compile(r"^[A-Za-z0-9-]{8,100}$")
-TEXTAREA_FROM = 500  # strings allowed this long or longer get a text area
 MAX_PERIOD_DAYS = 3660
 
 
@@ -50,16 +45,13 @@ def set_file_attrs(form: forms.Form) -> None:
             )
 
 
-def checked_upload(upload: Any) -> Any:
+def checked_upload(upload: Any) -> CheckedUpload:
     """Run the upload checks of the services (size, type by content, readable image) so that a
-    bad file is reported next to its own field; the file is rewound for the service."""
+    bad file is reported next to its own field; the services take the checked file as it is."""
     try:
-        check_upload(upload)
+        return check_upload(upload)
     except DomainError as exc:
         raise ValidationError(str(exc), code=exc.code) from None
-    finally:
-        upload.seek(0)
-    return upload
 
 
 class CheckedFileField(forms.FileField):
@@ -148,16 +140,6 @@ class ProcedureSearchForm(forms.Form):
     )
 
 
-def validate_id_number(value: str) -> None:
-    """A citizen's 12-digit personal ID number or an organisation's tax code (10 digits, with
-    an optional -NNN branch suffix). Digits of any other length are taken for a mistyped
-    personal ID number, the common case at the counter."""
-    if value.isdigit() and len(value) != 10:
-        validate_personal_id(value)
-    else:
-        validate_tax_code(value)
-
-
 class ApplicantForm(forms.Form):
     """The walk-in applicant as on their ID card, the commune when it matters, and the
     idempotency key that makes a double submission harmless."""
@@ -229,9 +211,7 @@ class ApplicantForm(forms.Form):
         return name
 
     def clean_applicant_id_number(self) -> str:
-        value = re.sub(r"\s+", "", self.cleaned_data["applicant_id_number"])
-        validate_id_number(value)
-        return value
+        return clean_id_number(self.cleaned_data["applicant_id_number"])
 
     def clean_applicant_phone(self) -> str:
         value = re.sub(r"[\s.\-()]", "", self.cleaned_data.get("applicant_phone") or "")
@@ -249,115 +229,6 @@ class ApplicantForm(forms.Form):
         if not KEY_RE.match(key):
             raise ValidationError(_("The form has expired: reload the page."))
         return key
-
-
-class LocalizedFloatField(forms.FloatField):
-    """A number typed with a decimal comma (12,5) or point (12.5)."""
-
-    def to_python(self, value: Any) -> Any:
-        if isinstance(value, str) and "," in value and "." not in value:
-            value = value.replace(",", ".")
-        return super().to_python(value)
-
-
-class ApplicationForm(forms.Form):
-    """The procedure's application form built from its JSON Schema (top-level fields)."""
-
-    def __init__(self, *args: Any, schema: dict, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.schema = schema or {}
-        required = set(self.schema.get("required") or [])
-        self.specs: dict[str, dict] = {}
-        for name, spec in form_fields(self.schema):
-            self.specs[name] = spec
-            self.fields[FIELD_PREFIX + name] = self._field(name, spec, name in required)
-
-    @staticmethod
-    def _field(name: str, spec: dict, required: bool) -> forms.Field:
-        label = spec.get("title") or name
-        help_text = spec.get("description", "")
-        kind = spec.get("type")
-        common = {"label": label, "required": required, "help_text": help_text}
-        if "enum" in spec:
-            choices = [(str(value), str(value)) for value in spec["enum"]]
-            coerce = {"integer": int, "number": float}.get(kind, str)
-            return forms.TypedChoiceField(
-                choices=[("", _("— Choose —")), *choices], coerce=coerce, **common
-            )
-        if kind == "boolean":
-            return forms.BooleanField(**{**common, "required": False})
-        if kind == "integer":
-            return forms.IntegerField(
-                min_value=spec.get("minimum"), max_value=spec.get("maximum"), **common
-            )
-        if kind == "number":
-            return LocalizedFloatField(
-                min_value=spec.get("minimum"),
-                max_value=spec.get("maximum"),
-                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
-                **common,
-            )
-        if kind == "array":
-            common["help_text"] = help_text or _("One item per line.")
-            return forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
-        fmt = spec.get("format")
-        if fmt == "date":
-            return forms.DateField(
-                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-                input_formats=["%Y-%m-%d", "%d/%m/%Y"],
-                **common,
-            )
-        max_length = spec.get("maxLength")
-        attrs: dict[str, Any] = {"type": "email"} if fmt == "email" else {}
-        if max_length and max_length >= TEXTAREA_FROM:
-            widget: forms.Widget = forms.Textarea(attrs={"rows": 3})
-        else:
-            widget = forms.TextInput(attrs=attrs)
-        return forms.CharField(
-            max_length=max_length, min_length=spec.get("minLength"), widget=widget, **common
-        )
-
-    def data_for_schema(self) -> dict:
-        """The cleaned values as the JSON object the schema describes (empty fields left out)."""
-        data: dict[str, Any] = {}
-        for name, spec in self.specs.items():
-            key = FIELD_PREFIX + name
-            if key not in self.cleaned_data:
-                continue
-            value = self.cleaned_data[key]
-            kind = spec.get("type")
-            if kind == "boolean":
-                data[name] = bool(value)
-                continue
-            if isinstance(value, dt.date):
-                value = value.isoformat()
-            elif kind == "array" and isinstance(value, str):
-                value = [line.strip() for line in value.splitlines() if line.strip()]
-            elif kind == "number" and isinstance(value, float) and value.is_integer():
-                value = int(value)
-            elif isinstance(value, str):
-                value = value.strip()
-            if value is None or value in ("", []):
-                continue
-            data[name] = value
-        return data
-
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if not self.errors:
-            for error in form_errors(self.schema, self.data_for_schema()):
-                self.add_schema_error(error)
-        return cleaned
-
-    def add_schema_error(self, error: dict) -> None:
-        """Show an error of the schema check (or of the service) next to its field."""
-        top = (error.get("field") or "").split(".", 1)[0]
-        key = FIELD_PREFIX + top
-        if top and key in self.fields:
-            if key not in self.errors:
-                self.add_error(key, error["message"])
-        else:
-            self.add_error(None, error["message"])
 
 
 class ComponentFilesForm(forms.Form):

@@ -2,25 +2,21 @@
 
 The dossier lists and the dossier itself come from :mod:`tinhso.dossiers.selectors`; this module
 adds what only the workspace pages need: who counts as an officer, which procedures a desk officer
-can receive at the counter and for which communes, who can take the next step, and the form data
-of a dossier with the labels of its procedure's form.
+can receive at the counter and for which communes, and who can take the next step.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext as _
 
 from tinhso.core.access import as_access
 from tinhso.core.models import AdministrativeUnit, Agency, Role, UnitLevel
-from tinhso.core.templatetags.tinhso_format import group_thousands
 from tinhso.dossiers.models import Dossier
 from tinhso.procedures.models import AgencySlot, Procedure, ProcessStep, StepAgency
-from tinhso.procedures.selectors import form_fields, procedure_search
+from tinhso.procedures.selectors import procedure_search
 
 COMMUNE_KEY_PREFIX = "commune_"
 
@@ -141,39 +137,3 @@ def transfer_candidates(dossier: Dossier) -> QuerySet:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
-
-
-def _display_value(value: Any, spec: dict) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if spec.get("format") == "date" and isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value).strftime("%d/%m/%Y")
-        except ValueError:
-            return value
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    if isinstance(value, int):
-        return group_thousands(value)
-    if isinstance(value, float):
-        if value.is_integer():
-            return group_thousands(int(value))
-        return str(value).replace(".", ",")
-    return str(value)
-
-
-def form_data_rows(dossier: Dossier) -> list[tuple[str, str]]:
-    """The application data as (label, value) rows, in the order of the procedure's form;
-    values the form no longer describes come last under their own names."""
-    schema = dossier.procedure.form_schema or {}
-    data = dossier.form_data or {}
-    rows = []
-    known = set()
-    for name, spec in form_fields(schema):
-        known.add(name)
-        if name in data:
-            rows.append((spec.get("title") or name, _display_value(data[name], spec)))
-    rows += [(name, _display_value(value, {})) for name, value in data.items() if name not in known]
-    return rows

@@ -31,13 +31,13 @@ from tinhso.dossiers.models import Dossier, DossierFile, State
 from tinhso.dossiers.selectors import INBOXES, DossierPage, dossier_get, inbox_counts
 from tinhso.dossiers.selectors import inbox as inbox_qs
 from tinhso.dossiers.statistics import agency_period_stats, rollup, stats_to_xlsx
+from tinhso.procedures.forms import ApplicationForm, display_rows
 
 from . import forms as f
 from .actions import EVENT_LABELS, SPECS, available_actions
 from .selectors import (
     default_box,
     desk_agencies,
-    form_data_rows,
     is_officer,
     receivable_procedure,
     receivable_procedures,
@@ -185,7 +185,7 @@ def reception(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
     applicant = f.ApplicantForm(data, communes=communes)
-    application = f.ApplicationForm(data, schema=procedure.form_schema)
+    application = ApplicationForm(data, schema=procedure.form_schema)
     scans = f.ComponentFilesForm(data, files, components=components)
     errors: list[str] = []
     field_errors: list[tuple[str, str, str]] = []
@@ -217,10 +217,9 @@ def reception(request: HttpRequest) -> HttpResponse:
             for message in form.non_field_errors()
         ]
         field_errors = [
-            (field.auto_id, field.label, " ".join(field.errors))
-            for form in (applicant, application, scans)
-            for field in form
-            if field.errors
+            *_error_items(applicant),
+            *application.error_items(),
+            *_error_items(scans),
         ]
     context |= {
         "procedure": procedure,
@@ -235,11 +234,14 @@ def reception(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/reception.html", context)
 
 
+def _error_items(form) -> list[tuple[str, str, str]]:
+    return [(field.auto_id, field.label, " ".join(field.errors)) for field in form if field.errors]
+
+
 def _reception_error(exc: DomainError, applicant, application, scans) -> None:
     """Put a refusal of the services next to the field it is about."""
     if exc.code == "invalid_form":
-        for error in exc.details.get("errors", []):
-            application.add_schema_error(error)
+        application.add_schema_errors(exc.details.get("errors", []))
         if not application.errors:
             application.add_error(None, str(exc))
     elif exc.code in {"invalid_id_number", "applicant_required"}:
@@ -308,7 +310,7 @@ def _dossier_page(
         "overdue": _is_overdue(dossier, now),
         "clock_stopped": dossier.clock_stopped_at is not None,
         "stopped_hours": round(dossier.stopped_seconds / 3600, 1),
-        "form_rows": form_data_rows(dossier),
+        "form_rows": display_rows(dossier.procedure.form_schema, dossier.form_data),
         "files": dossier.files.select_related("component").order_by("uploaded_at"),
         "events": events,
         "forms_available": forms_available,

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from tinhso.core.validators import (
     AGENCY_CODE_MAX_LENGTH,
+    clean_id_number,
     tax_code_check_digit,
     validate_agency_code,
     validate_personal_id,
@@ -138,3 +139,62 @@ def test_any_other_last_digit_is_rejected(first_nine, last):
     assume(last != tax_code_check_digit(first_nine))
     with pytest.raises(ValidationError):
         validate_tax_code(f"{first_nine}{last}")
+
+
+# ---- an applicant's identifier: the one check of every form, API and service -------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("044090001234", "044090001234"),
+        (" 044 090 001 234 ", "044090001234"),  # groups as printed on the card
+        ("0100109106", "0100109106"),
+        ("0100109106-001", "0100109106-001"),
+    ],
+)
+def test_id_number_accepts_a_personal_id_or_a_tax_code(value, stored):
+    assert clean_id_number(value) == stored
+
+
+@pytest.mark.parametrize(
+    ("value", "error_code"),
+    [
+        ("12345", "personal_id_format"),  # digits: a mistyped personal ID number
+        ("04409000123", "personal_id_format"),  # 11 digits
+        ("0440900012345", "personal_id_format"),  # 13 digits
+        ("999123456789", "personal_id_province"),
+        ("0100109107", "tax_code_checksum"),  # 10 digits: a tax code
+        ("0100109106-01", "tax_code_format"),
+        ("ABC", "tax_code_format"),
+        ("", "tax_code_format"),
+    ],
+)
+def test_id_number_rejects_with_the_message_of_what_it_looks_like(value, error_code):
+    assert _error_code(clean_id_number, value) == error_code
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["12345", "999123456789", "0100109107", "ABC"])
+def test_the_counter_form_and_the_service_say_the_same(value):
+    from tinhso.core.errors import DomainError
+    from tinhso.dossiers.models import Channel
+    from tinhso.dossiers.services import dossier_submit
+    from tinhso.dossiers.tests.factories import VALID_FORM, make_world
+    from tinhso.workspace.forms import ApplicantForm
+
+    form = ApplicantForm({"applicant_name": "Phạm Thị Hương", "applicant_id_number": value})
+    assert not form.is_valid()
+    world = make_world()
+    with pytest.raises(DomainError) as excinfo:
+        dossier_submit(
+            actor=world.desk,
+            procedure=world.procedure,
+            form_data=VALID_FORM,
+            channel=Channel.COUNTER,
+            commune=world.commune,
+            applicant_name="Phạm Thị Hương",
+            applicant_id_number=value,
+        )
+    assert excinfo.value.code == "invalid_id_number"
+    assert form.errors["applicant_id_number"] == [str(excinfo.value)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import default_storage
@@ -108,10 +109,12 @@ def test_another_citizen_cannot_touch_the_draft(world):
         services.draft_submit(actor=world.other_citizen, draft=draft)
 
 
-def test_submit_makes_one_dossier_and_deletes_the_draft(world, django_capture_on_commit_callbacks):
+def test_submit_makes_one_dossier_and_deletes_the_draft(
+    world, settings, django_capture_on_commit_callbacks
+):
     draft = _ready_draft(world)
     key = draft.idempotency_key
-    draft_file = DraftFile.objects.get().file.name
+    draft_file = DraftFile.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         dossier = services.draft_submit(actor=world.citizen, draft=draft, idempotency_key=key)
     assert dossier.state == State.SUBMITTED
@@ -122,7 +125,10 @@ def test_submit_makes_one_dossier_and_deletes_the_draft(world, django_capture_on
     assert record.original_name == "giay-chung-sinh.pdf"
     assert record.component == world.procedure.components.get()
     assert not SubmissionDraft.objects.exists()
-    assert not default_storage.exists(draft_file)
+    # Checked and written once, at upload: the dossier took the stored file over.
+    assert (record.file.name, record.sha256) == (draft_file.file.name, draft_file.sha256)
+    assert default_storage.exists(record.file.name)
+    assert len([p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]) == 1
     # A double click or a refresh posts the same key again: the same dossier comes back.
     again = services.draft_submit(actor=world.citizen, draft=draft.pk, idempotency_key=key)
     assert again.pk == dossier.pk and again.replayed

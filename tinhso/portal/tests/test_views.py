@@ -207,7 +207,7 @@ def test_form_renders_each_field_with_label_and_required_mark(citizen_client, wo
 def test_bad_form_data_is_shown_in_vietnamese_and_kept_in_the_draft(citizen_client, world):
     response = citizen_client.post(
         _submit_url(world),
-        {"commune": world.commune.code, "f-child_name": "A", "f-birth_date": "01/03/2026",
+        {"commune": world.commune.code, "f-child_name": "A", "f-birth_date": "31/02/2026",
          "action": "continue"},
     )  # fmt: skip
     assert response.status_code == 200
@@ -218,7 +218,7 @@ def test_bad_form_data_is_shown_in_vietnamese_and_kept_in_the_draft(citizen_clie
     assert _("Attach this document.") in page
     assert 'value="A"' in page  # nothing typed is lost
     draft = SubmissionDraft.objects.get()
-    assert draft.form_data == {"child_name": "A", "birth_date": "01/03/2026"}
+    assert draft.form_data == {"child_name": "A", "birth_date": "31/02/2026"}
     assert not Dossier.objects.exists()
 
 

@@ -1,10 +1,8 @@
-"""Units of the workspace: the schema-built application form, the reception selectors, the
-counter reception service."""
+"""Units of the workspace: the reception selectors, the counter reception service."""
 
 from __future__ import annotations
 
 import pytest
-from django.http import QueryDict
 
 from tinhso.core.errors import DomainError
 from tinhso.core.models import Agency, AgencyLevel, Role
@@ -13,60 +11,9 @@ from tinhso.dossiers.models import Channel, Dossier, State
 from tinhso.dossiers.tests.factories import VALID_FORM, make_user
 from tinhso.procedures.models import AgencySlot, Procedure, Sector
 from tinhso.workspace import selectors
-from tinhso.workspace.forms import ApplicationForm
 from tinhso.workspace.services import counter_receive
 
 from .conftest import pdf
-
-SCHEMA = {
-    "type": "object",
-    "required": ["name", "copies", "area", "agree"],
-    "x-order": ["name", "copies", "area", "agree", "kind", "lines", "email"],
-    "properties": {
-        "name": {"type": "string", "title": "Họ tên", "maxLength": 10, "pattern": "^[^0-9]+$"},
-        "copies": {"type": "integer", "title": "Số bản", "minimum": 1, "maximum": 5},
-        "area": {"type": "number", "title": "Diện tích", "minimum": 0},
-        "agree": {"type": "boolean", "title": "Cam kết"},
-        "kind": {"type": "string", "title": "Loại", "enum": ["A", "B"]},
-        "lines": {"type": "array", "title": "Danh sách", "items": {"type": "string"}},
-        "email": {"type": "string", "title": "Thư điện tử", "format": "email"},
-    },
-}
-
-
-def form(**values) -> ApplicationForm:
-    data = QueryDict(mutable=True)
-    for key, value in values.items():
-        data[f"f_{key}"] = value
-    return ApplicationForm(data, schema=SCHEMA)
-
-
-def test_application_form_builds_typed_json():
-    f = form(name="Lan", copies="2", area="12,5", agree="on", kind="B", lines="một\n\nhai\n")
-    assert f.is_valid(), f.errors
-    assert f.data_for_schema() == {
-        "name": "Lan",
-        "copies": 2,
-        "area": 12.5,
-        "agree": True,
-        "kind": "B",
-        "lines": ["một", "hai"],
-    }
-    assert list(f.fields) == [f"f_{name}" for name in SCHEMA["x-order"]]
-    # An unticked box is false, a whole number stays whole.
-    f = form(name="Lan", copies="1", area="40")
-    assert f.is_valid(), f.errors
-    assert f.data_for_schema()["agree"] is False and f.data_for_schema()["area"] == 40
-
-
-def test_application_form_reports_schema_errors_next_to_fields():
-    f = form(name="Lan 2", copies="9", area="-1", kind="C", email="khong-phai-email")
-    assert not f.is_valid()
-    assert set(f.errors) >= {"f_copies", "f_kind"}
-    # Fields that pass Django's checks are then checked against the schema itself.
-    f = form(name="Lan 2", copies="2", area="3", email="khong-phai-email")
-    assert not f.is_valid()
-    assert set(f.errors) == {"f_name", "f_email"}
 
 
 @pytest.mark.django_db

@@ -185,10 +185,10 @@ def reception_post(world, **overrides):
         "applicant_id_number": "044190012345",
         "applicant_phone": "0905 123 456",
         "applicant_address": "3 Hùng Vương, Phường Đồng Hới",
-        "f_child_name": "Phạm Gia Bảo",
-        "f_birth_date": "2026-02-14",
-        "f_sex": "Nam",
-        "f_birth_place": "Bệnh viện Hữu nghị Việt Nam – Cu Ba Đồng Hới",
+        "f-child_name": "Phạm Gia Bảo",
+        "f-birth_date": "2026-02-14",
+        "f-sex": "Nam",
+        "f-birth_place": "Bệnh viện Hữu nghị Việt Nam – Cu Ba Đồng Hới",
         f"component_{component.pk}": pdf(),
         "idempotency_key": "key-0001-abcdef",
     }
@@ -235,12 +235,13 @@ def test_reception_form_follows_the_schema(world, login):
     )
     html = page.content.decode()
     assert page.status_code == 200
-    # Fields in the schema's order, labelled with its titles; the enum is a select.
+    # Fields in the schema's order, labelled with its titles; the two-choice enum is radios.
     positions = [
-        html.index(f'name="f_{n}"') for n in ("child_name", "birth_date", "sex", "birth_place")
+        html.index(f'name="f-{n}"') for n in ("child_name", "birth_date", "sex", "birth_place")
     ]
     assert positions == sorted(positions)
-    assert "Họ, chữ đệm và tên" in html and 'type="date"' in html and '<select name="f_sex"' in html
+    assert "Họ, chữ đệm và tên" in html and 'type="date"' in html
+    assert '<input type="radio" id="f-sex-1" name="f-sex" value="Nam"' in html
     assert 'data-progress="reception-progress"' in html and 'enctype="multipart/form-data"' in html
     assert 'name="idempotency_key"' in html and 'data-testid="receive-dossier"' in html
     # Only the desk's own commune is offered, preselected.
@@ -299,9 +300,9 @@ def test_counter_reception_receives_on_the_spot(world, login, settings):
         ({"applicant_id_number": "999123456789"}, "applicant_id_number", "(999)"),
         ({"applicant_name": " "}, "applicant_name", None),
         ({"applicant_phone": "12ab"}, "applicant_phone", None),
-        ({"f_child_name": ""}, "f_child_name", None),
-        ({"f_birth_date": "31/02/2026"}, "f_birth_date", None),
-        ({"f_sex": "Khác"}, "f_sex", None),
+        ({"f-child_name": ""}, "f-child_name", None),
+        ({"f-birth_date": "31/02/2026"}, "f-birth_date", None),
+        ({"f-sex": "Khác"}, "f-sex", None),
         ({"commune": ""}, "commune", None),
     ],
 )
@@ -311,10 +312,17 @@ def test_reception_bad_input_stores_nothing(world, login, settings, overrides, f
     response = client.post(url, reception_post(world, **overrides))
     assert response.status_code == 200
     html = response.content.decode()
-    assert f'id="id_{field}_error"' in html
-    widget = re.search(rf'<(input|select|textarea)[^>]*id="id_{field}"[^>]*>', html).group(0)
+    # The application form's inputs are the portal's (procedures/_field.html).
+    if field.startswith("f-"):
+        input_id, error_id = field, f"{field}-error"
+    else:
+        input_id, error_id = f"id_{field}", f"id_{field}_error"
+    assert f'id="{error_id}"' in html
+    widget = re.search(rf'<(input|select|textarea)[^>]*id="{input_id}(-1)?"[^>]*>', html).group(0)
     assert 'aria-invalid="true"' in widget
-    assert re.search(rf'aria-describedby="[^"]*id_{field}_error', widget)
+    # Radio buttons are described through their fieldset.
+    described = widget if "radio" not in widget else html.split(f'id="{input_id}"')[1]
+    assert re.search(rf'aria-describedby="[^"]*{error_id}', described)
     if message:
         assert message in html
     assert 'role="alert"' in html
