@@ -16,6 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.models import AdministrativeUnit
+from tinhso.core.storage import RandomName
 from tinhso.procedures.models import Procedure, ProcedureComponent
 
 
@@ -72,7 +73,7 @@ class DraftFile(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
-    file = models.FileField(_("file"), upload_to="drafts/%Y/%m/", max_length=300)
+    file = models.FileField(_("file"), upload_to=RandomName("drafts"), max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
