@@ -181,3 +181,15 @@ def test_open311_post_with_nul_gets_the_error_array(world):
         else:
             assert response["Content-Type"].startswith("text/xml")
             assert MESSAGE.encode() in response.content
+
+
+def test_headers_with_nul_are_refused(world):
+    """The Idempotency-Key is stored with the dossier, a failed login's User-Agent by axes."""
+    body = submission("Nguyễn Thị Bảo Ngọc")
+    response = api_client(world.citizen).post(
+        "/api/dossiers", body, content_type="application/json", headers={"Idempotency-Key": "k\x00"}
+    )
+    assert_api_refused(response)
+    assert not Dossier.objects.exists()
+    login = Client(headers={"User-Agent": "Mozilla\x00"})
+    assert_page_refused(login.post("/dang-nhap/", {"username": "x", "password": "y"}))
