@@ -40,7 +40,6 @@ RETRY_AFTER_SECONDS = 5
 
 # A JSON escape that may decode to NUL or to a surrogate; only then is the body parsed.
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-FORM_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def is_invalid_text(text: str) -> bool:
@@ -83,10 +82,11 @@ def _invalid_body(body: bytes) -> bool:
     if _SUSPECT_ESCAPE.search(body) is None:
         return False
     try:
-        parsed = json.loads(body)
+        return _invalid_in_json(json.loads(body))
     except ValueError:
         return False  # not JSON: nothing will decode its escapes
-    return _invalid_in_json(parsed)
+    except RecursionError:
+        return True  # nested too deep to look through: refused rather than let through
 
 
 def _invalid_fields(fields) -> bool:
