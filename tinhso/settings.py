@@ -162,8 +162,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "tinhso" / "static"]
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # WhiteNoise looks there (collectstatic fills it)
 WHITENOISE_USE_FINDERS = DEBUG  # development: serve straight from the apps' static folders
+# Uploaded files: all private, served only by views that check access; no URL serves MEDIA_ROOT
+# and the default storage has none (tinhso.core.storage).
 MEDIA_ROOT = VAR_DIR / "media"
-MEDIA_URL = "/media/"
 
 LOGIN_URL = "portal:login"
 LOGIN_REDIRECT_URL = "portal:after_login"
@@ -264,7 +265,7 @@ AXES_IPWARE_PROXY_COUNT = 1 if env_bool("TINHSO_BEHIND_PROXY", False) else 0
 
 # --- Static files in production: WhiteNoise serves the collected, compressed, hashed files.
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "tinhso.core.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

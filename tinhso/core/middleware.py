@@ -2,14 +2,15 @@
 
 :class:`RejectInvalidTextMiddleware` refuses, with a 400, any request whose text carries a NUL
 character or invalid Unicode (a lone surrogate such as ``"\\ud800"``), wherever the text comes in:
-the path, the query string, form fields (URL-encoded or multipart, so the pages and Open311 too),
-and any other body whatever its declared content type (django-ninja parses ``text/plain`` as JSON
-too): raw NUL bytes, bytes that are not UTF-8, and the JSON escapes
-``\\u0000`` and of lone surrogates. PostgreSQL cannot store NUL in text or jsonb nor encode a lone
-surrogate (a 500 there), and SQLite stores both, after which every page showing the value fails to
-encode it (a 500 on each visit). A file's content is not text and is not looked at here; its name
-reaches no code with either (Django's multipart parser drops a file name's non-printable
-characters, and decodes every field with replacement characters for bytes that are not UTF-8).
+the path, the query string, the headers (NUL only: they arrive decoded as Latin-1), form fields
+(URL-encoded or multipart, so the pages and Open311 too), and any other body whatever its declared
+content type (django-ninja parses ``text/plain`` as JSON too): raw NUL bytes, bytes that are not
+UTF-8, and the JSON escapes ``\\u0000`` and of lone surrogates. PostgreSQL cannot store NUL in
+text or jsonb nor encode a lone surrogate (a 500 there), and SQLite stores both, after which every
+page showing the value fails to encode it (a 500 on each visit). A file's content is not text and
+is not looked at here; its name reaches no code with either (Django's multipart parser drops a
+file name's non-printable characters, and decodes every field with replacement characters for
+bytes that are not UTF-8).
 
 :class:`DatabaseUnavailableMiddleware` answers 503 with ``Retry-After`` when the database cannot
 serve the request (restarting, unreachable, a deadlock or a lock timeout that ended the
@@ -39,7 +40,6 @@ RETRY_AFTER_SECONDS = 5
 
 # A JSON escape that may decode to NUL or to a surrogate; only then is the body parsed.
 _SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
-FORM_CONTENT_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def is_invalid_text(text: str) -> bool:
@@ -82,10 +82,11 @@ def _invalid_body(body: bytes) -> bool:
     if _SUSPECT_ESCAPE.search(body) is None:
         return False
     try:
-        parsed = json.loads(body)
+        return _invalid_in_json(json.loads(body))
     except ValueError:
         return False  # not JSON: nothing will decode its escapes
-    return _invalid_in_json(parsed)
+    except RecursionError:
+        return True  # nested too deep to look through: refused rather than let through
 
 
 def _invalid_fields(fields) -> bool:
@@ -96,6 +97,9 @@ def _invalid_fields(fields) -> bool:
 def has_invalid_text(request: HttpRequest) -> bool:
     """Whether any text of the request is NUL or invalid Unicode (see the module's docstring)."""
     if is_invalid_text(request.path) or _invalid_fields(request.GET):
+        return True
+    # Headers reach the database too (Idempotency-Key, the User-Agent of a failed login).
+    if any("\x00" in value for key, value in request.META.items() if key.startswith("HTTP_")):
         return True
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return False

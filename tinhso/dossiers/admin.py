@@ -30,6 +30,7 @@ class DossierAdmin(ReadOnlyAdmin):
 @admin.register(DossierFile)
 class DossierFileAdmin(ReadOnlyAdmin):
     list_display = ("dossier", "kind", "original_name", "content_type", "size", "uploaded_at")
+    exclude = ("file",)  # private: no URL to link to (tinhso.core.storage)
 
 
 @admin.register(Rating)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.access import RestrictedQuerySet
 from tinhso.core.models import Agency, ApplicantProfile
+from tinhso.core.storage import RandomName
 from tinhso.procedures.models import Procedure, ProcedureComponent, ProcessStep
 
 
@@ -276,7 +277,7 @@ class DossierFile(models.Model):
         related_name="+",
     )
     kind = models.CharField(_("kind"), max_length=12, choices=FileKind.choices)
-    file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", max_length=300)
+    file = models.FileField(_("file"), upload_to=RandomName("dossiers"), max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))

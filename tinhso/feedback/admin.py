@@ -74,7 +74,8 @@ class ReportPhotoInline(admin.TabularInline):
     model = ReportPhoto
     extra = 0
     can_delete = False
-    fields = ("image", "content_type", "width", "height", "gps_latitude", "gps_longitude")
+    # Not the stored image: it is private and has no URL (tinhso.core.storage).
+    fields = ("original_name", "content_type", "width", "height", "gps_latitude", "gps_longitude")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

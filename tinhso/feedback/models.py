@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.access import RestrictedQuerySet
 from tinhso.core.models import AdministrativeUnit, Agency, UnitKind
+from tinhso.core.storage import RandomName
 
 
 class Category(models.Model):
@@ -469,7 +470,7 @@ class ReportPhoto(models.Model):
     """A photo of a report, re-encoded without metadata; the GPS position read before that."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="photos")
-    image = models.FileField(_("photo"), upload_to="feedback/%Y/%m/", max_length=300)
+    image = models.FileField(_("photo"), upload_to=RandomName("feedback"), max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=50)
     size = models.PositiveIntegerField(_("size (bytes)"))

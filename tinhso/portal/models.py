@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.models import AdministrativeUnit
+from tinhso.core.storage import RandomName
 from tinhso.core.uploads import CheckedUpload
 from tinhso.procedures.models import Procedure, ProcedureComponent
 
@@ -75,7 +76,7 @@ class DraftFile(models.Model):
         related_name="+",
     )
     # Where dossier files live: the dossier takes the file over when the draft is submitted.
-    file = models.FileField(_("file"), upload_to="dossiers/%Y/%m/", max_length=300)
+    file = models.FileField(_("file"), upload_to=RandomName("dossiers"), max_length=300)
     original_name = models.CharField(_("file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))

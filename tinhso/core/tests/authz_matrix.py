@@ -878,10 +878,4 @@ MATRIX: dict[str, Route] = {
         ),
         note="the admin site as a whole: is_staff",
     ),
-    # --- development only ---------------------------------------------------------------------
-    "^media/(?P<path>.*)$": Route(
-        (get(expect(NOT_FOUND), path="/media/authz-matrix/none.pdf"),),
-        note="uploaded files served by Django only with DEBUG on (never in production)",
-        debug_only=True,
-    ),
 }

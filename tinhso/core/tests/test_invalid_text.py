@@ -181,3 +181,23 @@ def test_open311_post_with_nul_gets_the_error_array(world):
         else:
             assert response["Content-Type"].startswith("text/xml")
             assert MESSAGE.encode() in response.content
+
+
+def test_headers_with_nul_are_refused(world):
+    """The Idempotency-Key is stored with the dossier, a failed login's User-Agent by axes."""
+    body = submission("Nguyễn Thị Bảo Ngọc")
+    response = api_client(world.citizen).post(
+        "/api/dossiers", body, content_type="application/json", headers={"Idempotency-Key": "k\x00"}
+    )
+    assert_api_refused(response)
+    assert not Dossier.objects.exists()
+    login = Client(headers={"User-Agent": "Mozilla\x00"})
+    assert_page_refused(login.post("/dang-nhap/", {"username": "x", "password": "y"}))
+
+
+def test_a_lone_surrogate_nested_too_deep_to_walk_is_refused_not_a_server_error(world):
+    for depth in (900, 5000):
+        nested = "[" * depth + '"\\ud800"' + "]" * depth
+        body = '{"procedure_code": "1.001193", "form_data": {"child_name": ' + nested + "}}"
+        response = api_client(world.citizen).post("/api/dossiers", body, content_type="text/plain")
+        assert_api_refused(response)
