@@ -225,10 +225,10 @@ class World:
 
 def upload(item: Upload) -> SimpleUploadedFile:
     if item.kind == "pdf":
-        from tinhso.dossiers.tests.factories import PDF_BYTES
+        from tinhso.testing.factories import PDF_BYTES
 
         return SimpleUploadedFile(item.name, PDF_BYTES, content_type="application/pdf")
-    from tinhso.feedback.tests.factories import jpeg_bytes
+    from tinhso.testing.factories import jpeg_bytes
 
     return SimpleUploadedFile(item.name, jpeg_bytes(), content_type="image/jpeg")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .factories import make_world
+from tinhso.testing.factories import make_feedback_world as make_world
 
 
 @pytest.fixture
@@ -16,8 +16,7 @@ def world(db):
 def submit(world):
     """Send a street-light report in Đồng Hới (Monday 09:00 unless told otherwise)."""
     from tinhso.feedback import services
-
-    from .factories import DONG_HOI, MONDAY_9, category
+    from tinhso.testing.factories import DONG_HOI, MONDAY_9, category
 
     def send(**overrides):
         values = {

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tinhso.dossiers.tests.factories import PDF_BYTES, World, make_world
+from tinhso.testing.factories import World, make_world
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +24,3 @@ def world(db) -> World:
 def citizen_client(client, world):
     client.force_login(world.citizen)
     return client
-
-
-def pdf(name: str = "giay-chung-sinh.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")

@@ -14,8 +14,8 @@ from tinhso.procedures.selectors import (
     procedure_search,
     sectors_list,
 )
-
-from .factories import make_agencies, make_procedure, make_sector
+from tinhso.testing.factories import make_agencies, make_sector
+from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from .factories import make_world
+from tinhso.testing.factories import make_qna_world as make_world
 
 
 @pytest.fixture

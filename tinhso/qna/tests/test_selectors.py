@@ -22,8 +22,7 @@ from tinhso.qna.selectors import (
     sectors_for_filter,
 )
 from tinhso.qna.services import question_answer, question_ask, question_reject
-
-from .factories import BIRTH_BODY, BIRTH_TITLE
+from tinhso.testing.factories import BIRTH_BODY, BIRTH_TITLE
 
 pytestmark = pytest.mark.django_db
 
