@@ -33,7 +33,9 @@ from django.db import connection, transaction
 from django.shortcuts import resolve_url
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from tinhso.testing.worlds import built_once
 
 from .authz_matrix import (
     ADMIN_LOGIN_PAGE,
@@ -353,19 +355,10 @@ def build_world(media: Path) -> World:
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once; everything is rolled back when the module is done."""
     media = tmp_path_factory.mktemp("authz-media")
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=str(media), PASSWORD_HASHERS=fast),
-        translation.override("vi"),
-    ):
-        name = str(connection.settings_dict["NAME"])
-        assert name.startswith("test_") or "memory" in name, f"not a test database: {name}"
+    with override_settings(MEDIA_ROOT=str(media)):
         cache.clear()
-        with transaction.atomic():
-            built = build_world(media)
+        with built_once(django_db_blocker, lambda: build_world(media)) as built:
             yield built
-            transaction.set_rollback(True)
         cache.clear()
 
 

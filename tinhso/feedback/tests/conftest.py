@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tinhso.testing.factories import make_feedback_world as make_world
-
 
 @pytest.fixture
-def world(db):
-    return make_world()
+def world(feedback_world):
+    return feedback_world
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from tinhso.testing.factories import World, make_world
+from tinhso.testing.factories import World
 
 
 @pytest.fixture(autouse=True)
@@ -16,8 +16,8 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def world(db) -> World:
-    return make_world()
+def world(one_stop_world) -> World:
+    return one_stop_world
 
 
 @pytest.fixture

@@ -6,12 +6,12 @@ import pytest
 from django.test import Client
 
 from tinhso.dossiers import services as s
-from tinhso.testing.factories import VALID_FORM, make_world, pdf
+from tinhso.testing.factories import VALID_FORM, pdf
 
 
 @pytest.fixture
-def world(db):
-    return make_world()
+def world(one_stop_world):
+    return one_stop_world
 
 
 def online_dossier(world, **extra):
