@@ -16,7 +16,7 @@ from tinhso.core.models import AuditChainHead, AuditEvent
 from tinhso.core.services import calendar_override_set
 from tinhso.testing.factories import make_superuser
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 @pytest.fixture

@@ -126,7 +126,7 @@ REDIRECTS = {301, 302, 303, 307, 308}
 
 # Every test is a database test: pytest-django then sets up the test database before the module's
 # world is built (and each test runs in a savepoint of the world's transaction).
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 # --- the URL conf -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.db import transaction
 from tinhso.core.models import AdministrativeUnit
 from tinhso.testing.factories import make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 RENAMED = "Phường Đổi Tên"
 
 

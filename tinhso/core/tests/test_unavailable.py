@@ -18,7 +18,7 @@ from tinhso.core.auth import token_create
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.factories import VALID_FORM
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 MESSAGE_VI = "Hệ thống đang tạm thời gián đoạn"
 

@@ -11,7 +11,7 @@ from tinhso.dossiers.models import Dossier
 
 from .factories import PDF_BYTES, VALID_FORM
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 @pytest.fixture

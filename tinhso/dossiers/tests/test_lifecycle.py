@@ -18,7 +18,7 @@ from tinhso.dossiers.models import Channel, Dossier, NationalStatus, OutboxMessa
 
 from .factories import PDF_BYTES, VALID_FORM
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 

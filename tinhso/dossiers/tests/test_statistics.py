@@ -45,7 +45,7 @@ from tinhso.dossiers.statistics import (
 
 from .factories import PDF_BYTES, VALID_FORM, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
 _seq = itertools.count(1)

@@ -20,7 +20,7 @@ from tinhso.testing.worlds import module_world
 
 from .factories import make_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STATES = [
     State.SUBMITTED,

@@ -14,7 +14,7 @@ from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM
 from tinhso.ioc import rollup
 from tinhso.ioc.models import DailyStat, MonthlyProcedureStat, RollupState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 @pytest.fixture

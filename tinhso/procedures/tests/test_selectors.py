@@ -17,7 +17,7 @@ from tinhso.procedures.selectors import (
 from tinhso.testing.factories import make_agencies, make_sector
 from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from tinhso.qna.selectors import (
 from tinhso.qna.services import question_answer, question_ask, question_reject
 from tinhso.testing.factories import BIRTH_BODY, BIRTH_TITLE
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 ANSWER = "Chào công dân, hồ sơ nộp tại Bộ phận một cửa, thời hạn ba ngày làm việc."
 
