@@ -45,7 +45,12 @@ def built_once(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
     stack.callback(transaction.set_rollback, True)  # runs before the atomic block ends
     _open.append(stack)
     try:
-        yield build()
+        world = build()
+        # PostgreSQL checks deferred foreign keys at commit, or when told to: tell it now. Each
+        # test ends in a savepoint rollback after which Django checks the constraints again; the
+        # world's own checks, still pending, would be made again at the end of every test.
+        connection.check_constraints()
+        yield world
     finally:
         if stack in _open:
             _open.remove(stack)
