@@ -1,6 +1,7 @@
 # tinhso: two commands for a fresh machine.
 #   make run   - virtualenv, install, migrate, demo province, serve on http://127.0.0.1:8000
-#   make test  - lint, migration check, the whole test suite on SQLite and on PostgreSQL
+#   make test  - lint, migration check, the whole test suite on SQLite, its database-sensitive
+#                part (-m "pg or postgres_only") on PostgreSQL
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,6 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/tinhso_test
 PYTEST_ARGS ?=
+# The PostgreSQL half runs the database-sensitive tests only (the rule: docs/architecture.md).
+PG_MARKS ?= pg or postgres_only
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test install sysdeps-run sysdeps-test messages migrate demo lint test-sqlite test-postgres clean
@@ -53,7 +56,8 @@ test-sqlite: install messages
 
 test-postgres: install messages
 	@if $(BIN)/python scripts/pg_available.py "$(PG_TEST_URL)"; then \
-		DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -q -n 2 --dist loadgroup $(PYTEST_ARGS); \
+		DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -q -n 2 --dist loadgroup \
+			-m "$(PG_MARKS)" $(PYTEST_ARGS); \
 	else \
 		echo "################################################################"; \
 		echo "## SKIPPED: the PostgreSQL half of the suite: no server at $(PG_TEST_URL)"; \

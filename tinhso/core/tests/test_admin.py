@@ -10,8 +10,7 @@ from django.utils.html import escape
 from tinhso.core.audit import audit_verify
 from tinhso.core.models import Agency, AgencyLevel, ApplicantProfile, AuditEvent
 from tinhso.core.validators import validate_agency_code, validate_personal_id
-
-from .factories import PASSWORD, make_agency, make_province, make_superuser, make_user
+from tinhso.testing.factories import PASSWORD, make_agency, make_province, make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
 

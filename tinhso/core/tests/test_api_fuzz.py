@@ -61,6 +61,7 @@ def tokens(db, _keep_test_connection):
     }
 
 
+@pytest.mark.pg
 @pytest.mark.parametrize("who", ["citizen", "officer", "ioc"])
 @schema.parametrize()
 @settings(

@@ -14,10 +14,9 @@ from django.db import connection, transaction
 from tinhso.core.audit import GENESIS_HASH, audit_record, audit_verify
 from tinhso.core.models import AuditChainHead, AuditEvent
 from tinhso.core.services import calendar_override_set
+from tinhso.testing.factories import make_superuser
 
-from .factories import make_superuser
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 @pytest.fixture

@@ -6,12 +6,14 @@ entry in :data:`tinhso.core.tests.authz_matrix.MATRIX` and every entry must stil
 Each entry's requests are then made by the eight roles against one world (the demo province plus
 a dossier, questions and feedback reports), built once for the module inside a transaction that
 is rolled back at the end. Each role's request runs in its own savepoint, so a write by one role
-never shows to the next, and the stored data is compared before and after: a refused request
-must leave it exactly as it was, an allowed write must change it.
+never shows to the next, and a query hook (``connection.execute_wrapper``) records the INSERT,
+UPDATE and DELETE statements the request runs and the tables they write: a refused request must
+write nothing but bookkeeping (``EXEMPT_WRITES``), an allowed write must write something.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import io
 import json
@@ -22,7 +24,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
@@ -32,7 +33,9 @@ from django.db import connection, transaction
 from django.shortcuts import resolve_url
 from django.test import Client, override_settings
 from django.urls import URLResolver, get_resolver, resolve, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from tinhso.testing.worlds import built_once
 
 from .authz_matrix import (
     ADMIN_LOGIN_PAGE,
@@ -61,24 +64,69 @@ QUESTION_TITLE = "Đăng ký khai sinh cho con sinh ở nước ngoài"
 REPORT_TEXT = "Đèn đường trước số 45 Quang Trung không sáng ba đêm nay."
 INTERNAL_NOTE = "Ghi chu noi bo AUTHZ-7731: kiem tra lai chu ky"  # ASCII: JSON may escape the rest
 PUBLIC_REPORT_TEXT = "Cây xanh trước trường tiểu học bị gió làm gãy cành, chắn nửa vỉa hè."
-# What a refused request must leave unchanged: whole rows of the objects the requests act on,
-# and the number of rows (and the highest id) of everything the services write.
-FINGERPRINT_ROWS = ("dossiers.Dossier", "qna.Question", "feedback.Report", "portal.SubmissionDraft")
-FINGERPRINT_COUNTS = (
-    "core.AuditEvent",
-    "dossiers.DossierEvent",
-    "dossiers.DossierFile",
-    "dossiers.Rating",
-    "dossiers.OutboxMessage",
-    "portal.DraftFile",
-    "feedback.ReportEvent",
-    "feedback.ReportPhoto",
+# What a request may write whoever makes it: bookkeeping, not domain data (only what the matrix's
+# requests do write; add an entry only for such a write). Every other INSERT, UPDATE or DELETE a
+# request makes (seen by the query hook, ``Writes``) is a stored change: a refused request must
+# make none, an allowed write at least one.
+# ``(statement, table)`` → why it is allowed, and the only columns an UPDATE may set (None: any).
+EXEMPT_WRITES: dict[tuple[str, str], tuple[str, frozenset[str] | None]] = {
+    ("UPDATE", "core_apitoken"): ("a bearer token's last use", frozenset({"last_used_at"})),
+    ("UPDATE", "auth_user"): ("the last login (the login page)", frozenset({"last_login"})),
+    ("DELETE", "django_session"): ("a session ended or rotated (logout, login)", None),
+    ("UPDATE", "axes_accesslog"): ("the access log of login throttling: logout time", None),
+}
+# The tables an INSERT, UPDATE or DELETE writes (also inside WITH …), not SELECT … FOR UPDATE nor
+# INSERT … ON CONFLICT DO UPDATE (the INSERT names the table); an UPDATE's SET columns.
+WRITE_STATEMENT = re.compile(
+    r"(?<!FOR )(?<!DO )\b(INSERT|UPDATE|DELETE|REPLACE)\s+"
+    r'(?:OR\s+\w+\s+)?(?:INTO\s+|FROM\s+)?"?(\w+)"?',
+    re.IGNORECASE,
 )
+SET_COLUMN = re.compile(r'"?(\w+)"?\s*=')
+
+
+@dataclass
+class Writes:
+    """A query hook (``connection.execute_wrapper``): the writes of the statements run through
+    the connection while it is installed, as ``(statement, table, columns)``."""
+
+    seen: list[tuple[str, str, frozenset[str]]] = field(default_factory=list)
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)  # a statement that fails stores nothing
+        self.seen += statement_writes(sql)
+        return result
+
+    def stored(self) -> list[str]:
+        """The writes that are not bookkeeping (``EXEMPT_WRITES``): "INSERT dossiers_dossier" …"""
+        found = set()
+        for verb, table, columns in self.seen:
+            exempt = EXEMPT_WRITES.get((verb, table))
+            if exempt is None or (exempt[1] is not None and not columns <= exempt[1]):
+                found.add(f"{verb} {table}")
+        return sorted(found)
+
+
+def statement_writes(sql: str) -> list[tuple[str, str, frozenset[str]]]:
+    writes = []
+    for match in WRITE_STATEMENT.finditer(sql):
+        verb, table = match.group(1).upper(), match.group(2).lower()
+        if verb == "REPLACE":
+            verb = "INSERT"
+        columns: frozenset[str] = frozenset()
+        if verb == "UPDATE":
+            tail = sql[match.end() :]
+            set_part = re.split(r"\bWHERE\b|\bRETURNING\b", tail, maxsplit=1, flags=re.I)[0]
+            columns = frozenset(c.lower() for c in SET_COLUMN.findall(set_part))
+        writes.append((verb, table, columns))
+    return writes
+
+
 REDIRECTS = {301, 302, 303, 307, 308}
 
 # Every test is a database test: pytest-django then sets up the test database before the module's
 # world is built (and each test runs in a savepoint of the world's transaction).
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 # --- the URL conf -------------------------------------------------------------------------------
@@ -179,10 +227,10 @@ class World:
 
 def upload(item: Upload) -> SimpleUploadedFile:
     if item.kind == "pdf":
-        from tinhso.dossiers.tests.factories import PDF_BYTES
+        from tinhso.testing.factories import PDF_BYTES
 
         return SimpleUploadedFile(item.name, PDF_BYTES, content_type="application/pdf")
-    from tinhso.feedback.tests.factories import jpeg_bytes
+    from tinhso.testing.factories import jpeg_bytes
 
     return SimpleUploadedFile(item.name, jpeg_bytes(), content_type="image/jpeg")
 
@@ -307,19 +355,10 @@ def build_world(media: Path) -> World:
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once; everything is rolled back when the module is done."""
     media = tmp_path_factory.mktemp("authz-media")
-    fast = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    with (
-        django_db_blocker.unblock(),
-        override_settings(MEDIA_ROOT=str(media), PASSWORD_HASHERS=fast),
-        translation.override("vi"),
-    ):
-        name = str(connection.settings_dict["NAME"])
-        assert name.startswith("test_") or "memory" in name, f"not a test database: {name}"
+    with override_settings(MEDIA_ROOT=str(media)):
         cache.clear()
-        with transaction.atomic():
-            built = build_world(media)
+        with built_once(django_db_blocker, lambda: build_world(media)) as built:
             yield built
-            transaction.set_rollback(True)
         cache.clear()
 
 
@@ -346,33 +385,6 @@ def _no_pdf_typesetting(monkeypatch):
 
 
 # --- making one request as one role -------------------------------------------------------------
-
-
-def fingerprint(*, rows: bool) -> dict[str, Any]:
-    """Row counts and highest ids of the tables the services write (one query); with ``rows``,
-    also every row of the objects the requests act on (unsafe methods)."""
-    labels = (*FINGERPRINT_ROWS, *FINGERPRINT_COUNTS)
-    quote = connection.ops.quote_name
-    columns = []
-    for label in labels:
-        meta = apps.get_model(label)._meta
-        table, pk = quote(meta.db_table), quote(meta.pk.column)
-        columns += [
-            f"(SELECT COUNT(*) FROM {table})",  # noqa: S608 (quoted model table names)
-            f"(SELECT MAX({pk}) FROM {table})",  # noqa: S608
-        ]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(columns))
-        values = cursor.fetchone()
-    found: dict[str, Any] = {
-        label: (values[2 * index], values[2 * index + 1]) for index, label in enumerate(labels)
-    }
-    if rows:
-        for label in FINGERPRINT_ROWS:
-            found[label + " rows"] = list(
-                apps.get_model(label).objects.order_by("pk").values_list()
-            )
-    return found
 
 
 def case_url(world: World, info: RouteInfo, case: Case) -> str:
@@ -461,21 +473,20 @@ def check_role(world: World, info: RouteInfo, case: Case, role: str) -> list[str
     """Make the case's request as ``role`` (in a savepoint rolled back after) and judge it."""
     outcome = case.roles[role]
     url = case_url(world, info, case)
-    unsafe = case.method != "GET"
+    writes = Writes()
     with transaction.atomic():
-        before = fingerprint(rows=unsafe)
         try:
-            response = send(world, case, role, url)
+            with connection.execute_wrapper(writes):
+                response = send(world, case, role, url)
         except Exception as exc:  # a 500: report it with the others
             transaction.set_rollback(True)
             return [f"{role}: {case.method} {url} raised {exc!r}"]
-        after = fingerprint(rows=unsafe)
         # Read even when not checked: a file response closes its file once read. (Never call
         # close() here: on PostgreSQL that ends the world's connection, see django.test.client.)
         text = body_text(response)
         problems = verdict(world, outcome, response, text, url)
         transaction.set_rollback(True)
-    changed = sorted(label for label in before if before[label] != after[label])
+    changed = writes.stored()
     if outcome.changes and not changed:
         problems.append("expected the request to store something; nothing changed")
     if changed and not outcome.changes:
@@ -602,6 +613,53 @@ if BUGS:
         """The right expectation for a case the application gets wrong (strict xfail)."""
         problems = check_role(world, _info_or_skip(key), MATRIX[key].cases[index], role)
         assert not problems, "\n".join(problems)
+
+
+def test_statement_writes_names_the_tables_written():
+    assert statement_writes('SELECT "id" FROM "dossiers_dossier" WHERE "id" = %s FOR UPDATE') == []
+    assert statement_writes('UPDATE "core_apitoken" SET "last_used_at" = %s WHERE "id" = %s') == [
+        ("UPDATE", "core_apitoken", frozenset({"last_used_at"}))
+    ]
+    upsert = (
+        'INSERT INTO "dossiers_codecounter" ("day", "value") VALUES (%s, 1) '
+        'ON CONFLICT ("day") DO UPDATE SET "value" = "dossiers_codecounter"."value" + 1 '
+        'RETURNING "value"'
+    )
+    assert statement_writes(upsert) == [("INSERT", "dossiers_codecounter", frozenset())]
+    cte = 'WITH d AS (DELETE FROM "qna_question" RETURNING id) INSERT INTO "core_auditevent" ...'
+    assert [w[:2] for w in statement_writes(cte)] == [
+        ("DELETE", "qna_question"),
+        ("INSERT", "core_auditevent"),
+    ]
+
+
+def test_the_write_detector_reports_a_write_where_none_may_be(world):
+    """The matrix's own check: a request that stores something is reported when its expectation
+    says it stores nothing (here a real submission judged as if it were refused), and a write that
+    is bookkeeping only (the token's last use) or a bookkeeping UPDATE of other columns is not."""
+    key = "POST api/dossiers"
+    case = MATRIX[key].cases[0]
+    assert case.roles["citizen"].changes
+    silent = dataclasses.replace(case.roles["citizen"], changes=False)
+    judged = dataclasses.replace(case, roles={**case.roles, "citizen": silent})
+    problems = check_role(world, _info_or_skip(key), judged, "citizen")
+    assert len(problems) == 1 and "stored data changed: " in problems[0], problems
+    assert "INSERT dossiers_dossier" in problems[0] and "core_apitoken" not in problems[0]
+    # Inside the hook, a statement of the test itself counts like one of a view.
+    from tinhso.qna.models import Question
+
+    writes = Writes()
+    with transaction.atomic(), connection.execute_wrapper(writes):
+        Question.objects.filter(pk=world.values["question"]).update(title="Đổi tiêu đề")
+        get_user_model().objects.filter(pk=world.users["citizen"].pk).update(
+            last_login=timezone.now()
+        )
+        transaction.set_rollback(True)
+    assert writes.stored() == ["UPDATE qna_question"]
+    with transaction.atomic(), connection.execute_wrapper(writes):
+        get_user_model().objects.filter(pk=world.users["citizen"].pk).update(is_staff=True)
+        transaction.set_rollback(True)
+    assert writes.stored() == ["UPDATE auth_user", "UPDATE qna_question"]
 
 
 def test_world_is_what_the_matrix_assumes(world):

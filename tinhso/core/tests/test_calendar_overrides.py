@@ -10,8 +10,7 @@ from tinhso.core.errors import DomainError
 from tinhso.core.models import AuditEvent, CalendarOverride
 from tinhso.core.selectors import work_calendar
 from tinhso.core.services import calendar_override_set
-
-from .factories import make_superuser
+from tinhso.testing.factories import make_superuser
 
 pytestmark = pytest.mark.django_db
 

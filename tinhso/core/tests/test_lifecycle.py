@@ -24,7 +24,7 @@ from tinhso.core.lifecycle import (
 from tinhso.core.models import AuditEvent
 from tinhso.qna.models import Question, QuestionStatus
 from tinhso.qna.services import question_ask
-from tinhso.qna.tests.factories import make_world
+from tinhso.testing.factories import make_qna_world as make_world
 
 NEW, ANSWERED, REJECTED = QuestionStatus.NEW, QuestionStatus.ANSWERED, QuestionStatus.REJECTED
 ANSWER = "Mang theo giấy chứng sinh và căn cước của cha mẹ."

@@ -8,8 +8,7 @@ from tinhso.core.errors import DomainError
 from tinhso.core.models import AuditEvent, OfficerAssignment, Role
 from tinhso.core.selectors import user_agency_ids, user_roles
 from tinhso.core.services import officer_assign
-
-from .factories import make_agency, make_superuser, make_user
+from tinhso.testing.factories import make_agency, make_superuser, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,7 @@ from tinhso.dossiers.services import dossier_submit
 from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM
 from tinhso.dossiers.tests.factories import make_world as make_dossier_world
 from tinhso.feedback import services as feedback_services
-from tinhso.feedback.tests.factories import DONG_HOI, category, photo
-from tinhso.feedback.tests.factories import make_world as make_feedback_world
+from tinhso.testing.factories import DONG_HOI, category, make_feedback_world, photo
 
 pytestmark = pytest.mark.django_db
 RANDOM_NAME = re.compile(r"(dossiers|feedback|drafts)/\d{4}/\d{2}/[0-9a-f]{32}\.[a-z0-9]+")

@@ -16,9 +16,9 @@ from django.test import Client
 
 from tinhso.core.auth import token_create
 from tinhso.dossiers.models import Dossier
-from tinhso.dossiers.tests.factories import VALID_FORM, make_world
+from tinhso.dossiers.tests.factories import VALID_FORM
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 MESSAGE_VI = "Hệ thống đang tạm thời gián đoạn"
 
@@ -33,9 +33,8 @@ def database_down():
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return make_world()
+def world(one_stop_world):
+    return one_stop_world
 
 
 def test_an_api_submission_during_an_outage_is_a_503_and_its_retry_succeeds(world):

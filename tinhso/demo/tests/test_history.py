@@ -30,7 +30,7 @@ from tinhso.dossiers.models import (
 )
 from tinhso.procedures.models import Procedure
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 END = dt.date(2026, 3, 1)  # three years back reaches before the 1 July 2025 merger
 CODE = re.compile(r"^(?P<agency>[A-Z0-9.]+)-(?P<day>\d{6})-(?P<seq>\d{4,})$")

@@ -9,15 +9,14 @@ from django.test import Client
 from tinhso.core.auth import token_create
 from tinhso.dossiers.models import Dossier
 
-from .factories import PDF_BYTES, VALID_FORM, make_world
+from .factories import PDF_BYTES, VALID_FORM
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return make_world()
+def world(one_stop_world):
+    return one_stop_world
 
 
 def client_for(user) -> Client:

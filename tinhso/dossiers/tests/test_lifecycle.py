@@ -16,16 +16,15 @@ from tinhso.core.models import AuditEvent
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Channel, Dossier, NationalStatus, OutboxMessage, State
 
-from .factories import PDF_BYTES, VALID_FORM, make_world
+from .factories import PDF_BYTES, VALID_FORM
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return make_world()
+def world(one_stop_world):
+    return one_stop_world
 
 
 def pdf(name="giay-chung-sinh.pdf"):

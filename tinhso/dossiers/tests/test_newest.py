@@ -12,15 +12,15 @@ from tinhso.core.models import Agency, AgencyLevel, Role
 from tinhso.core.services import officer_assign
 from tinhso.dossiers import selectors
 from tinhso.dossiers.models import STATE_TO_STATUS, Channel, Dossier, State
+from tinhso.testing.worlds import module_world
 
 from .factories import make_user, make_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
-@pytest.fixture
-def world():
+def build_world():
     w = make_world()
     department = Agency.objects.create(
         code="H44.03", name="Sở Tư pháp", level=AgencyLevel.PROVINCE_DEPARTMENT, unit=w.province
@@ -44,6 +44,9 @@ def world():
             submitted_at=start + dt.timedelta(hours=n // 2),
         )  # fmt: skip
     return w
+
+
+_world_built, world = module_world(build_world)  # built once: the tests only read it
 
 
 def plain(user, offset, limit, status=None):

@@ -20,7 +20,7 @@ from tinhso.dossiers import pdf as forms
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Channel
 
-from .factories import PDF_BYTES, VALID_FORM, make_world
+from .factories import PDF_BYTES, VALID_FORM
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -28,10 +28,9 @@ RECEIVED = dt.datetime(2027, 2, 3, 10, 0, tzinfo=VN)  # due Mon 15/02/2027 10:00
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def world(settings, one_stop_world):
     settings.SITE_URL = "https://dichvucong.example.vn/"
-    return make_world()
+    return one_stop_world
 
 
 def nfc(text: str) -> str:

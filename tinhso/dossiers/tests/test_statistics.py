@@ -43,9 +43,9 @@ from tinhso.dossiers.statistics import (
     stats_to_xlsx,
 )
 
-from .factories import PDF_BYTES, VALID_FORM, make_user, make_world
+from .factories import PDF_BYTES, VALID_FORM, make_user
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START, END = dt.date(2026, 3, 1), dt.date(2026, 3, 31)
 _seq = itertools.count(1)
@@ -56,9 +56,8 @@ def at(month, day, hour=9, minute=0, year=2026):
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return make_world()
+def world(one_stop_world):
+    return one_stop_world
 
 
 def make_dossier(world, agency, *, channel=Channel.COUNTER, state=State.PROCESSING, **times):

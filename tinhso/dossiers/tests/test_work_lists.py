@@ -16,10 +16,11 @@ from tinhso.core.auth import token_create
 from tinhso.dossiers import selectors
 from tinhso.dossiers.models import STATE_TO_STATUS, Dossier, State
 from tinhso.procedures.models import ProcessStep
+from tinhso.testing.worlds import module_world
 
 from .factories import make_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 STATES = [
     State.SUBMITTED,
@@ -31,8 +32,7 @@ STATES = [
 ]
 
 
-@pytest.fixture
-def world():
+def build_world():
     w = make_world()
     steps = list(ProcessStep.objects.filter(procedure=w.procedure).order_by("order"))
     start = dt.datetime(2026, 3, 2, 8, tzinfo=VN)
@@ -53,6 +53,9 @@ def world():
             closed_at=now if state == State.RETURNED else None,
         )  # fmt: skip
     return w
+
+
+_world_built, world = module_world(build_world)  # built once: the tests only read it
 
 
 def plain(user, box):

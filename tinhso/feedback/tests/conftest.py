@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from .factories import make_world
-
 
 @pytest.fixture
-def world(db):
-    return make_world()
+def world(feedback_world):
+    return feedback_world
 
 
 @pytest.fixture
 def submit(world):
     """Send a street-light report in Đồng Hới (Monday 09:00 unless told otherwise)."""
     from tinhso.feedback import services
-
-    from .factories import DONG_HOI, MONDAY_9, category
+    from tinhso.testing.factories import DONG_HOI, MONDAY_9, category
 
     def send(**overrides):
         values = {

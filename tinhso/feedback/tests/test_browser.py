@@ -11,8 +11,7 @@ from django.core.management import call_command
 
 from tinhso.feedback.boundary import province_boundary
 from tinhso.feedback.models import Report, State
-
-from .factories import jpeg_bytes
+from tinhso.testing.factories import jpeg_bytes
 
 pytestmark = pytest.mark.browser
 

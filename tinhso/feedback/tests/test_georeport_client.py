@@ -8,8 +8,8 @@ from georeport import GeoReport
 
 from tinhso.feedback import services
 from tinhso.feedback.models import Category
-
-from .factories import make_world, photo
+from tinhso.testing.factories import make_feedback_world as make_world
+from tinhso.testing.factories import photo
 
 
 @pytest.fixture

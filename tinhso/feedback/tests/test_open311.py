@@ -10,9 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tinhso.feedback import services
 from tinhso.feedback.models import Report, ReportPhoto, Source, State
+from tinhso.testing.factories import HUE, PDF_BYTES, jpeg_bytes, photo
 
 from . import open311_schemas as schemas
-from .factories import HUE, PDF_BYTES, jpeg_bytes, photo
 
 pytestmark = pytest.mark.django_db
 BASE = "/open311/v2"

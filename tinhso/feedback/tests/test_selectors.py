@@ -10,8 +10,7 @@ from django.contrib.auth.models import AnonymousUser
 from tinhso.core.errors import NotFound, PermissionDenied
 from tinhso.feedback import selectors, services
 from tinhso.feedback.models import Report, State
-
-from .factories import DONG_THUAN, MONDAY_9, VN, category
+from tinhso.testing.factories import DONG_THUAN, MONDAY_9, VN, category
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,7 @@ from tinhso.feedback.models import (
     Timeliness,
 )
 from tinhso.feedback.routing import route, sla_for
-
-from .factories import (
+from tinhso.testing.factories import (
     DONG_HOI,
     DONG_THUAN,
     HUE,

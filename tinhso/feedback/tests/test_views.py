@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from tinhso.feedback import services
 from tinhso.feedback.models import Report, ReportPhoto, State
-
-from .factories import DONG_HOI, HUE, PDF_BYTES, photo
+from tinhso.testing.factories import DONG_HOI, HUE, PDF_BYTES, photo
 
 pytestmark = pytest.mark.django_db
 

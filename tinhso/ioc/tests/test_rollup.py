@@ -10,17 +10,16 @@ from django.utils import timezone
 
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import DossierEvent, OutboxMessage
-from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM, make_world
+from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM
 from tinhso.ioc import rollup
 from tinhso.ioc.models import DailyStat, MonthlyProcedureStat, RollupState
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 @pytest.fixture
-def world(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return make_world()
+def world(one_stop_world):
+    return one_stop_world
 
 
 def submit(world):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tinhso.dossiers.tests.factories import PDF_BYTES, World, make_world
+from tinhso.testing.factories import World
 
 
 @pytest.fixture(autouse=True)
@@ -17,15 +16,11 @@ def _fresh_cache():
 
 
 @pytest.fixture
-def world(db) -> World:
-    return make_world()
+def world(one_stop_world) -> World:
+    return one_stop_world
 
 
 @pytest.fixture
 def citizen_client(client, world):
     client.force_login(world.citizen)
     return client
-
-
-def pdf(name: str = "giay-chung-sinh.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")

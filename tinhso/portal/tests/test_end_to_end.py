@@ -19,7 +19,7 @@ from tinhso.dossiers.models import Dossier, Rating, State
 from tinhso.dossiers.tests.factories import PDF_BYTES
 from tinhso.procedures.models import Procedure
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.pg]
 
 BIRTH = "Thủ tục đăng ký khai sinh"
 

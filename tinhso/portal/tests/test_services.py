@@ -19,8 +19,7 @@ from tinhso.dossiers.tests.factories import VALID_FORM
 from tinhso.portal import services
 from tinhso.portal.models import DraftFile, SubmissionDraft
 from tinhso.procedures.models import OnlineMode, ProcedureComponent
-
-from .conftest import pdf
+from tinhso.testing.factories import pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,7 @@ from tinhso.dossiers.models import Dossier, DossierFile, FileKind, Rating, State
 from tinhso.dossiers.tests.factories import VALID_FORM, make_procedure
 from tinhso.portal.models import DraftFile, SubmissionDraft
 from tinhso.procedures.models import AgencySlot, OnlineMode, Sector
-
-from .conftest import pdf
+from tinhso.testing.factories import pdf
 
 pytestmark = pytest.mark.django_db
 

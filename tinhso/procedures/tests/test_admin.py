@@ -9,8 +9,9 @@ from django.utils import translation
 
 from tinhso.core.models import AuditEvent
 from tinhso.procedures.models import Procedure
-
-from .factories import BIRTH_FORM, make_agencies, make_procedure, make_sector
+from tinhso.testing.factories import CATALOGUE_FORM as BIRTH_FORM
+from tinhso.testing.factories import make_agencies, make_sector
+from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 
 pytestmark = pytest.mark.django_db
 

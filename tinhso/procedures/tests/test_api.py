@@ -9,8 +9,8 @@ from tinhso.api import error_body
 from tinhso.core.errors import DomainError
 from tinhso.procedures.api import router
 from tinhso.procedures.models import AgencySlot
-
-from .factories import make_agencies, make_procedure, make_sector
+from tinhso.testing.factories import make_agencies, make_sector
+from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 
 pytestmark = pytest.mark.django_db
 

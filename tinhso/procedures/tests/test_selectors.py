@@ -14,10 +14,10 @@ from tinhso.procedures.selectors import (
     procedure_search,
     sectors_list,
 )
+from tinhso.testing.factories import make_agencies, make_sector
+from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 
-from .factories import make_agencies, make_procedure, make_sector
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 
 @pytest.fixture

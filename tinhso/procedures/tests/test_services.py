@@ -25,8 +25,9 @@ from tinhso.procedures.services import (
     write_csv,
     write_xlsx,
 )
-
-from .factories import BIRTH_FORM, catalogue_row, catalogue_rows, make_agencies, make_procedure
+from tinhso.testing.factories import CATALOGUE_FORM as BIRTH_FORM
+from tinhso.testing.factories import catalogue_row, catalogue_rows, make_agencies
+from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 
 pytestmark = pytest.mark.django_db
 

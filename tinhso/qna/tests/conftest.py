@@ -2,9 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from .factories import make_world
-
 
 @pytest.fixture
-def world(db):
-    return make_world()
+def world(qna_world):
+    return qna_world

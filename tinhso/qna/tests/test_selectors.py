@@ -22,10 +22,9 @@ from tinhso.qna.selectors import (
     sectors_for_filter,
 )
 from tinhso.qna.services import question_answer, question_ask, question_reject
+from tinhso.testing.factories import BIRTH_BODY, BIRTH_TITLE
 
-from .factories import BIRTH_BODY, BIRTH_TITLE
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 ANSWER = "Chào công dân, hồ sơ nộp tại Bộ phận một cửa, thời hạn ba ngày làm việc."
 

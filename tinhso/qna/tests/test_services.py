@@ -21,8 +21,7 @@ from tinhso.qna.services import (
     question_transfer,
     question_unpublish,
 )
-
-from .factories import BIRTH_ANSWER, BIRTH_BODY, BIRTH_TITLE
+from tinhso.testing.factories import BIRTH_ANSWER, BIRTH_BODY, BIRTH_TITLE
 
 pytestmark = pytest.mark.django_db
 

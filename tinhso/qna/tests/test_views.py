@@ -11,8 +11,7 @@ from django.utils import timezone
 
 from tinhso.qna.models import Question, QuestionStatus
 from tinhso.qna.services import question_answer, question_ask, question_reject
-
-from .factories import BIRTH_ANSWER, BIRTH_BODY, BIRTH_TITLE
+from tinhso.testing.factories import BIRTH_ANSWER, BIRTH_BODY, BIRTH_TITLE
 
 pytestmark = pytest.mark.django_db
 

@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tinhso.dossiers import services as s
-from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM, make_world
+from tinhso.testing.factories import VALID_FORM, pdf
 
 
 @pytest.fixture
-def world(db):
-    return make_world()
-
-
-def pdf(name: str = "giay-chung-sinh.pdf") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+def world(one_stop_world):
+    return one_stop_world
 
 
 def online_dossier(world, **extra):
