@@ -26,7 +26,7 @@ from tinhso.feedback.services import can_handle
 from tinhso.qna.models import Question, QuestionStatus
 from tinhso.qna.selectors import may_handle
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 ACTORS = (
     "owner",

@@ -19,7 +19,7 @@ from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.services import dossier_submit
 from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM, make_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 MESSAGE = "Yêu cầu có chứa ký tự NUL hoặc văn bản Unicode không hợp lệ, không được chấp nhận."
 
 

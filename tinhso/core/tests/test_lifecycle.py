@@ -26,6 +26,9 @@ from tinhso.qna.models import Question, QuestionStatus
 from tinhso.qna.services import question_ask
 from tinhso.testing.factories import make_qna_world as make_world
 
+# Locks and rollbacks: the same on both databases, checked on both.
+pytestmark = pytest.mark.pg
+
 NEW, ANSWERED, REJECTED = QuestionStatus.NEW, QuestionStatus.ANSWERED, QuestionStatus.REJECTED
 ANSWER = "Mang theo giấy chứng sinh và căn cước của cha mẹ."
 

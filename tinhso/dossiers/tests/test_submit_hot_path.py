@@ -24,7 +24,7 @@ from tinhso.dossiers.services import dossier_submit
 
 from .factories import VALID_FORM, make_user, make_world
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 # The token with its user, the procedure, the applicant's profile with its commune, the receiving
 # agency; then in a transaction the code counter, the dossier, its BM.05 row, its outbox row, the
