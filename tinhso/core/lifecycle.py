@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ class Outcome(Generic[M, A]):
 # --- the engine ------------------------------------------------------------------------------
 
 
-class Lifecycle(Generic[M, A]):
+class Lifecycle(ABC, Generic[M, A]):
     """A domain's lifecycle: subclass it once per model with states and set the class data.
 
     ``snapshot_fields`` are the attributes the audit entry shows before and after (a foreign key
@@ -141,16 +142,17 @@ class Lifecycle(Generic[M, A]):
 
     # -- hooks a domain overrides --
 
+    @abstractmethod
     def not_found(self) -> NotFound:
-        raise NotImplementedError
+        """The error for a missing row."""
 
+    @abstractmethod
     def guard(self, actor: Any, obj: M, transition: Transition) -> Any:
         """Raise when the actor may not take the transition; return the acting scope."""
-        raise NotImplementedError
 
+    @abstractmethod
     def refuse(self, obj: M, transition: Transition) -> InvalidTransition:
         """The error for an action the object's state does not allow."""
-        raise NotImplementedError
 
     def enter(self, step: Step[M]) -> None:
         """Move the object to the transition's target (before ``apply``)."""

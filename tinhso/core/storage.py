@@ -61,3 +61,22 @@ def rename_stored_files(model: Any, field_name: str) -> None:
             new = storage.save(field.upload_to(None, old), handle)
         model.objects.filter(pk=pk).update(**{field_name: new})
         storage.delete(old)
+
+
+def random_name_operations(
+    app_label: str, model_name: str, field_name: str, folder: str, verbose_name: str
+) -> list:
+    """The migration operations that give a model's file field random names (``folder``) and
+    rename the files it already stored (see :func:`rename_stored_files`)."""
+    from django.db import migrations, models
+
+    def rename(apps, schema_editor):
+        rename_stored_files(apps.get_model(app_label, model_name), field_name)
+
+    field = models.FileField(
+        max_length=300, upload_to=RandomName(folder), verbose_name=verbose_name
+    )
+    return [
+        migrations.AlterField(model_name=model_name.lower(), name=field_name, field=field),
+        migrations.RunPython(rename, migrations.RunPython.noop),
+    ]

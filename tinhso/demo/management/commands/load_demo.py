@@ -1,24 +1,20 @@
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from tinhso.core.errors import DomainError
+from tinhso.demo.management.base import ProvinceCommand
 from tinhso.demo.province import load_demo
 
 
-class Command(BaseCommand):
+class Command(ProvinceCommand):
     help = "Load the demo province: units, agencies, officers, applicants (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--province", default=settings.TINHSO_DEMO_PROVINCE)
+        super().add_arguments(parser)
         parser.add_argument("--quiet-accounts", action="store_true")
 
     def handle(self, *args, province: str, quiet_accounts: bool, **options):
-        try:
-            totals, accounts = load_demo(province)
-        except DomainError as exc:
-            raise CommandError(str(exc)) from None
+        totals, accounts = self.load(load_demo, province)
         self.stdout.write(
             _(
                 "Demo province %(code)s: %(created)d created, %(updated)d updated, "

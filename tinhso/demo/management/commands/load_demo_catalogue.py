@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils.translation import gettext as _
 
-from tinhso.core.errors import DomainError
 from tinhso.demo.catalogue import load_demo_catalogue
+from tinhso.demo.management.base import ProvinceCommand
 
 
-class Command(BaseCommand):
+class Command(ProvinceCommand):
     help = "Load the demo procedure catalogue of a province through the catalogue import."
 
-    def add_arguments(self, parser):
-        parser.add_argument("--province", default=settings.TINHSO_DEMO_PROVINCE)
-
     def handle(self, *args, province: str, **options):
-        try:
-            report = load_demo_catalogue(province)
-        except DomainError as exc:
-            raise CommandError(str(exc)) from None
+        report = self.load(load_demo_catalogue, province)
         for line in report.rejection_lines():
             self.stderr.write(line)
         if report.rejected:

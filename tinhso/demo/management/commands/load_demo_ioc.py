@@ -1,23 +1,22 @@
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from tinhso.core.errors import DomainError
+from tinhso.demo.management.base import ProvinceCommand
 from tinhso.demo.plan import load_demo_plan
 from tinhso.ioc.models import DailyStat, ServiceIndexIndicator
 from tinhso.ioc.rollup import refresh
 from tinhso.ioc.services import load_index_766
 
 
-class Command(BaseCommand):
+class Command(ProvinceCommand):
     help = (
         "Load the operations centre's demo: the digital-transformation plan and, the first time, "
         "a synthetic history of dossiers (TINHSO_DEMO_HISTORY, default 20000), then the roll-ups."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--province", default=settings.TINHSO_DEMO_PROVINCE)
+        super().add_arguments(parser)
         parser.add_argument(
             "--history", type=int, default=getattr(settings, "TINHSO_DEMO_HISTORY", 20000)
         )
@@ -25,10 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, province: str, history: int, **options):
         if not ServiceIndexIndicator.objects.exists():  # e.g. after a test database flush
             load_index_766()
-        try:
-            tally = load_demo_plan(province)
-        except DomainError as exc:
-            raise CommandError(str(exc)) from None
+        tally = self.load(load_demo_plan, province)
         self.stdout.write(
             _("Demo plan: %(created)d created, %(unchanged)d unchanged")
             % {"created": tally["created"], "unchanged": tally["unchanged"] + tally["updated"]}
