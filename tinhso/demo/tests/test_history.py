@@ -47,7 +47,7 @@ def _local(value: dt.datetime) -> dt.datetime:
     return timezone.localtime(value, LOCAL_TZ)
 
 
-def _snapshot_at(end: dt.date) -> dt.datetime:
+def _generation_moment(end: dt.date) -> dt.datetime:
     return dt.datetime.combine(end, dt.time(), tzinfo=LOCAL_TZ)
 
 
@@ -68,8 +68,8 @@ def test_generated_history_is_consistent(demo):
     assert result.dossiers == Dossier.objects.count() == 3000
     assert result.batches >= 3
     assert DossierEvent.objects.count() == 0  # none by design
-    snapshot = _snapshot_at(END)
-    first = _snapshot_at(dt.date(2023, 3, 1))
+    snapshot = _generation_moment(END)
+    first = _generation_moment(dt.date(2023, 3, 1))
     calendar = work_calendar()
     system = get_user_model().objects.get(username=SYSTEM_USERNAME)
     assert not system.is_active
