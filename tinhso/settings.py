@@ -279,5 +279,8 @@ STORAGES = {
 TINHSO_FEEDBACK_MAX_PHOTO_BYTES = env_int("TINHSO_FEEDBACK_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
 TINHSO_FEEDBACK_MAX_PER_DAY = env_int("TINHSO_FEEDBACK_MAX_PER_DAY", 20)
 
+# --- API bearer tokens: refused this many days after their creation (``tinhso create-token``).
+TINHSO_API_TOKEN_TTL_DAYS = env_int("TINHSO_API_TOKEN_TTL_DAYS", 90)
+
 # --- Metrics: /metrics (Prometheus text format) answers these addresses only.
 TINHSO_METRICS_ALLOWED = env_list("TINHSO_METRICS_ALLOWED", "127.0.0.1,::1")

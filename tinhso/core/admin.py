@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db import router, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record
+from .auth import token_revoke
 from .models import (
     AdministrativeUnit,
     Agency,
+    ApiToken,
     ApplicantProfile,
     AuditEvent,
     CalendarOverride,
@@ -142,3 +144,29 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ("action",)
     search_fields = ("object_repr", "object_id", "actor_repr", "action")
     readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created with ``tinhso create-token`` (the clear value is shown once); here they
+    are only listed and revoked (an audited action), never edited or deleted."""
+
+    list_display = ("name", "prefix", "user", "is_active", "expires_at", "last_used_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "prefix", "user__username")
+    readonly_fields = [f.name for f in ApiToken._meta.fields if f.name != "key_hash"]
+    exclude = ("key_hash",)
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Revoke the selected API tokens"), permissions=["change"])
+    def revoke(self, request, queryset):
+        revoked = token_revoke(actor=request.user, tokens=queryset)
+        self.message_user(
+            request, _("%(n)d API token(s) revoked.") % {"n": len(revoked)}, messages.SUCCESS
+        )

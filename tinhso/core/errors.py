@@ -20,6 +20,12 @@ class DomainError(Exception):
         return str(self.message)
 
 
+class Unauthenticated(DomainError):
+    """No valid credentials: an expired or revoked token (HTTP 401)."""
+
+    status = 401
+
+
 class NotFound(DomainError):
     status = 404
 

@@ -426,6 +426,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    # Refused after this time (``TINHSO_API_TOKEN_TTL_DAYS`` from creation).
+    expires_at = models.DateTimeField(_("expires at"))
+    # Set, with ``is_active`` off, by the admin's action or ``tinhso revoke-token``.
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")

@@ -16,4 +16,4 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
             raise CommandError(_("No account named “%(name)s”.") % {"name": username})
-        self.stdout.write(token_create(user=user, name=name))
+        self.stdout.write(token_create(user=user, name=name, actor="manage.py create_token"))
