@@ -282,5 +282,7 @@ TINHSO_FEEDBACK_MAX_PER_DAY = env_int("TINHSO_FEEDBACK_MAX_PER_DAY", 20)
 # --- API bearer tokens: refused this many days after their creation (``tinhso create-token``).
 TINHSO_API_TOKEN_TTL_DAYS = env_int("TINHSO_API_TOKEN_TTL_DAYS", 90)
 
-# --- Metrics: /metrics (Prometheus text format) answers these addresses only.
+# --- Metrics: /metrics (Prometheus text format) answers a scraper with this bearer token (none
+# set: nobody), from these socket addresses (empty: any; X-Forwarded-For is never trusted here).
+TINHSO_METRICS_TOKEN = env_str("TINHSO_METRICS_TOKEN", "")
 TINHSO_METRICS_ALLOWED = env_list("TINHSO_METRICS_ALLOWED", "127.0.0.1,::1")

@@ -4,7 +4,8 @@
   ``message``, plus ``exc`` and any ``extra`` fields), which log shippers read without parsing.
 - :class:`RequestMetricsMiddleware` counts requests and times them per URL *pattern* (not per
   path, so a dossier code never becomes a label).
-- :func:`metrics` serves the Prometheus text format to ``TINHSO_METRICS_ALLOWED`` addresses. Under
+- :func:`metrics` serves the Prometheus text format to a scraper that presents the bearer token
+  ``TINHSO_METRICS_TOKEN`` (from a ``TINHSO_METRICS_ALLOWED`` address, when that is set). Under
   gunicorn, ``tinhso serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` so the figures of every worker are
   summed; business gauges (dossiers overdue, outbox backlog) are read from the database at scrape.
 """
@@ -19,6 +20,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.utils.crypto import constant_time_compare
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -128,9 +130,30 @@ class BusinessCollector:
         yield now
 
 
-def metrics(request: HttpRequest) -> HttpResponse:
-    if request.META.get("REMOTE_ADDR") not in settings.TINHSO_METRICS_ALLOWED:
+def metrics_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Why this request may not read ``/metrics``, or None.
+
+    The bearer token (``TINHSO_METRICS_TOKEN``) is what lets Prometheus in: behind the reverse
+    proxy every client arrives from 127.0.0.1, so an address alone proves nothing. The address
+    list (``TINHSO_METRICS_ALLOWED``, empty = any) is an extra fence, checked on the socket's
+    address only: ``X-Forwarded-For`` is never read here. No token configured: nobody gets in.
+    """
+    allowed = settings.TINHSO_METRICS_ALLOWED
+    if allowed and request.META.get("REMOTE_ADDR") not in allowed:
         return HttpResponseNotFound()
+    expected = settings.TINHSO_METRICS_TOKEN
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    if expected and scheme.lower() == "bearer" and constant_time_compare(given.strip(), expected):
+        return None
+    refused = HttpResponse("401 Unauthorized\n", status=401, content_type="text/plain")
+    refused["WWW-Authenticate"] = 'Bearer realm="metrics"'
+    return refused
+
+
+def metrics(request: HttpRequest) -> HttpResponse:
+    refused = metrics_refusal(request)
+    if refused is not None:
+        return refused
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

@@ -74,7 +74,6 @@ JSON = Outcome("JSON", 200, content_type="application/json")
 PDF = Outcome("PDF", 200, content_type=PDF_TYPE)
 XLSX = Outcome("XLSX", 200, content_type=XLSX_TYPE)
 JPEG = Outcome("photo", 200, content_type="image/jpeg")
-TEXT = Outcome("text", 200, content_type="text/plain")
 REFUSED = Outcome("refused in the page, nothing stored", 200, content_type="text/html")
 DONE = Outcome("done", 200, content_type="application/json", changes=True)
 CREATED = Outcome("created", 201, content_type="application/json", changes=True)
@@ -247,14 +246,15 @@ MATRIX: dict[str, Route] = {
     "healthz": Route((get(PUBLIC_JSON),), note="load balancer probe"),
     "metrics": Route(
         (
-            get(expect(TEXT), "from an allowed address (127.0.0.1)"),
+            get(expect(UNAUTHORIZED), "from an allowed address (127.0.0.1), without the token"),
             get(
                 expect(NOT_FOUND),
                 "from any other address",
                 meta={"REMOTE_ADDR": "203.0.113.9"},
             ),
         ),
-        note="Prometheus: by address (TINHSO_METRICS_ALLOWED), whoever is signed in",
+        note="Prometheus: the bearer token TINHSO_METRICS_TOKEN (test_security.py), whoever is "
+        "signed in, and by address (TINHSO_METRICS_ALLOWED)",
     ),
     "i18n/setlang/": Route(
         (

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
 
+from tinhso.testing.factories import make_superuser
+
 MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
 PASSWORD = "mat-khau-dai-va-kho-2026"
 
@@ -132,16 +134,58 @@ def test_login_is_throttled_after_five_failures(client):
     assert other.status_code == 302
 
 
+METRICS_TOKEN = "prometheus-scrape-secret-0123456789"
+
+
 @pytest.mark.django_db
-def test_metrics_for_the_monitoring_host_only(client):
+def test_metrics_for_the_scraper_with_the_token(client, settings):
+    settings.TINHSO_METRICS_TOKEN = METRICS_TOKEN
     client.get("/healthz")
-    response = client.get("/metrics", REMOTE_ADDR="127.0.0.1")
+    response = client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert response.status_code == 200
     body = response.content.decode()
     assert 'tinhso_http_requests_total{method="GET",route="/healthz",status="200"}' in body
     assert "tinhso_dossiers_overdue 0.0" in body
     assert "tinhso_outbox_pending" in body
-    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9").status_code == 404
+    # The address list stays an extra fence: the token from elsewhere is not enough.
+    other = client.get(
+        "/metrics", REMOTE_ADDR="203.0.113.9", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}
+    )
+    assert other.status_code == 404
+    settings.TINHSO_METRICS_ALLOWED = []  # any address, with the token
+    assert (
+        client.get(
+            "/metrics",
+            REMOTE_ADDR="203.0.113.9",
+            headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+        ).status_code
+        == 200
+    )
+
+
+@pytest.mark.django_db
+def test_metrics_behind_the_proxy_need_the_token(client, settings):
+    """Issue 17, point 11, the attack replayed: behind the reverse proxy every client arrives from
+    127.0.0.1, and a forged ``X-Forwarded-For`` names whatever address it likes."""
+    settings.TINHSO_METRICS_TOKEN = METRICS_TOKEN
+    # Anyone on the Internet, through the proxy: the socket address is the proxy's.
+    through_proxy = client.get(
+        "/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.7"
+    )
+    assert through_proxy.status_code == 401
+    assert through_proxy["WWW-Authenticate"] == 'Bearer realm="metrics"'
+    assert b"tinhso_" not in through_proxy.content
+    # A forged X-Forwarded-For from an untrusted address does not help.
+    spoofed = client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR="127.0.0.1")
+    assert spoofed.status_code == 404
+    for wrong in (f"Bearer {METRICS_TOKEN}x", METRICS_TOKEN, "Bearer ", f"Basic {METRICS_TOKEN}"):
+        assert client.get("/metrics", headers={"Authorization": wrong}).status_code == 401
+    # A signed-in administrator is no scraper either.
+    client.force_login(make_superuser())
+    assert client.get("/metrics").status_code == 401
+    # No token configured: nobody reads the metrics.
+    settings.TINHSO_METRICS_TOKEN = ""
+    assert client.get("/metrics", headers={"Authorization": "Bearer "}).status_code == 401
 
 
 def test_json_log_lines():
