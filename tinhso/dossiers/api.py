@@ -111,18 +111,22 @@ class TimelineItem(Schema):
 
 
 class TrackOut(Schema):
+    """By the code alone only the status (``detailed`` false, the rest null); with a proof
+    (``id_number`` or ``token``) the details too."""
+
     code: str
-    procedure: str
-    agency: str
     status: int
     status_label: str
-    submitted_at: dt.datetime
-    received_at: dt.datetime | None
-    due_at: dt.datetime | None
-    finished_at: dt.datetime | None
-    returned_at: dt.datetime | None
     clock_stopped: bool
-    timeline: list[TimelineItem]
+    detailed: bool
+    procedure: str | None = None
+    agency: str | None = None
+    submitted_at: dt.datetime | None = None
+    received_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    returned_at: dt.datetime | None = None
+    timeline: list[TimelineItem] | None = None
 
 
 class ActionIn(Schema):
@@ -264,10 +268,13 @@ def get_dossier(request, code: str):
     return dossier_detail(selectors.dossier_get(user=access, code=code), access)
 
 
-@router.get("/track/{code}", response={200: TrackOut, 404: ErrorOut}, auth=None)
-def track(request, code: str, id_number: str):
-    """Public tracking by dossier code and the applicant's ID number: no personal data."""
-    return selectors.dossier_track(code=code, id_number=id_number)
+@router.get("/track/{code}", response={200: TrackOut, 404: ErrorOut, 429: ErrorOut}, auth=None)
+def track(request, code: str, id_number: str = "", token: str = ""):
+    """Public tracking, never personal data. The code alone: the status only. With the last 4
+    digits of the applicant's ID number (``id_number``; the whole number works too) or the signed
+    ``token`` of the receipt's QR code: the procedure, agency, dates and timeline. An unknown
+    code and wrong digits get the same 404; 10 wrong tries per code in an hour: 429."""
+    return selectors.dossier_track(code=code, id_number=id_number, token=token)
 
 
 def _user(username: str | None):

@@ -24,6 +24,7 @@ import unicodedata
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -36,6 +37,7 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.procedures.models import StepAgency
 
 from .models import Channel, Dossier, DossierEvent, FileKind, State, Timeliness
+from .selectors import track_token
 
 logger = logging.getLogger(__name__)
 CSS_PATH = Path(__file__).parent / "templates" / "dossiers" / "pdf" / "forms.css"
@@ -328,13 +330,15 @@ def _user_name(user) -> str:
 # --- QR code --------------------------------------------------------------------------------
 
 
-def tracking_url(code: str) -> str:
-    """The public tracking page of a dossier: ``{SITE_URL}/tra-cuu/{code}/``."""
+def tracking_url(code: str, *, signed: bool = False) -> str:
+    """The public tracking page of a dossier: ``{SITE_URL}/tra-cuu/{code}/``, which shows its
+    status; ``signed``, with the token (``?t=``) that shows the details too: BM.01's QR code."""
     try:
         path = reverse("portal:track", args=[code])
     except NoReverseMatch:
         path = f"/tra-cuu/{code}/"
-    return settings.SITE_URL.rstrip("/") + path
+    query = f"?{urlencode({'t': track_token(code)})}" if signed else ""
+    return settings.SITE_URL.rstrip("/") + path + query
 
 
 def qr_svg(text: str) -> bytes:
@@ -416,8 +420,8 @@ def receipt_context(dossier: Dossier) -> dict:
         "files": files,
         "components": components,
         "receiver": _receiver_name(dossier, events),
-        "tracking_url": url,
-        "qr": qr_data_uri(url),
+        "tracking_url": url,  # printed: the status only
+        "qr": qr_data_uri(tracking_url(dossier.code, signed=True)),  # the holder of the receipt
         "received": dossier.received_at is not None,
     }
 

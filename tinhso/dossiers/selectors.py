@@ -8,14 +8,18 @@ be probed. ``user`` below is a user or the request's :class:`~tinhso.core.access
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
+from django.core.cache import cache
+from django.core.signing import Signer
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from tinhso.core.access import VIEW, any_of, as_access
-from tinhso.core.errors import NotFound
+from tinhso.core.errors import NotFound, Throttled
 from tinhso.core.models import Role
 from tinhso.core.selectors import work_calendar
 from tinhso.procedures.models import ProcessStep
@@ -237,35 +241,99 @@ def inbox_counts(*, user: Any, now: dt.datetime | None = None) -> dict[str, int]
     )
 
 
-def dossier_track(*, code: str, id_number: str) -> dict[str, Any]:
-    """Public tracking: minimal data, no personal data; the ID number must match."""
+# Wrong proofs (ID digits or tokens) per dossier code per hour before proofs by digits are refused
+# for that code (the signed token of BM.01's QR code still works): 4 digits are 10,000 guesses.
+TRACK_FAILURES_PER_HOUR = 10
+TRACK_SALT = "tinhso.dossiers.track"
+
+
+def track_token(code: str) -> str:
+    """The signed token that BM.01's QR code carries: it shows the dossier's details to whoever
+    holds the receipt, with no ID number typed (``django.core.signing``, keyed by SECRET_KEY)."""
+    return Signer(salt=TRACK_SALT).signature(code)
+
+
+def _failures_key(code: str) -> str:
+    return "tinhso:track-failures:" + hashlib.sha256(code.encode()).hexdigest()
+
+
+def dossier_track(*, code: str, id_number: str = "", token: str = "") -> dict[str, Any]:
+    """Public tracking.
+
+    By the code alone: the status only (``detailed`` false). With a proof, the details (procedure,
+    agency, dates, timeline; never personal data): the last 4 digits of the applicant's ID number
+    (or the whole number), or the signed token of BM.01's QR code (:func:`track_token`). An
+    unknown code and a wrong proof get the same answer; after ``TRACK_FAILURES_PER_HOUR`` wrong
+    proofs for a code (known or not) digits are refused for an hour.
+    """
+    code = (code or "").strip().upper()
+    id_number = (id_number or "").strip()
+    token = (token or "").strip()
     dossier = (
-        Dossier.objects.select_related("procedure", "receiving_agency")
-        .filter(code=(code or "").strip())
-        .first()
+        Dossier.objects.select_related("procedure", "receiving_agency").filter(code=code).first()
+        if code
+        else None
     )
-    if dossier is None or dossier.applicant_id_number != (id_number or "").strip():
-        raise NotFound(
-            "unknown_dossier",
-            _("No dossier matches this code and ID number."),
+    if not (id_number or token):
+        if dossier is None:
+            raise NotFound(
+                "unknown_dossier",
+                _("No dossier has the code “%(code)s”. Check the code printed on your receipt.")
+                % {"code": code},
+            )
+        return dossier_status_view(dossier)
+    if dossier is not None and token and constant_time_compare(token, track_token(dossier.code)):
+        return dossier_public_view(dossier)
+    key = _failures_key(code)
+    if id_number and (cache.get(key) or 0) >= TRACK_FAILURES_PER_HOUR:
+        raise Throttled(
+            "too_many_attempts",
+            _(
+                "Too many wrong attempts for this dossier code: try again in an hour, or scan "
+                "the QR code on your receipt."
+            ),
         )
-    return dossier_public_view(dossier)
+    if (
+        dossier is not None
+        and id_number
+        and len(dossier.applicant_id_number) >= 9
+        and (id_number in (dossier.applicant_id_number, dossier.applicant_id_number[-4:]))
+    ):
+        return dossier_public_view(dossier)
+    cache.add(key, 0, timeout=3600)
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=3600)
+    raise NotFound(
+        "no_match",
+        _("No dossier matches this code and the digits of the ID number."),
+    )
+
+
+def dossier_status_view(dossier: Dossier) -> dict[str, Any]:
+    """What the code alone shows: the status, nothing else."""
+    return {
+        "code": dossier.code,
+        "status": dossier.status,
+        "status_label": dossier.get_status_display(),
+        "clock_stopped": dossier.state in CLOCK_STOPPED_STATES,
+        "detailed": False,
+    }
 
 
 def dossier_public_view(dossier: Dossier) -> dict[str, Any]:
     events = DossierEvent.objects.filter(dossier=dossier).order_by("seq")
     return {
-        "code": dossier.code,
+        **dossier_status_view(dossier),
+        "detailed": True,
         "procedure": dossier.procedure.name,
         "agency": dossier.receiving_agency.name,
-        "status": dossier.status,
-        "status_label": dossier.get_status_display(),
         "submitted_at": dossier.submitted_at,
         "received_at": dossier.received_at,
         "due_at": dossier.due_at,
         "finished_at": dossier.finished_at,
         "returned_at": dossier.returned_at,
-        "clock_stopped": dossier.state in CLOCK_STOPPED_STATES,
         "timeline": [
             {"at": event.at, "action": event.action, "status": event.to_state} for event in events
         ],

@@ -2,7 +2,8 @@
 
 The catalogue is public; dossiers are read through :mod:`tinhso.dossiers.selectors`, so a citizen
 only ever reaches their own ("not found" otherwise). The public tracking page shows
-:func:`tinhso.dossiers.selectors.dossier_public_view`, which holds no personal data.
+:func:`tinhso.dossiers.selectors.dossier_track`: the status by the code alone, the details with a
+proof, never personal data.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
 from tinhso.dossiers.selectors import (
     APPLICANT_FORMS,
     NOTE_FOR_APPLICANT,
-    dossier_public_view,
+    dossier_track,
     dossiers_of_applicant,
 )
 from tinhso.procedures.models import AgencySlot, Procedure
@@ -392,23 +393,13 @@ def applicant_forms(dossier: Dossier) -> list[str]:
 # --- public tracking ----------------------------------------------------------------------------
 
 
-def dossier_public_by_code(code: str) -> dict[str, Any]:
-    """The public view of a dossier (status and timeline, no personal data) by its code."""
-    code = (code or "").strip().upper()
-    dossier = (
-        Dossier.objects.select_related("procedure", "receiving_agency").filter(code=code).first()
-        if code
-        else None
-    )
-    if dossier is None:
-        raise NotFound(
-            "unknown_dossier",
-            _("No dossier has the code “%(code)s”. Check the code printed on your receipt.")
-            % {"code": code},
-        )
-    view = dossier_public_view(dossier)
-    view["timeline"] = [
-        {**item, "label": str(ACTION_LABELS.get(item["action"], item["action"]))}
-        for item in view["timeline"]
-    ]
+def dossier_public_by_code(code: str, *, id_number: str = "", token: str = "") -> dict[str, Any]:
+    """The public view of a dossier by its code: the status only, or with a proof (the last 4
+    digits of the applicant's ID number, or the QR code's token) the details and the timeline."""
+    view = dossier_track(code=code, id_number=id_number, token=token)
+    if view["detailed"]:
+        view["timeline"] = [
+            {**item, "label": str(ACTION_LABELS.get(item["action"], item["action"]))}
+            for item in view["timeline"]
+        ]
     return view

@@ -8,6 +8,7 @@ Views stay thin: reads go through the selectors (``tinhso.procedures.selectors``
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from django.contrib import messages
@@ -663,10 +664,20 @@ def track(request, code: str | None = None):
             "portal/track.html",
             {"error": error, "code": wanted},
         )
+    # The proof that shows the details: the last 4 digits of the applicant's ID number (posted,
+    # so that they stay out of addresses and logs), or the token of the receipt's QR code.
+    digits = request.POST.get("id_last4", "").strip() if request.method == "POST" else ""
+    token = request.GET.get("t", "")
+    if request.method == "POST" and not re.fullmatch(r"[0-9]{4}", digits):
+        context = {"code": code, "proof_error": _("Enter the last 4 digits of the ID number.")}
+        return render(request, "portal/track.html", context, status=400)
     try:
-        view = selectors.dossier_public_by_code(code)
-    except NotFound as exc:
-        return render(request, "portal/track.html", {"error": str(exc), "code": code}, status=404)
+        view = selectors.dossier_public_by_code(code, id_number=digits, token=token)
+    except DomainError as exc:
+        # An unknown code and a wrong proof: the same page, whatever the code.
+        key = "proof_error" if digits or token else "error"
+        context = {key: str(exc), "code": code.strip().upper()}
+        return render(request, "portal/track.html", context, status=exc.status)
     return render(request, "portal/track.html", {"view": view, "code": view["code"]})
 
 

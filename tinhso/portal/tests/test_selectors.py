@@ -125,6 +125,9 @@ def test_my_dossier_get_and_public_view(world):
         selectors.my_dossier_get(user=world.desk, code=dossier.code)
     view = selectors.dossier_public_by_code(f"  {dossier.code.lower()} ")
     assert view["code"] == dossier.code and view["status"] == 1
+    assert not view["detailed"] and "timeline" not in view
+    digits = dossier.applicant_id_number[-4:]
+    view = selectors.dossier_public_by_code(dossier.code, id_number=digits)
     assert view["timeline"][0]["label"] == str(selectors.ACTION_LABELS["submit"])
     assert "Nguyễn" not in str(view)
     with pytest.raises(NotFound):

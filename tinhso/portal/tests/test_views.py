@@ -524,9 +524,11 @@ def test_tracking_shows_status_without_personal_data(client, world):
     assert response.status_code == 302 and response["Location"] == f"/tra-cuu/{dossier.code}/"
     page = client.get(response["Location"]).content.decode()
     assert 'class="badge s2"' in page and dossier.code in page
-    assert world.committee.name in page
+    assert world.committee.name not in page  # the code alone: the status only
+    details = client.post(response["Location"], {"id_last4": "1234"}).content.decode()
+    assert world.committee.name in details
     for personal in ["Nguyễn Văn Đức", "044090001234", "0912345678", "Nguyễn Thị Bảo Ngọc"]:
-        assert personal not in page
+        assert personal not in page and personal not in details
 
 
 def test_unknown_tracking_code_is_a_clear_404(client, world):
