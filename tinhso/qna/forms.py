@@ -143,7 +143,33 @@ class AskForm(QnaForm):
         return self._agencies.get(code) if code else None
 
 
-class AnswerForm(QnaForm):
+class PublishForm(QnaForm):
+    """The text the portal will show, proposed with ID numbers, phone numbers and e-mail
+    addresses masked (``services.question_public_text``); the service masks it again. Left
+    empty, it is that proposal."""
+
+    public_title = forms.CharField(
+        label=_("Public title"),
+        required=False,
+        max_length=TITLE_MAX_LENGTH,
+        error_messages=LENGTH_MESSAGES,
+    )
+    public_body = forms.CharField(
+        label=_("Public question"),
+        required=False,
+        max_length=BODY_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages=LENGTH_MESSAGES,
+        help_text=_(
+            "What the portal shows. ID numbers, phone numbers and e-mail addresses are always "
+            "hidden (****); remove any other personal detail, such as names or addresses."
+        ),
+    )
+
+
+class AnswerForm(PublishForm):
+    field_order = ["answer", "publish", "public_title", "public_body"]
+
     answer = forms.CharField(
         label=_("Answer"),
         max_length=ANSWER_MAX_LENGTH,

@@ -111,6 +111,10 @@ class Question(models.Model):
         related_name="+",
     )
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    # What the portal shows: the question as the officer published it, ID numbers, phone numbers
+    # and e-mail addresses masked (services.question_publish). The asker's own words stay above.
+    public_title = models.CharField(_("public title"), max_length=TITLE_MAX_LENGTH, blank=True)
+    public_body = models.TextField(_("public question"), max_length=BODY_MAX_LENGTH, blank=True)
     search_title = models.CharField(max_length=TITLE_MAX_LENGTH, editable=False, default="")
     search_text = models.TextField(editable=False, default="")
 
@@ -138,14 +142,22 @@ class Question(models.Model):
                 condition=~Q(status="rejected") | ~Q(reject_reason=""),
                 name="qna_rejected_has_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(is_published=False) | ~Q(public_title="") & ~Q(public_body=""),
+                name="qna_published_has_public_text",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title}"
 
     def save(self, *args, **kwargs) -> None:
-        self.search_title = normalize_search(self.title)[:TITLE_MAX_LENGTH]
-        self.search_text = normalize_search(f"{self.title} {self.body} {self.answer}")
+        # Once there is a public text, search finds only that: a search for a phone number the
+        # asker typed must not find their published question.
+        title = self.public_title or self.title
+        body = self.public_body or self.body
+        self.search_title = normalize_search(title)[:TITLE_MAX_LENGTH]
+        self.search_text = normalize_search(f"{title} {body} {self.answer}")
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_title", "search_text"}
         super().save(*args, **kwargs)

@@ -34,7 +34,7 @@ from tinhso.core.models import (
     ApplicantProfile,
     UnitLevel,
 )
-from tinhso.core.text import normalize_search
+from tinhso.core.text import mask_personal_data, normalize_search
 from tinhso.procedures.models import AgencySlot, Procedure
 from tinhso.procedures.selectors import procedure_agencies
 
@@ -57,6 +57,7 @@ __all__ = [
     "mask_name",
     "question_answer",
     "question_ask",
+    "question_public_text",
     "question_publish",
     "question_reject",
     "question_route",
@@ -116,6 +117,35 @@ def mask_name(full_name: str) -> str:
         return f"{words[0][0].upper()}***"
     masked = [f"{word[0].upper()}***" for word in words[:-1]]
     return " ".join([*masked, words[-1][0].upper()])
+
+
+def question_public_text(
+    question: Question, title: str | None = None, body: str | None = None
+) -> tuple[str, str]:
+    """The title and question the portal shows: the officer's wording (by default the text
+    already public, else the asker's), always with ID numbers, phone numbers and e-mail addresses
+    masked (:func:`tinhso.core.text.mask_personal_data`). The officer's page proposes exactly
+    this; a number that must be public (an agency's hotline) belongs in the answer."""
+    title = question.public_title or question.title if title is None else title
+    body = question.public_body or question.body if body is None else body
+    return (
+        mask_personal_data(clean_text(title, single_line=True)),
+        mask_personal_data(clean_text(body)),
+    )
+
+
+def _make_public(q: Question, step: Step, title: str | None, body: str | None) -> None:
+    """Publish ``q`` with its masked public text (checked like the asker's text)."""
+    title, body = question_public_text(q, title, body)
+    errors: dict[str, str] = {}
+    empty_title, empty_body = _("Write the title."), _("Write your question.")
+    _check_length(errors, "public_title", title, TITLE_MIN_LENGTH, TITLE_MAX_LENGTH, empty_title)
+    _check_length(errors, "public_body", body, BODY_MIN_LENGTH, BODY_MAX_LENGTH, empty_body)
+    _raise_if(errors, "invalid_public_text")
+    q.public_title, q.public_body = title, body
+    if not q.is_published:
+        q.published_at = step.now
+    q.is_published = True
 
 
 # --- routing ---------------------------------------------------------------------------------
@@ -202,6 +232,8 @@ class QuestionLifecycle(Lifecycle[Question, Applied]):
         "answered_by_id",
         "answer",
         "reject_reason",
+        "public_title",
+        "public_body",
     )
     guard_first = True
 
@@ -318,9 +350,12 @@ def question_answer(
     question: Question | int,
     answer: str,
     publish: bool,
+    public_title: str | None = None,
+    public_body: str | None = None,
     now: dt.datetime | None = None,
 ) -> Question:
-    """Trả lời: write (or correct) the answer, and publish it or keep it for the asker only."""
+    """Trả lời: write (or correct) the answer, and publish it (with the public text, masked:
+    :func:`question_public_text`) or keep it for the asker only."""
     answer = clean_text(answer)
     errors: dict[str, str] = {}
     _check_length(
@@ -332,23 +367,31 @@ def question_answer(
         q.answer = answer
         q.answered_by_id = actor.pk
         q.answered_at = step.now
-        if publish and not q.is_published:
-            q.published_at = step.now
-        q.is_published = bool(publish)
+        if publish:
+            _make_public(q, step, public_title, public_body)
+        else:
+            q.is_published = False
         first = step.from_state == QuestionStatus.NEW
         return Applied(audit_action="qna.answer" if first else "qna.correct")
 
     return LIFECYCLE.perform(actor=actor, obj=question, action="answer", apply=apply, now=now).obj
 
 
-def question_publish(*, actor: Any, question: Question | int) -> Question:
-    """Công khai: show an answered question to everyone (without the asker's identity)."""
+def question_publish(
+    *,
+    actor: Any,
+    question: Question | int,
+    public_title: str | None = None,
+    public_body: str | None = None,
+) -> Question:
+    """Công khai: show an answered question to everyone, without the asker's identity and with
+    the public text masked (:func:`question_public_text`; by default the masked asker's text)."""
 
     def apply(q: Question, step: Step) -> Applied | None:
-        if q.is_published:
+        before = (q.is_published, q.public_title, q.public_body)
+        _make_public(q, step, public_title, public_body)
+        if (q.is_published, q.public_title, q.public_body) == before:
             return Applied(unchanged=True)
-        q.is_published = True
-        q.published_at = step.now
         return None
 
     return LIFECYCLE.perform(actor=actor, obj=question, action="publish", apply=apply).obj

@@ -25,6 +25,7 @@ from .forms import (
     AskForm,
     OfficerFilterForm,
     PublicSearchForm,
+    PublishForm,
     RejectForm,
     TransferForm,
 )
@@ -224,9 +225,16 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         question = selectors.question_get_for_officer(user=request_access(request), pk=pk)
     except NotFound:
         raise Http404 from None
+    public_title, public_body = services.question_public_text(question)
+    public = {"public_title": public_title, "public_body": public_body}
     answer_form = AnswerForm(
-        initial={"answer": question.answer, "publish": question.is_published or not question.answer}
+        initial={
+            "answer": question.answer,
+            "publish": question.is_published or not question.answer,
+            **public,
+        }
     )
+    publish_form = PublishForm(initial=public, prefix="publish")
     reject_form = RejectForm()
     transfer_form = TransferForm(exclude=question.agency)
     error = ""
@@ -241,6 +249,8 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
                         question=question,
                         answer=answer_form.cleaned_data["answer"],
                         publish=answer_form.cleaned_data["publish"],
+                        public_title=answer_form.cleaned_data["public_title"] or None,
+                        public_body=answer_form.cleaned_data["public_body"] or None,
                     )
                     return _done("qna:answer", "answered", pk=question.pk)
             elif action == "reject":
@@ -262,8 +272,15 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
                     )
                     return _done("qna:officer_list", "transferred")
             elif action == "publish":
-                services.question_publish(actor=request.user, question=question)
-                return _done("qna:answer", "published", pk=question.pk)
+                publish_form = PublishForm(request.POST, prefix="publish")
+                if publish_form.is_valid():
+                    services.question_publish(
+                        actor=request.user,
+                        question=question,
+                        public_title=publish_form.cleaned_data["public_title"] or None,
+                        public_body=publish_form.cleaned_data["public_body"] or None,
+                    )
+                    return _done("qna:answer", "published", pk=question.pk)
             elif action == "unpublish":
                 services.question_unpublish(actor=request.user, question=question)
                 return _done("qna:answer", "unpublished", pk=question.pk)
@@ -274,7 +291,12 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
         except InvalidTransition as exc:
             error = str(exc)  # the state changed: the form may no longer be shown
         except DomainError as exc:
-            target = {"answer": answer_form, "reject": reject_form, "transfer": transfer_form}
+            target = {
+                "answer": answer_form,
+                "publish": publish_form,
+                "reject": reject_form,
+                "transfer": transfer_form,
+            }
             if action in target:
                 target[action].add_domain_error(exc)
             else:
@@ -287,6 +309,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
             "question": question,
             "profile": selectors.asker_profile(question),
             "answer_form": answer_form,
+            "publish_form": publish_form,
             "reject_form": reject_form,
             "transfer_form": transfer_form,
             "error": error,
