@@ -112,6 +112,13 @@ SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        # No bind parameters (form data) in the server's error log, on every connection; the
+        # settings only a superuser may set are in docs/operations.md ("Personal data in logs").
+        _pg_options = DATABASES["default"].setdefault("OPTIONS", {})
+        _pg_options["options"] = " ".join(
+            filter(None, [_pg_options.get("options", ""), "-c log_parameter_max_length_on_error=0"])
+        )
 else:
     DATABASES = {
         "default": {
