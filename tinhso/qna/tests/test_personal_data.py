@@ -17,7 +17,7 @@ from tinhso.qna import services
 from tinhso.qna.models import Question
 from tinhso.testing.factories import BIRTH_ANSWER
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]  # the public search
 
 TITLE = "Khai sinh cho con, CCCD 044090001234"
 BODY = (
