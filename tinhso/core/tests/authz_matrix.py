@@ -749,6 +749,12 @@ MATRIX: dict[str, Route] = {
                 "public tracking: no internal notes",
                 kwargs={"code": "{dossier_worked}"},
             ),
+            post(
+                expect(page_without("{internal_note}")),
+                "the details with the last 4 digits of the ID number: still no internal notes",
+                kwargs={"code": "{dossier_worked}"},
+                data={"id_last4": "{id_last4}"},
+            ),
         )
     ),
     "dang-nhap/": Route((get(expect(redirect("/sau-dang-nhap/"), anonymous=OK)),)),

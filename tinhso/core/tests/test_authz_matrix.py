@@ -336,6 +336,7 @@ def build_world(media: Path) -> World:
         "component": str(component.pk),
         "commune": DONG_HOI,
         "id_number": dossier.applicant_id_number,
+        "id_last4": dossier.applicant_id_number[-4:],
         "question": str(published.pk),
         "question_new": str(question_new.pk),
         "question_new_title": QUESTION_TITLE,
