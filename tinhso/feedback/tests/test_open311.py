@@ -19,10 +19,10 @@ BASE = "/open311/v2"
 OFFSET = re.compile(r"\+07:00$")
 
 
-def get_both(client, path: str, schema: dict, **params):
+def get_both(client, path: str, schema: dict, headers=None, **params):
     """GET the JSON and the XML version; check the schema and that both carry the same data."""
-    as_json = client.get(f"{BASE}/{path}.json", params)
-    as_xml = client.get(f"{BASE}/{path}.xml", params)
+    as_json = client.get(f"{BASE}/{path}.json", params, headers=headers)
+    as_xml = client.get(f"{BASE}/{path}.xml", params, headers=headers)
     assert as_json.status_code == as_xml.status_code == 200, as_json.content
     assert as_json["Content-Type"].startswith("application/json")
     assert as_xml["Content-Type"].startswith("text/xml")
@@ -136,7 +136,8 @@ def test_one_request(client, world, published, api_key):
     sent = _post(client, api_key)
     report_id = sent.json()[0]["service_request_id"]
     assert_error(client.get(f"{BASE}/requests/{report_id}.json"), 404)
-    (mine,) = get_both(client, f"requests/{report_id}", schemas.SERVICE_REQUESTS, api_key=api_key)
+    key = {"X-Api-Key": api_key}
+    (mine,) = get_both(client, f"requests/{report_id}", schemas.SERVICE_REQUESTS, headers=key)
     assert mine["status"] == "open" and mine["description"].startswith("Nắp cống")
 
 
