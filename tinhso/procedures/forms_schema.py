@@ -278,7 +278,12 @@ def _errors(schema: dict, data: Any):
         key, settings.TINHSO_FORM_TEXT_MAX_LENGTH, settings.TINHSO_FORM_MAX_ITEMS
     )
     data = _bounded(data, text_max, items_max)
+    unknown: set[str] = set()  # objects where an unknown key was named
+    unevaluated: list[JsonSchemaError] = []
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
+        if error.validator == "unevaluatedProperties":
+            unevaluated.append(error)  # reported below unless a key under it already was
+            continue
         if error.validator == "required" and isinstance(error.instance, dict):
             for name in error.validator_value:
                 if name not in error.instance:
@@ -291,9 +296,13 @@ def _errors(schema: dict, data: Any):
             patterns = (error.schema or {}).get("patternProperties", {})
             for name in error.instance:
                 if name not in allowed and not any(re.search(p, name) for p in patterns):
+                    unknown.add(_path(error.absolute_path))
                     yield _entry([*error.absolute_path, name], error)
             continue
         yield _entry(error.absolute_path, error)
+    for error in unevaluated:
+        if _path(error.absolute_path) not in unknown:
+            yield _entry(error.absolute_path, error)
 
 
 def form_errors(schema: dict, data: Any) -> list[dict[str, str]]:
