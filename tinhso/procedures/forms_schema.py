@@ -128,6 +128,7 @@ _NESTED_LISTS = ("prefixItems",)
 # Keywords that make an object's properties depend on other sub-schemas: such an object is closed
 # with ``unevaluatedProperties`` (which sees through them) rather than ``additionalProperties``.
 _COMPOSING = ("$ref", "$dynamicRef", "allOf", "anyOf", "oneOf", "if", "dependentSchemas")
+MAX_DEPTH = 20  # levels of objects and arrays in application data
 MAX_ERRORS = 100  # errors listed in one answer (a flood of unknown keys is not echoed back)
 _PATH_PART_MAX = 100  # characters of an unknown key quoted in an error
 
@@ -190,6 +191,21 @@ def _collect_caps(node: Any, lengths: list[int], counts: list[int]) -> None:
     elif isinstance(node, list):
         for child in node:
             _collect_caps(child, lengths, counts)
+
+
+def _too_deep(data: Any, items_max: int) -> bool:
+    """Whether ``data`` nests objects and arrays deeper than :data:`MAX_DEPTH` (looked at without
+    recursion: a deep value must not exhaust the interpreter's stack)."""
+    stack = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(value, dict):
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value[: items_max + 1])
+    return False
 
 
 def _bounded(data: Any, text_max: int, items_max: int) -> Any:
@@ -277,6 +293,14 @@ def _errors(schema: dict, data: Any):
     validator, text_max, items_max = _validator(
         key, settings.TINHSO_FORM_TEXT_MAX_LENGTH, settings.TINHSO_FORM_MAX_ITEMS
     )
+    if _too_deep(data, items_max):
+        yield {
+            "field": "",
+            "code": "too_deep",
+            "message": _("The application data is nested too deeply (at most %(depth)d levels).")
+            % {"depth": MAX_DEPTH},
+        }
+        return
     data = _bounded(data, text_max, items_max)
     unknown: set[str] = set()  # objects where an unknown key was named
     unevaluated: list[JsonSchemaError] = []
@@ -316,7 +340,7 @@ def form_errors(schema: dict, data: Any) -> list[dict[str, str]]:
     return errors
 
 
-SIZE_CODES = frozenset({"too_long", "too_many_items", "unknown_field"})
+SIZE_CODES = frozenset({"too_long", "too_many_items", "too_deep", "unknown_field"})
 
 
 def size_errors(schema: dict, data: Any) -> list[dict[str, str]]:

@@ -115,3 +115,11 @@ def test_a_draft_may_be_incomplete_but_not_oversized():
         ("child_name", "too_long"),
         ("extra", "unknown_field"),
     }
+
+
+def test_data_nested_too_deep_is_refused_without_exhausting_the_stack():
+    deep: list = []
+    for _level in range(5000):  # as deep as a 10 KB body of brackets can make it
+        deep = [deep]
+    assert codes(form_errors(NOTES, {"tags": deep})) == {("", "too_deep")}
+    assert codes(size_errors(NOTES, {"owner": {"name": "A"}})) == set()
