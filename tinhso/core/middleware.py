@@ -12,9 +12,9 @@ is not looked at here; its name reaches no code with either (Django's multipart 
 file name's non-printable characters, and decodes every field with replacement characters for
 bytes that are not UTF-8).
 
-It also answers 413 for a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (``TINHSO_MAX_BODY_BYTES``:
-a JSON body, or a form's fields apart from its files), and 400 for too many fields, instead of
-Django's bare 400 page.
+It also answers 413 for a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+(``TINHSO_MAX_BODY_BYTES``: a JSON body, or a form's fields apart from its files), and 400 for
+too many fields, instead of Django's bare 400 page.
 
 :class:`DatabaseUnavailableMiddleware` answers 503 with ``Retry-After`` when the database cannot
 serve the request (restarting, unreachable, a deadlock or a lock timeout that ended the

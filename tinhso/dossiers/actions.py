@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from tinhso.core.errors import DomainError
+from tinhso.core.errors import DomainError, check_length
 from tinhso.core.models import Role
 
 from . import services
@@ -49,23 +49,13 @@ ITEMS_MAX = 30  # documents asked for in one supplement request
 ITEM_MAX_LENGTH = 500
 
 
-def _too_long(field: str, limit: int, length: int) -> DomainError:
-    return DomainError(
-        "too_long",
-        _("The text is too long: at most %(limit)d characters (now %(length)d).")
-        % {"limit": limit, "length": length},
-        field=field,
-        limit=limit,
-    )
-
-
 def check_sizes(values: Mapping[str, Any]) -> None:
     """Refuse (``DomainError`` naming the field) a note, reason, comment or reference longer
     than its cap, and a list of requested documents too long or with an over-long item."""
     for name, limit in TEXT_LIMITS.items():
         value = values.get(name)
-        if isinstance(value, str) and len(value.strip()) > limit:
-            raise _too_long(name, limit, len(value.strip()))
+        if isinstance(value, str):
+            check_length(value.strip(), field=name, limit=limit)
     items = values.get("items") or []
     if len(items) > ITEMS_MAX:
         raise DomainError(
@@ -76,8 +66,7 @@ def check_sizes(values: Mapping[str, Any]) -> None:
             limit=ITEMS_MAX,
         )
     for index, item in enumerate(items):
-        if len(str(item).strip()) > ITEM_MAX_LENGTH:
-            raise _too_long(f"items.{index}", ITEM_MAX_LENGTH, len(str(item).strip()))
+        check_length(str(item).strip(), field=f"items.{index}", limit=ITEM_MAX_LENGTH)
 
 
 # Action name → service. The transitions of the table, then two operations that change no

@@ -311,9 +311,7 @@ def _errors(schema: dict, data: Any):
         if error.validator == "required" and isinstance(error.instance, dict):
             for name in error.validator_value:
                 if name not in error.instance:
-                    yield _entry(
-                        [*error.absolute_path, name], error, _("This field is required.")
-                    )
+                    yield _entry([*error.absolute_path, name], error, _("This field is required."))
             continue
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
             allowed = set((error.schema or {}).get("properties", {}))

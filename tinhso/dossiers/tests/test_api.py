@@ -199,3 +199,20 @@ def test_an_over_long_reason_is_refused_and_nothing_is_written(world):
     assert DossierEvent.objects.count() == events
     ok = citizen.post(url, {"reason": "x" * 2000}, content_type="application/json")
     assert ok.status_code == 200, ok.content
+
+
+def test_an_over_long_applicant_name_at_the_counter_is_refused(world):
+    """PostgreSQL would refuse the 201st character with a DataError (a 500): the service
+    refuses it first, naming the field."""
+    desk = client_for(world.desk)
+    response = submit(
+        desk,
+        channel=1,
+        applicant_name="x" * 201,
+        applicant_id_number="044090001234",
+        commune_code=world.commune.code,
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "too_long" and error["details"]["field"] == "applicant_name"
+    assert Dossier.objects.count() == 0
