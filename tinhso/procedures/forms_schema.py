@@ -10,10 +10,12 @@ use :func:`form_fields`, which follows ``x-order``.
 
 Application data is checked against the stored schema made strict (:func:`enforced_schema`),
 whatever the stored schema says: no key outside the schema's ``properties`` (every object is
-``additionalProperties: false``; a procedure without a form takes an empty object only), every
-string at most ``maxLength`` characters (``TINHSO_FORM_TEXT_MAX_LENGTH`` when the schema gives
-none) and every array at most ``maxItems`` items (``TINHSO_FORM_MAX_ITEMS`` when it gives none).
-Each error names its field (``a.b``, ``list.3``), a machine ``code`` and a translated message.
+``additionalProperties: false``, or ``unevaluatedProperties: false`` where it is built with
+``$ref``/``allOf``…; a procedure without a form takes an empty object only), every string at most
+``maxLength`` characters (``TINHSO_FORM_TEXT_MAX_LENGTH`` when the schema gives none), every
+array at most ``maxItems`` items (``TINHSO_FORM_MAX_ITEMS`` when it gives none), at most
+:data:`MAX_DEPTH` levels deep. Each error names its field (``a.b``, ``list.3``), a machine
+``code`` (:data:`ERROR_CODES`) and a translated message; an answer lists :data:`MAX_ERRORS` at most.
 """
 
 from __future__ import annotations
