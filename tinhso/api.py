@@ -20,7 +20,7 @@ ERROR_RESPONSES = {
     "403": "Signed in, but this role or agency may not do this.",
     "404": "No such object, or not visible to you.",
     "409": "Not allowed in the dossier's current state.",
-    "413": "The upload is too large.",
+    "413": "The request body (apart from files) or an upload is too large.",
     "422": "The request does not match the schema.",
 }
 ERROR_SCHEMA = {

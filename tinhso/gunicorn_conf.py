@@ -8,16 +8,27 @@ import os
 from gunicorn.glogging import Logger as GunicornLogger
 from prometheus_client import multiprocess
 
+from tinhso.core.observability import redact_secrets
+
 
 class Logger(GunicornLogger):
     """gunicorn's logger, without the access-log line it would format on every request only for
-    the ``gunicorn.access`` logger to drop it (the app writes its own access log, in JSON)."""
+    the ``gunicorn.access`` logger to drop it (the app writes its own access log, in JSON). When
+    an access log is turned on (``--access-logfile``, any ``--access-logformat``), every value it
+    can print (the request line, the query string, headers, environ) has its secrets hidden."""
 
     def setup(self, cfg):
         super().setup(cfg)
         self._access_log_enabled = self._access_log_enabled and self.access_log.isEnabledFor(
             logging.INFO
         )
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {
+            key: redact_secrets(value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }
 
 
 wsgi_app = "tinhso.wsgi:application"

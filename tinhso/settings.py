@@ -194,21 +194,34 @@ TINHSO_DEMO_LOADERS = [
 TINHSO_DEMO_HISTORY = env_int("TINHSO_DEMO_HISTORY", 20000)
 TINHSO_QNA_DAILY_LIMIT = env_int("TINHSO_QNA_DAILY_LIMIT", 5)  # questions per asker per day
 TINHSO_MAX_UPLOAD_BYTES = env_int("TINHSO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
-DATA_UPLOAD_MAX_MEMORY_SIZE = TINHSO_MAX_UPLOAD_BYTES + 1024 * 1024
+# A request's body apart from its files (a JSON body, a posted form): larger answers 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("TINHSO_MAX_BODY_BYTES", 1024 * 1024)
+# Application data (form_data): a string without its own maxLength in the procedure's schema, and
+# an array without its own maxItems, are capped at these (tinhso.procedures.forms_schema).
+TINHSO_FORM_TEXT_MAX_LENGTH = env_int("TINHSO_FORM_TEXT_MAX_LENGTH", 2000)
+TINHSO_FORM_MAX_ITEMS = env_int("TINHSO_FORM_MAX_ITEMS", 100)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
-# --- Logging: JSON lines in production (``TINHSO_LOG_FORMAT=json``), readable text otherwise.
+# --- Logging: JSON lines in production (``TINHSO_LOG_FORMAT=json``), readable text otherwise;
+# both formatters hide Open311 keys (tinhso.core.observability.redact_secrets).
 LOG_FORMAT = env_str("TINHSO_LOG_FORMAT", "text" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "json": {"()": "tinhso.core.observability.JsonFormatter"},
-        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "text": {
+            "()": "tinhso.core.observability.TextFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        # runserver's request lines carry query strings: through the formatter that hides keys.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

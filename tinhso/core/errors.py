@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 
 class DomainError(Exception):
     """A business rule refused the operation; nothing was written."""
@@ -44,3 +46,17 @@ class InvalidTransition(DomainError):
     """The object is not in a state that allows the operation (HTTP 409)."""
 
     status = 409
+
+
+def check_length(value: str, *, field: str, limit: int) -> str:
+    """``value`` unless it is longer than ``limit`` characters: then a ``DomainError("too_long")``
+    naming the field and the limit (the API's ``details``), with a message in Vietnamese."""
+    if len(value) > limit:
+        raise DomainError(
+            "too_long",
+            _("The text is too long: at most %(limit)d characters (now %(length)d).")
+            % {"limit": limit, "length": len(value)},
+            field=field,
+            limit=limit,
+        )
+    return value

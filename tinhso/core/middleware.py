@@ -12,6 +12,10 @@ is not looked at here; its name reaches no code with either (Django's multipart 
 file name's non-printable characters, and decodes every field with replacement characters for
 bytes that are not UTF-8).
 
+It also answers 413 for a body larger than ``DATA_UPLOAD_MAX_MEMORY_SIZE``
+(``TINHSO_MAX_BODY_BYTES``: a JSON body, or a form's fields apart from its files), and 400 for
+too many fields, instead of Django's bare 400 page.
+
 :class:`DatabaseUnavailableMiddleware` answers 503 with ``Retry-After`` when the database cannot
 serve the request (restarting, unreachable, a deadlock or a lock timeout that ended the
 transaction), instead of a 500. The request's open transaction rolled back with the error; a
@@ -30,8 +34,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.template.defaultfilters import filesizeformat
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -143,7 +150,26 @@ class RejectInvalidTextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if has_invalid_text(request):
+        try:
+            invalid = has_invalid_text(request)
+        except RequestDataTooBig:
+            return error_response(
+                request,
+                status=413,
+                code="body_too_large",
+                message=_("The request is too large: at most %(size)s apart from files.")
+                % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+                title=_("Request too large"),
+            )
+        except (TooManyFieldsSent, TooManyFilesSent):
+            return error_response(
+                request,
+                status=400,
+                code="too_many_fields",
+                message=_("The request has too many fields or files."),
+                title=_("Invalid request"),
+            )
+        if invalid:
             return error_response(
                 request,
                 status=400,

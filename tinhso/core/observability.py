@@ -1,7 +1,9 @@
 """Production observability: JSON log lines, Prometheus request metrics and ``/metrics``.
 
 - :class:`JsonFormatter` writes one JSON object per log record (``ts``, ``level``, ``logger``,
-  ``message``, plus ``exc`` and any ``extra`` fields), which log shippers read without parsing.
+  ``message``, plus ``exc`` and any ``extra`` fields), which log shippers read without parsing;
+  :class:`TextFormatter` a readable line. Both hide secrets (:func:`redact_secrets`: an Open311
+  ``api_key`` sent in an address, which a request's ``repr`` or a server's request line carries).
 - :class:`RequestMetricsMiddleware` counts requests and times them per URL *pattern* (not per
   path, so a dossier code never becomes a label).
 - :func:`metrics` serves the Prometheus text format to a scraper that presents the bearer token
@@ -16,6 +18,7 @@ import datetime as dt
 import json
 import logging
 import os
+import re
 import time
 
 from django.conf import settings
@@ -33,8 +36,26 @@ from prometheus_client.core import GaugeMetricFamily
 _RESERVED = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
 
 
+# An Open311 key: a query-string or form parameter, or the key itself wherever it appears.
+_SECRET = re.compile(r"(?i)(api_key=)[^&\s'\"]+|o311_[A-Za-z0-9_-]{8,}")
+HIDDEN = "[hidden]"
+
+
+def redact_secrets(text: str) -> str:
+    """``text`` with every Open311 key replaced by ``[hidden]``."""
+    return _SECRET.sub(lambda m: (m.group(1) or "o311_") + HIDDEN, text)
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_secrets(super().format(record))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        return redact_secrets(self._line(record))
+
+    def _line(self, record: logging.LogRecord) -> str:
         entry = {
             "ts": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
                 timespec="milliseconds"

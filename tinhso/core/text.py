@@ -61,3 +61,20 @@ def mask_personal_data(text: str) -> str:
         return re.sub(r"\d", "*", raw) if _personal_number(raw) else raw
 
     return _NUMBER.sub(number, _EMAIL.sub("***@***", text or ""))
+
+
+# What XML 1.0 forbids in a document: the C0 controls but tab, line feed and carriage return,
+# surrogates, U+FFFE and U+FFFF. A public XML feed carrying one cannot be parsed.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_BREAKS = str.maketrans({"\x0b": "\n", "\x0c": "\n"})
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 forbids: a vertical tab or a form feed (a word
+    processor's line and page breaks) becomes a line break, the others are dropped.
+
+    ``xml_safe("Đèn\\x0bhỏng\\x07") == "Đèn\\nhỏng"``.
+    """
+    if not _XML_FORBIDDEN.search(text):
+        return text
+    return _XML_FORBIDDEN.sub("", text.translate(_BREAKS))

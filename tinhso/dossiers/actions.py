@@ -13,6 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from tinhso.core.errors import DomainError, check_length
 from tinhso.core.models import Role
 
 from . import services
@@ -34,9 +37,36 @@ class Action:
 
     def run(self, *, actor: Any, dossier: Dossier, values: Mapping[str, Any]) -> Any:
         """Call the service with the inputs found in ``values``; missing optional ones keep
-        the service's default."""
+        the service's default. Free text over its cap is refused (:func:`check_sizes`)."""
         kwargs = {name: values[name] for name in self.inputs if name in values}
+        check_sizes(kwargs)
         return self.service(actor=actor, dossier=dossier, **kwargs)
+
+
+# The caps of the free-text inputs of the actions, whatever the channel (API, portal, workspace).
+TEXT_LIMITS = {"note": 2000, "reason": 2000, "comment": 2000, "reference": 100}
+ITEMS_MAX = 30  # documents asked for in one supplement request
+ITEM_MAX_LENGTH = 500
+
+
+def check_sizes(values: Mapping[str, Any]) -> None:
+    """Refuse (``DomainError`` naming the field) a note, reason, comment or reference longer
+    than its cap, and a list of requested documents too long or with an over-long item."""
+    for name, limit in TEXT_LIMITS.items():
+        value = values.get(name)
+        if isinstance(value, str):
+            check_length(value.strip(), field=name, limit=limit)
+    items = values.get("items") or []
+    if len(items) > ITEMS_MAX:
+        raise DomainError(
+            "too_many_items",
+            _("List at most %(limit)d documents (now %(count)d).")
+            % {"limit": ITEMS_MAX, "count": len(items)},
+            field="items",
+            limit=ITEMS_MAX,
+        )
+    for index, item in enumerate(items):
+        check_length(str(item).strip(), field=f"items.{index}", limit=ITEM_MAX_LENGTH)
 
 
 # Action name → service. The transitions of the table, then two operations that change no

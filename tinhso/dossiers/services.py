@@ -21,7 +21,13 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.access import as_access
 from tinhso.core.audit import audit_record
-from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from tinhso.core.errors import (
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    check_length,
+)
 from tinhso.core.lifecycle import (
     Applied,
     Lifecycle,
@@ -113,6 +119,7 @@ class Lookups:
 
 
 STEP_ACTIONS = frozenset({"transfer", "approve", "finish"})
+APPLICANT_NAME_MAX_LENGTH = Dossier._meta.get_field("applicant_name").max_length
 
 
 def refusal(
@@ -520,6 +527,7 @@ def _check_submission(
             "forbidden", _("Only a desk officer of the receiving agency can enter this dossier.")
         )
     name = applicant.full_name if applicant else applicant_name.strip()
+    check_length(name, field="applicant_name", limit=APPLICANT_NAME_MAX_LENGTH)
     id_number = (applicant.personal_id or applicant.tax_code) if applicant else applicant_id_number
     if not name or not id_number:
         raise DomainError(

@@ -1,5 +1,8 @@
 """Field feedback input: each check raises a ``DomainError`` naming the form field at fault;
-none writes to the database."""
+none writes to the database.
+
+Free text reaches the public Open311 XML feed: :func:`clean_line` and the text checks here drop
+the characters XML 1.0 forbids (:func:`tinhso.core.text.xml_safe`) before anything is stored."""
 
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError
 from tinhso.core.models import AdministrativeUnit, UnitLevel
+from tinhso.core.text import xml_safe
 
 from .boundary import province_boundary, province_code
 from .models import AttributeType, Category
@@ -101,8 +105,13 @@ def check_category(category: Category | None) -> Category:
     return category
 
 
+def clean_line(text: str, limit: int) -> str:
+    """A short free-text input (address, name, device id): XML-safe, trimmed, at most ``limit``."""
+    return xml_safe(str(text or "")).strip()[:limit]
+
+
 def clean_description(text: str) -> str:
-    text = (text or "").strip()
+    text = xml_safe(text or "").strip()
     if len(text) < MIN_DESCRIPTION:
         raise DomainError(
             "description_required",
@@ -126,7 +135,8 @@ def clean_attributes(category: Category, raw: dict[str, Any] | None) -> dict[str
     for attribute in category.attributes.all():
         value = raw.get(attribute.code)
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
-        values = [str(v).strip() for v in values if v is not None and str(v).strip()]
+        values = [xml_safe(str(v)).strip() for v in values if v is not None]
+        values = [v for v in values if v]
         if not values:
             if attribute.required:
                 raise DomainError(
@@ -201,7 +211,7 @@ def check_contact(email: str, media_url: str) -> None:
 
 
 def require_text(text: str, code: str, message: str, field: str, limit: int = 4000) -> str:
-    text = (text or "").strip()
+    text = xml_safe(text or "").strip()
     if not text:
         raise DomainError(code, message, field=field)
     if len(text) > limit:

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tinhso.core.text import normalize_search
+from tinhso.core.text import normalize_search, xml_safe
 
 from .models import AttributeType, Category, Report
 from .routing import Sla
@@ -174,7 +174,7 @@ def _fill(element: Element, value: Any) -> None:
     elif isinstance(value, bool):
         element.text = "true" if value else "false"
     else:
-        element.text = str(value)
+        element.text = xml_safe(str(value))  # rows stored before input was cleaned too
 
 
 def to_xml(root: str, data: Any) -> bytes:

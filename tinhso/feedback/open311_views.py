@@ -5,7 +5,10 @@
 specification's error array (``[{"code": 403, "description": "…"}]``) with the same HTTP status.
 
 The POST is exempt from Django's CSRF check on purpose: it never uses the browser session or any
-cookie, only the ``api_key`` parameter, so a forged cross-site request gains nothing.
+cookie, only the ``api_key`` parameter, so a forged cross-site request gains nothing. The key is
+read only from the POST's body (GeoReport v2), or from the ``X-Api-Key`` header of a read; a POST
+with ``api_key`` in its query string is refused (400), and the logs never show a key
+(:class:`tinhso.core.observability.RedactSecrets`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,15 @@ def jurisdictions() -> set[str]:
 def _param(request, name: str) -> str:
     source = request.POST if request.method == "POST" else request.GET
     return (source.get(name) or request.GET.get(name) or "").strip()
+
+
+def _api_key(request) -> str:
+    """The application's key: in the body of a POST, where GeoReport v2 puts it, or in the
+    ``X-Api-Key`` header of a read (to follow the application's own requests before moderation).
+    Never read from the address: addresses are written to access logs."""
+    if request.method == "POST":
+        return (request.POST.get("api_key") or "").strip()
+    return request.headers.get("X-Api-Key", "").strip()
 
 
 def _jurisdiction_error(request, fmt):
@@ -114,7 +126,7 @@ def _method_not_allowed(fmt):
 
 def _visible(request) -> tuple[Q, object | None]:
     """Published requests, plus every request of the application whose api_key is given."""
-    client = open311_keys.open311_client_for_key(_param(request, "api_key"))
+    client = open311_keys.open311_client_for_key(_api_key(request))
     visible = Q(state__in=selectors.PUBLIC_STATES)
     if client is not None:
         visible |= Q(api_client=client)
@@ -244,7 +256,16 @@ def _create(request, fmt):
     problem = _jurisdiction_error(request, fmt)
     if problem:
         return problem
-    client = open311_keys.open311_client_for_key(_param(request, "api_key"))
+    if "api_key" in request.GET:
+        return open311.render_error(
+            400,
+            _(
+                "Send api_key in the body of the POST, never in the address: the service "
+                "request was not created."
+            ),
+            fmt,
+        )
+    client = open311_keys.open311_client_for_key(_api_key(request))
     if client is None:
         return open311.render_error(
             403,

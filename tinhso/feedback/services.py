@@ -52,6 +52,7 @@ from .cleaning import (
     check_in_province,
     clean_attributes,
     clean_description,
+    clean_line,
     parse_coordinates,
     require_text,
 )
@@ -143,7 +144,7 @@ def report_submit(
     if urgency not in Urgency.values:
         raise DomainError("urgency_invalid", _("Choose normal or urgent."), field="urgency")
     cleaned_attributes = clean_attributes(category, attributes)
-    address = (address or "").strip()[:255]
+    address = clean_line(address, 255)
     check_commune(commune)
     if require_commune and commune is None:
         raise DomainError(
@@ -196,13 +197,13 @@ def report_submit(
                 address=address,
                 commune=commune,
                 reporter=actor if api_client is None else None,
-                reporter_name=(reporter_name or "").strip()[:200],
+                reporter_name=clean_line(reporter_name, 200),
                 reporter_email=reporter_email,
-                reporter_phone=(reporter_phone or "").strip()[:30],
+                reporter_phone=clean_line(reporter_phone, 30),
                 source=Source.OPEN311 if api_client else Source.WEB,
                 api_client=api_client,
-                device_id=(device_id or "").strip()[:100],
-                account_id=(account_id or "").strip()[:100],
+                device_id=clean_line(device_id, 100),
+                account_id=clean_line(account_id, 100),
                 media_url=media_url,
                 token=secrets.token_hex(10),
                 idempotency_key=idempotency_key if api_client is None else "",
@@ -530,7 +531,7 @@ def report_rate(
         raise DomainError(
             "score_invalid", _("Choose one of the satisfaction levels."), field="score"
         )
-    comment = (comment or "").strip()[:2000]
+    comment = clean_line(comment, 2000)
     if reopen and score != Score.DISSATISFIED:
         raise DomainError(
             "reopen_needs_dissatisfied",

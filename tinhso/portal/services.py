@@ -24,6 +24,7 @@ from tinhso.core.uploads import check_upload
 from tinhso.dossiers.models import Channel, Dossier
 from tinhso.dossiers.services import dossier_submit
 from tinhso.procedures.models import OnlineMode, Procedure, ProcedureComponent
+from tinhso.procedures.services import procedure_validate_draft
 
 from .models import DraftFile, SubmissionDraft
 from .selectors import applicant_profile, communes_for_submission, is_officer, needs_commune
@@ -116,12 +117,14 @@ def draft_save(
     form_data: dict,
     commune: AdministrativeUnit | None = None,
 ) -> SubmissionDraft:
-    """Keep what the applicant entered (checked only on review: a draft may be incomplete)."""
+    """Keep what the applicant entered (checked only on review: a draft may be incomplete, but
+    never holds a key outside the form or a value over its size cap)."""
     if not isinstance(form_data, dict):
         raise DomainError("invalid_form", _("The application data must be a JSON object."))
     with transaction.atomic():
         d = _locked_draft(actor, draft)
         ensure_can_submit(actor=actor, procedure=d.procedure)
+        procedure_validate_draft(procedure=d.procedure, data=form_data)
         if commune is not None and not needs_commune(d.procedure):
             commune = None
         if commune is not None and not communes_for_submission().filter(pk=commune.pk).exists():

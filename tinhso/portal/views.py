@@ -296,6 +296,9 @@ def submit(request, code: str):
             except DomainError as exc:
                 component_errors[component.pk] = str(exc)
     except DomainError as exc:
+        if exc.code == "invalid_form":  # an unknown key or an over-long value: not kept
+            form.add_schema_errors(exc.details.get("errors") or [])
+            return _render_form(request, proc, draft, form, commune_code=commune_code)
         return _refuse_submission(request, proc, exc)
 
     if saving:

@@ -25,6 +25,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 from django.forms.forms import NON_FIELD_ERRORS
@@ -33,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.templatetags.tinhso_format import group_thousands
 
-from .forms_schema import form_errors, form_fields
+from .forms_schema import form_errors, form_fields, size_errors
 
 PREFIX = "f-"
 RADIO_MAX_CHOICES = 5
@@ -204,8 +205,7 @@ def _field(path: str, schema: dict, required: bool, data: Any, errors: dict[str,
         elif _is_numeric_pattern(pattern):
             attrs = {"inputmode": "numeric"}
         help_text = help_text or _pattern_help(pattern)
-        if schema.get("maxLength"):
-            attrs["maxlength"] = schema["maxLength"]
+        attrs["maxlength"] = schema.get("maxLength") or settings.TINHSO_FORM_TEXT_MAX_LENGTH
     value_kind = "date-time" if kind == "string" and schema.get("format") == "date-time" else kind
     return Field(
         path=path,
@@ -415,8 +415,9 @@ class ApplicationForm(forms.Form):
             if value is not None and value != "" and value != []:
                 _put(data, path, value)
         self._application_data = data
-        if self.check_schema:
-            self.add_schema_errors(form_errors(self.schema, data))
+        # A draft is kept incomplete, but never with unknown keys or over-long values.
+        check = form_errors if self.check_schema else size_errors
+        self.add_schema_errors(check(self.schema, data))
         return self.cleaned_data
 
     def data_for_schema(self) -> dict:

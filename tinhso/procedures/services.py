@@ -46,6 +46,7 @@ __all__ = [
     "catalogue_export_rows",
     "catalogue_import",
     "procedure_check_schema",
+    "procedure_validate_draft",
     "procedure_validate_form",
     "read_csv",
     "read_xlsx",
@@ -74,6 +75,12 @@ def procedure_validate_form(*, procedure: Procedure, data: dict) -> dict:
     Raises ``DomainError("invalid_form", message, errors=[{"field": ..., "message": ...}])``.
     """
     return forms_schema.validate_form(procedure.form_schema or {}, data)
+
+
+def procedure_validate_draft(*, procedure: Procedure, data: dict) -> dict:
+    """Check the application data of a draft (maybe incomplete): no key outside the form, no
+    string or array over its cap. Raises ``DomainError("invalid_form", ...)`` as above."""
+    return forms_schema.validate_size(procedure.form_schema or {}, data)
 
 
 # --- Import report ---------------------------------------------------------------------------

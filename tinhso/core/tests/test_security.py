@@ -211,3 +211,35 @@ def test_serve_prepares_gunicorn_and_only_its_metrics_dir(tmp_path, configured):
     assert "--config python:tinhso.gunicorn_conf" in result.stdout
     assert str(tmp_path / "prometheus") in result.stdout
     assert keep.read_text() == "must survive"
+
+
+def test_gunicorn_access_log_hides_an_open311_key(capsys):
+    """An access log turned on with any format (request line, query string, a header) prints
+    no Open311 key: gunicorn's real logger, its real formatting, one request's values."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+
+    from tinhso.gunicorn_conf import Logger
+
+    key = "o311_" + secrets.token_urlsafe(24)
+    cfg = Config()
+    cfg.set("accesslog", "-")
+    cfg.set("access_log_format", '"%(r)s" %(s)s q=%(q)s h=%({x-api-key}i)s')
+    logger = Logger(cfg)
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "RAW_URI": f"/open311/v2/requests.json?api_key={key}&x=1",
+        "PATH_INFO": "/open311/v2/requests.json",
+        "QUERY_STRING": f"api_key={key}&x=1",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    response = SimpleNamespace(status="400 Bad Request", headers=[], sent=10)
+    request = SimpleNamespace(headers=[("X-API-KEY", key)])
+    logger.access(response, request, environ, dt.timedelta(milliseconds=3))
+    written = capsys.readouterr().out
+    assert '"POST /open311/v2/requests.json?api_key=[hidden]&x=1 HTTP/1.1" 400' in written
+    assert "q=api_key=[hidden]&x=1 h=o311_[hidden]" in written
+    assert key not in written and key[5:] not in written

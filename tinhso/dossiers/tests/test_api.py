@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import Client
+from django.test import Client, override_settings
 
 from tinhso.core.auth import token_create
-from tinhso.dossiers.models import Dossier
+from tinhso.dossiers.models import Dossier, DossierEvent
 
 from .factories import PDF_BYTES, VALID_FORM
 
@@ -148,3 +150,69 @@ def test_receipt_pdf_download_is_scoped(world):
     unavailable = desk.get(f"/api/dossiers/{code}/forms/bm03.pdf")
     assert unavailable.status_code == 400
     assert unavailable.json()["error"]["code"] == "form_unavailable"
+
+
+# --- input shape (issue 17): the red-team's payloads, answered with field paths and codes -------
+
+
+def test_form_data_outside_the_schema_or_over_its_caps_is_refused(world):
+    citizen = client_for(world.citizen)
+    response = submit(citizen, form_data={**VALID_FORM, "extra": [0] * 1000})
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid_form"
+    assert [(e["field"], e["code"]) for e in error["details"]["errors"]] == [
+        ("extra", "unknown_field")
+    ]
+    # A string where the schema gives no maxLength gets the default cap.
+    with override_settings(TINHSO_FORM_TEXT_MAX_LENGTH=50):
+        long = submit(citizen, form_data={**VALID_FORM, "birth_date": "2" * 51})
+    assert long.status_code == 400
+    found = {(e["field"], e["code"]) for e in long.json()["error"]["details"]["errors"]}
+    assert ("birth_date", "too_long") in found
+    assert Dossier.objects.count() == 0
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=4096)
+def test_a_body_over_the_cap_is_a_structured_413(world):
+    """The 10 MB string of the red-team run, replayed as one byte over a 4 KB cap."""
+    citizen = client_for(world.citizen)
+    body = {"procedure_code": "1.001193", "form_data": {**VALID_FORM, "child_name": "x"}}
+    padding = 4096 - len(json.dumps(body)) + 1
+    body["form_data"]["child_name"] = "x" * (1 + padding)
+    response = citizen.post("/api/dossiers", body, content_type="application/json")
+    assert response.status_code == 413
+    error = response.json()["error"]
+    assert error["code"] == "body_too_large" and "4,0" in error["message"]
+    assert Dossier.objects.count() == 0
+
+
+def test_an_over_long_reason_is_refused_and_nothing_is_written(world):
+    citizen = client_for(world.citizen)
+    code = submit(citizen).json()["code"]
+    events = DossierEvent.objects.count()
+    url = f"/api/dossiers/{code}/actions/withdraw"
+    response = citizen.post(url, {"reason": "x" * 2001}, content_type="application/json")
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "too_long" and error["details"] == {"field": "reason", "limit": 2000}
+    assert DossierEvent.objects.count() == events
+    ok = citizen.post(url, {"reason": "x" * 2000}, content_type="application/json")
+    assert ok.status_code == 200, ok.content
+
+
+def test_an_over_long_applicant_name_at_the_counter_is_refused(world):
+    """PostgreSQL would refuse the 201st character with a DataError (a 500): the service
+    refuses it first, naming the field."""
+    desk = client_for(world.desk)
+    response = submit(
+        desk,
+        channel=1,
+        applicant_name="x" * 201,
+        applicant_id_number="044090001234",
+        commune_code=world.commune.code,
+    )
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "too_long" and error["details"]["field"] == "applicant_name"
+    assert Dossier.objects.count() == 0

@@ -19,10 +19,10 @@ BASE = "/open311/v2"
 OFFSET = re.compile(r"\+07:00$")
 
 
-def get_both(client, path: str, schema: dict, **params):
+def get_both(client, path: str, schema: dict, headers=None, **params):
     """GET the JSON and the XML version; check the schema and that both carry the same data."""
-    as_json = client.get(f"{BASE}/{path}.json", params)
-    as_xml = client.get(f"{BASE}/{path}.xml", params)
+    as_json = client.get(f"{BASE}/{path}.json", params, headers=headers)
+    as_xml = client.get(f"{BASE}/{path}.xml", params, headers=headers)
     assert as_json.status_code == as_xml.status_code == 200, as_json.content
     assert as_json["Content-Type"].startswith("application/json")
     assert as_xml["Content-Type"].startswith("text/xml")
@@ -136,7 +136,8 @@ def test_one_request(client, world, published, api_key):
     sent = _post(client, api_key)
     report_id = sent.json()[0]["service_request_id"]
     assert_error(client.get(f"{BASE}/requests/{report_id}.json"), 404)
-    (mine,) = get_both(client, f"requests/{report_id}", schemas.SERVICE_REQUESTS, api_key=api_key)
+    key = {"X-Api-Key": api_key}
+    (mine,) = get_both(client, f"requests/{report_id}", schemas.SERVICE_REQUESTS, headers=key)
     assert mine["status"] == "open" and mine["description"].startswith("Nắp cống")
 
 
@@ -262,3 +263,63 @@ def test_methods_and_formats(client, world):
     assert_error(client.delete(f"{BASE}/requests.json"), 405)
     assert_error(client.post(f"{BASE}/services.json"), 405)
     assert client.get(f"{BASE}/services.csv").status_code == 404
+
+
+# --- issue 17: control characters and the api_key ------------------------------------------
+
+
+def test_control_characters_never_reach_the_xml_feed(client, world, api_key):
+    """A description with a vertical tab (a word processor's line break) and a bell, accepted by
+    a moderator: the public XML feed still parses with a real XML parser (expat)."""
+    sent = _post(client, api_key, description="Nắp cống\x0bbị vỡ\x07, xe máy có thể sụt bánh.")
+    report = Report.objects.get(pk=int(sent.json()[0]["service_request_id"]))
+    assert report.description == "Nắp cống\nbị vỡ, xe máy có thể sụt bánh."
+    services.report_accept(actor=world.officer_dh, report=report)
+    # A row stored before input was cleaned: the feed drops what XML 1.0 forbids.
+    Report.objects.filter(pk=report.pk).update(description="Cũ\x01\x0c có\ufffe ký tự lạ.")
+    for path in ("requests.xml", f"requests/{report.pk}.xml"):
+        feed = client.get(f"{BASE}/{path}")
+        items = schemas.xml_to_data(feed.content)  # ElementTree: refuses a forbidden character
+        mine = next(i for i in items if i["service_request_id"] == str(report.pk))
+        assert mine["description"] == "Cũ\n có ký tự lạ."
+
+
+def test_the_api_key_is_read_from_the_post_body_only(client, world, api_key):
+    url = f"{BASE}/requests.json?api_key={api_key}"
+    description = assert_error(client.post(url, {"service_code": "nap-cong-hong"}), 400)
+    assert "api_key" in description
+    with_both = client.post(url, {"api_key": api_key, "service_code": "nap-cong-hong"})
+    assert_error(with_both, 400)
+    assert not Report.objects.exists()
+    # A read ignores a key in its address: the application's unmoderated request stays hidden.
+    sent = _post(client, api_key).json()[0]["service_request_id"]
+    assert_error(client.get(f"{BASE}/requests/{sent}.json", {"api_key": api_key}), 404)
+
+
+def test_the_logs_never_show_the_api_key(client, world, api_key):
+    """Requests carrying the key in their address (refused, or ignored) and a server's request
+    line, written through the configured console handler with each of the two formatters."""
+    import io
+    import logging
+
+    from tinhso.core.observability import JsonFormatter, TextFormatter
+
+    handler = next(h for h in logging.getLogger().handlers if h.get_name() == "console")
+    for formatter in (JsonFormatter(), TextFormatter("%(levelname)s %(name)s: %(message)s")):
+        stream = io.StringIO()
+        previous, previous_formatter = handler.setStream(stream), handler.formatter
+        handler.setFormatter(formatter)
+        try:
+            client.post(f"{BASE}/requests.json?api_key={api_key}", {"api_key": api_key})
+            client.get(f"{BASE}/requests/999999.json?api_key={api_key}")
+            client.get(f"{BASE}/requests/999999.json", headers={"X-Api-Key": api_key})
+            logging.getLogger("django.server").info(
+                '"%s" %s %s', f"GET {BASE}/requests.json?api_key={api_key} HTTP/1.1", "200", "2"
+            )
+            logging.getLogger("tinhso").warning("a client sent %s", api_key)
+        finally:
+            handler.setStream(previous)
+            handler.setFormatter(previous_formatter)
+        written = stream.getvalue()
+        assert "requests.json?api_key=[hidden]" in written and "o311_[hidden]" in written
+        assert api_key not in written and api_key[5:] not in written

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
@@ -259,6 +260,28 @@ def test_save_draft_keeps_everything_for_later(citizen_client, world):
     assert "Thủ tục đăng ký khai sinh" in citizen_client.get("/ho-so-cua-toi/").content.decode()
 
 
+def test_an_over_long_value_is_refused_in_vietnamese_and_not_kept(citizen_client, world):
+    for action in ("save", "continue"):
+        response = citizen_client.post(
+            _submit_url(world),
+            {"f-child_name": "x" * 101, "commune": world.commune.code, "action": action},
+        )
+        assert response.status_code == 200
+        assert "Nhập tối đa 100 ký tự." in response.content.decode()
+        assert not SubmissionDraft.objects.filter(form_data__child_name="x" * 101).exists()
+
+
+@override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=2048)
+def test_a_form_post_over_the_body_cap_is_a_413_page_in_vietnamese(citizen_client, world):
+    response = citizen_client.post(
+        _submit_url(world), {"f-birth_place": "x" * 2049, "action": "save"}
+    )
+    assert response.status_code == 413
+    assert response["Content-Type"].startswith("text/html")
+    assert "Yêu cầu quá lớn" in response.content.decode()
+    assert not SubmissionDraft.objects.exists()
+
+
 def test_full_submission_with_review_receipt_and_no_double_dossier(citizen_client, world):
     component = world.procedure.components.get()
     response = citizen_client.post(
@@ -432,6 +455,17 @@ def test_withdraw_needs_a_reason(citizen_client, world):
     again = citizen_client.post(url, {"reason": "Nộp nhầm"})
     assert _("This is not possible for the dossier now.") in again.content.decode()
     assert dossier.events.filter(action="withdraw").count() == 1
+
+
+def test_an_over_long_withdraw_reason_is_refused_in_vietnamese(citizen_client, world):
+    dossier = _submitted(world)
+    url = f"/ho-so-cua-toi/{dossier.code}/rut-ho-so/"
+    response = citizen_client.post(url, {"reason": "x" * 2001})
+    assert response.status_code == 200
+    assert "Nội dung quá dài: tối đa 2000 ký tự (hiện có 2001)." in response.content.decode()
+    dossier.refresh_from_db()
+    assert dossier.state == State.SUBMITTED
+    assert not dossier.events.filter(action="withdraw").exists()
 
 
 def test_supplement_upload(citizen_client, world):

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from django.http import QueryDict
 from django.template.loader import render_to_string
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from tinhso.dossiers.tests.factories import VALID_FORM, make_world
@@ -341,10 +342,13 @@ def test_citizen_and_officer_read_the_application_data_alike(client):
         }}
     )  # fmt: skip
     world.procedure.save()
-    data = {**VALID_FORM, "fee": 1250000, "year": 2025, "old": "x"}
+    data = {**VALID_FORM, "fee": 1250000, "year": 2025}
     dossier = dossier_submit(
         actor=world.citizen, procedure=world.procedure, form_data=data, uploads=[]
     )
+    # A field the procedure's form had when the dossier was submitted, removed since.
+    type(dossier).objects.filter(pk=dossier.pk).update(form_data={**data, "old": "x"})
+    dossier.refresh_from_db()
     rows = display_rows(world.procedure.form_schema, dossier.form_data)
     assert [(row.label, row.value) for row in rows] == [
         ("Họ, chữ đệm và tên", "Nguyễn Thị Bảo Ngọc"),
@@ -369,3 +373,14 @@ def test_a_choice_keeps_the_type_the_schema_gives_it():
     assert form.is_valid(), form.errors
     assert form.data_for_schema() == {"floors": 2}
     assert form.inputs()[0].value == "2"  # the radio button shows as chosen
+
+
+@override_settings(TINHSO_FORM_TEXT_MAX_LENGTH=20)
+def test_a_draft_form_refuses_over_long_values_in_vietnamese_and_shows_the_cap():
+    schema = {"type": "object", "properties": {"note": {"type": "string", "title": "Ghi chú"}}}
+    with translation.override("vi"):
+        draft = ApplicationForm(_post(**{"f-note": "x" * 21}), schema=schema, check_schema=False)
+        assert not draft.is_valid()
+        assert draft.errors["note"] == ["Nhập tối đa 20 ký tự."]
+    (field,) = ApplicationForm(schema=schema).inputs()
+    assert field.attrs["maxlength"] == 20  # the browser stops typing at the cap too

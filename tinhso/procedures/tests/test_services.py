@@ -323,7 +323,7 @@ def test_form_errors_are_translated(agencies):
         procedure_validate_form(procedure=procedure, data={"birth_date": "2025-07-01"})
     # Django's own Vietnamese catalogue already has this message.
     assert info.value.details["errors"] == [
-        {"field": "child_name", "message": "Trường này là bắt buộc."}
+        {"field": "child_name", "code": "required", "message": "Trường này là bắt buộc."}
     ]
 
 
@@ -335,7 +335,10 @@ def test_form_validation_accepts_good_data(agencies):
 
 def test_form_validation_without_form(agencies):
     procedure = make_procedure(form_schema={})
-    assert procedure_validate_form(procedure=procedure, data={"anything": 1}) == {"anything": 1}
+    assert procedure_validate_form(procedure=procedure, data={}) == {}
+    with pytest.raises(DomainError) as info:  # no form: no key is part of it
+        procedure_validate_form(procedure=procedure, data={"anything": 1})
+    assert info.value.details["errors"][0]["code"] == "unknown_field"
     with pytest.raises(DomainError):
         procedure_validate_form(procedure=procedure, data=["not", "an", "object"])
 
