@@ -1,4 +1,5 @@
-"""API authentication: Django session (with CSRF) or a bearer token."""
+"""Authentication: the API's bearer tokens (or a Django session with CSRF), and the login
+throttle (django-axes extended with a limit of failures per address across user names)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ import datetime as dt
 import hashlib
 import secrets
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cool_off
+from django.shortcuts import render
 from django.utils import timezone
 from ninja.security import HttpBearer, django_auth
 
 from .models import ApiToken
+from .ratelimit import Limit, Verdict, client_address
 
 # ``last_used_at`` is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -44,3 +49,47 @@ class TokenAuth(HttpBearer):
 
 # Either a signed-in session (CSRF-checked by ninja) or a bearer token.
 api_auth = [TokenAuth(), django_auth]
+
+
+# --- login throttle --------------------------------------------------------------------------
+
+# Failed logins per address, whatever the user name (password spraying); failures only, since
+# many people share a mobile carrier's address. The page and the admin both authenticate through
+# ``django.contrib.auth.authenticate``, so both are covered (the API has no password endpoint).
+LOGIN_FAILURES = Limit("login-failures", "TINHSO_RATE_LOGIN_FAILURES")
+
+
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """django-axes' database handler (``AXES_HANDLER``): its lockout per user name and address,
+    plus :data:`LOGIN_FAILURES` per address."""
+
+    def is_locked(self, request, credentials: dict | None = None) -> bool:
+        if super().is_locked(request, credentials):
+            return True
+        verdict = LOGIN_FAILURES.peek(client_address(request))
+        if not verdict.allowed:
+            request.login_throttled = verdict
+            return True
+        return False
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs) -> None:
+        # An attempt refused while locked out is not a failure (axes does not count it either).
+        refused = getattr(request, "axes_locked_out", False)
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is not None and not refused and not self.is_whitelisted(request, credentials):
+            LOGIN_FAILURES.hit(client_address(request))
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page a locked-out login gets (``AXES_LOCKOUT_CALLABLE``): 429 with ``Retry-After``,
+    saying whether the user name or the whole address is locked, in Vietnamese."""
+    verdict = getattr(request, "login_throttled", None)
+    address_locked = verdict is not None
+    if verdict is None:  # the user name is locked for this address: axes' cool-off
+        cool_off = get_cool_off(request)
+        verdict = Verdict(False, 0, int(cool_off.total_seconds()) if cool_off else 0)
+    context = {"address_locked": address_locked, "minutes": verdict.retry_minutes}
+    response = render(request, "locked_out.html", context, status=429)
+    if verdict.retry_after:
+        response["Retry-After"] = str(verdict.retry_after)
+    return response

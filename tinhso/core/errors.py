@@ -19,6 +19,11 @@ class DomainError(Exception):
     def __str__(self) -> str:
         return str(self.message)
 
+    def annotate(self, response: Any) -> Any:
+        """Add what this refusal tells a client besides its message (``Retry-After`` for
+        ``RateLimited``) to the response that shows it."""
+        return response
+
 
 class NotFound(DomainError):
     status = 404

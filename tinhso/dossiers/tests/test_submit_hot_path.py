@@ -27,11 +27,11 @@ from .factories import VALID_FORM, make_user, make_world
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 # The token with its user, the procedure, the applicant's profile with its commune, the receiving
-# agency; then in a transaction the code counter, the dossier, its BM.05 row, its outbox row, the
+# agency, the applicant's online-submission rate counter (one upsert); then in a transaction the code counter, the dossier, its BM.05 row, its outbox row, the
 # chain head (locked), the audit entry and the head's new hash; then the user's roles in the
 # receiving agency for the answer's actions. Both databases alike (the test's own transaction
 # turns BEGIN/COMMIT into savepoints, not counted).
-QUERIES_PER_SUBMISSION = 12
+QUERIES_PER_SUBMISSION = 13
 
 
 @pytest.fixture
