@@ -36,6 +36,7 @@ _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 # Expired counters are deleted by the first hit of a process, then at most this often.
 CLEANUP_EVERY = 300
 _next_cleanup = 0.0
+clock = time.time  # Unix seconds; tests stop it mid-window (the ``rate_clock`` fixture)
 
 
 @dataclass(frozen=True)
@@ -97,22 +98,22 @@ class Limit:
     def rate(self) -> Rate | None:
         return parse_rate(getattr(settings, self.setting, ""))
 
-    def hit(self, key: str, *, now: float | None = None) -> Verdict:
+    def hit(self, key: str) -> Verdict:
         """Count one event for ``key``; allowed while the window's count is within the rate."""
         rate = self.rate()
         if rate is None:
             return ALLOWED
-        now = time.time() if now is None else now
+        now = clock()
         start = int(now) - int(now) % rate.seconds
         count = _store_hit(self._key(key), start, rate.seconds, now)
         return _verdict(rate, count, start, now, allowed=count <= rate.count)
 
-    def peek(self, key: str, *, now: float | None = None) -> Verdict:
+    def peek(self, key: str) -> Verdict:
         """The window's count for ``key`` without adding to it; refused once the rate is used up."""
         rate = self.rate()
         if rate is None:
             return ALLOWED
-        now = time.time() if now is None else now
+        now = clock()
         start = int(now) - int(now) % rate.seconds
         count = _store_peek(self._key(key), start)
         return _verdict(rate, count, start, now, allowed=count < rate.count)
