@@ -73,11 +73,15 @@ class LoginThrottleHandler(AxesDatabaseHandler):
         return False
 
     def user_login_failed(self, sender, credentials: dict, request=None, **kwargs) -> None:
-        # An attempt refused while locked out is not a failure (axes does not count it either).
-        refused = getattr(request, "axes_locked_out", False)
         super().user_login_failed(sender, credentials, request, **kwargs)
-        if request is not None and not refused and not self.is_whitelisted(request, credentials):
-            LOGIN_FAILURES.hit(client_address(request))
+        if request is None or self.is_whitelisted(request, credentials):
+            return
+        if getattr(request, "login_throttled", None) is not None:
+            # Refused by the address's limit, no password tried: the lockout page, uncounted.
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            return
+        LOGIN_FAILURES.hit(client_address(request))
 
 
 def lockout_response(request, original_response=None, credentials=None):
