@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import caches
 from django.db import connection
 
@@ -188,6 +189,18 @@ def _cleanup(now: float) -> None:
         return
     _next_cleanup = now + CLEANUP_EVERY
     RateCounter.objects.filter(expires_at__lt=int(now)).delete()
+
+
+def check_rates(app_configs=None, **kwargs) -> list[checks.Error]:
+    """System check (``manage.py check``, ``migrate``): every ``TINHSO_RATE_*`` rate parses."""
+    errors = []
+    for name in sorted(set(dir(settings))):  # overridden settings are listed twice
+        if name.startswith("TINHSO_RATE_") and not name.startswith("TINHSO_RATE_LIMIT_"):
+            try:
+                parse_rate(getattr(settings, name))
+            except ValueError as exc:
+                errors.append(checks.Error(f"{name}: {exc}", id="tinhso.E001"))
+    return errors
 
 
 def client_address(request) -> str:

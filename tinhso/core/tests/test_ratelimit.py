@@ -12,7 +12,14 @@ from django.test import RequestFactory
 
 from tinhso.core import ratelimit
 from tinhso.core.models import RateCounter
-from tinhso.core.ratelimit import Limit, Rate, RateLimited, client_address, parse_rate
+from tinhso.core.ratelimit import (
+    Limit,
+    Rate,
+    RateLimited,
+    check_rates,
+    client_address,
+    parse_rate,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
@@ -27,6 +34,13 @@ def test_rates_are_written_count_per_period():
     for wrong in ("60", "60/w", "m/60", "-1/m"):
         with pytest.raises(ValueError, match="COUNT/PERIOD"):
             parse_rate(wrong)
+
+
+def test_a_wrong_rate_setting_fails_the_system_check(settings):
+    assert check_rates() == []
+    settings.TINHSO_RATE_SUBMISSIONS = "30 per hour"
+    (error,) = check_rates()
+    assert error.id == "tinhso.E001" and error.msg.startswith("TINHSO_RATE_SUBMISSIONS: ")
 
 
 def test_a_fixed_window_counts_then_refuses_then_starts_again(settings, rate_clock):
