@@ -104,8 +104,7 @@ class Limit:
         rate = self.rate()
         if rate is None:
             return ALLOWED
-        now = clock()
-        start = int(now) - int(now) % rate.seconds
+        now, start = _window(rate)
         count = _store_hit(self._key(key), start, rate.seconds, now)
         return _verdict(rate, count, start, now, allowed=count <= rate.count)
 
@@ -114,8 +113,7 @@ class Limit:
         rate = self.rate()
         if rate is None:
             return ALLOWED
-        now = clock()
-        start = int(now) - int(now) % rate.seconds
+        now, start = _window(rate)
         count = _store_peek(self._key(key), start)
         return _verdict(rate, count, start, now, allowed=count < rate.count)
 
@@ -131,6 +129,12 @@ class Limit:
 
     def _key(self, key: str) -> str:
         return f"{self.name}:{key}"[:200]
+
+
+def _window(rate: Rate) -> tuple[float, int]:
+    """Now, and the start of the current window (windows are aligned on the Unix epoch)."""
+    now = clock()
+    return now, int(now) - int(now) % rate.seconds
 
 
 def _verdict(rate: Rate, count: int, start: int, now: float, *, allowed: bool) -> Verdict:

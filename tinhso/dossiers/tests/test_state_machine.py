@@ -59,6 +59,8 @@ def call(action: str, actor, dossier):
 @pytest.fixture
 def world(settings, django_db_blocker):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Every example submits as the same applicant in one test: no hourly submission limit.
+    settings.TINHSO_RATE_SUBMISSIONS = "0"
     return make_world()
 
 
