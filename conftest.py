@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from django.conf import settings
 
@@ -38,3 +40,15 @@ def _no_demo_history(settings):
     """The demo's synthetic history is for people trying tinhso; tests that need history ask for
     it (``load_demo_ioc --history N`` or ``generate``)."""
     settings.TINHSO_DEMO_HISTORY = 0
+
+
+@pytest.fixture
+def rate_clock(monkeypatch):
+    """The rate limits' clock (``tinhso.core.ratelimit``) stopped 1530 s into an hour, 330 s into
+    ten minutes, 30 s into a minute, so that no test straddles a window's end; a test moves it
+    with ``rate_clock.now += seconds``."""
+    from tinhso.core import ratelimit
+
+    clock = SimpleNamespace(now=1_699_999_200.0 + 1530)
+    monkeypatch.setattr(ratelimit, "clock", lambda: clock.now)
+    return clock

@@ -3,7 +3,8 @@
     .venv/bin/python bench/submit.py                 # both databases, 2000 submissions each
     .venv/bin/python bench/submit.py --db postgres --requests 3000 --reference
 
-For each database: a fresh database, migrations, the demo province, a citizen's API token; then
+For each database: a fresh database, migrations, the demo province, a citizen's API token (the
+per-applicant limit on online submissions off: ``TINHSO_RATE_SUBMISSIONS=0``); then
 gunicorn serves tinhso on a free loopback port the way ``tinhso serve`` runs it in production
 (``tinhso/gunicorn_conf.py``: gthread workers, ``--workers`` of them, default 2, each with
 ``--threads``, default that of ``tinhso serve``; Prometheus multi-process metrics; JSON logs),
@@ -68,6 +69,8 @@ def prepare(db: str, workdir: Path) -> dict:
     env = {**os.environ, "DEBUG": "0", "SECRET_KEY": "bench-" + os.urandom(8).hex()}
     # Plain HTTP on loopback (production sits behind a TLS proxy); warnings only in the log.
     env |= {"TINHSO_HTTPS": "0", "LOG_LEVEL": "WARNING", "TINHSO_LOG_FORMAT": "text"}
+    # One applicant submits thousands of dossiers: the hourly per-applicant limit is off.
+    env["TINHSO_RATE_SUBMISSIONS"] = "0"
     env["TINHSO_VAR_DIR"] = str(workdir)
     env.pop("DATABASE_URL", None)
     if db == "postgres":

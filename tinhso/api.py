@@ -22,6 +22,7 @@ ERROR_RESPONSES = {
     "409": "Not allowed in the dossier's current state.",
     "413": "The request body (apart from files) or an upload is too large.",
     "422": "The request does not match the schema.",
+    "429": "Too many requests: wait the seconds of the Retry-After header.",
 }
 ERROR_SCHEMA = {
     "type": "object",
@@ -69,9 +70,10 @@ def error_body(code: str, message: str, details: object = None) -> dict:
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    return api.create_response(
+    response = api.create_response(
         request, error_body(exc.code, str(exc.message), exc.details), status=exc.status
     )
+    return exc.annotate(response)
 
 
 @api.exception_handler(ValidationError)

@@ -225,8 +225,10 @@ LOGGING = {
 }
 
 # --- Security -------------------------------------------------------------------------------
-# Behind a TLS-terminating proxy set TINHSO_BEHIND_PROXY=1 (trusts X-Forwarded-Proto).
-if env_bool("TINHSO_BEHIND_PROXY", False):
+# Behind a TLS-terminating proxy set TINHSO_BEHIND_PROXY=1 (trusts X-Forwarded-Proto, and the
+# last X-Forwarded-For entry as the client's address: tinhso.core.ratelimit.client_address).
+TINHSO_BEHIND_PROXY = env_bool("TINHSO_BEHIND_PROXY", False)
+if TINHSO_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 HTTPS = env_bool("TINHSO_HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = HTTPS and env_bool("TINHSO_SSL_REDIRECT", True)
@@ -270,7 +272,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling (django-axes): 5 failures per username and address, then 15 minutes locked.
+# Login throttling (django-axes): 5 failures per username and address, then 15 minutes locked;
+# and TINHSO_RATE_LOGIN_FAILURES per address across user names (below).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -280,8 +283,33 @@ AXES_FAILURE_LIMIT = env_int("TINHSO_LOGIN_FAILURES", 5)
 AXES_COOLOFF_TIME = env_int("TINHSO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "locked_out.html"
-AXES_IPWARE_PROXY_COUNT = 1 if env_bool("TINHSO_BEHIND_PROXY", False) else 0
+AXES_LOCKOUT_CALLABLE = "tinhso.core.auth.lockout_response"  # locked_out.html, 429
+# The same client address as the rate limits (django-ipware is not installed).
+AXES_CLIENT_IP_CALLABLE = "tinhso.core.ratelimit.client_address"
+# django-axes extended: also refuses an address after too many failures across user names.
+AXES_HANDLER = "tinhso.core.auth.LoginThrottleHandler"
+
+# --- Rate limits (tinhso.core.ratelimit) -------------------------------------------------
+# "COUNT/PERIOD", the period in s, m, h or d, optionally with a multiple ("20/10m"); "0": off.
+# Online submissions per applicant (the counter's desk officers are not limited):
+TINHSO_RATE_SUBMISSIONS = env_str("TINHSO_RATE_SUBMISSIONS", "30/h")
+# Open311 posts per API key and per address; posts and reads with a wrong key per address:
+TINHSO_RATE_OPEN311_POSTS = env_str("TINHSO_RATE_OPEN311_POSTS", "60/m")
+TINHSO_RATE_OPEN311_BAD_KEYS = env_str("TINHSO_RATE_OPEN311_BAD_KEYS", "10/m")
+# Failed logins per address across user names (mobile carriers share addresses: failures only):
+TINHSO_RATE_LOGIN_FAILURES = env_str("TINHSO_RATE_LOGIN_FAILURES", "20/10m")
+# Where the counters live: empty, the database (core.RateCounter, atomic, shared by every
+# worker); or TINHSO_RATE_LIMIT_REDIS_URL (needs the ``redis`` package): a Redis cache.
+TINHSO_RATE_LIMIT_CACHE = ""
+if env_str("TINHSO_RATE_LIMIT_REDIS_URL", ""):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("TINHSO_RATE_LIMIT_REDIS_URL", ""),
+        },
+    }
+    TINHSO_RATE_LIMIT_CACHE = "ratelimit"
 
 # --- Static files in production: WhiteNoise serves the collected, compressed, hashed files.
 STORAGES = {

@@ -9,6 +9,11 @@ class CoreConfig(AppConfig):
     verbose_name = _("Province core")
 
     def ready(self) -> None:
+        from django.core import checks
+
+        from .ratelimit import check_rates
         from .signals import ensure_core_rows
+
+        checks.register(check_rates)
 
         post_migrate.connect(ensure_core_rows, dispatch_uid="tinhso.core.ensure_core_rows")

@@ -1,4 +1,5 @@
-"""API authentication: Django session (with CSRF) or a bearer token.
+"""Authentication: the API's bearer tokens (or a Django session with CSRF), and the login
+throttle (django-axes extended with a limit of failures per address across user names).
 
 A token is refused once it has expired (``TINHSO_API_TOKEN_TTL_DAYS`` after its creation) or
 been revoked (the admin's action or ``tinhso revoke-token``): the API answers its structured 401
@@ -13,9 +14,12 @@ import secrets
 from collections.abc import Iterable
 from typing import Any
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.security import HttpBearer, django_auth
@@ -23,6 +27,7 @@ from ninja.security import HttpBearer, django_auth
 from .audit import audit_record
 from .errors import Unauthenticated
 from .models import ApiToken
+from .ratelimit import Limit, Verdict, client_address
 
 # ``last_used_at`` is written at most this often per token, not on every request.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -106,3 +111,51 @@ class TokenAuth(HttpBearer):
 
 # Either a signed-in session (CSRF-checked by ninja) or a bearer token.
 api_auth = [TokenAuth(), django_auth]
+
+
+# --- login throttle --------------------------------------------------------------------------
+
+# Failed logins per address, whatever the user name (password spraying); failures only, since
+# many people share a mobile carrier's address. The page and the admin both authenticate through
+# ``django.contrib.auth.authenticate``, so both are covered (the API has no password endpoint).
+LOGIN_FAILURES = Limit("login-failures", "TINHSO_RATE_LOGIN_FAILURES")
+
+
+class LoginThrottleHandler(AxesDatabaseHandler):
+    """django-axes' database handler (``AXES_HANDLER``): its lockout per user name and address,
+    plus :data:`LOGIN_FAILURES` per address."""
+
+    def is_locked(self, request, credentials: dict | None = None) -> bool:
+        if super().is_locked(request, credentials):
+            return True
+        verdict = LOGIN_FAILURES.peek(client_address(request))
+        if not verdict.allowed:
+            request.login_throttled = verdict
+            return True
+        return False
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs) -> None:
+        super().user_login_failed(sender, credentials, request, **kwargs)
+        if request is None or self.is_whitelisted(request, credentials):
+            return
+        if getattr(request, "login_throttled", None) is not None:
+            # Refused by the address's limit, no password tried: the lockout page, uncounted.
+            request.axes_locked_out = True
+            request.axes_credentials = credentials
+            return
+        LOGIN_FAILURES.hit(client_address(request))
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page a locked-out login gets (``AXES_LOCKOUT_CALLABLE``): 429 with ``Retry-After``,
+    saying whether the user name or the whole address is locked, in Vietnamese."""
+    verdict = getattr(request, "login_throttled", None)
+    address_locked = verdict is not None
+    if verdict is None:  # the user name is locked for this address: axes' cool-off
+        cool_off = get_cool_off(request)
+        verdict = Verdict(False, 0, int(cool_off.total_seconds()) if cool_off else 0)
+    context = {"address_locked": address_locked, "minutes": verdict.retry_minutes}
+    response = render(request, "locked_out.html", context, status=429)
+    if verdict.retry_after:
+        response["Retry-After"] = str(verdict.retry_after)
+    return response

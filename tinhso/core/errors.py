@@ -21,6 +21,11 @@ class DomainError(Exception):
     def __str__(self) -> str:
         return str(self.message)
 
+    def annotate(self, response: Any) -> Any:
+        """Add what this refusal tells a client besides its message (``Retry-After`` for
+        ``RateLimited``) to the response that shows it."""
+        return response
+
 
 class Unauthenticated(DomainError):
     """No valid credentials: an expired or revoked token (HTTP 401)."""

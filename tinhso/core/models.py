@@ -437,3 +437,19 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class RateCounter(models.Model):
+    """One rate limit's counter for one key in its current fixed window (``core.ratelimit``).
+
+    Shared by every worker process through the database; ``window_start`` and ``expires_at`` are
+    Unix seconds. Rows whose window has passed are deleted from time to time.
+    """
+
+    key = models.CharField(max_length=200, primary_key=True)
+    window_start = models.BigIntegerField()
+    hits = models.PositiveIntegerField(default=0)
+    expires_at = models.BigIntegerField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.hits}"

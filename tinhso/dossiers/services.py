@@ -45,6 +45,7 @@ from tinhso.core.models import (
     ApplicantProfile,
     Role,
 )
+from tinhso.core.ratelimit import Limit
 from tinhso.core.selectors import applicant_of, work_calendar
 from tinhso.core.uploads import check_upload
 from tinhso.core.validators import clean_id_number
@@ -411,6 +412,8 @@ def dossier_submit(
             applicant_id_number=applicant_id_number,
             uploads=uploads,
         )
+        if channel == Channel.ONLINE:
+            _count_online_submission(actor)
     except DomainError:
         # The retry of a submission that was accepted gets that dossier back, even when its
         # input would be refused now (the procedure withdrawn meanwhile …).
@@ -474,6 +477,23 @@ def dossier_submit(
             raise
         return existing
     return d
+
+
+# Online submissions per applicant account (``TINHSO_RATE_SUBMISSIONS``); a desk officer entering
+# dossiers at the counter or by post is not limited.
+ONLINE_SUBMISSIONS = Limit("submissions", "TINHSO_RATE_SUBMISSIONS")
+
+
+def _count_online_submission(actor: Any) -> None:
+    """Count a checked online submission; past the rate :class:`RateLimited` (429). A retry with
+    the same ``Idempotency-Key`` still gets its dossier back (``dossier_submit``)."""
+    ONLINE_SUBMISSIONS.enforce(
+        f"user:{actor.pk}",
+        _(
+            "Too many dossiers were submitted online from this account in a short time. "
+            "Try again in %(minutes)s minutes."
+        ),
+    )
 
 
 class _CheckedSubmission(NamedTuple):

@@ -24,15 +24,20 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from tinhso.core.errors import DomainError, NotFound, PermissionDenied
+from tinhso.core.errors import DomainError
+from tinhso.core.ratelimit import Limit, client_address
 
 from . import open311, open311_keys, selectors, services
 from .boundary import province_code
-from .models import Category, Report, ReportPhoto
+from .models import Category, Open311Client, Report, ReportPhoto
 
 MAX_REQUESTS = 1000
 MAX_SPAN = dt.timedelta(days=90)
 _ATTRIBUTE = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+# Posts per API key and per address; wrong keys (posts and reads) per address. Past a rate: 429
+# with Retry-After, in the store every worker shares (core.ratelimit).
+POSTS = Limit("open311-posts", "TINHSO_RATE_OPEN311_POSTS")
+WRONG_KEYS = Limit("open311-wrong-keys", "TINHSO_RATE_OPEN311_BAD_KEYS")
 
 
 def jurisdictions() -> set[str]:
@@ -76,10 +81,29 @@ def _jurisdiction_error(request, fmt):
 
 
 def _domain_error(exc: DomainError, fmt: str):
-    status = (
-        403 if isinstance(exc, PermissionDenied) else (404 if isinstance(exc, NotFound) else 400)
+    status = exc.status if exc.status in (403, 404, 429) else 400
+    return exc.annotate(open311.render_error(status, str(exc), fmt))
+
+
+def _too_many() -> str:
+    return _(
+        "Too many requests from this application or address: try again in %(minutes)s minutes."
     )
-    return open311.render_error(status, str(exc), fmt)
+
+
+def _api_client(request) -> Open311Client | None:
+    """The application whose ``api_key`` the request gives (None without a key or with a wrong
+    one). A wrong key counts against the address; past ``WRONG_KEYS``, every key from that
+    address is refused (``RateLimited``) until the window ends, the right one too."""
+    key = _api_key(request)
+    if not key:
+        return None
+    address = client_address(request)
+    WRONG_KEYS.enforce(address, _too_many(), count=False)
+    client = open311_keys.open311_client_for_key(key)
+    if client is None:
+        WRONG_KEYS.enforce(address, _too_many())
+    return client
 
 
 def root(request):
@@ -126,7 +150,7 @@ def _method_not_allowed(fmt):
 
 def _visible(request) -> tuple[Q, object | None]:
     """Published requests, plus every request of the application whose api_key is given."""
-    client = open311_keys.open311_client_for_key(_api_key(request))
+    client = _api_client(request)
     visible = Q(state__in=selectors.PUBLIC_STATES)
     if client is not None:
         visible |= Q(api_client=client)
@@ -212,7 +236,10 @@ def request_detail(request, request_id, fmt):
     problem = _jurisdiction_error(request, fmt)
     if problem:
         return problem
-    visible, _client = _visible(request)
+    try:
+        visible, _client = _visible(request)
+    except DomainError as exc:
+        return _domain_error(exc, fmt)
     report = None
     if request_id.isdigit():
         report = _requests_queryset().filter(visible, pk=int(request_id)).first()
@@ -253,6 +280,13 @@ def _attributes(post) -> dict[str, object]:
 
 
 def _create(request, fmt):
+    try:
+        POSTS.enforce(f"address:{client_address(request)}", _too_many())
+        client = _api_client(request)
+        if client is not None:
+            POSTS.enforce(f"key:{client.pk}", _too_many())
+    except DomainError as exc:
+        return _domain_error(exc, fmt)
     problem = _jurisdiction_error(request, fmt)
     if problem:
         return problem
@@ -265,7 +299,6 @@ def _create(request, fmt):
             ),
             fmt,
         )
-    client = open311_keys.open311_client_for_key(_api_key(request))
     if client is None:
         return open311.render_error(
             403,

@@ -421,7 +421,7 @@ def submit_review(request, code: str):
             if draft is None:
                 messages.error(request, str(exc))
                 return redirect("portal:submit", code=proc.code)
-            return _render_review(request, proc, draft, error=str(exc))
+            return exc.annotate(_render_review(request, proc, draft, error=str(exc)))
         return redirect("portal:receipt", code=dossier.code)
     if draft is None:
         messages.info(request, _("Fill in the application form first."))

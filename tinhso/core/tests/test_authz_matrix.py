@@ -74,6 +74,8 @@ EXEMPT_WRITES: dict[tuple[str, str], tuple[str, frozenset[str] | None]] = {
     ("UPDATE", "auth_user"): ("the last login (the login page)", frozenset({"last_login"})),
     ("DELETE", "django_session"): ("a session ended or rotated (logout, login)", None),
     ("UPDATE", "axes_accesslog"): ("the access log of login throttling: logout time", None),
+    ("INSERT", "core_ratecounter"): ("a rate limit's counter (core.ratelimit)", None),
+    ("DELETE", "core_ratecounter"): ("rate limit counters whose window has passed", None),
 }
 # The tables an INSERT, UPDATE or DELETE writes (also inside WITH …), not SELECT … FOR UPDATE nor
 # INSERT … ON CONFLICT DO UPDATE (the INSERT names the table); an UPDATE's SET columns.

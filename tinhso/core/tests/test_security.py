@@ -138,6 +138,62 @@ METRICS_TOKEN = "prometheus-scrape-secret-0123456789"
 
 
 @pytest.mark.django_db
+def test_password_spraying_is_throttled_per_address(client, settings, rate_clock):
+    """Issue 17's attack: one wrong password for each of 10 user names from one address. Past
+    the rate (20 failures in ten minutes by default; 10 here, to replay the attack as it was) the
+    address is refused, whatever the user name or password; other addresses and successful
+    logins (a carrier's shared address) are not held against it."""
+    settings.TINHSO_RATE_LOGIN_FAILURES = "10/10m"
+    users = get_user_model().objects
+    users.create_user("congdan20", password=PASSWORD)
+    for _ in range(2):  # successes count for nothing
+        assert client.post(
+            "/dang-nhap/", {"username": "congdan20", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+        ).status_code == 302  # fmt: skip
+        client.logout()
+    for n in range(10):
+        response = client.post(
+            "/dang-nhap/", {"username": f"nguoi{n}", "password": "123456"}, REMOTE_ADDR="10.0.0.9"
+        )
+        assert response.status_code == 200  # the form again, with an error
+    refused = client.post(
+        "/dang-nhap/", {"username": "congdan20", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert refused.status_code == 429 and refused["Retry-After"] == "270"  # 330 s into 10 min
+    page = refused.content.decode()
+    assert "Đăng nhập sai quá nhiều lần" in page and "từ địa chỉ mạng này" in page
+    assert "5 phút" in page and "_auth_user_id" not in client.session
+    admin = client.post(
+        "/admin/login/", {"username": "congdan20", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert admin.status_code == 429  # the admin's login shares the limit
+    other = client.post(
+        "/dang-nhap/", {"username": "congdan20", "password": PASSWORD}, REMOTE_ADDR="10.0.0.10"
+    )
+    assert other.status_code == 302
+    rate_clock.now += 270  # the next ten minutes
+    client.logout()
+    again = client.post(
+        "/dang-nhap/", {"username": "congdan20", "password": PASSWORD}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert again.status_code == 302
+
+
+@pytest.mark.django_db
+def test_the_client_address_behind_the_proxy_is_what_login_throttling_counts(client, settings):
+    """django-ipware is not installed: axes takes the address from the rate limiter, which
+    trusts the proxy's own X-Forwarded-For entry (not REMOTE_ADDR, the proxy's address)."""
+    from axes.models import AccessAttempt
+
+    settings.TINHSO_BEHIND_PROXY = True
+    client.post(
+        "/dang-nhap/", {"username": "ai-do", "password": "sai"},
+        REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.5",
+    )  # fmt: skip
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["203.0.113.5"]
+
+
+@pytest.mark.django_db
 def test_metrics_for_the_scraper_with_the_token(client, settings):
     settings.TINHSO_METRICS_TOKEN = METRICS_TOKEN
     client.get("/healthz")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from tinhso.core.audit import audit_record, audit_verify
 from tinhso.core.auth import token_create
 from tinhso.core.models import ApiToken, ApplicantKind, ApplicantProfile, AuditChainHead, AuditEvent
-from tinhso.dossiers.models import CodeCounter, Dossier, DossierEvent, OutboxMessage
+from tinhso.dossiers.models import Channel, CodeCounter, Dossier, DossierEvent, OutboxMessage
 from tinhso.dossiers.services import dossier_submit
 
 from .factories import VALID_FORM, make_user, make_world
@@ -27,11 +27,12 @@ from .factories import VALID_FORM, make_user, make_world
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 # The token with its user, the procedure, the applicant's profile with its commune, the receiving
-# agency; then in a transaction the code counter, the dossier, its BM.05 row, its outbox row, the
-# chain head (locked), the audit entry and the head's new hash; then the user's roles in the
-# receiving agency for the answer's actions. Both databases alike (the test's own transaction
-# turns BEGIN/COMMIT into savepoints, not counted).
-QUERIES_PER_SUBMISSION = 12
+# agency, the applicant's online-submission rate counter (one upsert); then in a transaction the
+# code counter, the dossier, its BM.05 row, its outbox row, the chain head (locked), the audit
+# entry and the head's new hash; then the user's roles in the receiving agency for the answer's
+# actions. Both databases alike (the test's own transaction turns BEGIN/COMMIT into savepoints,
+# not counted).
+QUERIES_PER_SUBMISSION = 13
 
 
 @pytest.fixture
@@ -100,6 +101,31 @@ def test_a_retry_gets_its_dossier_even_when_the_input_is_refused_now(world):
     fresh = submit(citizen, key="k-3")
     assert fresh.status_code == 400
     assert fresh.json()["error"]["code"] == "procedure_inactive"
+
+
+def test_online_submissions_per_applicant_are_limited_per_hour(world, settings, rate_clock):
+    """Issue 17: one applicant's flood of online submissions is cut at the hourly rate, with a
+    429, ``Retry-After`` and the API's error shape; the desk's counter is not limited."""
+    settings.TINHSO_RATE_SUBMISSIONS = "3/h"
+    citizen = client_for(world.citizen)
+    assert [submit(citizen, key=f"k{n}").status_code for n in range(3)] == [201, 201, 201]
+    refused = submit(citizen, key="k3")
+    assert refused.status_code == 429 and refused["Retry-After"] == "2070"  # 1530 s into the hour
+    error = refused.json()["error"]
+    assert error["code"] == "rate_limited" and error["details"] == {"retry_after": 2070}
+    assert "Vui lòng thử lại sau 35 phút" in error["message"]
+    assert Dossier.objects.filter(submitted_by=world.citizen).count() == 3
+    # The retry of an accepted submission still gets its dossier back.
+    assert submit(citizen, key="k1").status_code == 200
+    assert submit(client_for(world.other_citizen), key="o").status_code == 201  # per applicant
+    for _ in range(4):  # the counter: a desk officer enters dossiers on applicants' behalf
+        dossier_submit(
+            actor=world.desk, procedure=world.procedure, form_data=VALID_FORM,
+            channel=Channel.COUNTER, commune=world.commune, applicant_name="Lê Văn Tám",
+            applicant_id_number="044085009999",
+        )  # fmt: skip
+    rate_clock.now += 3600 - 1530  # the next hour
+    assert submit(citizen, key="k4").status_code == 201
 
 
 def test_a_changed_agency_is_seen_at_once(world):

@@ -141,7 +141,7 @@ def test_one_request(client, world, published, api_key):
     assert mine["status"] == "open" and mine["description"].startswith("Nắp cống")
 
 
-def _post(client, key, fmt="json", **fields):
+def _post(client, key, fmt="json", address="127.0.0.1", **fields):
     data = {
         "api_key": key,
         "service_code": "nap-cong-hong",
@@ -158,7 +158,11 @@ def _post(client, key, fmt="json", **fields):
         "jurisdiction_id": "44",
     }
     data.update(fields)
-    return client.post(f"{BASE}/requests.{fmt}", {k: v for k, v in data.items() if v is not None})
+    return client.post(
+        f"{BASE}/requests.{fmt}",
+        {k: v for k, v in data.items() if v is not None},
+        REMOTE_ADDR=address,
+    )
 
 
 def test_post_creates_a_request_that_waits_for_moderation(client, world, api_key):
@@ -245,6 +249,45 @@ def test_post_with_a_non_image_or_oversized_media_stores_nothing(client, world, 
     big = SimpleUploadedFile("to.jpg", jpeg_bytes(size=(400, 400)), "image/jpeg")
     assert_error(client.post(f"{BASE}/requests.xml", {**base, "media": big}), 400)
     assert Report.objects.count() == 0 and ReportPhoto.objects.count() == 0
+
+
+def test_posts_are_limited_per_key_and_per_address(client, world, api_key, settings, rate_clock):
+    """Issue 17: a flood of posts (200 in 12 s in the red team's run) is cut at the rate per key
+    and per address: 429 with Retry-After, the specification's error array."""
+    settings.TINHSO_RATE_OPEN311_POSTS = "3/m"
+    assert [_post(client, api_key).status_code for _ in range(3)] == [200, 200, 200]
+    refused = _post(client, api_key)
+    assert "thử lại sau 1 phút" in assert_error(refused, 429)
+    assert refused["Retry-After"] == "30"  # 30 s into the minute
+    assert_error(_post(client, api_key, fmt="xml"), 429)
+    assert_error(_post(client, api_key, address="10.9.9.9"), 429)  # the key, from elsewhere
+    other = services.open311_client_create(actor=None, name="Ứng dụng khác")[1]
+    assert_error(_post(client, other), 429)  # the address, with another key
+    assert _post(client, other, address="10.9.9.8").status_code == 200
+    assert Report.objects.count() == 4
+    rate_clock.now += 30
+    assert _post(client, api_key).status_code == 200
+
+
+def test_wrong_keys_are_throttled_per_address(client, world, api_key, rate_clock):
+    """Issue 17: guessing keys (posts or reads) is cut at 10 wrong keys a minute per address;
+    past it even the right key is refused from that address until the minute ends."""
+    for n in range(10):
+        assert_error(_post(client, f"o311_sai{n}"), 403)
+    refused = _post(client, "o311_sai10")
+    assert "thử lại sau 1 phút" in assert_error(refused, 429)
+    assert refused["Retry-After"] == "30"
+    assert_error(_post(client, api_key), 429)
+    read = client.get(f"{BASE}/requests.json", {"api_key": api_key})
+    assert_error(read, 429)
+    assert client.get(f"{BASE}/requests.json").status_code == 200  # no key: public reads
+    assert _post(client, api_key, address="10.9.9.7").status_code == 200  # another address
+    for n in range(10):  # wrong keys on reads count too
+        client.get(f"{BASE}/requests/1.xml", {"api_key": f"o311_x{n}"}, REMOTE_ADDR="10.9.9.6")
+    assert_error(
+        client.get(f"{BASE}/requests/1.xml", {"api_key": "x"}, REMOTE_ADDR="10.9.9.6"), 429
+    )
+    assert Report.objects.count() == 1
 
 
 def test_the_key_command_prints_a_working_key(client, world):

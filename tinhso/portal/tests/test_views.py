@@ -316,6 +316,27 @@ def test_full_submission_with_review_receipt_and_no_double_dossier(citizen_clien
     assert re.search(r"\d\d/\d\d/\d{4}", page)  # the expected date, dd/mm/yyyy
 
 
+def test_online_submission_past_the_hourly_rate_is_refused_in_vietnamese(
+    citizen_client, world, settings, rate_clock
+):
+    """Issue 17: the portal shares the API's per-applicant limit; the draft stays for later."""
+    settings.TINHSO_RATE_SUBMISSIONS = "1/h"
+    _submitted(world)  # the hour's one online submission
+    component = world.procedure.components.get()
+    citizen_client.post(
+        _submit_url(world),
+        {**{f"f-{k}": v for k, v in VALID_FORM.items()}, "commune": world.commune.code,
+         f"file-{component.pk}": pdf(), "action": "continue"},
+    )  # fmt: skip
+    draft = SubmissionDraft.objects.get()
+    refused = citizen_client.post(
+        _submit_url(world, "portal:submit_review"), {"idempotency_key": draft.idempotency_key}
+    )
+    assert refused.status_code == 429 and refused["Retry-After"] == "2070"
+    assert "nộp trực tuyến quá nhiều hồ sơ" in refused.content.decode()
+    assert Dossier.objects.count() == 1 and SubmissionDraft.objects.filter(pk=draft.pk).exists()
+
+
 def test_review_without_a_complete_draft_goes_back_to_the_form(citizen_client, world):
     response = citizen_client.get(_submit_url(world, "portal:submit_review"))
     assert response.status_code == 302 and response["Location"] == _submit_url(world)
