@@ -356,8 +356,12 @@ def _next_code(agency: Agency, day: dt.date) -> str:
     """The next dossier code of the agency for the day: ``<agency code>-<yymmdd>-<seq>``.
 
     The daily sequence is taken atomically on both databases by one ``INSERT … ON CONFLICT …
-    RETURNING``; the counter row stays locked to the caller's COMMIT, and a rollback gives the
-    number back, so the codes have no gaps.
+    RETURNING``. :func:`dossier_submit` takes it in a transaction of its own, before the
+    submission's: the counter row is locked for that one statement instead of for the whole
+    submission, so submissions to the same agency do not queue behind each other's writes and
+    commit. Codes are unique and never reused (``../shared/DOMAIN.md``); a submission that fails
+    after taking its number (a database error, or a retry recognised by its idempotency key)
+    leaves a gap in the day's sequence.
     """
     table = connection.ops.quote_name(CodeCounter._meta.db_table)
     with connection.cursor() as cursor:
@@ -423,10 +427,14 @@ def dossier_submit(
         raise
     applicant, receiving = checked.applicant, checked.receiving
     now = timezone.now()
+    # Taken in its own short transaction (see _next_code): the counter row is not held locked
+    # while the submission writes and commits.
+    with transaction.atomic():
+        code = _next_code(receiving, timezone.localdate(now))
     try:
         with files_rollback(), transaction.atomic():
             d = Dossier.objects.create(
-                code=_next_code(receiving, timezone.localdate(now)),
+                code=code,
                 procedure=procedure,
                 receiving_agency=receiving,
                 deciding_agency=checked.deciding,
