@@ -173,7 +173,11 @@ def test_the_object_forms_agree_with_the_querysets(world, name):
 def test_published_rows_are_seen_by_everyone_and_changed_by_no_outsider(world):
     Report.objects.filter(pk=world.report.pk).update(state=ReportState.ASSIGNED)
     Question.objects.filter(pk=world.question.pk).update(
-        status=QuestionStatus.ANSWERED, answer="Giấy chứng sinh.", is_published=True
+        status=QuestionStatus.ANSWERED,
+        answer="Giấy chứng sinh.",
+        is_published=True,
+        public_title="Hỏi về khai sinh",
+        public_body="Cần giấy tờ gì?",
     )
     for user in (AnonymousUser(), world.other_citizen, world.outsider):
         for model, row in ((Report, world.report), (Question, world.question)):

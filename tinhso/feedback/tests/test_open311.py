@@ -278,14 +278,14 @@ def test_wrong_keys_are_throttled_per_address(client, world, api_key, rate_clock
     assert "thử lại sau 1 phút" in assert_error(refused, 429)
     assert refused["Retry-After"] == "30"
     assert_error(_post(client, api_key), 429)
-    read = client.get(f"{BASE}/requests.json", {"api_key": api_key})
+    read = client.get(f"{BASE}/requests.json", HTTP_X_API_KEY=api_key)
     assert_error(read, 429)
     assert client.get(f"{BASE}/requests.json").status_code == 200  # no key: public reads
     assert _post(client, api_key, address="10.9.9.7").status_code == 200  # another address
     for n in range(10):  # wrong keys on reads count too
-        client.get(f"{BASE}/requests/1.xml", {"api_key": f"o311_x{n}"}, REMOTE_ADDR="10.9.9.6")
+        client.get(f"{BASE}/requests/1.xml", HTTP_X_API_KEY=f"o311_x{n}", REMOTE_ADDR="10.9.9.6")
     assert_error(
-        client.get(f"{BASE}/requests/1.xml", {"api_key": "x"}, REMOTE_ADDR="10.9.9.6"), 429
+        client.get(f"{BASE}/requests/1.xml", HTTP_X_API_KEY="x", REMOTE_ADDR="10.9.9.6"), 429
     )
     assert Report.objects.count() == 1
 
