@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import re
@@ -297,6 +298,7 @@ def reencode_image(data: bytes, image_format: str, *, max_side: int | None = Non
     """
     from PIL import Image
 
+    _pillow_whole_blocks()
     try:
         with Image.open(io.BytesIO(data)) as image:
             width, height = image.size  # from the header: nothing is decoded yet
@@ -308,13 +310,28 @@ def reencode_image(data: bytes, image_format: str, *, max_side: int | None = Non
                 raise DomainError("image_too_large", _("The image has too many pixels."))
             large = image.width * image.height > LARGE_DECODE_PIXELS
             with _LARGE_DECODE if large else contextlib.nullcontext():
-                return _reencode(image, image_format, max_side)
+                try:
+                    return _reencode(image, image_format, max_side)
+                finally:
+                    image.close()  # its pixels are freed before the next large decode starts
     except DomainError:
         raise
     except Image.DecompressionBombError:
         raise DomainError("image_too_large", _("The image has too many pixels.")) from None
     except Exception:
         raise DomainError("image_invalid", _("The image file is damaged or unreadable.")) from None
+
+
+@functools.cache
+def _pillow_whole_blocks() -> None:
+    """Let Pillow hold an image's pixels in one block up to the cap (not 16 MB blocks).
+
+    glibc serves blocks under 32 MB from per-thread arenas and keeps them once freed, so each
+    thread that had decoded a large image kept up to a block or two of it; a larger block is
+    mapped and unmapped as a whole and goes back to the system as soon as the image is freed."""
+    from PIL import Image
+
+    Image.core.set_block_size(max(Image.core.get_block_size(), 256 * 1024 * 1024))
 
 
 def _reencode(image, image_format: str, max_side: int | None) -> Reencoded:
