@@ -3,15 +3,16 @@
     .venv/bin/python bench/uploads.py                  # every case, 4 parallel large decodes
     .venv/bin/python bench/uploads.py --cases png-39.7mp jpeg-48mp --parallel 4
 
-Each case runs in a fresh child process: the file is built by the parent beforehand, then ``check_upload`` runs ``--repeat`` times (``--parallel`` threads at once for the parallel
-rows, as a gunicorn gthread worker would). The child reports the wall time per check and the
+Each case runs in a fresh child process: the file is built by the parent beforehand, then
+``check_upload`` runs ``--repeat`` times (``--parallel`` threads at once for the parallel rows,
+as a gunicorn gthread worker would). The child reports the wall time per check and the
 growth of its peak resident memory: its peak (``VmHWM``, reset through ``/proc/self/clear_refs``
 just before the checks) minus its resident memory then (``VmRSS``: the interpreter, Django and
 the file). Linux only. (``ru_maxrss`` would not do: it keeps the parent's peak across exec.)
 
 Cases: a 39.7-megapixel PNG of 150 KB (the red team's file), ordinary 48 and 50 MP phone
-photos (JPEG), a 12 MP phone photo, a 3-page scanned PDF (200 dpi JPEG pages) and a 6-page
-text PDF with embedded fonts (WeasyPrint, like the receipts the project prints).
+photos (JPEG), a 12 MP phone photo, a 3-page scanned PDF (200 dpi pages), and text PDFs of 6
+and 120 pages with embedded fonts (WeasyPrint, like the receipts the project prints).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ CASES = {
     "jpeg-12mp": ("phone.jpg", lambda: phone_photo(4000, 3000)),
     "pdf-scan-3p": ("scan.pdf", scanned_pdf),
     "pdf-text-6p": ("form.pdf", text_pdf),
+    "pdf-text-120p": ("book.pdf", lambda: text_pdf(120)),
 }
 
 
@@ -188,7 +190,7 @@ def main() -> None:
                     str(args.repeat),
                     "--parallel",
                     str(parallel),
-                ],  # fmt: skip
+                ],
                 cwd=ROOT,
                 capture_output=True,
                 text=True,

@@ -109,16 +109,21 @@ COMPONENTS = [
     {"name": "Giấy chứng sinh", "kind": "original", "count": 1, "required": True},
 ]
 
-def minimal_pdf(catalog: bytes = b"", *, trailer: bytes = b"", objects: tuple = ()) -> bytes:
-    """A small valid PDF: one blank A4 page, a correct cross-reference table. ``catalog`` is added
-    to the catalog's dictionary, ``trailer`` to the trailer's, ``objects`` are more objects (their
-    bodies), numbered from 4."""
-    bodies = [
+
+def _pdf_bodies(catalog: bytes, page: bytes, extra: tuple[bytes, ...]) -> list[bytes]:
+    return [
         b"<</Type/Catalog/Pages 2 0 R" + catalog + b">>",
         b"<</Type/Pages/Count 1/Kids[3 0 R]>>",
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
-        *objects,
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]" + page + b">>",
+        *extra,
     ]
+
+
+def minimal_pdf(*extra: bytes, catalog: bytes = b"", page: bytes = b"") -> bytes:
+    """A small valid PDF: one blank A4 page, a correct cross-reference table. ``catalog`` and
+    ``page`` are added to the catalog's and the page's dictionaries; ``extra`` are more objects
+    (their bodies), numbered from 4."""
+    bodies = _pdf_bodies(catalog, page, extra)
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(bodies, 1):
@@ -127,21 +132,15 @@ def minimal_pdf(catalog: bytes = b"", *, trailer: bytes = b"", objects: tuple = 
     start = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<</Size %d/Root 1 0 R%s>>\n" % (len(bodies) + 1, trailer)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\n" % (len(bodies) + 1)
     out += b"startxref\n%d\n%%%%EOF\n" % start
     return bytes(out)
 
 
-def packed_pdf(*extra: bytes, catalog: bytes = b"") -> bytes:
-    """A valid PDF 1.5 whose objects are all packed in one compressed object stream and found
-    through a cross-reference stream: the catalog (with ``catalog`` added), one page, and the
-    ``extra`` objects numbered from 4. None of their text shows in the file's bytes."""
-    bodies = [
-        b"<</Type/Catalog/Pages 2 0 R" + catalog + b">>",
-        b"<</Type/Pages/Count 1/Kids[3 0 R]>>",
-        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>",
-        *extra,
-    ]
+def packed_pdf(*extra: bytes, catalog: bytes = b"", page: bytes = b"") -> bytes:
+    """:func:`minimal_pdf`'s objects, packed in one compressed object stream and found through a
+    cross-reference stream (PDF 1.5): none of their text shows in the file's bytes."""
+    bodies = _pdf_bodies(catalog, page, extra)
     offsets, packed = [], b""
     for body in bodies:
         offsets.append(len(packed))
@@ -149,21 +148,22 @@ def packed_pdf(*extra: bytes, catalog: bytes = b"") -> bytes:
     header = b" ".join(b"%d %d" % (n, o) for n, o in enumerate(offsets, 1)) + b"\n"
     data = zlib.compress(header + packed)
     stream, xref = len(bodies) + 1, len(bodies) + 2
+    objstm = b"<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>"
     out = bytearray(b"%PDF-1.5\n")
     stream_at = len(out)
-    out += b"%d 0 obj\n<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>\nstream\n" % (
-        stream, len(bodies), len(header), len(data)
-    )
-    out += data + b"\nendstream\nendobj\n"
+    out += b"%d 0 obj\n" % stream + objstm % (len(bodies), len(header), len(data))
+    out += b"\nstream\n" + data + b"\nendstream\nendobj\n"
     xref_at = len(out)
     rows = [struct.pack(">BIH", 0, 0, 65535)]
     rows += [struct.pack(">BIH", 2, stream, index) for index in range(len(bodies))]
     rows += [struct.pack(">BIH", 1, stream_at, 0), struct.pack(">BIH", 1, xref_at, 0)]
     table = b"".join(rows)
-    out += b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Root 1 0 R/Length %d>>\nstream\n" % (
-        xref, xref + 1, len(table)
+    out += b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Root 1 0 R/Length %d>>" % (
+        xref,
+        xref + 1,
+        len(table),
     )
-    out += table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    out += b"\nstream\n" + table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
     return bytes(out)
 
 

