@@ -120,7 +120,9 @@ def child(case: str, path: str, repeat: int, parallel: int) -> None:
 
     name = CASES[case][0]
     data = Path(path).read_bytes()
-    check_upload(SimpleUploadedFile("warm.png", flat_png(20, 20)))  # imports, lazy set-up
+    for warm in ("warm.png", "warm.pdf"):  # imports and lazy set-up, once per process
+        warm_up = flat_png(20, 20) if warm.endswith("png") else scanned_pdf(1)
+        check_upload(SimpleUploadedFile(warm, warm_up))
     Path("/proc/self/clear_refs").write_text("5")  # the peak (VmHWM) restarts from here
     before = memory_kb("VmRSS")
     times: list[float] = []

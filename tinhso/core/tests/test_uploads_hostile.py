@@ -430,10 +430,12 @@ def test_ordinary_pdfs_are_accepted_as_they_are(data):
     assert checked.content.read() == data
 
 
-def test_pdf_decompression_bomb_is_refused(monkeypatch):
+def test_pdf_bombs_are_refused(monkeypatch):
     bomb = packed_pdf(b"(" + b"0" * (uploads.PDF_MAX_STREAM_BYTES + 1) + b")")
     assert len(bomb) < 100_000
     assert refused("to-khai.pdf", bomb) == "pdf_too_complex"
-    # many object streams: their total is bounded too
+    # many object streams: their total is bounded too; and so is the number of objects
     monkeypatch.setattr(uploads, "PDF_MAX_OBJECT_STREAM_BYTES", 1000)
     assert refused("to-khai.pdf", packed_pdf(b"(" + b"0" * 1000 + b")")) == "pdf_too_complex"
+    monkeypatch.setattr(uploads, "PDF_MAX_OBJECTS", 3)
+    assert refused("to-khai.pdf", minimal_pdf(b"<<>>")) == "pdf_too_complex"
