@@ -10,8 +10,9 @@ growth of its peak resident memory: its peak (``VmHWM``, reset through ``/proc/s
 just before the checks) minus its resident memory then (``VmRSS``: the interpreter, Django and
 the file). Linux only. (``ru_maxrss`` would not do: it keeps the parent's peak across exec.)
 
-Cases: a 39.7-megapixel PNG of 150 KB (the red team's file), ordinary 48 and 50 MP phone
-photos (JPEG), a 12 MP phone photo, a 3-page scanned PDF (200 dpi pages), and text PDFs of 6
+Cases: a 39.7-megapixel PNG of 150 KB (the red team's file), a 39.7 MP JPEG to be turned
+upright (the most pixels held: decoded whole, then rotated), ordinary 48 and 50 MP phone
+photos (JPEG, upright too), a 12 MP phone photo, a 3-page scanned PDF (200 dpi pages), and text PDFs of 6
 and 120 pages with embedded fonts (WeasyPrint, like the receipts the project prints).
 """
 
@@ -85,12 +86,14 @@ def text_pdf(pages: int = 6) -> bytes:
         "<p>Căn cứ Luật Hộ tịch ngày 20 tháng 11 năm 2014; Ủy ban nhân dân xã xác nhận "
         "ông Nguyễn Văn Ánh, sinh ngày 01/01/1980, thường trú tại thôn Đông, đã nộp đủ hồ sơ.</p>"
     )
-    html = "".join(f"<h1>Trang {n + 1}</h1>" + paragraph * 25 for n in range(pages))
-    return HTML(string=f"<html><body>{html}</body></html>").write_pdf()
+    html = "".join(f"<h1>Trang {n + 1}</h1>" + paragraph * 7 for n in range(pages))
+    style = "<style>h1 { break-before: page } h1:first-child { break-before: auto }</style>"
+    return HTML(string=f"<html>{style}<body>{html}</body></html>").write_pdf()
 
 
 CASES = {
     "png-39.7mp": ("scan.png", lambda: flat_png(7300, 5440)),
+    "jpeg-39.7mp": ("phone.jpg", lambda: phone_photo(7300, 5440)),
     "jpeg-48mp": ("phone.jpg", lambda: phone_photo(8000, 6000)),
     "jpeg-50mp": ("phone.jpg", lambda: phone_photo(8160, 6120)),
     "jpeg-12mp": ("phone.jpg", lambda: phone_photo(4000, 3000)),
