@@ -26,7 +26,7 @@ ALLOWED_TYPES: dict[str, tuple[str, ...]] = {
     "image/png": ("png",),
 }
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG"}
-# Image decoding is bounded (docs/benchmarks.md, "Upload checks"): at most MAX_IMAGE_PIXELS
+# Image decoding is bounded (docs/benchmarks.md, bench/uploads.py): at most MAX_IMAGE_PIXELS
 # decoded pixels (4 bytes each at most); a JPEG up to MAX_JPEG_PIXELS is decoded at a reduced
 # scale to fit; a decode above LARGE_DECODE_PIXELS takes the process's one turn (_LARGE_DECODE).
 MAX_IMAGE_PIXELS = 40_000_000
@@ -61,7 +61,7 @@ PDF_MAX_OBJECTS = 20_000
 PDF_MAX_STREAM_BYTES = 4 * 1024 * 1024
 PDF_MAX_OBJECT_STREAM_BYTES = 4 * 1024 * 1024
 _PDF_NAME = re.compile(rb"/([A-Za-z0-9#]+)")
-_PDF_STREAM_BODY = re.compile(rb"(?<!end)stream(?:\r\n|\r|\n).*?endstream", re.S)
+_PDF_STREAM_MARK = re.compile(rb"endstream|stream(?:\r\n|\r|\n)")
 
 
 @dataclass(frozen=True)
@@ -165,8 +165,23 @@ def _pdf_names(data: bytes):
 def _pdf_active_in_bytes(data: bytes) -> str | None:
     """The kind of active content named in the file's bytes outside its streams (whose
     compressed or binary bodies would match names by chance), or None."""
-    text = _PDF_STREAM_BODY.sub(b" ", data)
+    text = _outside_streams(data)
     return next((PDF_ACTIVE_NAMES[n] for n in _pdf_names(text) if n in PDF_ACTIVE_NAMES), None)
+
+
+def _outside_streams(data: bytes) -> bytes:
+    """``data`` without the bodies of its streams (in one pass: a body is skipped from
+    ``stream`` to the next ``endstream``; an unclosed one is kept)."""
+    parts, start, opened = [], 0, -1
+    for mark in _PDF_STREAM_MARK.finditer(data):
+        if mark.group() == b"endstream":
+            if opened >= 0:
+                start, opened = mark.end(), -1
+        elif opened < 0:
+            parts.append(data[start : mark.start()])
+            opened = mark.start()
+    parts.append(data[opened if opened >= 0 else start :])
+    return b" ".join(parts)
 
 
 def _pdf_active_in_objects(reader) -> str | None:

@@ -439,3 +439,9 @@ def test_pdf_bombs_are_refused(monkeypatch):
     assert refused("to-khai.pdf", packed_pdf(b"(" + b"0" * 1000 + b")")) == "pdf_too_complex"
     monkeypatch.setattr(uploads, "PDF_MAX_OBJECTS", 3)
     assert refused("to-khai.pdf", minimal_pdf(b"<<>>")) == "pdf_too_complex"
+
+
+def test_the_byte_scan_skips_stream_bodies_in_one_pass():
+    """Compressed bodies would match names by chance; an unclosed stream is scanned."""
+    data = b"a stream\nx/JS endstream b stream\r\ny endstream c stream\nz/Launch"
+    assert uploads._outside_streams(data) == b"a   b   c  stream\nz/Launch"
