@@ -12,8 +12,8 @@ the file). Linux only. (``ru_maxrss`` would not do: it keeps the parent's peak a
 
 Cases: a 39.7-megapixel PNG of 150 KB (the red team's file), a 39.7 MP JPEG to be turned
 upright (the most pixels held: decoded whole, then rotated), ordinary 48 and 50 MP phone
-photos (JPEG, upright too), a 12 MP phone photo, a 3-page scanned PDF (200 dpi pages), and text PDFs of 6
-and 120 pages with embedded fonts (WeasyPrint, like the receipts the project prints).
+photos (JPEG, upright too), a 12 MP phone photo, a 3-page scanned PDF (200 dpi pages), and
+text PDFs of 6 and 120 pages with embedded fonts (WeasyPrint, like the project's receipts).
 """
 
 from __future__ import annotations
