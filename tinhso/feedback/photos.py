@@ -5,13 +5,13 @@ Order of work for each upload (nothing is stored here; the service stores the re
 2. refuse a photo above ``TINHSO_FEEDBACK_MAX_PHOTO_BYTES`` (default 8 MB);
 3. read the GPS position from the EXIF data of the original bytes;
 4. ``tinhso.core.uploads.check_upload`` validates and re-encodes the image (EXIF, GPS, comments
-   and anything hidden are dropped), then a photo wider or taller than ``MAX_SIDE`` is scaled
-   down so that phones do not fill the disk with 12-megapixel pictures.
+   and anything hidden are dropped) in one decode, scaling a photo wider or taller than
+   ``MAX_SIDE`` down so that phones do not fill the disk with 12-megapixel pictures (a large
+   JPEG is decoded at a reduced scale straight away).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -84,8 +84,6 @@ def _dms(value: Any, ref: Any) -> Decimal:
 
 def process_photo(upload: Any) -> ProcessedPhoto:
     """Validate and clean one uploaded photo; raise DomainError with a message naming the file."""
-    from PIL import Image
-
     name = getattr(upload, "name", "") or _("photo")
     limit = max_photo_bytes()
     size = getattr(upload, "size", None)
@@ -105,29 +103,20 @@ def process_photo(upload: Any) -> ProcessedPhoto:
     gps = read_exif_gps(data)
     upload.seek(0)
     try:
-        checked = check_upload(upload)
+        checked = check_upload(upload, max_side=MAX_SIDE)
     except DomainError as exc:
         raise DomainError(
             exc.code, _("“%(name)s”: %(error)s") % {"name": name, "error": exc}, field="photos"
         ) from None
-    clean = checked.content.read()
-    with Image.open(io.BytesIO(clean)) as image:
-        width, height = image.size
-        if max(width, height) > MAX_SIDE:
-            image.thumbnail((MAX_SIDE, MAX_SIDE))
-            out = io.BytesIO()
-            image.save(out, format=IMAGE_TYPES[checked.content_type], quality=85)
-            clean = out.getvalue()
-            width, height = image.size
     return ProcessedPhoto(
-        content=ContentFile(clean),
+        content=checked.content,
         original_name=checked.original_name,
         content_type=checked.content_type,
         extension=checked.extension,
-        size=len(clean),
-        width=width,
-        height=height,
-        sha256=hashlib.sha256(clean).hexdigest(),
+        size=checked.size,
+        width=checked.width,
+        height=checked.height,
+        sha256=checked.sha256,
         gps=gps,
     )
 

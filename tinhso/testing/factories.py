@@ -14,6 +14,8 @@ import datetime as dt
 import io
 import itertools
 import json
+import struct
+import zlib
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -107,11 +109,66 @@ COMPONENTS = [
     {"name": "Giấy chứng sinh", "kind": "original", "count": 1, "required": True},
 ]
 
-# A minimal valid PDF (filetype sniffs the %PDF header).
-PDF_BYTES = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def _pdf_bodies(catalog: bytes, page: bytes, extra: tuple[bytes, ...]) -> list[bytes]:
+    return [
+        b"<</Type/Catalog/Pages 2 0 R" + catalog + b">>",
+        b"<</Type/Pages/Count 1/Kids[3 0 R]>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]" + page + b">>",
+        *extra,
+    ]
+
+
+def minimal_pdf(*extra: bytes, catalog: bytes = b"", page: bytes = b"") -> bytes:
+    """A small valid PDF: one blank A4 page, a correct cross-reference table. ``catalog`` and
+    ``page`` are added to the catalog's and the page's dictionaries; ``extra`` are more objects
+    (their bodies), numbered from 4."""
+    bodies = _pdf_bodies(catalog, page, extra)
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(bodies, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    start = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(bodies) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\n" % (len(bodies) + 1)
+    out += b"startxref\n%d\n%%%%EOF\n" % start
+    return bytes(out)
+
+
+def packed_pdf(*extra: bytes, catalog: bytes = b"", page: bytes = b"") -> bytes:
+    """:func:`minimal_pdf`'s objects, packed in one compressed object stream and found through a
+    cross-reference stream (PDF 1.5): none of their text shows in the file's bytes."""
+    bodies = _pdf_bodies(catalog, page, extra)
+    offsets, packed = [], b""
+    for body in bodies:
+        offsets.append(len(packed))
+        packed += body + b"\n"
+    header = b" ".join(b"%d %d" % (n, o) for n, o in enumerate(offsets, 1)) + b"\n"
+    data = zlib.compress(header + packed)
+    stream, xref = len(bodies) + 1, len(bodies) + 2
+    objstm = b"<</Type/ObjStm/N %d/First %d/Filter/FlateDecode/Length %d>>"
+    out = bytearray(b"%PDF-1.5\n")
+    stream_at = len(out)
+    out += b"%d 0 obj\n" % stream + objstm % (len(bodies), len(header), len(data))
+    out += b"\nstream\n" + data + b"\nendstream\nendobj\n"
+    xref_at = len(out)
+    rows = [struct.pack(">BIH", 0, 0, 65535)]
+    rows += [struct.pack(">BIH", 2, stream, index) for index in range(len(bodies))]
+    rows += [struct.pack(">BIH", 1, stream_at, 0), struct.pack(">BIH", 1, xref_at, 0)]
+    table = b"".join(rows)
+    out += b"%d 0 obj\n<</Type/XRef/Size %d/W[1 4 2]/Root 1 0 R/Length %d>>" % (
+        xref,
+        xref + 1,
+        len(table),
+    )
+    out += b"\nstream\n" + table + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % xref_at
+    return bytes(out)
+
+
+# A minimal valid PDF (filetype sniffs the %PDF header; the upload check parses it).
+PDF_BYTES = minimal_pdf()
 
 
 # --- people -------------------------------------------------------------------------------------

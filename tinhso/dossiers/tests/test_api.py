@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
 from tinhso.core.auth import token_create
-from tinhso.dossiers.models import Dossier, DossierEvent
+from tinhso.dossiers.models import Dossier, DossierEvent, DossierFile
+from tinhso.testing.factories import packed_pdf
 
 from .factories import PDF_BYTES, VALID_FORM
 
@@ -114,6 +115,20 @@ def test_file_upload_and_private_download(world):
         == 404
     )
     assert Client().get(f"/api/dossiers/{code}/files/{file_id}").status_code == 401
+
+
+def test_pdf_with_javascript_in_an_object_stream_gets_a_structured_error(world):
+    """Issue 17, finding 7, through the API: the script is compressed, the answer is clear."""
+    citizen = client_for(world.citizen)
+    code = submit(citizen).json()["code"]
+    hidden = packed_pdf(b"<</S/JavaScript/JS(app.alert(1))>>", catalog=b"/OpenAction 4 0 R")
+    upload = SimpleUploadedFile("to-khai.pdf", hidden, "application/pdf")
+    response = citizen.post(f"/api/dossiers/{code}/files", {"files": [upload]})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "pdf_active_content" and error["details"] == {"found": "javascript"}
+    assert "JavaScript" in error["message"] and "không được chấp nhận" in error["message"]
+    assert not DossierFile.objects.filter(dossier__code=code).exists()
 
 
 def test_lists_are_scoped(world):
