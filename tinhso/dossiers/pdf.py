@@ -32,6 +32,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tinhso.core import workcalendar
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.procedures.models import StepAgency
 
@@ -368,8 +369,24 @@ def _base_context(dossier: Dossier, *, agency=None, issued_at=None, title: str) 
         "duration": fmt_duration(dossier.procedure),
         "channel": CHANNEL_LABELS.get(dossier.channel, ""),
         "received_on": fmt_appointment(dossier.received_at or dossier.submitted_at),
-        "due": fmt_appointment(dossier.due_at),
+        # The appointment (BM.01, BM.04) and the legal due date (BM.05 judges against it).
+        "due": fmt_appointment(dossier.appointment_at),
+        "legal_due": fmt_appointment(dossier.legal_due_at),
     }
+
+
+def counting_convention() -> str:
+    """How the time is counted, as BM.01 states it (the province's working hours and cut-off)."""
+    periods = workcalendar.parse_periods(settings.TINHSO_WORKING_HOURS)
+    calendar = workcalendar.WorkCalendar(frozenset(), frozenset(), periods=periods)
+    hours = calendar.working_day_length.total_seconds() / 3600
+    cutoff = workcalendar.parse_time(settings.TINHSO_RECEPTION_CUTOFF)
+    return (
+        f"thời hạn tính theo ngày làm việc ({hours:g} giờ/ngày: "
+        + " và ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in periods)
+        + f"); hồ sơ tiếp nhận sau {cutoff:%H:%M} hoặc vào ngày nghỉ được tính như tiếp nhận "
+        "vào đầu ngày làm việc tiếp theo"
+    )
 
 
 def _receiver_name(dossier: Dossier, events: list[DossierEvent]) -> str:
@@ -419,6 +436,8 @@ def receipt_context(dossier: Dossier) -> dict:
         "tracking_url": url,
         "qr": qr_data_uri(url),
         "received": dossier.received_at is not None,
+        "counting_from": fmt_appointment(dossier.counting_from),
+        "counting_convention": counting_convention(),
     }
 
 
