@@ -376,6 +376,19 @@ def test_counter_reception_by_desk(world):
         )
 
 
+def test_after_the_cut_off_is_exactly_the_next_working_day(world, monkeypatch):
+    """Issue 16 point 9: 8 working hours a day; received Fri 4 Dec 2026 15:01 (after the 15:00
+    cut-off) is counted exactly like received Mon 7 Dec 07:00; 3 days of 8h → Wed 9 Dec 17:00."""
+    clock = Clock(monkeypatch, dt.datetime(2026, 12, 4, 15, 1, tzinfo=VN))
+    late = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    clock.at = dt.datetime(2026, 12, 7, 7, 0, tzinfo=VN)
+    early = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    monday = dt.datetime(2026, 12, 7, 7, 0, tzinfo=VN)
+    assert late.counting_from == early.counting_from == monday
+    assert late.legal_due_at == early.legal_due_at == dt.datetime(2026, 12, 9, 17, 0, tzinfo=VN)
+    assert late.step_due_at == early.step_due_at
+
+
 def test_due_date_across_tet_2027(world, monkeypatch):
     """Received Wed 3 Feb 2027 10:00, 3 working days (8h each: 07:00–11:30, 13:30–17:00).
 
