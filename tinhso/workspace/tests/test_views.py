@@ -148,7 +148,7 @@ def test_inbox_pagination_and_overdue_highlight(world, login, monkeypatch):
     assert 'rel="next"' in page1 and 'rel="prev"' in page2
     # A received dossier past its due time is in the overdue list, highlighted.
     late = s.dossier_receive(actor=world.desk, dossier=Dossier.objects.first())
-    Dossier.objects.filter(pk=late.pk).update(due_at=late.received_at - dt.timedelta(hours=1))
+    Dossier.objects.filter(pk=late.pk).update(legal_due_at=late.received_at - dt.timedelta(hours=1))
     overdue = client.get(url, {"box": "overdue"}).content.decode()
     assert f'<tr data-code="{late.code}" class="overdue">' in overdue
 
@@ -259,7 +259,7 @@ def test_counter_reception_receives_on_the_spot(world, login, settings):
     dossier = Dossier.objects.get()
     assert response.status_code == 302 and response["Location"] == dossier_url(dossier)
     assert dossier.channel == 1 and dossier.state == State.RECEIVED and dossier.status == 2
-    assert dossier.received_at is not None and dossier.due_at is not None
+    assert dossier.received_at is not None and dossier.legal_due_at is not None
     assert dossier.applicant_name == "Phạm Thị Hương" and dossier.applicant_phone == "0905123456"
     assert dossier.form_data == {
         "child_name": "Phạm Gia Bảo",
@@ -523,13 +523,14 @@ def test_refuse_fees_extend_and_stop(world, login):
     assert dossier.state == State.RECEIVED and dossier.paid_vnd == 8000 and not dossier.paid_online
 
     dossier = s.dossier_transfer(actor=world.desk, dossier=dossier, to_user=world.specialist)
-    old_due = dossier.due_at
+    old_due = dossier.legal_due_at
     response = post_action(
         specialist, dossier, "extend", extra_days="2", reason="Cần xác minh nơi sinh"
     )
     assert response.status_code == 302
     dossier.refresh_from_db()
-    assert dossier.due_at > old_due and dossier.extension_count == 1
+    assert dossier.appointment_at > old_due and dossier.extension_count == 1
+    assert dossier.legal_due_at == old_due  # the letter moves only the appointment
     assert 'data-form="bm04"' in specialist.get(dossier_url(dossier)).content.decode()
 
     html = leader.get(dossier_url(dossier)).content.decode()
