@@ -5,8 +5,8 @@ Environment variables (all optional for development):
 - ``SECRET_KEY``, ``DEBUG``, ``ALLOWED_HOSTS`` (comma separated), ``SITE_URL``.
 - ``TINHSO_WORKING_HOURS`` (``07:00-11:30,13:30-17:00``: 8 working hours a day, the province's one
   setting), ``TINHSO_RECEPTION_CUTOFF`` (``15:00``).
-- ``TINHSO_APOLOGY_LEAD_DAYS`` (``1``): an apology letter (BM.04) is accepted up to this many working
-  days before the legal due date; ``TINHSO_MAX_EXTENSIONS`` (``1``): apology letters per dossier.
+- ``TINHSO_APOLOGY_LEAD_DAYS`` (``1``): an apology letter (BM.04) is accepted up to this many
+  working days before the legal due date; ``TINHSO_MAX_EXTENSIONS`` (``1``): letters per dossier.
 """
 
 from __future__ import annotations

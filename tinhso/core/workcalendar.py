@@ -9,7 +9,8 @@ Vocabulary
   extra day off decided by the Government or by an administrator), or any day explicitly
   declared a make-up working day (usually a Saturday).
 * A working day is made of **periods** (by default 07:00–11:30 and 13:30–17:00, i.e. the 8
-  working hours of a day; the province sets its own with ``TINHSO_WORKING_HOURS``). Time outside the periods (nights, lunch break, days off) does not count.
+  working hours of a day; the province sets its own with ``TINHSO_WORKING_HOURS``). Time
+  outside the periods (nights, lunch break, days off) does not count.
 * A **working instant** is an instant inside a period of a working day. Period boundaries are
   both reachable: adding working time that runs out exactly at 17:00 yields 17:00 (never the
   next morning's 07:00), and subtracting working time that runs out exactly at 07:00 yields 07:00.

@@ -166,9 +166,7 @@ class Dossier(models.Model):
     # statistics, the 766 index, BM.05 and overdue. The appointment is what the applicant is told
     # (BM.01, BM.04): the legal due date, or the new date of an apology letter.
     legal_due_at = models.DateTimeField(_("legal due date"), null=True, blank=True, db_index=True)
-    appointment_at = models.DateTimeField(
-        _("appointment for the result"), null=True, blank=True
-    )
+    appointment_at = models.DateTimeField(_("appointment for the result"), null=True, blank=True)
     step_started_at = models.DateTimeField(_("step started at"), null=True, blank=True)
     step_due_at = models.DateTimeField(_("step due at"), null=True, blank=True)
     clock_stopped_at = models.DateTimeField(_("clock stopped at"), null=True, blank=True)

@@ -32,8 +32,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tinhso.core import workcalendar
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.selectors import counting_terms
 from tinhso.procedures.models import StepAgency
 
 from .models import Channel, Dossier, DossierEvent, FileKind, State, Timeliness
@@ -377,15 +377,11 @@ def _base_context(dossier: Dossier, *, agency=None, issued_at=None, title: str) 
 
 def counting_convention() -> str:
     """How the time is counted, as BM.01 states it (the province's working hours and cut-off)."""
-    periods = workcalendar.parse_periods(settings.TINHSO_WORKING_HOURS)
-    calendar = workcalendar.WorkCalendar(frozenset(), frozenset(), periods=periods)
-    hours = calendar.working_day_length.total_seconds() / 3600
-    cutoff = workcalendar.parse_time(settings.TINHSO_RECEPTION_CUTOFF)
+    terms = counting_terms()
     return (
-        f"thời hạn tính theo ngày làm việc ({hours:g} giờ/ngày: "
-        + " và ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in periods)
-        + f"); hồ sơ tiếp nhận sau {cutoff:%H:%M} hoặc vào ngày nghỉ được tính như tiếp nhận "
-        "vào đầu ngày làm việc tiếp theo"
+        f"thời hạn tính theo ngày làm việc ({terms['hours']} giờ/ngày: {terms['periods']}); "
+        f"hồ sơ tiếp nhận sau {terms['cutoff']} hoặc vào ngày nghỉ được tính như tiếp nhận vào "
+        "đầu ngày làm việc tiếp theo"
     )
 
 

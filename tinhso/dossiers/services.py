@@ -983,7 +983,9 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
                 after={"codes": newly[:1000], "count": len(newly)},
             )
     due_soon = list(
-        running.filter(legal_due_at__gte=now, legal_due_at__lte=horizon).values_list("code", flat=True)
+        running.filter(legal_due_at__gte=now, legal_due_at__lte=horizon).values_list(
+            "code", flat=True
+        )
     )
     return {"overdue": newly, "due_soon": due_soon}
 

@@ -13,7 +13,8 @@ first instant of ``start`` and "e" the first instant after ``end``):
 - new: received in [s, e), split by channel (online 2, counter 1, post 3);
 - resolved: ``finished_at`` in [s, e), split by ``Dossier.timeliness``;
 - in progress at the end: received before e and neither finished nor closed before e; overdue
-  when ``legal_due_at`` < e (the appointment of an apology letter moves nothing), unless the legal clock stood still (supplement, fees, pause) since before
+  when ``legal_due_at`` < e (the appointment of an apology letter moves nothing), unless the
+  legal clock stood still (supplement, fees, pause) since before
   the due time: such a deadline is suspended and moves when the clock restarts, so the dossier
   counts as not yet due;
 - waiting for a supplement: received before e and *now* in ``supplement_requested`` (a current

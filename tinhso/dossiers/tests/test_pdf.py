@@ -82,7 +82,7 @@ def test_receipt_has_code_name_and_appointment(world, received):
     assert "10 giờ 00 phút, ngày 03/02/2027" in flat_text  # received
     # How the time is counted (issue 16 point 9): from when, the working day, the cut-off.
     assert "thời hạn tính từ 10 giờ 00 phút, ngày 03/02/2027" in flat_text
-    assert "8 giờ/ngày: 07:00–11:30 và 13:30–17:00" in flat_text
+    assert "8 giờ/ngày: 07:00–11:30, 13:30–17:00" in flat_text
     assert "sau 15:00 hoặc vào ngày nghỉ được tính như tiếp nhận vào đầu ngày làm việc" in flat_text
     assert "Thủ tục đăng ký khai sinh" in text
     assert "Giấy chứng sinh" in text and "giay-chung-sinh.pdf" in text

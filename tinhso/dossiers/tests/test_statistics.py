@@ -161,7 +161,8 @@ def data(world):
     mk(world, a, channel=Channel.ONLINE, state=State.SUBMITTED, submitted_at=at(3, 30))
     # --- B ------------------------------------------------------------------------------
     b1 = mk(world, b, channel=Channel.ONLINE, **returned(dict(received_at=at(3, 2),
-            legal_due_at=at(3, 6, 17), finished_at=at(3, 4), timeliness="early"), at(3, 5)))  # fmt: skip
+            legal_due_at=at(3, 6, 17), finished_at=at(3, 4), timeliness="early"),
+            at(3, 5)))  # fmt: skip
     rate(b1, 3)
     mk(world, b, channel=Channel.COUNTER, received_at=at(2, 1), legal_due_at=at(3, 1, 17))
     return world

@@ -95,7 +95,8 @@ class Province:
         )  # fmt: skip
         self.n2 = self.dossier(
             self.a, Channel.COUNTER, submitted_at=at(3, 3), received_at=at(3, 3),
-            legal_due_at=at(3, 6), finished_at=at(3, 10), returned_at=at(3, 11), closed_at=at(3, 11),
+            legal_due_at=at(3, 6), finished_at=at(3, 10), returned_at=at(3, 11),
+            closed_at=at(3, 11),
             state=State.RETURNED, timeliness="late", digitised=True, is_overdue=True,
         )  # fmt: skip
         self.dossier(
@@ -103,7 +104,8 @@ class Province:
             state=State.REFUSED, synced=True,
         )  # fmt: skip
         self.dossier(
-            self.a, Channel.ONLINE, submitted_at=at(3, 5), received_at=at(3, 5), legal_due_at=at(3, 9),
+            self.a, Channel.ONLINE, submitted_at=at(3, 5), received_at=at(3, 5),
+            legal_due_at=at(3, 9),
             state=State.PROCESSING, digitised=True, is_overdue=True,
         )  # fmt: skip
         self.dossier(
