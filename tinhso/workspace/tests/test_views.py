@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from tinhso.core.models import AuditEvent, Role
 from tinhso.core.services import officer_assign
+from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
 from tinhso.dossiers.tests.factories import make_user
@@ -531,7 +532,14 @@ def test_refuse_fees_extend_and_stop(world, login):
     dossier.refresh_from_db()
     assert dossier.appointment_at > old_due and dossier.extension_count == 1
     assert dossier.legal_due_at == old_due  # the letter moves only the appointment
-    assert 'data-form="bm04"' in specialist.get(dossier_url(dossier)).content.decode()
+    page = specialist.get(dossier_url(dossier)).content.decode()
+    assert 'data-form="bm04"' in page
+    # Issue 16 point 1: the officer sees the legal due date (what judges the dossier) and the
+    # appointment given to the citizen, each once.
+    legal = f"<dt>{gettext('Legal due date')}</dt><dd>{vndatetime(dossier.legal_due_at)}"
+    appointment = f"{gettext('Appointment for the result')}</dt><dd>"
+    assert legal in page
+    assert appointment + vndatetime(dossier.appointment_at) in page
 
     html = leader.get(dossier_url(dossier)).content.decode()
     assert 'data-action="stop"' in html and "data-confirm=" in html
