@@ -351,10 +351,7 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
         if t.clock == "resume" and d.clock_stopped_at is not None:
             _restart_clock(d, now, step.calendar)
         if t.target is not None and t.target != step.from_state:
-            # A new supplement request after an insufficient supplement keeps the state the
-            # first request interrupted.
-            keep = step.from_state == State.SUPPLEMENT_SUBMITTED and t.clock == "stop"
-            if (t.clock == "stop" or t.action == "withdraw") and not keep:
+            if t.clock == "stop" or t.action == "withdraw":
                 d.state_before = step.from_state
             d.state = t.target
         elif t.target is None and t.clock == "resume":
