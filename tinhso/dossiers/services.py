@@ -957,8 +957,9 @@ def dossier_rate(*, actor: Any, dossier: Dossier | int, score: int, comment: str
 
 
 def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
-    """Mark running dossiers past their due time overdue; list those due within a working day
-    (their apology letter is due). Returns the codes of both groups."""
+    """Mark dossiers whose clock runs and whose legal due date has passed overdue (an apology
+    letter's appointment changes nothing); list those legally due within a working day.
+    Returns the codes of both groups."""
     now = now or timezone.now()
     calendar = work_calendar()
     horizon = calendar.add_working_days(calendar.next_working_instant(now), 1)
