@@ -958,11 +958,14 @@ def dossier_rate(*, actor: Any, dossier: Dossier | int, score: int, comment: str
 
 def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
     """Mark dossiers whose clock runs and whose legal due date has passed overdue (an apology
-    letter's appointment changes nothing); list those legally due within a working day.
-    Returns the codes of both groups."""
+    letter's appointment changes nothing); list those legally due within a working day, and those
+    whose last moment for an apology letter (:func:`apology_deadline`) falls within the next
+    working day. Returns the codes of the three groups."""
     now = now or timezone.now()
     calendar = work_calendar()
-    horizon = calendar.add_working_days(calendar.next_working_instant(now), 1)
+    start = calendar.next_working_instant(now)
+    horizon = calendar.add_working_days(start, 1)
+    lead = Decimal(str(settings.TINHSO_APOLOGY_LEAD_DAYS))
     running = Dossier.objects.filter(
         state__in=[State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_SUBMITTED],
         legal_due_at__isnull=False,
@@ -985,7 +988,14 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
             "code", flat=True
         )
     )
-    return {"overdue": newly, "due_soon": due_soon}
+    apology_due = list(
+        running.filter(
+            legal_due_at__gte=calendar.add_working_days(start, lead),
+            legal_due_at__lte=calendar.add_working_days(start, lead + 1),
+            extension_count__lt=settings.TINHSO_MAX_EXTENSIONS,
+        ).values_list("code", flat=True)
+    )
+    return {"overdue": newly, "due_soon": due_soon, "apology_due": apology_due}
 
 
 # --- national portal delivery ----------------------------------------------------------------

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from tinhso.core.audit import audit_verify
 from tinhso.core.errors import DomainError, InvalidTransition, PermissionDenied
 from tinhso.core.models import AuditEvent
+from tinhso.core.selectors import work_calendar
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Channel, Dossier, NationalStatus, OutboxMessage, State
 
@@ -271,6 +272,11 @@ def test_overdue_sweep_and_due_soon(world, monkeypatch):
     d = s.dossier_receive(actor=world.desk, dossier=d)
     result = s.deadlines_sweep(now=d.legal_due_at - dt.timedelta(minutes=30))
     assert d.code in result["due_soon"] and result["overdue"] == []
+    assert d.code not in result["apology_due"]  # too late for a letter
+    # A working day and a half before the legal due date the letter is due (within a day).
+    calendar = work_calendar()
+    result = s.deadlines_sweep(now=calendar.subtract_working_days(d.legal_due_at, 1.5))
+    assert d.code in result["apology_due"] and d.code not in result["due_soon"]
     result = s.deadlines_sweep(now=d.legal_due_at + dt.timedelta(minutes=1))
     assert result["overdue"] == [d.code]
     d.refresh_from_db()
