@@ -3,7 +3,10 @@
 Environment variables (all optional for development):
 - ``DATABASE_URL``: e.g. ``postgres://postgres@127.0.0.1:5432/tinhso``; default SQLite in ``var/``.
 - ``SECRET_KEY``, ``DEBUG``, ``ALLOWED_HOSTS`` (comma separated), ``SITE_URL``.
-- ``TINHSO_WORKING_HOURS`` (``07:30-11:30,13:30-17:00``), ``TINHSO_RECEPTION_CUTOFF`` (``15:00``).
+- ``TINHSO_WORKING_HOURS`` (``07:00-11:30,13:30-17:00``: 8 working hours a day, the province's one
+  setting), ``TINHSO_RECEPTION_CUTOFF`` (``15:00``).
+- ``TINHSO_APOLOGY_LEAD_DAYS`` (``1``): an apology letter (BM.04) is accepted up to this many
+  working days before the legal due date; ``TINHSO_MAX_EXTENSIONS`` (``1``): letters per dossier.
 """
 
 from __future__ import annotations
@@ -180,8 +183,12 @@ LOGOUT_REDIRECT_URL = "home"
 FORMAT_MODULE_PATH = ["tinhso.formats"]
 
 # --- Working calendar (see tinhso.core.workcalendar) --------------------------------------
-TINHSO_WORKING_HOURS = env_str("TINHSO_WORKING_HOURS", "07:30-11:30,13:30-17:00")
+TINHSO_WORKING_HOURS = env_str("TINHSO_WORKING_HOURS", "07:00-11:30,13:30-17:00")
 TINHSO_RECEPTION_CUTOFF = env_str("TINHSO_RECEPTION_CUTOFF", "15:00")
+# Apology letters (BM.04): the lead time before the legal due date (working days, may be a
+# fraction) and how many letters one dossier may have.
+TINHSO_APOLOGY_LEAD_DAYS = env_str("TINHSO_APOLOGY_LEAD_DAYS", "1")
+TINHSO_MAX_EXTENSIONS = env_int("TINHSO_MAX_EXTENSIONS", 1)
 TINHSO_DEMO_PROVINCE = env_str("TINHSO_DEMO_PROVINCE", "44")
 # Management commands run by ``load_demo`` after the core (each takes --province).
 TINHSO_DEMO_LOADERS = [

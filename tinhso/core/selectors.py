@@ -52,6 +52,19 @@ def work_calendar(years: range | None = None) -> workcalendar.WorkCalendar:
     return calendar
 
 
+def counting_terms() -> dict[str, str]:
+    """How the province counts time, for the pages and BM.01: the working hours of a day
+    (``"8"``), its periods (``"07:00–11:30, 13:30–17:00"``) and the cut-off (``"15:00"``)."""
+    periods = workcalendar.parse_periods(settings.TINHSO_WORKING_HOURS)
+    length = workcalendar.WorkCalendar(frozenset(), frozenset(), periods=periods)
+    hours = length.working_day_length.total_seconds() / 3600
+    return {
+        "hours": f"{hours:g}".replace(".", ","),
+        "periods": ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in periods),
+        "cutoff": f"{workcalendar.parse_time(settings.TINHSO_RECEPTION_CUTOFF):%H:%M}",
+    }
+
+
 # Shorthands for tinhso.core.access.Access (roles in active agencies only); ``user`` may be an
 # Access. Pages and selectors use the request's Access directly.
 

@@ -8,11 +8,12 @@ Vocabulary
 * A **working day** is Monday–Friday unless it is a day off (public holiday, observed day,
   extra day off decided by the Government or by an administrator), or any day explicitly
   declared a make-up working day (usually a Saturday).
-* A working day is made of **periods** (by default 07:30–11:30 and 13:30–17:00, i.e. 7h30 of
-  working time). Time outside the periods (nights, lunch break, days off) does not count.
+* A working day is made of **periods** (by default 07:00–11:30 and 13:30–17:00, i.e. the 8
+  working hours of a day; the province sets its own with ``TINHSO_WORKING_HOURS``). Time
+  outside the periods (nights, lunch break, days off) does not count.
 * A **working instant** is an instant inside a period of a working day. Period boundaries are
   both reachable: adding working time that runs out exactly at 17:00 yields 17:00 (never the
-  next morning's 07:30), and subtracting working time that runs out exactly at 07:30 yields 07:30.
+  next morning's 07:00), and subtracting working time that runs out exactly at 07:00 yields 07:00.
 * The **cut-off** (15:00 by default): a dossier received on a working day before the cut-off is
   counted from the moment it is received; one received at/after the cut-off, or on a day off,
   is counted from the start of the next working day.
@@ -62,7 +63,7 @@ __all__ = [
 Period = tuple[time, time]
 Amount = int | float | Decimal | Fraction
 
-DEFAULT_PERIODS: tuple[Period, ...] = ((time(7, 30), time(11, 30)), (time(13, 30), time(17, 0)))
+DEFAULT_PERIODS: tuple[Period, ...] = ((time(7, 0), time(11, 30)), (time(13, 30), time(17, 0)))
 DEFAULT_CUTOFF = time(15, 0)
 DEFAULT_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -233,7 +234,7 @@ class WorkCalendar:
 
     @property
     def working_day_length(self) -> timedelta:
-        """Working time in one working day (sum of the periods; 7h30 by default)."""
+        """Working time in one working day (sum of the periods; 8h by default)."""
         return sum(
             (
                 datetime.combine(date.min, end) - datetime.combine(date.min, start)
@@ -268,7 +269,7 @@ class WorkCalendar:
         """When the clock starts for something received at ``received_at`` (15:00 cut-off rule).
 
         Received on a working day before the cut-off: counting starts at ``received_at``, moved
-        forward to the next working instant (before 07:30 → 07:30, lunch break → 13:30).
+        forward to the next working instant (before 07:00 → 07:00, lunch break → 13:30).
         Received at/after the cut-off, or on a day off: the first period start of the next
         working day. The function is idempotent.
         """
@@ -286,7 +287,7 @@ class WorkCalendar:
         """Walk forward from ``start`` consuming ``duration`` of working time.
 
         A result falling exactly on the end of a period is that end (Monday 17:00, never
-        Tuesday 07:30). A zero duration moves a non-working ``start`` to the next period start.
+        Tuesday 07:00). A zero duration moves a non-working ``start`` to the next period start.
         """
         cur = self._local(start, "start")
         remaining = self._check_duration(duration)
@@ -320,7 +321,7 @@ class WorkCalendar:
         """Walk backward from ``end`` consuming ``duration`` of working time.
 
         Mirror of :meth:`add_working_time`: a result falling exactly on the start of a period is
-        that start (Tuesday 07:30, never Monday 17:00). Useful for "at least N working days
+        that start (Tuesday 07:00, never Monday 17:00). Useful for "at least N working days
         before the due date" rules.
         """
         cur = self._local(end, "end")

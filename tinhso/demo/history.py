@@ -107,7 +107,8 @@ COLUMNS: tuple[str, ...] = (
     "submitted_at",
     "received_at",
     "counting_from",
-    "due_at",
+    "legal_due_at",
+    "appointment_at",  # no apology letters in the history: the legal due date
     "step_started_at",
     "step_due_at",
     "clock_stopped_at",
@@ -631,6 +632,7 @@ class HistoryGenerator:
             fmt(submitted),
             fmt(life.received),
             fmt(life.counting),
+            fmt(life.due),
             fmt(life.due),
             fmt(life.step_started),
             fmt(life.step_due),

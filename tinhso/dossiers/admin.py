@@ -20,7 +20,15 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Dossier)
 class DossierAdmin(ReadOnlyAdmin):
-    list_display = ("code", "procedure", "applicant_name", "status", "state", "due_at")
+    list_display = (
+        "code",
+        "procedure",
+        "applicant_name",
+        "status",
+        "state",
+        "legal_due_at",
+        "appointment_at",
+    )
     list_filter = ("status", "channel", "timeliness", "is_overdue")
     search_fields = ("code", "applicant_name", "applicant_id_number")
     date_hierarchy = "submitted_at"

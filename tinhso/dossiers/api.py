@@ -66,7 +66,15 @@ class DossierOut(Schema):
     current_step: StepOut | None
     submitted_at: dt.datetime
     received_at: dt.datetime | None
-    due_at: dt.datetime | None
+    legal_due_at: dt.datetime | None = Field(
+        None, description="Legal due date: judges early / on time / late and overdue."
+    )
+    appointment_at: dt.datetime | None = Field(
+        None, description="Appointment for the result (moved by an apology letter, BM.04)."
+    )
+    due_at: dt.datetime | None = Field(
+        None, description="Deprecated: the appointment (appointment_at), as before the split."
+    )
     finished_at: dt.datetime | None
     returned_at: dt.datetime | None
     timeliness: str
@@ -123,7 +131,12 @@ class TrackOut(Schema):
     agency: str | None = None
     submitted_at: dt.datetime | None = None
     received_at: dt.datetime | None = None
-    due_at: dt.datetime | None = None
+    appointment_at: dt.datetime | None = Field(
+        None, description="Appointment for the result (moved by an apology letter, BM.04)."
+    )
+    due_at: dt.datetime | None = Field(
+        None, description="Deprecated: the appointment (appointment_at), as before the split."
+    )
     finished_at: dt.datetime | None = None
     returned_at: dt.datetime | None = None
     timeline: list[TimelineItem] | None = None
@@ -160,7 +173,9 @@ def dossier_out(d: Dossier, user: Any, lookups: services.Lookups | None = None) 
         else None,
         "submitted_at": d.submitted_at,
         "received_at": d.received_at,
-        "due_at": d.due_at,
+        "legal_due_at": d.legal_due_at,
+        "appointment_at": d.appointment_at,
+        "due_at": d.appointment_at,
         "finished_at": d.finished_at,
         "returned_at": d.returned_at,
         "timeliness": d.timeliness,

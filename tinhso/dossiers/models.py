@@ -52,7 +52,9 @@ STATE_TO_STATUS: dict[str, int] = {
     State.PROCESSING: NationalStatus.PROCESSING,
     State.PAUSED: NationalStatus.PROCESSING,
     State.SUPPLEMENT_REQUESTED: NationalStatus.SUPPLEMENT,
-    State.SUPPLEMENT_SUBMITTED: NationalStatus.SUPPLEMENT,
+    # The supplement arrived: the clock runs again and the portal shows processing (4) while
+    # an officer checks it.
+    State.SUPPLEMENT_SUBMITTED: NationalStatus.PROCESSING,
     State.FEES_REQUESTED: NationalStatus.FEES,
     State.WITHDRAW_REQUESTED: NationalStatus.WITHDRAW_REQUESTED,
     State.STOPPED: NationalStatus.STOPPED,
@@ -61,9 +63,8 @@ STATE_TO_STATUS: dict[str, int] = {
 }
 
 # States in which the legal clock does not run (the applicant owes something, or a pause).
-CLOCK_STOPPED_STATES = frozenset(
-    {State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SUBMITTED, State.FEES_REQUESTED, State.PAUSED}
-)
+# Not ``supplement_submitted``: the officer's check of a supplement is charged to the agency.
+CLOCK_STOPPED_STATES = frozenset({State.SUPPLEMENT_REQUESTED, State.FEES_REQUESTED, State.PAUSED})
 FINAL_STATES = frozenset({State.REFUSED, State.STOPPED, State.RETURNED})
 # The states of the officers' work lists, as their ordered partial indexes name them.
 TO_RECEIVE_STATES = (State.SUBMITTED, State.WITHDRAW_REQUESTED, State.FINISHED)
@@ -160,7 +161,12 @@ class Dossier(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"))
     received_at = models.DateTimeField(_("received at"), null=True, blank=True)
     counting_from = models.DateTimeField(_("time counted from"), null=True, blank=True)
-    due_at = models.DateTimeField(_("due at"), null=True, blank=True, db_index=True)
+    # Two dates (DOMAIN.md, "Counting time"). The legal due date runs from the time counted from
+    # by the procedure's time and moves only when the clock stops; it alone decides timeliness,
+    # statistics, the 766 index, BM.05 and overdue. The appointment is what the applicant is told
+    # (BM.01, BM.04): the legal due date, or the new date of an apology letter.
+    legal_due_at = models.DateTimeField(_("legal due date"), null=True, blank=True, db_index=True)
+    appointment_at = models.DateTimeField(_("appointment for the result"), null=True, blank=True)
     step_started_at = models.DateTimeField(_("step started at"), null=True, blank=True)
     step_due_at = models.DateTimeField(_("step due at"), null=True, blank=True)
     clock_stopped_at = models.DateTimeField(_("clock stopped at"), null=True, blank=True)
@@ -221,19 +227,19 @@ class Dossier(models.Model):
                 name="dossier_open_receiving",
             ),
             models.Index(
-                fields=["current_agency", "state", "due_at"],
+                fields=["current_agency", "state", "legal_due_at"],
                 condition=Q(closed_at__isnull=True),
                 name="dossier_open_current",
             ),
             # The work lists in their order (due first): a page reads its 25 index entries
             # instead of sorting every open dossier of the agency (bench/dossier_list.py).
             models.Index(
-                fields=["receiving_agency", "due_at", "submitted_at", "id"],
+                fields=["receiving_agency", "legal_due_at", "submitted_at", "id"],
                 condition=Q(closed_at__isnull=True, state__in=TO_RECEIVE_STATES),
                 name="dossier_list_to_receive",
             ),
             models.Index(
-                fields=["current_agency", "due_at", "submitted_at", "id"],
+                fields=["current_agency", "legal_due_at", "submitted_at", "id"],
                 condition=Q(closed_at__isnull=True, state__in=RUNNING_STATES),
                 name="dossier_list_running",
             ),

@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.selectors import counting_terms
 from tinhso.procedures.models import StepAgency
 
 from .models import Channel, Dossier, DossierEvent, FileKind, State, Timeliness
@@ -372,8 +373,20 @@ def _base_context(dossier: Dossier, *, agency=None, issued_at=None, title: str) 
         "duration": fmt_duration(dossier.procedure),
         "channel": CHANNEL_LABELS.get(dossier.channel, ""),
         "received_on": fmt_appointment(dossier.received_at or dossier.submitted_at),
-        "due": fmt_appointment(dossier.due_at),
+        # The appointment (BM.01, BM.04) and the legal due date (BM.05 judges against it).
+        "due": fmt_appointment(dossier.appointment_at),
+        "legal_due": fmt_appointment(dossier.legal_due_at),
     }
+
+
+def counting_convention() -> str:
+    """How the time is counted, as BM.01 states it (the province's working hours and cut-off)."""
+    terms = counting_terms()
+    return (
+        f"thời hạn tính theo ngày làm việc ({terms['hours']} giờ/ngày: {terms['periods']}); "
+        f"hồ sơ tiếp nhận sau {terms['cutoff']} hoặc vào ngày nghỉ được tính như tiếp nhận vào "
+        "đầu ngày làm việc tiếp theo"
+    )
 
 
 def _receiver_name(dossier: Dossier, events: list[DossierEvent]) -> str:
@@ -423,6 +436,8 @@ def receipt_context(dossier: Dossier) -> dict:
         "tracking_url": url,  # printed: the status only
         "qr": qr_data_uri(tracking_url(dossier.code, signed=True)),  # the holder of the receipt
         "received": dossier.received_at is not None,
+        "counting_from": fmt_appointment(dossier.counting_from),
+        "counting_convention": counting_convention(),
     }
 
 

@@ -176,11 +176,11 @@ def _box_filters(
         )
     base = Q(state__in=running, current_agency_id__in=all_agencies)
     if "overdue" in boxes:
-        filters["overdue"] = base & Q(due_at__lt=now)
+        filters["overdue"] = base & Q(legal_due_at__lt=now)
     if "due_soon" in boxes:
         calendar = work_calendar()
         horizon = calendar.add_working_days(calendar.next_working_instant(now), 1)
-        filters["due_soon"] = base & Q(due_at__gte=now, due_at__lte=horizon)
+        filters["due_soon"] = base & Q(legal_due_at__gte=now, legal_due_at__lte=horizon)
     return filters
 
 
@@ -190,7 +190,7 @@ def inbox(*, user: Any, box: str, now: dt.datetime | None = None) -> QuerySet[Do
         raise NotFound("unknown_inbox", _("Unknown list “%(box)s”.") % {"box": box})
     qs = Dossier.objects.select_related(
         "procedure", "current_step", "assignee", "receiving_agency", "current_agency"
-    ).order_by("due_at", "submitted_at", "id")
+    ).order_by("legal_due_at", "submitted_at", "id")
     assignments = _assignments(user)
     if not assignments:
         return qs.none()
@@ -331,7 +331,8 @@ def dossier_public_view(dossier: Dossier) -> dict[str, Any]:
         "agency": dossier.receiving_agency.name,
         "submitted_at": dossier.submitted_at,
         "received_at": dossier.received_at,
-        "due_at": dossier.due_at,
+        "appointment_at": dossier.appointment_at,
+        "due_at": dossier.appointment_at,  # the appointment, under its former name
         "finished_at": dossier.finished_at,
         "returned_at": dossier.returned_at,
         "timeline": [

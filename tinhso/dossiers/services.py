@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -105,6 +106,13 @@ class Lookups:
         self.access = as_access(who)
         self._roles: dict[int, set[str]] = {}
         self._later: dict[tuple[int, int], bool] = {}
+        self._calendar: WorkCalendar | None = None
+
+    @property
+    def calendar(self) -> WorkCalendar:
+        if self._calendar is None:
+            self._calendar = work_calendar()
+        return self._calendar
 
     def roles_in(self, agency_id: int) -> set[str]:
         if agency_id not in self._roles:
@@ -146,6 +154,8 @@ def refusal(
             _("You may not perform “%(action)s” on dossier %(code)s.")
             % {"action": transition.action, "code": dossier.code},
         )
+    if transition.action == "extend":
+        return extension_refusal(dossier, timezone.now(), lookups.calendar)
     step = dossier.current_step
     if transition.action not in STEP_ACTIONS or step is None:
         return None
@@ -163,6 +173,44 @@ def refusal(
     if transition.action != "transfer" and later:
         return InvalidTransition(
             "not_last_step", _("The dossier must first pass the remaining process steps.")
+        )
+    return None
+
+
+def apology_deadline(dossier: Dossier, calendar: WorkCalendar) -> dt.datetime | None:
+    """The last moment an apology letter (BM.04) is accepted: the lead time
+    (``TINHSO_APOLOGY_LEAD_DAYS`` working days) before the legal due date."""
+    if dossier.legal_due_at is None:
+        return None
+    lead = Decimal(str(settings.TINHSO_APOLOGY_LEAD_DAYS))
+    return calendar.subtract_working_days(dossier.legal_due_at, lead)
+
+
+def extension_refusal(
+    dossier: Dossier, now: dt.datetime, calendar: WorkCalendar
+) -> DomainError | None:
+    """Why no apology letter may be issued now: the dossier had its letters
+    (``TINHSO_MAX_EXTENSIONS``), or the lead time before the legal due date has begun."""
+    if dossier.extension_count >= settings.TINHSO_MAX_EXTENSIONS:
+        return InvalidTransition(
+            "extension_limit",
+            _("Dossier %(code)s already has the apology letters allowed (%(n)s).")
+            % {"code": dossier.code, "n": settings.TINHSO_MAX_EXTENSIONS},
+        )
+    deadline = apology_deadline(dossier, calendar)
+    if deadline is None or now > deadline:
+        return InvalidTransition(
+            "apology_too_late",
+            _(
+                "An apology letter must be issued by %(deadline)s, %(lead)s working day(s) before "
+                "the legal due date: the dossier will be judged late against that date."
+            )
+            % {
+                "deadline": timezone.localtime(deadline).strftime("%H:%M %d/%m/%Y")
+                if deadline
+                else "–",
+                "lead": settings.TINHSO_APOLOGY_LEAD_DAYS,
+            },
         )
     return None
 
@@ -214,7 +262,8 @@ def _outbox_payload(dossier: Dossier, now: dt.datetime) -> dict:
         "status": dossier.status,
         "channel": dossier.channel,
         "at": now.isoformat(),
-        "due_at": dossier.due_at.isoformat() if dossier.due_at else None,
+        "legal_due_at": dossier.legal_due_at.isoformat() if dossier.legal_due_at else None,
+        "appointment_at": dossier.appointment_at.isoformat() if dossier.appointment_at else None,
     }
 
 
@@ -232,12 +281,15 @@ def _step_agency(dossier: Dossier, step: ProcessStep) -> Agency:
 
 
 def _restart_clock(d: Dossier, now: dt.datetime, calendar: WorkCalendar) -> None:
-    """Give back the working time the dossier waited: due dates move by that much."""
+    """Give back the working time the dossier waited: the legal due date, the appointment and
+    the step's due time move by that much."""
     waited = calendar.working_time_between(d.clock_stopped_at, now)
     if waited > dt.timedelta(0):
         d.stopped_seconds += int(waited.total_seconds())
-        if d.due_at:
-            d.due_at = calendar.add_working_time(d.due_at, waited)
+        if d.legal_due_at:
+            d.legal_due_at = calendar.add_working_time(d.legal_due_at, waited)
+        if d.appointment_at:
+            d.appointment_at = calendar.add_working_time(d.appointment_at, waited)
         if d.step_due_at:
             d.step_due_at = calendar.add_working_time(d.step_due_at, waited)
     d.clock_stopped_at = None
@@ -273,7 +325,8 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
         "current_agency_id",
         "current_step_id",
         "assignee_id",
-        "due_at",
+        "legal_due_at",
+        "appointment_at",
     )
     applied_type = DossierApplied
 
@@ -608,15 +661,16 @@ def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Do
         now, calendar = step.now, step.calendar
         d.received_at = now
         d.counting_from = calendar.counting_start(now)
-        d.due_at = calendar.add_working_time(
+        d.legal_due_at = calendar.add_working_time(
             d.counting_from, procedure_duration(d.procedure, calendar)
         )
+        d.appointment_at = d.legal_due_at
         d.current_step = first
         d.current_agency = _step_agency(d, first)
         d.assignee = actor
         d.step_started_at = d.counting_from
         d.step_due_at = _step_time(d, first, d.counting_from, calendar)
-        return DossierApplied(data={"due_at": d.due_at.isoformat()})
+        return DossierApplied(data={"due_at": d.legal_due_at.isoformat()})
 
     return LIFECYCLE.perform(actor=actor, obj=dossier, action="receive", note=note, apply=apply).obj
 
@@ -712,7 +766,8 @@ def dossier_supplement(
 
 
 def dossier_accept_supplement(*, actor: Any, dossier: Dossier | int, note: str = "") -> Dossier:
-    """The officer checks the supplement: processing resumes, due dates move by the wait."""
+    """The officer accepts the supplement checked (an internal step: the clock restarted when it
+    arrived; an insufficient one gets a new ``request_supplement`` instead)."""
     return LIFECYCLE.perform(actor=actor, obj=dossier, action="accept_supplement", note=note).obj
 
 
@@ -768,7 +823,7 @@ def _finish(action: str, actor: Any, dossier: Dossier | int, note: str) -> Dossi
         now = step.now
         applied = _close_step(d, now)
         d.finished_at = now
-        d.timeliness = classify(now, d.due_at, supplements=d.supplement_count)
+        d.timeliness = classify(now, d.legal_due_at, supplements=d.supplement_count)
         d.is_overdue = False
         d.current_agency = d.receiving_agency
         d.current_step = None
@@ -880,10 +935,12 @@ def dossier_stop(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
 def dossier_extend(
     *, actor: Any, dossier: Dossier | int, reason: str, extra_days: Decimal | int
 ) -> Dossier:
-    """Phiếu xin lỗi và hẹn lại ngày trả (BM.04): a new due date, with the apology recorded.
+    """Phiếu xin lỗi và hẹn lại ngày trả (BM.04): a new appointment, with the apology recorded.
 
-    The letter is due at least one working day before the due date; one issued later is still
-    recorded, flagged ``issued_late``.
+    The appointment (what the applicant is told) moves by ``extra_days`` working days; the legal
+    due date does not: the dossier is still judged against it. The letter is accepted only up to
+    the lead time before the legal due date (``apology_too_late`` after it) and only as many
+    times as ``TINHSO_MAX_EXTENSIONS`` (``extension_limit``): the guard, :func:`refusal`.
     """
     reason = _require_reason(reason)
     try:
@@ -896,17 +953,15 @@ def dossier_extend(
         )
 
     def apply(d: Dossier, step: Step) -> DossierApplied:
-        now, calendar = step.now, step.calendar
-        old_due = d.due_at
-        latest_on_time = calendar.subtract_working_days(old_due, 1)
-        d.due_at = calendar.add_working_days(old_due, extra)
+        old_appointment = d.appointment_at or d.legal_due_at
+        d.appointment_at = step.calendar.add_working_days(old_appointment, extra)
         d.extension_count += 1
         return DossierApplied(
             data={
-                "old_due_at": old_due.isoformat(),
-                "new_due_at": d.due_at.isoformat(),
+                "old_due_at": old_appointment.isoformat(),
+                "new_due_at": d.appointment_at.isoformat(),
+                "legal_due_at": d.legal_due_at.isoformat(),
                 "extra_days": str(extra),
-                "issued_late": now > latest_on_time,
             }
         )
 
@@ -938,17 +993,22 @@ def dossier_rate(*, actor: Any, dossier: Dossier | int, score: int, comment: str
 
 
 def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
-    """Mark running dossiers past their due time overdue; list those due within a working day
-    (their apology letter is due). Returns the codes of both groups."""
+    """Mark dossiers whose clock runs and whose legal due date has passed overdue (an apology
+    letter's appointment changes nothing); list those legally due within a working day, and those
+    whose last moment for an apology letter (:func:`apology_deadline`) falls within the next
+    working day. Returns the codes of the three groups."""
     now = now or timezone.now()
     calendar = work_calendar()
-    horizon = calendar.add_working_days(calendar.next_working_instant(now), 1)
+    start = calendar.next_working_instant(now)
+    horizon = calendar.add_working_days(start, 1)
+    lead = Decimal(str(settings.TINHSO_APOLOGY_LEAD_DAYS))
     running = Dossier.objects.filter(
-        state__in=[State.RECEIVED, State.PROCESSING], due_at__isnull=False
+        state__in=[State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_SUBMITTED],
+        legal_due_at__isnull=False,
     )
     with transaction.atomic():
         newly = list(
-            running.filter(due_at__lt=now, is_overdue=False).values_list("code", flat=True)
+            running.filter(legal_due_at__lt=now, is_overdue=False).values_list("code", flat=True)
         )
         if newly:
             running.filter(code__in=newly).update(is_overdue=True)
@@ -960,9 +1020,18 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
                 after={"codes": newly[:1000], "count": len(newly)},
             )
     due_soon = list(
-        running.filter(due_at__gte=now, due_at__lte=horizon).values_list("code", flat=True)
+        running.filter(legal_due_at__gte=now, legal_due_at__lte=horizon).values_list(
+            "code", flat=True
+        )
     )
-    return {"overdue": newly, "due_soon": due_soon}
+    apology_due = list(
+        running.filter(
+            legal_due_at__gte=calendar.add_working_days(start, lead),
+            legal_due_at__lte=calendar.add_working_days(start, lead + 1),
+            extension_count__lt=settings.TINHSO_MAX_EXTENSIONS,
+        ).values_list("code", flat=True)
+    )
+    return {"overdue": newly, "due_soon": due_soon, "apology_due": apology_due}
 
 
 # --- national portal delivery ----------------------------------------------------------------

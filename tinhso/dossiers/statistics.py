@@ -13,11 +13,12 @@ first instant of ``start`` and "e" the first instant after ``end``):
 - new: received in [s, e), split by channel (online 2, counter 1, post 3);
 - resolved: ``finished_at`` in [s, e), split by ``Dossier.timeliness``;
 - in progress at the end: received before e and neither finished nor closed before e; overdue
-  when ``due_at`` < e, unless the legal clock stood still (supplement, fees, pause) since before
+  when ``legal_due_at`` < e (the appointment of an apology letter moves nothing), unless the
+  legal clock stood still (supplement, fees, pause) since before
   the due time: such a deadline is suspended and moves when the clock restarts, so the dossier
   counts as not yet due;
-- waiting for a supplement: received before e and *now* in ``supplement_requested`` /
-  ``supplement_submitted`` (a current figure: the state history is not replayed);
+- waiting for a supplement: received before e and *now* in ``supplement_requested`` (a current
+  figure: the state history is not replayed; a supplement received is being processed again);
 - returned: result returned (``returned_at``) in the period; withdrawn: a ``confirm_withdraw``
   event in the period; refused: a ``refuse`` event in the period. The report's "Trả lại/rút"
   column is refused + withdrawn (dossiers handed back unresolved); results returned have their own
@@ -46,7 +47,8 @@ from tinhso.core.selectors import unit_successor_today
 from .models import Channel, Dossier, DossierEvent, Rating, State, Timeliness
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SUBMITTED)
+# Waiting for the applicant: once the supplement arrived the clock runs (national status 4).
+SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED,)
 WITHDRAW_ACTION = "confirm_withdraw"
 REFUSE_ACTION = "refuse"
 # Roles that see every agency of the province.
@@ -192,12 +194,12 @@ def _dossier_counts(agency_ids: set[int] | None, s: dt.datetime, e: dt.datetime)
     in_progress = _open_at(e)  # the base filter already holds received_at < e
     overdue = (
         in_progress
-        & Q(due_at__lt=e)
+        & Q(legal_due_at__lt=e)
         # A clock stopped before the deadline suspends it (it moves when the clock restarts).
         & (
             Q(clock_stopped_at__isnull=True)
             | Q(clock_stopped_at__gte=e)
-            | Q(clock_stopped_at__gte=F("due_at"))
+            | Q(clock_stopped_at__gte=F("legal_due_at"))
         )
     )
     aggregates = {

@@ -39,26 +39,29 @@ TRANSITIONS: dict[str, Transition] = {
         _t("receive", {S.SUBMITTED}, S.RECEIVED, {Role.DESK_OFFICER}, RECEIVING),
         _t("refuse", {S.SUBMITTED}, S.REFUSED, {Role.DESK_OFFICER}, RECEIVING),
         _t("transfer", RUNNING, S.PROCESSING, {Role.DESK_OFFICER, Role.SPECIALIST, Role.LEADER}),
+        # An insufficient supplement is a new request (from supplement_submitted).
         _t(
             "request_supplement",
-            RUNNING,
+            RUNNING | {S.SUPPLEMENT_SUBMITTED},
             S.SUPPLEMENT_REQUESTED,
             {Role.DESK_OFFICER, Role.SPECIALIST},
             clock="stop",
         ),
+        # The clock restarts when the supplement arrives, from either channel; the officer's
+        # check that follows is an internal step that does not touch the clock.
         _t(
             "supplement",
             {S.SUPPLEMENT_REQUESTED},
             S.SUPPLEMENT_SUBMITTED,
             {APPLICANT, Role.DESK_OFFICER},
             RECEIVING,
+            clock="resume",
         ),
         _t(
             "accept_supplement",
             {S.SUPPLEMENT_SUBMITTED},
-            None,
+            S.PROCESSING,
             {Role.DESK_OFFICER, Role.SPECIALIST},
-            clock="resume",
         ),
         _t("pause", RUNNING, S.PAUSED, {Role.LEADER}, clock="stop"),
         _t("resume", {S.PAUSED}, None, {Role.LEADER}, clock="resume"),

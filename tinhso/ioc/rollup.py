@@ -129,7 +129,7 @@ def _intake(qs: QuerySet[Dossier]) -> Iterable[dict[str, Any]]:
 
 def _resolution(qs: QuerySet[Dossier]) -> Iterable[dict[str, Any]]:
     duration = ExpressionWrapper(F("finished_at") - F("received_at"), output_field=DurationField())
-    allowed = ExpressionWrapper(F("due_at") - F("received_at"), output_field=DurationField())
+    allowed = ExpressionWrapper(F("legal_due_at") - F("received_at"), output_field=DurationField())
     return (
         qs.filter(finished_at__isnull=False, received_at__isnull=False)
         .annotate(day=TruncDate("finished_at", tzinfo=LOCAL_TZ))
@@ -139,7 +139,7 @@ def _resolution(qs: QuerySet[Dossier]) -> Iterable[dict[str, Any]]:
             resolved_on_time=Count("id", filter=Q(timeliness="on_time")),
             resolved_late=Count("id", filter=Q(timeliness="late")),
             processing_seconds=Sum(duration),
-            allowed_seconds=Sum(allowed, filter=Q(due_at__isnull=False)),
+            allowed_seconds=Sum(allowed, filter=Q(legal_due_at__isnull=False)),
         )
         .order_by()
     )

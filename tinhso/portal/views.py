@@ -472,9 +472,9 @@ def receipt(request, code: str):
         return _dossier_not_found(request, code)
     context = {
         "dossier": dossier,
-        "due": dossier.due_at
+        "due": dossier.appointment_at
         or selectors.expected_due(dossier.procedure, now=dossier.submitted_at),
-        "due_is_estimate": dossier.due_at is None,
+        "due_is_estimate": dossier.appointment_at is None,
         "forms": selectors.applicant_forms(dossier),
         "step": 3,
     }

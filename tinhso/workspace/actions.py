@@ -71,12 +71,18 @@ HELP: dict[str, Promise] = {
     "receive": _("The legal time starts counting (from the next working day after 15:00)."),
     "refuse": _("The applicant receives a refusal (BM.03) with the reason."),
     "request_supplement": _("The clock stops until the applicant supplies the documents."),
-    "supplement": _("Documents the applicant brought to the desk."),
-    "accept_supplement": _("Processing resumes; the due date moves by the time waited."),
+    "supplement": _("Documents the applicant brought to the desk; the clock restarts now."),
+    "accept_supplement": _(
+        "The clock restarted when the supplement arrived. If it is still insufficient, request a "
+        "new supplement instead."
+    ),
     "pause": _("The clock stops until processing resumes."),
     "request_fees": _("The clock stops until the fees are paid."),
     "pay": _("Cash paid at the desk."),
-    "extend": _("Required when the dossier will be late: at least one working day before."),
+    "extend": _(
+        "Gives the applicant a new appointment, only before the lead time preceding the legal due "
+        "date; the dossier is still judged against the legal due date."
+    ),
     "return_result": _("The result is handed to the applicant; the dossier closes."),
     "stop": _("Processing stops for good; the dossier closes."),
     "attach_result": _("The electronic result (PDF or image), kept with the dossier."),

@@ -107,7 +107,9 @@ def _dossier(request: HttpRequest, code: str) -> Dossier:
 
 
 def _is_overdue(dossier: Dossier, now: dt.datetime) -> bool:
-    return dossier.state in RUNNING and dossier.due_at is not None and dossier.due_at < now
+    return (
+        dossier.state in RUNNING and dossier.legal_due_at is not None and dossier.legal_due_at < now
+    )
 
 
 # --- inboxes --------------------------------------------------------------------------------

@@ -10,6 +10,9 @@ import datetime as dt
 
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext
+
+from tinhso.core.selectors import counting_terms
 
 register = template.Library()
 
@@ -56,3 +59,16 @@ def vndatetime(value) -> str:
     if not isinstance(value, dt.datetime):
         return value.strftime("%d/%m/%Y")
     return value.strftime("%H:%M %d/%m/%Y")
+
+
+@register.simple_tag
+def counting_rule() -> str:
+    """The province's way of counting time limits, in one sentence (working hours, cut-off)."""
+    return (
+        gettext(
+            "Time limits count working days of %(hours)s hours (%(periods)s); a dossier "
+            "received after %(cutoff)s or on a day off counts as received at the start of the "
+            "next working day."
+        )
+        % counting_terms()
+    )

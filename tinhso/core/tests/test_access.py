@@ -248,7 +248,7 @@ def test_every_work_list_is_within_the_view_rule(world, name):
 
     user = actor(world, name)
     Dossier.objects.filter(pk=world.dossier.pk).update(
-        due_at=timezone.now() - dt.timedelta(hours=1)
+        legal_due_at=timezone.now() - dt.timedelta(hours=1)
     )
     visible = set(Dossier.objects.restrict(user, VIEW).values_list("pk", flat=True))
     for box in INBOXES:

@@ -1,6 +1,6 @@
 """Tests for the pure working-time calendar (no Django, no database).
 
-Default calendar: periods 07:30–11:30 and 13:30–17:00 (a working day = 7h30), cut-off 15:00,
+Default calendar: periods 07:00–11:30 and 13:30–17:00 (a working day = 8h), cut-off 15:00,
 Asia/Ho_Chi_Minh. Every expected deadline below was computed by hand; the arithmetic is in
 the comments.
 """
@@ -89,7 +89,7 @@ def test_weekends_and_next_previous_working_day() -> None:
     assert CAL.next_working_day(date(2026, 3, 6)) == date(2026, 3, 9)
     assert CAL.next_working_day(date(2027, 2, 3)) == date(2027, 2, 11)
     assert CAL.previous_working_day(date(2027, 2, 11)) == date(2027, 2, 3)
-    assert CAL.working_day_length == timedelta(hours=7, minutes=30)
+    assert CAL.working_day_length == timedelta(hours=8)
 
 
 def test_is_working_day_precedence() -> None:
@@ -110,45 +110,45 @@ def test_is_working_day_precedence() -> None:
 
 def test_tet_2027_two_working_days() -> None:
     # Received Wed 3 Feb 2027 10:00 (before 15:00) → counting starts at 10:00.
-    # 2 working days = 15h.
-    # Wed 3: 10:00–11:30 (1h30) + 13:30–17:00 (3h30) = 5h00 → 10h00 left
+    # 2 working days = 16h.
+    # Wed 3: 10:00–11:30 (1h30) + 13:30–17:00 (3h30) = 5h00 → 11h00 left
     # Thu 4 … Wed 10 Feb: Tết (6, 7 are the weekend anyway) → 0
-    # Thu 11: 7h30 → 2h30 left
-    # Fri 12: 07:30 + 2h30 = 10:00
+    # Thu 11: 8h → 3h00 left
+    # Fri 12: 07:00 + 3h00 = 10:00
     assert CAL.due_at(vn(2027, 2, 3, 10), days=2) == vn(2027, 2, 12, 10)
 
 
 def test_received_during_tet_2027() -> None:
-    # Fri 5 Feb 2027 is a day off → counting starts Thu 11 Feb 07:30; +1 day → 17:00 that day.
-    assert CAL.counting_start(vn(2027, 2, 5, 9)) == vn(2027, 2, 11, 7, 30)
+    # Fri 5 Feb 2027 is a day off → counting starts Thu 11 Feb 07:00; +1 day → 17:00 that day.
+    assert CAL.counting_start(vn(2027, 2, 5, 9)) == vn(2027, 2, 11, 7)
     assert CAL.due_at(vn(2027, 2, 5, 9), days=1) == vn(2027, 2, 11, 17)
 
 
 def test_tet_2026_across() -> None:
-    # Received Fri 13 Feb 2026 09:00; 3 working days = 22h30.
-    # Fri 13: 09:00–11:30 (2h30) + 3h30 = 6h00 → 16h30 left
+    # Received Fri 13 Feb 2026 09:00; 3 working days = 24h.
+    # Fri 13: 09:00–11:30 (2h30) + 3h30 = 6h00 → 18h00 left
     # Mon 16 … Fri 20: Tết; 21–22 weekend
-    # Mon 23: 7h30 → 9h00 left; Tue 24: 7h30 → 1h30 left
-    # Wed 25: 07:30 + 1h30 = 09:00
+    # Mon 23: 8h → 10h00 left; Tue 24: 8h → 2h00 left
+    # Wed 25: 07:00 + 2h00 = 09:00
     assert CAL.due_at(vn(2026, 2, 13, 9), days=3) == vn(2026, 2, 25, 9)
 
 
 def test_hung_kings_2026_deadline() -> None:
     # Received Fri 24 Apr 2026 16:00 (after the cut-off) → next working day:
-    # Sat 25, Sun 26 (Hùng Kings), Mon 27 (observed) → Tue 28 Apr 07:30.
+    # Sat 25, Sun 26 (Hùng Kings), Mon 27 (observed) → Tue 28 Apr 07:00.
     # 3 working days: Tue 28 (full), Wed 29 (full), Thu 30 & Fri 1 May off, weekend,
-    # Mon 4 May (full) → ends exactly at 17:00 (not Tue 5 May 07:30).
-    assert CAL.counting_start(vn(2026, 4, 24, 16)) == vn(2026, 4, 28, 7, 30)
+    # Mon 4 May (full) → ends exactly at 17:00 (not Tue 5 May 07:00).
+    assert CAL.counting_start(vn(2026, 4, 24, 16)) == vn(2026, 4, 28, 7)
     assert CAL.due_at(vn(2026, 4, 24, 16), days=3) == vn(2026, 5, 4, 17)
 
 
 def test_admin_makeup_saturday_changes_due_date() -> None:
-    # Received Fri 9 Jan 2026 14:00, 1 working day (7h30):
-    # Fri 14:00–17:00 = 3h00 → 4h30 left.
+    # Received Fri 9 Jan 2026 14:00, 1 working day (8h):
+    # Fri 14:00–17:00 = 3h00 → 5h00 left.
     received = vn(2026, 1, 9, 14)
-    # Without override: Mon 12 Jan 07:30–11:30 (4h) → 0h30 left → 13:30 + 0h30 = 14:00.
+    # Without override: Mon 12 Jan 07:00–11:30 (4h30) → 0h30 left → 13:30 + 0h30 = 14:00.
     assert CAL.due_at(received, days=1) == vn(2026, 1, 12, 14)
-    # With Sat 10 Jan 2026 declared a working day: Sat 07:30–11:30 → 13:30 + 0h30 = 14:00 Sat.
+    # With Sat 10 Jan 2026 declared a working day: Sat 07:00–11:30 → 13:30 + 0h30 = 14:00 Sat.
     cal = build_vietnam_calendar(range(2025, 2030), overrides=[(date(2026, 1, 10), True)])
     assert cal.is_working_day(date(2026, 1, 10))
     assert cal.due_at(received, days=1) == vn(2026, 1, 10, 14)
@@ -171,101 +171,102 @@ def test_admin_extra_day_off_and_override_order() -> None:
     assert cal.is_working_day(date(2026, 4, 27))
     assert date(2026, 4, 27) not in cal.days_off
     assert cal.is_working_day(date(2026, 3, 10))
-    # Fri 6 Mar 15:05 + 1 day: Mon 9 off → Tue 10 07:30 → Tue 10 17:00
+    # Fri 6 Mar 15:05 + 1 day: Mon 9 off → Tue 10 07:00 → Tue 10 17:00
     assert cal.due_at(vn(2026, 3, 6, 15, 5), days=1) == vn(2026, 3, 10, 17)
 
 
 def test_cutoff_after_15h_friday() -> None:
-    # Fri 6 Mar 2026 15:05 ≥ 15:00 → starts Mon 9 Mar 07:30; + 7h30 → Mon 17:00.
-    assert CAL.counting_start(vn(2026, 3, 6, 15, 5)) == vn(2026, 3, 9, 7, 30)
+    # Fri 6 Mar 2026 15:05 ≥ 15:00 → starts Mon 9 Mar 07:00; + 8h → Mon 17:00.
+    assert CAL.counting_start(vn(2026, 3, 6, 15, 5)) == vn(2026, 3, 9, 7)
     assert CAL.due_at(vn(2026, 3, 6, 15, 5), days=1) == vn(2026, 3, 9, 17)
     # Exactly 15:00 is "at the cut-off" → next working day too.
-    assert CAL.counting_start(vn(2026, 3, 6, 15)) == vn(2026, 3, 9, 7, 30)
+    assert CAL.counting_start(vn(2026, 3, 6, 15)) == vn(2026, 3, 9, 7)
 
 
 def test_cutoff_before_15h_friday() -> None:
-    # Fri 14:59 → starts 14:59. Fri 14:59–17:00 = 2h01 → 5h29 left;
-    # Mon 07:30–11:30 = 4h → 1h29 left; 13:30 + 1h29 = 14:59.
+    # Fri 14:59 → starts 14:59. Fri 14:59–17:00 = 2h01 → 5h59 left;
+    # Mon 07:00–11:30 = 4h30 → 1h29 left; 13:30 + 1h29 = 14:59.
     assert CAL.counting_start(vn(2026, 3, 6, 14, 59)) == vn(2026, 3, 6, 14, 59)
     assert CAL.due_at(vn(2026, 3, 6, 14, 59), days=1) == vn(2026, 3, 9, 14, 59)
 
 
 def test_received_during_lunch() -> None:
-    # Tue 10 Mar 2026 12:15 → starts 13:30. Half a day = 3h45:
-    # 13:30–17:00 = 3h30 → 0h15 left → Wed 11 Mar 07:45.
+    # Tue 10 Mar 2026 12:15 → starts 13:30. Half a day = 4h:
+    # 13:30–17:00 = 3h30 → 0h30 left → Wed 11 Mar 07:30.
     assert CAL.counting_start(vn(2026, 3, 10, 12, 15)) == vn(2026, 3, 10, 13, 30)
-    assert CAL.due_at(vn(2026, 3, 10, 12, 15), days=Decimal("0.5")) == vn(2026, 3, 11, 7, 45)
+    assert CAL.due_at(vn(2026, 3, 10, 12, 15), days=Decimal("0.5")) == vn(2026, 3, 11, 7, 30)
     # 11:30 exactly is already in the break.
     assert CAL.counting_start(vn(2026, 3, 10, 11, 30)) == vn(2026, 3, 10, 13, 30)
 
 
 def test_received_early_morning_and_evening() -> None:
-    assert CAL.counting_start(vn(2026, 3, 10, 6)) == vn(2026, 3, 10, 7, 30)
-    assert CAL.counting_start(vn(2026, 3, 10, 17, 30)) == vn(2026, 3, 11, 7, 30)
-    assert CAL.counting_start(vn(2026, 3, 10, 0, 0)) == vn(2026, 3, 10, 7, 30)
+    assert CAL.counting_start(vn(2026, 3, 10, 6)) == vn(2026, 3, 10, 7)
+    assert CAL.counting_start(vn(2026, 3, 10, 17, 30)) == vn(2026, 3, 11, 7)
+    assert CAL.counting_start(vn(2026, 3, 10, 0, 0)) == vn(2026, 3, 10, 7)
 
 
 def test_received_on_sunday() -> None:
-    # Sun 8 Mar 2026 09:00 → Mon 9 Mar 07:30; + 1 day → Mon 17:00.
-    assert CAL.counting_start(vn(2026, 3, 8, 9)) == vn(2026, 3, 9, 7, 30)
+    # Sun 8 Mar 2026 09:00 → Mon 9 Mar 07:00; + 1 day → Mon 17:00.
+    assert CAL.counting_start(vn(2026, 3, 8, 9)) == vn(2026, 3, 9, 7)
     assert CAL.due_at(vn(2026, 3, 8, 9), days=1) == vn(2026, 3, 9, 17)
 
 
 def test_half_day_steps() -> None:
     start = vn(2026, 3, 9, 8)  # Monday
-    # + 3h45: 08:00–11:30 = 3h30 → 0h15 left → 13:45
+    # + 4h: 08:00–11:30 = 3h30 → 0h30 left → 14:00
     step1 = CAL.add_working_days(start, 0.5)
-    assert step1 == vn(2026, 3, 9, 13, 45)
-    # + 3h45: 13:45–17:00 = 3h15 → 0h30 left → Tue 08:00
+    assert step1 == vn(2026, 3, 9, 14)
+    # + 4h: 14:00–17:00 = 3h00 → 1h00 left → Tue 07:00 + 1h = 08:00
     step2 = CAL.add_working_days(step1, Decimal("0.5"))
     assert step2 == vn(2026, 3, 10, 8)
     assert CAL.add_working_days(start, 1) == step2
-    # 1.5 days from Mon 07:30: Mon (7h30) + 3h45 → Tue 07:30 + 3h45 = 11:15
-    assert CAL.add_working_days(vn(2026, 3, 9, 7, 30), Fraction(3, 2)) == vn(2026, 3, 10, 11, 15)
-    # Half a day from 07:30 → 11:15 (3h45 fits in the morning).
-    assert CAL.add_working_days(vn(2026, 3, 9, 7, 30), 0.5) == vn(2026, 3, 9, 11, 15)
+    # 1.5 days from Mon 07:00: Mon (8h) + 4h → Tue 07:00 + 4h = 11:00
+    assert CAL.add_working_days(vn(2026, 3, 9, 7), Fraction(3, 2)) == vn(2026, 3, 10, 11)
+    # Half a day from 07:00 → 11:00 (4h fits in the morning's 4h30).
+    assert CAL.add_working_days(vn(2026, 3, 9, 7), 0.5) == vn(2026, 3, 9, 11)
 
 
 def test_hour_steps_crossing_lunch_and_overnight() -> None:
     # Mon 10:00 + 4h: 10:00–11:30 = 1h30 → 2h30 left → 13:30 + 2h30 = 16:00
     assert CAL.add_working_hours(vn(2026, 3, 9, 10), 4) == vn(2026, 3, 9, 16)
-    # Mon 16:00 + 3h: 16:00–17:00 = 1h → 2h left → Tue 07:30 + 2h = 09:30
-    assert CAL.add_working_hours(vn(2026, 3, 9, 16), 3) == vn(2026, 3, 10, 9, 30)
-    # Fri 16:30 + 1h: 0h30 on Friday → Mon 07:30 + 0h30 = 08:00
-    assert CAL.add_working_hours(vn(2026, 3, 6, 16, 30), 1) == vn(2026, 3, 9, 8)
+    # Mon 16:00 + 3h: 16:00–17:00 = 1h → 2h left → Tue 07:00 + 2h = 09:00
+    assert CAL.add_working_hours(vn(2026, 3, 9, 16), 3) == vn(2026, 3, 10, 9)
+    # Fri 16:30 + 1h: 0h30 on Friday → Mon 07:00 + 0h30 = 07:30
+    assert CAL.add_working_hours(vn(2026, 3, 6, 16, 30), 1) == vn(2026, 3, 9, 7, 30)
     # Mon 11:00 + 0.5h ends exactly at the end of the morning period → 11:30, not 13:30
     assert CAL.add_working_hours(vn(2026, 3, 9, 11), 0.5) == vn(2026, 3, 9, 11, 30)
-    # due_at with hours: received Mon 14:00 + 8h → 14:00–17:00 (3h) → Tue 07:30–11:30 (4h)
-    # → 1h left → 13:30 + 1h = 14:30
-    assert CAL.due_at(vn(2026, 3, 9, 14), hours=8) == vn(2026, 3, 10, 14, 30)
-    # days and hours add up: 1 day + 2 hours from Mon 07:30 → Mon 17:00 + 2h → Tue 09:30
-    assert CAL.due_at(vn(2026, 3, 9, 7, 30), days=1, hours=2) == vn(2026, 3, 10, 9, 30)
+    # due_at with hours: received Mon 14:00 + 8h → 14:00–17:00 (3h) → Tue 07:00–11:30 (4h30)
+    # → 0h30 left → 13:30 + 0h30 = 14:00 (8 hours are one working day)
+    assert CAL.due_at(vn(2026, 3, 9, 14), hours=8) == vn(2026, 3, 10, 14)
+    assert CAL.due_at(vn(2026, 3, 9, 14), hours=8) == CAL.due_at(vn(2026, 3, 9, 14), days=1)
+    # days and hours add up: 1 day + 2 hours from Mon 07:00 → Mon 17:00 + 2h → Tue 09:00
+    assert CAL.due_at(vn(2026, 3, 9, 7), days=1, hours=2) == vn(2026, 3, 10, 9)
 
 
 def test_substituted_saturday_in_a_deadline() -> None:
     # Fri 21 Aug 2026 14:00 + 1 day → the make-up Saturday 22 Aug 14:00.
     assert CAL.due_at(vn(2026, 8, 21, 14), days=1) == vn(2026, 8, 22, 14)
-    # Fri 28 Aug 2026 10:00, 2 days = 15h: Fri 5h → 10h left; 29–30 weekend,
-    # Mon 31 (swap), Tue 1 & Wed 2 Sep (National Day) off; Thu 3: 7h30 → 2h30 left;
-    # Fri 4 Sep 07:30 + 2h30 = 10:00
+    # Fri 28 Aug 2026 10:00, 2 days = 16h: Fri 5h → 11h left; 29–30 weekend,
+    # Mon 31 (swap), Tue 1 & Wed 2 Sep (National Day) off; Thu 3: 8h → 3h left;
+    # Fri 4 Sep 07:00 + 3h = 10:00
     assert CAL.due_at(vn(2026, 8, 28, 10), days=2) == vn(2026, 9, 4, 10)
 
 
 def test_end_of_period_is_kept() -> None:
-    assert CAL.add_working_days(vn(2026, 3, 9, 7, 30), 1) == vn(2026, 3, 9, 17)
+    assert CAL.add_working_days(vn(2026, 3, 9, 7), 1) == vn(2026, 3, 9, 17)
     assert CAL.add_working_time(vn(2026, 3, 9, 17), timedelta(0)) == vn(2026, 3, 9, 17)
     # Zero duration from a non-working instant → the next period start.
     assert CAL.add_working_time(vn(2026, 3, 9, 12), timedelta(0)) == vn(2026, 3, 9, 13, 30)
-    assert CAL.add_working_time(vn(2026, 3, 7, 12), timedelta(0)) == vn(2026, 3, 9, 7, 30)
+    assert CAL.add_working_time(vn(2026, 3, 7, 12), timedelta(0)) == vn(2026, 3, 9, 7)
 
 
 def test_subtract_working_days() -> None:
     # Apology letter at least 1 working day before a due date of Mon 9 Mar 2026 14:59
     # → Fri 6 Mar 14:59 (mirror of test_cutoff_before_15h_friday).
     assert CAL.subtract_working_days(vn(2026, 3, 9, 14, 59), 1) == vn(2026, 3, 6, 14, 59)
-    # Tue 17:00 − 1 day → Tue 07:30 (a start is kept, not Mon 17:00)
-    assert CAL.subtract_working_days(vn(2026, 3, 10, 17), 1) == vn(2026, 3, 10, 7, 30)
-    # Thu 11 Feb 2027 09:00 − 1 day: 1h30 on Thursday → 6h00 left; Tết back to Wed 3 Feb:
+    # Tue 17:00 − 1 day → Tue 07:00 (a start is kept, not Mon 17:00)
+    assert CAL.subtract_working_days(vn(2026, 3, 10, 17), 1) == vn(2026, 3, 10, 7)
+    # Thu 11 Feb 2027 09:00 − 1 day: 2h00 on Thursday → 6h00 left; Tết back to Wed 3 Feb:
     # 17:00 − 3h30 = 13:30 → 2h30 left → 11:30 − 2h30 = 09:00
     assert CAL.subtract_working_days(vn(2027, 2, 11, 9), 1) == vn(2027, 2, 3, 9)
     # Mon 14:00 − 1h: 13:30–14:00 (0h30) → 0h30 left → 11:30 − 0h30 = 11:00
@@ -275,16 +276,14 @@ def test_subtract_working_days() -> None:
 
 
 def test_working_time_between() -> None:
-    # Fri 6 Mar 14:00 → Mon 9 Mar 09:00 = 3h00 + 1h30
+    # Fri 6 Mar 14:00 → Mon 9 Mar 09:00 = 3h00 + 2h00
     a, b = vn(2026, 3, 6, 14), vn(2026, 3, 9, 9)
-    assert CAL.working_time_between(a, b) == timedelta(hours=4, minutes=30)
-    assert CAL.working_time_between(b, a) == -timedelta(hours=4, minutes=30)
+    assert CAL.working_time_between(a, b) == timedelta(hours=5)
+    assert CAL.working_time_between(b, a) == -timedelta(hours=5)
     assert CAL.working_time_between(a, a) == timedelta(0)
-    # Across Tết 2027: Wed 3 Feb 07:30 → Thu 11 Feb 17:00 = 2 working days
-    assert CAL.working_time_between(vn(2027, 2, 3, 7, 30), vn(2027, 2, 11, 17)) == timedelta(
-        hours=15
-    )
-    assert CAL.working_days_between(vn(2027, 2, 3, 7, 30), vn(2027, 2, 11, 17)) == 2
+    # Across Tết 2027: Wed 3 Feb 07:00 → Thu 11 Feb 17:00 = 2 working days
+    assert CAL.working_time_between(vn(2027, 2, 3, 7), vn(2027, 2, 11, 17)) == timedelta(hours=16)
+    assert CAL.working_days_between(vn(2027, 2, 3, 7), vn(2027, 2, 11, 17)) == 2
 
 
 def test_other_timezones_are_converted() -> None:
@@ -297,7 +296,7 @@ def test_other_timezones_are_converted() -> None:
 
 
 def test_500_working_days_is_fast() -> None:
-    start = vn(2026, 1, 5, 7, 30)
+    start = vn(2026, 1, 5, 7)
     t0 = clock.perf_counter()
     due = CAL.add_working_days(start, 500)
     elapsed = clock.perf_counter() - t0
@@ -349,14 +348,14 @@ def test_parse_time() -> None:
 
 
 def test_parse_periods() -> None:
-    assert parse_periods("07:30-11:30,13:30-17:00") == DEFAULT_PERIODS
-    assert parse_periods(" 7:30 – 11:30 ; 13:30-17:00 ") == DEFAULT_PERIODS
+    assert parse_periods("07:00-11:30,13:30-17:00") == DEFAULT_PERIODS
+    assert parse_periods(" 7:00 – 11:30 ; 13:30-17:00 ") == DEFAULT_PERIODS
     assert parse_periods("08:00-12:00") == ((time(8), time(12)),)
     assert parse_periods("07:00-11:30,11:30-12:00") == (
         (time(7), time(11, 30)),
         (time(11, 30), time(12)),
     )  # touching periods are allowed
-    assert format_periods(DEFAULT_PERIODS) == "07:30-11:30,13:30-17:00"
+    assert format_periods(DEFAULT_PERIODS) == "07:00-11:30,13:30-17:00"
     for bad in [
         "",
         "07:30",
@@ -581,3 +580,28 @@ def test_table_mode_is_the_same_calendar() -> None:
     assert table.due_at(vn(2028, 1, 3, 8), days=1) == CAL.due_at(vn(2028, 1, 3, 8), days=1)
     with pytest.raises(ValueError, match="before its first day"):
         CAL.tabulated(date(2026, 2, 1), date(2026, 1, 1))
+
+
+@pytest.mark.parametrize(
+    "received",
+    [
+        vn(2026, 3, 6, 15),  # Friday at the cut-off
+        vn(2026, 3, 6, 16, 59),  # Friday, still in the afternoon period
+        vn(2026, 3, 6, 22),  # Friday night
+        vn(2026, 3, 7, 9),  # Saturday
+        vn(2026, 3, 9, 6, 30),  # Monday before the first period: that day's start
+    ],
+)
+def test_after_the_cut_off_is_the_next_working_days_start(received) -> None:
+    """Issue 16 point 9: a dossier received after the 15:00 cut-off (or on a day off) is treated
+    exactly like one received at the start of the next working day, Mon 9 Mar 2026 07:00."""
+    monday = vn(2026, 3, 9, 7)
+    assert CAL.counting_start(received) == monday
+    for days in (Decimal("0.5"), 1, 3, 15):
+        assert CAL.due_at(received, days=days) == CAL.due_at(monday, days=days)
+
+
+def test_the_province_setting_gives_8_hour_days(settings) -> None:
+    assert settings.TINHSO_WORKING_HOURS == "07:00-11:30,13:30-17:00"
+    assert parse_periods(settings.TINHSO_WORKING_HOURS) == DEFAULT_PERIODS
+    assert CAL.working_day_length == timedelta(hours=8)

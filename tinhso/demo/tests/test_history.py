@@ -102,7 +102,7 @@ def test_generated_history_is_consistent(demo):
         if d.channel == Channel.ONLINE:
             assert d.digitised and procedure.online_mode != "counter"
         if d.state in (State.SUBMITTED, State.REFUSED):
-            assert d.received_at is None and d.due_at is None and d.paid_vnd == 0
+            assert d.received_at is None and d.legal_due_at is None and d.paid_vnd == 0
             assert (d.closed_at is not None) == (d.state == State.REFUSED)
             continue
         assert d.submitted_at <= d.received_at < snapshot
@@ -110,12 +110,13 @@ def test_generated_history_is_consistent(demo):
         assert d.counting_from == calendar.counting_start(d.received_at)
         allowed = services.procedure_duration(procedure, calendar)
         stopped = dt.timedelta(seconds=d.stopped_seconds)
-        assert d.due_at == calendar.add_working_time(d.counting_from, allowed + stopped)
-        assert d.due_at > d.counting_from
+        assert d.legal_due_at == calendar.add_working_time(d.counting_from, allowed + stopped)
+        assert d.legal_due_at > d.counting_from
+        assert d.appointment_at == d.legal_due_at  # the history has no apology letters
         if d.state in (State.FINISHED, State.RETURNED):
             assert d.received_at < d.finished_at < snapshot
             assert d.timeliness == services.classify(
-                d.finished_at, d.due_at, supplements=d.supplement_count
+                d.finished_at, d.legal_due_at, supplements=d.supplement_count
             )
             assert not d.is_overdue and d.current_step_id is None
             assert d.current_agency_id == d.receiving_agency_id
@@ -131,7 +132,7 @@ def test_generated_history_is_consistent(demo):
             assert d.closed_at is None and d.current_step_id is not None
             assert d.current_agency_id in (d.receiving_agency_id, d.deciding_agency_id)
             assert d.is_overdue == (
-                d.state in (State.RECEIVED, State.PROCESSING) and d.due_at < snapshot
+                d.state in (State.RECEIVED, State.PROCESSING) and d.legal_due_at < snapshot
             )
             if d.state == State.SUPPLEMENT_REQUESTED:
                 assert d.clock_stopped_at is not None and d.supplement_count >= 1
@@ -175,7 +176,7 @@ def test_same_seed_same_history(demo):
         generate_history(dossiers=400, years=1, seed=seed, end=END)
         rows = list(
             Dossier.objects.order_by("code").values_list(
-                "code", "procedure_id", "applicant_name", "submitted_at", "state", "due_at"
+                "code", "procedure_id", "applicant_name", "submitted_at", "state", "legal_due_at"
             )
         )
         Dossier.objects.all().delete()

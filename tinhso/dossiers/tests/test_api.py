@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -231,3 +233,71 @@ def test_an_over_long_applicant_name_at_the_counter_is_refused(world):
     error = response.json()["error"]
     assert error["code"] == "too_long" and error["details"]["field"] == "applicant_name"
     assert Dossier.objects.count() == 0
+
+
+def act(client, code: str, action: str, **body):
+    return client.post(
+        f"/api/dossiers/{code}/actions/{action}", body, content_type="application/json"
+    )
+
+
+def test_legal_due_date_and_appointment_through_the_api(world, monkeypatch):
+    """Issue 16 point 1: both dates exposed (``due_at`` kept as the appointment); a letter within
+    the lead time moves only the appointment; a late one is refused with ``apology_too_late``;
+    finishing after the legal due date is late whatever the appointment."""
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    clock = {"at": dt.datetime(2026, 12, 7, 9, 0, tzinfo=vn)}
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock["at"])
+    code = submit(client_for(world.citizen)).json()["code"]
+    desk, spec, lead = (client_for(u) for u in (world.desk, world.specialist, world.leader))
+    body = act(desk, code, "receive").json()
+    legal = dt.datetime.fromisoformat(body["legal_due_at"])
+    assert legal == dt.datetime(2026, 12, 10, 9, 0, tzinfo=vn)
+    assert body["appointment_at"] == body["due_at"] == body["legal_due_at"]
+    act(desk, code, "transfer", to_user=world.specialist.username)
+    clock["at"] = dt.datetime(2026, 12, 9, 9, 30, tzinfo=vn)  # within a working day of the due
+    assert "extend" not in spec.get(f"/api/dossiers/{code}").json()["actions"]
+    late = act(spec, code, "extend", reason="Cần xác minh", extra_days=2)
+    assert late.status_code == 409 and late.json()["error"]["code"] == "apology_too_late"
+    clock["at"] = dt.datetime(2026, 12, 8, 9, 0, tzinfo=vn)
+    body = act(spec, code, "extend", reason="Cần xác minh", extra_days=2).json()
+    assert dt.datetime.fromisoformat(body["legal_due_at"]) == legal
+    appointment = dt.datetime.fromisoformat(body["appointment_at"])
+    assert appointment == dt.datetime(2026, 12, 14, 9, 0, tzinfo=vn)
+    assert body["due_at"] == body["appointment_at"]
+    again = act(spec, code, "extend", reason="Lần hai", extra_days=1)
+    assert again.status_code == 409 and again.json()["error"]["code"] == "extension_limit"
+    act(spec, code, "transfer", to_user=world.leader.username)
+    clock["at"] = dt.datetime(2026, 12, 11, 10, 0, tzinfo=vn)  # before the appointment
+    body = act(lead, code, "approve").json()
+    assert body["timeliness"] == "late"
+    # The citizen's tracking shows the appointment, not the legal due date.
+    track = Client().get(f"/api/track/{code}", {"id_number": "044090001234"}).json()
+    assert dt.datetime.fromisoformat(track["appointment_at"]) == appointment
+    assert "legal_due_at" not in track
+
+
+def test_supplement_through_the_api_restarts_the_clock(world, monkeypatch):
+    """Issue 16 point 3: the supplement uploaded through the API sets status 4 and restarts the
+    clock at once; the officer's acceptance a day later moves nothing."""
+    vn = ZoneInfo("Asia/Ho_Chi_Minh")
+    clock = {"at": dt.datetime(2026, 12, 7, 9, 0, tzinfo=vn)}
+    monkeypatch.setattr("django.utils.timezone.now", lambda: clock["at"])
+    citizen = client_for(world.citizen)
+    code = submit(citizen).json()["code"]
+    desk, spec = client_for(world.desk), client_for(world.specialist)
+    act(desk, code, "receive")
+    act(desk, code, "transfer", to_user=world.specialist.username)
+    clock["at"] = dt.datetime(2026, 12, 7, 10, 0, tzinfo=vn)
+    assert act(spec, code, "request_supplement", reason="Thiếu CCCD").json()["status"] == 5
+    clock["at"] = dt.datetime(2026, 12, 8, 10, 0, tzinfo=vn)  # one working day later
+    upload = SimpleUploadedFile("cccd.pdf", PDF_BYTES, content_type="application/pdf")
+    response = citizen.post(f"/api/dossiers/{code}/files?supplement=true", {"files": [upload]})
+    assert response.status_code in (200, 201), response.content
+    body = citizen.get(f"/api/dossiers/{code}").json()
+    assert (body["state"], body["status"]) == ("supplement_submitted", 4)
+    due = body["legal_due_at"]
+    assert dt.datetime.fromisoformat(due) == dt.datetime(2026, 12, 11, 9, 0, tzinfo=vn)
+    clock["at"] = dt.datetime(2026, 12, 9, 14, 0, tzinfo=vn)
+    body = act(spec, code, "accept_supplement").json()
+    assert (body["state"], body["status"], body["legal_due_at"]) == ("processing", 4, due)

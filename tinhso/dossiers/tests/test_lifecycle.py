@@ -13,6 +13,7 @@ from django.core.management import call_command
 from tinhso.core.audit import audit_verify
 from tinhso.core.errors import DomainError, InvalidTransition, PermissionDenied
 from tinhso.core.models import AuditEvent
+from tinhso.core.selectors import work_calendar
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Channel, Dossier, NationalStatus, OutboxMessage, State
 
@@ -71,10 +72,11 @@ def test_happy_path_with_supplement_returned_and_rated(world):
     assert d.files.count() == 1
     d = s.dossier_receive(actor=world.desk, dossier=d)
     assert d.status == NationalStatus.RECEIVED
-    assert d.due_at is not None and d.current_step.order == 1
+    assert d.legal_due_at is not None and d.current_step.order == 1
+    assert d.appointment_at == d.legal_due_at
     d = s.dossier_transfer(actor=world.desk, dossier=d, to_user=world.specialist)
     assert (d.status, d.current_step.order, d.assignee) == (4, 2, world.specialist)
-    due_before = d.due_at
+    due_before = d.legal_due_at
     d = s.dossier_request_supplement(
         actor=world.specialist, dossier=d, reason="Bổ sung CCCD của mẹ", items=["CCCD của mẹ"]
     )
@@ -83,10 +85,12 @@ def test_happy_path_with_supplement_returned_and_rated(world):
     with pytest.raises(PermissionDenied):
         s.dossier_supplement(actor=world.other_citizen, dossier=d, uploads=[(None, pdf())])
     d = s.dossier_supplement(actor=world.citizen, dossier=d, uploads=[(None, pdf("cccd.pdf"))])
-    assert d.state == State.SUPPLEMENT_SUBMITTED and d.status == 5
+    # The clock restarts when the supplement arrives; the portal sees processing (4) again.
+    assert d.state == State.SUPPLEMENT_SUBMITTED and d.status == NationalStatus.PROCESSING
+    assert d.clock_stopped_at is None and d.legal_due_at >= due_before
     d = s.dossier_accept_supplement(actor=world.specialist, dossier=d)
     assert d.state == State.PROCESSING and d.clock_stopped_at is None
-    assert d.due_at >= due_before
+    assert d.legal_due_at >= due_before
     d = s.dossier_transfer(actor=world.specialist, dossier=d, to_user=world.leader)
     assert d.current_step.order == 3
     # The specialist cannot sign the leader's step.
@@ -128,33 +132,152 @@ def test_fees_requested_and_paid(world):
     assert_chain_intact()
 
 
-def test_late_with_apology_letter(world, monkeypatch):
-    d = submit(world)
-    d = s.dossier_receive(actor=world.desk, dossier=d)
+class Clock:
+    """A settable ``timezone.now`` for the services."""
+
+    def __init__(self, monkeypatch, at: dt.datetime) -> None:
+        self.at = at
+        monkeypatch.setattr("django.utils.timezone.now", lambda: self.at)
+
+
+def test_apology_letter_moves_the_appointment_not_the_legal_due_date(world, monkeypatch):
+    """Issue 16 point 1: received Mon 7 Dec 2026 09:00, 3 working days → legal due Thu 10 Dec
+    09:00. A letter on Tue 8 Dec gives the citizen 2 more days (Mon 14 Dec 09:00); finishing on
+    Fri 11 Dec is before the appointment but after the legal due date: late, overdue, and late
+    on BM.05."""
+    from tinhso.dossiers.pdf import TIMELINESS_LABELS, control_slip_context
+
+    clock = Clock(monkeypatch, dt.datetime(2026, 12, 7, 9, 0, tzinfo=VN))
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    assert d.legal_due_at == d.appointment_at == dt.datetime(2026, 12, 10, 9, 0, tzinfo=VN)
     d = s.dossier_transfer(actor=world.desk, dossier=d, to_user=world.specialist)
-    old_due = d.due_at
+    clock.at = dt.datetime(2026, 12, 8, 10, 0, tzinfo=VN)
     d = s.dossier_extend(
         actor=world.specialist, dossier=d, reason="Cần xác minh thêm", extra_days=Decimal(2)
     )
+    assert d.legal_due_at == dt.datetime(2026, 12, 10, 9, 0, tzinfo=VN)
+    assert d.appointment_at == dt.datetime(2026, 12, 14, 9, 0, tzinfo=VN)
+    assert d.extension_count == 1
     row = d.events.get(action="extend")
-    assert row.data["old_due_at"] == old_due.isoformat()
-    assert d.due_at > old_due and d.extension_count == 1
-    # Finish after the (new) due date: the dossier is late.
+    assert dt.datetime.fromisoformat(row.data["old_due_at"]) == d.legal_due_at
+    assert dt.datetime.fromisoformat(row.data["new_due_at"]) == d.appointment_at
+    # The sweep judges against the legal due date, not the appointment.
+    swept = s.deadlines_sweep(now=dt.datetime(2026, 12, 10, 9, 1, tzinfo=VN))
+    assert swept["overdue"] == [d.code]
     d = s.dossier_transfer(actor=world.specialist, dossier=d, to_user=world.leader)
-    late = d.due_at + dt.timedelta(days=3)
-    monkeypatch.setattr("django.utils.timezone.now", lambda: late)
+    clock.at = dt.datetime(2026, 12, 11, 10, 0, tzinfo=VN)
     d = s.dossier_approve(actor=world.leader, dossier=d)
-    assert d.timeliness == "late"
-    assert d.events.get(action="approve").step_result == "late"
+    assert d.timeliness == "late" and not d.is_overdue
+    context = control_slip_context(d)
+    assert context["timeliness"] == TIMELINESS_LABELS["late"] != TIMELINESS_LABELS["early"]
+    assert context["legal_due"] == "09 giờ 00 phút, ngày 10/12/2026"
+    assert context["due"] == "09 giờ 00 phút, ngày 14/12/2026"
     assert_chain_intact()
+
+
+def test_apology_letter_too_late_or_too_many_is_refused(world, monkeypatch, settings):
+    """The letter is accepted up to one working day before the legal due date (Thu 10 Dec 09:00
+    → Wed 9 Dec 09:00), and once per dossier by default; a refusal writes nothing."""
+    clock = Clock(monkeypatch, dt.datetime(2026, 12, 7, 9, 0, tzinfo=VN))
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    d = s.dossier_transfer(actor=world.desk, dossier=d, to_user=world.specialist)
+    version = d.version
+    clock.at = dt.datetime(2026, 12, 9, 9, 1, tzinfo=VN)
+    with pytest.raises(InvalidTransition) as err:
+        s.dossier_extend(actor=world.specialist, dossier=d, reason="Chậm", extra_days=1)
+    assert err.value.code == "apology_too_late"
+    d.refresh_from_db()
+    assert (d.version, d.extension_count) == (version, 0)
+    assert d.appointment_at == d.legal_due_at
+    # Already overdue (the run of the issue): refused too, the dossier stays late.
+    clock.at = dt.datetime(2026, 12, 10, 9, 1, tzinfo=VN)
+    assert "extend" not in s_actions(world.specialist, d)
+    with pytest.raises(InvalidTransition):
+        s.dossier_extend(actor=world.specialist, dossier=d, reason="Chậm", extra_days=1)
+    # At the lead time exactly: accepted; a second letter is beyond the default limit of one.
+    clock.at = dt.datetime(2026, 12, 9, 9, 0, tzinfo=VN)
+    d = s.dossier_extend(actor=world.specialist, dossier=d, reason="Chậm", extra_days=1)
+    clock.at = dt.datetime(2026, 12, 8, 9, 0, tzinfo=VN)
+    with pytest.raises(InvalidTransition) as err:
+        s.dossier_extend(actor=world.specialist, dossier=d, reason="Lần hai", extra_days=1)
+    assert err.value.code == "extension_limit"
+    # Both are settings of the province.
+    settings.TINHSO_MAX_EXTENSIONS = 2
+    settings.TINHSO_APOLOGY_LEAD_DAYS = "0.5"
+    clock.at = dt.datetime(2026, 12, 9, 14, 0, tzinfo=VN)
+    d = s.dossier_extend(actor=world.specialist, dossier=d, reason="Lần hai", extra_days=1)
+    assert d.extension_count == 2
+    assert d.legal_due_at == dt.datetime(2026, 12, 10, 9, 0, tzinfo=VN)
+    assert d.appointment_at == dt.datetime(2026, 12, 14, 9, 0, tzinfo=VN)
+
+
+def s_actions(user, dossier):
+    from tinhso.dossiers.actions import available_actions
+
+    return available_actions(user=user, dossier=Dossier.objects.get(pk=dossier.pk))
+
+
+def test_supplement_restarts_the_clock_on_arrival(world, monkeypatch):
+    """Issue 16 point 3: requested Mon 7 Dec 2026 10:00 (legal due Thu 10 Dec 09:00), supplied
+    Mon 14 Dec 09:00 → the wait is Mon 10:00–11:30 and 13:30–17:00 = 5h, Tue–Fri = 32h, Mon
+    07:00–09:00 = 2h: 39h. The legal due date moves by 39h: Thu 10 Dec 09:00–17:00 = 6h, Fri,
+    Mon, Tue, Wed = 32h, Thu 17 Dec 07:00 + 1h = 08:00, whether the officer accepts at once or on
+    Tue 15 Dec 14:00."""
+    clock = Clock(monkeypatch, dt.datetime(2026, 12, 7, 9, 0, tzinfo=VN))
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    d = s.dossier_transfer(actor=world.desk, dossier=d, to_user=world.specialist)
+    clock.at = dt.datetime(2026, 12, 7, 10, 0, tzinfo=VN)
+    d = s.dossier_request_supplement(actor=world.specialist, dossier=d, reason="Thiếu CCCD")
+    assert d.status == NationalStatus.SUPPLEMENT
+    clock.at = dt.datetime(2026, 12, 14, 9, 0, tzinfo=VN)
+    # From the desk (counter channel) on the citizen's behalf.
+    d = s.dossier_supplement(actor=world.desk, dossier=d, uploads=[(None, pdf("cccd.pdf"))])
+    assert (d.state, d.status) == (State.SUPPLEMENT_SUBMITTED, NationalStatus.PROCESSING)
+    assert d.clock_stopped_at is None and d.stopped_seconds == 39 * 3600
+    assert d.legal_due_at == d.appointment_at == dt.datetime(2026, 12, 17, 8, 0, tzinfo=VN)
+    national = OutboxMessage.objects.filter(topic="national_portal.status", key__startswith=d.code)
+    assert national.order_by("-id").first().payload["status"] == NationalStatus.PROCESSING
+    # The officer's check the next day is charged to the agency: nothing moves.
+    clock.at = dt.datetime(2026, 12, 15, 14, 0, tzinfo=VN)
+    d = s.dossier_accept_supplement(actor=world.specialist, dossier=d)
+    assert d.state == State.PROCESSING
+    assert d.legal_due_at == dt.datetime(2026, 12, 17, 8, 0, tzinfo=VN)
+    assert d.stopped_seconds == 39 * 3600
+
+
+def test_insufficient_supplement_is_a_new_request(world, monkeypatch):
+    clock = Clock(monkeypatch, dt.datetime(2026, 12, 7, 9, 0, tzinfo=VN))
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    d = s.dossier_transfer(actor=world.desk, dossier=d, to_user=world.specialist)
+    d = s.dossier_request_supplement(actor=world.specialist, dossier=d, reason="Thiếu CCCD")
+    clock.at = dt.datetime(2026, 12, 7, 14, 0, tzinfo=VN)
+    d = s.dossier_supplement(actor=world.citizen, dossier=d, uploads=[(None, pdf("cccd.pdf"))])
+    clock.at = dt.datetime(2026, 12, 8, 9, 0, tzinfo=VN)
+    d = s.dossier_request_supplement(actor=world.specialist, dossier=d, reason="Ảnh mờ")
+    assert (d.state, d.supplement_count, d.clock_stopped_at) == (
+        State.SUPPLEMENT_REQUESTED,
+        2,
+        clock.at,
+    )
+    clock.at = dt.datetime(2026, 12, 8, 10, 0, tzinfo=VN)
+    d = s.dossier_supplement(actor=world.citizen, dossier=d, uploads=[(None, pdf("cccd2.pdf"))])
+    d = s.dossier_accept_supplement(actor=world.specialist, dossier=d)
+    # Back to processing at the step it was at; 3h + 1h of waiting given back.
+    assert d.state == State.PROCESSING and d.current_step.order == 2
+    assert d.stopped_seconds == 4 * 3600
 
 
 def test_overdue_sweep_and_due_soon(world, monkeypatch):
     d = submit(world)
     d = s.dossier_receive(actor=world.desk, dossier=d)
-    result = s.deadlines_sweep(now=d.due_at - dt.timedelta(minutes=30))
+    result = s.deadlines_sweep(now=d.legal_due_at - dt.timedelta(minutes=30))
     assert d.code in result["due_soon"] and result["overdue"] == []
-    result = s.deadlines_sweep(now=d.due_at + dt.timedelta(minutes=1))
+    assert d.code not in result["apology_due"]  # too late for a letter
+    # A working day and a half before the legal due date the letter is due (within a day).
+    calendar = work_calendar()
+    result = s.deadlines_sweep(now=calendar.subtract_working_days(d.legal_due_at, 1.5))
+    assert d.code in result["apology_due"] and d.code not in result["due_soon"]
+    result = s.deadlines_sweep(now=d.legal_due_at + dt.timedelta(minutes=1))
     assert result["overdue"] == [d.code]
     d.refresh_from_db()
     assert d.is_overdue
@@ -259,14 +382,27 @@ def test_counter_reception_by_desk(world):
         )
 
 
+def test_after_the_cut_off_is_exactly_the_next_working_day(world, monkeypatch):
+    """Issue 16 point 9: 8 working hours a day; received Fri 4 Dec 2026 15:01 (after the 15:00
+    cut-off) is counted exactly like received Mon 7 Dec 07:00; 3 days of 8h → Wed 9 Dec 17:00."""
+    clock = Clock(monkeypatch, dt.datetime(2026, 12, 4, 15, 1, tzinfo=VN))
+    late = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    clock.at = dt.datetime(2026, 12, 7, 7, 0, tzinfo=VN)
+    early = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    monday = dt.datetime(2026, 12, 7, 7, 0, tzinfo=VN)
+    assert late.counting_from == early.counting_from == monday
+    assert late.legal_due_at == early.legal_due_at == dt.datetime(2026, 12, 9, 17, 0, tzinfo=VN)
+    assert late.step_due_at == early.step_due_at
+
+
 def test_due_date_across_tet_2027(world, monkeypatch):
-    """Received Wed 3 Feb 2027 10:00, 3 working days (7h30 each).
+    """Received Wed 3 Feb 2027 10:00, 3 working days (8h each: 07:00–11:30, 13:30–17:00).
 
     Hand computation: Wed 3 Feb counts from 10:00: 1h30 (to 11:30) + 3h30 (13:30–17:00) = 5h.
-    4–10 Feb are Tết (days off), so the count resumes Thu 11 Feb: 7h30 → 12h30 done, then
-    Fri 12 Feb 7h30 → 20h, leaving 2h30 of the 22h30 total: Mon 15 Feb 07:30 + 2h30 = 10:00.
+    4–10 Feb are Tết (days off), so the count resumes Thu 11 Feb: 8h → 13h done, then
+    Fri 12 Feb 8h → 21h, leaving 3h of the 24h total: Mon 15 Feb 07:00 + 3h = 10:00.
     """
     received = dt.datetime(2027, 2, 3, 10, 0, tzinfo=VN)
     monkeypatch.setattr("django.utils.timezone.now", lambda: received)
     d = s.dossier_receive(actor=world.desk, dossier=submit(world))
-    assert d.due_at == dt.datetime(2027, 2, 15, 10, 0, tzinfo=VN)
+    assert d.legal_due_at == dt.datetime(2027, 2, 15, 10, 0, tzinfo=VN)

@@ -80,12 +80,26 @@ def test_receipt_has_code_name_and_appointment(world, received):
     flat_text = flat(text)
     assert "Hẹn trả kết quả: 10 giờ 00 phút, ngày 15/02/2027" in flat_text
     assert "10 giờ 00 phút, ngày 03/02/2027" in flat_text  # received
+    # How the time is counted (issue 16 point 9): from when, the working day, the cut-off.
+    assert "thời hạn tính từ 10 giờ 00 phút, ngày 03/02/2027" in flat_text
+    assert "8 giờ/ngày: 07:00–11:30, 13:30–17:00" in flat_text
+    assert "sau 15:00 hoặc vào ngày nghỉ được tính như tiếp nhận vào đầu ngày làm việc" in flat_text
     assert "Thủ tục đăng ký khai sinh" in text
     assert "Giấy chứng sinh" in text and "giay-chung-sinh.pdf" in text
     assert "Bản chính" in text
     assert "Trực tuyến" in text
     assert "Võ Thị Lan" in text  # the receiving officer
     assert f"https://dichvucong.example.vn/tra-cuu/{d.code}" in flat_text
+
+
+def test_receipt_after_the_cut_off_counts_from_the_next_working_day(world, monkeypatch):
+    """Received Tue 2 Feb 2027 15:30: counted from Wed 3 Feb 07:00, the start of the next
+    working day, and BM.01 says so."""
+    at = dt.datetime(2027, 2, 2, 15, 30, tzinfo=RECEIVED.tzinfo)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: at)
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    html = forms.render_html("bm01_receipt.html", forms.receipt_context(d))  # the PDF's source
+    assert "thời hạn tính từ 07 giờ 00 phút, ngày 03/02/2027" in html
 
 
 def test_qr_code_is_an_inline_svg_of_the_tracking_url(world, received):
@@ -198,7 +212,7 @@ def test_apology_with_new_due_date(world, received):
 def test_control_slip_has_one_row_per_event(world, received, monkeypatch):
     d = s.dossier_transfer(actor=world.desk, dossier=received, to_user=world.specialist)
     d = s.dossier_transfer(actor=world.specialist, dossier=d, to_user=world.leader)
-    late = d.due_at + dt.timedelta(days=3)
+    late = d.legal_due_at + dt.timedelta(days=3)
     monkeypatch.setattr("django.utils.timezone.now", lambda: late)
     d = s.dossier_approve(actor=world.leader, dossier=d, note="Đã ký giấy khai sinh")
     events = list(d.events.order_by("seq"))

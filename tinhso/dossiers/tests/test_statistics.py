@@ -101,54 +101,54 @@ def data(world):
     mk = make_dossier
     # --- A: carried over from February --------------------------------------------------
     # C1: still open, due in February → carried over, overdue at the end.
-    mk(world, a, received_at=at(2, 10), due_at=at(2, 20, 17))
+    mk(world, a, received_at=at(2, 10), legal_due_at=at(2, 20, 17))
     # C2: finished early in March, returned 6 March, rated 3 → carried, resolved early, returned.
-    c2 = mk(world, a, **returned(dict(received_at=at(2, 20), due_at=at(3, 10, 17),
+    c2 = mk(world, a, **returned(dict(received_at=at(2, 20), legal_due_at=at(3, 10, 17),
             finished_at=at(3, 5), timeliness="early"), at(3, 6)))  # fmt: skip
     rate(c2, 3)
     # C3: finished in February, result returned 2 March, rated 1 → not carried; returned.
-    c3 = mk(world, a, **returned(dict(received_at=at(2, 15), due_at=at(2, 27, 17),
+    c3 = mk(world, a, **returned(dict(received_at=at(2, 15), legal_due_at=at(2, 27, 17),
             finished_at=at(2, 25), timeliness="early"), at(3, 2)))  # fmt: skip
     rate(c3, 1)
     # C4: all in January, rated → nothing (its rating is not of a dossier returned in March).
-    c4 = mk(world, a, **returned(dict(received_at=at(1, 5), due_at=at(1, 20, 17),
+    c4 = mk(world, a, **returned(dict(received_at=at(1, 5), legal_due_at=at(1, 20, 17),
             finished_at=at(1, 20), timeliness="on_time"), at(1, 21)))  # fmt: skip
     rate(c4, 1)
     # C5: waiting for a supplement since 10 Feb, before its due time 12 Feb → carried, the
     # deadline is suspended (not yet due), waiting for supplement.
-    mk(world, a, state=State.SUPPLEMENT_SUBMITTED, received_at=at(2, 1),
-       due_at=at(2, 12, 17), clock_stopped_at=at(2, 10))  # fmt: skip
+    mk(world, a, state=State.SUPPLEMENT_REQUESTED, received_at=at(2, 1),
+       legal_due_at=at(2, 12, 17), clock_stopped_at=at(2, 10))  # fmt: skip
     # C6: supplement requested 2 March, after its due time 28 Feb → carried, overdue, waiting.
     mk(world, a, state=State.SUPPLEMENT_REQUESTED, received_at=at(2, 25),
-       due_at=at(2, 28, 17), clock_stopped_at=at(3, 2))  # fmt: skip
+       legal_due_at=at(2, 28, 17), clock_stopped_at=at(3, 2))  # fmt: skip
     # --- A: new in March --------------------------------------------------------------
     # N1: received 1 March 06:00 local (28 Feb 23:00 UTC) online, on time, returned, rated 2.
     n1 = mk(world, a, channel=Channel.ONLINE, **returned(dict(received_at=at(3, 1, 6),
-            due_at=at(3, 10, 17), finished_at=at(3, 10, 10), timeliness="on_time"),
+            legal_due_at=at(3, 10, 17), finished_at=at(3, 10, 10), timeliness="on_time"),
             at(3, 11)))  # fmt: skip
     rate(n1, 2)
     # N2: counter, finished late on 20 March, result not yet returned.
     mk(world, a, channel=Channel.COUNTER, state=State.FINISHED, received_at=at(3, 3),
-       due_at=at(3, 6, 17), finished_at=at(3, 20), timeliness="late")  # fmt: skip
+       legal_due_at=at(3, 6, 17), finished_at=at(3, 20), timeliness="late")  # fmt: skip
     # N3: post, open, due in April → not yet due.
-    mk(world, a, channel=Channel.POST, received_at=at(3, 4), due_at=at(4, 10, 17))
+    mk(world, a, channel=Channel.POST, received_at=at(3, 4), legal_due_at=at(4, 10, 17))
     # N4: online, supplement requested 8 March before its due time 12 March → not yet due.
     mk(world, a, channel=Channel.ONLINE, state=State.SUPPLEMENT_REQUESTED, received_at=at(3, 5),
-       due_at=at(3, 12, 17), clock_stopped_at=at(3, 8))  # fmt: skip
+       legal_due_at=at(3, 12, 17), clock_stopped_at=at(3, 8))  # fmt: skip
     # N5: counter, received 31 March 23:30 local (last minutes of the period) → not yet due.
-    mk(world, a, channel=Channel.COUNTER, received_at=at(3, 31, 23, 30), due_at=at(4, 3, 17))
+    mk(world, a, channel=Channel.COUNTER, received_at=at(3, 31, 23, 30), legal_due_at=at(4, 3, 17))
     # N6: received 1 April 00:10 local (still 31 March in UTC) → outside the period.
-    mk(world, a, channel=Channel.COUNTER, received_at=at(4, 1, 0, 10), due_at=at(4, 6, 17))
+    mk(world, a, channel=Channel.COUNTER, received_at=at(4, 1, 0, 10), legal_due_at=at(4, 6, 17))
     # N7: online, due 25 March, still processing → overdue.
-    mk(world, a, channel=Channel.ONLINE, received_at=at(3, 10), due_at=at(3, 25, 17))
+    mk(world, a, channel=Channel.ONLINE, received_at=at(3, 10), legal_due_at=at(3, 25, 17))
     # N8: online, withdrawal confirmed 15 March → withdrawn.
     n8 = mk(world, a, channel=Channel.ONLINE, state=State.STOPPED, received_at=at(3, 12),
-            due_at=at(3, 17, 17), closed_at=at(3, 15))  # fmt: skip
+            legal_due_at=at(3, 17, 17), closed_at=at(3, 15))  # fmt: skip
     add_event(n8, "withdraw", at(3, 14), State.WITHDRAW_REQUESTED)
     add_event(n8, "confirm_withdraw", at(3, 15), State.STOPPED)
     # N9: counter, due 28 March, finished only on 2 April → overdue at the end of March.
     mk(world, a, channel=Channel.COUNTER, state=State.FINISHED, received_at=at(3, 20),
-       due_at=at(3, 28, 17), finished_at=at(4, 2), timeliness="late")  # fmt: skip
+       legal_due_at=at(3, 28, 17), finished_at=at(4, 2), timeliness="late")  # fmt: skip
     # R1: submitted online 14 March and refused at reception → refused only.
     r1 = mk(world, a, channel=Channel.ONLINE, state=State.REFUSED, submitted_at=at(3, 14),
             closed_at=at(3, 14, 10))  # fmt: skip
@@ -161,9 +161,10 @@ def data(world):
     mk(world, a, channel=Channel.ONLINE, state=State.SUBMITTED, submitted_at=at(3, 30))
     # --- B ------------------------------------------------------------------------------
     b1 = mk(world, b, channel=Channel.ONLINE, **returned(dict(received_at=at(3, 2),
-            due_at=at(3, 6, 17), finished_at=at(3, 4), timeliness="early"), at(3, 5)))  # fmt: skip
+            legal_due_at=at(3, 6, 17), finished_at=at(3, 4), timeliness="early"),
+            at(3, 5)))  # fmt: skip
     rate(b1, 3)
-    mk(world, b, channel=Channel.COUNTER, received_at=at(2, 1), due_at=at(3, 1, 17))
+    mk(world, b, channel=Channel.COUNTER, received_at=at(2, 1), legal_due_at=at(3, 1, 17))
     return world
 
 
@@ -378,15 +379,15 @@ def test_pre_2025_agencies_roll_up_to_todays_units(world, history):
     june = {"year": 2025}
     # Before the reform: the district resolves one on time and leaves one open (overdue);
     # the old ward receives one online that is still open on 31 July (not yet due: no due time).
-    mk(world, district_agency, received_at=at(6, 2, **june), due_at=at(6, 10, 17, **june),
+    mk(world, district_agency, received_at=at(6, 2, **june), legal_due_at=at(6, 10, 17, **june),
        finished_at=at(6, 9, **june), timeliness="early", state=State.FINISHED)  # fmt: skip
-    mk(world, district_agency, received_at=at(6, 20, **june), due_at=at(6, 27, 17, **june))
+    mk(world, district_agency, received_at=at(6, 20, **june), legal_due_at=at(6, 27, 17, **june))
     mk(world, ward_agency, channel=Channel.ONLINE, received_at=at(6, 25, **june))
     # After the reform: today's ward and the department.
-    mk(world, world.committee, received_at=at(7, 3, **june), due_at=at(7, 8, 17, **june),
+    mk(world, world.committee, received_at=at(7, 3, **june), legal_due_at=at(7, 8, 17, **june),
        finished_at=at(7, 8, 10, **june), timeliness="on_time", state=State.FINISHED)  # fmt: skip
     mk(world, department, channel=Channel.POST, received_at=at(7, 15, **june),
-       due_at=at(8, 15, 17, **june))  # fmt: skip
+       legal_due_at=at(8, 15, 17, **june))  # fmt: skip
     user = make_user("ioc")
     officer_assign(actor=None, user=user, agency=department, role=Role.IOC_VIEWER)
 

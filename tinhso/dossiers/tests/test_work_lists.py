@@ -49,7 +49,7 @@ def build_world():
             applicant_name=f"Nguyễn Văn {n % 7}", applicant_id_number="044090001234",
             submitted_by=w.desk, channel=1, state=state, status=STATE_TO_STATUS[state],
             submitted_at=start + dt.timedelta(hours=n // 3),
-            due_at=now + dt.timedelta(hours=(n % 5) * 20 - 30) if received else None,
+            legal_due_at=now + dt.timedelta(hours=(n % 5) * 20 - 30) if received else None,
             closed_at=now if state == State.RETURNED else None,
         )  # fmt: skip
     return w

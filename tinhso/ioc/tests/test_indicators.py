@@ -89,13 +89,14 @@ class Province:
 
         self.n1 = self.dossier(
             self.a, Channel.ONLINE, submitted_at=at(3, 2), received_at=at(3, 2, 10),
-            due_at=at(3, 5, 10), finished_at=at(3, 4, 10), returned_at=at(3, 5),
+            legal_due_at=at(3, 5, 10), finished_at=at(3, 4, 10), returned_at=at(3, 5),
             closed_at=at(3, 5), state=State.RETURNED, timeliness="early", digitised=True,
             electronic_result=True, synced=True,
         )  # fmt: skip
         self.n2 = self.dossier(
             self.a, Channel.COUNTER, submitted_at=at(3, 3), received_at=at(3, 3),
-            due_at=at(3, 6), finished_at=at(3, 10), returned_at=at(3, 11), closed_at=at(3, 11),
+            legal_due_at=at(3, 6), finished_at=at(3, 10), returned_at=at(3, 11),
+            closed_at=at(3, 11),
             state=State.RETURNED, timeliness="late", digitised=True, is_overdue=True,
         )  # fmt: skip
         self.dossier(
@@ -103,18 +104,19 @@ class Province:
             state=State.REFUSED, synced=True,
         )  # fmt: skip
         self.dossier(
-            self.a, Channel.ONLINE, submitted_at=at(3, 5), received_at=at(3, 5), due_at=at(3, 9),
+            self.a, Channel.ONLINE, submitted_at=at(3, 5), received_at=at(3, 5),
+            legal_due_at=at(3, 9),
             state=State.PROCESSING, digitised=True, is_overdue=True,
         )  # fmt: skip
         self.dossier(
             self.d, Channel.POST, procedure=self.p2, submitted_at=at(3, 2), received_at=at(3, 2),
-            due_at=at(3, 10), finished_at=at(3, 3), returned_at=at(3, 4), closed_at=at(3, 4),
+            legal_due_at=at(3, 10), finished_at=at(3, 3), returned_at=at(3, 4), closed_at=at(3, 4),
             state=State.RETURNED, timeliness="on_time", fee_vnd=50000, paid_vnd=50000,
             paid_online=True, electronic_result=True, synced=True,
         )  # fmt: skip
         self.dossier(
             self.d, Channel.COUNTER, procedure=self.p2, submitted_at=at(3, 6),
-            received_at=at(3, 6), due_at=at(3, 20), state=State.PROCESSING, fee_vnd=50000,
+            received_at=at(3, 6), legal_due_at=at(3, 20), state=State.PROCESSING, fee_vnd=50000,
             paid_vnd=50000,
         )  # fmt: skip
         self.dossier(
@@ -123,12 +125,12 @@ class Province:
         )  # fmt: skip
         self.dossier(
             self.a, Channel.ONLINE, submitted_at=at(4, 2), received_at=at(4, 2),
-            due_at=at(4, 6), finished_at=at(4, 3), state=State.FINISHED, timeliness="early",
+            legal_due_at=at(4, 6), finished_at=at(4, 3), state=State.FINISHED, timeliness="early",
             digitised=True, synced=True,
         )  # fmt: skip
         self.dossier(
             self.f, Channel.COUNTER, submitted_at=at(3, 3, year=2025),
-            received_at=at(3, 3, year=2025), due_at=at(3, 6, year=2025),
+            received_at=at(3, 3, year=2025), legal_due_at=at(3, 6, year=2025),
             finished_at=at(3, 5, year=2025), returned_at=at(3, 5, year=2025),
             closed_at=at(3, 5, year=2025), state=State.RETURNED, timeliness="on_time",
             synced=True,

@@ -511,6 +511,34 @@ def test_supplement_upload(citizen_client, world):
     assert dossier.state == State.SUPPLEMENT_SUBMITTED
     record = dossier.files.get(kind=FileKind.SUPPLEMENT)
     assert record.original_name == "trang-2.pdf" and record.component == component
+    # Issue 16 point 3: the clock runs again from the arrival; the citizen sees "processing".
+    assert dossier.status == 4 and dossier.clock_stopped_at is None
+    page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    assert 'class="badge s4"' in page
+
+
+def test_pages_state_how_time_is_counted(citizen_client, world, monkeypatch):
+    """Issue 16 point 9: the procedure page and the dossier page state the province's 8-hour day
+    and the 15:00 cut-off; a dossier received after it counts from the next working day."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from tinhso.core.templatetags.tinhso_format import vndatetime
+
+    rule = _(
+        "Time limits count working days of %(hours)s hours (%(periods)s); a dossier "
+        "received after %(cutoff)s or on a day off counts as received at the start of the "
+        "next working day."
+    ) % {"hours": "8", "periods": "07:00–11:30, 13:30–17:00", "cutoff": "15:00"}
+    page = citizen_client.get(f"/thu-tuc/{world.procedure.code}/").content.decode()
+    assert escape(rule) in page
+    friday = dt.datetime(2026, 12, 4, 15, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: friday)
+    dossier = _received(world)
+    page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    monday = vndatetime(friday + dt.timedelta(days=3, hours=-8, minutes=-30))  # Mon 07:00
+    assert escape(_("Time counted from %(when)s.") % {"when": monday}) in page
+    assert escape(rule) in page
 
 
 def test_online_payment_is_recorded_as_such(citizen_client, world):

@@ -13,6 +13,7 @@ from django.utils.translation import gettext
 
 from tinhso.core.models import AuditEvent, Role
 from tinhso.core.services import officer_assign
+from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
 from tinhso.dossiers.tests.factories import make_user
@@ -148,7 +149,7 @@ def test_inbox_pagination_and_overdue_highlight(world, login, monkeypatch):
     assert 'rel="next"' in page1 and 'rel="prev"' in page2
     # A received dossier past its due time is in the overdue list, highlighted.
     late = s.dossier_receive(actor=world.desk, dossier=Dossier.objects.first())
-    Dossier.objects.filter(pk=late.pk).update(due_at=late.received_at - dt.timedelta(hours=1))
+    Dossier.objects.filter(pk=late.pk).update(legal_due_at=late.received_at - dt.timedelta(hours=1))
     overdue = client.get(url, {"box": "overdue"}).content.decode()
     assert f'<tr data-code="{late.code}" class="overdue">' in overdue
 
@@ -259,7 +260,7 @@ def test_counter_reception_receives_on_the_spot(world, login, settings):
     dossier = Dossier.objects.get()
     assert response.status_code == 302 and response["Location"] == dossier_url(dossier)
     assert dossier.channel == 1 and dossier.state == State.RECEIVED and dossier.status == 2
-    assert dossier.received_at is not None and dossier.due_at is not None
+    assert dossier.received_at is not None and dossier.legal_due_at is not None
     assert dossier.applicant_name == "Phạm Thị Hương" and dossier.applicant_phone == "0905123456"
     assert dossier.form_data == {
         "child_name": "Phạm Gia Bảo",
@@ -523,14 +524,22 @@ def test_refuse_fees_extend_and_stop(world, login):
     assert dossier.state == State.RECEIVED and dossier.paid_vnd == 8000 and not dossier.paid_online
 
     dossier = s.dossier_transfer(actor=world.desk, dossier=dossier, to_user=world.specialist)
-    old_due = dossier.due_at
+    old_due = dossier.legal_due_at
     response = post_action(
         specialist, dossier, "extend", extra_days="2", reason="Cần xác minh nơi sinh"
     )
     assert response.status_code == 302
     dossier.refresh_from_db()
-    assert dossier.due_at > old_due and dossier.extension_count == 1
-    assert 'data-form="bm04"' in specialist.get(dossier_url(dossier)).content.decode()
+    assert dossier.appointment_at > old_due and dossier.extension_count == 1
+    assert dossier.legal_due_at == old_due  # the letter moves only the appointment
+    page = specialist.get(dossier_url(dossier)).content.decode()
+    assert 'data-form="bm04"' in page
+    # Issue 16 point 1: the officer sees the legal due date (what judges the dossier) and the
+    # appointment given to the citizen, each once.
+    legal = f"<dt>{gettext('Legal due date')}</dt><dd>{vndatetime(dossier.legal_due_at)}"
+    appointment = f"{gettext('Appointment for the result')}</dt><dd>"
+    assert legal in page
+    assert appointment + vndatetime(dossier.appointment_at) in page
 
     html = leader.get(dossier_url(dossier)).content.decode()
     assert 'data-action="stop"' in html and "data-confirm=" in html

@@ -29,7 +29,7 @@ class Command(BaseCommand):
                 _("%(overdue)d dossier(s) newly overdue, %(soon)d due within one working day.")
                 % {"overdue": len(result["overdue"]), "soon": len(result["due_soon"])}
             )
-            for code in result["due_soon"]:
+            for code in result["apology_due"]:
                 self.stdout.write(f"  {_('apology letter due')}: {code}")
             if not no_ioc:
                 from tinhso.ioc.rollup import refresh
