@@ -200,7 +200,8 @@ TINHSO_DEMO_LOADERS = [
 # Synthetic past dossiers the demo generates once for the operations centre (0: none).
 TINHSO_DEMO_HISTORY = env_int("TINHSO_DEMO_HISTORY", 20000)
 TINHSO_QNA_DAILY_LIMIT = env_int("TINHSO_QNA_DAILY_LIMIT", 5)  # questions per asker per day
-TINHSO_MAX_UPLOAD_BYTES = env_int("TINHSO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
+# One uploaded file: 20 MB, so that a 48–50 MP phone photo (8–15 MB) is accepted.
+TINHSO_MAX_UPLOAD_BYTES = env_int("TINHSO_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 # A request's body apart from its files (a JSON body, a posted form): larger answers 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("TINHSO_MAX_BODY_BYTES", 1024 * 1024)
 # Application data (form_data): a string without its own maxLength in the procedure's schema, and
@@ -305,6 +306,8 @@ TINHSO_RATE_OPEN311_POSTS = env_str("TINHSO_RATE_OPEN311_POSTS", "60/m")
 TINHSO_RATE_OPEN311_BAD_KEYS = env_str("TINHSO_RATE_OPEN311_BAD_KEYS", "10/m")
 # Failed logins per address across user names (mobile carriers share addresses: failures only):
 TINHSO_RATE_LOGIN_FAILURES = env_str("TINHSO_RATE_LOGIN_FAILURES", "20/10m")
+# Wrong ID digits per dossier code on public tracking (the receipt's QR code still works).
+TINHSO_RATE_TRACK_FAILURES = env_str("TINHSO_RATE_TRACK_FAILURES", "10/h")
 # Where the counters live: empty, the database (core.RateCounter, atomic, shared by every
 # worker); or TINHSO_RATE_LIMIT_REDIS_URL (needs the ``redis`` package): a Redis cache.
 TINHSO_RATE_LIMIT_CACHE = ""
@@ -331,7 +334,7 @@ STORAGES = {
 }
 
 # --- Field feedback ----------------------------------------------------------------------
-TINHSO_FEEDBACK_MAX_PHOTO_BYTES = env_int("TINHSO_FEEDBACK_MAX_PHOTO_BYTES", 8 * 1024 * 1024)
+TINHSO_FEEDBACK_MAX_PHOTO_BYTES = env_int("TINHSO_FEEDBACK_MAX_PHOTO_BYTES", 20 * 1024 * 1024)
 TINHSO_FEEDBACK_MAX_PER_DAY = env_int("TINHSO_FEEDBACK_MAX_PER_DAY", 20)
 
 # --- API bearer tokens: refused this many days after their creation (``tinhso create-token``).

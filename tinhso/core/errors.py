@@ -33,12 +33,6 @@ class Unauthenticated(DomainError):
     status = 401
 
 
-class Throttled(DomainError):
-    """Too many attempts in a short time (HTTP 429)."""
-
-    status = 429
-
-
 class NotFound(DomainError):
     status = 404
 

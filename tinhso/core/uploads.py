@@ -90,7 +90,7 @@ def safe_filename(name: str) -> str:
 
 
 def max_upload_bytes() -> int:
-    return int(getattr(settings, "TINHSO_MAX_UPLOAD_BYTES", 10 * 1024 * 1024))
+    return int(getattr(settings, "TINHSO_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
 
 
 def check_upload(upload, *, max_side: int | None = None) -> CheckedUpload:

@@ -11,7 +11,6 @@ import datetime as dt
 import hashlib
 from typing import Any
 
-from django.core.cache import cache
 from django.core.signing import Signer
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -19,8 +18,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 
 from tinhso.core.access import VIEW, any_of, as_access
-from tinhso.core.errors import NotFound, Throttled
+from tinhso.core.errors import NotFound
 from tinhso.core.models import Role
+from tinhso.core.ratelimit import Limit
 from tinhso.core.selectors import work_calendar
 from tinhso.procedures.models import ProcessStep
 
@@ -243,7 +243,8 @@ def inbox_counts(*, user: Any, now: dt.datetime | None = None) -> dict[str, int]
 
 # Wrong proofs (ID digits or tokens) per dossier code per hour before proofs by digits are refused
 # for that code (the signed token of BM.01's QR code still works): 4 digits are 10,000 guesses.
-TRACK_FAILURES_PER_HOUR = 10
+# Wrong proofs (ID digits) per dossier code; past the rate, digits are refused for that code.
+TRACK_FAILURES = Limit("track-failures", "TINHSO_RATE_TRACK_FAILURES")
 TRACK_SALT = "tinhso.dossiers.track"
 
 
@@ -254,7 +255,7 @@ def track_token(code: str) -> str:
 
 
 def _failures_key(code: str) -> str:
-    return "tinhso:track-failures:" + hashlib.sha256(code.encode()).hexdigest()
+    return hashlib.sha256(code.encode()).hexdigest()
 
 
 def dossier_track(*, code: str, id_number: str = "", token: str = "") -> dict[str, Any]:
@@ -263,8 +264,9 @@ def dossier_track(*, code: str, id_number: str = "", token: str = "") -> dict[st
     By the code alone: the status only (``detailed`` false). With a proof, the details (procedure,
     agency, dates, timeline; never personal data): the last 4 digits of the applicant's ID number
     (or the whole number), or the signed token of BM.01's QR code (:func:`track_token`). An
-    unknown code and a wrong proof get the same answer; after ``TRACK_FAILURES_PER_HOUR`` wrong
-    proofs for a code (known or not) digits are refused for an hour.
+    unknown code and a wrong proof get the same answer; past ``TINHSO_RATE_TRACK_FAILURES`` wrong
+    proofs for a code (known or not) digits are refused until the window ends (the one rate
+    limiter, :mod:`tinhso.core.ratelimit`).
     """
     code = (code or "").strip().upper()
     id_number = (id_number or "").strip()
@@ -285,13 +287,14 @@ def dossier_track(*, code: str, id_number: str = "", token: str = "") -> dict[st
     if dossier is not None and token and constant_time_compare(token, track_token(dossier.code)):
         return dossier_public_view(dossier)
     key = _failures_key(code)
-    if id_number and (cache.get(key) or 0) >= TRACK_FAILURES_PER_HOUR:
-        raise Throttled(
-            "too_many_attempts",
+    if id_number:
+        TRACK_FAILURES.enforce(
+            key,
             _(
-                "Too many wrong attempts for this dossier code: try again in an hour, or scan "
-                "the QR code on your receipt."
+                "Too many wrong attempts for this dossier code: try again in %(minutes)s "
+                "minute(s), or scan the QR code on your receipt."
             ),
+            count=False,
         )
     if (
         dossier is not None
@@ -300,11 +303,7 @@ def dossier_track(*, code: str, id_number: str = "", token: str = "") -> dict[st
         and (id_number in (dossier.applicant_id_number, dossier.applicant_id_number[-4:]))
     ):
         return dossier_public_view(dossier)
-    cache.add(key, 0, timeout=3600)
-    try:
-        cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=3600)
+    TRACK_FAILURES.hit(key)
     raise NotFound(
         "no_match",
         _("No dossier matches this code and the digits of the ID number."),
