@@ -175,6 +175,9 @@ FORMAT_MODULE_PATH = ["tinhso.formats"]
 # --- Working calendar (see tinhso.core.workcalendar) --------------------------------------
 TINHSO_WORKING_HOURS = env_str("TINHSO_WORKING_HOURS", "07:30-11:30,13:30-17:00")
 TINHSO_RECEPTION_CUTOFF = env_str("TINHSO_RECEPTION_CUTOFF", "15:00")
+# Working days the one-stop desk has, from the documents' arrival, to return an insufficient
+# dossier with a supplement request (Decree 118/2025; DOMAIN.md "within 2 working days").
+TINHSO_SUPPLEMENT_REQUEST_DAYS = env_int("TINHSO_SUPPLEMENT_REQUEST_DAYS", 2)
 TINHSO_DEMO_PROVINCE = env_str("TINHSO_DEMO_PROVINCE", "44")
 # Management commands run by ``load_demo`` after the core (each takes --province).
 TINHSO_DEMO_LOADERS = [

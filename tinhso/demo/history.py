@@ -128,6 +128,7 @@ COLUMNS: tuple[str, ...] = (
     "digitised",
     "electronic_result",
     "synced_version",
+    "portal_version",
 )
 RATING_COLUMNS = ("dossier_id", "score", "comment", "created_at")
 
@@ -652,6 +653,7 @@ class HistoryGenerator:
             1 if online else int(rnd() < ctx.digitise),
             life.electronic,
             synced,
+            life.version,  # portal_version: one message per version in the generated history
         ]
         return submitted, row, life.rating
 

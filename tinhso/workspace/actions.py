@@ -33,7 +33,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "pause": _("Pause processing"),
     "resume": _("Resume processing"),
     "request_fees": _("Request fees"),
-    "pay": _("Record the payment"),
+    "pay": _("Record a counter payment"),
     "approve": _("Approve and sign"),
     "finish": _("Finish processing"),
     "extend": _("Extend with an apology letter"),
@@ -75,7 +75,7 @@ HELP: dict[str, Promise] = {
     "accept_supplement": _("Processing resumes; the due date moves by the time waited."),
     "pause": _("The clock stops until processing resumes."),
     "request_fees": _("The clock stops until the fees are paid."),
-    "pay": _("Cash paid at the desk."),
+    "pay": _("Fees paid at the desk, with the number of the receipt issued."),
     "extend": _("Required when the dossier will be late: at least one working day before."),
     "return_result": _("The result is handed to the applicant; the dossier closes."),
     "stop": _("Processing stops for good; the dossier closes."),
@@ -93,7 +93,7 @@ APPLICANT_ONLY = {"withdraw", "rate"}
 
 def _dispatch(user: Any, dossier: Dossier, params: dict, form: f.ActionForm) -> Any:
     """Run the form's action (its prefix) through the one dispatch table."""
-    values = {**params, "online": False}  # a payment recorded here is cash at the desk
+    values = dict(params)
     if "file" in params:
         values["upload"] = params["file"]
     if hasattr(form, "uploads"):
