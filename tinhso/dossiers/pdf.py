@@ -283,11 +283,11 @@ def fmt_appointment(value: dt.datetime | str | None) -> str:
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}" if local else ""
 
 
-def fmt_long_date(value: dt.datetime | dt.date | None) -> str:
+def fmt_long_date(value: dt.datetime | dt.date | str | None) -> str:
     """``ngày 03 tháng 02 năm 2027`` (the date line under the national motto)."""
-    if value is None:
+    if value in (None, ""):
         return "ngày ... tháng ... năm ..."
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime | str):
         value = _local(value)
     return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}"
 

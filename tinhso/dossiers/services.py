@@ -261,7 +261,8 @@ def _outbox_status(dossier: Dossier, now: dt.datetime, changes: list[str]) -> No
 
 
 def _iso(value: dt.datetime | None) -> str | None:
-    return value.isoformat() if value else None
+    """A time in the messages and event data: ISO 8601 in local time (Asia/Ho_Chi_Minh)."""
+    return timezone.localtime(value).isoformat() if value else None
 
 
 def _outbox_payload(dossier: Dossier, now: dt.datetime, changes: list[str]) -> dict:
@@ -316,7 +317,7 @@ def _outbox_payload(dossier: Dossier, now: dt.datetime, changes: list[str]) -> d
         "code": d.code,
         "version": d.portal_version,
         "changes": changes,
-        "at": now.isoformat(),
+        "at": _iso(now),
         "procedure": d.procedure.code,
         "status": d.status,
         "channel": d.channel,
@@ -328,7 +329,7 @@ def _outbox_payload(dossier: Dossier, now: dt.datetime, changes: list[str]) -> d
             "phone": d.applicant_phone,
             "address": d.applicant_address,
         },
-        "submitted_at": d.submitted_at.isoformat(),
+        "submitted_at": _iso(d.submitted_at),
         "received_at": _iso(d.received_at),
         "due_at": _iso(d.due_at),  # the appointment the citizen holds
         "clock_stopped": d.clock_stopped_at is not None,
