@@ -551,3 +551,17 @@ def test_desk_can_be_assigned_without_affecting_citizen_pages(client, world):
     officer_assign(actor=None, user=world.citizen, agency=world.committee, role=Role.SPECIALIST)
     client.force_login(world.citizen)
     assert client.get(_submit_url(world)).status_code == 403
+
+
+def test_my_dossier_keeps_the_first_receipt_and_the_current_one(citizen_client, world):
+    dossier = ds.dossier_transfer(actor=world.desk, dossier=_received(world))
+    ds.dossier_extend(actor=world.specialist, dossier=dossier, reason="Xác minh", extra_days=2)
+    page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    versions = page[page.index('data-testid="receipt-versions"') :].split("</ul>")[0]
+    url = reverse("portal:dossier_form", args=[dossier.code, "bm01"])
+    assert f'href="{url}?version=1"' in versions and f'href="{url}?version=2"' in versions
+    first, current = dossier.receipts.order_by("number")
+    assert first.due_at < current.due_at
+    response = citizen_client.get(url, {"version": "1"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert f"BM01-{dossier.code}-v1.pdf" in response["Content-Disposition"]
