@@ -4,6 +4,7 @@ Environment variables (all optional for development):
 - ``DATABASE_URL``: e.g. ``postgres://postgres@127.0.0.1:5432/tinhso``; default SQLite in ``var/``.
 - ``SECRET_KEY``, ``DEBUG``, ``ALLOWED_HOSTS`` (comma separated), ``SITE_URL``.
 - ``TINHSO_WORKING_HOURS`` (``07:30-11:30,13:30-17:00``), ``TINHSO_RECEPTION_CUTOFF`` (``15:00``).
+- ``TINHSO_SUPPLEMENT_REQUEST_DAYS`` (``2``): working days to return an insufficient dossier.
 """
 
 from __future__ import annotations

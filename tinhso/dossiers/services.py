@@ -1018,9 +1018,10 @@ def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) ->
         if error is not None:
             raise error
         record = _store_file(d, checked, None, FileKind.RESULT, actor)
-        if not d.electronic_result:
-            d.electronic_result = True
-            d.save(update_fields=["electronic_result"])
+        d.electronic_result = True
+        d.portal_version += 1  # the citizen sees a result document: the portal is told
+        d.save(update_fields=["electronic_result", "portal_version"])
+        _outbox_status(d, timezone.now(), [VISIBLE_BY_ACTION["attach_result"]])
         audit_record(actor=actor, action="dossier.attach_result", obj=d, after={"file": record.pk})
     return record
 

@@ -210,3 +210,15 @@ def test_paused_maps_to_processing(world):
     from tinhso.dossiers.models import STATE_TO_STATUS
 
     assert STATE_TO_STATUS[State.PAUSED] == NationalStatus.PROCESSING
+
+
+def test_an_electronic_result_document_reaches_the_portal(world, clock):
+    d = s.dossier_transfer(actor=world.desk, dossier=received(world))
+    before = d.portal_version
+    record = s.dossier_attach_result(actor=world.specialist, dossier=d, upload=_pdf("kq.pdf"))
+    d.refresh_from_db()
+    assert d.portal_version == before + 1
+    last = messages(d)[-1]
+    assert last["changes"] == ["result"] and last["results"] == [
+        {"id": record.pk, "name": "kq.pdf"}
+    ]
