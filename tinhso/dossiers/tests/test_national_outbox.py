@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,27 +15,15 @@ from tinhso.dossiers import pdf
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import NationalStatus, OutboxMessage, ReceiptVersion, State
 
+from .conftest import MONDAY_9
 from .factories import PDF_BYTES, VALID_FORM
 
 pytestmark = [pytest.mark.django_db]
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-MONDAY_9 = dt.datetime(2026, 12, 7, 9, 0, tzinfo=VN)
 
 
 @pytest.fixture
 def world(one_stop_world):
     return one_stop_world
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    """Set the time the services see: ``clock(moment)``."""
-
-    def set_to(moment: dt.datetime) -> None:
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
-
-    set_to(MONDAY_9)
-    return set_to
 
 
 def _pdf(name: str) -> SimpleUploadedFile:

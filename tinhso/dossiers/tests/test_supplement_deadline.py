@@ -4,7 +4,6 @@ days of its documents' arrival; the requests made later are counted."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,25 +14,15 @@ from tinhso.core.auth import token_create
 from tinhso.dossiers import selectors
 from tinhso.dossiers import services as s
 
+from .conftest import VN
 from .factories import PDF_BYTES, VALID_FORM
 
 pytestmark = [pytest.mark.django_db]
-VN = ZoneInfo("Asia/Ho_Chi_Minh")
-MONDAY_9 = dt.datetime(2026, 12, 7, 9, 0, tzinfo=VN)
 
 
 @pytest.fixture
 def world(one_stop_world):
     return one_stop_world
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    def set_to(moment: dt.datetime) -> None:
-        monkeypatch.setattr("django.utils.timezone.now", lambda: moment)
-
-    set_to(MONDAY_9)
-    return set_to
 
 
 def received(world):
