@@ -233,7 +233,7 @@ VISIBLE_BY_ACTION = {
     "return_result": "result",
 }
 # The events the national message lists (supplements and payments).
-PORTAL_EVENT_ACTIONS = ("request_supplement", "supplement", "accept_supplement", "resume", "pay")
+PORTAL_EVENT_ACTIONS = ("request_supplement", "supplement", "accept_supplement", "pay")
 
 
 def visible_changes(action: str, before: dict[str, Any], d: Dossier) -> list[str]:
@@ -298,13 +298,11 @@ def _outbox_payload(dossier: Dossier, now: dt.datetime, changes: list[str]) -> d
                     "reference": data.get("reference", ""),
                     "paid_at": _iso(e["at"]),
                 }
-            elif supplements:
+            elif supplements:  # the supplement arrived, or was accepted
                 entry = supplements[-1]
-                if e["action"] == "supplement":
-                    entry["supplied_at"] = _iso(e["at"])
-                if e["action"] == "accept_supplement":
-                    entry["accepted_at"] = _iso(e["at"])
-                if "due_before" in data and entry["appointment_after"] is None:
+                moment = "supplied_at" if e["action"] == "supplement" else "accepted_at"
+                entry[moment] = _iso(e["at"])
+                if "due_before" in data:  # the clock restarted: the appointment moved
                     entry["appointment_before"] = data["due_before"]
                     entry["appointment_after"] = data["due_after"]
         results = [
