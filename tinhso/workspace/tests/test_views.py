@@ -704,3 +704,14 @@ def test_counter_payment_needs_the_receipt_number(world, login):
     assert dossier.state == State.FEES_REQUESTED
     assert post_action(desk, dossier, "pay", amount_vnd="8000", reference="BL-9").status_code == 302
     assert dossier.events.get(action="pay").data["reference"] == "BL-9"
+    html = desk.get(dossier_url(dossier)).content.decode()
+    assert gettext("Receipt number: %(number)s") % {"number": "BL-9"} in html
+
+
+def test_dossier_page_marks_a_late_supplement_request(world, login, monkeypatch):
+    dossier = s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    later = dossier.supplement_request_due_at + dt.timedelta(minutes=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    s.dossier_request_supplement(actor=world.desk, dossier=dossier, reason="Thiếu bản chính")
+    html = login(world.desk).get(dossier_url(dossier)).content.decode()
+    assert 'data-testid="late-supplement-request"' in html
