@@ -7,6 +7,7 @@ Environment variables (all optional for development):
   setting), ``TINHSO_RECEPTION_CUTOFF`` (``15:00``).
 - ``TINHSO_APOLOGY_LEAD_DAYS`` (``1``): an apology letter (BM.04) is accepted up to this many
   working days before the legal due date; ``TINHSO_MAX_EXTENSIONS`` (``1``): letters per dossier.
+- ``TINHSO_SUPPLEMENT_REQUEST_DAYS`` (``2``): working days to return an insufficient dossier.
 """
 
 from __future__ import annotations
@@ -189,6 +190,9 @@ TINHSO_RECEPTION_CUTOFF = env_str("TINHSO_RECEPTION_CUTOFF", "15:00")
 # fraction) and how many letters one dossier may have.
 TINHSO_APOLOGY_LEAD_DAYS = env_str("TINHSO_APOLOGY_LEAD_DAYS", "1")
 TINHSO_MAX_EXTENSIONS = env_int("TINHSO_MAX_EXTENSIONS", 1)
+# Working days the one-stop desk has, from the documents' arrival, to return an insufficient
+# dossier with a supplement request (Decree 118/2025; DOMAIN.md "within 2 working days").
+TINHSO_SUPPLEMENT_REQUEST_DAYS = env_int("TINHSO_SUPPLEMENT_REQUEST_DAYS", 2)
 TINHSO_DEMO_PROVINCE = env_str("TINHSO_DEMO_PROVINCE", "44")
 # Management commands run by ``load_demo`` after the core (each takes --province).
 TINHSO_DEMO_LOADERS = [

@@ -129,6 +129,7 @@ COLUMNS: tuple[str, ...] = (
     "digitised",
     "electronic_result",
     "synced_version",
+    "portal_version",
 )
 RATING_COLUMNS = ("dossier_id", "score", "comment", "created_at")
 
@@ -654,6 +655,7 @@ class HistoryGenerator:
             1 if online else int(rnd() < ctx.digitise),
             life.electronic,
             synced,
+            life.version,  # portal_version: one message per version in the generated history
         ]
         return submitted, row, life.rating
 

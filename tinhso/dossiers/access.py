@@ -4,7 +4,7 @@
   online or that name them as applicant; an officer (any role) the dossiers received or decided
   by an agency they serve. The agency handling a dossier is always its receiving or its deciding
   agency (each process step belongs to one of the two), so these two columns cover it.
-- **act**: the applicant of the dossier (their actions: supplement, pay, withdraw, rate), and an
+- **act**: the applicant of the dossier (their actions: supplement, withdraw, rate), and an
   officer holding a role of the transition table in its receiving agency (the one-stop desk) or
   in the agency handling it now. Which action exactly is the transition table's business
   (``tinhso.dossiers.services``); this rule decides which rows a work page may offer.

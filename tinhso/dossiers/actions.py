@@ -82,7 +82,7 @@ ACTIONS: dict[str, Action] = {
     "pause": Action(services.dossier_pause, ("reason",)),
     "resume": Action(services.dossier_resume, ("note",)),
     "request_fees": Action(services.dossier_request_fees, ("amount_vnd", "note")),
-    "pay": Action(services.dossier_pay, ("amount_vnd", "online", "reference")),
+    "pay": Action(services.dossier_record_counter_payment, ("reference", "amount_vnd")),
     "approve": Action(services.dossier_approve, ("note",)),
     "finish": Action(services.dossier_finish, ("note",)),
     "extend": Action(services.dossier_extend, ("reason", "extra_days")),

@@ -81,6 +81,9 @@ class DossierOut(Schema):
     is_overdue: bool
     fee_vnd: int
     paid_vnd: int
+    supplement_request_due_at: dt.datetime | None = Field(
+        None, description="until when the desk may return the dossier as insufficient in time"
+    )
     actions: list[str]
 
 
@@ -106,10 +109,20 @@ class FileOut(Schema):
     component: str | None
 
 
+class ReceiptOut(Schema):
+    """A kept issue of the BM.01 receipt (GET …/forms/bm01.pdf?version=N)."""
+
+    version: int
+    issued_at: dt.datetime
+    appointment_at: dt.datetime | None
+    action: str
+
+
 class DossierDetailOut(DossierOut):
     form_data: dict[str, Any]
     events: list[EventOut]
     files: list[FileOut]
+    receipts: list[ReceiptOut]
 
 
 class TimelineItem(Schema):
@@ -148,8 +161,7 @@ class ActionIn(Schema):
     to_user: str | None = None
     items: list[str] = []
     amount_vnd: Money | None = None
-    online: bool = True
-    reference: str = ""
+    reference: str = Field("", description="pay: the receipt number of the counter payment")
     extra_days: float | None = Field(None, ge=0, le=365)
     score: int | None = Field(None, ge=1, le=3)
     comment: str = ""
@@ -182,6 +194,7 @@ def dossier_out(d: Dossier, user: Any, lookups: services.Lookups | None = None) 
         "is_overdue": d.is_overdue,
         "fee_vnd": d.fee_vnd,
         "paid_vnd": d.paid_vnd,
+        "supplement_request_due_at": d.supplement_request_due_at,
         "actions": available_actions(user=user, dossier=d, lookups=lookups),
     }
 
@@ -220,6 +233,15 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
                 "component": f.component.name if f.component else None,
             }
             for f in files
+        ],
+        "receipts": [
+            {
+                "version": r.number,
+                "issued_at": r.issued_at,
+                "appointment_at": r.appointment_at,
+                "action": r.action,
+            }
+            for r in d.receipts.order_by("number")
         ],
     }
 
@@ -307,8 +329,7 @@ def _values(action: Action, payload: ActionIn) -> dict[str, Any]:
         "note": payload.note,
         "reason": payload.reason,
         "items": payload.items,
-        "amount_vnd": payload.amount_vnd or 0,
-        "online": payload.online,
+        "amount_vnd": payload.amount_vnd,
         "reference": payload.reference,
         "extra_days": Decimal(str(payload.extra_days or 0)),
         "score": payload.score or 0,
@@ -394,9 +415,10 @@ def download_file(request, code: str, file_id: DbId):
 
 
 @router.get("/dossiers/{code}/forms/{kind}.pdf", response={400: ErrorOut, 404: ErrorOut})
-def form_pdf(request, code: str, kind: str):
+def form_pdf(request, code: str, kind: str, version: int | None = Query(None, ge=1, le=10**6)):
     """A form of the dossier as PDF: bm01 receipt, bm02 supplement request, bm03 refusal,
-    bm04 apology, bm05 process control slip."""
+    bm04 apology, bm05 process control slip. ``version`` chooses a kept issue of the BM.01
+    receipt (1: as first printed; default: the current one)."""
     from .pdf import render_form
 
     access = request_access(request)
@@ -404,7 +426,7 @@ def form_pdf(request, code: str, kind: str):
     if kind not in selectors.APPLICANT_FORMS and selectors.sees_as_applicant(access, dossier):
         # BM.05 is the agencies' internal control slip.
         raise NotFound("unknown_form", _("Unknown form “%(form)s”.") % {"form": kind})
-    data, filename = render_form(kind, dossier)
+    data, filename = render_form(kind, dossier, version=version)
     response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -199,6 +199,15 @@ class Dossier(models.Model):
     synced_version = models.PositiveIntegerField(
         _("last version acknowledged by the national portal"), default=0
     )
+    # The dossier's version as the national portal knows it: one more for each change the
+    # citizen can see (one outbox message each, keyed ``code:portal_version``, in this order).
+    portal_version = models.PositiveIntegerField(
+        _("version sent to the national portal"), default=0
+    )
+    # Until when the desk may return an insufficient dossier (supplement request) in time.
+    supplement_request_due_at = models.DateTimeField(
+        _("supplement request due by"), null=True, blank=True
+    )
 
     objects = DossierQuerySet.as_manager()
 
@@ -352,6 +361,42 @@ class DossierEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dossier.code} #{self.seq} {self.action}"
+
+
+class PaymentMethod(models.TextChoices):
+    """How a fee was paid: recorded by an officer at the counter, or confirmed by a gateway."""
+
+    COUNTER = "counter", _("At the counter")
+    GATEWAY = "gateway", _("Online payment gateway")
+
+
+class ReceiptVersion(models.Model):
+    """One issue of the BM.01 receipt and appointment slip, kept as printed.
+
+    A new version is written at reception and each time the appointment changes; ``data`` holds
+    what the receipt printed that depends on the dossier (times, files, receiver), so an earlier
+    receipt renders again as it was.
+    """
+
+    dossier = models.ForeignKey(
+        Dossier, on_delete=models.CASCADE, related_name="receipts", db_index=False
+    )
+    number = models.PositiveIntegerField(_("version"))
+    action = models.CharField(_("issued on"), max_length=30)
+    issued_at = models.DateTimeField(_("issued at"))
+    appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("receipt version")
+        verbose_name_plural = _("receipt versions")
+        ordering = ["dossier", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["dossier", "number"], name="receipt_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} BM.01 v{self.number}"
 
 
 class CodeCounter(models.Model):

@@ -37,7 +37,7 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.selectors import counting_terms
 from tinhso.procedures.models import StepAgency
 
-from .models import Channel, Dossier, DossierEvent, FileKind, State, Timeliness
+from .models import Channel, Dossier, DossierEvent, FileKind, ReceiptVersion, State, Timeliness
 from .selectors import track_token
 
 logger = logging.getLogger(__name__)
@@ -286,11 +286,11 @@ def fmt_appointment(value: dt.datetime | str | None) -> str:
     return f"{local:%H} giờ {local:%M} phút, ngày {local:%d/%m/%Y}" if local else ""
 
 
-def fmt_long_date(value: dt.datetime | dt.date | None) -> str:
+def fmt_long_date(value: dt.datetime | dt.date | str | None) -> str:
     """``ngày 03 tháng 02 năm 2027`` (the date line under the national motto)."""
-    if value is None:
+    if value in (None, ""):
         return "ngày ... tháng ... năm ..."
-    if isinstance(value, dt.datetime):
+    if isinstance(value, dt.datetime | str):
         value = _local(value)
     return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}"
 
@@ -403,8 +403,10 @@ def _events(dossier: Dossier) -> list[DossierEvent]:
     return list(dossier.events.select_related("actor_agency", "to_step", "to_user").order_by("seq"))
 
 
-def receipt_context(dossier: Dossier) -> dict:
-    events = _events(dossier)
+def receipt_data(dossier: Dossier) -> dict:
+    """What BM.01 prints that belongs to the dossier now: times, fee, components, files and the
+    receiver. Kept with each receipt version (``ReceiptVersion.data``) so that it prints again
+    as it was issued."""
     files = [
         {
             "name": f.original_name,
@@ -423,21 +425,45 @@ def receipt_context(dossier: Dossier) -> dict:
         }
         for c in dossier.procedure.components.order_by("order", "pk")
     ]
+    received = dossier.received_at
+    return {
+        "received_at": received.isoformat() if received else None,
+        "appointment_at": dossier.appointment_at.isoformat() if dossier.appointment_at else None,
+        "counting_from": dossier.counting_from.isoformat() if dossier.counting_from else None,
+        "fee_vnd": dossier.fee_vnd or dossier.procedure.fee_vnd,
+        "files": files,
+        "components": components,
+        "receiver": _receiver_name(dossier, _events(dossier)),
+    }
+
+
+def receipt_context(dossier: Dossier, receipt: ReceiptVersion | None = None) -> dict:
+    """BM.01 as it prints now, or as ``receipt`` (a kept version) printed it."""
+    data = receipt.data if receipt is not None else receipt_data(dossier)
     url = tracking_url(dossier.code)
+    received_at = data["received_at"]
     return {
         **_base_context(
             dossier,
-            issued_at=dossier.received_at or dossier.submitted_at,
+            issued_at=(
+                receipt.issued_at if receipt is not None else received_at or dossier.submitted_at
+            ),
             title="GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ",
         ),
-        "files": files,
-        "components": components,
-        "receiver": _receiver_name(dossier, events),
+        "received_on": fmt_appointment(received_at or dossier.submitted_at),
+        "due": fmt_appointment(data["appointment_at"]),
+        "fee": fmt_money(data["fee_vnd"]),
+        "has_fee": bool(data["fee_vnd"]),
+        "files": data["files"],
+        "components": data["components"],
+        "receiver": data["receiver"],
         "tracking_url": url,  # printed: the status only
         "qr": qr_data_uri(tracking_url(dossier.code, signed=True)),  # the holder of the receipt
-        "received": dossier.received_at is not None,
-        "counting_from": fmt_appointment(dossier.counting_from),
+        "received": received_at is not None,
+        "counting_from": fmt_appointment(data.get("counting_from")),
         "counting_convention": counting_convention(),
+        "version": receipt.number if receipt is not None and receipt.number > 1 else None,
+        "version_issued_at": fmt_datetime(receipt.issued_at) if receipt is not None else "",
     }
 
 
@@ -522,9 +548,9 @@ def _render(template: str, context: dict) -> bytes:
     return html_to_pdf(render_html(template, context))
 
 
-def render_receipt(dossier: Dossier) -> bytes:
-    """BM.01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả."""
-    return _render("bm01_receipt.html", receipt_context(dossier))
+def render_receipt(dossier: Dossier, receipt: ReceiptVersion | None = None) -> bytes:
+    """BM.01 Giấy tiếp nhận hồ sơ và hẹn trả kết quả (as ``receipt`` printed it, if given)."""
+    return _render("bm01_receipt.html", receipt_context(dossier, receipt))
 
 
 def render_supplement_request(dossier: Dossier, event: DossierEvent) -> bytes:
@@ -598,12 +624,38 @@ def available_forms(dossier: Dossier) -> list[str]:
     return forms
 
 
+def receipt_version_param(value: str | None) -> int | None:
+    """The ``?version=`` of a BM.01 download (None: the current receipt)."""
+    if value in (None, ""):
+        return None
+    if not value.isdigit() or not 0 < int(value) <= 10**6:
+        raise NotFound("unknown_receipt_version", _("Unknown receipt version."))
+    return int(value)
+
+
+def _receipt(dossier: Dossier, version: int | None) -> ReceiptVersion | None:
+    """The kept BM.01 ``version`` (default: the latest; None when none was kept, as for a
+    dossier not yet received: it prints as it is now)."""
+    receipts = dossier.receipts.order_by("-number")
+    if version is None:
+        return receipts.first()
+    found = receipts.filter(number=version).first()
+    if found is None:
+        raise NotFound(
+            "unknown_receipt_version",
+            _("Dossier %(code)s has no receipt version %(version)s.")
+            % {"code": dossier.code, "version": version},
+        )
+    return found
+
+
 def render_form(
-    kind: str, dossier: Dossier, event: DossierEvent | None = None
+    kind: str, dossier: Dossier, event: DossierEvent | None = None, version: int | None = None
 ) -> tuple[bytes, str]:
     """Render form ``kind`` ("bm01" … "bm05") of a dossier: (PDF bytes, suggested file name).
 
-    For BM.02–BM.04 the event defaults to the latest matching one. Raises
+    For BM.01, ``version`` chooses a kept issue of the receipt (default: the current one). For
+    BM.02–BM.04 the event defaults to the latest matching one. Raises
     ``DomainError("form_unavailable")`` when the form does not apply to the dossier and
     ``NotFound("unknown_form")`` for an unknown kind.
     """
@@ -614,7 +666,10 @@ def render_form(
     if key == "bm01":
         if dossier.received_at is None and dossier.state != State.SUBMITTED:
             raise _unavailable(key, dossier)
-        return render_receipt(dossier), filename
+        receipt = _receipt(dossier, version)
+        if version is not None:
+            filename = f"BM01-{dossier.code}-v{version}.pdf"
+        return render_receipt(dossier, receipt), filename
     if key == "bm05":
         return render_control_slip(dossier), filename
     if event is None:

@@ -35,6 +35,7 @@ from .models import (
     TO_RECEIVE_STATES,
     Dossier,
     DossierEvent,
+    ReceiptVersion,
     State,
 )
 
@@ -338,3 +339,42 @@ def dossier_public_view(dossier: Dossier) -> dict[str, Any]:
             {"at": event.at, "action": event.action, "status": event.to_state} for event in events
         ],
     }
+
+
+# --- returning an insufficient dossier in time (DOMAIN.md: within 2 working days) -------------
+
+
+def receipt_versions(dossier: Dossier) -> list[ReceiptVersion]:
+    """The kept issues of the dossier's BM.01 receipt, the first printed first."""
+    return list(dossier.receipts.order_by("number"))
+
+
+def supplement_request_open(dossier: Dossier, now: dt.datetime | None = None) -> dt.datetime | None:
+    """The deadline to return the dossier as insufficient, while it is still open (a running
+    dossier whose deadline has not passed), else None: what the officers' lists show."""
+    deadline = dossier.supplement_request_due_at
+    if deadline is None or dossier.state not in RUNNING_STATES:
+        return None
+    return deadline if (now or timezone.now()) <= deadline else None
+
+
+def late_supplement_requests(
+    *, user: Any, start: dt.date | None = None, end: dt.date | None = None
+) -> QuerySet[DossierEvent]:
+    """The supplement requests made after their deadline (the event's ``late`` flag), on the
+    dossiers ``user`` may see, optionally within local dates ``start``–``end``. Statistics count
+    them per agency with ``.values("dossier__deciding_agency_id").annotate(n=Count("id"))``."""
+    events = DossierEvent.objects.filter(
+        action="request_supplement",
+        data__late=True,
+        dossier__in=Dossier.objects.restrict(user, VIEW).values("pk"),
+    )
+    if start is not None:
+        events = events.filter(at__gte=_local_midnight(start))
+    if end is not None:
+        events = events.filter(at__lt=_local_midnight(end + dt.timedelta(days=1)))
+    return events
+
+
+def _local_midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))

@@ -10,7 +10,7 @@ national-portal sync message in ONE transaction. An illegal transition raises
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
@@ -63,11 +63,13 @@ from .models import (
     DossierFile,
     FileKind,
     OutboxMessage,
+    PaymentMethod,
     Rating,
+    ReceiptVersion,
     State,
     Timeliness,
 )
-from .transitions import APPLICANT, RECEIVING, TRANSITIONS, Transition
+from .transitions import APPLICANT, GATEWAY, RECEIVING, TRANSITIONS, Transition
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -131,6 +133,19 @@ STEP_ACTIONS = frozenset({"transfer", "approve", "finish"})
 APPLICANT_NAME_MAX_LENGTH = Dossier._meta.get_field("applicant_name").max_length
 
 
+@dataclass(frozen=True)
+class PaymentGateway:
+    """The actor of a payment a gateway confirmed (server to server): the adapter of the
+    payment issue passes one to :func:`dossier_record_payment`. Not a person: no roles, no
+    user row; the audit entry names it."""
+
+    name: str
+    is_authenticated = False
+
+    def __str__(self) -> str:
+        return f"gateway:{self.name}"[:200]
+
+
 def refusal(
     user: Any, dossier: Dossier, transition: Transition, lookups: Lookups | None = None
 ) -> DomainError | None:
@@ -141,9 +156,21 @@ def refusal(
     process (transfer before the last step, approve or finish at it). The services raise what it
     returns; the API and the pages offer the actions it allows (:mod:`tinhso.dossiers.actions`).
     """
+    if isinstance(user, PaymentGateway):
+        if GATEWAY in transition.actors:
+            return None
+        return PermissionDenied("forbidden", _("A payment gateway may only confirm payments."))
     lookups = lookups or Lookups(user)
     if APPLICANT in transition.actors and is_applicant_of(lookups.access, dossier):
         return None
+    if transition.action == "pay" and is_applicant_of(lookups.access, dossier):
+        return PermissionDenied(
+            "payment_not_declarable",
+            _(
+                "A fee counts as paid when the desk records your payment with its receipt "
+                "number, or when the payment gateway confirms it: it cannot be declared here."
+            ),
+        )
     agency_id = (
         dossier.receiving_agency_id if transition.agency == RECEIVING else dossier.current_agency_id
     )
@@ -245,25 +272,126 @@ def attach_result_refusal(
     return None
 
 
-def _outbox_status(dossier: Dossier, now: dt.datetime) -> None:
-    """Queue the national-portal status message of this version of the dossier."""
+# What the citizen sees change besides the status and the appointment, by action: each writes
+# a national-portal message (INTEGRATIONS.md: status, appointment, supplement asked and supplied,
+# fees asked and paid, result; per dossier in order).
+VISIBLE_BY_ACTION = {
+    "request_supplement": "supplement_requested",
+    "supplement": "supplement_supplied",
+    "pause": "clock_stopped",
+    "resume": "clock_resumed",
+    "request_fees": "fees_requested",
+    "pay": "fees_paid",
+    "approve": "result",
+    "finish": "result",
+    "attach_result": "result",
+    "return_result": "result",
+}
+# The events the national message lists (supplements and payments).
+PORTAL_EVENT_ACTIONS = ("request_supplement", "supplement", "accept_supplement", "pay")
+
+
+def visible_changes(action: str, before: dict[str, Any], d: Dossier) -> list[str]:
+    """What of the dossier the citizen can see changed by ``action`` ([] for none):
+    ``status``, ``appointment`` and the action's own kind (:data:`VISIBLE_BY_ACTION`)."""
+    changes = []
+    if d.status != before.get("status"):
+        changes.append("status")
+    if d.appointment_at != before.get("appointment_at"):
+        changes.append("appointment")
+    kind = VISIBLE_BY_ACTION.get(action)
+    if kind:
+        changes.append(kind)
+    return changes
+
+
+def _outbox_status(dossier: Dossier, now: dt.datetime, changes: list[str]) -> None:
+    """Queue the national-portal message of this portal version of the dossier (the caller has
+    counted it in ``portal_version``); the key makes a redelivery idempotent."""
     OutboxMessage.objects.create(
         topic="national_portal.status",
-        key=f"{dossier.code}:{dossier.version}",
-        payload=_outbox_payload(dossier, now),
+        key=f"{dossier.code}:{dossier.portal_version}",
+        payload=_outbox_payload(dossier, now, changes),
     )
 
 
-def _outbox_payload(dossier: Dossier, now: dt.datetime) -> dict:
-    """The national-portal status message of a dossier."""
+def _iso(value: dt.datetime | None) -> str | None:
+    """A time in the messages and event data: ISO 8601 in local time (Asia/Ho_Chi_Minh)."""
+    return timezone.localtime(value).isoformat() if value else None
+
+
+def _outbox_payload(dossier: Dossier, now: dt.datetime, changes: list[str]) -> dict:
+    """The national-portal message of a dossier: the whole dossier as the citizen sees it now,
+    in the domain's words (the adapter maps them to the portal's fields, see
+    docs/national-portal.md), with ``version`` for ordering and ``changes`` saying why it is sent.
+    """
+    d = dossier
+    supplements: list[dict[str, Any]] = []
+    payment: dict[str, Any] = {}
+    results: list[dict[str, Any]] = []
+    if d.received_at is not None:  # a dossier not yet received has neither (the submit path)
+        events = d.events.filter(action__in=PORTAL_EVENT_ACTIONS).order_by("seq")
+        for e in events.values("action", "at", "actor_name", "note", "data"):
+            data = e["data"] or {}
+            if e["action"] == "request_supplement":
+                supplements.append(
+                    {
+                        "no": data.get("supplement_no", len(supplements) + 1),
+                        "requested_by": e["actor_name"],
+                        "requested_at": _iso(e["at"]),
+                        "reason": e["note"],
+                        "items": data.get("items", []),
+                        "supplied_at": None,
+                        "accepted_at": None,
+                        "appointment_before": None,
+                        "appointment_after": None,
+                    }
+                )
+            elif e["action"] == "pay":
+                payment = {
+                    "method": data.get("method", ""),
+                    "reference": data.get("reference", ""),
+                    "paid_at": _iso(e["at"]),
+                }
+            elif supplements:  # the supplement arrived, or was accepted
+                entry = supplements[-1]
+                moment = "supplied_at" if e["action"] == "supplement" else "accepted_at"
+                entry[moment] = _iso(e["at"])
+                if "due_before" in data:  # the clock restarted: the appointment moved
+                    entry["appointment_before"] = data["due_before"]
+                    entry["appointment_after"] = data["due_after"]
+        results = [
+            {"id": pk, "name": name}
+            for pk, name in d.files.filter(kind=FileKind.RESULT)
+            .order_by("pk")
+            .values_list("pk", "original_name")
+        ]
     return {
-        "code": dossier.code,
-        "procedure": dossier.procedure.code,
-        "status": dossier.status,
-        "channel": dossier.channel,
-        "at": now.isoformat(),
-        "legal_due_at": dossier.legal_due_at.isoformat() if dossier.legal_due_at else None,
-        "appointment_at": dossier.appointment_at.isoformat() if dossier.appointment_at else None,
+        "code": d.code,
+        "version": d.portal_version,
+        "changes": changes,
+        "at": _iso(now),
+        "procedure": d.procedure.code,
+        "status": d.status,
+        "channel": d.channel,
+        "receiving_agency": d.receiving_agency.code,
+        "deciding_agency": d.deciding_agency.code,
+        "applicant": {
+            "name": d.applicant_name,
+            "id_number": d.applicant_id_number,
+            "phone": d.applicant_phone,
+            "address": d.applicant_address,
+        },
+        "submitted_at": _iso(d.submitted_at),
+        "received_at": _iso(d.received_at),
+        "legal_due_at": _iso(d.legal_due_at),
+        "appointment_at": _iso(d.appointment_at),  # the appointment the citizen holds
+        "clock_stopped": d.clock_stopped_at is not None,
+        "finished_at": _iso(d.finished_at),
+        "returned_at": _iso(d.returned_at),
+        "fees": {"requested_vnd": d.fee_vnd, "paid_vnd": d.paid_vnd, **payment},
+        "supplements": supplements,
+        "results": results,
     }
 
 
@@ -305,6 +433,7 @@ class DossierApplied(Applied):
     step_result: str = ""  # early / on time / late, of the step handed over ("" for none)
     step_due_at: dt.datetime | None = None  # the due time of that step
     to_user: Any = None  # the officer the dossier is handed to
+    portal_changes: list[str] = field(default_factory=list)  # what the citizen sees change
 
 
 class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
@@ -347,7 +476,9 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
         error = refusal(actor, obj, transition)
         if error is not None:
             raise error
-        if APPLICANT in transition.actors and is_applicant_of(actor, obj):
+        if isinstance(actor, PaymentGateway) or (
+            APPLICANT in transition.actors and is_applicant_of(actor, obj)
+        ):
             return None
         return obj.receiving_agency if transition.agency == RECEIVING else obj.current_agency
 
@@ -367,11 +498,21 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
             d.state_before = ""
 
     def before_save(self, step: Step[Dossier], applied: DossierApplied) -> None:
-        step.obj.status = STATE_TO_STATUS[step.obj.state]
-        step.obj.version += 1
+        d = step.obj
+        d.status = STATE_TO_STATUS[d.state]
+        d.version += 1
+        applied.portal_changes = visible_changes(step.action, step.before, d)
+        if applied.portal_changes:
+            d.portal_version += 1
 
     def record(self, step: Step[Dossier], applied: DossierApplied) -> DossierEvent:
         d = step.obj
+        if "appointment" in applied.portal_changes:  # the appointment before and after
+            applied.data = {
+                **applied.data,
+                "due_before": _iso(step.before["appointment_at"]),
+                "due_after": _iso(d.appointment_at),
+            }
         return DossierEvent.objects.create(
             dossier=d,
             seq=next_seq(d.events),
@@ -392,9 +533,13 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
         )
 
     def outbox(self, step: Step[Dossier], applied: DossierApplied, event: DossierEvent) -> None:
+        """One national-portal message per change the citizen sees, numbered by
+        ``portal_version``; a new BM.01 version when the appointment is set or moves."""
         d = step.obj
-        if d.status != step.before["status"] or step.action in {"submit", "receive"}:
-            _outbox_status(d, step.now)
+        if applied.portal_changes:
+            _outbox_status(d, step.now, applied.portal_changes)
+        if "appointment" in applied.portal_changes and d.appointment_at is not None:
+            receipt_issue(d, action=step.action, now=step.now)
 
     def audit_after(
         self, step: Step[Dossier], applied: DossierApplied, event: DossierEvent
@@ -403,6 +548,22 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
 
 
 LIFECYCLE = DossierLifecycle()
+
+
+def receipt_issue(d: Dossier, *, action: str, now: dt.datetime) -> ReceiptVersion:
+    """Keep a new version of the BM.01 receipt as it prints now (at reception and whenever the
+    appointment moves); the earlier versions stay downloadable as they were printed."""
+    from .pdf import receipt_data
+
+    last = d.receipts.order_by("-number").values_list("number", flat=True).first()
+    return ReceiptVersion.objects.create(
+        dossier=d,
+        number=(last or 0) + 1,
+        action=action,
+        issued_at=now,
+        appointment_at=d.appointment_at,
+        data=receipt_data(d),
+    )
 
 
 def _next_code(agency: Agency, day: dt.date) -> str:
@@ -506,6 +667,7 @@ def dossier_submit(
                 fee_vnd=procedure.fee_vnd,
                 idempotency_key=idempotency_key,
                 version=1,
+                portal_version=1,
                 digitised=bool(checked.files) or channel == Channel.ONLINE,
             )
             for component, item in checked.files:
@@ -522,7 +684,7 @@ def dossier_submit(
                 at=now,
                 data={"channel": channel, "files": len(checked.files)},
             )
-            _outbox_status(d, now)
+            _outbox_status(d, now, ["status"])
             # Last: the audit chain head stays locked from here to the commit.
             audit_record(
                 actor=actor,
@@ -670,9 +832,16 @@ def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Do
         d.assignee = actor
         d.step_started_at = d.counting_from
         d.step_due_at = _step_time(d, first, d.counting_from, calendar)
+        d.supplement_request_due_at = supplement_request_deadline(d.counting_from, calendar)
         return DossierApplied(data={"due_at": d.legal_due_at.isoformat()})
 
     return LIFECYCLE.perform(actor=actor, obj=dossier, action="receive", note=note, apply=apply).obj
+
+
+def supplement_request_deadline(start: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
+    """Until when an insufficient dossier must be returned with a supplement request: the
+    setting's working days (default 2) from when its documents count as received."""
+    return calendar.add_working_days(start, settings.TINHSO_SUPPLEMENT_REQUEST_DAYS)
 
 
 def _require_reason(reason: str) -> str:
@@ -740,7 +909,16 @@ def dossier_request_supplement(
 
     def apply(d: Dossier, step: Step) -> DossierApplied:
         d.supplement_count += 1
-        return DossierApplied(data={"items": items, "supplement_no": d.supplement_count})
+        deadline = d.supplement_request_due_at
+        return DossierApplied(
+            data={
+                "items": items,
+                "supplement_no": d.supplement_count,
+                "request_due_at": _iso(deadline),
+                # Asked after the deadline to return an insufficient dossier: counted late.
+                "late": deadline is not None and step.now > deadline,
+            }
+        )
 
     return LIFECYCLE.perform(
         actor=actor, obj=dossier, action="request_supplement", note=reason, apply=apply
@@ -758,6 +936,11 @@ def dossier_supplement(
     def apply(d: Dossier, step: Step) -> DossierApplied:
         for component, item in checked:
             _store_file(d, item, component, FileKind.SUPPLEMENT, actor)
+        # The supplied documents get their own time to be found insufficient.
+        calendar = step.calendar
+        d.supplement_request_due_at = supplement_request_deadline(
+            calendar.counting_start(step.now), calendar
+        )
         return DossierApplied(data={"files": len(checked)})
 
     return LIFECYCLE.perform(
@@ -797,25 +980,64 @@ def dossier_request_fees(
     ).obj
 
 
-def dossier_pay(
-    *, actor: Any, dossier: Dossier | int, amount_vnd: int, online: bool, reference: str = ""
+def dossier_record_payment(
+    *,
+    dossier: Dossier | int,
+    method: str,
+    reference: str,
+    by: Any,
+    amount_vnd: int | None = None,
 ) -> Dossier:
-    """Record the payment (online by the applicant, or cash at the desk)."""
+    """The fees requested are paid: the clock restarts and the national portal is told.
+
+    The one entry point for a payment: ``method`` COUNTER with ``by`` a desk officer of the
+    receiving agency and ``reference`` the receipt number they issued; GATEWAY with ``by`` a
+    :class:`PaymentGateway` and ``reference`` the gateway's transaction. Never the applicant
+    (the transition's guard refuses them). ``amount_vnd`` defaults to the amount requested; a
+    different amount is refused.
+    """
+    if method not in PaymentMethod.values:
+        raise DomainError("invalid_payment_method", _("Unknown payment method."))
+    if (method == PaymentMethod.GATEWAY) != isinstance(by, PaymentGateway):
+        raise DomainError(
+            "invalid_payment_method",
+            _("Only a payment gateway confirms online payments; the desk records counter ones."),
+        )
+    reference = (reference or "").strip()[:100]
+    if not reference:
+        raise DomainError("receipt_number_required", _("Give the receipt number of the payment."))
+    if amount_vnd is not None and (not isinstance(amount_vnd, int) or amount_vnd <= 0):
+        raise DomainError("invalid_amount", _("The amount must be a positive whole number of VND."))
 
     def apply(d: Dossier, step: Step) -> DossierApplied:
-        if amount_vnd != d.fee_vnd:
+        paid = d.fee_vnd if amount_vnd is None else amount_vnd
+        if paid != d.fee_vnd:
             raise DomainError(
                 "amount_mismatch",
                 _("The amount paid (%(paid)s VND) differs from the amount requested (%(due)s VND).")
-                % {"paid": amount_vnd, "due": d.fee_vnd},
+                % {"paid": paid, "due": d.fee_vnd},
             )
-        d.paid_vnd = amount_vnd
-        d.paid_online = bool(online)
-        return DossierApplied(
-            data={"amount_vnd": amount_vnd, "online": bool(online), "reference": reference[:100]}
-        )
+        d.paid_vnd = paid
+        d.paid_online = method == PaymentMethod.GATEWAY
+        data = {"amount_vnd": paid, "method": method, "reference": reference}
+        if isinstance(by, PaymentGateway):
+            data["gateway"] = by.name
+        return DossierApplied(data=data)
 
-    return LIFECYCLE.perform(actor=actor, obj=dossier, action="pay", apply=apply).obj
+    return LIFECYCLE.perform(actor=by, obj=dossier, action="pay", apply=apply).obj
+
+
+def dossier_record_counter_payment(
+    *, actor: Any, dossier: Dossier | int, reference: str, amount_vnd: int | None = None
+) -> Dossier:
+    """Thu phí tại quầy: the desk records the fees paid in cash, with the receipt number."""
+    return dossier_record_payment(
+        dossier=dossier,
+        method=PaymentMethod.COUNTER,
+        reference=reference,
+        by=actor,
+        amount_vnd=amount_vnd,
+    )
 
 
 def _finish(action: str, actor: Any, dossier: Dossier | int, note: str) -> Dossier:
@@ -884,9 +1106,10 @@ def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) ->
         if error is not None:
             raise error
         record = _store_file(d, checked, None, FileKind.RESULT, actor)
-        if not d.electronic_result:
-            d.electronic_result = True
-            d.save(update_fields=["electronic_result"])
+        d.electronic_result = True
+        d.portal_version += 1  # the citizen sees a result document: the portal is told
+        d.save(update_fields=["electronic_result", "portal_version"])
+        _outbox_status(d, timezone.now(), [VISIBLE_BY_ACTION["attach_result"]])
         audit_record(actor=actor, action="dossier.attach_result", obj=d, after={"file": record.pk})
     return record
 

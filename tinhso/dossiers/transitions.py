@@ -13,6 +13,7 @@ from tinhso.core.models import Role
 from .models import State
 
 APPLICANT = "applicant"
+GATEWAY = "payment_gateway"  # a payment gateway's confirmation (server to server), not a person
 RECEIVING = "receiving"  # the receiving agency (one-stop desk)
 CURRENT = "current"  # the agency handling the current step
 
@@ -72,11 +73,13 @@ TRANSITIONS: dict[str, Transition] = {
             {Role.DESK_OFFICER, Role.SPECIALIST},
             clock="stop",
         ),
+        # Fees are paid when the desk records a counter payment or a gateway confirms one:
+        # never on the applicant's word (INTEGRATIONS.md, Payment).
         _t(
             "pay",
             {S.FEES_REQUESTED},
             None,
-            {APPLICANT, Role.DESK_OFFICER},
+            {Role.DESK_OFFICER, GATEWAY},
             RECEIVING,
             clock="resume",
         ),

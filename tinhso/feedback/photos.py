@@ -2,7 +2,8 @@
 
 Order of work for each upload (nothing is stored here; the service stores the result):
 1. sniff the content (not the name): anything but a JPEG or PNG image is refused;
-2. refuse a photo above ``TINHSO_FEEDBACK_MAX_PHOTO_BYTES`` (default 20 MB: a 48–50 MP phone photo is 8–15 MB);
+2. refuse a photo above ``TINHSO_FEEDBACK_MAX_PHOTO_BYTES`` (default 20 MB: a 48–50 MP phone
+   photo is 8–15 MB);
 3. read the GPS position from the EXIF data of the original bytes;
 4. ``tinhso.core.uploads.check_upload`` validates and re-encodes the image (EXIF, GPS, comments
    and anything hidden are dropped) in one decode, scaling a photo wider or taller than

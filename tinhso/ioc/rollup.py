@@ -119,7 +119,7 @@ def _intake(qs: QuerySet[Dossier]) -> Iterable[dict[str, Any]]:
                 "id", filter=Q(channel=Channel.ONLINE, procedure__online_mode=OnlineMode.FULL)
             ),
             digitised=Count("id", filter=Q(digitised=True)),
-            synced=Count("id", filter=Q(synced_version__gte=F("version"))),
+            synced=Count("id", filter=Q(synced_version__gte=F("portal_version"))),
             fee_bearing=Count("id", filter=Q(fee_vnd__gt=0)),
             paid_online=Count("id", filter=Q(fee_vnd__gt=0, paid_online=True)),
         )

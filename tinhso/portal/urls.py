@@ -28,7 +28,6 @@ urlpatterns = [
     path("ho-so-cua-toi/<str:code>/", views.my_dossier, name="my_dossier"),
     path("ho-so-cua-toi/<str:code>/bien-nhan/", views.receipt, name="receipt"),
     path("ho-so-cua-toi/<str:code>/bo-sung/", views.my_dossier_supplement, name="supplement"),
-    path("ho-so-cua-toi/<str:code>/thanh-toan/", views.my_dossier_pay, name="pay"),
     path("ho-so-cua-toi/<str:code>/rut-ho-so/", views.my_dossier_withdraw, name="withdraw"),
     path("ho-so-cua-toi/<str:code>/danh-gia/", views.my_dossier_rate, name="rate"),
     path("ho-so-cua-toi/<str:code>/tep/<int:file_id>/", views.my_dossier_file, name="dossier_file"),

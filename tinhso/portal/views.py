@@ -9,7 +9,6 @@ Views stay thin: reads go through the selectors (``tinhso.procedures.selectors``
 from __future__ import annotations
 
 import re
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -28,7 +27,7 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import Rating, State
-from tinhso.dossiers.selectors import dossiers_of_applicant
+from tinhso.dossiers.selectors import dossiers_of_applicant, receipt_versions
 from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.procedures.models import OnlineMode, Procedure
 from tinhso.procedures.selectors import (
@@ -508,6 +507,7 @@ def _dossier_page(request, dossier, *, errors: dict[str, str] | None = None, val
         "files": selectors.dossier_files(dossier),
         "timeline": selectors.applicant_timeline(dossier),
         "form_links": [(kind, FORM_LABELS[kind]) for kind in selectors.applicant_forms(dossier)],
+        "receipts": receipt_versions(dossier),
         "rating": rating,
         "can_rate": "rate" in actions and rating is None,
         "scores": Rating.Score.choices,
@@ -574,23 +574,6 @@ def my_dossier_supplement(request, code: str):
 
 @login_required
 @require_POST
-def my_dossier_pay(request, code: str):
-    def inputs(dossier):
-        try:
-            amount = int((request.POST.get("amount") or "").replace(".", "").strip())
-        except ValueError:
-            raise DomainError("invalid_amount", _("The amount to pay is not valid.")) from None
-        return {
-            "amount_vnd": amount,
-            "online": True,
-            "reference": f"CTS-{uuid.uuid4().hex[:12].upper()}",
-        }
-
-    return _act(request, code, "pay", inputs, _("Your payment has been recorded."))
-
-
-@login_required
-@require_POST
 def my_dossier_withdraw(request, code: str):
     def inputs(dossier):
         return {"reason": request.POST.get("reason") or ""}
@@ -636,7 +619,7 @@ def my_dossier_file(request, code: str, file_id: int):
 
 @login_required
 def my_dossier_form(request, code: str, kind: str):
-    from tinhso.dossiers.pdf import render_form
+    from tinhso.dossiers.pdf import receipt_version_param, render_form
 
     try:
         dossier = selectors.my_dossier_get(user=request_access(request), code=code)
@@ -645,7 +628,9 @@ def my_dossier_form(request, code: str, kind: str):
     if kind not in selectors.applicant_forms(dossier):
         raise Http404
     try:
-        data, filename = render_form(kind, dossier)
+        data, filename = render_form(
+            kind, dossier, version=receipt_version_param(request.GET.get("version"))
+        )
     except DomainError as exc:
         raise Http404 from exc
     response = HttpResponse(data, content_type="application/pdf")

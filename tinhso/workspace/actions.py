@@ -33,7 +33,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "pause": _("Pause processing"),
     "resume": _("Resume processing"),
     "request_fees": _("Request fees"),
-    "pay": _("Record the payment"),
+    "pay": _("Record a counter payment"),
     "approve": _("Approve and sign"),
     "finish": _("Finish processing"),
     "extend": _("Extend with an apology letter"),
@@ -78,7 +78,7 @@ HELP: dict[str, Promise] = {
     ),
     "pause": _("The clock stops until processing resumes."),
     "request_fees": _("The clock stops until the fees are paid."),
-    "pay": _("Cash paid at the desk."),
+    "pay": _("Fees paid at the desk, with the number of the receipt issued."),
     "extend": _(
         "Gives the applicant a new appointment, only before the lead time preceding the legal due "
         "date; the dossier is still judged against the legal due date."
@@ -99,7 +99,7 @@ APPLICANT_ONLY = {"withdraw", "rate"}
 
 def _dispatch(user: Any, dossier: Dossier, params: dict, form: f.ActionForm) -> Any:
     """Run the form's action (its prefix) through the one dispatch table."""
-    values = {**params, "online": False}  # a payment recorded here is cash at the desk
+    values = dict(params)
     if "file" in params:
         values["upload"] = params["file"]
     if hasattr(form, "uploads"):

@@ -366,7 +366,7 @@ class PayForm(ActionForm):
         max_value=10**13,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
-    reference = forms.CharField(label=_("Receipt number"), required=False, max_length=100)
+    reference = forms.CharField(label=_("Receipt number"), max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -28,7 +28,14 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import pdf
 from tinhso.dossiers.models import Dossier, DossierFile, State
-from tinhso.dossiers.selectors import INBOXES, DossierPage, dossier_get, inbox_counts
+from tinhso.dossiers.selectors import (
+    INBOXES,
+    DossierPage,
+    dossier_get,
+    inbox_counts,
+    receipt_versions,
+    supplement_request_open,
+)
 from tinhso.dossiers.selectors import inbox as inbox_qs
 from tinhso.dossiers.statistics import agency_period_stats, rollup, stats_to_xlsx
 from tinhso.procedures.forms import ApplicationForm, display_rows
@@ -135,6 +142,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
     for dossier in page.object_list:
         dossier.ws_overdue = _is_overdue(dossier, now)
+        dossier.ws_supplement_due = supplement_request_open(dossier, now)
     context = {
         "box": box,
         "box_label": BOX_LABELS[box],
@@ -316,6 +324,7 @@ def _dossier_page(
         "files": dossier.files.select_related("component").order_by("uploaded_at"),
         "events": events,
         "forms_available": forms_available,
+        "receipts": receipt_versions(dossier),
         "has_receipt": dossier.received_at is not None
         and any(item["kind"] == "bm01" for item in forms_available),
         "steps": steps,
@@ -398,7 +407,9 @@ def dossier_form(request: HttpRequest, code: str, kind: str) -> HttpResponse:
             % {"form": kind.upper(), "code": dossier.code}
         )
     try:
-        data, filename = pdf.render_form(kind, dossier)
+        data, filename = pdf.render_form(
+            kind, dossier, version=pdf.receipt_version_param(request.GET.get("version"))
+        )
     except DomainError:
         raise Http404(
             _("Form %(form)s does not apply to dossier %(code)s.")

@@ -804,17 +804,6 @@ MATRIX: dict[str, Route] = {
             get(POST_ONLY_SIGNED_IN, kwargs={"code": "{dossier}"}),
         )
     ),
-    "ho-so-cua-toi/<str:code>/thanh-toan/": Route(
-        (
-            post(
-                own_dossier(REFUSED),
-                "no fee was asked for: refused in the page",
-                kwargs={"code": "{dossier}"},
-                data={"amount": "10000"},
-            ),
-            get(POST_ONLY_SIGNED_IN, kwargs={"code": "{dossier}"}),
-        )
-    ),
     "ho-so-cua-toi/<str:code>/rut-ho-so/": Route(
         (
             post(

@@ -42,7 +42,7 @@ ACTORS = (
 # (view, act) per actor, for a row of the committee owned by the citizen, not public.
 EXPECTED = {
     Dossier: {
-        "owner": (True, True),  # supplement, pay, withdraw, rate
+        "owner": (True, True),  # supplement, withdraw, rate
         "other_citizen": (False, False),
         "desk": (True, True),
         "other_agency": (False, False),

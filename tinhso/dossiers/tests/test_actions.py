@@ -26,8 +26,7 @@ def values() -> dict:
         "reason": "Lý do",
         "items": ["Bản sao giấy tờ"],
         "amount_vnd": 10000,
-        "online": True,
-        "reference": "",
+        "reference": "BL-0001",  # the receipt number of a counter payment
         "extra_days": Decimal(1),
         "score": 2,
         "comment": "",

@@ -123,12 +123,16 @@ def test_fees_requested_and_paid(world):
     d = s.dossier_request_fees(actor=world.desk, dossier=d, amount_vnd=8000)
     assert d.status == NationalStatus.FEES and d.fee_vnd == 8000
     with pytest.raises(DomainError) as err:
-        s.dossier_pay(actor=world.citizen, dossier=d, amount_vnd=5000, online=True)
+        s.dossier_record_counter_payment(
+            actor=world.desk, dossier=d, reference="BL-0001", amount_vnd=5000
+        )
     assert err.value.code == "amount_mismatch"
     d.refresh_from_db()
     assert d.status == NationalStatus.FEES
-    d = s.dossier_pay(actor=world.citizen, dossier=d, amount_vnd=8000, online=True)
-    assert d.state == State.RECEIVED and d.paid_online and d.paid_vnd == 8000
+    d = s.dossier_record_counter_payment(
+        actor=world.desk, dossier=d, reference="BL-0001", amount_vnd=8000
+    )
+    assert d.state == State.RECEIVED and not d.paid_online and d.paid_vnd == 8000
     assert_chain_intact()
 
 

@@ -41,7 +41,9 @@ def call(action: str, actor, dossier):
         "request_fees": lambda: s.dossier_request_fees(
             actor=actor, dossier=dossier, amount_vnd=10000
         ),
-        "pay": lambda: s.dossier_pay(actor=actor, dossier=dossier, amount_vnd=10000, online=True),
+        "pay": lambda: s.dossier_record_counter_payment(
+            actor=actor, dossier=dossier, reference="BL-0001", amount_vnd=10000
+        ),
         "approve": lambda: s.dossier_approve(actor=actor, dossier=dossier),
         "finish": lambda: s.dossier_finish(actor=actor, dossier=dossier),
         "extend": lambda: s.dossier_extend(

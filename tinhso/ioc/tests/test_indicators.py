@@ -156,6 +156,7 @@ class Province:
             state=state,
             status=STATE_TO_STATUS[state],
             version=version,
+            portal_version=version,
             synced_version=version if synced else 1,
             **fields,
         )

@@ -76,7 +76,7 @@ def test_national_portal_deliveries_update_the_synced_count(world):
     assert totals()["synced"] == 0
     s.outbox_mark_delivered(message_ids=list(OutboxMessage.objects.values_list("pk", flat=True)))
     d.refresh_from_db()
-    assert d.synced_version == d.version == 1
+    assert d.synced_version == d.portal_version == 1
     rollup.refresh()
     assert totals()["synced"] == 1
 

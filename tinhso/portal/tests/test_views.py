@@ -541,20 +541,28 @@ def test_pages_state_how_time_is_counted(citizen_client, world, monkeypatch):
     assert escape(rule) in page
 
 
-def test_online_payment_is_recorded_as_such(citizen_client, world):
+def test_the_applicant_sees_how_to_pay_and_cannot_declare_a_payment(citizen_client, world):
     dossier = _received(world)
+    agency = dossier.receiving_agency
+    agency.address = "Số 1 Hùng Vương, Phường Đồng Hới"
+    agency.phone = "0232 3822 123"
+    agency.save()
     ds.dossier_request_fees(actor=world.desk, dossier=dossier, amount_vnd=50000)
-    url = f"/ho-so-cua-toi/{dossier.code}/thanh-toan/"
-    wrong = citizen_client.post(url, {"amount": "40000"})
-    assert wrong.status_code == 200
+    page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    how = page[page.index('data-testid="how-to-pay"') :]
+    assert _("How to pay the fees") in page
+    assert "50.000" in how and agency.name in how and agency.address in how
+    assert agency.phone in how and dossier.code in how
+    assert "thanh-toan" not in page and "<form" not in how.split("</div>")[0]
+    # The former declaration route is gone; the fee stays unpaid until the desk records it.
+    assert citizen_client.post(f"/ho-so-cua-toi/{dossier.code}/thanh-toan/").status_code == 404
     dossier.refresh_from_db()
-    assert dossier.paid_vnd == 0
-    assert citizen_client.post(url, {"amount": "50000"}).status_code == 302
+    assert (dossier.state, dossier.paid_vnd) == (State.FEES_REQUESTED, 0)
+    ds.dossier_record_counter_payment(actor=world.desk, dossier=dossier, reference="BL-000123")
+    page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    assert 'data-testid="how-to-pay"' not in page
     dossier.refresh_from_db()
-    assert dossier.paid_vnd == 50000 and dossier.paid_online
-    assert dossier.state == State.RECEIVED
-    event = dossier.events.get(action="pay")
-    assert event.data["online"] is True and event.data["reference"].startswith("CTS-")
+    assert (dossier.state, dossier.paid_vnd, dossier.paid_online) == (State.RECEIVED, 50000, False)
 
 
 def test_rating_after_the_result_is_returned(citizen_client, world):
@@ -628,3 +636,17 @@ def test_desk_can_be_assigned_without_affecting_citizen_pages(client, world):
     officer_assign(actor=None, user=world.citizen, agency=world.committee, role=Role.SPECIALIST)
     client.force_login(world.citizen)
     assert client.get(_submit_url(world)).status_code == 403
+
+
+def test_my_dossier_keeps_the_first_receipt_and_the_current_one(citizen_client, world):
+    dossier = ds.dossier_transfer(actor=world.desk, dossier=_received(world))
+    ds.dossier_extend(actor=world.specialist, dossier=dossier, reason="Xác minh", extra_days=2)
+    page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    versions = page[page.index('data-testid="receipt-versions"') :].split("</ul>")[0]
+    url = reverse("portal:dossier_form", args=[dossier.code, "bm01"])
+    assert f'href="{url}?version=1"' in versions and f'href="{url}?version=2"' in versions
+    first, current = dossier.receipts.order_by("number")
+    assert first.appointment_at < current.appointment_at
+    response = citizen_client.get(url, {"version": "1"})
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert f"BM01-{dossier.code}-v1.pdf" in response["Content-Disposition"]

@@ -666,3 +666,61 @@ def test_statistics_bad_period(world, login):
     )
     assert export["Content-Type"].startswith("text/html")
     assert 'id="id_end_error"' in export.content.decode()
+
+
+# --- issue 16: the deadline to return an insufficient dossier, receipts, counter payments -------
+
+
+def test_inbox_shows_the_deadline_to_return_an_insufficient_dossier(world, login, monkeypatch):
+    received_at = dt.datetime(2026, 12, 7, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+    monkeypatch.setattr("django.utils.timezone.now", lambda: received_at)
+    dossier = s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    client = login(world.desk)
+    html = client.get(reverse("workspace:inbox"), {"box": "to_process"}).content.decode()
+    row = html[html.index(f'data-code="{dossier.code}"') :].split("</tr>")[0]
+    expected = gettext("Return if insufficient by %(when)s") % {"when": "09:00 09/12/2026"}
+    assert 'data-testid="supplement-request-due"' in row and expected in row
+    # Once the deadline has passed the list no longer offers it.
+    later = received_at + dt.timedelta(days=3)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    html = client.get(reverse("workspace:inbox"), {"box": "to_process"}).content.decode()
+    assert 'data-testid="supplement-request-due"' not in html
+
+
+def test_dossier_page_lists_the_receipt_versions(world, login):
+    dossier = s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    dossier = s.dossier_transfer(actor=world.desk, dossier=dossier, to_user=world.specialist)
+    s.dossier_extend(actor=world.specialist, dossier=dossier, reason="Xác minh", extra_days=1)
+    client = login(world.desk)
+    html = client.get(dossier_url(dossier)).content.decode()
+    form_url = reverse("workspace:dossier_form", args=[dossier.code, "bm01"])
+    assert f'href="{form_url}?version=1" data-receipt="1"' in html
+    assert f'href="{form_url}?version=2" data-receipt="2"' in html
+    assert gettext("Receipt as first printed") in html
+    assert client.get(form_url, {"version": "x"}).status_code == 404
+    assert client.get(form_url, {"version": "3"}).status_code == 404
+
+
+def test_counter_payment_needs_the_receipt_number(world, login):
+    dossier = s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    dossier = s.dossier_request_fees(actor=world.desk, dossier=dossier, amount_vnd=8000)
+    desk = login(world.desk)
+    html = desk.get(dossier_url(dossier)).content.decode()
+    assert gettext("Record a counter payment") in html and 'name="pay-reference"' in html
+    missing = post_action(desk, dossier, "pay", amount_vnd="8000", reference="")
+    assert missing.status_code == 200 and 'id="id_pay-reference_error"' in missing.content.decode()
+    dossier.refresh_from_db()
+    assert dossier.state == State.FEES_REQUESTED
+    assert post_action(desk, dossier, "pay", amount_vnd="8000", reference="BL-9").status_code == 302
+    assert dossier.events.get(action="pay").data["reference"] == "BL-9"
+    html = desk.get(dossier_url(dossier)).content.decode()
+    assert gettext("Receipt number: %(number)s") % {"number": "BL-9"} in html
+
+
+def test_dossier_page_marks_a_late_supplement_request(world, login, monkeypatch):
+    dossier = s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    later = dossier.supplement_request_due_at + dt.timedelta(minutes=1)
+    monkeypatch.setattr("django.utils.timezone.now", lambda: later)
+    s.dossier_request_supplement(actor=world.desk, dossier=dossier, reason="Thiếu bản chính")
+    html = login(world.desk).get(dossier_url(dossier)).content.decode()
+    assert 'data-testid="late-supplement-request"' in html
