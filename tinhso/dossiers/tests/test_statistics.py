@@ -60,13 +60,17 @@ def world(one_stop_world):
     return one_stop_world
 
 
-def make_dossier(world, agency, *, channel=Channel.COUNTER, state=State.PROCESSING, **times):
-    """A dossier row with explicit timestamps (no service call, so any history can be placed)."""
+def make_dossier(
+    world, agency, *, channel=Channel.COUNTER, state=State.PROCESSING, desk=None, **times
+):
+    """A dossier row with explicit timestamps (no service call, so any history can be placed).
+
+    ``agency`` decides it; ``desk`` received it (the same agency by default)."""
     received = times.get("received_at")
     return Dossier.objects.create(
         code=f"{agency.code}-TEST-{next(_seq):05d}",
         procedure=world.procedure,
-        receiving_agency=agency,
+        receiving_agency=desk or agency,
         deciding_agency=agency,
         current_agency=agency,
         applicant_name="Nguyễn Văn Đức",
@@ -114,13 +118,16 @@ def data(world):
     c4 = mk(world, a, **returned(dict(received_at=at(1, 5), due_at=at(1, 20, 17),
             finished_at=at(1, 20), timeliness="on_time"), at(1, 21)))  # fmt: skip
     rate(c4, 1)
-    # C5: waiting for a supplement since 10 Feb, before its due time 12 Feb → carried, the
-    # deadline is suspended (not yet due), waiting for supplement.
-    mk(world, a, state=State.SUPPLEMENT_SUBMITTED, received_at=at(2, 1),
-       due_at=at(2, 12, 17), clock_stopped_at=at(2, 10))  # fmt: skip
+    # C5: waiting for a supplement since 10 Feb (supplied 11 Feb, not yet checked), before its
+    # due time 12 Feb → carried, the deadline is suspended (not yet due), waiting for supplement.
+    c5 = mk(world, a, state=State.SUPPLEMENT_SUBMITTED, received_at=at(2, 1),
+            due_at=at(2, 12, 17), clock_stopped_at=at(2, 10), supplement_count=1)  # fmt: skip
+    add_event(c5, "request_supplement", at(2, 10), State.SUPPLEMENT_REQUESTED)
+    add_event(c5, "supplement", at(2, 11), State.SUPPLEMENT_SUBMITTED)
     # C6: supplement requested 2 March, after its due time 28 Feb → carried, overdue, waiting.
-    mk(world, a, state=State.SUPPLEMENT_REQUESTED, received_at=at(2, 25),
-       due_at=at(2, 28, 17), clock_stopped_at=at(3, 2))  # fmt: skip
+    c6 = mk(world, a, state=State.SUPPLEMENT_REQUESTED, received_at=at(2, 25),
+            due_at=at(2, 28, 17), clock_stopped_at=at(3, 2), supplement_count=1)  # fmt: skip
+    add_event(c6, "request_supplement", at(3, 2), State.SUPPLEMENT_REQUESTED)
     # --- A: new in March --------------------------------------------------------------
     # N1: received 1 March 06:00 local (28 Feb 23:00 UTC) online, on time, returned, rated 2.
     n1 = mk(world, a, channel=Channel.ONLINE, **returned(dict(received_at=at(3, 1, 6),
@@ -133,8 +140,10 @@ def data(world):
     # N3: post, open, due in April → not yet due.
     mk(world, a, channel=Channel.POST, received_at=at(3, 4), due_at=at(4, 10, 17))
     # N4: online, supplement requested 8 March before its due time 12 March → not yet due.
-    mk(world, a, channel=Channel.ONLINE, state=State.SUPPLEMENT_REQUESTED, received_at=at(3, 5),
-       due_at=at(3, 12, 17), clock_stopped_at=at(3, 8))  # fmt: skip
+    n4 = mk(world, a, channel=Channel.ONLINE, state=State.SUPPLEMENT_REQUESTED,
+            received_at=at(3, 5), due_at=at(3, 12, 17), clock_stopped_at=at(3, 8),
+            supplement_count=1)  # fmt: skip
+    add_event(n4, "request_supplement", at(3, 8), State.SUPPLEMENT_REQUESTED)
     # N5: counter, received 31 March 23:30 local (last minutes of the period) → not yet due.
     mk(world, a, channel=Channel.COUNTER, received_at=at(3, 31, 23, 30), due_at=at(4, 3, 17))
     # N6: received 1 April 00:10 local (still 31 March in UTC) → outside the period.
@@ -149,6 +158,10 @@ def data(world):
     # N9: counter, due 28 March, finished only on 2 April → overdue at the end of March.
     mk(world, a, channel=Channel.COUNTER, state=State.FINISHED, received_at=at(3, 20),
        due_at=at(3, 28, 17), finished_at=at(4, 2), timeliness="late")  # fmt: skip
+    # N10: counter, stopped by the leader on 18 March (status 8) → stopped.
+    n10 = mk(world, a, channel=Channel.COUNTER, state=State.STOPPED, received_at=at(3, 16),
+             due_at=at(3, 20, 17), closed_at=at(3, 18))  # fmt: skip
+    add_event(n10, "stop", at(3, 18), State.STOPPED)
     # R1: submitted online 14 March and refused at reception → refused only.
     r1 = mk(world, a, channel=Channel.ONLINE, state=State.REFUSED, submitted_at=at(3, 14),
             closed_at=at(3, 14, 10))  # fmt: skip
@@ -171,10 +184,10 @@ def data(world):
 EXPECTED_A = {
     "carried_over": 4,  # C1, C2, C5, C6
     "new_online": 4,  # N1, N4, N7, N8
-    "new_counter": 3,  # N2, N5, N9
+    "new_counter": 4,  # N2, N5, N9, N10
     "new_post": 1,  # N3
-    "new_total": 8,
-    "received_total": 12,
+    "new_total": 9,
+    "received_total": 13,
     "resolved_total": 3,  # C2, N1, N2
     "resolved_early": 1,  # C2
     "resolved_on_time": 1,  # N1
@@ -185,8 +198,9 @@ EXPECTED_A = {
     "waiting_supplement": 3,  # C5, C6, N4
     "returned": 3,  # C2, C3, N1
     "withdrawn": 1,  # N8
-    "refused": 1,  # R1
-    "returned_or_withdrawn": 2,
+    "stopped": 1,  # N10
+    "refused": 1,  # R1 (never received: outside the balance)
+    "returned_or_withdrawn": 1,  # N8
     "ratings_total": 3,  # C2 (3), C3 (1), N1 (2)
     "ratings_satisfied": 2,
 }
@@ -200,11 +214,13 @@ EXPECTED_B = {
     "resolved_early": 1,
     "resolved_on_time": 0,
     "resolved_late": 0,
+    "in_progress_total": 1,
     "in_progress_not_due": 0,
     "in_progress_overdue": 1,
     "waiting_supplement": 0,
     "returned": 1,
     "withdrawn": 0,
+    "stopped": 0,
     "refused": 0,
     "ratings_total": 1,
     "ratings_satisfied": 1,
@@ -237,8 +253,10 @@ def test_every_column_of_one_agency(data, admin):
     assert figures(row, EXPECTED_A) == EXPECTED_A
     assert row.on_time_rate == pytest.approx(2 / 3)
     assert row.satisfaction_rate == pytest.approx(2 / 3)
-    # Every dossier received is either resolved, still open, or withdrawn at the end.
-    assert row.received_total == row.resolved_total + row.in_progress_total + row.withdrawn
+    # Every dossier received is resolved, withdrawn, stopped or still in progress at the end.
+    assert row.received_total == (
+        row.resolved_total + row.returned_or_withdrawn + row.stopped + row.in_progress_total
+    )
     as_dict = row.as_dict()
     assert as_dict["on_time_rate"] == pytest.approx(2 / 3)
     assert set(COUNT_FIELDS) <= set(as_dict)
@@ -315,7 +333,7 @@ def test_roll_up_of_two_communes_to_the_province(data, admin):
     assert figures(dong_thuan, EXPECTED_B) == EXPECTED_B
     for name in COUNT_FIELDS:
         assert getattr(total, name) == EXPECTED_A[name] + EXPECTED_B[name], name
-    assert total.received_total == 14
+    assert total.received_total == 15
     # (early + on time) / resolved = (2 + 1) / 4; satisfied / rated = 3 / 4.
     assert total.on_time_rate == pytest.approx(3 / 4)
     assert total.satisfaction_rate == pytest.approx(3 / 4)
@@ -452,7 +470,7 @@ def test_citizens_and_anonymous_are_refused(data):
 
 def test_queries_do_not_grow_with_dossiers(data, admin, django_assert_max_num_queries):
     user = admin
-    with django_assert_max_num_queries(6):  # roles + 3 aggregates + agencies (+ savepoints)
+    with django_assert_max_num_queries(7):  # roles + 4 aggregates + agencies (+ savepoints)
         agency_period_stats(user=user, agencies=None, start=START, end=END)
 
 
@@ -469,8 +487,9 @@ def test_xlsx_holds_the_same_numbers(data, admin):
         "Mới tiếp nhận qua bưu chính",
     ]
     assert sheet["A2"].value == "Đơn vị"
-    assert {"Tổng tiếp nhận", "Trước hạn", "Đúng hạn", "Trễ hạn", "Chưa đến hạn", "Quá hạn",
-            "Chờ bổ sung", "Trả lại/rút", "Tỷ lệ đúng hạn", "Tỷ lệ hài lòng"} <= set(
+    assert {"Tổng tiếp nhận", "Tổng số", "Trước hạn", "Đúng hạn", "Quá hạn", "Trong hạn",
+            "Trong đó chờ bổ sung", "Trả lại/rút", "Dừng xử lý", "Từ chối tiếp nhận",
+            "Tỷ lệ đúng hạn", "Tỷ lệ hài lòng"} <= set(
         headers + [sheet.cell(2, c).value for c in range(2, 2 + len(XLSX_COLUMNS))]
     )  # fmt: skip
     names = [name for _g, _h, name, _r in XLSX_COLUMNS]
@@ -485,7 +504,8 @@ def test_xlsx_holds_the_same_numbers(data, admin):
     values = dict(
         zip(names, (sheet.cell(total_line, c).value for c in range(2, 2 + len(names))), strict=True)
     )
-    assert values["received_total"] == 14 and values["returned_or_withdrawn"] == 2
+    assert values["received_total"] == 15 and values["returned_or_withdrawn"] == 1
+    assert values["stopped"] == 1 and values["in_progress_total"] == 9
     rate_cell = sheet.cell(total_line, 2 + names.index("on_time_rate"))
     assert rate_cell.value == pytest.approx(0.75) and rate_cell.number_format == "0.0%"
     assert sheet.max_row == total_line
