@@ -82,6 +82,15 @@ class Timeliness(models.TextChoices):
     LATE = "late", _("Late")
 
 
+# The printed forms' and exports' labels (Vietnamese whatever the interface language; the pages
+# show the same words through the translations of the choices above).
+TIMELINESS_LABELS: dict[str, str] = {
+    Timeliness.EARLY: "Trước hạn",
+    Timeliness.ON_TIME: "Đúng hạn",
+    Timeliness.LATE: "Quá hạn",
+}
+
+
 class DossierQuerySet(RestrictedQuerySet):
     access_rule = "tinhso.dossiers.access.dossier_rule"
 

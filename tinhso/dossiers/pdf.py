@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.procedures.models import StepAgency
 
-from .models import Channel, Dossier, DossierEvent, FileKind, State, Timeliness
+from .models import TIMELINESS_LABELS, Channel, Dossier, DossierEvent, FileKind, State
 
 logger = logging.getLogger(__name__)
 CSS_PATH = Path(__file__).parent / "templates" / "dossiers" / "pdf" / "forms.css"
@@ -50,11 +50,6 @@ COMPONENT_KIND_LABELS = {
     "original": "Bản chính",
     "copy": "Bản sao",
     "certified_copy": "Bản sao chứng thực",
-}
-TIMELINESS_LABELS = {
-    Timeliness.EARLY: "Sớm hạn",
-    Timeliness.ON_TIME: "Đúng hạn",
-    Timeliness.LATE: "Trễ hạn",
 }
 ACTION_LABELS = {
     "submit": "Nộp hồ sơ",

@@ -53,7 +53,15 @@ from tinhso.core.errors import DomainError, PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
 from tinhso.core.selectors import unit_successor_today
 
-from .models import Channel, Dossier, DossierEvent, Rating, State, Timeliness
+from .models import (
+    TIMELINESS_LABELS,
+    Channel,
+    Dossier,
+    DossierEvent,
+    Rating,
+    State,
+    Timeliness,
+)
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SUBMITTED)
@@ -69,12 +77,6 @@ KIND_TOTAL = "total"
 # literal Vietnamese rather than translated English msgids.
 LABEL_TOTAL = "Tổng cộng"
 LABEL_PROVINCE_LEVEL = "Cơ quan cấp tỉnh"
-# The timeliness labels of every form, table and export (DOMAIN.md).
-TIMELINESS_LABELS = {
-    Timeliness.EARLY: "Trước hạn",
-    Timeliness.ON_TIME: "Đúng hạn",
-    Timeliness.LATE: "Quá hạn",
-}
 
 
 @dataclass
