@@ -194,6 +194,25 @@ class Period:
         return self.start, max(self.start, min(self.end, today))
 
 
+def resolve_range(
+    key: str | None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+    *,
+    today: dt.date | None = None,
+) -> tuple[Period, dt.date, dt.date]:
+    """The period a statistics table or export shows: the report period ``key`` (default the
+    current report month), cut at today, unless explicit ``start``/``end`` days replace its
+    ends. Raises ``DomainError("invalid_period")`` on a bad key or a start after the end."""
+    today = today or timezone.localdate()
+    period = Period.parse(key, today=today, report=True)
+    first, last = period.until(today)
+    first, last = start or first, end or last
+    if first > last:
+        raise DomainError("invalid_period", _("The start of the period must not be after its end."))
+    return period, first, last
+
+
 def period_choices(
     current: str, today: dt.date, *, report: bool = False
 ) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -389,6 +389,9 @@ def form_pdf(request, code: str, kind: str):
 
 
 class StatsOut(Schema):
+    """One row of the statistics; they balance: ``received_total`` = ``resolved_total`` +
+    ``returned_or_withdrawn`` + ``stopped`` + ``in_progress_total``."""
+
     label: str
     kind: str
     agency_code: str | None = None
@@ -402,59 +405,120 @@ class StatsOut(Schema):
     resolved_early: int
     resolved_on_time: int
     resolved_late: int
+    returned_or_withdrawn: int
+    withdrawn: int
+    stopped: int
+    in_progress_total: int
     in_progress_not_due: int
     in_progress_overdue: int
     waiting_supplement: int
-    returned: int
-    withdrawn: int
     refused: int
+    returned: int
     on_time_rate: float | None
     satisfaction_rate: float | None
 
 
-def _stats_rows(user: Any, start: dt.date | None, end: dt.date | None, by: str):
-    """The period (default: this month so far) and its rows, per agency or per unit."""
-    from django.utils import timezone
+class ReceptionOut(Schema):
+    label: str
+    kind: str
+    agency_code: str | None = None
+    unit_code: str | None = None
+    new_online: int
+    new_counter: int
+    new_post: int
+    new_total: int
+    refused: int
+    returned: int
 
+
+def _stats_range(period: str | None, start: dt.date | None, end: dt.date | None):
+    """The report period (default: the current report month, up to today), or explicit days."""
+    from tinhso.core.periods import resolve_range
+
+    return resolve_range(period, start, end)[1:]
+
+
+def _stats_rows(user: Any, start: dt.date, end: dt.date, by: str):
+    """The rows per deciding agency, or per unit with the province total."""
     from .statistics import agency_period_stats, stats_by_unit
 
-    today = timezone.localdate()
-    start, end = start or today.replace(day=1), end or today
     if by == "unit":
-        rows = stats_by_unit(user=user, start=start, end=end)
-    else:
-        rows = agency_period_stats(user=user, agencies=None, start=start, end=end)
-    return start, end, rows
+        return stats_by_unit(user=user, start=start, end=end)
+    return agency_period_stats(user=user, agencies=None, start=start, end=end)
 
 
-@router.get("/statistics", response={200: list[StatsOut], 400: ErrorOut, 403: ErrorOut})
+def _reception_rows(user: Any, start: dt.date, end: dt.date, by: str):
+    """The desks' reception rows per receiving agency, or per unit with the province total."""
+    from .statistics import reception_by_unit, reception_stats
+
+    if by == "unit":
+        return reception_by_unit(user=user, start=start, end=end)
+    return reception_stats(user=user, start=start, end=end)
+
+
+PERIOD_HELP = (
+    "A report period of Decree 09/2019 (BC2026-10, BC2026-Q3, BC2026-6T, BC2026-9T, BC2026) or a "
+    "calendar period (2026-10, 2026-Q3, 2026); default: the current report month up to today. "
+    "start and end (days) replace its ends."
+)
+
+
+@router.get(
+    "/statistics",
+    response={200: list[StatsOut], 400: ErrorOut, 403: ErrorOut},
+    description=PERIOD_HELP,
+)
 def statistics(
     request,
+    period: str | None = None,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
     by: Literal["agency", "unit"] = "agency",
 ):
-    """Dossier statistics per agency (or per commune with the province total) for a period."""
-    return [row.as_dict() for row in _stats_rows(request_access(request), start, end, by)[2]]
+    """Dossier statistics per deciding agency (or per commune with the province total)."""
+    start, end = _stats_range(period, start, end)
+    return [row.as_dict() for row in _stats_rows(request_access(request), start, end, by)]
+
+
+@router.get(
+    "/statistics/reception",
+    response={200: list[ReceptionOut], 400: ErrorOut, 403: ErrorOut},
+    description=PERIOD_HELP,
+)
+def statistics_reception(
+    request,
+    period: str | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+    by: Literal["agency", "unit"] = "agency",
+):
+    """The one-stop desks' reception workload per receiving agency (or per commune)."""
+    start, end = _stats_range(period, start, end)
+    return [row.as_dict() for row in _reception_rows(request_access(request), start, end, by)]
 
 
 @router.get(
     "/statistics.xlsx",
     response={403: ErrorOut, 400: ErrorOut},
+    description=PERIOD_HELP,
     openapi_extra={"responses": {"200": {"description": "XLSX workbook", "content": {XLSX: {}}}}},
 )
 def statistics_xlsx(
     request,
+    period: str | None = None,
     start: IsoDate | None = None,
     end: IsoDate | None = None,
     by: Literal["agency", "unit"] = "unit",
 ):
-    """The same table as an XLSX file."""
+    """The same table as an XLSX file, the desks' reception on a second sheet."""
     from .statistics import stats_to_xlsx
 
-    start, end, rows = _stats_rows(request_access(request), start, end, by)
+    start, end = _stats_range(period, start, end)
+    user = request_access(request)
+    rows = _stats_rows(user, start, end, by)
+    reception = _reception_rows(user, start, end, by)
     response = HttpResponse(
-        stats_to_xlsx(rows, start=start, end=end),
+        stats_to_xlsx(rows, start=start, end=end, reception=reception),
         content_type=XLSX,
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'

@@ -30,7 +30,12 @@ from tinhso.dossiers import pdf
 from tinhso.dossiers.models import Dossier, DossierFile, State
 from tinhso.dossiers.selectors import INBOXES, DossierPage, dossier_get, inbox_counts
 from tinhso.dossiers.selectors import inbox as inbox_qs
-from tinhso.dossiers.statistics import agency_period_stats, rollup, stats_to_xlsx
+from tinhso.dossiers.statistics import (
+    agency_period_stats,
+    reception_stats,
+    rollup,
+    stats_to_xlsx,
+)
 from tinhso.procedures.forms import ApplicationForm, display_rows
 
 from . import forms as f
@@ -410,44 +415,46 @@ def dossier_form(request: HttpRequest, code: str, kind: str) -> HttpResponse:
 # --- statistics -----------------------------------------------------------------------------
 
 
-def _stats(request: HttpRequest) -> tuple[f.PeriodForm, list, Any, str]:
+def _stats(request: HttpRequest) -> dict[str, Any]:
+    """The statistics page's data: the period form, the rows per deciding agency with their
+    total, the desks' reception rows with theirs, or the error."""
     period = f.PeriodForm(request.GET)
-    rows: list = []
-    total = None
-    error = ""
+    context: dict[str, Any] = {"period": period, "rows": [], "total": None, "error": ""}
     if period.is_valid():
+        user = request_access(request)
+        start, end = period.cleaned_data["start"], period.cleaned_data["end"]
         try:
-            rows = agency_period_stats(
-                user=request_access(request),
-                agencies=None,
-                start=period.cleaned_data["start"],
-                end=period.cleaned_data["end"],
-            )
+            rows = agency_period_stats(user=user, agencies=None, start=start, end=end)
+            reception = reception_stats(user=user, start=start, end=end)
         except DomainError as exc:
-            error = str(exc)
+            context["error"] = str(exc)
         else:
-            total = rollup(rows, "province")[0]
-    return period, rows, total, error
+            context.update(
+                rows=rows,
+                total=rollup(rows, "province")[0],
+                reception=reception,
+                reception_total=rollup(reception, "province")[0],
+                start=start,
+                end=end,
+            )
+    return context
 
 
 @require_GET
 @officer_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    period, rows, total, error = _stats(request)
-    context = {"period": period, "rows": rows, "total": total, "error": error}
-    return render(request, "workspace/statistics.html", context)
+    return render(request, "workspace/statistics.html", _stats(request))
 
 
 @require_GET
 @officer_required
 def statistics_xlsx(request: HttpRequest) -> HttpResponse:
-    period, rows, total, error = _stats(request)
-    if not period.is_valid() or error:
-        context = {"period": period, "rows": rows, "total": total, "error": error}
+    context = _stats(request)
+    if not context["period"].is_valid() or context["error"]:
         return render(request, "workspace/statistics.html", context)
-    start, end = period.cleaned_data["start"], period.cleaned_data["end"]
+    start, end = context["start"], context["end"]
     response = HttpResponse(
-        stats_to_xlsx(rows, start=start, end=end),
+        stats_to_xlsx(context["rows"], start=start, end=end, reception=context["reception"]),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
