@@ -25,6 +25,7 @@ from .models import Channel, Dossier, NationalStatus
 
 router = Router(tags=["dossiers"], auth=api_auth)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 
 
 class ErrorDetail(Schema):
@@ -522,4 +523,80 @@ def statistics_xlsx(
         content_type=XLSX,
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
+    return response
+
+
+class BookEntryOut(Schema):
+    """One line of the tracking book (BM.06)."""
+
+    number: int | None
+    year: int | None
+    code: str
+    procedure: str
+    count: int
+    applicant: str
+    contact: str
+    deciding_agency: str
+    received_at: dt.datetime | None
+    due_at: dt.datetime | None
+    transferred_at: dt.datetime | None
+    result_received_at: dt.datetime | None
+    returned_at: dt.datetime | None
+    note: str
+
+
+def _book(request, agency: str, period: str | None, start, end):
+    from .book import book_agency, tracking_book
+
+    user = request_access(request)
+    found = book_agency(user, agency)
+    start, end = _stats_range(period, start, end)
+    return found, start, end, tracking_book(user=user, agency=found, start=start, end=end)
+
+
+@router.get(
+    "/tracking-book",
+    response={200: list[BookEntryOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    description=PERIOD_HELP,
+)
+def tracking_book(
+    request,
+    agency: str,
+    period: str | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+):
+    """The tracking book (BM.06) of a receiving agency (its code) for a period."""
+    return [entry.as_dict() for entry in _book(request, agency, period, start, end)[3]]
+
+
+@router.get(
+    "/tracking-book.{fmt}",
+    response={400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    description=PERIOD_HELP,
+    openapi_extra={
+        "responses": {
+            "200": {"description": "XLSX workbook or PDF", "content": {XLSX: {}, PDF: {}}}
+        }
+    },
+)
+def tracking_book_file(
+    request,
+    fmt: Literal["xlsx", "pdf"],
+    agency: str,
+    period: str | None = None,
+    start: IsoDate | None = None,
+    end: IsoDate | None = None,
+):
+    """The tracking book as an XLSX file or a PDF."""
+    from .book import book_to_xlsx
+    from .pdf import render_tracking_book
+
+    found, start, end, entries = _book(request, agency, period, start, end)
+    render, content_type = (book_to_xlsx, XLSX) if fmt == "xlsx" else (render_tracking_book, PDF)
+    response = HttpResponse(
+        render(entries, agency=found, start=start, end=end), content_type=content_type
+    )
+    name = f"so-theo-doi-{found.code}-{start}-{end}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

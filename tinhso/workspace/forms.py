@@ -145,6 +145,29 @@ class PeriodForm(forms.Form):
         return cleaned
 
 
+class TrackingBookForm(PeriodForm):
+    """The tracking book (BM.06) of one receiving agency for a period."""
+
+    agency = forms.ModelChoiceField(label=_("Receiving agency"), queryset=None, required=False)
+
+    field_order = ("agency", "period", "start", "end")
+
+    def __init__(self, data: Any = None, *, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["agency"].empty_label = None
+        self.order_fields(self.field_order)
+        if not self.data.get("agency"):
+            first = agencies.first()
+            self.data = {**self.data, "agency": first.pk if first else ""}
+
+    def clean_agency(self) -> Any:
+        agency = self.cleaned_data.get("agency")
+        if agency is None:
+            raise ValidationError(_("You serve no agency whose tracking book you may read."))
+        return agency
+
+
 # --- counter reception ----------------------------------------------------------------------
 
 
