@@ -42,6 +42,7 @@ from tinhso.dossiers.statistics import (
     stats_by_unit,
     stats_to_xlsx,
 )
+from tinhso.dossiers.transitions import allowed_actions
 
 from .factories import PDF_BYTES, VALID_FORM, make_user
 
@@ -580,3 +581,155 @@ def test_figures_from_real_transitions(world, monkeypatch):
         "in_progress_overdue": 0, "ratings_total": 1, "ratings_satisfied": 0,
     }  # fmt: skip
     assert row.satisfaction_rate == 0.0
+
+
+# --- the balance, over random histories ------------------------------------------------------
+
+# Who takes each action (the first candidate the guard accepts); "officers" are the agency's.
+BALANCE_ACTIONS = {
+    "receive": ("desk",),
+    "refuse": ("desk",),
+    "transfer": ("desk", "specialist", "leader"),
+    "request_supplement": ("desk", "specialist"),
+    "supplement": ("citizen",),
+    "accept_supplement": ("desk",),
+    "pause": ("leader",),
+    "resume": ("leader",),
+    "approve": ("leader",),
+    "extend": ("leader",),
+    "return_result": ("desk",),
+    "withdraw": ("citizen",),
+    "confirm_withdraw": ("desk",),
+    "stop": ("leader",),
+}
+# Drawn four times as often as the other actions, so that histories get far.
+MAIN_PATH = {"receive", "transfer", "approve", "return_result", "accept_supplement", "resume"}
+HISTORY_START = at(3, 2, 8)  # Monday 2 March 2026, 08:00
+
+
+def _act(world, action, officer, dossier):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for role in BALANCE_ACTIONS[action]:
+        actor = world.citizen if role == "citizen" else officer[role]
+        try:
+            if action == "supplement":
+                pdf = SimpleUploadedFile("bo-sung.pdf", PDF_BYTES, content_type="application/pdf")
+                return s.dossier_supplement(actor=actor, dossier=dossier, uploads=[(None, pdf)])
+            if action in ("refuse", "request_supplement", "pause", "withdraw", "stop"):
+                method = getattr(s, f"dossier_{action}")
+                return method(actor=actor, dossier=dossier, reason="Lý do")
+            if action == "extend":
+                return s.dossier_extend(
+                    actor=actor, dossier=dossier, reason="Xin lỗi", extra_days=1
+                )
+            return getattr(s, f"dossier_{action}")(actor=actor, dossier=dossier)
+        except DomainError:
+            continue
+    return None
+
+
+def assert_balances(row):
+    assert row.received_total == (
+        row.resolved_total + row.returned_or_withdrawn + row.stopped + row.in_progress_total
+    ), row.as_dict()
+    assert row.resolved_total == row.resolved_early + row.resolved_on_time + row.resolved_late
+    assert row.in_progress_total == row.in_progress_not_due + row.in_progress_overdue
+    assert 0 <= row.waiting_supplement <= row.in_progress_total
+
+
+@pytest.fixture
+def balance_admin(world):
+    user = make_user("tinh-admin-balance")
+    officer_assign(actor=None, user=user, agency=world.committee, role=Role.PROVINCE_ADMIN)
+    return user
+
+
+def _history():
+    from hypothesis import strategies as st
+
+    step = st.tuples(
+        st.integers(0, 3),  # which dossier
+        st.integers(0, 20),  # which of the actions the dossier's state allows
+        st.integers(0, 3 * 24 * 60),  # minutes after the previous step
+    )
+    return st.tuples(
+        st.lists(st.booleans(), min_size=2, max_size=4),  # per dossier: in the other commune?
+        st.lists(step, min_size=16, max_size=40),
+        st.integers(0, 40),  # the day that splits the two periods, from the start
+    )
+
+
+def test_statistics_balance_over_random_histories(world, balance_admin, monkeypatch):
+    """For random histories walked through the services, every row of two adjacent periods
+    balances, and what is in progress at the end of the first is carried over into the second."""
+    from django.db import transaction
+    from hypothesis import HealthCheck, given, settings
+
+    officers = {
+        False: {"desk": world.desk, "specialist": world.specialist, "leader": world.leader},
+        True: dict.fromkeys(("desk", "specialist", "leader"), world.outsider),
+    }
+
+    @settings(
+        max_examples=10,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(history=_history())
+    def run(history):
+        communes, steps, split = history
+        clock = [HISTORY_START]
+        monkeypatch.setattr("django.utils.timezone.now", lambda: clock[0])
+        with transaction.atomic():
+            dossiers = [
+                s.dossier_submit(
+                    actor=world.citizen,
+                    procedure=world.procedure,
+                    form_data=dict(VALID_FORM),
+                    commune=world.other_committee.unit if other else None,
+                )
+                for other in communes
+            ]
+            for index, choice, minutes in steps:
+                clock[0] += dt.timedelta(minutes=minutes)
+                if index >= len(dossiers):
+                    continue
+                dossier = dossiers[index]
+                dossier.refresh_from_db()
+                allowed = [
+                    action
+                    for action in allowed_actions(dossier.state)
+                    if action in BALANCE_ACTIONS
+                    for _weight in range(4 if action in MAIN_PATH else 1)
+                ]
+                if allowed:
+                    action = allowed[choice % len(allowed)]
+                    _act(world, action, officers[communes[index]], dossier)
+            first_day = HISTORY_START.date() - dt.timedelta(days=1)
+            split_day = HISTORY_START.date() + dt.timedelta(days=split)
+            last_day = max(split_day, timezone_local(clock[0]).date()) + dt.timedelta(days=1)
+            periods = [(first_day, split_day), (split_day + dt.timedelta(days=1), last_day)]
+            tables = [
+                stats_by_unit(user=balance_admin, start=start, end=end) for start, end in periods
+            ]
+            for table in tables:
+                for row in table:
+                    assert_balances(row)
+            for before, after in zip(tables[0], tables[1], strict=True):
+                assert before.label == after.label
+                assert before.in_progress_total == after.carried_over
+            # The first period starts before any dossier: nothing is carried into it.
+            assert tables[0][-1].carried_over == 0
+            assert tables[0][-1].received_total + tables[1][-1].new_total == sum(
+                d.received_at is not None
+                for d in Dossier.objects.filter(pk__in=[d.pk for d in dossiers])
+            )
+            transaction.set_rollback(True)
+
+    run()
+
+
+def timezone_local(instant):
+    return instant.astimezone(VN)
