@@ -38,6 +38,8 @@ from tinhso.dossiers.statistics import (
     XLSX_HEADER_ROW,
     StatsRow,
     agency_period_stats,
+    reception_by_unit,
+    reception_stats,
     rollup,
     stats_by_unit,
     stats_to_xlsx,
@@ -672,7 +674,7 @@ def test_statistics_balance_over_random_histories(world, balance_admin, monkeypa
     }
 
     @settings(
-        max_examples=10,
+        max_examples=8,
         deadline=None,
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -733,3 +735,52 @@ def test_statistics_balance_over_random_histories(world, balance_admin, monkeypa
 
 def timezone_local(instant):
     return instant.astimezone(VN)
+
+
+def test_a_dossier_counts_for_its_deciding_agency_and_its_desk_for_reception(world, admin):
+    """Received at commune B's desk, decided by commune A: the statistics (and the IOC) count it
+    for A; the reception workload for B's desk."""
+    a, b = world.committee, world.other_committee
+    mk = make_dossier
+    mk(world, a, desk=b, channel=Channel.ONLINE, received_at=at(3, 3), due_at=at(3, 20, 17))
+    refused = mk(world, a, desk=b, channel=Channel.ONLINE, state=State.REFUSED,
+                 submitted_at=at(3, 4), closed_at=at(3, 4, 10))  # fmt: skip
+    add_event(refused, "refuse", at(3, 4, 10), State.REFUSED)
+    mk(world, a, desk=b, channel=Channel.COUNTER, state=State.RETURNED, received_at=at(3, 5),
+       due_at=at(3, 9, 17), finished_at=at(3, 6), timeliness="early", returned_at=at(3, 7),
+       closed_at=at(3, 7))  # fmt: skip
+    by_code = {r.agency_code: r for r in agency_period_stats(user=admin, agencies=None,
+                                                             start=START, end=END)}  # fmt: skip
+    assert (by_code[a.code].new_online, by_code[a.code].new_counter) == (1, 1)
+    assert by_code[a.code].refused == 1 and by_code[a.code].resolved_early == 1
+    assert by_code[b.code].received_total == 0 and by_code[b.code].refused == 0
+    assert_balances(by_code[a.code])
+    desks = {r.agency_code: r for r in reception_stats(user=admin, start=START, end=END)}
+    assert (desks[b.code].new_online, desks[b.code].new_counter, desks[b.code].new_total) == (
+        1,
+        1,
+        2,
+    )
+    assert (desks[b.code].refused, desks[b.code].returned) == (1, 1)
+    assert desks[a.code].new_total == 0 and desks[a.code].refused == 0
+    # B's officers see B's desk, not A's figures.
+    assert [r.agency_code for r in reception_stats(user=world.outsider, start=START,
+                                                   end=END)] == [b.code]  # fmt: skip
+    rows = reception_by_unit(user=admin, start=START, end=END)
+    assert rows[-1].kind == "total" and rows[-1].new_total == 2 and rows[-1].refused == 1
+    # The XLSX carries the reception on its second sheet.
+    workbook = load_workbook(
+        io.BytesIO(
+            stats_to_xlsx(
+                stats_by_unit(user=admin, start=START, end=END),
+                start=START,
+                end=END,
+                reception=rows,
+            )
+        )
+    )
+    assert workbook.sheetnames == ["Thống kê", "Tiếp nhận"]
+    sheet = workbook["Tiếp nhận"]
+    total_line = XLSX_FIRST_DATA_ROW + len(rows) - 1
+    assert sheet.cell(total_line, 1).value == "Tổng cộng"
+    assert [sheet.cell(total_line, c).value for c in range(2, 8)] == [1, 1, 0, 2, 1, 1]

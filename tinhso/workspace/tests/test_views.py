@@ -640,9 +640,42 @@ def test_statistics_period_table_and_xlsx(world, login):
     )
     assert export.status_code == 200
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(export.content)).active
+    workbook = load_workbook(io.BytesIO(export.content))
+    sheet = workbook.active
     labels = [sheet.cell(r, 1).value for r in range(1, sheet.max_row + 1)]
     assert world.committee.name in labels and "Tổng cộng" in labels
+    assert workbook.sheetnames == ["Thống kê", "Tiếp nhận"]
+
+
+def test_statistics_page_defaults_to_the_report_month_and_balances(world, login):
+    from tinhso.core.periods import Period
+
+    s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    client = login(world.desk)
+    page = client.get(reverse("workspace:statistics"))
+    html = page.content.decode()
+    current = Period.current_report_month()
+    # The Decree 09/2019 report month is the default period, cut at today.
+    assert page.context["start"] == current.start
+    assert page.context["end"] == min(current.end, dt.date.today())
+    assert f'<option value="{current.key}" selected>' in html
+    # One set of labels; the in-progress total has its own column; the rows balance.
+    for label in ("Trước hạn", "Đúng hạn", "Quá hạn", "Đang giải quyết – Tổng số",
+                  "Trong đó chờ bổ sung", "Dừng xử lý", "Từ chối tiếp nhận"):  # fmt: skip
+        assert label in html, label
+    assert "Sớm hạn" not in html and "Trễ hạn" not in html
+    (row,) = page.context["rows"]
+    assert row.received_total == row.in_progress_total == 1
+    assert 'data-testid="reception-table"' in html
+    assert [r.new_online for r in page.context["reception"]] == [1]
+    # A calendar month is still selectable.
+    march = client.get(reverse("workspace:statistics"), {"period": "2026-03"})
+    assert (march.context["start"], march.context["end"]) == (
+        dt.date(2026, 3, 1),
+        dt.date(2026, 3, 31),
+    )
+    bad = client.get(reverse("workspace:statistics"), {"period": "BC2026-13"})
+    assert 'id="id_period_error"' in bad.content.decode() and bad.context["rows"] == []
 
 
 def test_statistics_bad_period(world, login):
