@@ -690,3 +690,32 @@ def test_statistics_bad_period(world, login):
     )
     assert export["Content-Type"].startswith("text/html")
     assert 'id="id_end_error"' in export.content.decode()
+
+
+def test_tracking_book_page_xlsx_and_pdf(world, login):
+    from openpyxl import load_workbook
+
+    received = s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    client = login(world.desk)
+    page = client.get(reverse("workspace:tracking_book"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Sổ theo dõi hồ sơ (BM.06)" in html
+    (entry,) = page.context["entries"]
+    assert (entry.number, entry.code) == (received.book_number, received.code)
+    assert page.context["agency"] == world.committee
+    assert 'data-testid="book-xlsx"' in html and 'data-testid="book-pdf"' in html
+    query = {"agency": world.committee.pk}
+    export = client.get(reverse("workspace:tracking_book_file", args=["xlsx"]), query)
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet.cell(4, 2).value == received.code
+    printed = client.get(reverse("workspace:tracking_book_file", args=["pdf"]), query)
+    assert printed["Content-Type"] == "application/pdf" and printed.content.startswith(b"%PDF")
+    assert client.get(reverse("workspace:tracking_book_file", args=["doc"])).status_code == 404
+    # The statistics page links to it; another desk's book is not among the choices.
+    assert (
+        reverse("workspace:tracking_book")
+        in client.get(reverse("workspace:statistics")).content.decode()
+    )
+    other = login(world.outsider).get(reverse("workspace:tracking_book"), query)
+    assert 'id="id_agency_error"' in other.content.decode() and other.context["entries"] == []
