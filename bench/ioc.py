@@ -195,7 +195,7 @@ def measure(runs: int, year: int) -> dict:
     out: dict = {}
     try:
         from tinhso.ioc.selectors.overviews import province_overview
-        from tinhso.ioc.selectors.periods import Period
+        from tinhso.core.periods import Period
     except ImportError as exc:
         out["overview_error"] = f"tinhso.ioc.selectors not importable: {exc}"
     else:
