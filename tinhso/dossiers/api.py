@@ -21,6 +21,7 @@ from tinhso.procedures.selectors import procedure_by_code
 
 from . import selectors, services
 from .actions import ACTIONS, Action, available_actions
+from .book import BookEntry
 from .models import Channel, Dossier, NationalStatus
 
 router = Router(tags=["dossiers"], auth=api_auth)
@@ -389,6 +390,38 @@ def form_pdf(request, code: str, kind: str):
     return response
 
 
+PERIOD_HELP = (
+    "A report period of Decree 09/2019 (BC2026-10, BC2026-Q3, BC2026-6T, BC2026-9T, BC2026) or a "
+    "calendar period (2026-10, 2026-Q3, 2026); default: the current report month up to today. "
+    "start and end (days) replace its ends."
+)
+
+
+class PeriodQuery(Schema):
+    """The period of a statistics table, an export or the tracking book."""
+
+    period: str | None = Field(None, description=PERIOD_HELP)
+    start: IsoDate | None = None
+    end: IsoDate | None = None
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        from tinhso.core.periods import resolve_range
+
+        return resolve_range(self.period, self.start, self.end)[1:]
+
+
+class StatsQuery(PeriodQuery):
+    by: Literal["agency", "unit"] = "agency"
+
+
+class StatsFileQuery(PeriodQuery):
+    by: Literal["agency", "unit"] = "unit"
+
+
+class BookQuery(PeriodQuery):
+    agency: str = Field(description="The receiving agency's code.")
+
+
 class StatsOut(Schema):
     """One row of the statistics; they balance: ``received_total`` = ``resolved_total`` +
     ``returned_or_withdrawn`` + ``stopped`` + ``in_progress_total``."""
@@ -432,13 +465,6 @@ class ReceptionOut(Schema):
     returned: int
 
 
-def _stats_range(period: str | None, start: dt.date | None, end: dt.date | None):
-    """The report period (default: the current report month, up to today), or explicit days."""
-    from tinhso.core.periods import resolve_range
-
-    return resolve_range(period, start, end)[1:]
-
-
 def _stats_rows(user: Any, start: dt.date, end: dt.date, by: str):
     """The rows per deciding agency, or per unit with the province total."""
     from .statistics import agency_period_stats, stats_by_unit
@@ -457,67 +483,40 @@ def _reception_rows(user: Any, start: dt.date, end: dt.date, by: str):
     return reception_stats(user=user, start=start, end=end)
 
 
-PERIOD_HELP = (
-    "A report period of Decree 09/2019 (BC2026-10, BC2026-Q3, BC2026-6T, BC2026-9T, BC2026) or a "
-    "calendar period (2026-10, 2026-Q3, 2026); default: the current report month up to today. "
-    "start and end (days) replace its ends."
-)
-
-
 @router.get(
     "/statistics",
     response={200: list[StatsOut], 400: ErrorOut, 403: ErrorOut},
-    description=PERIOD_HELP,
 )
-def statistics(
-    request,
-    period: str | None = None,
-    start: IsoDate | None = None,
-    end: IsoDate | None = None,
-    by: Literal["agency", "unit"] = "agency",
-):
+def statistics(request, query: Query[StatsQuery]):
     """Dossier statistics per deciding agency (or per commune with the province total)."""
-    start, end = _stats_range(period, start, end)
-    return [row.as_dict() for row in _stats_rows(request_access(request), start, end, by)]
+    start, end = query.bounds()
+    return [row.as_dict() for row in _stats_rows(request_access(request), start, end, query.by)]
 
 
 @router.get(
     "/statistics/reception",
     response={200: list[ReceptionOut], 400: ErrorOut, 403: ErrorOut},
-    description=PERIOD_HELP,
 )
-def statistics_reception(
-    request,
-    period: str | None = None,
-    start: IsoDate | None = None,
-    end: IsoDate | None = None,
-    by: Literal["agency", "unit"] = "agency",
-):
+def statistics_reception(request, query: Query[StatsQuery]):
     """The one-stop desks' reception workload per receiving agency (or per commune)."""
-    start, end = _stats_range(period, start, end)
-    return [row.as_dict() for row in _reception_rows(request_access(request), start, end, by)]
+    start, end = query.bounds()
+    rows = _reception_rows(request_access(request), start, end, query.by)
+    return [row.as_dict() for row in rows]
 
 
 @router.get(
     "/statistics.xlsx",
     response={403: ErrorOut, 400: ErrorOut},
-    description=PERIOD_HELP,
     openapi_extra={"responses": {"200": {"description": "XLSX workbook", "content": {XLSX: {}}}}},
 )
-def statistics_xlsx(
-    request,
-    period: str | None = None,
-    start: IsoDate | None = None,
-    end: IsoDate | None = None,
-    by: Literal["agency", "unit"] = "unit",
-):
+def statistics_xlsx(request, query: Query[StatsFileQuery]):
     """The same table as an XLSX file, the desks' reception on a second sheet."""
     from .statistics import stats_to_xlsx
 
-    start, end = _stats_range(period, start, end)
+    start, end = query.bounds()
     user = request_access(request)
-    rows = _stats_rows(user, start, end, by)
-    reception = _reception_rows(user, start, end, by)
+    rows = _stats_rows(user, start, end, query.by)
+    reception = _reception_rows(user, start, end, query.by)
     response = HttpResponse(
         stats_to_xlsx(rows, start=start, end=end, reception=reception),
         content_type=XLSX,
@@ -526,77 +525,43 @@ def statistics_xlsx(
     return response
 
 
-class BookEntryOut(Schema):
-    """One line of the tracking book (BM.06)."""
-
-    number: int | None
-    year: int | None
-    code: str
-    procedure: str
-    count: int
-    applicant: str
-    contact: str
-    deciding_agency: str
-    received_at: dt.datetime | None
-    due_at: dt.datetime | None
-    transferred_at: dt.datetime | None
-    result_received_at: dt.datetime | None
-    returned_at: dt.datetime | None
-    note: str
-
-
-def _book(request, agency: str, period: str | None, start, end):
+def _book(request, query: BookQuery):
     from .book import book_agency, tracking_book
 
     user = request_access(request)
-    found = book_agency(user, agency)
-    start, end = _stats_range(period, start, end)
-    return found, start, end, tracking_book(user=user, agency=found, start=start, end=end)
+    agency = book_agency(user, query.agency)
+    start, end = query.bounds()
+    return agency, start, end, tracking_book(user=user, agency=agency, start=start, end=end)
 
 
 @router.get(
     "/tracking-book",
-    response={200: list[BookEntryOut], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    description=PERIOD_HELP,
+    response={200: list[BookEntry], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
 )
-def tracking_book(
-    request,
-    agency: str,
-    period: str | None = None,
-    start: IsoDate | None = None,
-    end: IsoDate | None = None,
-):
+def tracking_book(request, query: Query[BookQuery]):
     """The tracking book (BM.06) of a receiving agency (its code) for a period."""
-    return [entry.as_dict() for entry in _book(request, agency, period, start, end)[3]]
+    return _book(request, query)[3]
 
 
 @router.get(
     "/tracking-book.{fmt}",
     response={400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
-    description=PERIOD_HELP,
     openapi_extra={
         "responses": {
             "200": {"description": "XLSX workbook or PDF", "content": {XLSX: {}, PDF: {}}}
         }
     },
 )
-def tracking_book_file(
-    request,
-    fmt: Literal["xlsx", "pdf"],
-    agency: str,
-    period: str | None = None,
-    start: IsoDate | None = None,
-    end: IsoDate | None = None,
-):
+def tracking_book_file(request, fmt: Literal["xlsx", "pdf"], query: Query[BookQuery]):
     """The tracking book as an XLSX file or a PDF."""
     from .book import book_to_xlsx
     from .pdf import render_tracking_book
 
-    found, start, end, entries = _book(request, agency, period, start, end)
+    agency, start, end, entries = _book(request, query)
     render, content_type = (book_to_xlsx, XLSX) if fmt == "xlsx" else (render_tracking_book, PDF)
     response = HttpResponse(
-        render(entries, agency=found, start=start, end=end), content_type=content_type
+        render(entries, agency=agency, start=start, end=end), content_type=content_type
     )
-    name = f"so-theo-doi-{found.code}-{start}-{end}.{fmt}"
+    name = f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

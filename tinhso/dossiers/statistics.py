@@ -80,8 +80,9 @@ LABEL_PROVINCE_LEVEL = "Cơ quan cấp tỉnh"
 
 
 @dataclass
-class StatsRow:
-    """One line of the report: an agency, a current administrative unit, or a total."""
+class AgencyRow:
+    """What a line of a table is about: an agency, a current administrative unit, or a total.
+    Subclasses add their counts (``int`` fields), which :meth:`add` sums."""
 
     label: str
     kind: str = KIND_AGENCY
@@ -91,6 +92,20 @@ class StatsRow:
     unit_code: str = ""
     unit_name: str = ""
     unit_level: str = ""
+
+    @classmethod
+    def count_fields(cls) -> tuple[str, ...]:
+        return tuple(f.name for f in fields(cls) if f.type == "int")
+
+    def add(self, other: AgencyRow) -> None:
+        for name in self.count_fields():
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class StatsRow(AgencyRow):
+    """One line of the report, with the figures of the balance (module doc)."""
+
     # Received
     carried_over: int = 0
     new_online: int = 0
@@ -148,10 +163,6 @@ class StatsRow:
             return None
         return self.ratings_satisfied / self.ratings_total
 
-    def add(self, other: StatsRow) -> None:
-        for name in COUNT_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for name in DERIVED_FIELDS:
@@ -159,7 +170,7 @@ class StatsRow:
         return data
 
 
-COUNT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(StatsRow) if f.type == "int")
+COUNT_FIELDS: tuple[str, ...] = StatsRow.count_fields()
 DERIVED_FIELDS: tuple[str, ...] = (
     "new_total",
     "received_total",
@@ -379,17 +390,9 @@ def agency_period_stats(
 
 
 @dataclass
-class ReceptionRow:
+class ReceptionRow(AgencyRow):
     """One receiving agency's desk in a period: what it received, refused and handed back."""
 
-    label: str
-    kind: str = KIND_AGENCY
-    agency_id: int | None = None
-    agency_code: str = ""
-    unit_id: int | None = None
-    unit_code: str = ""
-    unit_name: str = ""
-    unit_level: str = ""
     new_online: int = 0
     new_counter: int = 0
     new_post: int = 0
@@ -400,17 +403,8 @@ class ReceptionRow:
     def new_total(self) -> int:
         return self.new_online + self.new_counter + self.new_post
 
-    def add(self, other: ReceptionRow) -> None:
-        for name in RECEPTION_COUNT_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
     def as_dict(self) -> dict[str, Any]:
         return {**asdict(self), "new_total": self.new_total}
-
-
-RECEPTION_COUNT_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(ReceptionRow) if f.type == "int"
-)
 
 
 def reception_stats(
@@ -448,7 +442,7 @@ def reception_stats(
 # --- roll-up ------------------------------------------------------------------------------
 
 
-def rollup(rows: Iterable[Any], level: str = "province") -> list[Any]:
+def rollup(rows: Iterable[AgencyRow], level: str = "province") -> list[Any]:
     """Sum agency rows (:class:`StatsRow` or :class:`ReceptionRow`) by today's administrative
     unit (``level="unit"``: one row per unit, province-level units first, then communes by
     code) or into one total (``"province"``)."""
@@ -461,7 +455,7 @@ def rollup(rows: Iterable[Any], level: str = "province") -> list[Any]:
         return [total]
     if level != "unit":
         raise ValueError(f"Unknown roll-up level {level!r}: use 'unit' or 'province'.")
-    grouped: dict[int | None, Any] = {}
+    grouped: dict[int | None, AgencyRow] = {}
     for row in rows:
         unit_row = grouped.get(row.unit_id)
         if unit_row is None:
