@@ -66,6 +66,7 @@ def book(world, clock):
     return first, second, refused, other, third
 
 
+@pytest.mark.pg  # the sequence is taken by raw SQL (INSERT … ON CONFLICT … RETURNING)
 def test_entry_numbers_per_desk_and_year(world, book):
     first, second, refused, other, third = book
     assert [(d.book_year, d.book_number) for d in (first, second, third)] == [
@@ -148,3 +149,35 @@ def test_the_book_through_the_api(world, book):
     assert client_for(world.outsider).get("/api/tracking-book", query).status_code == 403
     unknown = desk.get("/api/tracking-book", {**query, "agency": "H99"})
     assert unknown.status_code == 404
+
+
+def test_the_migration_numbers_the_dossiers_received_before_it(world):
+    """Dossiers received before the book existed get their entries in the order of reception,
+    per desk and local year, and the counters continue from there."""
+    import importlib
+
+    from django.apps import apps
+
+    from .test_statistics import make_dossier
+
+    migration = importlib.import_module("tinhso.dossiers.migrations.0007_tracking_book")
+    a, b = world.committee, world.other_committee
+    late = make_dossier(world, a, received_at=dt.datetime(2026, 3, 2, 9, tzinfo=VN))
+    early = make_dossier(world, a, received_at=dt.datetime(2026, 3, 1, 9, tzinfo=VN))
+    # 00:30 on 1 January in Vietnam is still 31 December in UTC.
+    new_year = make_dossier(world, a, received_at=dt.datetime(2027, 1, 1, 0, 30, tzinfo=VN))
+    other = make_dossier(world, b, received_at=dt.datetime(2026, 5, 1, 9, tzinfo=VN))
+    submitted = make_dossier(world, a, submitted_at=dt.datetime(2026, 5, 1, 9, tzinfo=VN))
+    migration.number_received_dossiers(apps, None)
+    for d in (late, early, new_year, other, submitted):
+        d.refresh_from_db()
+    assert [(d.book_year, d.book_number) for d in (early, late, new_year, other)] == [
+        (2026, 1),
+        (2026, 2),
+        (2027, 1),  # 00:30 on 1 January, local time: the new year's book
+        (2026, 1),
+    ]
+    assert submitted.book_number is None
+    assert BookCounter.objects.get(agency=a, year=2026).last == 2
+    # The next reception continues the sequence.
+    assert s._take_number(BookCounter, a, "year", 2026) == 3
