@@ -105,6 +105,7 @@ class PeriodForm(forms.Form):
     start = forms.DateField(
         label=_("From"),
         required=False,
+        help_text=_("Optional: days from and to replace the ends of the period."),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
