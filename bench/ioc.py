@@ -194,8 +194,8 @@ def measure(runs: int, year: int) -> dict:
     user = get_user_model().objects.get(username="ioc")
     out: dict = {}
     try:
+        from tinhso.core.periods import Period
         from tinhso.ioc.selectors.overviews import province_overview
-        from tinhso.ioc.selectors.periods import Period
     except ImportError as exc:
         out["overview_error"] = f"tinhso.ioc.selectors not importable: {exc}"
     else:

@@ -28,6 +28,8 @@ Dossier codes follow ``{agency code}-{YYMMDD}-{seq:04d}`` with the sequence per 
 and local day, claimed in blocks from :class:`~tinhso.dossiers.models.CodeCounter` exactly as
 :func:`~tinhso.dossiers.services.dossier_submit` claims one number, so generated and real codes
 never collide and running the generator again adds more dossiers after the existing numbers.
+The tracking-book entries (BM.06) of the received dossiers are claimed the same way from
+:class:`~tinhso.dossiers.models.BookCounter`, per receiving agency and year.
 No process-control rows (``DossierEvent``) are written: at millions of dossiers they would be
 tens of millions of rows that nothing in the operations centre reads.
 
@@ -67,6 +69,7 @@ from tinhso.core.workcalendar import WorkCalendar
 from tinhso.dossiers import services as dossier_services
 from tinhso.dossiers.models import (
     STATE_TO_STATUS,
+    BookCounter,
     Channel,
     CodeCounter,
     Dossier,
@@ -130,6 +133,8 @@ COLUMNS: tuple[str, ...] = (
     "electronic_result",
     "synced_version",
     "portal_version",
+    "book_year",
+    "book_number",
 )
 RATING_COLUMNS = ("dossier_id", "score", "comment", "created_at")
 
@@ -656,6 +661,9 @@ class HistoryGenerator:
             life.electronic,
             synced,
             life.version,  # portal_version: one message per version in the generated history
+            # The desk's tracking book (BM.06): the year now, the number at write time.
+            self.at(life.received).year if life.received is not None else None,
+            None,
         ]
         return submitted, row, life.rating
 
@@ -928,33 +936,63 @@ class _Writer:
         self.table = Dossier._meta.db_table
         self.rating_table = Rating._meta.db_table
         self.counter_table = CodeCounter._meta.db_table
+        self.book_table = BookCounter._meta.db_table
+        self.agency_index = COLUMNS.index("receiving_agency_id")
+        self.book_year_index = COLUMNS.index("book_year")
+        self.book_number_index = COLUMNS.index("book_number")
 
-    def claim(self, blocks: dict[tuple[int, dt.date], int]) -> dict[tuple[int, dt.date], int]:
-        """Reserve ``n`` numbers per (agency, day); returns the number before each block."""
-        table = self.counter_table
+    def claim(
+        self, blocks: dict[tuple[int, Any], int], table: str = "", key: str = "day"
+    ) -> dict[tuple[int, Any], int]:
+        """Reserve ``n`` numbers per (agency, day) of the code counter (or per (agency, year) of
+        the book counter: ``table``, ``key="year"``); returns the number before each block."""
+        table = table or self.counter_table
+        sql_type = "date" if key == "day" else "integer"
         keys = sorted(blocks)
-        bases: dict[tuple[int, dt.date], int] = {}
+        bases: dict[tuple[int, Any], int] = {}
         with connection.cursor() as cursor:
             if self.pg:
                 cursor.execute(
-                    f"INSERT INTO {table} (agency_id, day, last) "  # noqa: S608
-                    "SELECT * FROM unnest(%s::bigint[], %s::date[], %s::integer[]) "
-                    f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + "
-                    "EXCLUDED.last RETURNING agency_id, day, last",
+                    f"INSERT INTO {table} (agency_id, {key}, last) "  # noqa: S608
+                    f"SELECT * FROM unnest(%s::bigint[], %s::{sql_type}[], %s::integer[]) "
+                    f"ON CONFLICT (agency_id, {key}) DO UPDATE SET last = {table}.last + "
+                    f"EXCLUDED.last RETURNING agency_id, {key}, last",
                     [[k[0] for k in keys], [k[1] for k in keys], [blocks[k] for k in keys]],
                 )
-                for agency_id, day, last in cursor.fetchall():
-                    bases[(agency_id, day)] = last - blocks[(agency_id, day)]
+                for agency_id, value, last in cursor.fetchall():
+                    bases[(agency_id, value)] = last - blocks[(agency_id, value)]
             else:
-                for key in keys:
+                for k in keys:
+                    value = k[1].isoformat() if key == "day" else k[1]
                     cursor.execute(
-                        f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, %s) "  # noqa: S608
-                        f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + "
+                        f"INSERT INTO {table} (agency_id, {key}, last) VALUES (%s, %s, %s) "  # noqa: S608
+                        f"ON CONFLICT (agency_id, {key}) DO UPDATE SET last = {table}.last + "
                         "excluded.last RETURNING last",
-                        [key[0], key[1].isoformat(), blocks[key]],
+                        [k[0], value, blocks[k]],
                     )
-                    bases[key] = cursor.fetchone()[0] - blocks[key]
+                    bases[k] = cursor.fetchone()[0] - blocks[k]
         return bases
+
+    def number_book(self, rows: list[list[Any]]) -> None:
+        """The tracking-book entries of the received rows, in the order of the rows (days in
+        order, each day in submission order), claimed per (receiving agency, year)."""
+        agency_at, year_at, number_at = (
+            self.agency_index,
+            self.book_year_index,
+            self.book_number_index,
+        )
+        blocks: dict[tuple[int, int], int] = defaultdict(int)
+        for row in rows:
+            if row[year_at] is not None:
+                blocks[(row[agency_at], row[year_at])] += 1
+        if not blocks:
+            return
+        bases = self.claim(blocks, self.book_table, "year")
+        for row in rows:
+            if row[year_at] is not None:
+                key = (row[agency_at], row[year_at])
+                bases[key] += 1
+                row[number_at] = bases[key]
 
     def ids(self, n: int) -> list[int]:
         with connection.cursor() as cursor:
@@ -978,6 +1016,7 @@ class _Writer:
                 day = days[yymmdd] = dt.datetime.strptime(yymmdd, "%y%m%d").date()
             blocks[(agency_id, day)] += 1
         bases = self.claim(blocks)
+        self.number_book(rows)
         ids = self.ids(len(rows))
         extra = self.extra_values
         for row, pk in zip(rows, ids, strict=True):
@@ -1190,5 +1229,5 @@ def analyze() -> None:
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
-        for model in (Dossier, Rating, CodeCounter):
+        for model in (Dossier, Rating, CodeCounter, BookCounter):
             cursor.execute(f"ANALYZE {model._meta.db_table}")

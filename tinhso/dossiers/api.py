@@ -21,10 +21,12 @@ from tinhso.procedures.selectors import procedure_by_code
 
 from . import selectors, services
 from .actions import ACTIONS, Action, available_actions
+from .book import BookEntry
 from .models import Channel, Dossier, NationalStatus
 
 router = Router(tags=["dossiers"], auth=api_auth)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 
 
 class ErrorDetail(Schema):
@@ -432,7 +434,42 @@ def form_pdf(request, code: str, kind: str, version: int | None = Query(None, ge
     return response
 
 
+PERIOD_HELP = (
+    "A report period of Decree 09/2019 (BC2026-10, BC2026-Q3, BC2026-6T, BC2026-9T, BC2026) or a "
+    "calendar period (2026-10, 2026-Q3, 2026); default: the current report month up to today. "
+    "start and end (days) replace its ends."
+)
+
+
+class PeriodQuery(Schema):
+    """The period of a statistics table, an export or the tracking book."""
+
+    period: str | None = Field(None, description=PERIOD_HELP)
+    start: IsoDate | None = None
+    end: IsoDate | None = None
+
+    def bounds(self) -> tuple[dt.date, dt.date]:
+        from tinhso.core.periods import resolve_range
+
+        return resolve_range(self.period, self.start, self.end)[1:]
+
+
+class StatsQuery(PeriodQuery):
+    by: Literal["agency", "unit"] = "agency"
+
+
+class StatsFileQuery(PeriodQuery):
+    by: Literal["agency", "unit"] = "unit"
+
+
+class BookQuery(PeriodQuery):
+    agency: str = Field(description="The receiving agency's code.")
+
+
 class StatsOut(Schema):
+    """One row of the statistics; they balance: ``received_total`` = ``resolved_total`` +
+    ``returned_or_withdrawn`` + ``stopped`` + ``in_progress_total``."""
+
     label: str
     kind: str
     agency_code: str | None = None
@@ -446,40 +483,69 @@ class StatsOut(Schema):
     resolved_early: int
     resolved_on_time: int
     resolved_late: int
+    returned_or_withdrawn: int
+    withdrawn: int
+    stopped: int
+    in_progress_total: int
     in_progress_not_due: int
     in_progress_overdue: int
     waiting_supplement: int
-    returned: int
-    withdrawn: int
     refused: int
+    returned: int
     on_time_rate: float | None
     satisfaction_rate: float | None
 
 
-def _stats_rows(user: Any, start: dt.date | None, end: dt.date | None, by: str):
-    """The period (default: this month so far) and its rows, per agency or per unit."""
-    from django.utils import timezone
+class ReceptionOut(Schema):
+    label: str
+    kind: str
+    agency_code: str | None = None
+    unit_code: str | None = None
+    new_online: int
+    new_counter: int
+    new_post: int
+    new_total: int
+    refused: int
+    returned: int
 
+
+def _stats_rows(user: Any, start: dt.date, end: dt.date, by: str):
+    """The rows per deciding agency, or per unit with the province total."""
     from .statistics import agency_period_stats, stats_by_unit
 
-    today = timezone.localdate()
-    start, end = start or today.replace(day=1), end or today
     if by == "unit":
-        rows = stats_by_unit(user=user, start=start, end=end)
-    else:
-        rows = agency_period_stats(user=user, agencies=None, start=start, end=end)
-    return start, end, rows
+        return stats_by_unit(user=user, start=start, end=end)
+    return agency_period_stats(user=user, agencies=None, start=start, end=end)
 
 
-@router.get("/statistics", response={200: list[StatsOut], 400: ErrorOut, 403: ErrorOut})
-def statistics(
-    request,
-    start: IsoDate | None = None,
-    end: IsoDate | None = None,
-    by: Literal["agency", "unit"] = "agency",
-):
-    """Dossier statistics per agency (or per commune with the province total) for a period."""
-    return [row.as_dict() for row in _stats_rows(request_access(request), start, end, by)[2]]
+def _reception_rows(user: Any, start: dt.date, end: dt.date, by: str):
+    """The desks' reception rows per receiving agency, or per unit with the province total."""
+    from .statistics import reception_by_unit, reception_stats
+
+    if by == "unit":
+        return reception_by_unit(user=user, start=start, end=end)
+    return reception_stats(user=user, start=start, end=end)
+
+
+@router.get(
+    "/statistics",
+    response={200: list[StatsOut], 400: ErrorOut, 403: ErrorOut},
+)
+def statistics(request, query: Query[StatsQuery]):
+    """Dossier statistics per deciding agency (or per commune with the province total)."""
+    start, end = query.bounds()
+    return [row.as_dict() for row in _stats_rows(request_access(request), start, end, query.by)]
+
+
+@router.get(
+    "/statistics/reception",
+    response={200: list[ReceptionOut], 400: ErrorOut, 403: ErrorOut},
+)
+def statistics_reception(request, query: Query[StatsQuery]):
+    """The one-stop desks' reception workload per receiving agency (or per commune)."""
+    start, end = query.bounds()
+    rows = _reception_rows(request_access(request), start, end, query.by)
+    return [row.as_dict() for row in rows]
 
 
 @router.get(
@@ -487,19 +553,59 @@ def statistics(
     response={403: ErrorOut, 400: ErrorOut},
     openapi_extra={"responses": {"200": {"description": "XLSX workbook", "content": {XLSX: {}}}}},
 )
-def statistics_xlsx(
-    request,
-    start: IsoDate | None = None,
-    end: IsoDate | None = None,
-    by: Literal["agency", "unit"] = "unit",
-):
-    """The same table as an XLSX file."""
+def statistics_xlsx(request, query: Query[StatsFileQuery]):
+    """The same table as an XLSX file, the desks' reception on a second sheet."""
     from .statistics import stats_to_xlsx
 
-    start, end, rows = _stats_rows(request_access(request), start, end, by)
+    start, end = query.bounds()
+    user = request_access(request)
+    rows = _stats_rows(user, start, end, query.by)
+    reception = _reception_rows(user, start, end, query.by)
     response = HttpResponse(
-        stats_to_xlsx(rows, start=start, end=end),
+        stats_to_xlsx(rows, start=start, end=end, reception=reception),
         content_type=XLSX,
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
+    return response
+
+
+def _book(request, query: BookQuery):
+    from .book import book_agency, tracking_book
+
+    user = request_access(request)
+    agency = book_agency(user, query.agency)
+    start, end = query.bounds()
+    return agency, start, end, tracking_book(user=user, agency=agency, start=start, end=end)
+
+
+@router.get(
+    "/tracking-book",
+    response={200: list[BookEntry], 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+)
+def tracking_book(request, query: Query[BookQuery]):
+    """The tracking book (BM.06) of a receiving agency (its code) for a period."""
+    return _book(request, query)[3]
+
+
+@router.get(
+    "/tracking-book.{fmt}",
+    response={400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    openapi_extra={
+        "responses": {
+            "200": {"description": "XLSX workbook or PDF", "content": {XLSX: {}, PDF: {}}}
+        }
+    },
+)
+def tracking_book_file(request, fmt: Literal["xlsx", "pdf"], query: Query[BookQuery]):
+    """The tracking book as an XLSX file or a PDF."""
+    from .book import book_to_xlsx
+    from .pdf import render_tracking_book
+
+    agency, start, end, entries = _book(request, query)
+    render, content_type = (book_to_xlsx, XLSX) if fmt == "xlsx" else (render_tracking_book, PDF)
+    response = HttpResponse(
+        render(entries, agency=agency, start=start, end=end), content_type=content_type
+    )
+    name = f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -83,6 +83,15 @@ class Timeliness(models.TextChoices):
     LATE = "late", _("Late")
 
 
+# The printed forms' and exports' labels (Vietnamese whatever the interface language; the pages
+# show the same words through the translations of the choices above).
+TIMELINESS_LABELS: dict[str, str] = {
+    Timeliness.EARLY: "Trước hạn",
+    Timeliness.ON_TIME: "Đúng hạn",
+    Timeliness.LATE: "Quá hạn",
+}
+
+
 class DossierQuerySet(RestrictedQuerySet):
     access_rule = "tinhso.dossiers.access.dossier_rule"
 
@@ -208,6 +217,10 @@ class Dossier(models.Model):
     supplement_request_due_at = models.DateTimeField(
         _("supplement request due by"), null=True, blank=True
     )
+    # The entry of the receiving desk's tracking book (BM.06): a yearly sequence per receiving
+    # agency, taken at reception (``BookCounter``) and printed on the receipt (BM.01).
+    book_year = models.PositiveSmallIntegerField(_("tracking book year"), null=True, blank=True)
+    book_number = models.PositiveIntegerField(_("tracking book entry"), null=True, blank=True)
 
     objects = DossierQuerySet.as_manager()
 
@@ -220,6 +233,11 @@ class Dossier(models.Model):
                 fields=["submitted_by", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="dossier_idempotency",
+            ),
+            models.UniqueConstraint(
+                fields=["receiving_agency", "book_year", "book_number"],
+                condition=Q(book_number__isnull=False),
+                name="dossier_book_entry",
             ),
         ]
         indexes = [
@@ -413,6 +431,22 @@ class CodeCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.day}: {self.last}"
+
+
+class BookCounter(models.Model):
+    """Yearly sequence of the tracking book (BM.06) per receiving agency (never reused)."""
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "year"], name="book_counter_agency_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.year}: {self.last}"
 
 
 class Rating(models.Model):

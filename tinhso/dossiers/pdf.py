@@ -1,9 +1,11 @@
-"""The one-stop-shop forms BM.01–BM.05 as PDF (WeasyPrint).
+"""The one-stop-shop forms BM.01–BM.06 as PDF (WeasyPrint).
 
 BM.01 receipt and appointment slip, BM.02 supplement request, BM.03 refusal, BM.04 apology and
-new appointment, BM.05 process control slip. The forms are legal documents printed in Vietnamese
-only: their text lives, untranslated, in ``templates/dossiers/pdf/``. Times are shown in
-Asia/Ho_Chi_Minh, dates as dd/mm/yyyy, money as ``75.000 đồng``.
+new appointment, BM.05 process control slip (per dossier: :func:`render_form`); BM.06 the
+desk's tracking book (per agency and period: :func:`render_tracking_book`). The forms are legal
+documents printed in Vietnamese only: their text lives, untranslated, in
+``templates/dossiers/pdf/``. Times are shown in Asia/Ho_Chi_Minh, dates as dd/mm/yyyy, money as
+``75.000 đồng``.
 
 Rendering never fetches anything over the network: the stylesheet is read from disk, the QR code
 is an inline ``data:`` SVG and the URL fetcher only accepts ``data:`` URIs. The font configuration
@@ -37,7 +39,15 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.selectors import counting_terms
 from tinhso.procedures.models import StepAgency
 
-from .models import Channel, Dossier, DossierEvent, FileKind, ReceiptVersion, State, Timeliness
+from .models import (
+    TIMELINESS_LABELS,
+    Channel,
+    Dossier,
+    DossierEvent,
+    FileKind,
+    ReceiptVersion,
+    State,
+)
 from .selectors import track_token
 
 logger = logging.getLogger(__name__)
@@ -53,11 +63,6 @@ COMPONENT_KIND_LABELS = {
     "original": "Bản chính",
     "copy": "Bản sao",
     "certified_copy": "Bản sao chứng thực",
-}
-TIMELINESS_LABELS = {
-    Timeliness.EARLY: "Sớm hạn",
-    Timeliness.ON_TIME: "Đúng hạn",
-    Timeliness.LATE: "Trễ hạn",
 }
 ACTION_LABELS = {
     "submit": "Nộp hồ sơ",
@@ -588,6 +593,26 @@ def render_apology(dossier: Dossier, event: DossierEvent) -> bytes:
 def render_control_slip(dossier: Dossier) -> bytes:
     """BM.05 Phiếu kiểm soát quá trình giải quyết hồ sơ."""
     return _render("bm05_control.html", control_slip_context(dossier))
+
+
+def tracking_book_context(entries: list, *, agency, start: dt.date, end: dt.date) -> dict:
+    """BM.06's context: the desk's agency, the period and the entries as printed."""
+    return {
+        "title": "SỔ THEO DÕI HỒ SƠ",
+        "agency": agency,
+        "agency_name": agency.name,
+        "parent_name": agency.parent.name if agency.parent_id else "",
+        "place": _place(agency),
+        "issued_on": fmt_long_date(timezone.now()),
+        "period": f"Từ ngày {start:%d/%m/%Y} đến ngày {end:%d/%m/%Y}",
+        "entries": [entry.printed() for entry in entries],
+    }
+
+
+def render_tracking_book(entries: list, *, agency, start: dt.date, end: dt.date) -> bytes:
+    """BM.06 Sổ theo dõi hồ sơ of a receiving desk for a period (:mod:`.book`)."""
+    context = tracking_book_context(entries, agency=agency, start=start, end=end)
+    return _render("bm06_book.html", context)
 
 
 # --- dispatch -------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
 from . import access as dossier_access
 from .models import (
     STATE_TO_STATUS,
+    BookCounter,
     Channel,
     CodeCounter,
     Dossier,
@@ -566,26 +567,36 @@ def receipt_issue(d: Dossier, *, action: str, now: dt.datetime) -> ReceiptVersio
     )
 
 
+def _take_number(counter: type[CodeCounter | BookCounter], agency: Agency, key: str, value) -> int:
+    """The next number of a per-agency sequence (``counter`` keyed by agency and ``key``).
+
+    Taken atomically on both databases by one ``INSERT … ON CONFLICT … RETURNING``; the counter
+    row stays locked to the caller's COMMIT, and a rollback gives the number back.
+    """
+    table = connection.ops.quote_name(counter._meta.db_table)
+    column = connection.ops.quote_name(counter._meta.get_field(key).column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (agency_id, {column}, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (agency_id, {column}) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [agency.pk, value],
+        )
+        return cursor.fetchone()[0]
+
+
 def _next_code(agency: Agency, day: dt.date) -> str:
     """The next dossier code of the agency for the day: ``<agency code>-<yymmdd>-<seq>``.
 
-    The daily sequence is taken atomically on both databases by one ``INSERT … ON CONFLICT …
-    RETURNING``. :func:`dossier_submit` takes it in a transaction of its own, before the
-    submission's: the counter row is locked for that one statement instead of for the whole
-    submission, so submissions to the same agency do not queue behind each other's writes and
-    commit. Codes are unique and never reused (``../shared/DOMAIN.md``); a submission that fails
-    after taking its number (a database error, or a retry recognised by its idempotency key)
-    leaves a gap in the day's sequence.
+    :func:`dossier_submit` takes it in a transaction of its own, before the submission's: the
+    counter row is locked for that one statement instead of for the whole submission, so
+    submissions to the same agency do not queue behind each other's writes and commit. Codes are
+    unique and never reused (``../shared/DOMAIN.md``); a submission that fails after taking its
+    number (a database error, or a retry recognised by its idempotency key) leaves a gap in the
+    day's sequence. The tracking book's numbers (BM.06) are taken inside the reception's
+    transaction and have no gaps.
     """
-    table = connection.ops.quote_name(CodeCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, day, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (agency_id, day) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
-            [agency.pk, day],
-        )
-        seq = cursor.fetchone()[0]
+    seq = _take_number(CodeCounter, agency, "day", day)
     return f"{agency.code}-{day:%y%m%d}-{seq:04d}"
 
 
@@ -833,7 +844,12 @@ def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Do
         d.step_started_at = d.counting_from
         d.step_due_at = _step_time(d, first, d.counting_from, calendar)
         d.supplement_request_due_at = supplement_request_deadline(d.counting_from, calendar)
-        return DossierApplied(data={"due_at": d.legal_due_at.isoformat()})
+        # The entry of the desk's tracking book (BM.06), numbered per agency and year.
+        d.book_year = timezone.localtime(now).year
+        d.book_number = _take_number(BookCounter, d.receiving_agency, "year", d.book_year)
+        return DossierApplied(
+            data={"due_at": d.legal_due_at.isoformat(), "book_number": d.book_number}
+        )
 
     return LIFECYCLE.perform(actor=actor, obj=dossier, action="receive", note=note, apply=apply).obj
 

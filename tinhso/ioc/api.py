@@ -10,11 +10,11 @@ from ninja import Field, Router, Schema
 
 from tinhso.core.api_types import DbId
 from tinhso.core.auth import api_auth
+from tinhso.core.periods import Period
 from tinhso.dossiers.api import XLSX, ErrorOut
 
 from .export import overview_to_xlsx
 from .selectors.overviews import agency_overview, commune_overview, province_overview
-from .selectors.periods import Period
 
 router = Router(tags=["ioc"], auth=api_auth)
 

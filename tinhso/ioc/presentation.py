@@ -335,29 +335,3 @@ def procedures(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         for row in rows
     ]
-
-
-def period_choices(current: str, today: dt.date) -> list[tuple[str, list[tuple[str, str]]]]:
-    """The period picker's options, grouped (years, quarters, months), with ``current`` among
-    them even when it is older than the list goes."""
-    from .selectors.periods import Period
-
-    years = [Period.year(today.year - n) for n in range(4)]
-    quarters = [
-        Period.quarter(year, q)
-        for year in (today.year, today.year - 1)
-        for q in (4, 3, 2, 1)
-        if dt.date(year, 3 * (q - 1) + 1, 1) <= today
-    ]
-    months, month = [], today.replace(day=1)
-    for _n in range(12):
-        months.append(Period.month(month.year, month.month))
-        month = (month - dt.timedelta(days=1)).replace(day=1)
-    groups = [
-        (_("Years"), [(p.key, p.label) for p in years]),
-        (_("Quarters"), [(p.key, p.label) for p in quarters]),
-        (_("Months"), [(p.key, p.label) for p in months]),
-    ]
-    if current and not any(current == key for _label, options in groups for key, _t in options):
-        groups.insert(0, (_("Chosen"), [(current, Period.parse(current).label)]))
-    return groups

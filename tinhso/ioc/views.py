@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.periods import Period, period_choices
 
 from . import presentation as p
 from .export import overview_to_xlsx
@@ -35,7 +36,6 @@ from .selectors.overviews import (
     commune_overview,
     province_overview,
 )
-from .selectors.periods import Period
 
 REFRESH_SECONDS = 60
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -82,7 +82,7 @@ def _common(request: HttpRequest, data: dict[str, Any], period: Period, error: s
         "scope": data["scope"],
         "period": period,
         "period_error": error,
-        "period_choices": p.period_choices(period.key, timezone.localdate()),
+        "period_choices": period_choices(period.key, timezone.localdate()),
         "query": query,
         "live_url": request.path + query,
         "refresh_seconds": REFRESH_SECONDS,

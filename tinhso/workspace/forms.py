@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.errors import DomainError
+from tinhso.core.periods import Period, period_choices, resolve_range
 from tinhso.core.uploads import ALLOWED_TYPES, CheckedUpload, check_upload, max_upload_bytes
 from tinhso.core.validators import clean_id_number
 from tinhso.dossiers.models import Channel
@@ -97,35 +98,75 @@ class InboxSearchForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    """A statistics period: from and to (local days, both included); this month by default."""
+    """A statistics period: a report period of Decree 09/2019 (the current report month by
+    default) or a calendar month, or explicit days from and to (local days, both included)."""
 
+    period = forms.ChoiceField(label=_("Period"), required=False)
     start = forms.DateField(
-        label=_("From"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("From"),
+        required=False,
+        help_text=_("Optional: days from and to replace the ends of the period."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        label=_("To"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label=_("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
     def __init__(self, data: Any = None, **kwargs: Any) -> None:
-        today = timezone.localdate()
         values = {
-            "start": today.replace(day=1).isoformat(),
-            "end": today.isoformat(),
+            name: (data.get(name) or "") if data is not None else "" for name in self.base_fields
         }
-        for name in values:
-            if data is not None and data.get(name):
-                values[name] = data.get(name)
         super().__init__(values, **kwargs)
+        today = timezone.localdate()
+        key = values["period"]
+        try:
+            choices = period_choices(key, today, report=True)
+        except DomainError:
+            choices = period_choices("", today, report=True)
+        self.fields["period"].choices = [(group, options) for group, options in choices]
+        if not key:
+            self.data = {**self.data, "period": Period.current_report_month(today).key}
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        start, end = cleaned.get("start"), cleaned.get("end")
-        if start and end:
-            if start > end:
-                self.add_error("end", _("The start of the period must not be after its end."))
-            elif (end - start).days > MAX_PERIOD_DAYS:
-                self.add_error("end", _("Choose a period of at most ten years."))
+        if self.errors:
+            return cleaned
+        try:
+            period, start, end = resolve_range(
+                cleaned.get("period"), cleaned.get("start"), cleaned.get("end")
+            )
+        except DomainError as exc:
+            self.add_error("end", str(exc))
+            return cleaned
+        if (end - start).days > MAX_PERIOD_DAYS:
+            self.add_error("end", _("Choose a period of at most ten years."))
+        cleaned.update(period_obj=period, start=start, end=end)
         return cleaned
+
+
+class TrackingBookForm(PeriodForm):
+    """The tracking book (BM.06) of one receiving agency for a period."""
+
+    agency = forms.ModelChoiceField(label=_("Receiving agency"), queryset=None, required=False)
+
+    field_order = ("agency", "period", "start", "end")
+
+    def __init__(self, data: Any = None, *, agencies: Any, **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.fields["agency"].queryset = agencies
+        self.fields["agency"].empty_label = None
+        self.order_fields(self.field_order)
+        if not self.data.get("agency"):
+            first = agencies.first()
+            self.data = {**self.data, "agency": first.pk if first else ""}
+
+    def clean_agency(self) -> Any:
+        agency = self.cleaned_data.get("agency")
+        if agency is None:
+            raise ValidationError(_("You serve no agency whose tracking book you may read."))
+        return agency
 
 
 # --- counter reception ----------------------------------------------------------------------

@@ -13,4 +13,6 @@ urlpatterns = [
     path("ho-so/<str:code>/bieu-mau/<slug:kind>.pdf", views.dossier_form, name="dossier_form"),
     path("thong-ke/", views.statistics, name="statistics"),
     path("thong-ke/xlsx/", views.statistics_xlsx, name="statistics_xlsx"),
+    path("so-theo-doi/", views.tracking_book, name="tracking_book"),
+    path("so-theo-doi/<slug:fmt>/", views.tracking_book_file, name="tracking_book_file"),
 ]

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.uploads import max_upload_bytes
+from tinhso.dossiers import book as tracking
 from tinhso.dossiers import pdf
 from tinhso.dossiers.models import Dossier, DossierFile, State
 from tinhso.dossiers.selectors import (
@@ -37,7 +38,12 @@ from tinhso.dossiers.selectors import (
     supplement_request_open,
 )
 from tinhso.dossiers.selectors import inbox as inbox_qs
-from tinhso.dossiers.statistics import agency_period_stats, rollup, stats_to_xlsx
+from tinhso.dossiers.statistics import (
+    agency_period_stats,
+    reception_stats,
+    rollup,
+    stats_to_xlsx,
+)
 from tinhso.procedures.forms import ApplicationForm, display_rows
 
 from . import forms as f
@@ -420,48 +426,103 @@ def dossier_form(request: HttpRequest, code: str, kind: str) -> HttpResponse:
     return response
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
 # --- statistics -----------------------------------------------------------------------------
 
 
-def _stats(request: HttpRequest) -> tuple[f.PeriodForm, list, Any, str]:
+def _stats(request: HttpRequest) -> dict[str, Any]:
+    """The statistics page's data: the period form, the rows per deciding agency with their
+    total, the desks' reception rows with theirs, or the error."""
     period = f.PeriodForm(request.GET)
-    rows: list = []
-    total = None
-    error = ""
+    context: dict[str, Any] = {"period": period, "rows": [], "total": None, "error": ""}
     if period.is_valid():
+        user = request_access(request)
+        start, end = period.cleaned_data["start"], period.cleaned_data["end"]
         try:
-            rows = agency_period_stats(
-                user=request_access(request),
-                agencies=None,
-                start=period.cleaned_data["start"],
-                end=period.cleaned_data["end"],
-            )
+            rows = agency_period_stats(user=user, agencies=None, start=start, end=end)
+            reception = reception_stats(user=user, start=start, end=end)
         except DomainError as exc:
-            error = str(exc)
+            context["error"] = str(exc)
         else:
-            total = rollup(rows, "province")[0]
-    return period, rows, total, error
+            context.update(
+                rows=rows,
+                total=rollup(rows, "province")[0],
+                reception=reception,
+                reception_total=rollup(reception, "province")[0],
+                start=start,
+                end=end,
+            )
+    return context
 
 
 @require_GET
 @officer_required
 def statistics(request: HttpRequest) -> HttpResponse:
-    period, rows, total, error = _stats(request)
-    context = {"period": period, "rows": rows, "total": total, "error": error}
-    return render(request, "workspace/statistics.html", context)
+    return render(request, "workspace/statistics.html", _stats(request))
 
 
 @require_GET
 @officer_required
 def statistics_xlsx(request: HttpRequest) -> HttpResponse:
-    period, rows, total, error = _stats(request)
-    if not period.is_valid() or error:
-        context = {"period": period, "rows": rows, "total": total, "error": error}
+    context = _stats(request)
+    if not context["period"].is_valid() or context["error"]:
         return render(request, "workspace/statistics.html", context)
-    start, end = period.cleaned_data["start"], period.cleaned_data["end"]
+    start, end = context["start"], context["end"]
     response = HttpResponse(
-        stats_to_xlsx(rows, start=start, end=end),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        stats_to_xlsx(context["rows"], start=start, end=end, reception=context["reception"]),
+        content_type=XLSX_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
     return response
+
+
+# --- the tracking book (BM.06) -------------------------------------------------------------
+
+
+def _book(request: HttpRequest) -> dict[str, Any]:
+    """The tracking book page's data: the form (agency and period), the entries, or the error."""
+    user = request_access(request)
+    form = f.TrackingBookForm(request.GET, agencies=tracking.book_agencies(user))
+    context: dict[str, Any] = {"form": form, "entries": [], "error": ""}
+    if form.is_valid():
+        agency, start, end = (form.cleaned_data[k] for k in ("agency", "start", "end"))
+        try:
+            entries = tracking.tracking_book(user=user, agency=agency, start=start, end=end)
+        except DomainError as exc:
+            context["error"] = str(exc)
+        else:
+            context.update(entries=entries, agency=agency, start=start, end=end)
+    return context
+
+
+@require_GET
+@officer_required
+def tracking_book(request: HttpRequest) -> HttpResponse:
+    return render(request, "workspace/tracking_book.html", _book(request))
+
+
+@require_GET
+@officer_required
+def tracking_book_file(request: HttpRequest, fmt: str) -> HttpResponse:
+    """The tracking book as ``xlsx`` or ``pdf``; a bad period or agency shows the page."""
+    if fmt not in BOOK_FORMATS:
+        raise Http404(_("Unknown format."))
+    context = _book(request)
+    if "agency" not in context:
+        return render(request, "workspace/tracking_book.html", context)
+    agency, start, end = context["agency"], context["start"], context["end"]
+    render_file, content_type = BOOK_FORMATS[fmt]
+    response = HttpResponse(
+        render_file(context["entries"], agency=agency, start=start, end=end),
+        content_type=content_type,
+    )
+    name = f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+BOOK_FORMATS = {
+    "xlsx": (tracking.book_to_xlsx, XLSX_TYPE),
+    "pdf": (pdf.render_tracking_book, "application/pdf"),
+}

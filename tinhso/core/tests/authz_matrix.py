@@ -396,6 +396,39 @@ MATRIX: dict[str, Route] = {
     "GET api/statistics.xlsx": Route(
         (get(expect(XLSX, anonymous=UNAUTHORIZED, **each(CITIZENS, FORBIDDEN))),)
     ),
+    "GET api/statistics/reception": Route(
+        (get(expect(JSON, anonymous=UNAUTHORIZED, **each(CITIZENS, FORBIDDEN))),)
+    ),
+    # The tracking book of Đồng Hới's desk: its officers and the province admin.
+    "GET api/tracking-book": Route(
+        (
+            get(
+                expect(
+                    JSON,
+                    anonymous=UNAUTHORIZED,
+                    **each(CITIZENS, FORBIDDEN),
+                    other_agency=FORBIDDEN,
+                ),
+                query="agency={agency_code}",
+            ),
+        )
+    ),
+    "GET api/tracking-book.<fmt>": Route(
+        tuple(
+            get(
+                expect(
+                    outcome,
+                    anonymous=UNAUTHORIZED,
+                    **each(CITIZENS, FORBIDDEN),
+                    other_agency=FORBIDDEN,
+                ),
+                fmt,
+                kwargs={"fmt": fmt},
+                query="agency={agency_code}",
+            )
+            for fmt, outcome in (("xlsx", XLSX), ("pdf", PDF))
+        )
+    ),
     "GET api/ioc/overview": Route((get(IOC_API),)),
     "GET api/ioc/agencies/<agency_id>": Route(
         (get(IOC_API, "Đồng Hới's committee", kwargs={"agency_id": "{agency_id}"}),)
@@ -459,6 +492,32 @@ MATRIX: dict[str, Route] = {
         )
     ),
     "can-bo/thong-ke/": Route((get(OFFICER_PAGE, query="start={month_start}&end={today}"),)),
+    # The desk's tracking book: another agency's officer asking for Đồng Hới's gets the page
+    # with the form's error (the agency is not among the choices), no entries.
+    "can-bo/so-theo-doi/": Route(
+        (
+            get(
+                expect(
+                    page_with("{dossier_worked}"),
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=page_without("{dossier_worked}"),
+                ),
+                query="agency={agency_id}",
+            ),
+        )
+    ),
+    "can-bo/so-theo-doi/<slug:fmt>/": Route(
+        tuple(
+            get(
+                expect(outcome, anonymous=LOGIN, **each(CITIZENS, NOT_FOUND), other_agency=OK),
+                fmt,
+                kwargs={"fmt": fmt},
+                query="agency={agency_id}",
+            )
+            for fmt, outcome in (("xlsx", XLSX), ("pdf", PDF))
+        )
+    ),
     "can-bo/thong-ke/xlsx/": Route(
         (
             get(

@@ -328,6 +328,7 @@ def build_world(media: Path) -> World:
     today = timezone.localdate()
     values = {
         "agency_id": str(committee.pk),
+        "agency_code": committee.code,
         "commune_id": str(dong_hoi.pk),
         "dossier": dossier.code,
         "dossier_version": str(dossier.version),

@@ -21,6 +21,7 @@ from tinhso.demo.history import SYSTEM_USERNAME, generate_history
 from tinhso.dossiers import services
 from tinhso.dossiers.models import (
     STATE_TO_STATUS,
+    BookCounter,
     Channel,
     CodeCounter,
     Dossier,
@@ -169,6 +170,21 @@ def test_generated_history_is_consistent(demo):
     assert counters == {key: max(seqs) for key, seqs in groups.items()}
     for seqs in groups.values():
         assert sorted(seqs) == list(range(1, len(seqs) + 1))
+    # The tracking book: every received dossier has an entry, numbered per desk and local
+    # year without gap; the counters hold the last number.
+    books: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for agency_id, received, year, number in Dossier.objects.values_list(
+        "receiving_agency_id", "received_at", "book_year", "book_number"
+    ):
+        assert (received is None) == (number is None)
+        if received is not None:
+            assert year == received.astimezone(LOCAL_TZ).year
+            books[(agency_id, year)].append(number)
+    assert books
+    for numbers in books.values():
+        assert sorted(numbers) == list(range(1, len(numbers) + 1))
+    book_counters = {(c.agency_id, c.year): c.last for c in BookCounter.objects.all()}
+    assert book_counters == {key: len(numbers) for key, numbers in books.items()}
 
 
 def test_same_seed_same_history(demo):

@@ -154,6 +154,44 @@ def test_statistics_endpoints_are_scoped(world):
     assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
 
 
+def test_statistics_api_balances_over_report_periods(world):
+    """The rows balance, the default period is the current report month, report and calendar
+    periods are accepted, and the desks' reception has its own endpoint."""
+    from tinhso.core.periods import Period
+
+    code = submit(client_for(world.citizen)).json()["code"]
+    desk = client_for(world.desk)
+    desk.post(f"/api/dossiers/{code}/actions/receive", {}, content_type="application/json")
+    desk.post(
+        f"/api/dossiers/{code}/actions/stop", {"reason": "Dừng"}, content_type="application/json"
+    )
+    leader = client_for(world.leader)
+    stopped = leader.post(
+        f"/api/dossiers/{code}/actions/stop", {"reason": "Dừng"}, content_type="application/json"
+    )
+    assert stopped.status_code == 200, stopped.content
+    (row,) = leader.get("/api/statistics").json()
+    assert row["received_total"] == 1 and row["stopped"] == 1 and row["in_progress_total"] == 0
+    assert row["received_total"] == (
+        row["resolved_total"]
+        + row["returned_or_withdrawn"]
+        + row["stopped"]
+        + row["in_progress_total"]
+    )
+    key = Period.current_report_month().key
+    assert leader.get("/api/statistics", {"period": key}).json() == [row]
+    (old,) = leader.get("/api/statistics", {"period": "BC2020-03"}).json()
+    assert old["received_total"] == 0
+    bad = leader.get("/api/statistics", {"period": "BC2026-13"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_period"
+    (desk_row,) = desk.get("/api/statistics/reception").json()
+    assert (desk_row["agency_code"], desk_row["new_online"], desk_row["new_total"]) == (
+        "H44.40.01",
+        1,
+        1,
+    )
+
+
 def test_receipt_pdf_download_is_scoped(world):
     code = submit(client_for(world.citizen)).json()["code"]
     desk = client_for(world.desk)

@@ -228,15 +228,16 @@ def test_control_slip_has_one_row_per_event(world, received, monkeypatch):
     for label in ("Nộp hồ sơ", "Tiếp nhận hồ sơ", "Chuyển xử lý", "Phê duyệt, ký kết quả"):
         assert label in text
     assert "Võ Thị Lan" in text and "Đặng Văn Nam" in text and "Bùi Thị Mai" in text
-    assert "Trễ hạn" in text  # the leader signed after the step's due time
+    assert "Quá hạn" in text  # the leader signed after the step's due time
+    assert "Trễ hạn" not in text and "Sớm hạn" not in text  # one set of labels
     assert "Đã ký giấy khai sinh" in text
     assert "UBND Phường Đồng Hới" in text
     approve = context["rows"][-1]
-    assert approve["result"] == "Trễ hạn"
+    assert approve["result"] == "Quá hạn"
     transfer = context["rows"][2]
     assert transfer["giver"]["name"] == "Võ Thị Lan"
     assert transfer["receiver"]["name"] == "Đặng Văn Nam"
-    assert transfer["result"] in {"Đúng hạn", "Trễ hạn"}
+    assert transfer["result"] in {"Đúng hạn", "Quá hạn"}
 
 
 def test_forms_that_do_not_apply_raise(world):

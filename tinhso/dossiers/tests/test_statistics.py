@@ -38,10 +38,13 @@ from tinhso.dossiers.statistics import (
     XLSX_HEADER_ROW,
     StatsRow,
     agency_period_stats,
+    reception_by_unit,
+    reception_stats,
     rollup,
     stats_by_unit,
     stats_to_xlsx,
 )
+from tinhso.dossiers.transitions import allowed_actions
 
 from .factories import PDF_BYTES, VALID_FORM, make_user
 
@@ -60,13 +63,17 @@ def world(one_stop_world):
     return one_stop_world
 
 
-def make_dossier(world, agency, *, channel=Channel.COUNTER, state=State.PROCESSING, **times):
-    """A dossier row with explicit timestamps (no service call, so any history can be placed)."""
+def make_dossier(
+    world, agency, *, channel=Channel.COUNTER, state=State.PROCESSING, desk=None, **times
+):
+    """A dossier row with explicit timestamps (no service call, so any history can be placed).
+
+    ``agency`` decides it; ``desk`` received it (the same agency by default)."""
     received = times.get("received_at")
     return Dossier.objects.create(
         code=f"{agency.code}-TEST-{next(_seq):05d}",
         procedure=world.procedure,
-        receiving_agency=agency,
+        receiving_agency=desk or agency,
         deciding_agency=agency,
         current_agency=agency,
         applicant_name="Nguyễn Văn Đức",
@@ -116,11 +123,13 @@ def data(world):
     rate(c4, 1)
     # C5: waiting for a supplement since 10 Feb, before its due time 12 Feb → carried, the
     # deadline is suspended (not yet due), waiting for supplement.
-    mk(world, a, state=State.SUPPLEMENT_REQUESTED, received_at=at(2, 1),
-       legal_due_at=at(2, 12, 17), clock_stopped_at=at(2, 10))  # fmt: skip
+    c5 = mk(world, a, state=State.SUPPLEMENT_REQUESTED, received_at=at(2, 1),
+            legal_due_at=at(2, 12, 17), clock_stopped_at=at(2, 10), supplement_count=1)  # fmt: skip
+    add_event(c5, "request_supplement", at(2, 10), State.SUPPLEMENT_REQUESTED)
     # C6: supplement requested 2 March, after its due time 28 Feb → carried, overdue, waiting.
-    mk(world, a, state=State.SUPPLEMENT_REQUESTED, received_at=at(2, 25),
-       legal_due_at=at(2, 28, 17), clock_stopped_at=at(3, 2))  # fmt: skip
+    c6 = mk(world, a, state=State.SUPPLEMENT_REQUESTED, received_at=at(2, 25),
+            legal_due_at=at(2, 28, 17), clock_stopped_at=at(3, 2), supplement_count=1)  # fmt: skip
+    add_event(c6, "request_supplement", at(3, 2), State.SUPPLEMENT_REQUESTED)
     # --- A: new in March --------------------------------------------------------------
     # N1: received 1 March 06:00 local (28 Feb 23:00 UTC) online, on time, returned, rated 2.
     n1 = mk(world, a, channel=Channel.ONLINE, **returned(dict(received_at=at(3, 1, 6),
@@ -133,8 +142,10 @@ def data(world):
     # N3: post, open, due in April → not yet due.
     mk(world, a, channel=Channel.POST, received_at=at(3, 4), legal_due_at=at(4, 10, 17))
     # N4: online, supplement requested 8 March before its due time 12 March → not yet due.
-    mk(world, a, channel=Channel.ONLINE, state=State.SUPPLEMENT_REQUESTED, received_at=at(3, 5),
-       legal_due_at=at(3, 12, 17), clock_stopped_at=at(3, 8))  # fmt: skip
+    n4 = mk(world, a, channel=Channel.ONLINE, state=State.SUPPLEMENT_REQUESTED,
+            received_at=at(3, 5), legal_due_at=at(3, 12, 17), clock_stopped_at=at(3, 8),
+            supplement_count=1)  # fmt: skip
+    add_event(n4, "request_supplement", at(3, 8), State.SUPPLEMENT_REQUESTED)
     # N5: counter, received 31 March 23:30 local (last minutes of the period) → not yet due.
     mk(world, a, channel=Channel.COUNTER, received_at=at(3, 31, 23, 30), legal_due_at=at(4, 3, 17))
     # N6: received 1 April 00:10 local (still 31 March in UTC) → outside the period.
@@ -149,6 +160,10 @@ def data(world):
     # N9: counter, due 28 March, finished only on 2 April → overdue at the end of March.
     mk(world, a, channel=Channel.COUNTER, state=State.FINISHED, received_at=at(3, 20),
        legal_due_at=at(3, 28, 17), finished_at=at(4, 2), timeliness="late")  # fmt: skip
+    # N10: counter, stopped by the leader on 18 March (status 8) → stopped.
+    n10 = mk(world, a, channel=Channel.COUNTER, state=State.STOPPED, received_at=at(3, 16),
+             legal_due_at=at(3, 20, 17), closed_at=at(3, 18))  # fmt: skip
+    add_event(n10, "stop", at(3, 18), State.STOPPED)
     # R1: submitted online 14 March and refused at reception → refused only.
     r1 = mk(world, a, channel=Channel.ONLINE, state=State.REFUSED, submitted_at=at(3, 14),
             closed_at=at(3, 14, 10))  # fmt: skip
@@ -172,10 +187,10 @@ def data(world):
 EXPECTED_A = {
     "carried_over": 4,  # C1, C2, C5, C6
     "new_online": 4,  # N1, N4, N7, N8
-    "new_counter": 3,  # N2, N5, N9
+    "new_counter": 4,  # N2, N5, N9, N10
     "new_post": 1,  # N3
-    "new_total": 8,
-    "received_total": 12,
+    "new_total": 9,
+    "received_total": 13,
     "resolved_total": 3,  # C2, N1, N2
     "resolved_early": 1,  # C2
     "resolved_on_time": 1,  # N1
@@ -186,8 +201,9 @@ EXPECTED_A = {
     "waiting_supplement": 3,  # C5, C6, N4
     "returned": 3,  # C2, C3, N1
     "withdrawn": 1,  # N8
-    "refused": 1,  # R1
-    "returned_or_withdrawn": 2,
+    "stopped": 1,  # N10
+    "refused": 1,  # R1 (never received: outside the balance)
+    "returned_or_withdrawn": 1,  # N8
     "ratings_total": 3,  # C2 (3), C3 (1), N1 (2)
     "ratings_satisfied": 2,
 }
@@ -201,11 +217,13 @@ EXPECTED_B = {
     "resolved_early": 1,
     "resolved_on_time": 0,
     "resolved_late": 0,
+    "in_progress_total": 1,
     "in_progress_not_due": 0,
     "in_progress_overdue": 1,
     "waiting_supplement": 0,
     "returned": 1,
     "withdrawn": 0,
+    "stopped": 0,
     "refused": 0,
     "ratings_total": 1,
     "ratings_satisfied": 1,
@@ -238,8 +256,10 @@ def test_every_column_of_one_agency(data, admin):
     assert figures(row, EXPECTED_A) == EXPECTED_A
     assert row.on_time_rate == pytest.approx(2 / 3)
     assert row.satisfaction_rate == pytest.approx(2 / 3)
-    # Every dossier received is either resolved, still open, or withdrawn at the end.
-    assert row.received_total == row.resolved_total + row.in_progress_total + row.withdrawn
+    # Every dossier received is resolved, withdrawn, stopped or still in progress at the end.
+    assert row.received_total == (
+        row.resolved_total + row.returned_or_withdrawn + row.stopped + row.in_progress_total
+    )
     as_dict = row.as_dict()
     assert as_dict["on_time_rate"] == pytest.approx(2 / 3)
     assert set(COUNT_FIELDS) <= set(as_dict)
@@ -316,7 +336,7 @@ def test_roll_up_of_two_communes_to_the_province(data, admin):
     assert figures(dong_thuan, EXPECTED_B) == EXPECTED_B
     for name in COUNT_FIELDS:
         assert getattr(total, name) == EXPECTED_A[name] + EXPECTED_B[name], name
-    assert total.received_total == 14
+    assert total.received_total == 15
     # (early + on time) / resolved = (2 + 1) / 4; satisfied / rated = 3 / 4.
     assert total.on_time_rate == pytest.approx(3 / 4)
     assert total.satisfaction_rate == pytest.approx(3 / 4)
@@ -453,7 +473,7 @@ def test_citizens_and_anonymous_are_refused(data):
 
 def test_queries_do_not_grow_with_dossiers(data, admin, django_assert_max_num_queries):
     user = admin
-    with django_assert_max_num_queries(6):  # roles + 3 aggregates + agencies (+ savepoints)
+    with django_assert_max_num_queries(7):  # roles + 4 aggregates + agencies (+ savepoints)
         agency_period_stats(user=user, agencies=None, start=START, end=END)
 
 
@@ -470,8 +490,9 @@ def test_xlsx_holds_the_same_numbers(data, admin):
         "Mới tiếp nhận qua bưu chính",
     ]
     assert sheet["A2"].value == "Đơn vị"
-    assert {"Tổng tiếp nhận", "Trước hạn", "Đúng hạn", "Trễ hạn", "Chưa đến hạn", "Quá hạn",
-            "Chờ bổ sung", "Trả lại/rút", "Tỷ lệ đúng hạn", "Tỷ lệ hài lòng"} <= set(
+    assert {"Tổng tiếp nhận", "Tổng số", "Trước hạn", "Đúng hạn", "Quá hạn", "Trong hạn",
+            "Trong đó chờ bổ sung", "Trả lại/rút", "Dừng xử lý", "Từ chối tiếp nhận",
+            "Tỷ lệ đúng hạn", "Tỷ lệ hài lòng"} <= set(
         headers + [sheet.cell(2, c).value for c in range(2, 2 + len(XLSX_COLUMNS))]
     )  # fmt: skip
     names = [name for _g, _h, name, _r in XLSX_COLUMNS]
@@ -486,7 +507,8 @@ def test_xlsx_holds_the_same_numbers(data, admin):
     values = dict(
         zip(names, (sheet.cell(total_line, c).value for c in range(2, 2 + len(names))), strict=True)
     )
-    assert values["received_total"] == 14 and values["returned_or_withdrawn"] == 2
+    assert values["received_total"] == 15 and values["returned_or_withdrawn"] == 1
+    assert values["stopped"] == 1 and values["in_progress_total"] == 9
     rate_cell = sheet.cell(total_line, 2 + names.index("on_time_rate"))
     assert rate_cell.value == pytest.approx(0.75) and rate_cell.number_format == "0.0%"
     assert sheet.max_row == total_line
@@ -561,3 +583,204 @@ def test_figures_from_real_transitions(world, monkeypatch):
         "in_progress_overdue": 0, "ratings_total": 1, "ratings_satisfied": 0,
     }  # fmt: skip
     assert row.satisfaction_rate == 0.0
+
+
+# --- the balance, over random histories ------------------------------------------------------
+
+# Who takes each action (the first candidate the guard accepts); "officers" are the agency's.
+BALANCE_ACTIONS = {
+    "receive": ("desk",),
+    "refuse": ("desk",),
+    "transfer": ("desk", "specialist", "leader"),
+    "request_supplement": ("desk", "specialist"),
+    "supplement": ("citizen",),
+    "accept_supplement": ("desk",),
+    "pause": ("leader",),
+    "resume": ("leader",),
+    "approve": ("leader",),
+    "extend": ("leader",),
+    "return_result": ("desk",),
+    "withdraw": ("citizen",),
+    "confirm_withdraw": ("desk",),
+    "stop": ("leader",),
+}
+# Drawn four times as often as the other actions, so that histories get far.
+MAIN_PATH = {"receive", "transfer", "approve", "return_result", "accept_supplement", "resume"}
+HISTORY_START = at(3, 2, 8)  # Monday 2 March 2026, 08:00
+
+
+def _act(world, action, officer, dossier):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    for role in BALANCE_ACTIONS[action]:
+        actor = world.citizen if role == "citizen" else officer[role]
+        try:
+            if action == "supplement":
+                pdf = SimpleUploadedFile("bo-sung.pdf", PDF_BYTES, content_type="application/pdf")
+                return s.dossier_supplement(actor=actor, dossier=dossier, uploads=[(None, pdf)])
+            if action in ("refuse", "request_supplement", "pause", "withdraw", "stop"):
+                method = getattr(s, f"dossier_{action}")
+                return method(actor=actor, dossier=dossier, reason="Lý do")
+            if action == "extend":
+                return s.dossier_extend(
+                    actor=actor, dossier=dossier, reason="Xin lỗi", extra_days=1
+                )
+            return getattr(s, f"dossier_{action}")(actor=actor, dossier=dossier)
+        except DomainError:
+            continue
+    return None
+
+
+def assert_balances(row):
+    assert row.received_total == (
+        row.resolved_total + row.returned_or_withdrawn + row.stopped + row.in_progress_total
+    ), row.as_dict()
+    assert row.resolved_total == row.resolved_early + row.resolved_on_time + row.resolved_late
+    assert row.in_progress_total == row.in_progress_not_due + row.in_progress_overdue
+    assert 0 <= row.waiting_supplement <= row.in_progress_total
+
+
+@pytest.fixture
+def balance_admin(world):
+    user = make_user("tinh-admin-balance")
+    officer_assign(actor=None, user=user, agency=world.committee, role=Role.PROVINCE_ADMIN)
+    return user
+
+
+def _history():
+    from hypothesis import strategies as st
+
+    step = st.tuples(
+        st.integers(0, 3),  # which dossier
+        st.integers(0, 20),  # which of the actions the dossier's state allows
+        st.integers(0, 3 * 24 * 60),  # minutes after the previous step
+    )
+    return st.tuples(
+        st.lists(st.booleans(), min_size=2, max_size=4),  # per dossier: in the other commune?
+        st.lists(step, min_size=16, max_size=40),
+        st.integers(0, 40),  # the day that splits the two periods, from the start
+    )
+
+
+def test_statistics_balance_over_random_histories(world, balance_admin, monkeypatch):
+    """For random histories walked through the services, every row of two adjacent periods
+    balances, and what is in progress at the end of the first is carried over into the second."""
+    from django.db import transaction
+    from hypothesis import HealthCheck, given, settings
+
+    officers = {
+        False: {"desk": world.desk, "specialist": world.specialist, "leader": world.leader},
+        True: dict.fromkeys(("desk", "specialist", "leader"), world.outsider),
+    }
+
+    @settings(
+        max_examples=8,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(history=_history())
+    def run(history):
+        communes, steps, split = history
+        clock = [HISTORY_START]
+        monkeypatch.setattr("django.utils.timezone.now", lambda: clock[0])
+        with transaction.atomic():
+            dossiers = [
+                s.dossier_submit(
+                    actor=world.citizen,
+                    procedure=world.procedure,
+                    form_data=dict(VALID_FORM),
+                    commune=world.other_committee.unit if other else None,
+                )
+                for other in communes
+            ]
+            for index, choice, minutes in steps:
+                clock[0] += dt.timedelta(minutes=minutes)
+                if index >= len(dossiers):
+                    continue
+                dossier = dossiers[index]
+                dossier.refresh_from_db()
+                allowed = [
+                    action
+                    for action in allowed_actions(dossier.state)
+                    if action in BALANCE_ACTIONS
+                    for _weight in range(4 if action in MAIN_PATH else 1)
+                ]
+                if allowed:
+                    action = allowed[choice % len(allowed)]
+                    _act(world, action, officers[communes[index]], dossier)
+            first_day = HISTORY_START.date() - dt.timedelta(days=1)
+            split_day = HISTORY_START.date() + dt.timedelta(days=split)
+            last_day = max(split_day, timezone_local(clock[0]).date()) + dt.timedelta(days=1)
+            periods = [(first_day, split_day), (split_day + dt.timedelta(days=1), last_day)]
+            tables = [
+                stats_by_unit(user=balance_admin, start=start, end=end) for start, end in periods
+            ]
+            for table in tables:
+                for row in table:
+                    assert_balances(row)
+            for before, after in zip(tables[0], tables[1], strict=True):
+                assert before.label == after.label
+                assert before.in_progress_total == after.carried_over
+            # The first period starts before any dossier: nothing is carried into it.
+            assert tables[0][-1].carried_over == 0
+            assert tables[0][-1].received_total + tables[1][-1].new_total == sum(
+                d.received_at is not None
+                for d in Dossier.objects.filter(pk__in=[d.pk for d in dossiers])
+            )
+            transaction.set_rollback(True)
+
+    run()
+
+
+def timezone_local(instant):
+    return instant.astimezone(VN)
+
+
+def test_a_dossier_counts_for_its_deciding_agency_and_its_desk_for_reception(world, admin):
+    """Received at commune B's desk, decided by commune A: the statistics (and the IOC) count it
+    for A; the reception workload for B's desk."""
+    a, b = world.committee, world.other_committee
+    mk = make_dossier
+    mk(world, a, desk=b, channel=Channel.ONLINE, received_at=at(3, 3), legal_due_at=at(3, 20, 17))
+    refused = mk(world, a, desk=b, channel=Channel.ONLINE, state=State.REFUSED,
+                 submitted_at=at(3, 4), closed_at=at(3, 4, 10))  # fmt: skip
+    add_event(refused, "refuse", at(3, 4, 10), State.REFUSED)
+    mk(world, a, desk=b, channel=Channel.COUNTER, state=State.RETURNED, received_at=at(3, 5),
+       legal_due_at=at(3, 9, 17), finished_at=at(3, 6), timeliness="early", returned_at=at(3, 7),
+       closed_at=at(3, 7))  # fmt: skip
+    by_code = {r.agency_code: r for r in agency_period_stats(user=admin, agencies=None,
+                                                             start=START, end=END)}  # fmt: skip
+    assert (by_code[a.code].new_online, by_code[a.code].new_counter) == (1, 1)
+    assert by_code[a.code].refused == 1 and by_code[a.code].resolved_early == 1
+    assert by_code[b.code].received_total == 0 and by_code[b.code].refused == 0
+    assert_balances(by_code[a.code])
+    desks = {r.agency_code: r for r in reception_stats(user=admin, start=START, end=END)}
+    assert (desks[b.code].new_online, desks[b.code].new_counter, desks[b.code].new_total) == (
+        1,
+        1,
+        2,
+    )
+    assert (desks[b.code].refused, desks[b.code].returned) == (1, 1)
+    assert desks[a.code].new_total == 0 and desks[a.code].refused == 0
+    # B's officers see B's desk, not A's figures.
+    assert [r.agency_code for r in reception_stats(user=world.outsider, start=START,
+                                                   end=END)] == [b.code]  # fmt: skip
+    rows = reception_by_unit(user=admin, start=START, end=END)
+    assert rows[-1].kind == "total" and rows[-1].new_total == 2 and rows[-1].refused == 1
+    # The XLSX carries the reception on its second sheet.
+    workbook = load_workbook(
+        io.BytesIO(
+            stats_to_xlsx(
+                stats_by_unit(user=admin, start=START, end=END),
+                start=START,
+                end=END,
+                reception=rows,
+            )
+        )
+    )
+    assert workbook.sheetnames == ["Thống kê", "Tiếp nhận"]
+    sheet = workbook["Tiếp nhận"]
+    total_line = XLSX_FIRST_DATA_ROW + len(rows) - 1
+    assert sheet.cell(total_line, 1).value == "Tổng cộng"
+    assert [sheet.cell(total_line, c).value for c in range(2, 8)] == [1, 1, 0, 2, 1, 1]

@@ -1,6 +1,6 @@
 """Reads of the operations centre, by purpose.
 
-* :mod:`.periods`: the year, quarter or month a page shows (:class:`~.periods.Period`);
+* the year, quarter or month a page shows: :class:`tinhso.core.periods.Period`;
 * :mod:`.facts`: what any grouping of agencies is computed from, read once per page from the
   roll-ups (:func:`~.facts.gather_facts`): the province's structure, the monthly counters, the
   live overdue and field-feedback counts, the procedure catalogue;

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import Count, Sum
 
 from tinhso.core.models import AdministrativeUnit, Agency, AgencyLevel, UnitLevel
+from tinhso.core.periods import Period
 from tinhso.core.selectors import unit_successor_today
 from tinhso.dossiers.models import Dossier
 from tinhso.procedures.models import AgencySlot, OnlineMode, Procedure
@@ -25,7 +26,6 @@ from ..models import (
     TargetLevel,
 )
 from ..rollup import DAILY_COUNTERS
-from .periods import Period
 
 PROVINCE_LEVELS = frozenset(
     {

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from tinhso.core.access import as_access
 from tinhso.core.errors import NotFound, PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency
+from tinhso.core.periods import Period
 from tinhso.core.text import normalize_search
 
 from .. import scoring
@@ -25,7 +26,6 @@ from ..models import Comparison, MonthlyProcedureStat, MonthlyStat, Plan, Target
 from ..rollup import DAILY_COUNTERS
 from .facts import Facts, gather_facts
 from .index766 import index_766, index_total
-from .periods import Period
 
 # --- access -------------------------------------------------------------------------------------
 

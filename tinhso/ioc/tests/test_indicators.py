@@ -20,13 +20,13 @@ from tinhso.core.models import (
     UnitLevel,
     UnitSuccession,
 )
+from tinhso.core.periods import Period
 from tinhso.core.services import officer_assign
 from tinhso.dossiers.models import STATE_TO_STATUS, Channel, Dossier, Rating, State
 from tinhso.dossiers.tests.factories import make_procedure, make_user, make_world
 from tinhso.ioc import rollup
 from tinhso.ioc.models import DailyStat, Plan, PlanTarget
 from tinhso.ioc.selectors.overviews import agency_overview, commune_overview, province_overview
-from tinhso.ioc.selectors.periods import Period
 from tinhso.procedures.models import AgencySlot, OnlineMode
 
 pytestmark = pytest.mark.django_db

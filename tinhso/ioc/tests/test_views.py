@@ -15,11 +15,11 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tinhso.core.periods import Period
 from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.ioc import presentation as p
 from tinhso.ioc.indicators import HEADLINE, INDICATORS, NOT_MEASURED
 from tinhso.ioc.selectors.overviews import agency_overview, commune_overview, province_overview
-from tinhso.ioc.selectors.periods import Period
 
 from .test_indicators import Q1, province  # noqa: F401  (the hand-built province fixture)
 

@@ -649,9 +649,42 @@ def test_statistics_period_table_and_xlsx(world, login):
     )
     assert export.status_code == 200
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(export.content)).active
+    workbook = load_workbook(io.BytesIO(export.content))
+    sheet = workbook.active
     labels = [sheet.cell(r, 1).value for r in range(1, sheet.max_row + 1)]
     assert world.committee.name in labels and "Tổng cộng" in labels
+    assert workbook.sheetnames == ["Thống kê", "Tiếp nhận"]
+
+
+def test_statistics_page_defaults_to_the_report_month_and_balances(world, login):
+    from tinhso.core.periods import Period
+
+    s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    client = login(world.desk)
+    page = client.get(reverse("workspace:statistics"))
+    html = page.content.decode()
+    current = Period.current_report_month()
+    # The Decree 09/2019 report month is the default period, cut at today.
+    assert page.context["start"] == current.start
+    assert page.context["end"] == min(current.end, dt.date.today())
+    assert f'<option value="{current.key}" selected>' in html
+    # One set of labels; the in-progress total has its own column; the rows balance.
+    for label in ("Trước hạn", "Đúng hạn", "Quá hạn", "Đang giải quyết – Tổng số",
+                  "Trong đó chờ bổ sung", "Dừng xử lý", "Từ chối tiếp nhận"):  # fmt: skip
+        assert label in html, label
+    assert "Sớm hạn" not in html and "Trễ hạn" not in html
+    (row,) = page.context["rows"]
+    assert row.received_total == row.in_progress_total == 1
+    assert 'data-testid="reception-table"' in html
+    assert [r.new_online for r in page.context["reception"]] == [1]
+    # A calendar month is still selectable.
+    march = client.get(reverse("workspace:statistics"), {"period": "2026-03"})
+    assert (march.context["start"], march.context["end"]) == (
+        dt.date(2026, 3, 1),
+        dt.date(2026, 3, 31),
+    )
+    bad = client.get(reverse("workspace:statistics"), {"period": "BC2026-13"})
+    assert 'id="id_period_error"' in bad.content.decode() and bad.context["rows"] == []
 
 
 def test_statistics_bad_period(world, login):
@@ -724,3 +757,32 @@ def test_dossier_page_marks_a_late_supplement_request(world, login, monkeypatch)
     s.dossier_request_supplement(actor=world.desk, dossier=dossier, reason="Thiếu bản chính")
     html = login(world.desk).get(dossier_url(dossier)).content.decode()
     assert 'data-testid="late-supplement-request"' in html
+
+
+def test_tracking_book_page_xlsx_and_pdf(world, login):
+    from openpyxl import load_workbook
+
+    received = s.dossier_receive(actor=world.desk, dossier=online_dossier(world))
+    client = login(world.desk)
+    page = client.get(reverse("workspace:tracking_book"))
+    html = page.content.decode()
+    assert page.status_code == 200 and "Sổ theo dõi hồ sơ (BM.06)" in html
+    (entry,) = page.context["entries"]
+    assert (entry.number, entry.code) == (received.book_number, received.code)
+    assert page.context["agency"] == world.committee
+    assert 'data-testid="book-xlsx"' in html and 'data-testid="book-pdf"' in html
+    query = {"agency": world.committee.pk}
+    export = client.get(reverse("workspace:tracking_book_file", args=["xlsx"]), query)
+    assert export["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(export.content)).active
+    assert sheet.cell(4, 2).value == received.code
+    printed = client.get(reverse("workspace:tracking_book_file", args=["pdf"]), query)
+    assert printed["Content-Type"] == "application/pdf" and printed.content.startswith(b"%PDF")
+    assert client.get(reverse("workspace:tracking_book_file", args=["doc"])).status_code == 404
+    # The statistics page links to it; another desk's book is not among the choices.
+    assert (
+        reverse("workspace:tracking_book")
+        in client.get(reverse("workspace:statistics")).content.decode()
+    )
+    other = login(world.outsider).get(reverse("workspace:tracking_book"), query)
+    assert 'id="id_agency_error"' in other.content.decode() and other.context["entries"] == []
