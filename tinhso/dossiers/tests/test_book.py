@@ -160,7 +160,7 @@ def test_the_migration_numbers_the_dossiers_received_before_it(world):
 
     from .test_statistics import make_dossier
 
-    migration = importlib.import_module("tinhso.dossiers.migrations.0007_tracking_book")
+    migration = importlib.import_module("tinhso.dossiers.migrations.0009_tracking_book")
     a, b = world.committee, world.other_committee
     late = make_dossier(world, a, received_at=dt.datetime(2026, 3, 2, 9, tzinfo=VN))
     early = make_dossier(world, a, received_at=dt.datetime(2026, 3, 1, 9, tzinfo=VN))

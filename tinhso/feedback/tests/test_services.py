@@ -210,9 +210,9 @@ def test_sla_is_inherited_from_the_parent_then_the_default(world):
 
 def test_an_urgent_report_is_due_in_working_hours(world, submit):
     report = submit(urgency="urgent")
-    # 8 working hours from Monday 09:00: 2h30 in the morning, 3h30 in the afternoon, then
-    # (Tuesday being a holiday) 2h on Wednesday.
-    assert report.due_at == dt.datetime(2026, 11, 25, 9, 30, tzinfo=VN)
+    # 8 working hours from Monday 09:00: 2h30 in the morning (to 11:30), 3h30 in the afternoon
+    # (13:30-17:00), then (Tuesday being a holiday) 2h from Wednesday's 07:00 start.
+    assert report.due_at == dt.datetime(2026, 11, 25, 9, 0, tzinfo=VN)
 
 
 def test_the_whole_life_of_a_report(world, submit):
