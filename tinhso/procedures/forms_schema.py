@@ -27,6 +27,7 @@ import re
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from jsonschema import Draft202012Validator, FormatChecker
@@ -34,9 +35,20 @@ from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as JsonSchemaError
 
 from tinhso.core.errors import DomainError
+from tinhso.core.validators import validate_personal_id
 
 ORDER_KEY = "x-order"
 _FORMAT_CHECKER = FormatChecker()
+# ``"format": "personal-id"``: a 12-digit personal ID number (CCCD) inside application data,
+# checked by the one ID-number validator of every page, form and API (``core.validators``).
+PERSONAL_ID_FORMAT = "personal-id"
+
+
+@_FORMAT_CHECKER.checks(PERSONAL_ID_FORMAT, raises=DjangoValidationError)
+def _is_personal_id(value: Any) -> bool:
+    if isinstance(value, str):
+        validate_personal_id(value)
+    return True
 
 
 def check_schema(schema: Any) -> None:
@@ -250,6 +262,8 @@ def _error_message(error: JsonSchemaError) -> str:
     if kind == "type":
         return _("This value has the wrong type (expected %(type)s).") % {"type": value}
     if kind == "format":
+        if isinstance(error.cause, DjangoValidationError):  # the one ID-number validator's
+            return " ".join(error.cause.messages)
         if value == "date":
             return _("Enter a valid date (YYYY-MM-DD).")
         if value == "date-time":

@@ -123,3 +123,31 @@ def test_data_nested_too_deep_is_refused_without_exhausting_the_stack():
         deep = [deep]
     assert codes(form_errors(NOTES, {"tags": deep})) == {("", "too_deep")}
     assert codes(size_errors(NOTES, {"owner": {"name": "A"}})) == set()
+
+
+# --- the one ID-number validator inside application data (issue 15, point 4) -------------------
+
+PERSON = {
+    "type": "object",
+    "properties": {
+        "so_dinh_danh": {"type": "string", "pattern": "^[0-9]{12}$", "format": "personal-id"}
+    },
+}
+
+
+def test_personal_id_fields_are_checked_by_the_one_id_validator():
+    """A 12-digit number that is no personal ID (no province of registration 000) passes the
+    schema's pattern; the ``personal-id`` format runs the validator of every page and API."""
+    from django.core.exceptions import ValidationError
+
+    from tinhso.core.validators import clean_id_number
+
+    assert form_errors(PERSON, {"so_dinh_danh": "044090001234"}) == []
+    with pytest.raises(ValidationError) as refused:
+        clean_id_number("000090001234")
+    with translation.override("vi"):
+        (error,) = form_errors(PERSON, {"so_dinh_danh": "000090001234"})
+    assert (error["field"], error["code"]) == ("so_dinh_danh", "invalid_format")
+    with translation.override("vi"):
+        assert error["message"] == " ".join(refused.value.messages)
+    assert "000" in error["message"]
