@@ -48,7 +48,13 @@ class TinhsoAPI(NinjaAPI):
         ref = {"$ref": "#/components/schemas/Error"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                responses = operation.setdefault("responses", {})
+                # Handlers declare codes as integers (``response={200: ..., 404: ...}``) and
+                # ``openapi_extra`` as strings: one key per code, or the JSON document holds
+                # "404" twice and Swagger UI refuses it. ``openapi_extra`` (merged last) wins.
+                responses = {}
+                for code, answer in operation.get("responses", {}).items():
+                    responses[str(code)] = answer
+                operation["responses"] = responses
                 for code, description in ERROR_RESPONSES.items():
                     content = {"application/json": {"schema": ref}}
                     responses.setdefault(code, {"description": description, "content": content})
