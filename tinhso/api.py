@@ -6,10 +6,12 @@ with the message in the request's language (Vietnamese by default).
 
 from __future__ import annotations
 
+from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tinhso.core.errors import DomainError
+from tinhso.core.middleware import page_not_found_response
 
 # Every operation may answer with these errors, all in the same ``{"error": {...}}`` shape; the
 # schema says so once for all instead of in each handler (Schemathesis checks it, see
@@ -101,6 +103,19 @@ def on_http_error(request, exc: HttpError):
     else:
         message, code = str(exc), "http_error"
     return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc: Http404):
+    return page_not_found_response(request, exc)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request, exc: Exception):
+    """Not answered here (ninja would show a traceback when DEBUG is on): the request boundary
+    (``core.middleware``) answers a database outage with a 503 and any other error with a 500,
+    in the API's shape."""
+    raise exc
 
 
 @api.exception_handler(AuthenticationError)

@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Errors of /api/ and /open311/ in their shape in every mode; no debug 404 page but for a
+    # superuser.
+    "tinhso.core.middleware.ErrorShapeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: counts failed logins and refuses locked-out ones (django-axes).
