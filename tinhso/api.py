@@ -25,6 +25,9 @@ ERROR_RESPONSES = {
     "413": "The upload is too large.",
     "422": "The request does not match the schema.",
 }
+# Answered by the HTTP server in front of the application, in its own format: gunicorn refuses a
+# request line over 4094 bytes (``limit_request_line``), as a proxy would.
+SERVER_RESPONSES = {"414": "The URL is too long (answered by the HTTP server, not in this shape)."}
 ERROR_SCHEMA = {
     "type": "object",
     "title": "Error",
@@ -60,6 +63,8 @@ class TinhsoAPI(NinjaAPI):
                 for code, description in ERROR_RESPONSES.items():
                     content = {"application/json": {"schema": ref}}
                     responses.setdefault(code, {"description": description, "content": content})
+                for code, description in SERVER_RESPONSES.items():
+                    responses.setdefault(code, {"description": description})
         return schema
 
 
