@@ -17,7 +17,8 @@ account::
 Every check but ``positive_data_acceptance`` runs: a schema-valid request may still break a
 business rule (an end date before the start, an action not allowed now) and get a documented
 400/409. Prints, per account, the requests sent (counted from the HAR record), the server errors
-(5xx) among them, and Schemathesis' verdict; exits non-zero on any server error. The reports
+(5xx) among them, and Schemathesis' verdict; exits non-zero on any server error or any failed
+check. The reports
 (HAR and JUnit) stay in ``--report-dir``. The fuzz of the page forms and of Open311 (which has
 no OpenAPI document) runs in ``make test``: ``tinhso/core/tests/test_invalid_text_fuzz.py``.
 """
@@ -25,6 +26,7 @@ no OpenAPI document) runs in ``make test``: ``tinhso/core/tests/test_invalid_tex
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import subprocess
@@ -35,7 +37,15 @@ from pathlib import Path
 os.environ.setdefault("BENCH_PG_DB", "tinhso_fuzz")  # read by bench/submit.py on import
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from submit import ROOT, free_port, manage, prepare, start_server
+from submit import (
+    ROOT,
+    fetch_example_form,
+    free_port,
+    manage,
+    pick_procedure,
+    prepare,
+    start_server,
+)
 
 ACCOUNTS = {"citizen": "congdan1", "officer": "motcua.donghoi", "ioc": "ioc"}
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
@@ -53,6 +63,53 @@ def count_responses(har: Path) -> tuple[int, list[str]]:
     return len(entries), errors
 
 
+# Real identifiers of the fresh database, printed as JSON by ``manage.py shell``.
+IDENTIFIERS = """
+import json
+from tinhso.core.models import AdministrativeUnit, Agency
+from tinhso.dossiers.models import Dossier, DossierFile
+print(json.dumps({
+    "code": list(Dossier.objects.order_by("-pk").values_list("code", flat=True)[:6]),
+    "file_id": [str(pk) for pk in DossierFile.objects.order_by("-pk")
+                .values_list("pk", flat=True)[:4]],
+    "agency_id": [str(pk) for pk in Agency.objects.order_by("pk").values_list("pk", flat=True)[:4]],
+    "unit_id": [str(pk) for pk in AdministrativeUnit.objects.filter(level="commune")
+                .order_by("pk").values_list("pk", flat=True)[:4]],
+}))
+"""
+
+
+def submit_dossiers(port: int, token: str, count: int = 2) -> None:
+    """The citizen's own dossiers, submitted through the API, for the run to act on."""
+    code = pick_procedure(port)
+    body = json.dumps({"procedure_code": code, "form_data": fetch_example_form(port, code)})
+    for _ in range(count):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        conn.request("POST", "/api/dossiers", body, headers)
+        response = conn.getresponse()
+        if response.status != 201:
+            raise SystemExit(f"submission failed: {response.status} {response.read()[:300]!r}")
+        response.read()
+
+
+def write_config(env: dict, path: Path) -> None:
+    """``bench/fuzz_api.toml`` plus dictionaries of real identifiers: half of the path
+    parameters name an existing dossier, file, action, form, agency or commune, so requests get
+    past the 404 into the operations' code; the other half stay generated."""
+    found = json.loads(manage(env, "shell", "-v", "0", "-c", IDENTIFIERS).strip().splitlines()[-1])
+    found["action"] = ["receive", "withdraw", "request_supplement", "pay", "rate", "approve"]
+    found["kind"] = ["bm01", "bm02", "bm03", "bm04", "bm05", "bm06"]
+    found = {name: values for name, values in found.items() if values}
+    lines = [CONFIG.read_text(), ""]
+    for name, values in found.items():
+        lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
+    lines.append("[parameters]")
+    for name in found:
+        lines.append(f'"path.{name}" = {{ dictionary = "{name}", probability = 0.5 }}')
+    path.write_text("\n".join(lines) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
@@ -66,18 +123,23 @@ def main() -> None:
     os.environ["TINHSO_DEMO_HISTORY"] = str(args.history)
     with tempfile.TemporaryDirectory(prefix="tinhso-fuzz-") as workdir:
         env = prepare(args.db, Path(workdir))
+        manage(env, "collectstatic", "--noinput", "-v", "0")  # as ``tinhso serve`` does
         tokens = {
             who: manage(env, "create_token", username, "--name", "fuzz").strip()
             for who, username in ACCOUNTS.items()
         }
         port = free_port()
+        env["LOG_LEVEL"] = "ERROR"  # the server's log: a 5xx's traceback, not every 4xx
         server = start_server(env, args.workers, port)
+        config = args.report_dir / f"{args.db}-schemathesis.toml"
         total_requests, total_errors, verdicts = 0, [], {}
         try:
+            submit_dossiers(port, tokens["citizen"])
+            write_config(env, config)
             for who, token in tokens.items():
                 har = args.report_dir / f"{args.db}-{who}.har"
                 command = [
-                    SCHEMATHESIS, "--config-file", str(CONFIG), "run",
+                    SCHEMATHESIS, "--config-file", str(config), "run",
                     f"http://127.0.0.1:{port}/api/openapi.json",
                     "--checks", "all", "--exclude-checks", "positive_data_acceptance",
                     "-H", f"Authorization: Bearer {token}",
@@ -90,7 +152,10 @@ def main() -> None:
                 printable = " ".join(c if not c.startswith("Authorization") else
                                      '"Authorization: Bearer …"' for c in command)  # fmt: skip
                 print(f"\n### {args.db}, {who}: {printable}", flush=True)
+                har.unlink(missing_ok=True)
                 verdicts[who] = subprocess.call(command, cwd=ROOT, env=env)
+                if not har.exists():
+                    raise SystemExit(f"schemathesis wrote no record ({har}): see its output")
                 requests, errors = count_responses(har)
                 total_requests += requests
                 total_errors += errors
@@ -102,7 +167,7 @@ def main() -> None:
             server.wait(timeout=30)
     print(f"\n{args.db}: {total_requests} requests, {len(total_errors)} server errors; "
           f"schemathesis exit codes {verdicts}")  # fmt: skip
-    sys.exit(1 if total_errors else 0)
+    sys.exit(1 if total_errors or any(verdicts.values()) else 0)
 
 
 if __name__ == "__main__":

@@ -54,6 +54,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryD
 from django.http.multipartparser import MultiPartParserError
 from django.template import loader
 from django.urls import Resolver404, get_resolver
+from django.utils.html import escape
 from django.utils.log import log_response
 from django.utils.translation import gettext as _
 
@@ -155,9 +156,19 @@ def error_response(
 
         fmt = "xml" if request.path.endswith(".xml") else "json"
         return render_error(status, message, fmt)
-    template = loader.select_template([f"{status}.html", "error.html"])
-    context = {"title": title, "message": message}
-    html = template.render(context, request if status < 500 else None)
+    try:
+        template = loader.select_template([f"{status}.html", "error.html"])
+        html = template.render(
+            {"title": title, "message": message}, request if status < 500 else None
+        )
+    except Exception:  # the error page itself must not fail (a missing static manifest …)
+        logger.exception("the %s page could not be drawn; a plain one is sent", status)
+        html = (
+            f'<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
+            f"<p>{escape(message)}</p></main></body></html>"
+        )
     return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
 
 

@@ -50,3 +50,17 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return server_error_response(request)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: a form sent without its token (expired, or from another site)."""
+    return error_response(
+        request,
+        status=403,
+        code="csrf_failed",
+        message=_(
+            "The form has expired or was sent from another site. Go back, reload the page "
+            "and send it again."
+        ),
+        title=_("Access denied"),
+    )

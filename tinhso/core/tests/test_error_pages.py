@@ -151,7 +151,28 @@ def test_the_error_pages_render_in_vietnamese_with_the_site_style(rf):
         ("404.html", "Không tìm thấy trang"),
         ("500.html", "Lỗi hệ thống"),
         ("503.html", "Hệ thống đang tạm thời gián đoạn"),
-        ("403_csrf.html", "Biểu mẫu đã hết hạn"),
     ]:
         page = loader.render_to_string(name, {})
         assert SITE_STYLE in page and text in page, name
+
+
+def test_a_form_without_its_csrf_token_gets_the_vietnamese_403_page(debug):
+    client = Client(enforce_csrf_checks=True, headers=VI)
+    page = assert_vietnamese_page(client.post("/dang-nhap/", {"username": "a"}), 403)
+    assert "Biểu mẫu đã hết hạn" in page
+
+
+def test_an_error_page_that_cannot_be_drawn_falls_back_to_a_plain_page(settings, tmp_path):
+    """Without the static files' manifest (``DEBUG`` off, no collectstatic) the site's template
+    fails: the answer is still the page in Vietnamese, not a 500 from the error path."""
+    settings.DEBUG = False
+    settings.STATIC_ROOT = tmp_path  # empty: no manifest
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    response = Client(headers=VI).get("/khong-co/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert '<html lang="vi">' in page and "Không tìm thấy trang" in page
+    assert SITE_STYLE not in page  # the plain page: the template could not be drawn
