@@ -70,11 +70,10 @@ from tinhso.core.models import AdministrativeUnit, Agency
 from tinhso.dossiers.models import Dossier, DossierFile
 print(json.dumps({
     "code": list(Dossier.objects.order_by("-pk").values_list("code", flat=True)[:6]),
-    "file_id": [str(pk) for pk in DossierFile.objects.order_by("-pk")
-                .values_list("pk", flat=True)[:4]],
-    "agency_id": [str(pk) for pk in Agency.objects.order_by("pk").values_list("pk", flat=True)[:4]],
-    "unit_id": [str(pk) for pk in AdministrativeUnit.objects.filter(level="commune")
-                .order_by("pk").values_list("pk", flat=True)[:4]],
+    "file_id": list(DossierFile.objects.order_by("-pk").values_list("pk", flat=True)[:4]),
+    "agency_id": list(Agency.objects.order_by("pk").values_list("pk", flat=True)[:4]),
+    "unit_id": list(AdministrativeUnit.objects.filter(level="commune")
+                    .order_by("pk").values_list("pk", flat=True)[:4]),
 }))
 """
 
