@@ -369,7 +369,7 @@ def test_every_open311_endpoint_never_fails(world):
 
     requests = [endpoint for endpoint in endpoints if "/requests." in endpoint]  # the writes
 
-    @settings(FUZZ, max_examples=80)
+    @settings(FUZZ, max_examples=40)
     @given(
         endpoint=st.one_of(st.sampled_from(endpoints), st.sampled_from(requests)),
         method=st.sampled_from(["get", "post"]),
