@@ -10,16 +10,14 @@ runs for real.
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from django.db import connection
 from django.test import Client
 
 from tinhso.core.auth import token_create
 from tinhso.dossiers.services import dossier_submit
 from tinhso.dossiers.tests.factories import VALID_FORM
 from tinhso.testing.factories import make_superuser
+from tinhso.testing.faults import every_statement_raises
 
 pytestmark = pytest.mark.django_db
 
@@ -39,13 +37,8 @@ def world(one_stop_world):
     return one_stop_world
 
 
-@contextlib.contextmanager
 def bug_in_the_database_layer():
-    def fail(execute, sql, params, many, context):
-        raise ZeroDivisionError("a bug")
-
-    with connection.execute_wrapper(fail):
-        yield
+    return every_statement_raises(ZeroDivisionError("a bug"))
 
 
 def assert_vietnamese_page(response, status: int, *texts: str) -> str:
