@@ -169,3 +169,11 @@ def test_an_error_page_that_cannot_be_drawn_falls_back_to_a_plain_page(settings,
     page = response.content.decode()
     assert '<html lang="vi">' in page and "Không tìm thấy trang" in page
     assert SITE_STYLE not in page  # the plain page: the template could not be drawn
+
+
+def test_too_many_fields_is_a_400_in_the_error_shape(debug, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
+    query = "&".join(f"f{n}=1" for n in range(11))
+    response = Client(headers=VI).get(f"/api/procedures?{query}")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "too_many_fields"
