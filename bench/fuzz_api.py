@@ -152,7 +152,8 @@ def main() -> None:
                                      '"Authorization: Bearer …"' for c in command)  # fmt: skip
                 print(f"\n### {args.db}, {who}: {printable}", flush=True)
                 har.unlink(missing_ok=True)
-                verdicts[who] = subprocess.call(command, cwd=ROOT, env=env)
+                # Schemathesis keeps a cache in its working directory: the reports folder.
+                verdicts[who] = subprocess.call(command, cwd=args.report_dir, env=env)
                 if not har.exists():
                     raise SystemExit(f"schemathesis wrote no record ({har}): see its output")
                 requests, errors = count_responses(har)
