@@ -5,22 +5,24 @@ operations centre: the acceptance run of issue 17 (0 server errors).
     .venv/bin/python bench/fuzz_api.py --db postgres --examples 300
 
 A fresh database (``bench/submit.py``'s ``prepare``: migrations, the demo province; PostgreSQL in
-``BENCH_PG_DB``, default ``tinhso_fuzz``), demo history of ``--history`` dossiers for the
-operations centre, one API token per demo account (``congdan1``, ``motcua.donghoi``, ``ioc``),
-then gunicorn as ``tinhso serve`` runs it (``DEBUG=0``) on a free loopback port, and for each
-account::
+``BENCH_PG_DB``, default ``tinhso_fuzz``) with ``--history`` past dossiers for the operations
+centre, the static files collected, one API token per demo account (``congdan1``,
+``motcua.donghoi``, ``ioc``) and two dossiers the citizen submits; then gunicorn as
+``tinhso serve`` runs it (``DEBUG=0``) on a free loopback port, and for each account::
 
-    schemathesis --config-file bench/fuzz_api.toml run http://127.0.0.1:PORT/api/openapi.json \\
-        --checks all --exclude-checks positive_data_acceptance -H "Authorization: Bearer …" \\
-        --max-examples N --seed S --generation-deterministic --report har
+    schemathesis --config-file var/fuzz-api/<db>-schemathesis.toml run \\
+        http://127.0.0.1:PORT/api/openapi.json --checks all \\
+        --exclude-checks positive_data_acceptance -H "Authorization: Bearer …" \\
+        --max-examples N --seed S --generation-deterministic --report har,junit
 
-Every check but ``positive_data_acceptance`` runs: a schema-valid request may still break a
-business rule (an end date before the start, an action not allowed now) and get a documented
-400/409. Prints, per account, the requests sent (counted from the HAR record), the server errors
-(5xx) among them, and Schemathesis' verdict; exits non-zero on any server error or any failed
-check. The reports
-(HAR and JUnit) stay in ``--report-dir``. The fuzz of the page forms and of Open311 (which has
-no OpenAPI document) runs in ``make test``: ``tinhso/core/tests/test_invalid_text_fuzz.py``.
+The configuration is ``bench/fuzz_api.toml`` plus dictionaries of the database's real
+identifiers for half of the path parameters (see :func:`write_config`). Every check but
+``positive_data_acceptance`` runs: a schema-valid request may still break a business rule (an
+end date before the start, an action not allowed now) and get a documented 400/409. Prints, per
+account, the requests sent (counted from the HAR record), the server errors (5xx) among them,
+and Schemathesis' verdict; exits non-zero on any server error or any failed check. The reports
+(HAR, JUnit) stay in ``--report-dir``. The fuzz of the page forms and of Open311 (which has no
+OpenAPI document) runs in ``make test``: ``tinhso/core/tests/test_invalid_text_fuzz.py``.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def main() -> None:
             for who, username in ACCOUNTS.items()
         }
         port = free_port()
-        env["LOG_LEVEL"] = "ERROR"  # the server's log: a 5xx's traceback, not every 4xx
+        env["LOG_LEVEL"] = "ERROR"  # no access-log line per request (django.request still warns)
         server = start_server(env, args.workers, port)
         config = args.report_dir / f"{args.db}-schemathesis.toml"
         total_requests, total_errors, verdicts = 0, [], {}
