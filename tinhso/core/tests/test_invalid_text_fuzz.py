@@ -6,7 +6,8 @@ gets a 500; NUL anywhere, and invalid Unicode in a JSON body, get the 400 of the
 Hypothesis's default text strategy never draws a surrogate, so the alphabet adds them. The text
 goes in as the attacker sends it: percent-encoded UTF-8 (surrogates passed through as their
 three bytes) in paths, query strings and forms, and in JSON bodies both as ``\\uXXXX`` escapes and
-as raw bytes, declared ``application/json`` or ``text/plain``.
+as raw bytes, declared ``application/json`` or ``text/plain``. The page forms get odd values too
+(numbers out of range, broken dates, long text).
 
 Issue 17's acceptance: Open311 has no OpenAPI document for Schemathesis, so every Open311 route
 of the URLconf gets a valid request (GET and POST, form or multipart) with up to three of its
