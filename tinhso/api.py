@@ -6,10 +6,12 @@ with the message in the request's language (Vietnamese by default).
 
 from __future__ import annotations
 
+from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from tinhso.core.errors import DomainError
+from tinhso.core.middleware import page_not_found_response
 
 # Every operation may answer with these errors, all in the same ``{"error": {...}}`` shape; the
 # schema says so once for all instead of in each handler (Schemathesis checks it, see
@@ -24,6 +26,9 @@ ERROR_RESPONSES = {
     "422": "The request does not match the schema.",
     "429": "Too many requests: wait the seconds of the Retry-After header.",
 }
+# Answered by the HTTP server in front of the application, in its own format: gunicorn refuses a
+# request line over 4094 bytes (``limit_request_line``), as a proxy would.
+SERVER_RESPONSES = {"414": "The URL is too long (answered by the HTTP server, not in this shape)."}
 ERROR_SCHEMA = {
     "type": "object",
     "title": "Error",
@@ -49,10 +54,18 @@ class TinhsoAPI(NinjaAPI):
         ref = {"$ref": "#/components/schemas/Error"}
         for operations in schema.get("paths", {}).values():
             for operation in operations.values():
-                responses = operation.setdefault("responses", {})
+                # Handlers declare codes as integers (``response={200: ..., 404: ...}``) and
+                # ``openapi_extra`` as strings: one key per code, or the JSON document holds
+                # "404" twice and Swagger UI refuses it. ``openapi_extra`` (merged last) wins.
+                responses = {}
+                for code, answer in operation.get("responses", {}).items():
+                    responses[str(code)] = answer
+                operation["responses"] = responses
                 for code, description in ERROR_RESPONSES.items():
                     content = {"application/json": {"schema": ref}}
                     responses.setdefault(code, {"description": description, "content": content})
+                for code, description in SERVER_RESPONSES.items():
+                    responses.setdefault(code, {"description": description})
         return schema
 
 
@@ -97,6 +110,19 @@ def on_http_error(request, exc: HttpError):
     else:
         message, code = str(exc), "http_error"
     return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc: Http404):
+    return page_not_found_response(request, exc)
+
+
+@api.exception_handler(Exception)
+def on_unexpected_error(request, exc: Exception):
+    """Not answered here (ninja would show a traceback when DEBUG is on): the request boundary
+    (``core.middleware``) answers a database outage with a 503 and any other error with a 500,
+    in the API's shape."""
+    raise exc
 
 
 @api.exception_handler(AuthenticationError)

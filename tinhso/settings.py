@@ -83,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Errors of /api/ and /open311/ in their shape in every mode; no debug 404 page but for a
+    # superuser.
+    "tinhso.core.middleware.ErrorShapeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: counts failed logins and refuses locked-out ones (django-axes).
@@ -258,6 +261,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+CSRF_FAILURE_VIEW = "tinhso.core.views.csrf_failure"  # the site's 403 page, in Vietnamese
 
 # Content-Security-Policy (django-csp): no inline script or style anywhere; every library is
 # vendored and served from 'self'. Map tiles come from TINHSO_MAP_TILE_URL's host when one is set.

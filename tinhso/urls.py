@@ -19,3 +19,8 @@ urlpatterns = [
     path("", include("tinhso.portal.urls")),
     path("", portal_views.home, name="home"),
 ]
+
+handler400 = "tinhso.core.views.bad_request"
+handler403 = "tinhso.core.views.permission_denied"
+handler404 = "tinhso.core.views.page_not_found"
+handler500 = "tinhso.core.views.server_error"

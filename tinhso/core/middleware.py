@@ -22,8 +22,19 @@ transaction), instead of a 500. The request's open transaction rolled back with 
 client that retries (with its ``Idempotency-Key``, for a submission whose answer was lost after
 its commit) gets it done once.
 
-Both answer in the caller's shape (:func:`error_response`): the API's structured error, Open311's
-error array, or a short page in Vietnamese that needs no database.
+:class:`ErrorShapeMiddleware` answers every other error of ``/api/`` and ``/open311/`` in their
+shape, in every mode (Django would answer HTML, or its debug page when ``DEBUG`` is on): a bug is a
+500 JSON, a ``Http404``/``PermissionDenied`` a 404/403 JSON. With ``DEBUG`` on it also keeps
+Django's technical 404 page from anyone but a superuser (officers are staff): a citizen opening
+a page they may not see gets the site's page in Vietnamese. The URLconf's
+``handler400/403/404/500`` (``core.views``) answer the rest, with ``DEBUG`` off, in the same
+shapes; a body too large to read (``RequestDataTooBig``) is a 413 in every mode
+(:func:`unreadable_request_response`, first met by the invalid-text check).
+
+All answer in the caller's shape (:func:`error_response`): the API's structured error, Open311's
+error array, or the site's error page in Vietnamese (``403.html``, ``404.html``, ``500.html``,
+``503.html``, else ``error.html``); a page of 500 or more is drawn without the request, so it
+needs no database.
 """
 
 from __future__ import annotations
@@ -35,11 +46,21 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core import signals
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
+from django.template import loader
 from django.template.defaultfilters import filesizeformat
+from django.urls import Resolver404, get_resolver
 from django.utils.html import escape
+from django.utils.log import log_response
 from django.utils.translation import gettext as _
 
 logger = logging.getLogger(__name__)
@@ -121,12 +142,17 @@ def has_invalid_text(request: HttpRequest) -> bool:
     return _invalid_body(request.body)
 
 
+def is_machine_path(request: HttpRequest) -> bool:
+    """The JSON API and Open311 answer errors in their own shape, never a page."""
+    return request.path.startswith(("/api/", "/open311/"))
+
+
 def error_response(
     request: HttpRequest, *, status: int, code: str, message: str, title: str
 ) -> HttpResponse:
-    """An error in the caller's shape: the API's structured error, Open311's error array, or a
-    short page in Vietnamese that needs no database (the site's base template reads the menu
-    from it)."""
+    """An error in the caller's shape: the API's structured error, Open311's error array, or the
+    site's error page in Vietnamese (``<status>.html``, else ``error.html``). A page of 500 or
+    more is drawn without the request (no context processor, no session): it needs no database."""
     if request.path.startswith("/api/"):
         body = {"error": {"code": code, "message": message, "details": {}}}
         return JsonResponse(body, status=status)
@@ -135,13 +161,86 @@ def error_response(
 
         fmt = "xml" if request.path.endswith(".xml") else "json"
         return render_error(status, message, fmt)
-    return HttpResponse(
-        f'<!doctype html><html lang="vi"><head><meta charset="utf-8">'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
-        f"<p>{escape(message)}</p></main></body></html>",
-        status=status,
-        content_type="text/html; charset=utf-8",
+    try:
+        template = loader.select_template([f"{status}.html", "error.html"])
+        html = template.render(
+            {"title": title, "message": message}, request if status < 500 else None
+        )
+    except Exception:  # the error page itself must not fail (a missing static manifest …)
+        logger.exception("the %s page could not be drawn; a plain one is sent", status)
+        html = (
+            f'<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{escape(title)}</title></head><body><main><h1>{escape(title)}</h1>"
+            f"<p>{escape(message)}</p></main></body></html>"
+        )
+    return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
+
+
+UNREADABLE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent, MultiPartParserError)
+
+
+def unreadable_request_response(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The answer to a request Django refuses to read (:data:`UNREADABLE`): a body over
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE`` is a 413, too many fields or files or a broken multipart
+    body a 400, each in the caller's shape."""
+    if isinstance(exception, RequestDataTooBig):
+        return error_response(
+            request,
+            status=413,
+            code="body_too_large",
+            message=_("The request is too large: at most %(size)s apart from files.")
+            % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
+            title=_("The request is too large"),
+        )
+    if isinstance(exception, TooManyFieldsSent | TooManyFilesSent):
+        code, message = "too_many_fields", _("The request has too many fields or files.")
+    else:
+        code, message = "malformed_body", _("The request body cannot be read.")
+    return error_response(
+        request, status=400, code=code, message=message, title=_("Invalid request")
+    )
+
+
+def _view_message(exception: Exception | None, default: str) -> str:
+    """A view's own message (``Http404(_("Dossier … was not found."))``), else the default;
+    never the resolver's (the URL patterns tried, not a string)."""
+    reason = exception.args[0] if exception is not None and exception.args else None
+    return str(reason) if isinstance(reason, str) and reason else default
+
+
+def page_not_found_response(request: HttpRequest, exception: Exception | None) -> HttpResponse:
+    return error_response(
+        request,
+        status=404,
+        code="not_found",
+        message=_view_message(
+            exception, _("The page does not exist, or it is not available to you.")
+        ),
+        title=_("Page not found"),
+    )
+
+
+def permission_denied_response(request: HttpRequest, exception: Exception | None) -> HttpResponse:
+    default = _(
+        "You may not see this page. Log in with an account that may, or ask the one-stop shop."
+    )
+    return error_response(
+        request,
+        status=403,
+        code="forbidden",
+        message=_view_message(exception, default),
+        title=_("Access denied"),
+    )
+
+
+def server_error_response(request: HttpRequest) -> HttpResponse:
+    return error_response(
+        request,
+        status=500,
+        code="server_error",
+        message=_("The system met an error and did nothing. Please try again later."),
+        title=_("System error"),
     )
 
 
@@ -152,23 +251,10 @@ class RejectInvalidTextMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             invalid = has_invalid_text(request)
-        except RequestDataTooBig:
-            return error_response(
-                request,
-                status=413,
-                code="body_too_large",
-                message=_("The request is too large: at most %(size)s apart from files.")
-                % {"size": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)},
-                title=_("Request too large"),
-            )
-        except (TooManyFieldsSent, TooManyFilesSent):
-            return error_response(
-                request,
-                status=400,
-                code="too_many_fields",
-                message=_("The request has too many fields or files."),
-                title=_("Invalid request"),
-            )
+        except UNREADABLE as exception:
+            # The first read of the body: Django refuses it whole (and would answer with a page,
+            # or its debug page): no view can read it either.
+            return unreadable_request_response(request, exception)
         if invalid:
             return error_response(
                 request,
@@ -211,3 +297,56 @@ class DatabaseUnavailableMiddleware:
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
+
+
+class ErrorShapeMiddleware:
+    """Errors of ``/api/`` and ``/open311/`` in their shape in every mode, and no debug 404 page
+    for anyone but a superuser (see the module's docstring). Sits after the authentication
+    middleware (it reads ``request.user``); leaves the database's errors to
+    :class:`DatabaseUnavailableMiddleware`."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if settings.DEBUG and (is_machine_path(request) or not _is_superuser(request)):
+            # Django answers a path no URL pattern matches, before any view, with its debug
+            # page (the URL patterns) when DEBUG is on: only a superuser sees it.
+            try:
+                get_resolver(getattr(request, "urlconf", None)).resolve(request.path_info)
+            except Resolver404:
+                return page_not_found_response(request, None)
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError | InterfaceError):
+            return None  # DatabaseUnavailableMiddleware's
+        if isinstance(exception, Http404):
+            if is_machine_path(request) or (settings.DEBUG and not _is_superuser(request)):
+                return page_not_found_response(request, exception)
+            return None
+        if isinstance(exception, PermissionDenied):
+            # Django's handler403 draws the page in every mode.
+            return (
+                permission_denied_response(request, exception) if is_machine_path(request) else None
+            )
+        if isinstance(exception, UNREADABLE):
+            return unreadable_request_response(request, exception)
+        if not is_machine_path(request):
+            return None  # handler500, or the debug page for the developer
+        signals.got_request_exception.send(sender=None, request=request)
+        response = server_error_response(request)
+        log_response(
+            "%s: %s",
+            response.reason_phrase,
+            request.path,
+            response=response,
+            request=request,
+            exception=exception,
+        )
+        return response
+
+
+def _is_superuser(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_superuser)

@@ -1,5 +1,15 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
+
+from tinhso.core.middleware import (
+    UNREADABLE,
+    error_response,
+    page_not_found_response,
+    permission_denied_response,
+    server_error_response,
+    unreadable_request_response,
+)
 
 
 def healthz(request):
@@ -12,3 +22,45 @@ def healthz(request):
         response["Retry-After"] = "5"
         return response
     return JsonResponse({"status": "ok"})
+
+
+# The URLconf's error handlers (``handler400`` …): the caller's shape, the site's page in
+# Vietnamese (see tinhso.core.middleware, which answers the same way when DEBUG is on).
+
+
+def bad_request(request, exception=None):
+    if isinstance(exception, UNREADABLE):
+        return unreadable_request_response(request, exception)
+    return error_response(
+        request,
+        status=400,
+        code="bad_request",
+        message=_("The request cannot be handled."),
+        title=_("Invalid request"),
+    )
+
+
+def permission_denied(request, exception=None):
+    return permission_denied_response(request, exception)
+
+
+def page_not_found(request, exception=None):
+    return page_not_found_response(request, exception)
+
+
+def server_error(request):
+    return server_error_response(request)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: a form sent without its token (expired, or from another site)."""
+    return error_response(
+        request,
+        status=403,
+        code="csrf_failed",
+        message=_(
+            "The form has expired or was sent from another site. Go back, reload the page "
+            "and send it again."
+        ),
+        title=_("Access denied"),
+    )

@@ -17,6 +17,7 @@ from tinhso.core.api_types import DbId, IsoDate, Money, Offset
 from tinhso.core.auth import api_auth
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, UnitLevel
+from tinhso.core.uploads import ALLOWED_TYPES
 from tinhso.procedures.selectors import procedure_by_code
 
 from . import selectors, services
@@ -399,7 +400,18 @@ def add_files(
     )
 
 
-@router.get("/dossiers/{code}/files/{file_id}", response={404: ErrorOut})
+@router.get(
+    "/dossiers/{code}/files/{file_id}",
+    response={404: ErrorOut},
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "The file, as stored (a checked PDF or a re-encoded image)",
+                "content": {content_type: {} for content_type in ALLOWED_TYPES},
+            }
+        }
+    },
+)
 def download_file(request, code: str, file_id: DbId):
     """A dossier file, only to those who may see the dossier (never a public URL)."""
     dossier = selectors.dossier_get(user=request_access(request), code=code)
@@ -416,7 +428,11 @@ def download_file(request, code: str, file_id: DbId):
     return response
 
 
-@router.get("/dossiers/{code}/forms/{kind}.pdf", response={400: ErrorOut, 404: ErrorOut})
+@router.get(
+    "/dossiers/{code}/forms/{kind}.pdf",
+    response={400: ErrorOut, 404: ErrorOut},
+    openapi_extra={"responses": {"200": {"description": "PDF", "content": {PDF: {}}}}},
+)
 def form_pdf(request, code: str, kind: str, version: int | None = Query(None, ge=1, le=10**6)):
     """A form of the dossier as PDF: bm01 receipt, bm02 supplement request, bm03 refusal,
     bm04 apology, bm05 process control slip. ``version`` chooses a kept issue of the BM.01
@@ -429,7 +445,7 @@ def form_pdf(request, code: str, kind: str, version: int | None = Query(None, ge
         # BM.05 is the agencies' internal control slip.
         raise NotFound("unknown_form", _("Unknown form “%(form)s”.") % {"form": kind})
     data, filename = render_form(kind, dossier, version=version)
-    response = HttpResponse(data, content_type="application/pdf")
+    response = HttpResponse(data, content_type=PDF)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

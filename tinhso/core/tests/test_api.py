@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +52,24 @@ def test_agencies_after_the_demo(client, demo44):
     committee = next(item for item in items if item["code"] == "H44")
     assert committee["parent_code"] is None
     assert committee["unit_code"] == "44"
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict:
+    keys = [key for key, _ in pairs]
+    duplicated = sorted({key for key in keys if keys.count(key) > 1})
+    assert not duplicated, f"duplicated keys {duplicated} in an object with keys {keys}"
+    return dict(pairs)
+
+
+def test_the_openapi_document_has_no_duplicate_key_and_is_valid(client):
+    """Python's json keeps the last of two equal keys and openapi-spec-validator never sees the
+    first; Swagger UI refuses the document ("duplicated mapping key"). So the served bytes are
+    parsed with a hook that rejects duplicates, then validated."""
+    from openapi_spec_validator import validate
+
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    document = json.loads(response.content, object_pairs_hook=_no_duplicate_keys)
+    validate(document)
+    responses = document["paths"]["/api/dossiers/{code}"]["get"]["responses"]
+    assert {"200", "404", "401", "422"} <= set(responses)

@@ -6,7 +6,14 @@ gets a 500; NUL anywhere, and invalid Unicode in a JSON body, get the 400 of the
 Hypothesis's default text strategy never draws a surrogate, so the alphabet adds them. The text
 goes in as the attacker sends it: percent-encoded UTF-8 (surrogates passed through as their
 three bytes) in paths, query strings and forms, and in JSON bodies both as ``\\uXXXX`` escapes and
-as raw bytes, declared ``application/json`` or ``text/plain``. Bounded: about five seconds.
+as raw bytes, declared ``application/json`` or ``text/plain``. The page forms get odd values too
+(numbers out of range, broken dates, long text).
+
+Issue 17's acceptance: Open311 has no OpenAPI document for Schemathesis, so every Open311 route
+of the URLconf gets a valid request (GET and POST, form or multipart) with up to three of its
+values or its path replaced by odd text (numbers out of range, broken dates, long values) or the
+hostile text above: never a 500, errors always in Open311's error format, and some requests
+still create a report. Bounded: about ten seconds in all.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM, make_world
 from tinhso.feedback import services as feedback_services
 from tinhso.feedback.categories import load_categories
 from tinhso.feedback.models import Category, RoutingRule, RoutingTarget
+from tinhso.feedback.open311_views import jurisdictions
 
 pytestmark = pytest.mark.django_db
 FUZZ = settings(
@@ -50,6 +58,15 @@ HOSTILE_TEXT = st.builds(
     st.one_of(st.just("\x00"), SURROGATES, st.sampled_from(CONTROLS[1:])),
     st.text(alphabet=ANY, max_size=5),
 )
+
+
+# Values a form or an Open311 client may send besides hostile text: numbers out of range or not
+# numbers, broken dates, long and empty values.
+ODD_VALUES = st.sampled_from([
+    "", " ", "-91", "181", "1e400", "-1e400", "nan", "inf", "0x10", "99999999999999999999999",
+    "2026-13-45T99:99:99Z", "2026-02-30", "1970-01-01T00:00:00+99:00", "open,closed,", ",,,",
+    "a" * 5000, "urgent", "Đèn đường", "../../etc/passwd", "<x/>", "%00",
+])  # fmt: skip
 
 
 def encode(text: str) -> str:
@@ -281,7 +298,11 @@ def test_every_page_form_and_open311_refuse_nul_and_never_fail(world):
     forms += [(Client(), "/open311/v2/requests.xml", {**open311, "method": "get"})]
 
     @FUZZ
-    @given(target=st.sampled_from(forms), text=HOSTILE_TEXT, as_multipart=st.booleans())
+    @given(
+        target=st.sampled_from(forms),
+        text=st.one_of(HOSTILE_TEXT, ODD_VALUES),
+        as_multipart=st.booleans(),
+    )
     def run(target, text, as_multipart):
         client, action, form = target
         fields = [
@@ -305,3 +326,90 @@ def test_every_page_form_and_open311_refuse_nul_and_never_fail(world):
             assert '<html lang="vi">' in response.content.decode()
 
     run()
+
+
+# --- every Open311 endpoint (no OpenAPI document: the URLconf lists them) ---------------------
+
+PLACEHOLDER = "PLACEHOLDERX"
+OPEN311_FIELDS = ("service_request_id", "service_code", "status", "start_date", "end_date",
+                  "jurisdiction_id", "api_key", "lat", "long", "address_string", "address_id",
+                  "description", "first_name", "last_name", "email", "phone", "urgency",
+                  "device_id", "attribute[x]", "attribute[y][]")  # fmt: skip
+
+
+def open311_endpoints() -> list[str]:
+    """Every Open311 route of the URLconf, its path parameters replaced by a placeholder."""
+    from django.urls import reverse
+
+    from tinhso.feedback.urls import urlpatterns
+
+    found = []
+    for pattern in urlpatterns:
+        if not pattern.name.startswith("open311"):
+            continue
+        params = set(pattern.pattern.regex.groupindex) - {"fmt"}
+        for fmt in ("json", "xml") if "fmt" in pattern.pattern.regex.groupindex else (None,):
+            kwargs = {name: PLACEHOLDER for name in params} | ({"fmt": fmt} if fmt else {})
+            found.append(reverse(f"feedback:{pattern.name}", kwargs=kwargs))
+    return found
+
+
+def test_every_open311_endpoint_never_fails(world):
+    load_categories(LoadReport())
+    RoutingRule.objects.create(target=RoutingTarget.COMMUNE_COMMITTEE, priority=500)
+    report = feedback_services.report_submit(
+        actor=world.citizen, category=Category.objects.get(code="den-duong-hong"),
+        description="Cột đèn số 12 bị nghiêng.", commune=world.commune, address="Số 45",
+    )  # fmt: skip
+    key = feedback_services.open311_client_create(actor=None, name="Ứng dụng thử")[1]
+    endpoints = open311_endpoints()
+    assert len(endpoints) >= 12, endpoints
+    # A valid request (None: left out), then up to three of its values (or the path's) replaced by
+    # odd or hostile text: most requests pass the boundary and reach the deeper code.
+    valid = dict.fromkeys(OPEN311_FIELDS) | {
+        "service_code": "den-duong-hong", "api_key": key, "lat": "17.47", "long": "106.6",
+        "address_id": world.commune.code, "description": "Đèn đường trước số 45 bị hỏng",
+        "jurisdiction_id": sorted(jurisdictions())[0], PLACEHOLDER: str(report.pk),
+    }  # fmt: skip
+    text = st.text(alphabet=VALID.filter(lambda c: c != "\x00"), max_size=20)
+    seen = []
+
+    requests = [endpoint for endpoint in endpoints if "/requests." in endpoint]  # the writes
+
+    @settings(FUZZ, max_examples=40)
+    @given(
+        endpoint=st.one_of(st.sampled_from(endpoints), st.sampled_from(requests)),
+        method=st.sampled_from(["get", "post"]),
+        changed=st.dictionaries(
+            st.sampled_from((*OPEN311_FIELDS, PLACEHOLDER)),
+            st.one_of(st.none(), ODD_VALUES, text, HOSTILE_TEXT),
+            max_size=3,
+        ),
+        as_multipart=st.booleans(),
+    )
+    def run(endpoint, method, changed, as_multipart):
+        chosen = valid | changed
+        segment = chosen.pop(PLACEHOLDER) or ""
+        fields = [(name, text) for name, text in chosen.items() if text is not None]
+        url = endpoint.replace(PLACEHOLDER, encode(segment) or "x")
+        texts = [segment] + [text for _, text in fields]
+        client = Client()
+        if method == "get":
+            query = "&".join(f"{encode(n)}={encode(v)}" for n, v in fields)
+            response = client.get(f"{url}?{query}")
+        elif as_multipart:
+            body, content_type = multipart(fields, [("media", "anh.pdf")])
+            response = client.post(url, body, content_type=content_type)
+        else:
+            body = "&".join(f"{encode(n)}={encode(v)}" for n, v in fields)
+            response = client.post(url, body, content_type="application/x-www-form-urlencoded")
+        seen.append((method, endpoint, response.status_code))
+        assert_outcome(response, url, refused=any("\x00" in text for text in texts))
+        if response.status_code >= 400 and url.endswith(".json"):
+            assert isinstance(response.json(), list), (url, response.content[:200])
+        elif response.status_code >= 400 and url.endswith(".xml"):
+            assert b"<errors>" in response.content, (url, response.content[:200])
+
+    run()
+    created = [url for method, url, status in seen if method == "post" and status == 200]
+    assert any("/requests." in url for url in created), "no example reached the creation"

@@ -8,28 +8,22 @@ real PostgreSQL restart.
 
 from __future__ import annotations
 
-import contextlib
-
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError
 from django.test import Client
 
 from tinhso.core.auth import token_create
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.tests.factories import VALID_FORM
+from tinhso.testing.faults import every_statement_raises
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 MESSAGE_VI = "Hệ thống đang tạm thời gián đoạn"
 
 
-@contextlib.contextmanager
 def database_down():
-    def refuse(execute, sql, params, many, context):
-        raise OperationalError("server closed the connection unexpectedly")
-
-    with connection.execute_wrapper(refuse):
-        yield
+    return every_statement_raises(OperationalError("server closed the connection unexpectedly"))
 
 
 @pytest.fixture

@@ -53,3 +53,30 @@ def test_interface_switches_to_english(phone, demo_province):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("link", name="Track a dossier")).to_be_visible()
     phone.check("procedures-in-english")
+
+
+def test_api_docs_render_every_operation_offline(desktop):
+    """Swagger UI at /api/docs loads its assets from the site (django-ninja's static files, no
+    CDN) and renders the OpenAPI document: it refuses one with a duplicated key."""
+    from playwright.sync_api import expect
+
+    page = desktop.page
+    outside = []
+    page.on(
+        "request",
+        lambda request: (
+            None
+            if request.url.startswith((desktop.base_url, "data:"))
+            else outside.append(request.url)
+        ),
+    )
+    desktop.goto("/api/docs")
+    operations = page.locator(".opblock")
+    expect(operations.first).to_be_visible()
+    expect(page.locator(".errors-wrapper")).to_have_count(0)
+    document = page.evaluate("() => fetch('/api/openapi.json').then(r => r.json())")
+    expected = sum(len(methods) for methods in document["paths"].values())
+    expect(operations).to_have_count(expected)
+    desktop.screenshot("api-docs")
+    assert not outside, outside
+    assert not desktop.errors, desktop.errors
