@@ -63,7 +63,7 @@ def test_an_api_request_over_the_size_limit_is_a_413_in_the_error_shape(debug, w
     assert response.status_code == 413
     assert response.json()["error"] == {
         "code": "body_too_large",
-        "message": "Yêu cầu quá lớn: tối đa 2,0 MB, không kể các tệp đính kèm.",
+        "message": "Yêu cầu quá lớn: tối đa 2,0\xa0MB, không kể các tệp đính kèm.",
         "details": {},
     }
 
@@ -73,7 +73,12 @@ def test_open311_and_a_page_over_the_size_limit_answer_413_in_their_shape(debug,
     big = {"description": "a" * 4096}
     open311 = Client().post("/open311/v2/requests.json", big, headers=VI)
     assert open311.status_code == 413
-    assert open311.json() == [{"code": 413, "description": "Yêu cầu quá lớn (tối đa 1 MB)."}]
+    assert open311.json() == [
+        {
+            "code": 413,
+            "description": "Yêu cầu quá lớn: tối đa 1,0\xa0KB, không kể các tệp đính kèm.",
+        }
+    ]
     page = Client().post("/dang-nhap/", big, headers=VI)
     assert_vietnamese_page(page, 413, "Yêu cầu quá lớn")
 
