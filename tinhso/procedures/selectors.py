@@ -130,10 +130,12 @@ class ProcedureAgencies(NamedTuple):
 def _resolve_slot(
     procedure: Procedure,
     slot: str,
-    department: Agency | None,
+    department_field: str,
     commune_unit: AdministrativeUnit | None,
 ) -> Agency:
     if slot == AgencySlot.DEPARTMENT:
+        # Read only when the slot names it (by primary key, unless already loaded).
+        department = getattr(procedure, department_field)
         if department is None or not department.is_active:
             raise NotFound(
                 "agency_not_found",
@@ -172,7 +174,7 @@ def procedure_agencies(
     the agency whose key is ``service_centre``; a department is the procedure's own foreign key.
     """
     receiving = _resolve_slot(
-        procedure, procedure.receiving_slot, procedure.receiving_department, commune_unit
+        procedure, procedure.receiving_slot, "receiving_department", commune_unit
     )
     if (procedure.deciding_slot, procedure.deciding_department_id) == (
         procedure.receiving_slot,
@@ -180,18 +182,18 @@ def procedure_agencies(
     ):
         return ProcedureAgencies(receiving, receiving)  # the same agency: one look-up
     deciding = _resolve_slot(
-        procedure, procedure.deciding_slot, procedure.deciding_department, commune_unit
+        procedure, procedure.deciding_slot, "deciding_department", commune_unit
     )
     return ProcedureAgencies(receiving, deciding)
 
 
 def procedure_by_code(code: str) -> Procedure:
-    """The procedure with this code, in force or not (the caller checks), for a submission,
-    with its departments; ``NotFound`` if unknown."""
+    """The procedure with this code, in force or not (the caller checks), for a submission;
+    ``NotFound`` if unknown. Its departments are read by :func:`procedure_agencies` only when a
+    slot names one (most procedures are received and decided by the commune or the service
+    centre)."""
     try:
-        return Procedure.objects.select_related("receiving_department", "deciding_department").get(
-            code=code
-        )
+        return Procedure.objects.get(code=code)
     except Procedure.DoesNotExist:
         raise NotFound(
             "unknown_procedure", _("Unknown procedure “%(code)s”.") % {"code": code}
