@@ -6,7 +6,8 @@
   path, so a dossier code never becomes a label).
 - :func:`metrics` serves the Prometheus text format to ``TINHSO_METRICS_ALLOWED`` addresses. Under
   gunicorn, ``tinhso serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` so the figures of every worker are
-  summed; business gauges (dossiers overdue, outbox backlog, the oldest pending task's age) are read from the database at scrape.
+  summed; business gauges (dossiers overdue, outbox backlog, the age of the oldest pending task
+  and outbox message) are read from the database at scrape.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ child also receives SIGTERM if the supervisor itself is killed.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -35,10 +36,8 @@ def _group_alive(pgid: int) -> bool:
 
 
 def _signal_group(pgid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def supervise(
@@ -80,10 +79,8 @@ def supervise(
             _signal_group(proc.pid, signal.SIGINT)
         deadline = time.monotonic() + grace
         for proc in children.values():
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             while _group_alive(proc.pid) and time.monotonic() < deadline:
                 time.sleep(0.05)
             if _group_alive(proc.pid) or proc.poll() is None:
