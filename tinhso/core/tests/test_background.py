@@ -1,4 +1,4 @@
-"""The scheduler of periodic tasks, the retry back-off and the backlog's age on /healthz, /metrics."""
+"""The scheduler of periodic tasks, the retry back-off, the backlog on /healthz and /metrics."""
 
 from __future__ import annotations
 

@@ -97,7 +97,7 @@ class Output:
 
 def _healthz(port: int) -> dict | None:
     try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
             return json.loads(response.read())
     except OSError:
         return None
@@ -132,8 +132,7 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
         assert _wait(lambda: _healthz(port), 30, "the web server")["status"] == "ok"
         # The scheduler enqueued the outbox delivery; the worker ran it.
         _wait(
-            lambda: "SUCCESSFUL"
-            in _task_statuses(db_file, "tinhso.dossiers.tasks.deliver_outbox"),
+            lambda: "SUCCESSFUL" in _task_statuses(db_file, "tinhso.dossiers.tasks.deliver_outbox"),
             30,
             "the worker to run the scheduled task",
         )
