@@ -115,3 +115,50 @@ def test_healthz_and_metrics_report_the_oldest_pending_age(client):
 
 def _gauge(text: str, name: str) -> float:
     return float(next(line for line in text.splitlines() if line.startswith(name + " ")).split()[1])
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_schedulers_at_the_same_moment_enqueue_once():
+    """The second scheduler waits for the first one's row lock, then finds the entry not due."""
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    now = timezone.now()
+    first_done, release = threading.Event(), threading.Event()
+    results: dict[str, list[str]] = {}
+
+    def scheduler(name, hold):
+        try:
+            with transaction.atomic():
+                results[name] = background.schedule_due(now=now, entries=_entries())
+                if hold:
+                    first_done.set()
+                    release.wait(10)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=scheduler, args=("first", True))
+    first.start()
+    assert first_done.wait(10)
+    second = threading.Thread(target=scheduler, args=("second", False))
+    second.start()
+    try:
+        with connection.cursor() as cursor:  # until the second scheduler waits for the lock
+            for _ in range(200):
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                )
+                if cursor.fetchone()[0]:
+                    break
+                threading.Event().wait(0.05)
+    finally:
+        release.set()
+        first.join()
+        second.join()
+    assert results == {"first": ["outbox-delivery"], "second": []}
+    assert _queued().count() == 1
