@@ -143,20 +143,36 @@ def schedule_due(
 def oldest_pending_task_age(*, now: dt.datetime | None = None) -> float | None:
     """Seconds since the oldest task ready to run was enqueued; ``None`` when none waits.
 
-    Only the database backend can be asked (``None`` on the others); the outbox's own backlog is
-    ``tinhso.dossiers.outbox.oldest_pending_age``.
+    Asked of the database backend's table or of the RQ queues (their first job); ``None`` on the
+    immediate backend. The outbox's own backlog is ``tinhso.dossiers.outbox.oldest_pending_age``.
     """
     from django_tasks_db import DatabaseBackend
     from django_tasks_db.models import DBTaskResult
 
     backend = task_backends["default"]
-    if not isinstance(backend, DatabaseBackend):
+    if isinstance(backend, DatabaseBackend):
+        oldest = (
+            DBTaskResult.objects.ready()
+            .filter(backend_name=backend.alias)
+            .aggregate(oldest=Min("enqueued_at"))["oldest"]
+        )
+    elif settings.TINHSO_TASKS_BACKEND == "rq":
+        oldest = _oldest_rq_job(backend.queues)
+    else:
         return None
-    oldest = (
-        DBTaskResult.objects.ready()
-        .filter(backend_name=backend.alias)
-        .aggregate(oldest=Min("enqueued_at"))["oldest"]
-    )
     if oldest is None:
         return None
     return max(0.0, ((now or timezone.now()) - oldest).total_seconds())
+
+
+def _oldest_rq_job(queue_names) -> dt.datetime | None:
+    import django_rq
+
+    oldest = None
+    for name in queue_names:
+        queue = django_rq.get_queue(name)
+        first = queue.get_job_ids(0, 0)
+        job = queue.fetch_job(first[0]) if first else None
+        if job is not None and job.enqueued_at and (oldest is None or job.enqueued_at < oldest):
+            oldest = job.enqueued_at
+    return oldest

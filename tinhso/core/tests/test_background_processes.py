@@ -204,3 +204,31 @@ def test_a_killed_workers_message_is_claimed_again_after_its_lease(db_file):
     )
     result = json.loads(second.stdout.strip().splitlines()[-1])
     assert result == {"during": 0, "after": 1, "attempts": 2, "delivered": True}
+
+
+def test_the_redis_queue_is_a_setting_away(db_file):
+    """TINHSO_TASKS_BACKEND=rq: the same scheduler enqueues into Redis, rqworker runs the tasks.
+    Runs where the ``rq`` extra is installed and a Redis server answers."""
+    pytest.importorskip("django_tasks_rq")
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TINHSO_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+    try:
+        client = redis.Redis.from_url(url)
+        client.ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip(f"no Redis at {url}")
+    client.flushdb()
+    env = _env(db_file) | {"TINHSO_TASKS_BACKEND": "rq", "REDIS_URL": url}
+    tinhso = [sys.executable, "-m", "tinhso.cli"]
+
+    def run(*argv):
+        return subprocess.run(  # noqa: S603
+            [*tinhso, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+
+    assert "enqueued outbox-delivery" in run("scheduler", "--once").stdout
+    worker = run("rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default")
+    log = worker.stdout + worker.stderr
+    assert "path=tinhso.dossiers.tasks.deliver_outbox state=SUCCESSFUL" in log, log
+    assert "state=FAILED" not in log, log
+    client.flushdb()
