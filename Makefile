@@ -1,5 +1,6 @@
 # tinhso: two commands for a fresh machine.
 #   make run   - virtualenv, install, migrate, demo province, serve on http://127.0.0.1:8000
+#                with the task worker and the scheduler (one Ctrl-C stops all three)
 #   make test  - lint, migration check, the whole test suite on SQLite, its database-sensitive
 #                part (-m "pg or postgres_only") on PostgreSQL
 PYTHON ?= python3
@@ -44,7 +45,7 @@ demo: migrate
 	$(BIN)/python manage.py load_demo
 
 run: sysdeps-run demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py run_all $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

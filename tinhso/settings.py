@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",  # the task table exists whatever the backend (docs/operations.md)
     "tinhso.core",
     "tinhso.procedures",
     "tinhso.dossiers",
@@ -352,3 +354,47 @@ TINHSO_API_TOKEN_TTL_DAYS = env_int("TINHSO_API_TOKEN_TTL_DAYS", 90)
 # set: nobody), from these socket addresses (empty: any; X-Forwarded-For is never trusted here).
 TINHSO_METRICS_TOKEN = env_str("TINHSO_METRICS_TOKEN", "")
 TINHSO_METRICS_ALLOWED = env_list("TINHSO_METRICS_ALLOWED", "127.0.0.1,::1")
+
+# --- Background work (docs/architecture.md "Background work", docs/operations.md) -----------
+# Django's Tasks API (the django-tasks backport). TINHSO_TASKS_BACKEND selects the queue:
+# ``database`` (default: the task table, worker ``db_worker``), ``rq`` (Redis at REDIS_URL, worker
+# ``rqworker``; needs ``pip install '.[rq]'``) or ``immediate`` (runs each task at enqueue).
+TINHSO_TASKS_BACKEND = env_str("TINHSO_TASKS_BACKEND", "database")
+if TINHSO_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+    RQ_QUEUES = {"default": {"URL": env_str("REDIS_URL", "redis://127.0.0.1:6379/0")}}
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    TINHSO_WORKER_COMMAND = ["rqworker", "--job-class", "django_tasks_rq.Job", "default"]
+elif TINHSO_TASKS_BACKEND == "immediate":
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    TINHSO_WORKER_COMMAND = []
+elif TINHSO_TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    TINHSO_WORKER_COMMAND = ["db_worker", "--no-reload", "--interval", "1"]
+else:
+    raise RuntimeError("TINHSO_TASKS_BACKEND must be database, rq or immediate")
+
+# Periodic work: the scheduler (``tinhso scheduler``) enqueues each entry's task every N seconds.
+# A new periodic task is a ``@task`` function in its app's ``tasks.py`` plus one entry here.
+TINHSO_SCHEDULE = {
+    "outbox-delivery": {
+        "task": "tinhso.dossiers.tasks.deliver_outbox",
+        "every": env_int("TINHSO_OUTBOX_EVERY", 30),
+    },
+    "deadline-sweep": {
+        "task": "tinhso.dossiers.tasks.sweep_deadlines",
+        "every": env_int("TINHSO_SWEEP_EVERY", 300),
+    },
+    "ioc-refresh": {
+        "task": "tinhso.ioc.tasks.refresh_rollups",
+        "every": env_int("TINHSO_IOC_REFRESH_EVERY", 300),
+    },
+    "drafts-purge": {"task": "tinhso.portal.tasks.purge_drafts", "every": 24 * 3600},
+    "task-results-prune": {"task": "tinhso.core.tasks.prune_task_results", "every": 24 * 3600},
+}
+# The outbox: how long a claimed message is reserved for its worker (a killed worker's messages
+# are claimable again after it), and the retry back-off (doubling from BASE up to CAP, jittered).
+TINHSO_OUTBOX_LEASE_SECONDS = env_int("TINHSO_OUTBOX_LEASE_SECONDS", 120)
+TINHSO_OUTBOX_BATCH = env_int("TINHSO_OUTBOX_BATCH", 100)
+TINHSO_RETRY_BASE_SECONDS = env_int("TINHSO_RETRY_BASE_SECONDS", 30)
+TINHSO_RETRY_CAP_SECONDS = env_int("TINHSO_RETRY_CAP_SECONDS", 3600)

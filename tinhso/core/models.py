@@ -453,3 +453,22 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.hits}"
+
+
+class ScheduleEntry(models.Model):
+    """One periodic task of ``settings.TINHSO_SCHEDULE``: when it is next due and what the
+    scheduler last enqueued. Moving ``next_run_at`` forward with a conditional UPDATE is the lease
+    that lets two schedulers run side by side without enqueuing a task twice
+    (``tinhso.core.background``)."""
+
+    name = models.CharField(max_length=60, unique=True)
+    next_run_at = models.DateTimeField()
+    last_enqueued_at = models.DateTimeField(null=True, blank=True)
+    last_result_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled task")
+        verbose_name_plural = _("scheduled tasks")
+
+    def __str__(self) -> str:
+        return self.name

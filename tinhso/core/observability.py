@@ -9,7 +9,8 @@
 - :func:`metrics` serves the Prometheus text format to a scraper that presents the bearer token
   ``TINHSO_METRICS_TOKEN`` (from a ``TINHSO_METRICS_ALLOWED`` address, when that is set). Under
   gunicorn, ``tinhso serve`` sets ``PROMETHEUS_MULTIPROC_DIR`` so the figures of every worker are
-  summed; business gauges (dossiers overdue, outbox backlog) are read from the database at scrape.
+  summed; business gauges (dossiers overdue, outbox backlog, the age of the oldest pending task
+  and outbox message) are read from the database at scrape.
 """
 
 from __future__ import annotations
@@ -146,6 +147,24 @@ class BusinessCollector:
         )
         backlog.add_metric([], OutboxMessage.objects.filter(delivered_at__isnull=True).count())
         yield backlog
+        from tinhso.core.background import oldest_pending_task_age
+        from tinhso.dossiers.outbox import oldest_pending_age
+
+        for name, help_text, age in (
+            (
+                "tinhso_tasks_oldest_pending_seconds",
+                "Age of the oldest background task waiting for the worker (0: none)",
+                oldest_pending_task_age(),
+            ),
+            (
+                "tinhso_outbox_oldest_pending_seconds",
+                "Age of the oldest outbox message not yet delivered (0: none)",
+                oldest_pending_age(),
+            ),
+        ):
+            gauge = GaugeMetricFamily(name, help_text)
+            gauge.add_metric([], age or 0.0)
+            yield gauge
         now = GaugeMetricFamily("tinhso_scrape_timestamp_seconds", "Server time at scrape")
         now.add_metric([], timezone.now().timestamp())
         yield now

@@ -49,5 +49,5 @@ class RatingAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboxMessage)
 class OutboxAdmin(ReadOnlyAdmin):
-    list_display = ("topic", "key", "created_at", "delivered_at", "attempts")
+    list_display = ("topic", "key", "created_at", "delivered_at", "attempts", "next_attempt_at")
     list_filter = ("topic",)

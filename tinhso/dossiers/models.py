@@ -481,6 +481,11 @@ class OutboxMessage(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Delivery bookkeeping (tinhso.dossiers.outbox): a worker that claims the message reserves it
+    # until ``claimed_until`` (a killed worker's claim expires); a failed attempt sets
+    # ``next_attempt_at`` after a growing, jittered delay.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox message")

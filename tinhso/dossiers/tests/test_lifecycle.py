@@ -285,7 +285,7 @@ def test_overdue_sweep_and_due_soon(world, monkeypatch):
     assert result["overdue"] == [d.code]
     d.refresh_from_db()
     assert d.is_overdue
-    call_command("sweep_deadlines", "--every", "1", "--times", "2")
+    call_command("sweep_deadlines")
 
 
 def test_withdrawn(world):

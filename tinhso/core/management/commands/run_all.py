@@ -1,0 +1,40 @@
+"""``tinhso run-all [ADDR:PORT]``: the development server, the task worker and the scheduler.
+
+``make run`` uses it: one command, one Ctrl-C stops all three (``tinhso.core.supervisor``). In
+production each runs as its own service (docs/operations.md).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from tinhso.core.supervisor import supervise
+
+
+def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
+    """The commands to run: name → argv (the worker's depends on ``TINHSO_TASKS_BACKEND``)."""
+    tinhso = [sys.executable, "-m", "tinhso.cli"]
+    web = [*tinhso, "runserver", addrport, *([] if reload else ["--noreload"])]
+    found = {"web": web, "scheduler": [*tinhso, "scheduler"]}
+    if settings.TINHSO_WORKER_COMMAND:  # none with the immediate backend
+        found["worker"] = [*tinhso, *settings.TINHSO_WORKER_COMMAND]
+    return found
+
+
+class Command(BaseCommand):
+    help = "Run the web server, the task worker and the scheduler together; Ctrl-C stops all."
+
+    def add_arguments(self, parser):
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument("--noreload", action="store_true", help="no code reloading")
+        parser.add_argument(
+            "--grace", type=float, default=10.0, help="seconds each may take to stop"
+        )
+
+    def handle(self, *args, addrport: str, noreload: bool, grace: float, **options):
+        code = supervise(programs(addrport, reload=not noreload), grace=grace, out=self.stdout)
+        if code:
+            sys.exit(code)

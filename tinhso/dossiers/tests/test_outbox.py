@@ -1,0 +1,158 @@
+"""Delivering the outbox: claims with a lease, retries with back-off, handlers per topic."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import threading
+
+import pytest
+from django.db import connection, transaction
+from django.utils import timezone
+
+from tinhso.dossiers import outbox
+from tinhso.dossiers.models import Dossier, OutboxMessage
+
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
+TOPIC = "test.topic"
+
+
+@pytest.fixture
+def handled(monkeypatch):
+    """Register a handler for TOPIC that records what it receives and fails on demand."""
+    seen: list[str] = []
+    failing: set[str] = set()
+
+    def handler(message):
+        if message.key in failing:
+            raise ConnectionError("portal unreachable")
+        seen.append(message.key)
+
+    monkeypatch.setitem(outbox.HANDLERS, TOPIC, handler)
+    return seen, failing
+
+
+def write(key, topic=TOPIC):
+    return OutboxMessage.objects.create(topic=topic, key=key, payload={"key": key})
+
+
+def test_delivered_in_order_and_marked(handled):
+    seen, _failing = handled
+    first, second = write("a:1"), write("a:2")
+    report = outbox.outbox_deliver()
+    assert report == outbox.DeliveryReport(claimed=2, delivered=2, failed=0)
+    assert seen == ["a:1", "a:2"]
+    for message in (first, second):
+        message.refresh_from_db()
+        assert message.delivered_at is not None and message.attempts == 1
+    assert outbox.outbox_deliver().claimed == 0  # delivered once
+
+
+def test_a_topic_without_handler_stays_pending_and_visible(handled):
+    orphan = write("x:1", topic="national_portal.status.unconfigured")
+    assert outbox.outbox_deliver().claimed == 0
+    orphan.refresh_from_db()
+    assert orphan.delivered_at is None and orphan.attempts == 0 and orphan.last_error == ""
+    assert outbox.oldest_pending_age(now=orphan.created_at + dt.timedelta(seconds=90)) == 90
+
+
+def test_failure_backs_off_and_retries_later(handled):
+    seen, failing = handled
+    message = write("b:1")
+    failing.add("b:1")
+    now = timezone.now()
+    report = outbox.outbox_deliver(now=now, rng=random.Random(1))
+    assert report.failed == 1 and report.delivered == 0
+    message.refresh_from_db()
+    assert message.attempts == 1 and message.claimed_until is None
+    assert message.last_error == "ConnectionError: portal unreachable"
+    wait = message.next_attempt_at - now
+    assert dt.timedelta(seconds=15) <= wait <= dt.timedelta(seconds=30)  # base 30 s, halved
+    assert outbox.outbox_deliver(now=now + wait / 2).claimed == 0  # not before its time
+    # Second failure: a longer wait.
+    later = message.next_attempt_at
+    outbox.outbox_deliver(now=later, rng=random.Random(1))
+    message.refresh_from_db()
+    assert message.attempts == 2 and message.next_attempt_at - later >= dt.timedelta(seconds=30)
+    # The portal answers again: delivered.
+    failing.clear()
+    assert outbox.outbox_deliver(now=message.next_attempt_at).delivered == 1
+    assert seen == ["b:1"]
+
+
+def test_the_claim_of_a_killed_worker_expires(handled, settings):
+    """A worker that claimed a message and died never reports: after the lease, another
+    worker takes the message again (and counts the attempt)."""
+    settings.TINHSO_OUTBOX_LEASE_SECONDS = 60
+    message = write("c:1")
+    now = timezone.now()
+    claimed = outbox.outbox_claim(now=now)  # ... and the worker is killed here
+    assert [m.pk for m in claimed] == [message.pk]
+    assert claimed[0].claimed_until == now + dt.timedelta(seconds=60)
+    assert outbox.outbox_claim(now=now + dt.timedelta(seconds=59)) == []
+    report = outbox.outbox_deliver(now=now + dt.timedelta(seconds=60))
+    assert report.delivered == 1
+    message.refresh_from_db()
+    assert message.attempts == 2 and message.delivered_at is not None
+
+
+def test_the_batch_is_limited(handled):
+    for n in range(3):
+        write(f"d:{n}")
+    assert len(outbox.outbox_claim(limit=2)) == 2
+    assert len(outbox.outbox_claim(limit=2)) == 1
+
+
+def test_national_portal_acknowledgement_marks_the_dossier_synced(monkeypatch, one_stop_world):
+    """The real write path: a submitted dossier's status message, delivered by a handler, makes
+    the dossier synced (``services.outbox_mark_delivered``)."""
+    from tinhso.dossiers import services
+    from tinhso.testing.factories import VALID_FORM, pdf
+
+    world = one_stop_world
+    component = world.procedure.components.first()
+    dossier = services.dossier_submit(
+        actor=world.citizen,
+        procedure=world.procedure,
+        form_data=dict(VALID_FORM),
+        uploads=[(component, pdf())],
+    )
+    sent = []
+    monkeypatch.setitem(outbox.HANDLERS, "national_portal.status", sent.append)
+    report = outbox.outbox_deliver()
+    assert report.delivered >= 1
+    assert any(m.key == f"{dossier.code}:{dossier.version}" for m in sent)
+    dossier = Dossier.objects.get(pk=dossier.pk)
+    assert dossier.synced_version == dossier.version
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claim_different_messages(handled):
+    """SELECT … FOR UPDATE SKIP LOCKED: a second worker does not wait for, nor take, the rows
+    a first worker holds."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    for n in range(4):
+        write(f"e:{n}")
+    holding, release = threading.Event(), threading.Event()
+    first: list[int] = []
+
+    def first_worker():
+        try:
+            with transaction.atomic():  # the claim's transaction, held open
+                first.extend(m.pk for m in outbox.outbox_claim(limit=2))
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_worker)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        second = [m.pk for m in outbox.outbox_claim(limit=4)]
+    finally:
+        release.set()
+        thread.join()
+    assert len(first) == 2 and len(second) == 2 and not set(first) & set(second)
