@@ -92,7 +92,7 @@ def test_the_task_runs_and_delivers(settings):
     assert result.return_value == {"claimed": 0, "delivered": 0, "failed": 0}
 
 
-def test_healthz_and_metrics_report_the_oldest_pending_age(client):
+def test_healthz_and_metrics_report_the_oldest_pending_age(client, settings):
     body = client.get("/healthz").json()
     assert body == {
         "status": "ok",
@@ -107,7 +107,10 @@ def test_healthz_and_metrics_report_the_oldest_pending_age(client):
     body = client.get("/healthz").json()
     assert 3600 <= body["oldest_pending_task_seconds"] < 3660
     assert 3600 <= body["oldest_pending_outbox_seconds"] < 3660
-    metrics = client.get("/metrics", REMOTE_ADDR="127.0.0.1").content.decode()
+    settings.TINHSO_METRICS_TOKEN = "scrape-secret"
+    metrics = client.get(
+        "/metrics", REMOTE_ADDR="127.0.0.1", headers={"Authorization": "Bearer scrape-secret"}
+    ).content.decode()
     task_age = _gauge(metrics, "tinhso_tasks_oldest_pending_seconds")
     outbox_age = _gauge(metrics, "tinhso_outbox_oldest_pending_seconds")
     assert 3600 <= task_age < 3660 and 3600 <= outbox_age < 3660
