@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.http import is_htmx
 from tinhso.core.periods import Period, period_choices
 
 from . import presentation as p
@@ -47,7 +48,7 @@ def ioc_required(view):
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            if _is_htmx(request):
+            if is_htmx(request):
                 # A refresh after the session ended: reload the whole page (→ the login page)
                 # rather than swap the login form into the figures block.
                 return HttpResponse(status=204, headers={"HX-Refresh": "true"})
@@ -57,13 +58,6 @@ def ioc_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _period(request: HttpRequest) -> tuple[Period, str]:
@@ -99,7 +93,7 @@ def _common(request: HttpRequest, data: dict[str, Any], period: Period, error: s
 
 
 def _render(request: HttpRequest, page: str, live: str, context: dict) -> HttpResponse:
-    template = live if _is_htmx(request) else page
+    template = live if is_htmx(request) else page
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response

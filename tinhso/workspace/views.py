@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.http import is_htmx, stored_file_response
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import book as tracking
 from tinhso.dossiers import pdf
@@ -105,13 +106,6 @@ def officer_required(view):
     return wrapped
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
 def _dossier(request: HttpRequest, code: str) -> Dossier:
     try:
         return dossier_get(user=request_access(request), code=code)
@@ -158,7 +152,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "several_agencies": len(access.agencies()) > 1,
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "workspace/_inbox_panel.html", context)
     else:
         response = render(request, "workspace/inbox.html", context)
@@ -189,7 +183,7 @@ def reception(request: HttpRequest) -> HttpResponse:
             "results": results,
             "unknown_procedure": code,
         }
-        if _is_htmx(request) and request.method == "GET" and not code:
+        if is_htmx(request) and request.method == "GET" and not code:
             response = render(request, "workspace/_procedure_results.html", context)
         else:
             response = render(request, "workspace/reception.html", context)
@@ -284,7 +278,7 @@ def _received(request: HttpRequest, dossier: Dossier) -> HttpResponse:
             % {"code": dossier.code},
         )
     url = reverse("workspace:dossier", args=[dossier.code])
-    if _is_htmx(request):
+    if is_htmx(request):
         return HttpResponse(headers={"HX-Redirect": url})
     return redirect(url)
 
@@ -388,18 +382,7 @@ def dossier_file(request: HttpRequest, code: str, file_id: int) -> HttpResponse:
     record: DossierFile | None = dossier.files.filter(pk=file_id).first()
     if record is None:
         raise Http404(_("File not found."))
-    try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("File not found.")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=record.original_name,
-        content_type=record.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(record)
 
 
 @require_GET
