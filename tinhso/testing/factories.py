@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from tinhso.core.auth import token_create
 from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
@@ -35,6 +37,8 @@ from tinhso.core.models import (
     UnitLevel,
 )
 from tinhso.core.services import officer_assign
+from tinhso.dossiers.models import Channel
+from tinhso.dossiers.services import dossier_submit
 from tinhso.procedures.models import (
     AgencySlot,
     ComponentKind,
@@ -495,6 +499,45 @@ def make_world() -> World:
         citizen=make_citizen(f"cd{n}", "Nguyễn Văn Đức", "044090001234", commune),
         other_citizen=make_citizen(f"cd{n}b", "Trần Thị Ánh", "045195004321", commune),
     )
+
+
+def submit_online(world: World, **extra: Any):
+    """A dossier the world's citizen submits online, its first component scanned."""
+    component = world.procedure.components.first()
+    return dossier_submit(
+        actor=world.citizen,
+        procedure=world.procedure,
+        form_data=dict(VALID_FORM),
+        uploads=[(component, pdf())],
+        **extra,
+    )
+
+
+COUNTER_APPLICANT = {"applicant_name": "Lê Văn Tám", "applicant_id_number": "044085009999"}
+
+
+def submit_at_counter(world: World, *, actor: Any = None, **extra: Any):
+    """A dossier the desk (or ``actor``) enters at the counter for :data:`COUNTER_APPLICANT`."""
+    return dossier_submit(
+        actor=actor or world.desk,
+        procedure=world.procedure,
+        form_data=dict(VALID_FORM),
+        channel=Channel.COUNTER,
+        commune=world.commune,
+        **{**COUNTER_APPLICANT, **extra},
+    )
+
+
+def api_client_for(user: Any) -> Client:
+    """A test client that calls the API with a new bearer token of ``user``."""
+    return Client(headers={"Authorization": f"Bearer {token_create(user=user, name='t')}"})
+
+
+def api_submit(client: Any, key: str = "", **extra: Any):
+    """POST /api/dossiers for the one-stop shop's birth registration (``key``: Idempotency-Key)."""
+    body = {"procedure_code": "1.001193", "form_data": VALID_FORM, **extra}
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post("/api/dossiers", body, content_type="application/json", headers=headers)
 
 
 # --- field feedback -----------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
 from tinhso.dossiers.tests.factories import make_user
-
-from .conftest import online_dossier, pdf
+from tinhso.testing.factories import pdf
+from tinhso.testing.factories import submit_online as online_dossier
 
 pytestmark = pytest.mark.django_db
 
