@@ -87,6 +87,7 @@ def _common(request: HttpRequest, data: dict[str, Any], period: Period, error: s
         "trend_summary": p.trend_summary(trend),
         "index": p.index_summary(data["index_766"]),
         "index_rows": p.index_rows(data["index_766"]),
+        "columns": p.COLUMNS,
         "png_prefix": f"dieu-hanh-{data['scope']['kind']}-{data['scope'].get('id') or ''}-"
         f"{period.key}",
     }
