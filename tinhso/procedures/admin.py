@@ -12,10 +12,9 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core.admin import AuditedAdmin
+from tinhso.core.admin import AccentInsensitiveSearch, AuditedAdmin
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError
-from tinhso.core.text import search_terms
 
 from .forms_schema import check_schema, with_field_order
 from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
@@ -149,7 +148,7 @@ def export_xlsx(modeladmin, request, queryset):
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(AuditedAdmin):
+class ProcedureAdmin(AccentInsensitiveSearch, AuditedAdmin):
     form = ProcedureAdminForm
     inlines = [ProcedureComponentInline, ProcessStepInline]
     list_display = (
@@ -189,15 +188,6 @@ class ProcedureAdmin(AuditedAdmin):
             "fields": ("legal_basis", "results", "form_schema", "updated_at")
         }),
     )  # fmt: skip
-
-    def get_search_results(self, request, queryset, search_term):
-        """Accent-insensitive: every word must occur in the name or code without diacritics."""
-        terms = search_terms(search_term)
-        if not terms:
-            return queryset, False
-        for term in terms:
-            queryset = queryset.filter(search_text__contains=term)
-        return queryset, False
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
