@@ -368,6 +368,24 @@ def make_catalogue_procedure(
     return make_procedure(code, name, **values)
 
 
+def make_judicial_record_procedure(
+    agencies: dict[str, Any], code: str = "2.000908", **values
+) -> Procedure:
+    """The judicial record certificate: province level, received at the service centre, decided
+    by the Department of Justice (``agencies`` from :func:`make_agencies`)."""
+    return make_catalogue_procedure(
+        code,
+        "Cấp phiếu lý lịch tư pháp",
+        sector=make_sector("LLTP", "Lý lịch tư pháp"),
+        at_commune=False,
+        at_province=True,
+        receiving_slot=AgencySlot.SERVICE_CENTRE,
+        deciding_slot=AgencySlot.DEPARTMENT,
+        deciding_department=agencies["so_tu_phap"],
+        **values,
+    )
+
+
 def catalogue_row(**overrides: Any) -> dict[str, str]:
     """A valid flat catalogue row (strings, as read from a file)."""
     row = {
