@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.access import request_access
@@ -414,6 +414,54 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # --- statistics -----------------------------------------------------------------------------
 
 
+# The statistics page's tables: per column after the agency, (header, row attribute, a rate?);
+# the header also labels each cell on narrow screens.
+STATS_COLUMNS = (
+    (gettext_lazy("Carried over"), "carried_over", False),
+    (gettext_lazy("New online"), "new_online", False),
+    (gettext_lazy("New at the counter"), "new_counter", False),
+    (gettext_lazy("New by post"), "new_post", False),
+    (gettext_lazy("Total received"), "received_total", False),
+    (gettext_lazy("Resolved"), "resolved_total", False),
+    (gettext_lazy("Early"), "resolved_early", False),
+    (gettext_lazy("On time"), "resolved_on_time", False),
+    (gettext_lazy("Late"), "resolved_late", False),
+    (gettext_lazy("Returned or withdrawn"), "returned_or_withdrawn", False),
+    (pgettext_lazy("statistics", "Stopped"), "stopped", False),
+    (gettext_lazy("In progress, total"), "in_progress_total", False),
+    (gettext_lazy("In progress, within the deadline"), "in_progress_not_due", False),
+    (gettext_lazy("In progress, overdue"), "in_progress_overdue", False),
+    (gettext_lazy("Of which waiting for a supplement"), "waiting_supplement", False),
+    (gettext_lazy("Refused at reception"), "refused", False),
+    (gettext_lazy("Result returned"), "returned", False),
+    (gettext_lazy("On-time rate"), "on_time_rate", True),
+    (gettext_lazy("Satisfaction rate"), "satisfaction_rate", True),
+)
+RECEPTION_COLUMNS = (
+    (gettext_lazy("New online"), "new_online", False),
+    (gettext_lazy("New at the counter"), "new_counter", False),
+    (gettext_lazy("New by post"), "new_post", False),
+    (gettext_lazy("Total received"), "new_total", False),
+    (gettext_lazy("Refused at reception"), "refused", False),
+    (gettext_lazy("Result returned"), "returned", False),
+)
+
+
+def _figures_table(columns: tuple, rows: list[Any], total: Any) -> dict[str, Any]:
+    """``workspace/_figures_table.html``'s data: each row with its cells (header, value, a
+    rate?), and the total line when there is more than one row."""
+
+    def line(row: Any) -> dict[str, Any]:
+        cells = [(header, getattr(row, name), rate) for header, name, rate in columns]
+        return {"row": row, "cells": cells}
+
+    return {
+        "columns": columns,
+        "lines": [line(row) for row in rows],
+        "total": line(total) if len(rows) > 1 else None,
+    }
+
+
 def _stats(request: HttpRequest) -> dict[str, Any]:
     """The statistics page's data: the period form, the rows per deciding agency with their
     total, the desks' reception rows with theirs, or the error."""
@@ -435,6 +483,10 @@ def _stats(request: HttpRequest) -> dict[str, Any]:
                 reception_total=rollup(reception, "province")[0],
                 start=start,
                 end=end,
+            )
+            context["stats_table"] = _figures_table(STATS_COLUMNS, rows, context["total"])
+            context["reception_table"] = _figures_table(
+                RECEPTION_COLUMNS, reception, context["reception_total"]
             )
     return context
 
