@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+
+def download_response(
+    content: bytes, content_type: str, filename: str, *, inline: bool = False
+) -> HttpResponse:
+    """``content`` made on request (a workbook, a printed form) saved as ``filename``, or shown
+    by the browser (``inline``)."""
+    response = HttpResponse(content, content_type=content_type)
+    disposition = "inline" if inline else "attachment"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
 
 
 def stored_file_response(record: Any) -> FileResponse:

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
-from tinhso.core.http import is_htmx
+from tinhso.core.http import download_response, is_htmx
 from tinhso.core.periods import Period, period_choices
 
 from . import presentation as p
@@ -181,6 +181,4 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     if error:
         return province(request)
     data = province_overview(user=request_access(request), period=period)
-    response = HttpResponse(overview_to_xlsx(data), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="dieu-hanh-{period.key}.xlsx"'
-    return response
+    return download_response(overview_to_xlsx(data), XLSX, f"dieu-hanh-{period.key}.xlsx")

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
-from tinhso.core.http import is_htmx, stored_file_response
+from tinhso.core.http import download_response, is_htmx, stored_file_response
 from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import Rating, State
@@ -623,9 +623,7 @@ def my_dossier_form(request, code: str, kind: str):
         )
     except DomainError as exc:
         raise Http404 from exc
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download_response(data, "application/pdf", filename)
 
 
 # --- public tracking ----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
-from tinhso.core.http import is_htmx, stored_file_response
+from tinhso.core.http import download_response, is_htmx, stored_file_response
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import book as tracking
 from tinhso.dossiers import pdf
@@ -404,9 +404,7 @@ def dossier_form(request: HttpRequest, code: str, kind: str) -> HttpResponse:
             _("Form %(form)s does not apply to dossier %(code)s.")
             % {"form": kind.upper(), "code": dossier.code}
         ) from None
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return download_response(data, "application/pdf", filename, inline=True)
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -504,12 +502,8 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
     if not context["period"].is_valid() or context["error"]:
         return render(request, "workspace/statistics.html", context)
     start, end = context["start"], context["end"]
-    response = HttpResponse(
-        stats_to_xlsx(context["rows"], start=start, end=end, reception=context["reception"]),
-        content_type=XLSX_TYPE,
-    )
-    response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
-    return response
+    workbook = stats_to_xlsx(context["rows"], start=start, end=end, reception=context["reception"])
+    return download_response(workbook, XLSX_TYPE, f"thong-ke-{start}-{end}.xlsx")
 
 
 # --- the tracking book (BM.06) -------------------------------------------------------------
@@ -548,13 +542,10 @@ def tracking_book_file(request: HttpRequest, fmt: str) -> HttpResponse:
         return render(request, "workspace/tracking_book.html", context)
     agency, start, end = context["agency"], context["start"], context["end"]
     render_file, content_type = BOOK_FORMATS[fmt]
-    response = HttpResponse(
-        render_file(context["entries"], agency=agency, start=start, end=end),
-        content_type=content_type,
+    content = render_file(context["entries"], agency=agency, start=start, end=end)
+    return download_response(
+        content, content_type, f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
     )
-    name = f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 BOOK_FORMATS = {
