@@ -126,6 +126,17 @@ def _map_context(rows: list[dict[str, Any]], query: str) -> dict[str, Any]:
     }
 
 
+def _scope(request: HttpRequest, overview: Any, not_found: str, **scope_id: int) -> dict:
+    """The context of an agency's or a commune's page (``overview`` of the one ``scope_id``
+    names, for the requested period); an unknown one is a 404 saying ``not_found``."""
+    period, error = _period(request)
+    try:
+        data = overview(user=request_access(request), period=period, **scope_id)
+    except NotFound:
+        raise Http404(not_found) from None
+    return _common(request, data, period, error)
+
+
 @require_GET
 @ioc_required
 def province(request: HttpRequest) -> HttpResponse:
@@ -147,28 +158,18 @@ def province(request: HttpRequest) -> HttpResponse:
 @require_GET
 @ioc_required
 def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
-    period, error = _period(request)
-    try:
-        data = agency_overview(user=request_access(request), agency_id=agency_id, period=period)
-    except NotFound:
-        raise Http404(_("No such agency.")) from None
-    context = _common(request, data, period, error)
-    context["procedures"] = p.procedures(data["procedures"])
+    context = _scope(request, agency_overview, _("No such agency."), agency_id=agency_id)
+    context["procedures"] = p.procedures(context["data"]["procedures"])
     return _render(request, "ioc/agency.html", "ioc/_agency_live.html", context)
 
 
 @require_GET
 @ioc_required
 def commune(request: HttpRequest, unit_id: int) -> HttpResponse:
-    period, error = _period(request)
-    try:
-        data = commune_overview(user=request_access(request), unit_id=unit_id, period=period)
-    except NotFound:
-        raise Http404(_("No such commune.")) from None
-    context = _common(request, data, period, error)
+    context = _scope(request, commune_overview, _("No such commune."), unit_id=unit_id)
     context["agencies"] = [
         {**row, "figures": {k: p.fmt(v, p.kind_of(k)) for k, v in row["values"].items()}}
-        for row in data["agencies"]
+        for row in context["data"]["agencies"]
     ]
     return _render(request, "ioc/commune.html", "ioc/_commune_live.html", context)
 
