@@ -62,6 +62,16 @@ DONG_THUAN = ("17.480000", "106.605000")
 VINH_LINH = ("17.060000", "107.030000")
 HUE = ("16.463700", "107.590900")  # Thành phố Huế: outside the province
 
+# A valid answer to the demo catalogue's birth registration (1.001193, :mod:`tinhso.demo`).
+DEMO_BIRTH_FORM = {
+    "ho_ten_nguoi_yeu_cau": "Nguyễn Văn Đức",
+    "so_dinh_danh_nguoi_yeu_cau": "044090001234",
+    "ho_ten_tre": "Nguyễn Thị Bảo Ngọc",
+    "ngay_sinh": "2026-03-01",
+    "gioi_tinh": "Nữ",
+    "noi_sinh": "Đồng Hới",
+}
+
 # The one-stop shop's birth registration: its form, a valid answer, its three steps.
 BIRTH_FORM = {
     "type": "object",
