@@ -33,8 +33,10 @@ from tinhso.core.models import (
     ApplicantKind,
     ApplicantProfile,
     Role,
+    SuccessionKind,
     UnitKind,
     UnitLevel,
+    UnitSuccession,
 )
 from tinhso.core.services import officer_assign
 from tinhso.dossiers.models import Channel
@@ -239,6 +241,37 @@ def make_unit(
         valid_to=None,
         defaults={"name": name, "kind": kind, "parent": parent, "valid_from": VALID_FROM},
     )
+    return unit
+
+
+def make_former_unit(
+    code: str,
+    name: str,
+    level: str,
+    kind: str,
+    *,
+    parent: AdministrativeUnit | None = None,
+    merged_into: AdministrativeUnit | None = None,
+    valid_from: dt.date = dt.date(2004, 1, 1),
+) -> AdministrativeUnit:
+    """A unit of before the 2025 reform (valid until 30 June 2025); ``merged_into``: the current
+    unit it was merged into on 1 July 2025."""
+    unit = AdministrativeUnit.objects.create(
+        code=code,
+        name=name,
+        level=level,
+        kind=kind,
+        parent=parent,
+        valid_from=valid_from,
+        valid_to=VALID_FROM - dt.timedelta(days=1),
+    )
+    if merged_into is not None:
+        UnitSuccession.objects.create(
+            predecessor=unit,
+            successor=merged_into,
+            kind=SuccessionKind.MERGE,
+            effective_on=VALID_FROM,
+        )
     return unit
 
 
