@@ -562,16 +562,12 @@ def make_world() -> World:
     )
 
 
-def submit_online(world: World, **extra: Any):
-    """A dossier the world's citizen submits online, its first component scanned."""
+def submit_online(world: World, *, actor: Any = None, **extra: Any):
+    """A dossier the world's citizen (or ``actor``) submits online, its first component scanned
+    unless ``uploads`` says otherwise."""
     component = world.procedure.components.first()
-    return dossier_submit(
-        actor=world.citizen,
-        procedure=world.procedure,
-        form_data=dict(VALID_FORM),
-        uploads=[(component, pdf())],
-        **extra,
-    )
+    values = {"form_data": dict(VALID_FORM), "uploads": [(component, pdf())], **extra}
+    return dossier_submit(actor=actor or world.citizen, procedure=world.procedure, **values)
 
 
 COUNTER_APPLICANT = {"applicant_name": "Lê Văn Tám", "applicant_id_number": "044085009999"}
