@@ -19,6 +19,7 @@ from .models import (
     OfficerAssignment,
     UnitSuccession,
 )
+from .text import search_terms
 
 admin.site.site_header = _("tinhso – province administration")
 admin.site.site_title = _("tinhso")
@@ -71,6 +72,16 @@ class AuditedAdmin(admin.ModelAdmin):
         with transaction.atomic(using=router.db_for_write(queryset.model)):
             for obj in queryset:
                 self.delete_model(request, obj)
+
+
+class AccentInsensitiveSearch:
+    """Admin search through the model's accent-free shadow column ``search_text``: every word of
+    the query must occur in it (see :func:`tinhso.core.text.normalize_search`)."""
+
+    def get_search_results(self, request, queryset, search_term):
+        for term in search_terms(search_term):
+            queryset = queryset.filter(search_text__contains=term)
+        return queryset, False
 
 
 @admin.register(AdministrativeUnit)

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError
+from tinhso.core.workcalendar import DEFAULT_TZ as LOCAL_TZ
 
 CUTOFF_DAY = 14  # the last day of a report period (Decree 09/2019)
 REPORT_PREFIX = "BC"
@@ -260,3 +261,12 @@ def period_choices(
 
 def _month_end(first: dt.date) -> dt.date:
     return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``start`` and the first instant after ``end``, local time."""
+    if start > end:
+        raise DomainError("invalid_period", _("The start of the period must not be after its end."))
+    first = dt.datetime.combine(start, dt.time.min, tzinfo=LOCAL_TZ)
+    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=LOCAL_TZ)
+    return first, after

@@ -16,6 +16,7 @@ from tinhso.core.access import request_access
 from tinhso.core.api_types import DbId, IsoDate, Money, Offset
 from tinhso.core.auth import api_auth
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.http import download_response
 from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.core.uploads import ALLOWED_TYPES
 from tinhso.procedures.selectors import procedure_by_code
@@ -445,9 +446,7 @@ def form_pdf(request, code: str, kind: str, version: int | None = Query(None, ge
         # BM.05 is the agencies' internal control slip.
         raise NotFound("unknown_form", _("Unknown form “%(form)s”.") % {"form": kind})
     data, filename = render_form(kind, dossier, version=version)
-    response = HttpResponse(data, content_type=PDF)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download_response(data, PDF, filename)
 
 
 PERIOD_HELP = (
@@ -577,12 +576,8 @@ def statistics_xlsx(request, query: Query[StatsFileQuery]):
     user = request_access(request)
     rows = _stats_rows(user, start, end, query.by)
     reception = _reception_rows(user, start, end, query.by)
-    response = HttpResponse(
-        stats_to_xlsx(rows, start=start, end=end, reception=reception),
-        content_type=XLSX,
-    )
-    response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
-    return response
+    workbook = stats_to_xlsx(rows, start=start, end=end, reception=reception)
+    return download_response(workbook, XLSX, f"thong-ke-{start}-{end}.xlsx")
 
 
 def _book(request, query: BookQuery):
@@ -619,9 +614,7 @@ def tracking_book_file(request, fmt: Literal["xlsx", "pdf"], query: Query[BookQu
 
     agency, start, end, entries = _book(request, query)
     render, content_type = (book_to_xlsx, XLSX) if fmt == "xlsx" else (render_tracking_book, PDF)
-    response = HttpResponse(
-        render(entries, agency=agency, start=start, end=end), content_type=content_type
+    content = render(entries, agency=agency, start=start, end=end)
+    return download_response(
+        content, content_type, f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
     )
-    name = f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response

@@ -45,14 +45,14 @@ import io
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, fields
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 
 from tinhso.core.access import as_access
-from tinhso.core.errors import DomainError, PermissionDenied
+from tinhso.core.errors import PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
+from tinhso.core.periods import period_bounds
 from tinhso.core.selectors import unit_successor_today
 
 from .models import (
@@ -65,7 +65,6 @@ from .models import (
     Timeliness,
 )
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Waiting for the applicant: once the supplement arrived the clock runs (national status 4).
 SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED,)
 WITHDRAW_ACTION = "confirm_withdraw"
@@ -184,15 +183,6 @@ DERIVED_FIELDS: tuple[str, ...] = (
 
 
 # --- period and scope ---------------------------------------------------------------------
-
-
-def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The first instant of ``start`` and the first instant after ``end``, local time."""
-    if start > end:
-        raise DomainError("invalid_period", _("The start of the period must not be after its end."))
-    first = dt.datetime.combine(start, dt.time.min, tzinfo=LOCAL_TZ)
-    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=LOCAL_TZ)
-    return first, after
 
 
 def stats_scope(user: Any) -> set[int] | None:

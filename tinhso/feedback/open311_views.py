@@ -115,9 +115,7 @@ def discovery(request, fmt):
 
 
 def service_list(request, fmt):
-    if request.method != "GET":
-        return _method_not_allowed(fmt)
-    problem = _jurisdiction_error(request, fmt)
+    problem = _read_refused(request, fmt)
     if problem:
         return problem
     leaves = {c.pk for c in selectors.services()}
@@ -132,9 +130,7 @@ def service_list(request, fmt):
 
 
 def service_definition(request, code, fmt):
-    if request.method != "GET":
-        return _method_not_allowed(fmt)
-    problem = _jurisdiction_error(request, fmt)
+    problem = _read_refused(request, fmt)
     if problem:
         return problem
     try:
@@ -146,6 +142,13 @@ def service_definition(request, code, fmt):
 
 def _method_not_allowed(fmt):
     return open311.render_error(405, _("This method is not allowed here."), fmt)
+
+
+def _read_refused(request, fmt):
+    """The error answer to a read that is not a GET or names another jurisdiction, else None."""
+    if request.method != "GET":
+        return _method_not_allowed(fmt)
+    return _jurisdiction_error(request, fmt)
 
 
 def _visible(request) -> tuple[Q, object | None]:
@@ -183,9 +186,7 @@ def _parse_moment(value: str, *, end: bool = False) -> dt.datetime:
 def requests_endpoint(request, fmt):
     if request.method == "POST":
         return _create(request, fmt)
-    if request.method != "GET":
-        return _method_not_allowed(fmt)
-    problem = _jurisdiction_error(request, fmt)
+    problem = _read_refused(request, fmt)
     if problem:
         return problem
     try:
@@ -231,9 +232,7 @@ def _search(request) -> list[Report]:
 
 
 def request_detail(request, request_id, fmt):
-    if request.method != "GET":
-        return _method_not_allowed(fmt)
-    problem = _jurisdiction_error(request, fmt)
+    problem = _read_refused(request, fmt)
     if problem:
         return problem
     try:
@@ -254,9 +253,7 @@ def request_detail(request, request_id, fmt):
 
 
 def token_detail(request, token, fmt):
-    if request.method != "GET":
-        return _method_not_allowed(fmt)
-    problem = _jurisdiction_error(request, fmt)
+    problem = _read_refused(request, fmt)
     if problem:
         return problem
     report = Report.objects.filter(token=token).only("pk", "token").first()

@@ -12,15 +12,15 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.core.access import VIEW, as_access
-from tinhso.core.errors import DomainError, NotFound, PermissionDenied
+from tinhso.core.errors import NotFound, PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
+from tinhso.core.periods import period_bounds
 from tinhso.core.selectors import work_calendar
 
 from .access import is_reporter, officer_rule, reaches_as_officer
@@ -39,7 +39,6 @@ from .models import (
     Urgency,
 )
 
-LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OPEN311_OPEN = tuple(PUBLIC_STATES - CLOSED_STATES)
 OPEN311_CLOSED = tuple(PUBLIC_STATES & CLOSED_STATES)
 
@@ -368,14 +367,6 @@ COUNT_FIELDS = (
     "satisfied",
     "rating_sum",
 )
-
-
-def period_bounds(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    if start > end:
-        raise DomainError("invalid_period", _("The start of the period must not be after its end."))
-    first = dt.datetime.combine(start, dt.time.min, tzinfo=LOCAL_TZ)
-    after = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=LOCAL_TZ)
-    return first, after
 
 
 def stats_scope(user: Any) -> set[int] | None:

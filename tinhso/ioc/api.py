@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from django.http import HttpResponse
 from ninja import Field, Router, Schema
 
 from tinhso.core.api_types import DbId
 from tinhso.core.auth import api_auth
+from tinhso.core.http import download_response
 from tinhso.core.periods import Period
 from tinhso.dossiers.api import XLSX, ErrorOut
 
@@ -239,6 +239,4 @@ def commune(request, unit_id: DbId, period: PeriodText | None = None):
 def overview_xlsx(request, period: PeriodText | None = None):
     """The province overview as an XLSX workbook (indicators, 766 index, agencies, communes)."""
     data = province_overview(user=request.auth, period=_period(period))
-    response = HttpResponse(overview_to_xlsx(data), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="ioc-{data["period"]["key"]}.xlsx"'
-    return response
+    return download_response(overview_to_xlsx(data), XLSX, f"ioc-{data['period']['key']}.xlsx")

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from tinhso.core.text import normalize_search
 
@@ -23,6 +23,81 @@ from .indicators import COUNT, INDICATORS, PERCENT, RATIO
 from .scoring import AMBER, GREEN, GREY, RED
 
 CENTRES_FILE = Path(__file__).resolve().parent / "data" / "commune_centres_44.json"
+
+# The pages' tables (``ioc/_table.html``): per table, its columns as (header, CSS class of the
+# column: "num" for figures, aligned right).
+NUM = "num"
+COLUMNS: dict[str, tuple[tuple[Any, str], ...]] = {
+    "targets": (
+        (gettext_lazy("Target"), ""),
+        (gettext_lazy("Level"), ""),
+        (gettext_lazy("Target value"), NUM),
+        (gettext_lazy("Actual"), NUM),
+        (gettext_lazy("Status"), ""),
+    ),
+    "tasks": (
+        (gettext_lazy("Task"), ""),
+        (gettext_lazy("Agency"), ""),
+        (pgettext_lazy("plan task", "Due"), ""),
+        (pgettext_lazy("plan task", "Progress"), ""),
+        (gettext_lazy("Status"), ""),
+    ),
+    "ranking": (
+        (gettext_lazy("Rank"), NUM),
+        (gettext_lazy("Agency"), ""),
+        (gettext_lazy("Points (of 100)"), NUM),
+        (gettext_lazy("Share of the points measured"), NUM),
+        (gettext_lazy("Dossiers received"), NUM),
+        (gettext_lazy("Resolved early or on time"), NUM),
+    ),
+    "groups": (
+        (gettext_lazy("Group"), ""),
+        (gettext_lazy("Points"), NUM),
+        (gettext_lazy("Points measured"), NUM),
+        (gettext_lazy("Maximum"), NUM),
+    ),
+    "communes": (
+        (gettext_lazy("Commune"), ""),
+        (gettext_lazy("Dossiers received"), NUM),
+        (gettext_lazy("Submitted online"), NUM),
+        (gettext_lazy("Resolved early or on time"), NUM),
+        (gettext_lazy("Overdue now"), NUM),
+        (gettext_lazy("On the map"), ""),
+    ),
+    "index": (
+        (gettext_lazy("Code"), ""),
+        (gettext_lazy("Indicator"), ""),
+        (gettext_lazy("Value"), NUM),
+        (gettext_lazy("Points"), NUM),
+        (gettext_lazy("Maximum"), NUM),
+        (gettext_lazy("Note"), ""),
+    ),
+    "trend": (
+        (gettext_lazy("Month"), ""),
+        (gettext_lazy("Dossiers received"), NUM),
+        (gettext_lazy("Online"), NUM),
+        (gettext_lazy("At the counter"), NUM),
+        (gettext_lazy("By post"), NUM),
+        (gettext_lazy("Resolved early or on time"), NUM),
+        (gettext_lazy("Submitted online"), NUM),
+        (gettext_lazy("Satisfied applicants"), NUM),
+    ),
+    "procedures": (
+        (gettext_lazy("Code"), ""),
+        (gettext_lazy("Procedure"), ""),
+        (gettext_lazy("Dossiers received"), NUM),
+        (gettext_lazy("Online"), NUM),
+        (gettext_lazy("Submitted online"), NUM),
+    ),
+    "agencies": (
+        (gettext_lazy("Agency"), ""),
+        (gettext_lazy("Unit served"), ""),
+        (gettext_lazy("Valid"), ""),
+        (gettext_lazy("Dossiers received"), NUM),
+        (gettext_lazy("Resolved early or on time"), NUM),
+        (gettext_lazy("Points (of 100)"), NUM),
+    ),
+}
 
 # Traffic light → (CSS modifier of .badge, text label). The label always goes with the colour.
 LIGHT_CLASSES = {GREEN: "ok", AMBER: "warn", RED: "bad", GREY: ""}

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.http import download_response, is_htmx
 from tinhso.core.periods import Period, period_choices
 
 from . import presentation as p
@@ -47,7 +48,7 @@ def ioc_required(view):
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
-            if _is_htmx(request):
+            if is_htmx(request):
                 # A refresh after the session ended: reload the whole page (→ the login page)
                 # rather than swap the login form into the figures block.
                 return HttpResponse(status=204, headers={"HX-Refresh": "true"})
@@ -57,13 +58,6 @@ def ioc_required(view):
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 def _period(request: HttpRequest) -> tuple[Period, str]:
@@ -93,13 +87,14 @@ def _common(request: HttpRequest, data: dict[str, Any], period: Period, error: s
         "trend_summary": p.trend_summary(trend),
         "index": p.index_summary(data["index_766"]),
         "index_rows": p.index_rows(data["index_766"]),
+        "columns": p.COLUMNS,
         "png_prefix": f"dieu-hanh-{data['scope']['kind']}-{data['scope'].get('id') or ''}-"
         f"{period.key}",
     }
 
 
 def _render(request: HttpRequest, page: str, live: str, context: dict) -> HttpResponse:
-    template = live if _is_htmx(request) else page
+    template = live if is_htmx(request) else page
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -131,6 +126,17 @@ def _map_context(rows: list[dict[str, Any]], query: str) -> dict[str, Any]:
     }
 
 
+def _scope(request: HttpRequest, overview: Any, not_found: str, **scope_id: int) -> dict:
+    """The context of an agency's or a commune's page (``overview`` of the one ``scope_id``
+    names, for the requested period); an unknown one is a 404 saying ``not_found``."""
+    period, error = _period(request)
+    try:
+        data = overview(user=request_access(request), period=period, **scope_id)
+    except NotFound:
+        raise Http404(not_found) from None
+    return _common(request, data, period, error)
+
+
 @require_GET
 @ioc_required
 def province(request: HttpRequest) -> HttpResponse:
@@ -152,28 +158,18 @@ def province(request: HttpRequest) -> HttpResponse:
 @require_GET
 @ioc_required
 def agency(request: HttpRequest, agency_id: int) -> HttpResponse:
-    period, error = _period(request)
-    try:
-        data = agency_overview(user=request_access(request), agency_id=agency_id, period=period)
-    except NotFound:
-        raise Http404(_("No such agency.")) from None
-    context = _common(request, data, period, error)
-    context["procedures"] = p.procedures(data["procedures"])
+    context = _scope(request, agency_overview, _("No such agency."), agency_id=agency_id)
+    context["procedures"] = p.procedures(context["data"]["procedures"])
     return _render(request, "ioc/agency.html", "ioc/_agency_live.html", context)
 
 
 @require_GET
 @ioc_required
 def commune(request: HttpRequest, unit_id: int) -> HttpResponse:
-    period, error = _period(request)
-    try:
-        data = commune_overview(user=request_access(request), unit_id=unit_id, period=period)
-    except NotFound:
-        raise Http404(_("No such commune.")) from None
-    context = _common(request, data, period, error)
+    context = _scope(request, commune_overview, _("No such commune."), unit_id=unit_id)
     context["agencies"] = [
         {**row, "figures": {k: p.fmt(v, p.kind_of(k)) for k, v in row["values"].items()}}
-        for row in data["agencies"]
+        for row in context["data"]["agencies"]
     ]
     return _render(request, "ioc/commune.html", "ioc/_commune_live.html", context)
 
@@ -186,6 +182,4 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
     if error:
         return province(request)
     data = province_overview(user=request_access(request), period=period)
-    response = HttpResponse(overview_to_xlsx(data), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="dieu-hanh-{period.key}.xlsx"'
-    return response
+    return download_response(overview_to_xlsx(data), XLSX, f"dieu-hanh-{period.key}.xlsx")

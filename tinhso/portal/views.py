@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.http import download_response, is_htmx, stored_file_response
 from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import Rating, State
@@ -53,10 +54,6 @@ FORM_LABELS = {
 
 
 # --- helpers ------------------------------------------------------------------------------------
-
-
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def _message_page(request, *, status: int, title: str, message: str, **extra) -> HttpResponse:
@@ -133,7 +130,7 @@ def procedures(request):
         "levels": [("province", _("Province level")), ("commune", _("Commune level"))],
         "querystring": params.urlencode(),
     }
-    if _is_htmx(request) and request.headers.get("HX-Target") == "results":
+    if is_htmx(request) and request.headers.get("HX-Target") == "results":
         context["partial"] = True
         response = render(request, "portal/_procedure_results.html", context)
     else:
@@ -254,13 +251,9 @@ def _commune_from_post(request, proc: Procedure) -> tuple[AdministrativeUnit | N
 @login_required
 def submit(request, code: str):
     """Step 1: the application form, the commune and the documents (kept in a draft)."""
-    proc = _procedure_or_none(request, code)
-    if proc is None:
-        return _procedure_not_found(request, code)
-    try:
-        services.ensure_can_submit(actor=request.user, procedure=proc)
-    except DomainError as exc:
-        return _refuse_submission(request, proc, exc)
+    proc, refused = _submittable(request, code)
+    if refused is not None:
+        return refused
     draft = selectors.draft_for(user=request.user, procedure=proc)
     if request.method != "POST":
         if draft is None:
@@ -335,15 +328,23 @@ def _component_block(request, proc: Procedure, component, draft, error: str = ""
     return render(request, "portal/_component_upload.html", context)
 
 
-def _submission_target(request, code: str, component_id: int):
-    """(procedure, component) of an upload request, or an error response."""
+def _submittable(request, code: str) -> tuple[Procedure | None, HttpResponse | None]:
+    """(procedure, None) when the user may submit to it, else (None, the page that says why)."""
     proc = _procedure_or_none(request, code)
     if proc is None:
-        return None, None, _procedure_not_found(request, code)
+        return None, _procedure_not_found(request, code)
     try:
         services.ensure_can_submit(actor=request.user, procedure=proc)
     except DomainError as exc:
-        return None, None, _refuse_submission(request, proc, exc)
+        return None, _refuse_submission(request, proc, exc)
+    return proc, None
+
+
+def _submission_target(request, code: str, component_id: int):
+    """(procedure, component) of an upload request, or an error response."""
+    proc, refused = _submittable(request, code)
+    if refused is not None:
+        return None, None, refused
     component = proc.components.filter(pk=component_id).first()
     if component is None:
         raise Http404
@@ -367,7 +368,7 @@ def submit_upload(request, code: str, component: int):
             services.draft_attach(actor=request.user, draft=draft, component=comp, upload=upload)
         except DomainError as exc:
             error = str(exc)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _component_block(request, proc, comp, draft, error)
     if error:
         messages.error(request, f"{comp.name}: {error}")
@@ -390,7 +391,7 @@ def submit_remove(request, code: str, component: int):
             services.draft_detach(actor=request.user, draft=draft, component=comp)
         except DomainError as exc:
             error = str(exc)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _component_block(request, proc, comp, draft, error)
     if error:
         messages.error(request, error)
@@ -402,13 +403,9 @@ def submit_remove(request, code: str, component: int):
 @login_required
 def submit_review(request, code: str):
     """Step 2: everything at a glance, then the submission (idempotent)."""
-    proc = _procedure_or_none(request, code)
-    if proc is None:
-        return _procedure_not_found(request, code)
-    try:
-        services.ensure_can_submit(actor=request.user, procedure=proc)
-    except DomainError as exc:
-        return _refuse_submission(request, proc, exc)
+    proc, refused = _submittable(request, code)
+    if refused is not None:
+        return refused
     draft = selectors.draft_for(user=request.user, procedure=proc)
     if request.method == "POST":
         key = request.POST.get("idempotency_key", "")
@@ -607,14 +604,7 @@ def my_dossier_file(request, code: str, file_id: int):
     record = dossier.files.filter(pk=file_id).first()
     if record is None:
         raise Http404
-    response = FileResponse(
-        record.file.open("rb"),
-        as_attachment=True,
-        filename=record.original_name,
-        content_type=record.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(record)
 
 
 @login_required
@@ -633,9 +623,7 @@ def my_dossier_form(request, code: str, kind: str):
         )
     except DomainError as exc:
         raise Http404 from exc
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return download_response(data, "application/pdf", filename)
 
 
 # --- public tracking ----------------------------------------------------------------------------

@@ -8,14 +8,13 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core.admin import AuditedAdmin
+from tinhso.core.admin import AccentInsensitiveSearch, AuditedAdmin
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError
-from tinhso.core.text import search_terms
+from tinhso.core.http import download_response
 
 from .forms_schema import check_schema, with_field_order
 from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
@@ -142,14 +141,12 @@ class LevelFilter(admin.SimpleListFilter):
 def export_xlsx(modeladmin, request, queryset):
     buffer = io.BytesIO()
     write_xlsx(buffer, catalogue_export_rows(queryset))
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="procedures-{stamp}.xlsx"'
-    return response
+    return download_response(buffer.getvalue(), XLSX_TYPE, f"procedures-{stamp}.xlsx")
 
 
 @admin.register(Procedure)
-class ProcedureAdmin(AuditedAdmin):
+class ProcedureAdmin(AccentInsensitiveSearch, AuditedAdmin):
     form = ProcedureAdminForm
     inlines = [ProcedureComponentInline, ProcessStepInline]
     list_display = (
@@ -189,15 +186,6 @@ class ProcedureAdmin(AuditedAdmin):
             "fields": ("legal_basis", "results", "form_schema", "updated_at")
         }),
     )  # fmt: skip
-
-    def get_search_results(self, request, queryset, search_term):
-        """Accent-insensitive: every word must occur in the name or code without diacritics."""
-        terms = search_terms(search_term)
-        if not terms:
-            return queryset, False
-        for term in terms:
-            queryset = queryset.filter(search_text__contains=term)
-        return queryset, False
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from tinhso.core.admin import AuditedAdmin
-from tinhso.core.text import search_terms
+from tinhso.core.admin import AccentInsensitiveSearch, AuditedAdmin
 
 from .models import Question
 
 
 @admin.register(Question)
-class QuestionAdmin(AuditedAdmin):
+class QuestionAdmin(AccentInsensitiveSearch, AuditedAdmin):
     list_display = ("id", "title", "status", "is_published", "agency", "procedure", "created_at")
     list_filter = ("status", "is_published", "procedure__sector")
     list_select_related = ("agency", "procedure")
@@ -34,12 +33,3 @@ class QuestionAdmin(AuditedAdmin):
         "reject_reason",
         ("rejected_by", "rejected_at"),
     )
-
-    def get_search_results(self, request, queryset, search_term):
-        """Accent-insensitive: every word must occur in the title, question or answer."""
-        terms = search_terms(search_term)
-        if not terms:
-            return queryset, False
-        for term in terms:
-            queryset = queryset.filter(search_text__contains=term)
-        return queryset, False

@@ -23,7 +23,9 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
+from tinhso.core.auth import token_create
 from tinhso.core.models import (
     AdministrativeUnit,
     Agency,
@@ -31,10 +33,14 @@ from tinhso.core.models import (
     ApplicantKind,
     ApplicantProfile,
     Role,
+    SuccessionKind,
     UnitKind,
     UnitLevel,
+    UnitSuccession,
 )
 from tinhso.core.services import officer_assign
+from tinhso.dossiers.models import Channel
+from tinhso.dossiers.services import dossier_submit
 from tinhso.procedures.models import (
     AgencySlot,
     ComponentKind,
@@ -57,6 +63,16 @@ DONG_HOI = ("17.468700", "106.622300")
 DONG_THUAN = ("17.480000", "106.605000")
 VINH_LINH = ("17.060000", "107.030000")
 HUE = ("16.463700", "107.590900")  # Thành phố Huế: outside the province
+
+# A valid answer to the demo catalogue's birth registration (1.001193, :mod:`tinhso.demo`).
+DEMO_BIRTH_FORM = {
+    "ho_ten_nguoi_yeu_cau": "Nguyễn Văn Đức",
+    "so_dinh_danh_nguoi_yeu_cau": "044090001234",
+    "ho_ten_tre": "Nguyễn Thị Bảo Ngọc",
+    "ngay_sinh": "2026-03-01",
+    "gioi_tinh": "Nữ",
+    "noi_sinh": "Đồng Hới",
+}
 
 # The one-stop shop's birth registration: its form, a valid answer, its three steps.
 BIRTH_FORM = {
@@ -228,6 +244,37 @@ def make_unit(
     return unit
 
 
+def make_former_unit(
+    code: str,
+    name: str,
+    level: str,
+    kind: str,
+    *,
+    parent: AdministrativeUnit | None = None,
+    merged_into: AdministrativeUnit | None = None,
+    valid_from: dt.date = dt.date(2004, 1, 1),
+) -> AdministrativeUnit:
+    """A unit of before the 2025 reform (valid until 30 June 2025); ``merged_into``: the current
+    unit it was merged into on 1 July 2025."""
+    unit = AdministrativeUnit.objects.create(
+        code=code,
+        name=name,
+        level=level,
+        kind=kind,
+        parent=parent,
+        valid_from=valid_from,
+        valid_to=VALID_FROM - dt.timedelta(days=1),
+    )
+    if merged_into is not None:
+        UnitSuccession.objects.create(
+            predecessor=unit,
+            successor=merged_into,
+            kind=SuccessionKind.MERGE,
+            effective_on=VALID_FROM,
+        )
+    return unit
+
+
 def make_province(code: str = "44", name: str = "Tỉnh Quảng Trị") -> AdministrativeUnit:
     return make_unit(code, name, UnitKind.PROVINCE, level=UnitLevel.PROVINCE)
 
@@ -364,6 +411,24 @@ def make_catalogue_procedure(
     return make_procedure(code, name, **values)
 
 
+def make_judicial_record_procedure(
+    agencies: dict[str, Any], code: str = "2.000908", **values
+) -> Procedure:
+    """The judicial record certificate: province level, received at the service centre, decided
+    by the Department of Justice (``agencies`` from :func:`make_agencies`)."""
+    return make_catalogue_procedure(
+        code,
+        "Cấp phiếu lý lịch tư pháp",
+        sector=make_sector("LLTP", "Lý lịch tư pháp"),
+        at_commune=False,
+        at_province=True,
+        receiving_slot=AgencySlot.SERVICE_CENTRE,
+        deciding_slot=AgencySlot.DEPARTMENT,
+        deciding_department=agencies["so_tu_phap"],
+        **values,
+    )
+
+
 def catalogue_row(**overrides: Any) -> dict[str, str]:
     """A valid flat catalogue row (strings, as read from a file)."""
     row = {
@@ -495,6 +560,41 @@ def make_world() -> World:
         citizen=make_citizen(f"cd{n}", "Nguyễn Văn Đức", "044090001234", commune),
         other_citizen=make_citizen(f"cd{n}b", "Trần Thị Ánh", "045195004321", commune),
     )
+
+
+def submit_online(world: World, *, actor: Any = None, **extra: Any):
+    """A dossier the world's citizen (or ``actor``) submits online, its first component scanned
+    unless ``uploads`` says otherwise."""
+    component = world.procedure.components.first()
+    values = {"form_data": dict(VALID_FORM), "uploads": [(component, pdf())], **extra}
+    return dossier_submit(actor=actor or world.citizen, procedure=world.procedure, **values)
+
+
+COUNTER_APPLICANT = {"applicant_name": "Lê Văn Tám", "applicant_id_number": "044085009999"}
+
+
+def submit_at_counter(world: World, *, actor: Any = None, **extra: Any):
+    """A dossier the desk (or ``actor``) enters at the counter for :data:`COUNTER_APPLICANT`."""
+    return dossier_submit(
+        actor=actor or world.desk,
+        procedure=world.procedure,
+        form_data=dict(VALID_FORM),
+        channel=Channel.COUNTER,
+        commune=world.commune,
+        **{**COUNTER_APPLICANT, **extra},
+    )
+
+
+def api_client_for(user: Any) -> Client:
+    """A test client that calls the API with a new bearer token of ``user``."""
+    return Client(headers={"Authorization": f"Bearer {token_create(user=user, name='t')}"})
+
+
+def api_submit(client: Any, key: str = "", **extra: Any):
+    """POST /api/dossiers for the one-stop shop's birth registration (``key``: Idempotency-Key)."""
+    body = {"procedure_code": "1.001193", "form_data": VALID_FORM, **extra}
+    headers = {"Idempotency-Key": key} if key else {}
+    return client.post("/api/dossiers", body, content_type="application/json", headers=headers)
 
 
 # --- field feedback -----------------------------------------------------------------------------

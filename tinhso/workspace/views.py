@@ -14,17 +14,18 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.http import download_response, is_htmx, stored_file_response
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import book as tracking
 from tinhso.dossiers import pdf
@@ -105,13 +106,6 @@ def officer_required(view):
     return wrapped
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
-
-
 def _dossier(request: HttpRequest, code: str) -> Dossier:
     try:
         return dossier_get(user=request_access(request), code=code)
@@ -158,7 +152,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "page": page,
         "several_agencies": len(access.agencies()) > 1,
     }
-    if _is_htmx(request):
+    if is_htmx(request):
         response = render(request, "workspace/_inbox_panel.html", context)
     else:
         response = render(request, "workspace/inbox.html", context)
@@ -189,7 +183,7 @@ def reception(request: HttpRequest) -> HttpResponse:
             "results": results,
             "unknown_procedure": code,
         }
-        if _is_htmx(request) and request.method == "GET" and not code:
+        if is_htmx(request) and request.method == "GET" and not code:
             response = render(request, "workspace/_procedure_results.html", context)
         else:
             response = render(request, "workspace/reception.html", context)
@@ -284,7 +278,7 @@ def _received(request: HttpRequest, dossier: Dossier) -> HttpResponse:
             % {"code": dossier.code},
         )
     url = reverse("workspace:dossier", args=[dossier.code])
-    if _is_htmx(request):
+    if is_htmx(request):
         return HttpResponse(headers={"HX-Redirect": url})
     return redirect(url)
 
@@ -388,18 +382,7 @@ def dossier_file(request: HttpRequest, code: str, file_id: int) -> HttpResponse:
     record: DossierFile | None = dossier.files.filter(pk=file_id).first()
     if record is None:
         raise Http404(_("File not found."))
-    try:
-        handle = record.file.open("rb")
-    except FileNotFoundError:
-        raise Http404(_("File not found.")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=record.original_name,
-        content_type=record.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return stored_file_response(record)
 
 
 @require_GET
@@ -421,14 +404,60 @@ def dossier_form(request: HttpRequest, code: str, kind: str) -> HttpResponse:
             _("Form %(form)s does not apply to dossier %(code)s.")
             % {"form": kind.upper(), "code": dossier.code}
         ) from None
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return download_response(data, "application/pdf", filename, inline=True)
 
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # --- statistics -----------------------------------------------------------------------------
+
+
+# The statistics page's tables: per column after the agency, (header, row attribute, a rate?);
+# the header also labels each cell on narrow screens.
+STATS_COLUMNS = (
+    (gettext_lazy("Carried over"), "carried_over", False),
+    (gettext_lazy("New online"), "new_online", False),
+    (gettext_lazy("New at the counter"), "new_counter", False),
+    (gettext_lazy("New by post"), "new_post", False),
+    (gettext_lazy("Total received"), "received_total", False),
+    (gettext_lazy("Resolved"), "resolved_total", False),
+    (gettext_lazy("Early"), "resolved_early", False),
+    (gettext_lazy("On time"), "resolved_on_time", False),
+    (gettext_lazy("Late"), "resolved_late", False),
+    (gettext_lazy("Returned or withdrawn"), "returned_or_withdrawn", False),
+    (pgettext_lazy("statistics", "Stopped"), "stopped", False),
+    (gettext_lazy("In progress, total"), "in_progress_total", False),
+    (gettext_lazy("In progress, within the deadline"), "in_progress_not_due", False),
+    (gettext_lazy("In progress, overdue"), "in_progress_overdue", False),
+    (gettext_lazy("Of which waiting for a supplement"), "waiting_supplement", False),
+    (gettext_lazy("Refused at reception"), "refused", False),
+    (gettext_lazy("Result returned"), "returned", False),
+    (gettext_lazy("On-time rate"), "on_time_rate", True),
+    (gettext_lazy("Satisfaction rate"), "satisfaction_rate", True),
+)
+RECEPTION_COLUMNS = (
+    (gettext_lazy("New online"), "new_online", False),
+    (gettext_lazy("New at the counter"), "new_counter", False),
+    (gettext_lazy("New by post"), "new_post", False),
+    (gettext_lazy("Total received"), "new_total", False),
+    (gettext_lazy("Refused at reception"), "refused", False),
+    (gettext_lazy("Result returned"), "returned", False),
+)
+
+
+def _figures_table(columns: tuple, rows: list[Any], total: Any) -> dict[str, Any]:
+    """``workspace/_figures_table.html``'s data: each row with its cells (header, value, a
+    rate?), and the total line when there is more than one row."""
+
+    def line(row: Any) -> dict[str, Any]:
+        cells = [(header, getattr(row, name), rate) for header, name, rate in columns]
+        return {"row": row, "cells": cells}
+
+    return {
+        "columns": columns,
+        "lines": [line(row) for row in rows],
+        "total": line(total) if len(rows) > 1 else None,
+    }
 
 
 def _stats(request: HttpRequest) -> dict[str, Any]:
@@ -453,6 +482,10 @@ def _stats(request: HttpRequest) -> dict[str, Any]:
                 start=start,
                 end=end,
             )
+            context["stats_table"] = _figures_table(STATS_COLUMNS, rows, context["total"])
+            context["reception_table"] = _figures_table(
+                RECEPTION_COLUMNS, reception, context["reception_total"]
+            )
     return context
 
 
@@ -469,12 +502,8 @@ def statistics_xlsx(request: HttpRequest) -> HttpResponse:
     if not context["period"].is_valid() or context["error"]:
         return render(request, "workspace/statistics.html", context)
     start, end = context["start"], context["end"]
-    response = HttpResponse(
-        stats_to_xlsx(context["rows"], start=start, end=end, reception=context["reception"]),
-        content_type=XLSX_TYPE,
-    )
-    response["Content-Disposition"] = f'attachment; filename="thong-ke-{start}-{end}.xlsx"'
-    return response
+    workbook = stats_to_xlsx(context["rows"], start=start, end=end, reception=context["reception"])
+    return download_response(workbook, XLSX_TYPE, f"thong-ke-{start}-{end}.xlsx")
 
 
 # --- the tracking book (BM.06) -------------------------------------------------------------
@@ -513,13 +542,10 @@ def tracking_book_file(request: HttpRequest, fmt: str) -> HttpResponse:
         return render(request, "workspace/tracking_book.html", context)
     agency, start, end = context["agency"], context["start"], context["end"]
     render_file, content_type = BOOK_FORMATS[fmt]
-    response = HttpResponse(
-        render_file(context["entries"], agency=agency, start=start, end=end),
-        content_type=content_type,
+    content = render_file(context["entries"], agency=agency, start=start, end=end)
+    return download_response(
+        content, content_type, f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
     )
-    name = f"so-theo-doi-{agency.code}-{start}-{end}.{fmt}"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
 
 
 BOOK_FORMATS = {

@@ -30,6 +30,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from tinhso.testing.factories import DEMO_BIRTH_FORM
+
 ROLES = (
     "anonymous",
     "citizen",
@@ -197,14 +199,7 @@ def api_dossier(ok: Outcome) -> dict[str, Outcome]:
 
 
 SUBMIT_PAGE = "/thu-tuc/{procedure}/nop-truc-tuyen/"
-BIRTH_FORM = {
-    "ho_ten_nguoi_yeu_cau": "Nguyễn Văn Đức",
-    "so_dinh_danh_nguoi_yeu_cau": "044090001234",
-    "ho_ten_tre": "Nguyễn Thị Bảo Ngọc",
-    "ngay_sinh": "2026-03-01",
-    "gioi_tinh": "Nữ",
-    "noi_sinh": "Đồng Hới",
-}
+BIRTH_FORM = DEMO_BIRTH_FORM
 QUESTION_FORM = {
     "procedure": "{procedure}",
     "commune": "{commune}",

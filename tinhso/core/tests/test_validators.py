@@ -178,23 +178,13 @@ def test_id_number_rejects_with_the_message_of_what_it_looks_like(value, error_c
 @pytest.mark.parametrize("value", ["12345", "999123456789", "0100109107", "ABC"])
 def test_the_counter_form_and_the_service_say_the_same(value):
     from tinhso.core.errors import DomainError
-    from tinhso.dossiers.models import Channel
-    from tinhso.dossiers.services import dossier_submit
-    from tinhso.dossiers.tests.factories import VALID_FORM, make_world
+    from tinhso.testing.factories import make_world, submit_at_counter
     from tinhso.workspace.forms import ApplicantForm
 
-    form = ApplicantForm({"applicant_name": "Phạm Thị Hương", "applicant_id_number": value})
+    applicant = {"applicant_name": "Phạm Thị Hương", "applicant_id_number": value}
+    form = ApplicantForm(applicant)
     assert not form.is_valid()
-    world = make_world()
     with pytest.raises(DomainError) as excinfo:
-        dossier_submit(
-            actor=world.desk,
-            procedure=world.procedure,
-            form_data=VALID_FORM,
-            channel=Channel.COUNTER,
-            commune=world.commune,
-            applicant_name="Phạm Thị Hương",
-            applicant_id_number=value,
-        )
+        submit_at_counter(make_world(), **applicant)
     assert excinfo.value.code == "invalid_id_number"
     assert form.errors["applicant_id_number"] == [str(excinfo.value)]

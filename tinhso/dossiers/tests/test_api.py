@@ -10,8 +10,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
-from tinhso.core.auth import token_create
 from tinhso.dossiers.models import Dossier, DossierEvent, DossierFile
+from tinhso.testing.factories import api_client_for as client_for
+from tinhso.testing.factories import api_submit as submit
 from tinhso.testing.factories import packed_pdf
 
 from .factories import PDF_BYTES, VALID_FORM
@@ -22,16 +23,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 @pytest.fixture
 def world(one_stop_world):
     return one_stop_world
-
-
-def client_for(user) -> Client:
-    return Client(headers={"Authorization": f"Bearer {token_create(user=user, name='t')}"})
-
-
-def submit(client, key: str = "", **extra):
-    body = {"procedure_code": "1.001193", "form_data": VALID_FORM, **extra}
-    headers = {"Idempotency-Key": key} if key else {}
-    return client.post("/api/dossiers", body, content_type="application/json", headers=headers)
 
 
 def test_submit_requires_authentication(world):

@@ -16,9 +16,9 @@ from tinhso.dossiers import pdf as forms
 from tinhso.dossiers import services as s
 from tinhso.dossiers.book import BOOK_COLUMNS, book_to_xlsx, tracking_book
 from tinhso.dossiers.models import BookCounter
+from tinhso.testing.factories import api_client_for as client_for
 
 from .factories import VALID_FORM
-from .test_api import client_for
 from .test_pdf import flat, text_of
 
 pytestmark = [pytest.mark.django_db]

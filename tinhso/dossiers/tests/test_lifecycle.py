@@ -16,8 +16,8 @@ from tinhso.core.models import AuditEvent
 from tinhso.core.selectors import work_calendar
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Channel, Dossier, NationalStatus, OutboxMessage, State
-
-from .factories import PDF_BYTES, VALID_FORM
+from tinhso.testing.factories import PDF_BYTES, VALID_FORM, pdf, submit_at_counter
+from tinhso.testing.factories import submit_online as submit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -26,21 +26,6 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 @pytest.fixture
 def world(one_stop_world):
     return one_stop_world
-
-
-def pdf(name="giay-chung-sinh.pdf"):
-    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
-
-
-def submit(world, **extra):
-    component = world.procedure.components.first()
-    return s.dossier_submit(
-        actor=world.citizen,
-        procedure=world.procedure,
-        form_data=dict(VALID_FORM),
-        uploads=[(component, pdf())],
-        **extra,
-    )
 
 
 def statuses(dossier):
@@ -364,26 +349,10 @@ def test_idempotent_submission(world):
 
 
 def test_counter_reception_by_desk(world):
-    d = s.dossier_submit(
-        actor=world.desk,
-        procedure=world.procedure,
-        form_data=VALID_FORM,
-        channel=Channel.COUNTER,
-        commune=world.commune,
-        applicant_name="Lê Văn Tám",
-        applicant_id_number="044085009999",
-    )
+    d = submit_at_counter(world)
     assert d.channel == Channel.COUNTER and d.applicant is None
     with pytest.raises(PermissionDenied):
-        s.dossier_submit(
-            actor=world.outsider,
-            procedure=world.procedure,
-            form_data=VALID_FORM,
-            channel=Channel.COUNTER,
-            commune=world.commune,
-            applicant_name="Lê Văn Tám",
-            applicant_id_number="044085009999",
-        )
+        submit_at_counter(world, actor=world.outsider)
 
 
 def test_after_the_cut_off_is_exactly_the_next_working_day(world, monkeypatch):

@@ -12,15 +12,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfReader
 
 from tinhso.core.errors import DomainError
 from tinhso.dossiers import pdf as forms
 from tinhso.dossiers import services as s
-from tinhso.dossiers.models import Channel
-
-from .factories import PDF_BYTES, VALID_FORM
+from tinhso.testing.factories import submit_at_counter
+from tinhso.testing.factories import submit_online as submit
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -46,18 +44,6 @@ def text_of(data: bytes) -> str:
 def flat(text: str) -> str:
     """Whitespace-insensitive form (table cells may wrap)."""
     return " ".join(text.split())
-
-
-def submit(world, **extra):
-    component = world.procedure.components.first()
-    upload = SimpleUploadedFile("giay-chung-sinh.pdf", PDF_BYTES, content_type="application/pdf")
-    return s.dossier_submit(
-        actor=world.citizen,
-        procedure=world.procedure,
-        form_data=dict(VALID_FORM),
-        uploads=[(component, upload)],
-        **extra,
-    )
 
 
 @pytest.fixture
@@ -139,16 +125,7 @@ def test_receipt_money_and_formatting_helpers():
 def test_receipt_of_a_counter_dossier_not_yet_received(world):
     world.procedure.fee_vnd = 75000
     world.procedure.save()
-    d = s.dossier_submit(
-        actor=world.desk,
-        procedure=world.procedure,
-        form_data=VALID_FORM,
-        channel=Channel.COUNTER,
-        commune=world.commune,
-        applicant_name="Lê Văn Tám",
-        applicant_id_number="044085009999",
-        applicant_address="Số 5 Quang Trung, Phường Đồng Hới",
-    )
+    d = submit_at_counter(world, applicant_address="Số 5 Quang Trung, Phường Đồng Hới")
     data, name = forms.render_form("bm01", d)
     assert name == f"BM01-{d.code}.pdf"
     text = flat(text_of(data))

@@ -13,13 +13,11 @@ from openpyxl import load_workbook
 
 from tinhso.core.errors import DomainError, PermissionDenied
 from tinhso.core.models import (
-    AdministrativeUnit,
     Agency,
     AgencyLevel,
     Role,
     UnitKind,
     UnitLevel,
-    UnitSuccession,
 )
 from tinhso.core.services import officer_assign
 from tinhso.dossiers import services as s
@@ -45,6 +43,7 @@ from tinhso.dossiers.statistics import (
     stats_to_xlsx,
 )
 from tinhso.dossiers.transitions import allowed_actions
+from tinhso.testing.factories import make_former_unit
 
 from .factories import PDF_BYTES, VALID_FORM, make_user
 
@@ -353,26 +352,17 @@ def test_roll_up_of_two_communes_to_the_province(data, admin):
 def history(world):
     """Pre-2025 units: old province 44 (Quảng Bình) with district Đồng Hới (no single successor:
     it rolls up through its province), and an old ward merged into today's Đồng Hới ward."""
-    old_province = AdministrativeUnit.objects.create(
-        code="44", name="Tỉnh Quảng Bình", level=UnitLevel.PROVINCE, kind=UnitKind.PROVINCE,
-        valid_from=dt.date(2004, 1, 1), valid_to=dt.date(2025, 6, 30),
+    old_province = make_former_unit(
+        "44", "Tỉnh Quảng Bình", UnitLevel.PROVINCE, UnitKind.PROVINCE,
+        merged_into=world.province,
     )  # fmt: skip
-    UnitSuccession.objects.create(
-        predecessor=old_province, successor=world.province, kind="merge",
-        effective_on=dt.date(2025, 7, 1),
+    old_district = make_former_unit(
+        "450", "Thành phố Đồng Hới", UnitLevel.DISTRICT, UnitKind.PROVINCIAL_CITY,
+        parent=old_province,
     )  # fmt: skip
-    old_district = AdministrativeUnit.objects.create(
-        code="450", name="Thành phố Đồng Hới", level=UnitLevel.DISTRICT,
-        kind=UnitKind.PROVINCIAL_CITY, parent=old_province, valid_from=dt.date(2004, 1, 1),
-        valid_to=dt.date(2025, 6, 30),
-    )  # fmt: skip
-    old_ward = AdministrativeUnit.objects.create(
-        code="19021", name="Phường Hải Thành", level=UnitLevel.COMMUNE, kind=UnitKind.WARD,
-        parent=old_district, valid_from=dt.date(2004, 1, 1), valid_to=dt.date(2025, 6, 30),
-    )  # fmt: skip
-    UnitSuccession.objects.create(
-        predecessor=old_ward, successor=world.commune, kind="merge",
-        effective_on=dt.date(2025, 7, 1),
+    old_ward = make_former_unit(
+        "19021", "Phường Hải Thành", UnitLevel.COMMUNE, UnitKind.WARD,
+        parent=old_district, merged_into=world.commune,
     )  # fmt: skip
     district_agency = Agency.objects.create(
         code="H44.05", name="UBND thành phố Đồng Hới (cũ)", level=AgencyLevel.DISTRICT_COMMITTEE,

@@ -12,15 +12,15 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tinhso.core.audit import audit_record, audit_verify
-from tinhso.core.auth import token_create
 from tinhso.core.models import ApiToken, ApplicantKind, ApplicantProfile, AuditChainHead, AuditEvent
 from tinhso.dossiers.models import Channel, CodeCounter, Dossier, DossierEvent, OutboxMessage
 from tinhso.dossiers.services import dossier_submit
+from tinhso.testing.factories import api_client_for as client_for
+from tinhso.testing.factories import api_submit as submit
 
 from .factories import VALID_FORM, make_user, make_world
 
@@ -39,16 +39,6 @@ QUERIES_PER_SUBMISSION = 13
 def world(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return make_world()
-
-
-def client_for(user) -> Client:
-    return Client(headers={"Authorization": f"Bearer {token_create(user=user, name='t')}"})
-
-
-def submit(client, key: str = "", **extra):
-    body = {"procedure_code": "1.001193", "form_data": VALID_FORM, **extra}
-    headers = {"Idempotency-Key": key} if key else {}
-    return client.post("/api/dossiers", body, content_type="application/json", headers=headers)
 
 
 def test_one_api_submission_stays_within_its_query_budget(world):

@@ -15,10 +15,8 @@ from tinhso.core.models import (
     Agency,
     AgencyLevel,
     Role,
-    SuccessionKind,
     UnitKind,
     UnitLevel,
-    UnitSuccession,
 )
 from tinhso.core.periods import Period
 from tinhso.core.services import officer_assign
@@ -28,6 +26,7 @@ from tinhso.ioc import rollup
 from tinhso.ioc.models import DailyStat, Plan, PlanTarget
 from tinhso.ioc.selectors.overviews import agency_overview, commune_overview, province_overview
 from tinhso.procedures.models import AgencySlot, OnlineMode
+from tinhso.testing.factories import make_former_unit
 
 pytestmark = pytest.mark.django_db
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -72,13 +71,9 @@ class Province:
         self.p2.deciding_slot = AgencySlot.DEPARTMENT
         self.p2.deciding_department = self.d
         self.p2.save()
-        former = AdministrativeUnit.objects.create(
-            code="19000", name="Xã Cũ", level=UnitLevel.COMMUNE, kind=UnitKind.COMMUNE,
-            parent=w.province, valid_from=dt.date(2008, 1, 1), valid_to=dt.date(2025, 6, 30),
-        )  # fmt: skip
-        UnitSuccession.objects.create(
-            predecessor=former, successor=self.commune_a, kind=SuccessionKind.MERGE,
-            effective_on=dt.date(2025, 7, 1),
+        former = make_former_unit(
+            "19000", "Xã Cũ", UnitLevel.COMMUNE, UnitKind.COMMUNE, parent=w.province,
+            merged_into=self.commune_a, valid_from=dt.date(2008, 1, 1),
         )  # fmt: skip
         self.f = Agency.objects.create(
             code="H44.40.09", name="UBND Xã Cũ", level=AgencyLevel.COMMUNE_COMMITTEE,

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import DossierEvent, OutboxMessage
-from tinhso.dossiers.tests.factories import PDF_BYTES, VALID_FORM
+from tinhso.dossiers.tests.factories import PDF_BYTES
 from tinhso.ioc import rollup
 from tinhso.ioc.models import DailyStat, MonthlyProcedureStat, RollupState
+from tinhso.testing.factories import submit_online as submit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
@@ -20,17 +21,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 @pytest.fixture
 def world(one_stop_world):
     return one_stop_world
-
-
-def submit(world):
-    component = world.procedure.components.first()
-    upload = SimpleUploadedFile("giay.pdf", PDF_BYTES, content_type="application/pdf")
-    return s.dossier_submit(
-        actor=world.citizen,
-        procedure=world.procedure,
-        form_data=dict(VALID_FORM),
-        uploads=[(component, upload)],
-    )
 
 
 def totals():

@@ -8,8 +8,7 @@ from ninja.testing import TestClient
 from tinhso.api import error_body
 from tinhso.core.errors import DomainError
 from tinhso.procedures.api import router
-from tinhso.procedures.models import AgencySlot
-from tinhso.testing.factories import make_agencies, make_sector
+from tinhso.testing.factories import make_agencies, make_judicial_record_procedure
 from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 
 pytestmark = pytest.mark.django_db
@@ -38,17 +37,7 @@ def catalogue():
     agencies = make_agencies()
     make_procedure("1.001193", "Đăng ký khai sinh", fee_note="Miễn phí")
     make_procedure("1.000656", "Đăng ký kết hôn", processing_days=None, processing_hours=4)
-    make_procedure(
-        "2.000908.H44.03",
-        "Cấp phiếu lý lịch tư pháp",
-        sector=make_sector("LLTP", "Lý lịch tư pháp"),
-        at_commune=False,
-        at_province=True,
-        receiving_slot=AgencySlot.SERVICE_CENTRE,
-        deciding_slot=AgencySlot.DEPARTMENT,
-        deciding_department=agencies["so_tu_phap"],
-        fee_vnd=200000,
-    )
+    make_judicial_record_procedure(agencies, "2.000908.H44.03", fee_vnd=200000)
     make_procedure("1.000001", "Khai sinh đã bãi bỏ", is_active=False)
     return agencies
 

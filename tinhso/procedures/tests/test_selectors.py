@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 
 from tinhso.core.errors import DomainError, NotFound
-from tinhso.procedures.models import AgencySlot, OnlineMode
+from tinhso.procedures.models import OnlineMode
 from tinhso.procedures.selectors import (
     form_fields,
     procedure_agencies,
@@ -14,7 +14,7 @@ from tinhso.procedures.selectors import (
     procedure_search,
     sectors_list,
 )
-from tinhso.testing.factories import make_agencies, make_sector
+from tinhso.testing.factories import make_agencies, make_judicial_record_procedure, make_sector
 from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
@@ -29,16 +29,7 @@ def catalogue():
     make_procedure("1.000689", "Đăng ký lại khai sinh", sector=civil)
     make_procedure("2.000528", "Thủ tục đăng ký khai sinh có yếu tố nước ngoài", sector=civil)
     make_procedure("1.004884", "Cấp bản sao trích lục đăng ký khai sinh", sector=civil)
-    make_procedure(
-        "2.000908",
-        "Cấp phiếu lý lịch tư pháp",
-        sector=make_sector("LLTP", "Lý lịch tư pháp"),
-        at_commune=False,
-        at_province=True,
-        receiving_slot=AgencySlot.SERVICE_CENTRE,
-        deciding_slot=AgencySlot.DEPARTMENT,
-        deciding_department=agencies["so_tu_phap"],
-    )
+    make_judicial_record_procedure(agencies)
     make_procedure("1.000001", "Khai sinh đã bãi bỏ", sector=civil, is_active=False)
     return agencies
 

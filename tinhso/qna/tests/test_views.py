@@ -42,6 +42,13 @@ def html(response) -> str:
     return response.content.decode()
 
 
+def answer_page(client, world, officer):
+    """A new question of the citizen, and its answer page's URL with ``officer`` signed in."""
+    question = ask(world)
+    login(client, officer)
+    return question, reverse("qna:answer", args=[question.pk])
+
+
 # --- public pages ----------------------------------------------------------------------------
 
 
@@ -327,9 +334,7 @@ def test_officer_list_shows_how_long_questions_wait(client, world):
 
 
 def test_an_officer_of_another_agency_gets_404(client, world):
-    question = ask(world)
-    login(client, world.outsider)
-    url = reverse("qna:answer", args=[question.pk])
+    question, url = answer_page(client, world, world.outsider)
     assert client.get(url).status_code == 404
     response = client.post(url, {"action": "answer", "answer": BIRTH_ANSWER, "publish": "on"})
     assert response.status_code == 404
@@ -338,9 +343,7 @@ def test_an_officer_of_another_agency_gets_404(client, world):
 
 
 def test_answer_and_publish_through_the_page(client, world):
-    question = ask(world)
-    login(client, world.officer)
-    url = reverse("qna:answer", args=[question.pk])
+    question, url = answer_page(client, world, world.officer)
     page = html(client.get(url))
     assert "Nguyễn Văn Đức" in page  # the officer sees who asked
     assert BIRTH_BODY in page
@@ -363,9 +366,7 @@ def test_answer_and_publish_through_the_page(client, world):
 
 @pytest.mark.parametrize("answer", ["", "Xem luật.", "a" * 10001])
 def test_a_bad_answer_is_shown_back(client, world, answer):
-    question = ask(world)
-    login(client, world.officer)
-    url = reverse("qna:answer", args=[question.pk])
+    question, url = answer_page(client, world, world.officer)
     response = client.post(url, {"action": "answer", "answer": answer, "publish": "on"})
     assert response.status_code == 200
     assert "answer" in response.context["answer_form"].errors
@@ -375,9 +376,7 @@ def test_a_bad_answer_is_shown_back(client, world, answer):
 
 
 def test_reject_through_the_page(client, world):
-    question = ask(world)
-    login(client, world.desk)
-    url = reverse("qna:answer", args=[question.pk])
+    question, url = answer_page(client, world, world.desk)
     response = client.post(url, {"action": "reject", "reason": "Spam"})
     assert response.status_code == 200
     assert "reason" in response.context["reject_form"].errors

@@ -9,18 +9,12 @@ import pytest
 
 from tinhso.dossiers.models import Channel, Dossier, FileKind, State
 from tinhso.dossiers.tests.factories import PDF_BYTES
+from tinhso.testing.factories import DEMO_BIRTH_FORM
 
 pytestmark = pytest.mark.browser
 
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh: commune level, received by the commune's desk
-BIRTH_FORM = {
-    "ho_ten_nguoi_yeu_cau": "Nguyễn Văn Đức",
-    "so_dinh_danh_nguoi_yeu_cau": "044090001234",
-    "ho_ten_tre": "Nguyễn Thị Bảo Ngọc",
-    "ngay_sinh": "2026-03-01",
-    "gioi_tinh": "Nữ",
-    "noi_sinh": "Bệnh viện đa khoa tỉnh Quảng Bình",
-}
+BIRTH_FORM = {**DEMO_BIRTH_FORM, "noi_sinh": "Bệnh viện đa khoa tỉnh Quảng Bình"}
 
 
 def scan(name: str) -> dict:

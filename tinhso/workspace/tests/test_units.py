@@ -10,10 +10,9 @@ from tinhso.core.services import officer_assign
 from tinhso.dossiers.models import Channel, Dossier, State
 from tinhso.dossiers.tests.factories import VALID_FORM, make_user
 from tinhso.procedures.models import AgencySlot, Procedure, Sector
+from tinhso.testing.factories import pdf
 from tinhso.workspace import selectors
 from tinhso.workspace.services import counter_receive
-
-from .conftest import pdf
 
 
 @pytest.mark.django_db
@@ -58,16 +57,19 @@ def test_counter_receive_is_idempotent_and_received(world):
     component = world.procedure.components.first()
 
     def receive(**extra):
+        values = {
+            "actor": world.desk,
+            "uploads": [(component, pdf())],
+            "idempotency_key": "k-123456789",
+            **extra,
+        }
         return counter_receive(
-            actor=world.desk,
             procedure=world.procedure,
             commune=world.commune,
             applicant_name="Phạm Thị Hương",
             applicant_id_number="044190012345",
             form_data=dict(VALID_FORM),
-            uploads=[(component, pdf())],
-            idempotency_key="k-123456789",
-            **extra,
+            **values,
         )
 
     first = receive()
@@ -81,13 +83,5 @@ def test_counter_receive_is_idempotent_and_received(world):
     assert error.value.code == "invalid_channel"
     # Another commune's desk cannot receive for this one.
     with pytest.raises(DomainError):
-        counter_receive(
-            actor=world.outsider,
-            procedure=world.procedure,
-            commune=world.commune,
-            applicant_name="Phạm Thị Hương",
-            applicant_id_number="044190012345",
-            form_data=dict(VALID_FORM),
-            uploads=[],
-        )
+        receive(actor=world.outsider, uploads=[], idempotency_key="")
     assert Dossier.objects.count() == 1

@@ -17,8 +17,8 @@ from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
 from tinhso.dossiers.tests.factories import make_user
-
-from .conftest import online_dossier, pdf
+from tinhso.testing.factories import pdf
+from tinhso.testing.factories import submit_online as online_dossier
 
 pytestmark = pytest.mark.django_db
 
@@ -114,10 +114,11 @@ def test_inbox_tabs_counts_and_rows(world, login):
 
 def test_inbox_htmx_partial_and_search(world, login):
     first = online_dossier(world)
-    second = s.dossier_submit(
+    second = online_dossier(
+        world,
         actor=world.other_citizen,
-        procedure=world.procedure,
         form_data={"child_name": "Lê Văn Bình", "birth_date": "2026-01-02", "sex": "Nam"},
+        uploads=None,
     )
     client = login(world.desk)
     url = reverse("workspace:inbox")
@@ -136,10 +137,10 @@ def test_inbox_htmx_partial_and_search(world, login):
 
 def test_inbox_pagination_and_overdue_highlight(world, login, monkeypatch):
     for _ in range(27):
-        s.dossier_submit(
-            actor=world.citizen,
-            procedure=world.procedure,
+        online_dossier(
+            world,
             form_data={"child_name": "Nguyễn An", "birth_date": "2026-01-02", "sex": "Nam"},
+            uploads=None,
         )
     client = login(world.desk)
     url = reverse("workspace:inbox")
