@@ -27,7 +27,8 @@ def demo44(db):
 
 @pytest.fixture
 def tinhso_cli(monkeypatch):
-    """``tinhso.cli.main`` run in-process, inside the test's transaction.
+    """``tinhso.cli.main`` run in-process, inside the test's transaction, with the process's
+    logging left as it is.
 
     ``BaseCommand.run_from_argv`` closes every database connection when the command ends, which
     would close the test transaction's connection on PostgreSQL (an in-memory SQLite database is
@@ -36,4 +37,8 @@ def tinhso_cli(monkeypatch):
     from django.db import connections
 
     monkeypatch.setattr(connections, "close_all", lambda: None)
+    # ``execute_from_command_line`` runs ``django.setup()`` again, which would configure logging
+    # anew: its console handler would then write to this test's captured stderr, closed when
+    # the test ends, and every later test that logs would fail. Logging is configured already.
+    monkeypatch.setattr("django.utils.log.configure_logging", lambda *args, **kwargs: None)
     return tinhso_main
