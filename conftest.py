@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tinhso.testing.browser", "tinhso.testing.worlds"]
+pytest_plugins = ["tinhso.testing.browser", "tinhso.testing.worlds", "tinhso.testing.database"]
 
 
 def pytest_report_header(config):
