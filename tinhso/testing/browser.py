@@ -8,7 +8,8 @@ Used through the root ``conftest.py``. A browser test asks for ``phone`` (360×7
 - fails on any console error, uncaught page error or failed (4xx/5xx) sub-resource seen since the
   last check;
 - on a phone, fails when the page is wider than the viewport (horizontal scrolling at 360 px);
-- saves a full-page screenshot to ``test-artifacts/screenshots/<test>/<nn>-<name>.png``.
+- saves a full-page screenshot to ``test-artifacts/screenshots/<test>/<nn>-<name>.jpg`` (JPEG:
+  encoding a full page as PNG took about twice the CPU, for a picture only people look at).
 
 Chromium comes from ``scripts/system-deps.sh test`` (Debian's ``chromium`` package), because
 ``playwright install`` cannot download here; ``TINHSO_CHROMIUM`` overrides the path.
@@ -101,8 +102,8 @@ class Browsing:
         self.shots += 1
         folder = ARTIFACTS / self.test_name
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{self.shots:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', name)}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        path = folder / f"{self.shots:02d}-{re.sub(r'[^A-Za-z0-9_-]+', '-', name)}.jpg"
+        self.page.screenshot(path=str(path), full_page=True, type="jpeg", quality=80)
         return path
 
     def axe_violations(self) -> list[dict]:
