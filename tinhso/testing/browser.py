@@ -23,6 +23,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -90,12 +91,21 @@ class Browsing:
             self.check(check)
         return response
 
-    def login(self, username: str, password: str = "tinhso-demo") -> None:  # noqa: S107
-        """Log in through the real login page."""
-        self.goto("/dang-nhap/")
+    def login(
+        self,
+        username: str,
+        password: str = "tinhso-demo",  # noqa: S107
+        *,
+        then: str | None = None,
+    ) -> None:
+        """Log in through the real login page; with ``then`` (a path), land there (the login
+        page's ``?next=``) instead of the account's start page: one page load less."""
+        self.goto("/dang-nhap/" + (f"?{urlencode({'next': then})}" if then else ""))
         self.page.get_by_label(re.compile("Tên đăng nhập|Username")).fill(username)
         self.page.get_by_label(re.compile("Mật khẩu|Password")).fill(password)
         self.page.get_by_role("button", name=re.compile("^(Đăng nhập|Log in)$")).click()
+        if then:
+            self.page.wait_for_url(lambda url: url == self.url(then))
         self.page.wait_for_load_state()
 
     def screenshot(self, name: str) -> Path:
