@@ -19,7 +19,9 @@ def _run_order(item: pytest.Item) -> int:
     """Tests without the database first (the slowest single tests are among them: the console
     script, the deploy checks, the translation catalogue), then the database tests, then those with
     committed data (after them, as pytest-django orders them: they flush the database and end the
-    shared worlds), the browser journeys first among those."""
+    shared worlds), the browser journeys first among those. Browser tests cannot start the run:
+    once Playwright's sync API has started, the worker's thread has a running asyncio loop for the
+    rest of the session (asgiref's ``async_to_sync`` then refuses to run in it)."""
     from tinhso.testing.worlds import needs_committed_data
 
     if needs_committed_data(item):
