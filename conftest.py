@@ -7,7 +7,53 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tinhso.testing.browser", "tinhso.testing.worlds"]
+pytest_plugins = ["tinhso.testing.browser", "tinhso.testing.worlds", "tinhso.testing.database"]
+
+
+def _uses_database(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    return bool(item.get_closest_marker("django_db")) or bool(
+        names & {"db", "transactional_db", "live_server"}
+    )
+
+
+def _run_order(item: pytest.Item) -> int:
+    """Tests without the database first (the slowest single tests are among them: the console
+    script, the deploy checks, the translation catalogue), then the database tests, then those with
+    committed data (after them, as pytest-django orders them: they flush the database and end the
+    shared worlds), the browser journeys first among those. Browser tests cannot start the run:
+    once Playwright's sync API has started, the worker's thread has a running asyncio loop for the
+    rest of the session (asgiref's ``async_to_sync`` then refuses to run in it)."""
+    from tinhso.testing.worlds import needs_committed_data
+
+    if needs_committed_data(item):
+        return 2 if item.get_closest_marker("browser") else 3
+    return 1 if _uses_database(item) else 0
+
+
+def _apply_xdist_groups(items: list[pytest.Item]) -> None:
+    """Give the tests marked ``xdist_group("name")`` the node id suffix ``@name`` by which
+    ``--dist loadgroup`` sends a group to one worker. pytest-xdist 3.8.0 sets ``item._nodeid``,
+    which pytest 9 no longer reads (the node id is ``item._id``): without this, no test was ever
+    grouped and loadgroup was plain ``--dist load``."""
+    from _pytest.nodeid import coerce_node_id
+
+    for item in items:
+        names = {
+            str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+            for mark in item.iter_markers("xdist_group")
+        }
+        if names and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(names))}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long tests start early, so that no xdist worker is left alone with one at the end of the run
+    (``--dist loadgroup`` hands the tests out in this order, the ``xdist_group`` groups first)."""
+    items.sort(key=_run_order)
+    if getattr(config.option, "loadgroup", False):  # an xdist worker of --dist loadgroup
+        _apply_xdist_groups(items)
 
 
 def pytest_report_header(config):

@@ -37,7 +37,10 @@ def built_once(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
     """``build()`` in a transaction held open while the context runs, then rolled back."""
     stack = ExitStack()
     stack.enter_context(django_db_blocker.unblock())
-    stack.enter_context(override_settings(PASSWORD_HASHERS=FAST_HASHERS))
+    # The root conftest's function-scoped settings (fast hashers, no demo history) are not in
+    # force yet when a module's world is built: the world sets them itself. Without this, a world
+    # loading the demo (``load_demo``) generated the demo's synthetic history of 20000 dossiers.
+    stack.enter_context(override_settings(PASSWORD_HASHERS=FAST_HASHERS, TINHSO_DEMO_HISTORY=0))
     stack.enter_context(translation.override("vi"))
     name = str(connection.settings_dict["NAME"])
     assert name.startswith("test_") or "memory" in name, f"not a test database: {name}"
@@ -62,7 +65,8 @@ def copy_of(world: T) -> T:
     return copy.deepcopy(world)
 
 
-def _needs_committed_data(item: pytest.Item) -> bool:
+def needs_committed_data(item: pytest.Item) -> bool:
+    """Whether the test runs with committed data (pytest-django flushes the database after it)."""
     marker = item.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):
         return True
@@ -72,7 +76,7 @@ def _needs_committed_data(item: pytest.Item) -> bool:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _open and _needs_committed_data(item):
+    if _open and needs_committed_data(item):
         while _open:
             _open.pop().close()
 

@@ -127,8 +127,9 @@ def statement_writes(sql: str) -> list[tuple[str, str, frozenset[str]]]:
 REDIRECTS = {301, 302, 303, 307, 308}
 
 # Every test is a database test: pytest-django then sets up the test database before the module's
-# world is built (and each test runs in a savepoint of the world's transaction).
-pytestmark = [pytest.mark.django_db, pytest.mark.pg]
+# world is built (and each test runs in a savepoint of the world's transaction). One xdist group:
+# the module runs on one worker, which builds the world once.
+pytestmark = [pytest.mark.django_db, pytest.mark.pg, pytest.mark.xdist_group("authz_matrix")]
 
 
 # --- the URL conf -------------------------------------------------------------------------------

@@ -30,3 +30,27 @@ def test_a_test_writes_and_the_next_sees_the_world_as_built(one_stop_world, turn
 def test_the_world_is_shared_within_the_module(one_stop_world, _one_stop_world_built):
     assert one_stop_world.commune.pk == _one_stop_world_built.commune.pk
     assert one_stop_world.commune is not _one_stop_world_built.commune
+
+
+def test_the_rows_of_the_data_migrations_come_back_after_a_flush():
+    """A test with committed data ends with a flush; the plugin writes the migrations' rows
+    again after it (tinhso/testing/database.py), so no test depends on what ran before it."""
+    from tinhso.ioc.models import ServiceIndexIndicator
+    from tinhso.testing.database import restore_migrated_rows
+
+    codes = set(ServiceIndexIndicator.objects.values_list("code", flat=True))
+    assert codes, "the data migration ioc/0002_index_766 wrote the indicators"
+    ServiceIndexIndicator.objects.all().delete()  # what a flush does to them
+    restore_migrated_rows()
+    assert set(ServiceIndexIndicator.objects.values_list("code", flat=True)) == codes
+
+
+@pytest.mark.postgres_only
+def test_postgresql_test_connections_skip_durability():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "off"

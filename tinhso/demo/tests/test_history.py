@@ -30,6 +30,7 @@ from tinhso.dossiers.models import (
     State,
 )
 from tinhso.procedures.models import Procedure
+from tinhso.testing.worlds import module_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
@@ -37,11 +38,13 @@ END = dt.date(2026, 3, 1)  # three years back reaches before the 1 July 2025 mer
 CODE = re.compile(r"^(?P<agency>[A-Z0-9.]+)-(?P<day>\d{6})-(?P<seq>\d{4,})$")
 
 
-@pytest.fixture
-def demo(settings):
-    """The demo province without its own synthetic history (each test generates its own)."""
-    settings.TINHSO_DEMO_HISTORY = 0
+def _demo_province() -> None:
     call_command("load_demo", "--quiet-accounts", verbosity=0, stdout=StringIO())
+
+
+# The demo province without its own synthetic history (module worlds are built without it), loaded
+# once for the module; each test generates its own history in its savepoint.
+_demo_built, demo = module_world(_demo_province, "demo")
 
 
 def _local(value: dt.datetime) -> dt.datetime:

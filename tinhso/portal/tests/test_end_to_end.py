@@ -40,9 +40,8 @@ def act(browsing, code: str, action: str, name: str, **fields: str) -> Dossier:
 
 
 def open_from_inbox(browsing, username: str, box: str, code: str) -> None:
-    browsing.login(username)
+    browsing.login(username, then=f"/can-bo/?box={box}")
     page = browsing.page
-    browsing.goto(f"/can-bo/?box={box}")
     row = page.locator(f'tr[data-code="{code}"]')
     row.wait_for()
     browsing.check(f"inbox-{username}-{box}")
@@ -140,8 +139,8 @@ def test_one_dossier_from_search_to_rating(phone, desktop, demo_province):
     logout(desktop)
 
     # --- the desk attaches the signed result and returns it ------------------------------------
-    desktop.login("motcua.donghoi")
-    desktop.goto(f"/can-bo/ho-so/{code}/", check="finished")
+    desktop.login("motcua.donghoi", then=f"/can-bo/ho-so/{code}/")
+    desktop.check("finished")
     desktop.page.get_by_test_id("result-file").set_input_files(pdf("giay-khai-sinh-ban-chinh.pdf"))
     act(desktop, code, "attach_result", "result-attached")
     dossier = act(desktop, code, "return_result", "returned")
