@@ -69,6 +69,7 @@ BOX_LABELS = {
     "to_process": gettext_lazy("To process"),
     "to_sign": gettext_lazy("To approve and sign"),
     "waiting_supplement": gettext_lazy("Waiting for a supplement"),
+    "supplement_check": gettext_lazy("Supplemented, waiting for check"),
     "due_soon": gettext_lazy("Due within 1 working day"),
     "overdue": gettext_lazy("Overdue"),
 }

@@ -6,13 +6,14 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from tinhso.core.models import Agency, AgencyLevel, Role
 from tinhso.core.services import officer_assign
+from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as ds
 from tinhso.dossiers.models import Dossier, DossierFile, FileKind, Rating, State
 from tinhso.dossiers.tests.factories import VALID_FORM, make_procedure
@@ -494,6 +495,10 @@ def test_supplement_upload(citizen_client, world):
     ds.dossier_request_supplement(actor=world.desk, dossier=dossier, reason="Thiếu trang 2")
     page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
     assert _("Send supplement") in page and "Thiếu trang 2" in page
+    # Issue 18 point 4: while the clock stands still the page says so, not the old appointment.
+    dossier.refresh_from_db()
+    assert 'data-testid="clock-stopped"' in page
+    assert vndatetime(dossier.appointment_at) not in page
     url = f"/ho-so-cua-toi/{dossier.code}/bo-sung/"
     empty = citizen_client.post(url, {"note": "đây"})
     assert empty.status_code == 200
@@ -514,7 +519,18 @@ def test_supplement_upload(citizen_client, world):
     # Issue 16 point 3: the clock runs again from the arrival; the citizen sees "processing".
     assert dossier.status == 4 and dossier.clock_stopped_at is None
     page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
-    assert 'class="badge s4"' in page
+    assert 'class="badge s4"' in page and 'data-testid="clock-stopped"' not in page
+    # Each supplement file keeps its document type on the citizen's page.
+    files = page[page.index('id="files-title"') :]
+    assert f"{component.name} · {_('Supplement')}" in files
+    # The officer's inbox counts it apart: supplied, waiting for the check, not "waiting".
+    desk = Client()
+    desk.force_login(world.desk)
+    inbox = desk.get(reverse("workspace:inbox"), {"box": "supplement_check"})
+    tabs = dict((name, count) for name, _label, count in inbox.context["tabs"])
+    assert (tabs["supplement_check"], tabs["waiting_supplement"]) == (1, 0)
+    assert f'data-code="{dossier.code}"' in inbox.content.decode()
+    assert _("Supplemented, waiting for check") in inbox.content.decode()
 
 
 def test_pages_state_how_time_is_counted(citizen_client, world, monkeypatch):
@@ -593,6 +609,20 @@ def test_result_files_can_be_downloaded(citizen_client, world):
     url = reverse("portal:dossier_file", args=[dossier.code, result.pk])
     assert url in page
     assert citizen_client.get(url).status_code == 200
+
+
+def test_a_ready_result_comes_first_then_the_rating(citizen_client, world):
+    """Issue 18 point 5: the result's download is the page's first section, before the rating."""
+    dossier = _received(world)
+    ds.dossier_transfer(actor=world.desk, dossier=dossier)
+    ds.dossier_attach_result(actor=world.specialist, dossier=dossier, upload=pdf("kq.pdf"))
+    ds.dossier_transfer(actor=world.specialist, dossier=dossier)
+    ds.dossier_approve(actor=world.leader, dossier=dossier)
+    ds.dossier_return_result(actor=world.desk, dossier=dossier)
+    page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    result = page.index('data-testid="result"')
+    assert "kq.pdf" in page[result : page.index("</section>", result)]
+    assert result < page.index('id="rate"') < page.index('id="info-title"')
 
 
 def test_officers_see_no_citizen_dossier_pages(client, world):

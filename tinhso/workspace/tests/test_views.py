@@ -16,6 +16,7 @@ from tinhso.core.services import officer_assign
 from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
+from tinhso.dossiers.selectors import INBOXES
 from tinhso.dossiers.tests.factories import make_user
 from tinhso.testing.factories import pdf
 from tinhso.testing.factories import submit_online as online_dossier
@@ -97,7 +98,7 @@ def test_inbox_tabs_counts_and_rows(world, login):
     response = client.get(reverse("workspace:inbox"))
     assert response.status_code == 200
     html = response.content.decode()
-    for box in ("to_receive", "to_process", "to_sign", "waiting_supplement", "due_soon", "overdue"):
+    for box in INBOXES:
         assert f'data-box="{box}"' in html
     # The desk lands on the reception list, with the dossier linked to its page.
     assert 'data-box="to_receive" hx-get' in html
