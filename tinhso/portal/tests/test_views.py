@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
@@ -220,6 +221,40 @@ def test_bad_form_data_is_shown_in_vietnamese_and_kept_in_the_draft(citizen_clie
     assert 'value="A"' in page  # nothing typed is lost
     draft = SubmissionDraft.objects.get()
     assert draft.form_data == {"child_name": "A", "birth_date": "31/02/2026"}
+    assert not Dossier.objects.exists()
+
+
+def test_a_future_birth_date_and_a_short_id_number_are_explained(citizen_client, world):
+    """Issue 18 point 7: the schema's ``formatMaximum: today`` refuses a birth date in 2030 (and
+    tells the date input its latest day); a 3-digit ID number is told it needs 12 digits."""
+    procedure = type(world.procedure).objects.get(pk=world.procedure.pk)  # the world's is shared
+    schema = procedure.form_schema
+    schema["properties"]["birth_date"]["formatMaximum"] = "today"
+    schema["properties"]["father_id"] = {
+        "type": "string",
+        "title": "Số định danh cha",
+        "pattern": "^[0-9]{12}$",
+        "format": "personal-id",
+    }
+    schema["x-order"] = [*schema.get("x-order", schema["properties"]), "father_id"]
+    schema["x-order"] = list(dict.fromkeys(schema["x-order"]))
+    procedure.save(update_fields=["form_schema"])
+    page = citizen_client.get(_submit_url(world)).content.decode()
+    assert f'max="{timezone.localdate().isoformat()}"' in page
+    response = citizen_client.post(
+        _submit_url(world),
+        {"commune": world.commune.code, "f-child_name": "Nguyễn An", "f-birth_date": "14/02/2030",
+         "f-sex": "Nam", "f-father_id": "123", "action": "continue"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert _("This date cannot be in the future.") in page
+    assert (
+        escape(
+            _("A personal ID number has exactly 12 digits; %(count)d were entered.") % {"count": 3}
+        )
+        in page
+    )
+    assert _("The value does not have the expected format.") not in page
     assert not Dossier.objects.exists()
 
 
