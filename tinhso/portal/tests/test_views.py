@@ -74,6 +74,11 @@ def test_home_lists_sectors_popular_procedures_and_the_boxes(client, world):
     # No dossiers yet: the most used fall back to the catalogue order (by name).
     assert [p.code for p in response.context["popular"]] == ["1.000100", "1.001193"]
     assert f"/thu-tuc/?sector={world.procedure.sector.code}" in page
+    # Issue 18 point 6: the name and its count are separate boxes (the count never wraps).
+    name = escape(world.procedure.sector.name)
+    assert re.search(
+        rf'<span class="sector-name">{name}</span> <span class="sector-count">\(\d+\)<', page
+    )
     assert 'action="/tra-cuu/"' in page and 'name="code"' in page
     assert 'action="/thu-tuc/"' in page and 'name="q"' in page
 
