@@ -671,6 +671,20 @@ def test_officers_see_no_citizen_dossier_pages(client, world):
     assert client.get(f"/ho-so-cua-toi/{dossier.code}/").status_code == 404
 
 
+def test_stock_messages_read_as_plain_vietnamese(client, world):
+    """Issue 18 point 7: a failed login and a number under its minimum (the counter's copies)
+    are told in the project's words, not Django's stock text (which has a stray space)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import MinValueValidator
+    from django.utils import translation
+
+    page = client.post("/dang-nhap/", {"username": "khong-co", "password": "sai"}).content.decode()
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in page
+    with translation.override("vi"), pytest.raises(ValidationError) as low:
+        MinValueValidator(1)(0)
+    assert low.value.messages == ["Giá trị phải lớn hơn hoặc bằng 1."]
+
+
 def test_my_dossiers_needs_login(client, world):
     assert client.get("/ho-so-cua-toi/").status_code == 302
 

@@ -9,6 +9,8 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from tinhso.core.models import AuditEvent, Role
@@ -387,6 +389,11 @@ def test_dossier_page_shows_data_files_timeline_and_forms(world, login):
     client = login(world.desk)
     html = client.get(dossier_url(dossier)).content.decode()
     assert "Họ, chữ đệm và tên" in html and "Nguyễn Thị Bảo Ngọc" in html and "01/03/2026" in html
+    # Issue 18 point 7: the national status in words, not "national sync status 1".
+    with translation.override("vi"):
+        label = escape(dossier.get_status_display())
+    assert f"Trên Cổng Dịch vụ công quốc gia: {label}" in html
+    assert "Trạng thái đồng bộ quốc gia" not in html
     assert 'data-action="receive"' in html and 'data-action="refuse"' in html
     assert 'data-action="approve"' not in html
     assert 'for="id_refuse-reason"' in html
