@@ -240,6 +240,7 @@ class ApplicantForm(forms.Form):
             return
         field = self.fields["commune"]
         field.queryset = communes
+        field.label_from_instance = lambda unit: unit.name  # no internal unit code shown
         field.required = True
         if communes.count() == 1:
             field.initial = communes.first().pk

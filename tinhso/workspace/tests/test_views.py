@@ -250,7 +250,10 @@ def test_reception_form_follows_the_schema(world, login):
     assert 'data-progress="reception-progress"' in html and 'enctype="multipart/form-data"' in html
     assert 'name="idempotency_key"' in html and 'data-testid="receive-dossier"' in html
     # Only the desk's own commune is offered, preselected.
-    assert f'<option value="{world.commune.pk}" selected>' in html
+    # Issue 18 point 9: by its name only, without the internal unit code.
+    assert (
+        f'<option value="{world.commune.pk}" selected>{escape(world.commune.name)}</option>' in html
+    )
     assert (
         str(world.other_committee.unit.pk)
         not in html.split('name="commune"')[1].split("</select>")[0]
