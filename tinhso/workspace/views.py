@@ -196,6 +196,8 @@ def reception(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
     applicant = f.ApplicantForm(data, communes=communes)
+    if data is not None and applicant.is_valid():
+        data = f.requester_defaults(procedure.form_schema, data, applicant.cleaned_data)
     application = ApplicationForm(data, schema=procedure.form_schema)
     scans = f.ComponentFilesForm(data, files, components=components)
     errors: list[str] = []

@@ -301,6 +301,31 @@ def test_counter_reception_receives_on_the_spot(world, login, settings):
     assert Dossier.objects.count() == 2
 
 
+def test_the_requester_is_the_applicant_unless_typed(world, login):
+    """Issue 18 point 9: the application form's requester fields left empty take the applicant
+    typed above (typed once); a requester typed by the desk is kept."""
+    procedure = type(world.procedure).objects.get(pk=world.procedure.pk)  # the world's is shared
+    schema = procedure.form_schema
+    schema["properties"] |= {
+        "ho_ten_nguoi_yeu_cau": {"type": "string", "title": "Người yêu cầu"},
+        "so_dinh_danh_nguoi_yeu_cau": {"type": "string", "format": "personal-id"},
+    }
+    schema["required"] = [*schema["required"], "ho_ten_nguoi_yeu_cau"]
+    schema["x-order"] = list(dict.fromkeys([*schema.get("x-order", []), *schema["properties"]]))
+    procedure.save(update_fields=["form_schema"])
+    client = login(world.desk)
+    url = reverse("workspace:reception") + f"?procedure={procedure.code}"
+    assert client.post(url, reception_post(world)).status_code == 302
+    data = Dossier.objects.get().form_data
+    assert data["ho_ten_nguoi_yeu_cau"] == "Phạm Thị Hương"
+    assert data["so_dinh_danh_nguoi_yeu_cau"] == "044190012345"
+    typed = reception_post(
+        world, idempotency_key="key-0002-abcdef", **{"f-ho_ten_nguoi_yeu_cau": "Lê Văn Tâm"}
+    )
+    assert client.post(url, typed).status_code == 302
+    assert Dossier.objects.latest("pk").form_data["ho_ten_nguoi_yeu_cau"] == "Lê Văn Tâm"
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
