@@ -54,9 +54,17 @@ def validate_agency_code(value: str) -> None:
 
 def validate_personal_id(value: str) -> None:
     """Số định danh cá nhân / CCCD: 12 digits, a known province prefix and a century-sex digit."""
-    if not re.fullmatch(r"[0-9]{12}", value or ""):
+    value = value or ""
+    if value.isdigit() and len(value) != 12:
         raise ValidationError(
-            _("A personal ID number has exactly 12 digits."), code="personal_id_format"
+            _("A personal ID number has exactly 12 digits; %(count)d were entered."),
+            code="personal_id_format",
+            params={"count": len(value)},
+        )
+    if not re.fullmatch(r"[0-9]{12}", value):
+        raise ValidationError(
+            _("A personal ID number has exactly 12 digits, with no letters or other signs."),
+            code="personal_id_format",
         )
     if value[:3] not in CCCD_PROVINCE_PREFIXES:
         raise ValidationError(

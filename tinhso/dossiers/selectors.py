@@ -115,6 +115,7 @@ INBOXES = (
     "to_process",
     "to_sign",
     "waiting_supplement",
+    "supplement_check",
     "due_soon",
     "overdue",
 )
@@ -172,8 +173,14 @@ def _box_filters(
         )
     if "waiting_supplement" in boxes:
         filters["waiting_supplement"] = Q(
-            state__in=[State.SUPPLEMENT_REQUESTED, State.SUPPLEMENT_SUBMITTED],
-            current_agency_id__in=all_agencies,
+            state=State.SUPPLEMENT_REQUESTED, current_agency_id__in=all_agencies
+        )
+    if "supplement_check" in boxes:
+        # Supplied: the clock runs again and the desk or the specialist checks the documents
+        # (``accept_supplement`` or a new request), so it is work of theirs, counted apart.
+        filters["supplement_check"] = Q(
+            state=State.SUPPLEMENT_SUBMITTED,
+            current_agency_id__in=agencies(Role.DESK_OFFICER, Role.SPECIALIST),
         )
     base = Q(state__in=running, current_agency_id__in=all_agencies)
     if "overdue" in boxes:

@@ -66,11 +66,11 @@ def overview_to_xlsx(data: dict[str, Any]) -> bytes:
     ws.column_dimensions["B"].width = 60
 
     headline = [label_of(key) for key in HEADLINE]
-    for title, rows, extra in (
-        (_("Agencies"), data.get("ranking", []), [_("Decision 766 index")]),
-        (_("Communes"), data.get("communes", []), []),
+    for title, rows, name, extra in (
+        (_("Agencies"), data.get("ranking", []), _("Agency"), [_("Decision 766 index")]),
+        (_("Communes"), data.get("communes", []), _("Commune"), []),
     ):
-        ws = _sheet(wb, title, [_("Code"), _("Name"), *headline, *extra])
+        ws = _sheet(wb, title, [_("Code"), name, *headline, *extra])
         for row in rows:
             values = [row["values"].get(key) for key in HEADLINE]
             ws.append([row["code"], row["name"], *values, *([row["index_766"]] if extra else [])])

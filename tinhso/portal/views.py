@@ -27,7 +27,7 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.http import download_response, is_htmx, stored_file_response
 from tinhso.core.models import AdministrativeUnit, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
-from tinhso.dossiers.models import Rating, State
+from tinhso.dossiers.models import CLOCK_STOPPED_STATES, Rating, State
 from tinhso.dossiers.selectors import dossiers_of_applicant, receipt_versions
 from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.procedures.models import OnlineMode, Procedure
@@ -513,6 +513,8 @@ def _dossier_page(request, dossier, *, errors: dict[str, str] | None = None, val
         "values": values or {},
         "is_final": dossier.is_final,
         "withdraw_pending": dossier.state == State.WITHDRAW_REQUESTED,
+        # The old appointment no longer holds while the clock stands still: the page says so.
+        "clock_stopped": dossier.state in CLOCK_STOPPED_STATES and dossier.clock_stopped_at,
     }
     return render(request, "portal/my_dossier.html", context)
 

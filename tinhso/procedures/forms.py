@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.templatetags.tinhso_format import group_thousands
 
-from .forms_schema import form_errors, form_fields, size_errors
+from .forms_schema import DATE_MAXIMUM, form_errors, form_fields, latest_date, size_errors
 
 PREFIX = "f-"
 RADIO_MAX_CHOICES = 5
@@ -189,6 +189,9 @@ def _field(path: str, schema: dict, required: bool, data: Any, errors: dict[str,
         fmt = schema.get("format")
         if fmt == "date":
             widget = "date"
+            latest = latest_date(schema.get(DATE_MAXIMUM))
+            if latest is not None:
+                attrs["max"] = latest.isoformat()
         elif fmt == "date-time":
             widget = "datetime"
         elif fmt == "email":

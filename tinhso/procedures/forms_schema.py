@@ -21,6 +21,7 @@ array at most ``maxItems`` items (``TINHSO_FORM_MAX_ITEMS`` when it gives none),
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import json
 import re
@@ -28,9 +29,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator, FormatChecker, validators
 from jsonschema.exceptions import SchemaError
 from jsonschema.exceptions import ValidationError as JsonSchemaError
 
@@ -49,6 +51,36 @@ def _is_personal_id(value: Any) -> bool:
     if isinstance(value, str):
         validate_personal_id(value)
     return True
+
+
+# ``"formatMaximum": "today"`` (or an ISO date), as in ajv-formats: a date field's latest day. A
+# birth date or a date of death cannot lie in the future (the province's today).
+DATE_MAXIMUM = "formatMaximum"
+TODAY = "today"
+
+
+def latest_date(limit: Any) -> dt.date | None:
+    if limit == TODAY:
+        return timezone.localdate()
+    try:
+        return dt.date.fromisoformat(limit) if isinstance(limit, str) else None
+    except ValueError:
+        return None
+
+
+def _date_maximum(validator, limit, instance, schema):
+    if not isinstance(instance, str):
+        return
+    latest = latest_date(limit)
+    try:
+        day = dt.date.fromisoformat(instance)
+    except ValueError:
+        return  # not a date: the ``format`` check says so
+    if latest is not None and day > latest:
+        yield JsonSchemaError(f"{instance} is after {latest.isoformat()}")
+
+
+_FormValidator = validators.extend(Draft202012Validator, {DATE_MAXIMUM: _date_maximum})
 
 
 def check_schema(schema: Any) -> None:
@@ -190,7 +222,7 @@ def _validator(schema_json: str, text_max: int, items_max: int) -> tuple[Any, in
     strict = enforced_schema(json.loads(schema_json))
     lengths, counts = [text_max], [items_max]
     _collect_caps(strict, lengths, counts)
-    validator = Draft202012Validator(strict, format_checker=_FORMAT_CHECKER)
+    validator = _FormValidator(strict, format_checker=_FORMAT_CHECKER)
     return validator, max(lengths), max(counts)
 
 
@@ -249,6 +281,7 @@ ERROR_CODES = {
     "maximum": "too_large",
     "exclusiveMaximum": "too_large",
     "pattern": "pattern_mismatch",
+    DATE_MAXIMUM: "date_too_late",
     "minItems": "too_few_items",
     "maxItems": "too_many_items",
     "additionalProperties": "unknown_field",
@@ -283,6 +316,13 @@ def _error_message(error: JsonSchemaError) -> str:
         return _("The value is too large (maximum %(limit)s).") % {"limit": value}
     if kind == "pattern":
         return _("The value does not have the expected format.")
+    if kind == DATE_MAXIMUM:
+        if value == TODAY:
+            return _("This date cannot be in the future.")
+        latest = latest_date(value)
+        return _("The date must be on or before %(date)s.") % {
+            "date": latest.strftime("%d/%m/%Y") if latest else value
+        }
     if kind == "minItems":
         return _("Give at least %(count)d item(s).") % {"count": value}
     if kind == "maxItems":
@@ -324,6 +364,11 @@ def _errors(schema: dict, data: Any):
         if error.validator == "unevaluatedProperties":
             unevaluated.append(error)  # reported below unless a key under it already was
             continue
+        if (
+            error.validator == "pattern"
+            and (error.schema or {}).get("format") == PERSONAL_ID_FORMAT
+        ):
+            continue  # the ID-number check says precisely what is wrong (its format error)
         if error.validator == "required" and isinstance(error.instance, dict):
             for name in error.validator_value:
                 if name not in error.instance:

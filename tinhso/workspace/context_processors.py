@@ -20,7 +20,7 @@ def _nav(request) -> dict:
 
     # The inbox page has just counted its lists: reuse them rather than count twice.
     counts = getattr(request, "workspace_inbox_counts", None) or inbox_counts(user=access)
-    waiting = ("to_receive", "to_process", "to_sign")
+    waiting = ("to_receive", "to_process", "to_sign", "supplement_check")
     return {
         "is_officer": True,
         "is_ioc": is_ioc,

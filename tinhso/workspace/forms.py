@@ -18,10 +18,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.errors import DomainError
+from tinhso.core.models import ApplicantKind
 from tinhso.core.periods import Period, period_choices, resolve_range
 from tinhso.core.uploads import ALLOWED_TYPES, CheckedUpload, check_upload, max_upload_bytes
 from tinhso.core.validators import clean_id_number
 from tinhso.dossiers.models import Channel
+from tinhso.procedures.forms import PREFIX
+from tinhso.procedures.forms_schema import form_fields
 
 ACCEPT = ",".join([*ALLOWED_TYPES, *(f".{ext}" for exts in ALLOWED_TYPES.values() for ext in exts)])
 PHONE_RE = re.compile(r"^(\+84|0)[0-9]{8,10}$")
@@ -181,6 +184,33 @@ class ProcedureSearchForm(forms.Form):
     )
 
 
+# The applicant's typed details that stand for the requester's fields of the application form
+# (the field names of the portal's prefill from a profile: ``PROFILE_FIELDS``).
+_APPLICANT_AS_PROFILE = {
+    "full_name": "applicant_name",
+    "personal_id": "applicant_id_number",
+    "phone": "applicant_phone",
+    "address": "applicant_address",
+}
+
+
+def requester_defaults(schema: dict, data: Any, applicant: dict[str, Any]) -> Any:
+    """The posted data with the application form's requester fields that were left empty filled
+    from the applicant typed above (``applicant``: the cleaned ``ApplicantForm``): the requester
+    is the applicant unless the desk types someone else, so nothing is typed twice."""
+    from tinhso.portal.selectors import PROFILE_FIELDS
+
+    names = dict(form_fields(schema or {}))
+    data = data.copy()
+    for name, attribute in PROFILE_FIELDS[ApplicantKind.CITIZEN].items():
+        value = applicant.get(_APPLICANT_AS_PROFILE.get(attribute, ""))
+        if attribute == "personal_id" and not (value or "").isdigit():
+            continue  # a tax code is no personal ID number
+        if name in names and value and not (data.get(PREFIX + name) or "").strip():
+            data[PREFIX + name] = value
+    return data
+
+
 class ApplicantForm(forms.Form):
     """The walk-in applicant as on their ID card, the commune when it matters, and the
     idempotency key that makes a double submission harmless."""
@@ -240,6 +270,7 @@ class ApplicantForm(forms.Form):
             return
         field = self.fields["commune"]
         field.queryset = communes
+        field.label_from_instance = lambda unit: unit.name  # no internal unit code shown
         field.required = True
         if communes.count() == 1:
             field.initial = communes.first().pk

@@ -69,6 +69,7 @@ BOX_LABELS = {
     "to_process": gettext_lazy("To process"),
     "to_sign": gettext_lazy("To approve and sign"),
     "waiting_supplement": gettext_lazy("Waiting for a supplement"),
+    "supplement_check": gettext_lazy("Supplemented, waiting for check"),
     "due_soon": gettext_lazy("Due within 1 working day"),
     "overdue": gettext_lazy("Overdue"),
 }
@@ -195,6 +196,8 @@ def reception(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
     applicant = f.ApplicantForm(data, communes=communes)
+    if data is not None and applicant.is_valid():
+        data = f.requester_defaults(procedure.form_schema, data, applicant.cleaned_data)
     application = ApplicationForm(data, schema=procedure.form_schema)
     scans = f.ComponentFilesForm(data, files, components=components)
     errors: list[str] = []

@@ -39,6 +39,9 @@ def test_xlsx_export(client, province):  # noqa: F811
     values = {row[0].value: row[1].value for row in first.iter_rows(min_row=2)}
     assert 7 in values.values()
     assert len(wb.worksheets) == 5
+    # Issue 18 point 7: the name column says what it names, not a person's "Họ và tên".
+    names = {ws.title: ws.cell(1, 2).value for ws in wb.worksheets}
+    assert (names["Cơ quan"], names["Các xã, phường"]) == ("Cơ quan", "Xã")
 
 
 @pytest.mark.parametrize("period", ["2026-13", "20266", "2026-Q0", "x"])

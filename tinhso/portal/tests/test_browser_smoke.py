@@ -47,10 +47,18 @@ def test_interface_switches_to_english(phone, demo_province):
     page = phone.page
     phone.goto("/thu-tuc/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Thủ tục")
+    # Issue 18 point 3: at 360×800 the header is one line and the page's content starts within
+    # 120 px; the menu, language choice included, is behind the menu button.
+    assert page.locator("main").bounding_box()["y"] <= 120
+    expect(page.locator("#lang-select")).to_be_hidden()
+    menu = page.locator(".menu-button")
+    menu.click()
+    expect(menu).to_have_attribute("aria-expanded", "true")
     page.locator("#lang-select").select_option("en")
     page.locator("form.lang button").click()
     page.wait_for_load_state()
     expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.get_by_role("button", name="Menu").click()
     expect(page.get_by_role("link", name="Track a dossier")).to_be_visible()
     phone.check("procedures-in-english")
 

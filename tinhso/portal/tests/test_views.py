@@ -6,13 +6,15 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from tinhso.core.models import Agency, AgencyLevel, Role
 from tinhso.core.services import officer_assign
+from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as ds
 from tinhso.dossiers.models import Dossier, DossierFile, FileKind, Rating, State
 from tinhso.dossiers.tests.factories import VALID_FORM, make_procedure
@@ -72,6 +74,11 @@ def test_home_lists_sectors_popular_procedures_and_the_boxes(client, world):
     # No dossiers yet: the most used fall back to the catalogue order (by name).
     assert [p.code for p in response.context["popular"]] == ["1.000100", "1.001193"]
     assert f"/thu-tuc/?sector={world.procedure.sector.code}" in page
+    # Issue 18 point 6: the name and its count are separate boxes (the count never wraps).
+    name = escape(world.procedure.sector.name)
+    assert re.search(
+        rf'<span class="sector-name">{name}</span> <span class="sector-count">\(\d+\)<', page
+    )
     assert 'action="/tra-cuu/"' in page and 'name="code"' in page
     assert 'action="/thu-tuc/"' in page and 'name="q"' in page
 
@@ -219,6 +226,40 @@ def test_bad_form_data_is_shown_in_vietnamese_and_kept_in_the_draft(citizen_clie
     assert 'value="A"' in page  # nothing typed is lost
     draft = SubmissionDraft.objects.get()
     assert draft.form_data == {"child_name": "A", "birth_date": "31/02/2026"}
+    assert not Dossier.objects.exists()
+
+
+def test_a_future_birth_date_and_a_short_id_number_are_explained(citizen_client, world):
+    """Issue 18 point 7: the schema's ``formatMaximum: today`` refuses a birth date in 2030 (and
+    tells the date input its latest day); a 3-digit ID number is told it needs 12 digits."""
+    procedure = type(world.procedure).objects.get(pk=world.procedure.pk)  # the world's is shared
+    schema = procedure.form_schema
+    schema["properties"]["birth_date"]["formatMaximum"] = "today"
+    schema["properties"]["father_id"] = {
+        "type": "string",
+        "title": "Số định danh cha",
+        "pattern": "^[0-9]{12}$",
+        "format": "personal-id",
+    }
+    schema["x-order"] = [*schema.get("x-order", schema["properties"]), "father_id"]
+    schema["x-order"] = list(dict.fromkeys(schema["x-order"]))
+    procedure.save(update_fields=["form_schema"])
+    page = citizen_client.get(_submit_url(world)).content.decode()
+    assert f'max="{timezone.localdate().isoformat()}"' in page
+    response = citizen_client.post(
+        _submit_url(world),
+        {"commune": world.commune.code, "f-child_name": "Nguyễn An", "f-birth_date": "14/02/2030",
+         "f-sex": "Nam", "f-father_id": "123", "action": "continue"},
+    )  # fmt: skip
+    page = response.content.decode()
+    assert _("This date cannot be in the future.") in page
+    assert (
+        escape(
+            _("A personal ID number has exactly 12 digits; %(count)d were entered.") % {"count": 3}
+        )
+        in page
+    )
+    assert _("The value does not have the expected format.") not in page
     assert not Dossier.objects.exists()
 
 
@@ -494,6 +535,10 @@ def test_supplement_upload(citizen_client, world):
     ds.dossier_request_supplement(actor=world.desk, dossier=dossier, reason="Thiếu trang 2")
     page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
     assert _("Send supplement") in page and "Thiếu trang 2" in page
+    # Issue 18 point 4: while the clock stands still the page says so, not the old appointment.
+    dossier.refresh_from_db()
+    assert 'data-testid="clock-stopped"' in page
+    assert vndatetime(dossier.appointment_at) not in page
     url = f"/ho-so-cua-toi/{dossier.code}/bo-sung/"
     empty = citizen_client.post(url, {"note": "đây"})
     assert empty.status_code == 200
@@ -514,7 +559,18 @@ def test_supplement_upload(citizen_client, world):
     # Issue 16 point 3: the clock runs again from the arrival; the citizen sees "processing".
     assert dossier.status == 4 and dossier.clock_stopped_at is None
     page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
-    assert 'class="badge s4"' in page
+    assert 'class="badge s4"' in page and 'data-testid="clock-stopped"' not in page
+    # Each supplement file keeps its document type on the citizen's page.
+    files = page[page.index('id="files-title"') :]
+    assert f"{component.name} · {_('Supplement')}" in files
+    # The officer's inbox counts it apart: supplied, waiting for the check, not "waiting".
+    desk = Client()
+    desk.force_login(world.desk)
+    inbox = desk.get(reverse("workspace:inbox"), {"box": "supplement_check"})
+    tabs = dict((name, count) for name, _label, count in inbox.context["tabs"])
+    assert (tabs["supplement_check"], tabs["waiting_supplement"]) == (1, 0)
+    assert f'data-code="{dossier.code}"' in inbox.content.decode()
+    assert _("Supplemented, waiting for check") in inbox.content.decode()
 
 
 def test_pages_state_how_time_is_counted(citizen_client, world, monkeypatch):
@@ -595,10 +651,38 @@ def test_result_files_can_be_downloaded(citizen_client, world):
     assert citizen_client.get(url).status_code == 200
 
 
+def test_a_ready_result_comes_first_then_the_rating(citizen_client, world):
+    """Issue 18 point 5: the result's download is the page's first section, before the rating."""
+    dossier = _received(world)
+    ds.dossier_transfer(actor=world.desk, dossier=dossier)
+    ds.dossier_attach_result(actor=world.specialist, dossier=dossier, upload=pdf("kq.pdf"))
+    ds.dossier_transfer(actor=world.specialist, dossier=dossier)
+    ds.dossier_approve(actor=world.leader, dossier=dossier)
+    ds.dossier_return_result(actor=world.desk, dossier=dossier)
+    page = citizen_client.get(f"/ho-so-cua-toi/{dossier.code}/").content.decode()
+    result = page.index('data-testid="result"')
+    assert "kq.pdf" in page[result : page.index("</section>", result)]
+    assert result < page.index('id="rate"') < page.index('id="info-title"')
+
+
 def test_officers_see_no_citizen_dossier_pages(client, world):
     dossier = _submitted(world)
     client.force_login(world.desk)  # the desk may see it in the workspace, not as "mine"
     assert client.get(f"/ho-so-cua-toi/{dossier.code}/").status_code == 404
+
+
+def test_stock_messages_read_as_plain_vietnamese(client, world):
+    """Issue 18 point 7: a failed login and a number under its minimum (the counter's copies)
+    are told in the project's words, not Django's stock text (which has a stray space)."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import MinValueValidator
+    from django.utils import translation
+
+    page = client.post("/dang-nhap/", {"username": "khong-co", "password": "sai"}).content.decode()
+    assert "Tên đăng nhập hoặc mật khẩu không đúng." in page
+    with translation.override("vi"), pytest.raises(ValidationError) as low:
+        MinValueValidator(1)(0)
+    assert low.value.messages == ["Giá trị phải lớn hơn hoặc bằng 1."]
 
 
 def test_my_dossiers_needs_login(client, world):

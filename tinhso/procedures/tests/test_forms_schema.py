@@ -151,3 +151,44 @@ def test_personal_id_fields_are_checked_by_the_one_id_validator():
     with translation.override("vi"):
         assert error["message"] == " ".join(refused.value.messages)
     assert "000" in error["message"]
+
+
+def test_a_short_id_number_is_told_it_needs_12_digits_once():
+    """Issue 18 point 7: a 3-digit ID number gets the ID check's own message (how many digits it
+    needs and were typed), not a second, generic one from the schema's pattern."""
+    with translation.override("vi"):
+        (error,) = form_errors(PERSON, {"so_dinh_danh": "123"})
+        assert error["code"] == "invalid_format"
+        assert error["message"] == "Số định danh cá nhân phải có đúng 12 chữ số; đã nhập 3 chữ số."
+        (letters,) = form_errors(PERSON, {"so_dinh_danh": "04409000123A"})
+        assert "12 chữ số" in letters["message"] and "định dạng" not in letters["message"]
+
+
+BIRTH = {
+    "type": "object",
+    "properties": {"ngay_sinh": {"type": "string", "format": "date", "formatMaximum": "today"}},
+}
+
+
+def test_a_birth_date_cannot_lie_in_the_future():
+    """``formatMaximum: today`` (the catalogue's birth and death dates): today passes, tomorrow
+    does not, with a Vietnamese message; a fixed ISO limit works the same way."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tinhso.procedures.forms_schema import check_schema
+
+    today = timezone.localdate()
+    check_schema(BIRTH)
+    assert form_errors(BIRTH, {"ngay_sinh": today.isoformat()}) == []
+    tomorrow = (today + dt.timedelta(days=1)).isoformat()
+    with translation.override("vi"):
+        (error,) = form_errors(BIRTH, {"ngay_sinh": tomorrow})
+        assert (error["field"], error["code"]) == ("ngay_sinh", "date_too_late")
+        assert error["message"] == "Ngày này không được sau ngày hôm nay."
+        fixed = {"type": "string", "format": "date", "formatMaximum": "2020-01-31"}
+        schema = {"type": "object", "properties": {"d": fixed}}
+        (late,) = form_errors(schema, {"d": "2020-02-01"})
+        assert late["message"] == "Ngày phải trước hoặc bằng ngày 31/01/2020."
+    assert form_errors(schema, {"d": "2020-01-31"}) == []

@@ -3,6 +3,20 @@
 (function () {
   "use strict";
 
+  // The phone's menu button: shown once this script runs (the CSS folds the menu only then),
+  // it opens and closes the site menu.
+  document.documentElement.classList.add("js");
+  var menuButton = document.querySelector(".menu-button");
+  var menu = menuButton && document.getElementById(menuButton.getAttribute("aria-controls"));
+  if (menuButton && menu) {
+    menuButton.hidden = false;
+    menuButton.addEventListener("click", function () {
+      var open = menuButton.getAttribute("aria-expanded") !== "true";
+      menuButton.setAttribute("aria-expanded", open ? "true" : "false");
+      menu.classList.toggle("open", open);
+    });
+  }
+
   // Upload progress: a form with [data-progress] shows the progress of its htmx request in the
   // <progress> element whose id the attribute names.
   document.addEventListener("htmx:xhr:progress", function (event) {

@@ -9,6 +9,8 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext
 
 from tinhso.core.models import AuditEvent, Role
@@ -16,6 +18,7 @@ from tinhso.core.services import officer_assign
 from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, DossierEvent, FileKind, State
+from tinhso.dossiers.selectors import INBOXES
 from tinhso.dossiers.tests.factories import make_user
 from tinhso.testing.factories import pdf
 from tinhso.testing.factories import submit_online as online_dossier
@@ -97,7 +100,7 @@ def test_inbox_tabs_counts_and_rows(world, login):
     response = client.get(reverse("workspace:inbox"))
     assert response.status_code == 200
     html = response.content.decode()
-    for box in ("to_receive", "to_process", "to_sign", "waiting_supplement", "due_soon", "overdue"):
+    for box in INBOXES:
         assert f'data-box="{box}"' in html
     # The desk lands on the reception list, with the dossier linked to its page.
     assert 'data-box="to_receive" hx-get' in html
@@ -247,7 +250,10 @@ def test_reception_form_follows_the_schema(world, login):
     assert 'data-progress="reception-progress"' in html and 'enctype="multipart/form-data"' in html
     assert 'name="idempotency_key"' in html and 'data-testid="receive-dossier"' in html
     # Only the desk's own commune is offered, preselected.
-    assert f'<option value="{world.commune.pk}" selected>' in html
+    # Issue 18 point 9: by its name only, without the internal unit code.
+    assert (
+        f'<option value="{world.commune.pk}" selected>{escape(world.commune.name)}</option>' in html
+    )
     assert (
         str(world.other_committee.unit.pk)
         not in html.split('name="commune"')[1].split("</select>")[0]
@@ -293,6 +299,31 @@ def test_counter_reception_receives_on_the_spot(world, login, settings):
     )
     assert third.status_code == 200 and third["HX-Redirect"].startswith("/can-bo/ho-so/")
     assert Dossier.objects.count() == 2
+
+
+def test_the_requester_is_the_applicant_unless_typed(world, login):
+    """Issue 18 point 9: the application form's requester fields left empty take the applicant
+    typed above (typed once); a requester typed by the desk is kept."""
+    procedure = type(world.procedure).objects.get(pk=world.procedure.pk)  # the world's is shared
+    schema = procedure.form_schema
+    schema["properties"] |= {
+        "ho_ten_nguoi_yeu_cau": {"type": "string", "title": "Người yêu cầu"},
+        "so_dinh_danh_nguoi_yeu_cau": {"type": "string", "format": "personal-id"},
+    }
+    schema["required"] = [*schema["required"], "ho_ten_nguoi_yeu_cau"]
+    schema["x-order"] = list(dict.fromkeys([*schema.get("x-order", []), *schema["properties"]]))
+    procedure.save(update_fields=["form_schema"])
+    client = login(world.desk)
+    url = reverse("workspace:reception") + f"?procedure={procedure.code}"
+    assert client.post(url, reception_post(world)).status_code == 302
+    data = Dossier.objects.get().form_data
+    assert data["ho_ten_nguoi_yeu_cau"] == "Phạm Thị Hương"
+    assert data["so_dinh_danh_nguoi_yeu_cau"] == "044190012345"
+    typed = reception_post(
+        world, idempotency_key="key-0002-abcdef", **{"f-ho_ten_nguoi_yeu_cau": "Lê Văn Tâm"}
+    )
+    assert client.post(url, typed).status_code == 302
+    assert Dossier.objects.latest("pk").form_data["ho_ten_nguoi_yeu_cau"] == "Lê Văn Tâm"
 
 
 @pytest.mark.parametrize(
@@ -386,6 +417,11 @@ def test_dossier_page_shows_data_files_timeline_and_forms(world, login):
     client = login(world.desk)
     html = client.get(dossier_url(dossier)).content.decode()
     assert "Họ, chữ đệm và tên" in html and "Nguyễn Thị Bảo Ngọc" in html and "01/03/2026" in html
+    # Issue 18 point 7: the national status in words, not "national sync status 1".
+    with translation.override("vi"):
+        label = escape(dossier.get_status_display())
+    assert f"Trên Cổng Dịch vụ công quốc gia: {label}" in html
+    assert "Trạng thái đồng bộ quốc gia" not in html
     assert 'data-action="receive"' in html and 'data-action="refuse"' in html
     assert 'data-action="approve"' not in html
     assert 'for="id_refuse-reason"' in html
