@@ -291,7 +291,9 @@ def test_validator_message_is_vietnamese():
     with translation.override("vi"):
         with pytest.raises(ValidationError) as excinfo:
             validate_personal_id("12345")
-        assert excinfo.value.messages == ["Số định danh cá nhân phải có đúng 12 chữ số."]
+        assert excinfo.value.messages == [
+            "Số định danh cá nhân phải có đúng 12 chữ số; đã nhập 5 chữ số."
+        ]
         with pytest.raises(ValidationError) as excinfo:
             validate_personal_id("999123456789")
         assert excinfo.value.messages == [
