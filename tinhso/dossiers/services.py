@@ -312,6 +312,7 @@ def _outbox_status(dossier: Dossier, now: dt.datetime, changes: list[str]) -> No
     OutboxMessage.objects.create(
         topic="national_portal.status",
         key=f"{dossier.code}:{dossier.portal_version}",
+        stream=dossier.code,
         payload=_outbox_payload(dossier, now, changes),
     )
 

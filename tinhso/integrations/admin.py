@@ -1,0 +1,16 @@
+"""The provincial → national procedure code table (edited by administrators, kept as history)."""
+
+from django.contrib import admin
+
+from .models import NationalProcedureCode
+
+
+@admin.register(NationalProcedureCode)
+class NationalProcedureCodeAdmin(admin.ModelAdmin):
+    list_display = ("procedure", "national_code", "valid_from", "note", "created_at")
+    search_fields = ("procedure__code", "procedure__name", "national_code")
+    autocomplete_fields = ("procedure",)
+    date_hierarchy = "valid_from"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a mapping is replaced by a later one, never erased: the history stays
