@@ -83,9 +83,11 @@ def undelivered() -> Q:
     return Q(delivered_at__isnull=True, discarded_at__isnull=True)
 
 
-def _earlier_in_stream():
+def _earlier_in_stream(topics: list[str]):
+    """An undelivered message before this one in its stream (over the topics being delivered:
+    a dossier's status and step messages go out in the one order they were written)."""
     return OutboxMessage.objects.filter(
-        undelivered(), topic=OuterRef("topic"), stream=OuterRef("stream"), pk__lt=OuterRef("pk")
+        undelivered(), topic__in=topics, stream=OuterRef("stream"), pk__lt=OuterRef("pk")
     )
 
 
@@ -112,7 +114,7 @@ def outbox_claim(
             .filter(undelivered(), dead_at__isnull=True, topic__in=topics)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .filter(Q(stream="") | ~Exists(_earlier_in_stream()))
+            .filter(Q(stream="") | ~Exists(_earlier_in_stream(topics)))
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )

@@ -17,3 +17,4 @@ class IntegrationsConfig(AppConfig):
 
         if settings.TINHSO_NATIONAL_PORTAL_URL:
             register_handler(national_portal.TOPIC, national_portal.deliver)
+            register_handler(national_portal.STEP_TOPIC, national_portal.deliver)

@@ -1,8 +1,10 @@
-"""The national public service portal adapter: delivers the ``national_portal.status`` outbox.
+"""The national public service portal adapter: delivers the ``national_portal.*`` outbox.
 
-Each outbox message (``dossiers.services._outbox_payload``: the whole dossier at one
-``portal_version``, in the domain's words) becomes one ``DongBoHoSoMC`` record through
-:func:`to_national`, the only place that knows the portal's field names (docs/national-portal.md).
+Each ``national_portal.status`` message (``dossiers.services._outbox_payload``: the whole dossier
+at one ``portal_version``, in the domain's words) becomes one ``DongBoHoSoMC`` record through
+:func:`to_national`; each ``national_portal.step`` message (one processing step, a BM.05 row)
+one ``CapNhatTienDoHoSoMC`` record through :func:`to_national_step`. These two functions are the
+only place that knows the portal's field names (docs/national-portal.md).
 The outbox (``tinhso.dossiers.outbox``) claims the messages one dossier at a time in version order,
 retries with jittered back-off; this module says how each attempt ended:
 
@@ -31,12 +33,15 @@ from django.utils.translation import gettext as _
 
 from tinhso.dossiers.models import Channel, OutboxMessage
 from tinhso.dossiers.outbox import Held, PermanentFailure
+from tinhso.dossiers.pdf import ACTION_LABELS
 from tinhso.procedures.models import Procedure
 
 from .models import NationalProcedureCode
 
 TOPIC = "national_portal.status"
+STEP_TOPIC = "national_portal.step"
 SERVICE = "DongBoHoSoMC"
+STEP_SERVICE = "CapNhatTienDoHoSoMC"
 CHANNELS = {
     Channel.COUNTER: "Trực tiếp",
     Channel.ONLINE: "Trực tuyến",
@@ -126,10 +131,32 @@ def to_national(payload: dict[str, Any], *, national_code: str, procedure: Proce
     return record
 
 
+def to_national_step(payload: dict[str, Any]) -> dict:
+    """One step message (``services._outbox_step``) → one ``CapNhatTienDoHoSoMC`` record; the
+    portal deduplicates on ``MaHoSo`` + ``BuocXuLyId`` (the step's BM.05 sequence number)."""
+    label = ACTION_LABELS.get(payload["action"], payload["action"])
+    return {
+        "MaHoSo": payload["code"],
+        "BuocXuLyId": str(payload["step"]),
+        "NguoiXuLy": payload.get("by") or "",
+        "ChucDanh": "",
+        "ThoiDiemXuLy": portal_time(payload["at"]),
+        "PhongBanXuLy": payload.get("agency") or "",
+        "NoiDungXuLy": f"{label}: {payload['note']}" if payload.get("note") else label,
+        "TrangThai": int(payload["status"]),
+        "NgayBatDau": portal_time(payload["at"]),
+        "NgayKetThucTheoQuyDinh": portal_time(
+            payload.get("step_due_at") or payload.get("legal_due_at")
+        ),
+    }
+
+
 def national_record(message: OutboxMessage) -> dict:
     """The ``DongBoHoSoMC`` record of a message, or :class:`Held` when its procedure has no
     national code in force."""
     payload = message.payload
+    if message.topic == STEP_TOPIC:
+        return to_national_step(payload)
     procedure = Procedure.objects.select_related("sector").get(code=payload["procedure"])
     mapping = NationalProcedureCode.objects.in_force(procedure.pk)
     if mapping is None:
@@ -214,7 +241,10 @@ def deliver(message: OutboxMessage) -> None:
         # a message this adapter cannot translate never will: a dead letter, with the reason
         raise PermanentFailure(f"untranslatable message: {type(exc).__name__}: {exc}") from exc
     try:
-        client().call(SERVICE, [record], updating=record["PhienBan"] > 1)
+        if message.topic == STEP_TOPIC:
+            client().call(STEP_SERVICE, [record], updating=True)
+        else:
+            client().call(SERVICE, [record], updating=record["PhienBan"] > 1)
     except PortalError as exc:
         if 400 <= exc.status < 500 and exc.status not in (401, 408, 429):
             raise PermanentFailure(str(exc)) from exc

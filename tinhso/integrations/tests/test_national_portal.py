@@ -73,12 +73,17 @@ def portal(standin, settings, monkeypatch):
     _post(standin + "/_reset", {})  # dossier codes repeat from test to test
     monkeypatch.setattr(np, "_client", None)
     monkeypatch.setitem(outbox.HANDLERS, np.TOPIC, np.deliver)
+    monkeypatch.setitem(outbox.HANDLERS, np.STEP_TOPIC, np.deliver)
     monkeypatch.setitem(outbox.HANDLERS, "other.topic", lambda m: None)  # not ours
     return standin
 
 
-def received_records(url: str, code: str) -> list[dict]:
-    return [r["record"] for r in _get(url + "/received") if r["record"]["MaHoSo"] == code]
+def received_records(url: str, code: str, service: str = np.SERVICE) -> list[dict]:
+    return [
+        r["record"]
+        for r in _get(url + "/received")
+        if r["record"]["MaHoSo"] == code and r["service"] == service
+    ]
 
 
 @pytest.fixture
@@ -171,6 +176,13 @@ def test_every_transition_produces_a_payload_the_standin_accepts(world):
         assert errors == [], (message.key, message.payload["changes"], errors)
         seen_statuses.add(record["TrangThaiHoSo"])
     assert seen_statuses == {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
+    # every processing step (each performed transition but the rating) is a progress record
+    steps = OutboxMessage.objects.filter(topic=np.STEP_TOPIC)
+    assert {m.payload["action"] for m in steps} == set(TRANSITIONS) - {"submit", "rate"}
+    for message in steps:
+        record = np.national_record(message)
+        body = {"service": np.STEP_SERVICE, "isUpdating": True, "data": [record]}
+        assert validation_errors(body) == [], message.key
     paid = next(m for m in messages if "fees_paid" in m.payload["changes"])
     assert np.national_record(paid)["DanhSachLePhi"][0]["Gia"] == 10000
 
@@ -209,11 +221,16 @@ def test_delivers_in_order_marks_synced_and_a_resend_is_recognised(world, portal
     d = s.dossier_receive(actor=world.desk, dossier=d)
     d = s.dossier_transfer(actor=world.desk, dossier=d)
     reports = deliver_until_quiet()
-    # one message of the dossier per claim: the versions go out one after the other
-    assert [r.claimed for r in reports] == [1, 1, 1]
+    # one message of the dossier per claim: versions and steps go out one after the other
+    assert [r.claimed for r in reports] == [1, 1, 1, 1, 1]
     records = received_records(portal, d.code)
     assert [r["PhienBan"] for r in records] == [1, 2, 3]
     assert [r["TrangThaiHoSo"] for r in records] == [1, 2, 4]
+    steps = received_records(portal, d.code, np.STEP_SERVICE)
+    assert [(r["BuocXuLyId"], r["NoiDungXuLy"]) for r in steps] == [
+        ("2", "Tiếp nhận hồ sơ"),
+        ("3", "Chuyển xử lý"),
+    ]
     assert records[1]["MaTTHC"] == "1.001193" and len(records[1]["NgayHenTra"]) == 14
     d.refresh_from_db()
     assert d.synced_version == d.portal_version == 3
