@@ -346,3 +346,14 @@ def test_catalogue_codes_fill_the_mapping_table(world):
     )
     assert NationalProcedureCode.objects.in_force(local.pk).national_code == "1.000656"
     assert NationalProcedureCode.objects.in_force(local.pk, at=later.valid_from) == later
+
+
+def test_run_all_starts_the_standin_on_the_configured_port(settings):
+    from tinhso.core.management.commands.run_all import programs
+
+    settings.TINHSO_NATIONAL_PORTAL_URL = "http://127.0.0.1:8799"
+    assert "national-portal" not in programs("127.0.0.1:8000")
+    settings.TINHSO_NATIONAL_PORTAL_STANDIN = True
+    argv = programs("127.0.0.1:8000")["national-portal"]
+    assert argv[1:3] == ["-m", "tinhso.standins.national_portal"]
+    assert argv[argv.index("--port") + 1] == "8799"
