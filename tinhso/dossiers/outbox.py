@@ -195,41 +195,34 @@ def outbox_deliver(
     )
 
 
-def outbox_resend(*, actor, message_ids: list[int]) -> int:
-    """Give dead messages a new run of attempts, now (the admin's "resend"); returns how many."""
+def _administer(actor, action: str, rows, **changes) -> int:
+    """Update the undelivered ``rows`` an administrator chose and audit it (their keys)."""
     with transaction.atomic():
-        rows = OutboxMessage.objects.filter(
-            undelivered(), pk__in=message_ids, dead_at__isnull=False
-        )
+        rows = rows.filter(undelivered())
         keys = list(rows.values_list("key", flat=True))
-        changed = rows.update(dead_at=None, attempts=0, next_attempt_at=None, claimed_until=None)
+        changed = rows.update(claimed_until=None, **changes)
         if changed:
             audit_record(
                 actor=actor,
-                action="outbox.resend",
+                action=action,
                 object_type="dossiers.outboxmessage",
                 object_repr="outbox",
                 after={"keys": keys},
             )
     return changed
+
+
+def outbox_resend(*, actor, message_ids: list[int]) -> int:
+    """Give dead messages a new run of attempts, now (the admin's "resend"); returns how many."""
+    rows = OutboxMessage.objects.filter(pk__in=message_ids, dead_at__isnull=False)
+    return _administer(actor, "outbox.resend", rows, dead_at=None, attempts=0, next_attempt_at=None)
 
 
 def outbox_discard(*, actor, message_ids: list[int], now: dt.datetime | None = None) -> int:
     """Give up on undelivered messages (the admin's "discard"): the later messages of their
     streams are delivered; a dossier's next full-state message repairs what this one carried."""
-    with transaction.atomic():
-        rows = OutboxMessage.objects.filter(undelivered(), pk__in=message_ids)
-        keys = list(rows.values_list("key", flat=True))
-        changed = rows.update(discarded_at=now or timezone.now(), claimed_until=None)
-        if changed:
-            audit_record(
-                actor=actor,
-                action="outbox.discard",
-                object_type="dossiers.outboxmessage",
-                object_repr="outbox",
-                after={"keys": keys},
-            )
-    return changed
+    rows = OutboxMessage.objects.filter(pk__in=message_ids)
+    return _administer(actor, "outbox.discard", rows, discarded_at=now or timezone.now())
 
 
 def oldest_pending_age(*, now: dt.datetime | None = None) -> float | None:
