@@ -12,9 +12,10 @@ It speaks the portal's protocol and nothing of tinhso (no Django, standard libra
   an invalid payload is refused whole with 400 and the errors. A record already received (same
   ``MaHoSo`` + ``PhienBan``, or same step id) is answered ``error_code: 0`` again and reported in
   ``duplicates``, never stored twice. An expired or unknown session answers 401.
-- ``GET /received`` lists what was stored; ``POST /_faults`` ``{status, count}`` makes the next
-  ``count`` integration calls answer ``status`` (to test retries); ``POST /_reset`` forgets
-  everything; ``GET /healthz``.
+- ``GET /received`` lists what was stored, ``GET /stats`` counts calls, injected faults,
+  duplicates and records; ``POST /_faults`` ``{status, count}`` makes the next ``count``
+  integration calls answer ``status``, ``{status, seconds}`` every call for that long (retry
+  tests, fault drills); ``POST /_reset`` forgets everything; ``GET /healthz``.
 
 What it received is kept in an SQLite file (``--db``; ``:memory:`` by default).
 """
@@ -22,6 +23,7 @@ What it received is kept in an SQLite file (``--db``; ``:memory:`` by default).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -208,6 +210,10 @@ class Store:
         with self.lock:
             self.db.execute("DELETE FROM received")
 
+    def count(self) -> int:
+        with self.lock:
+            return self.db.execute("SELECT COUNT(*) FROM received").fetchone()[0]
+
     def all(self) -> list[dict]:
         with self.lock:
             rows = self.db.execute(
@@ -224,7 +230,8 @@ class Portal:
         self.username, self.password, self.session_ttl = username, password, session_ttl
         self.sessions: dict[str, float] = {}
         self.faults: list[int] = []
-        self.calls = 0
+        self.failing: tuple[int, float] = (0, 0.0)  # answer this status until then
+        self.calls = self.faults_answered = self.duplicates = 0
         self.lock = threading.Lock()
 
     def login(self, body: dict) -> str | None:
@@ -239,6 +246,8 @@ class Portal:
         with self.lock:
             self.sessions.clear()
             self.faults.clear()
+            self.failing = (0, 0.0)
+            self.calls = self.faults_answered = self.duplicates = 0
         self.store.clear()
 
     def session_valid(self, session: str) -> bool:
@@ -248,7 +257,14 @@ class Portal:
     def next_fault(self) -> int | None:
         with self.lock:
             self.calls += 1
-            return self.faults.pop(0) if self.faults else None
+            status, until = self.failing
+            if until > time.monotonic():
+                self.faults_answered += 1
+                return status
+            if self.faults:
+                self.faults_answered += 1
+                return self.faults.pop(0)
+            return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -264,7 +280,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
-        self.wfile.write(data)
+        # the client may be gone (a killed worker): what it sent is stored all the same
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.wfile.write(data)
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
@@ -278,6 +296,11 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(200, {"ok": True})
         elif self.path == "/received":
             self._answer(200, self.portal.store.all())
+        elif self.path == "/stats":
+            p = self.portal
+            with p.lock:
+                stats = {"calls": p.calls, "faults": p.faults_answered, "duplicates": p.duplicates}
+            self._answer(200, {**stats, "records": p.store.count()})
         else:
             self._answer(404, {"error_code": 404, "message": "not found"})
 
@@ -292,9 +315,12 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/_reset":  # forget everything (tests)
             self.portal.reset()
             self._answer(200, {"ok": True})
-        elif self.path == "/_faults":
+        elif self.path == "/_faults":  # {status, count} or {status, seconds}
             with self.portal.lock:
-                self.portal.faults.extend([int(body["status"])] * int(body.get("count", 1)))
+                if "seconds" in body:
+                    self.portal.failing = (int(body["status"]), time.monotonic() + body["seconds"])
+                else:
+                    self.portal.faults.extend([int(body["status"])] * int(body.get("count", 1)))
             self._answer(200, {"ok": True})
         elif self.path == "/integration":
             self._integration(body)
@@ -318,6 +344,8 @@ class Handler(BaseHTTPRequestHandler):
             for record in body["data"]
             if not self.portal.store.add(body["service"], record)
         ]
+        with self.portal.lock:
+            self.portal.duplicates += len(duplicates)
         self._answer(200, {"error_code": 0, "duplicates": duplicates})
 
 

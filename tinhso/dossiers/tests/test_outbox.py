@@ -177,7 +177,7 @@ def test_a_failed_message_holds_the_later_ones_of_its_stream(handled):
 
 
 def test_too_many_failures_make_a_dead_letter(handled, settings):
-    seen, failing = handled
+    _seen, failing = handled
     settings.TINHSO_OUTBOX_MAX_ATTEMPTS = 2
     OutboxMessage.objects.create(topic=TOPIC, key="c:1", stream="C", payload={})
     failing.add("c:1")
