@@ -49,6 +49,7 @@ def _setup(db: str, url: str) -> None:
             "TINHSO_RETRY_CAP_SECONDS": "8",
             "TINHSO_OUTBOX_LEASE_SECONDS": "5",
             "TINHSO_OUTBOX_BATCH": "100",
+            "TINHSO_RATE_SUBMISSIONS": "100000/h",  # one applicant submits them all
         }
     )
     sys.path.insert(0, str(ROOT))

@@ -148,6 +148,14 @@ class BusinessCollector:
         )
         backlog.add_metric([], OutboxMessage.objects.filter(undelivered()).count())
         yield backlog
+        dead = GaugeMetricFamily(
+            "tinhso_outbox_dead",
+            "Outbox messages failed for good, blocking their dossier (resend or discard in admin)",
+        )
+        dead.add_metric(
+            [], OutboxMessage.objects.filter(undelivered(), dead_at__isnull=False).count()
+        )
+        yield dead
         from tinhso.core.background import oldest_pending_task_age
         from tinhso.dossiers.outbox import oldest_pending_age
 

@@ -11,10 +11,10 @@ import time
 import urllib.request
 
 import pytest
-from django.contrib.admin.sites import site
-from django.test import RequestFactory
+from django.urls import reverse
 from django.utils import timezone
 
+from tinhso.core.models import AuditEvent
 from tinhso.dossiers import outbox
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, DossierEvent, OutboxMessage
@@ -272,7 +272,7 @@ def test_a_500_is_retried_with_back_off(world, portal):
 
 
 def test_a_refused_payload_is_a_dead_letter_blocking_its_dossier_until_resent(
-    world, portal, admin_user
+    world, portal, admin_user, client
 ):
     d = submitted(world)
     d = s.dossier_receive(actor=world.desk, dossier=d)
@@ -290,12 +290,12 @@ def test_a_refused_payload_is_a_dead_letter_blocking_its_dossier_until_resent(
     assert [r["PhienBan"] for r in received_records(portal, other.code)] == [1]
     # the administrator fixes the cause and resends from the admin's outbox list
     OutboxMessage.objects.filter(pk=first.pk).update(payload=good_payload)
-    request = RequestFactory().post("/admin/dossiers/outboxmessage/")
-    request.user = admin_user
-    request._messages = type("M", (), {"add": lambda *a, **k: None})()
-    model_admin = site._registry[OutboxMessage]
-    assert "resend" in model_admin.get_actions(request)
-    model_admin.resend(request, OutboxMessage.objects.filter(pk=first.pk))
+    client.force_login(admin_user)
+    changelist = reverse("admin:dossiers_outboxmessage_changelist")
+    page = client.get(changelist, {"delivery": "dead"}).content.decode()
+    assert f"{d.code}:1" in page and f"{d.code}:2" not in page and "TrangThaiHoSo" in page
+    client.post(changelist, {"action": "resend", "_selected_action": [first.pk]})
+    assert AuditEvent.objects.filter(action="outbox.resend", actor=admin_user).exists()
     deliver_until_quiet()
     assert [r["PhienBan"] for r in received_records(portal, d.code)] == [1, 2]
     d.refresh_from_db()
