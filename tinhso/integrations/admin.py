@@ -12,5 +12,9 @@ class NationalProcedureCodeAdmin(admin.ModelAdmin):
     autocomplete_fields = ("procedure",)
     date_hierarchy = "valid_from"
 
+    def get_readonly_fields(self, request, obj=None):
+        # a saved mapping is history: a change of code is a new row with its own valid_from
+        return ("procedure", "national_code", "valid_from") if obj else ()
+
     def has_delete_permission(self, request, obj=None):
         return False  # a mapping is replaced by a later one, never erased: the history stays

@@ -357,3 +357,23 @@ def test_run_all_starts_the_standin_on_the_configured_port(settings):
     argv = programs("127.0.0.1:8000")["national-portal"]
     assert argv[1:3] == ["-m", "tinhso.standins.national_portal"]
     assert argv[argv.index("--port") + 1] == "8799"
+
+
+def test_the_mapping_admin_adds_rows_and_keeps_saved_ones(world, admin_user, client):
+    client.force_login(admin_user)
+    add = reverse("admin:integrations_nationalprocedurecode_add")
+    answer = client.post(
+        add,
+        {
+            "procedure": world.procedure.pk,
+            "national_code": "1.001194",
+            "valid_from_0": "07/12/2026",
+            "valid_from_1": "09:00:00",
+            "note": "Quyết định công bố mới",
+        },
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    row = NationalProcedureCode.objects.get(national_code="1.001194")
+    change = reverse("admin:integrations_nationalprocedurecode_change", args=[row.pk])
+    page = client.get(change).content.decode()
+    assert 'name="national_code"' not in page and 'name="note"' in page
