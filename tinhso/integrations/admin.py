@@ -3,6 +3,7 @@
 from django.contrib import admin
 
 from .models import NationalProcedureCode
+from .services import release_held
 
 
 @admin.register(NationalProcedureCode)
@@ -11,6 +12,10 @@ class NationalProcedureCodeAdmin(admin.ModelAdmin):
     search_fields = ("procedure__code", "procedure__name", "national_code")
     autocomplete_fields = ("procedure",)
     date_hierarchy = "valid_from"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        release_held()  # the dossiers waiting for this code go at the next delivery
 
     def get_readonly_fields(self, request, obj=None):
         # a saved mapping is history: a change of code is a new row with its own valid_from

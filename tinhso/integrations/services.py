@@ -7,6 +7,8 @@ import re
 from django.db import transaction
 
 from tinhso.core.audit import audit_record
+from tinhso.dossiers.models import OutboxMessage
+from tinhso.dossiers.outbox import undelivered
 from tinhso.procedures.models import Procedure
 
 from .models import NationalProcedureCode
@@ -32,6 +34,7 @@ def national_codes_from_catalogue(*, actor=None) -> list[str]:
                 )
                 mapped.append(procedure.code)
         if mapped:
+            release_held()
             audit_record(
                 actor=actor,
                 action="integrations.national_codes_from_catalogue",
@@ -40,3 +43,10 @@ def national_codes_from_catalogue(*, actor=None) -> list[str]:
                 after={"mapped": mapped},
             )
     return mapped
+
+
+def release_held() -> int:
+    """Look at the held messages again at the next delivery (a mapping was just added), rather
+    than after ``TINHSO_OUTBOX_HOLD_SECONDS``; returns how many."""
+    held = OutboxMessage.objects.filter(undelivered(), dead_at__isnull=True).exclude(held_reason="")
+    return held.update(next_attempt_at=None)

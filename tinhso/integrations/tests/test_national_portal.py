@@ -22,7 +22,7 @@ from tinhso.dossiers.tests.test_state_machine import call
 from tinhso.dossiers.transitions import TRANSITIONS
 from tinhso.integrations import national_portal as np
 from tinhso.integrations.models import NationalProcedureCode
-from tinhso.integrations.services import national_codes_from_catalogue
+from tinhso.integrations.services import national_codes_from_catalogue, release_held
 from tinhso.standins.national_portal import validation_errors
 from tinhso.testing.factories import VALID_FORM, make_procedure, pdf
 
@@ -332,6 +332,11 @@ def test_a_procedure_without_national_code_is_held_with_its_reason(world, portal
     message.refresh_from_db()
     assert message.dead_at is None and message.delivered_at is None
     assert "LOCAL.01" in message.held_reason and message.attempts == 0
+    # the administrator adds the code: the message goes at the next delivery, not after the hold
+    NationalProcedureCode.objects.create(procedure=unmapped, national_code="2.002000")
+    release_held()
+    assert outbox.outbox_deliver(now=timezone.now()).delivered == 1
+    assert received_records(portal, d.code)[0]["MaTTHC"] == "2.002000"
 
 
 def test_catalogue_codes_fill_the_mapping_table(world):
