@@ -8,6 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+NATIONAL_PORTAL_PORT ?= 8790
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/tinhso_test
 PYTEST_ARGS ?=
 # The PostgreSQL half runs the database-sensitive tests only (the rule: docs/architecture.md).
@@ -45,8 +46,12 @@ migrate: install messages
 demo: migrate
 	$(BIN)/python manage.py load_demo
 
+# The demo syncs with the stand-in national portal (tinhso.standins.national_portal), started by
+# run-all on NATIONAL_PORTAL_PORT; the catalogue's verified national codes fill the mapping table.
 run: sysdeps-run demo
-	$(BIN)/python manage.py run_all $(HOST):$(PORT)
+	$(BIN)/python manage.py national_codes_from_catalogue
+	TINHSO_NATIONAL_PORTAL_URL=http://127.0.0.1:$(NATIONAL_PORTAL_PORT) TINHSO_NATIONAL_PORTAL_STANDIN=1 \
+		$(BIN)/python manage.py run_all $(HOST):$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "tinhso.portal",
     "tinhso.workspace",
     "tinhso.ioc",
+    "tinhso.integrations",  # adapters to outside systems (national portal sync)
     "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 
@@ -398,3 +399,19 @@ TINHSO_OUTBOX_LEASE_SECONDS = env_int("TINHSO_OUTBOX_LEASE_SECONDS", 120)
 TINHSO_OUTBOX_BATCH = env_int("TINHSO_OUTBOX_BATCH", 100)
 TINHSO_RETRY_BASE_SECONDS = env_int("TINHSO_RETRY_BASE_SECONDS", 30)
 TINHSO_RETRY_CAP_SECONDS = env_int("TINHSO_RETRY_CAP_SECONDS", 3600)
+# A message that failed this many times is a dead letter (it blocks its dossier's later messages
+# until an administrator resends or discards it); a held one (e.g. no national procedure code)
+# is looked at again after HOLD seconds and never dies.
+TINHSO_OUTBOX_MAX_ATTEMPTS = env_int("TINHSO_OUTBOX_MAX_ATTEMPTS", 20)
+TINHSO_OUTBOX_HOLD_SECONDS = env_int("TINHSO_OUTBOX_HOLD_SECONDS", 600)
+# The national public service portal (tinhso.integrations.national_portal, docs/national-portal.md):
+# no URL, no delivery (the messages wait, visible). STANDIN: ``run-all`` also starts the stand-in
+# portal (tinhso.standins.national_portal) on the URL's port, its records kept in STANDIN_DB.
+TINHSO_NATIONAL_PORTAL_URL = env_str("TINHSO_NATIONAL_PORTAL_URL", "")
+TINHSO_NATIONAL_PORTAL_USERNAME = env_str("TINHSO_NATIONAL_PORTAL_USERNAME", "tinhso")
+TINHSO_NATIONAL_PORTAL_PASSWORD = env_str("TINHSO_NATIONAL_PORTAL_PASSWORD", "tinhso")
+TINHSO_NATIONAL_PORTAL_TIMEOUT = env_int("TINHSO_NATIONAL_PORTAL_TIMEOUT", 20)
+TINHSO_NATIONAL_PORTAL_STANDIN = env_bool("TINHSO_NATIONAL_PORTAL_STANDIN", False)
+TINHSO_NATIONAL_PORTAL_STANDIN_DB = env_str(
+    "TINHSO_NATIONAL_PORTAL_STANDIN_DB", str(VAR_DIR / "national-portal-standin.sqlite3")
+)

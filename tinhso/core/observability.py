@@ -130,6 +130,7 @@ class BusinessCollector:
         from django.utils import timezone
 
         from tinhso.dossiers.models import Dossier, OutboxMessage
+        from tinhso.dossiers.outbox import undelivered
 
         overdue = GaugeMetricFamily(
             "tinhso_dossiers_overdue", "Open dossiers past their legal due time"
@@ -145,8 +146,16 @@ class BusinessCollector:
         backlog = GaugeMetricFamily(
             "tinhso_outbox_pending", "National-portal messages not yet delivered"
         )
-        backlog.add_metric([], OutboxMessage.objects.filter(delivered_at__isnull=True).count())
+        backlog.add_metric([], OutboxMessage.objects.filter(undelivered()).count())
         yield backlog
+        dead = GaugeMetricFamily(
+            "tinhso_outbox_dead",
+            "Outbox messages failed for good, blocking their dossier (resend or discard in admin)",
+        )
+        dead.add_metric(
+            [], OutboxMessage.objects.filter(undelivered(), dead_at__isnull=False).count()
+        )
+        yield dead
         from tinhso.core.background import oldest_pending_task_age
         from tinhso.dossiers.outbox import oldest_pending_age
 

@@ -1,10 +1,12 @@
 """Dossiers in the admin: read-only views for administrators (changes go through services)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.core.admin import ReadOnlyAdmin
 
 from .models import Dossier, DossierEvent, DossierFile, OutboxMessage, Rating
+from .outbox import outbox_discard, outbox_resend
 
 
 class EventInline(admin.TabularInline):
@@ -47,7 +49,67 @@ class RatingAdmin(ReadOnlyAdmin):
     list_filter = ("score",)
 
 
+class DeliveryFilter(admin.SimpleListFilter):
+    title = _("delivery")
+    parameter_name = "delivery"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("dead", _("Dead letters")),
+            ("held", _("Held")),
+            ("pending", _("Pending")),
+            ("delivered", _("Delivered")),
+            ("discarded", _("Discarded")),
+        ]
+
+    def queryset(self, request, queryset):
+        undelivered = queryset.filter(delivered_at__isnull=True, discarded_at__isnull=True)
+        return {
+            "dead": undelivered.filter(dead_at__isnull=False),
+            "held": undelivered.filter(dead_at__isnull=True).exclude(held_reason=""),
+            "pending": undelivered.filter(dead_at__isnull=True, held_reason=""),
+            "delivered": queryset.filter(delivered_at__isnull=False),
+            "discarded": queryset.filter(discarded_at__isnull=False),
+        }.get(self.value(), queryset)
+
+
 @admin.register(OutboxMessage)
 class OutboxAdmin(ReadOnlyAdmin):
-    list_display = ("topic", "key", "created_at", "delivered_at", "attempts", "next_attempt_at")
-    list_filter = ("topic",)
+    """The outbox; its dead letters (failed for good, blocking their dossier's later messages)
+    are resent or discarded here (``dossiers.outbox.outbox_resend`` / ``outbox_discard``)."""
+
+    list_display = (
+        "topic",
+        "key",
+        "created_at",
+        "delivered_at",
+        "attempts",
+        "next_attempt_at",
+        "dead_at",
+        "held_reason",
+        "last_error",
+    )
+    list_filter = (DeliveryFilter, "topic")
+    search_fields = ("key", "stream")
+    actions = ["resend", "discard"]
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("dossiers.change_outboxmessage")
+
+    has_discard_permission = has_resend_permission
+
+    @admin.action(description=_("Resend the selected dead messages"), permissions=["resend"])
+    def resend(self, request, queryset):
+        n = outbox_resend(
+            actor=request.user, message_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(
+            request, _("%(n)d message(s) will be sent again.") % {"n": n}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Discard the selected messages"), permissions=["discard"])
+    def discard(self, request, queryset):
+        n = outbox_discard(
+            actor=request.user, message_ids=list(queryset.values_list("pk", flat=True))
+        )
+        self.message_user(request, _("%(n)d message(s) discarded.") % {"n": n}, messages.SUCCESS)

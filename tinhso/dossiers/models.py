@@ -486,6 +486,15 @@ class OutboxMessage(models.Model):
     # ``next_attempt_at`` after a growing, jittered delay.
     claimed_until = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Messages of one ``stream`` (a dossier's code) are delivered in ``pk`` order: one is never
+    # claimed while an earlier one of its stream is undelivered and not discarded.
+    stream = models.CharField(max_length=100, blank=True, default="")
+    # Held: the adapter cannot send it yet (e.g. no national procedure code); retried later,
+    # never failed. Dead: failed for good; it blocks its stream until an administrator resends
+    # or discards it.
+    held_reason = models.CharField(max_length=300, blank=True, default="")
+    dead_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox message")
@@ -493,6 +502,7 @@ class OutboxMessage(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["topic", "key"], name="outbox_unique_key"),
         ]
+        indexes = [models.Index(fields=["stream", "id"], name="outbox_stream_order")]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.key}"

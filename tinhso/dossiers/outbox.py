@@ -17,6 +17,16 @@ the scheduler enqueues every ``TINHSO_SCHEDULE["outbox-delivery"]["every"]`` sec
 A topic with no handler (its adapter is not configured) is never claimed: its messages stay
 pending and visible (``tinhso_outbox_pending``, ``/healthz``), never failed. An adapter plugs in
 with ``register_handler(topic, handler)``, from its app's ``AppConfig.ready``.
+
+Order: the messages of one ``stream`` (a dossier's code) are delivered one after the other: a
+message is not claimed while an earlier message of its stream is undelivered (pending, failed,
+held or dead), so a batch holds at most one message per dossier. A handler may raise
+:class:`Held` (the message cannot be sent yet, e.g. no national procedure code: retried after
+``TINHSO_OUTBOX_HOLD_SECONDS``, never failed, the reason shown) or :class:`PermanentFailure` (the
+receiver refused it for good: a dead letter). A message that failed
+``TINHSO_OUTBOX_MAX_ATTEMPTS`` times is dead too. A dead message blocks the later messages of its
+stream until an administrator resends it (:func:`outbox_resend`) or discards it
+(:func:`outbox_discard`), both from the admin's outbox list.
 """
 
 from __future__ import annotations
@@ -29,9 +39,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Min, Q
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
+from tinhso.core.audit import audit_record
 from tinhso.core.background import retry_delay
 
 from .models import OutboxMessage
@@ -50,11 +61,34 @@ def register_handler(topic: str, handler: Handler) -> None:
     HANDLERS[topic] = handler
 
 
+class Held(Exception):
+    """The message cannot be sent yet for a reason an administrator can fix (kept, retried)."""
+
+
+class PermanentFailure(Exception):
+    """The receiver refused the message for good: retrying the same message cannot help."""
+
+
 @dataclass(frozen=True)
 class DeliveryReport:
     claimed: int
     delivered: int
     failed: int
+    held: int = 0
+    dead: int = 0
+
+
+def undelivered() -> Q:
+    """Messages still owed to their receiver: not delivered, not discarded."""
+    return Q(delivered_at__isnull=True, discarded_at__isnull=True)
+
+
+def _earlier_in_stream(topics: list[str]):
+    """An undelivered message before this one in its stream (over the topics being delivered:
+    a dossier's status and step messages go out in the one order they were written)."""
+    return OutboxMessage.objects.filter(
+        undelivered(), topic__in=topics, stream=OuterRef("stream"), pk__lt=OuterRef("pk")
+    )
 
 
 def outbox_claim(
@@ -65,8 +99,9 @@ def outbox_claim(
 ) -> list[OutboxMessage]:
     """Reserve up to ``limit`` due messages of ``topics`` (default: those with a handler).
 
-    Due: not delivered, not claimed by a live lease, and past its ``next_attempt_at``. The
-    messages come back oldest first, each with its lease set and its attempt counted.
+    Due: not delivered, discarded nor dead, not claimed by a live lease, past its
+    ``next_attempt_at``, and the first undelivered message of its stream. The messages come back
+    oldest first, each with its lease set and its attempt counted.
     """
     now = now or timezone.now()
     limit = settings.TINHSO_OUTBOX_BATCH if limit is None else limit
@@ -76,9 +111,10 @@ def outbox_claim(
     with transaction.atomic():
         ids = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(delivered_at__isnull=True, topic__in=topics)
+            .filter(undelivered(), dead_at__isnull=True, topic__in=topics)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .filter(Q(stream="") | ~Exists(_earlier_in_stream(topics)))
             .order_by("pk")
             .values_list("pk", flat=True)[:limit]
         )
@@ -99,7 +135,7 @@ def outbox_deliver(
 ) -> DeliveryReport:
     """Claim a batch of due messages and deliver each through its topic's handler."""
     messages = outbox_claim(limit=limit, now=now)
-    delivered = failed = 0
+    delivered = failed = held = dead = 0
     for message in messages:
         handler = HANDLERS.get(message.topic)
         if handler is None:  # unregistered since the claim: release it untouched
@@ -107,16 +143,42 @@ def outbox_deliver(
                 claimed_until=None, attempts=F("attempts") - 1
             )
             continue
+        moment = now or timezone.now()
+        row = OutboxMessage.objects.filter(pk=message.pk, delivered_at__isnull=True)
         try:
             handler(message)
-        except Exception as exc:
-            failed += 1
-            failed_at = now or timezone.now()
-            delay = dt.timedelta(seconds=retry_delay(message.attempts, rng=rng))
-            OutboxMessage.objects.filter(pk=message.pk, delivered_at__isnull=True).update(
+        except Held as exc:
+            held += 1
+            wait = dt.timedelta(seconds=settings.TINHSO_OUTBOX_HOLD_SECONDS)
+            row.update(  # a hold is not an attempt: it never makes the message dead
                 claimed_until=None,
-                next_attempt_at=failed_at + delay,
-                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+                attempts=F("attempts") - 1,
+                next_attempt_at=moment + wait,
+                held_reason=str(exc)[:300],
+            )
+            logger.info("outbox %s %s held: %s", message.topic, message.key, exc)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            permanent = isinstance(exc, PermanentFailure)
+            if permanent or message.attempts >= settings.TINHSO_OUTBOX_MAX_ATTEMPTS:
+                dead += 1
+                row.update(claimed_until=None, dead_at=moment, held_reason="", last_error=error)
+                logger.error(
+                    "outbox %s %s: dead letter after %d attempt(s), its stream %r waits: %s",
+                    message.topic,
+                    message.key,
+                    message.attempts,
+                    message.stream,
+                    exc,
+                )
+                continue
+            failed += 1
+            delay = dt.timedelta(seconds=retry_delay(message.attempts, rng=rng))
+            row.update(
+                claimed_until=None,
+                next_attempt_at=moment + delay,
+                held_reason="",
+                last_error=error,
             )
             logger.warning(
                 "outbox %s %s: attempt %d failed, next in %ds: %s",
@@ -128,14 +190,46 @@ def outbox_deliver(
             )
         else:
             delivered += outbox_mark_delivered(message_ids=[message.pk], now=now)
-    return DeliveryReport(claimed=len(messages), delivered=delivered, failed=failed)
+    return DeliveryReport(
+        claimed=len(messages), delivered=delivered, failed=failed, held=held, dead=dead
+    )
+
+
+def _administer(actor, action: str, rows, **changes) -> int:
+    """Update the undelivered ``rows`` an administrator chose and audit it (their keys)."""
+    with transaction.atomic():
+        rows = rows.filter(undelivered())
+        keys = list(rows.values_list("key", flat=True))
+        changed = rows.update(claimed_until=None, **changes)
+        if changed:
+            audit_record(
+                actor=actor,
+                action=action,
+                object_type="dossiers.outboxmessage",
+                object_repr="outbox",
+                after={"keys": keys},
+            )
+    return changed
+
+
+def outbox_resend(*, actor, message_ids: list[int]) -> int:
+    """Give dead messages a new run of attempts, now (the admin's "resend"); returns how many."""
+    rows = OutboxMessage.objects.filter(pk__in=message_ids, dead_at__isnull=False)
+    return _administer(actor, "outbox.resend", rows, dead_at=None, attempts=0, next_attempt_at=None)
+
+
+def outbox_discard(*, actor, message_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Give up on undelivered messages (the admin's "discard"): the later messages of their
+    streams are delivered; a dossier's next full-state message repairs what this one carried."""
+    rows = OutboxMessage.objects.filter(pk__in=message_ids)
+    return _administer(actor, "outbox.discard", rows, discarded_at=now or timezone.now())
 
 
 def oldest_pending_age(*, now: dt.datetime | None = None) -> float | None:
     """Seconds since the oldest undelivered message was written; ``None`` when none is."""
-    oldest = OutboxMessage.objects.filter(delivered_at__isnull=True).aggregate(
-        oldest=Min("created_at")
-    )["oldest"]
+    oldest = OutboxMessage.objects.filter(undelivered()).aggregate(oldest=Min("created_at"))[
+        "oldest"
+    ]
     if oldest is None:
         return None
     return max(0.0, ((now or timezone.now()) - oldest).total_seconds())

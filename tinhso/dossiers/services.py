@@ -312,7 +312,35 @@ def _outbox_status(dossier: Dossier, now: dt.datetime, changes: list[str]) -> No
     OutboxMessage.objects.create(
         topic="national_portal.status",
         key=f"{dossier.code}:{dossier.portal_version}",
+        stream=dossier.code,
         payload=_outbox_payload(dossier, now, changes),
+    )
+
+
+# The processing steps the portal is told of (``CapNhatTienDoHoSoMC``): every performed
+# transition but the applicant's rating.
+PORTAL_STEP_ACTIONS = frozenset(TRANSITIONS) - {"submit", "rate"}
+
+
+def _outbox_step(dossier: Dossier, event: DossierEvent) -> None:
+    """Queue the national-portal message of one processing step (a BM.05 row), after the
+    dossier's status message of the same change: one stream per dossier keeps them in order."""
+    OutboxMessage.objects.create(
+        topic="national_portal.step",
+        key=f"{dossier.code}:step:{event.seq}",
+        stream=dossier.code,
+        payload={
+            "code": dossier.code,
+            "step": event.seq,
+            "action": event.action,
+            "by": event.actor_name,
+            "agency": event.actor_agency.name if event.actor_agency_id else "",
+            "at": _iso(event.at),
+            "note": event.note,
+            "status": dossier.status,
+            "step_due_at": _iso(event.step_due_at),
+            "legal_due_at": _iso(dossier.legal_due_at),
+        },
     )
 
 
@@ -539,6 +567,8 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
         d = step.obj
         if applied.portal_changes:
             _outbox_status(d, step.now, applied.portal_changes)
+        if step.action in PORTAL_STEP_ACTIONS:
+            _outbox_step(d, event)
         if "appointment" in applied.portal_changes and d.appointment_at is not None:
             receipt_issue(d, action=step.action, now=step.now)
 

@@ -203,6 +203,7 @@ def test_metrics_for_the_scraper_with_the_token(client, settings):
     assert 'tinhso_http_requests_total{method="GET",route="/healthz",status="200"}' in body
     assert "tinhso_dossiers_overdue 0.0" in body
     assert "tinhso_outbox_pending" in body
+    assert "tinhso_outbox_dead 0.0" in body
     # The address list stays an extra fence: the token from elsewhere is not enough.
     other = client.get(
         "/metrics", REMOTE_ADDR="203.0.113.9", headers={"Authorization": f"Bearer {METRICS_TOKEN}"}

@@ -156,3 +156,33 @@ def test_two_workers_claim_different_messages(handled):
         release.set()
         thread.join()
     assert len(first) == 2 and len(second) == 2 and not set(first) & set(second)
+
+
+def test_a_failed_message_holds_the_later_ones_of_its_stream(handled):
+    """One message per stream per claim: a later message of a dossier never overtakes an
+    earlier one that failed (it waits out the back-off); other streams go on."""
+    seen, failing = handled
+    for key, stream in [("a:1", "A"), ("a:2", "A"), ("b:1", "B"), ("b:2", "B")]:
+        OutboxMessage.objects.create(topic=TOPIC, key=key, stream=stream, payload={})
+    failing.add("a:1")
+    now = timezone.now()
+    report = outbox.outbox_deliver(now=now)
+    assert (report.claimed, report.failed, seen) == (2, 1, ["b:1"])
+    outbox.outbox_deliver(now=now)
+    assert seen == ["b:1", "b:2"]  # a:2 waits behind a:1
+    failing.clear()
+    outbox.outbox_deliver(now=now + dt.timedelta(hours=2))
+    outbox.outbox_deliver(now=now + dt.timedelta(hours=2))
+    assert seen == ["b:1", "b:2", "a:1", "a:2"]
+
+
+def test_too_many_failures_make_a_dead_letter(handled, settings):
+    _seen, failing = handled
+    settings.TINHSO_OUTBOX_MAX_ATTEMPTS = 2
+    OutboxMessage.objects.create(topic=TOPIC, key="c:1", stream="C", payload={})
+    failing.add("c:1")
+    now = timezone.now()
+    assert outbox.outbox_deliver(now=now).failed == 1
+    assert outbox.outbox_deliver(now=now + dt.timedelta(hours=2)).dead == 1
+    assert OutboxMessage.objects.get(key="c:1").dead_at is not None
+    assert outbox.outbox_deliver(now=now + dt.timedelta(days=2)).claimed == 0  # dead: not retried

@@ -7,6 +7,7 @@ production each runs as its own service (docs/operations.md).
 from __future__ import annotations
 
 import sys
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
@@ -21,6 +22,23 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
     found = {"web": web, "scheduler": [*tinhso, "scheduler"]}
     if settings.TINHSO_WORKER_COMMAND:  # none with the immediate backend
         found["worker"] = [*tinhso, *settings.TINHSO_WORKER_COMMAND]
+    if settings.TINHSO_NATIONAL_PORTAL_STANDIN:  # the stand-in national portal, on the URL's port
+        url = urlsplit(settings.TINHSO_NATIONAL_PORTAL_URL)
+        found["national-portal"] = [
+            sys.executable,
+            "-m",
+            "tinhso.standins.national_portal",
+            "--host",
+            url.hostname or "127.0.0.1",
+            "--port",
+            str(url.port or 8790),
+            "--db",
+            settings.TINHSO_NATIONAL_PORTAL_STANDIN_DB,
+            "--username",
+            settings.TINHSO_NATIONAL_PORTAL_USERNAME,
+            "--password",
+            settings.TINHSO_NATIONAL_PORTAL_PASSWORD,
+        ]
     return found
 
 
