@@ -1,0 +1,257 @@
+"""Notifications: which change tells whom what (``notify``), and their delivery with retries.
+
+The dossier lifecycle's ``outbox`` hook calls :func:`dossier_change_notify` inside the change's
+transaction, so the notification rows commit (or vanish) with the change; their delivery is
+enqueued once the transaction commits, and the ``notification-delivery`` schedule entry takes
+again whatever is due (a retry after ``core.background.retry_delay``, a worker that died).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, Q
+from django.template import Context
+from django.template import Template as DjangoTemplate
+from django.urls import reverse
+from django.utils import formats, timezone
+
+from tinhso.core.background import retry_delay
+
+from .models import Channel, Event, Notification, Preference, Status, Template
+
+logger = logging.getLogger("tinhso.notifications")
+
+DEFAULT_CHANNELS = [Channel.EMAIL, Channel.SMS]
+
+
+class PermanentError(Exception):
+    """The provider refused the message for good (bad address, unknown template): no retry."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person to tell: an account (its preferences apply) or a bare address."""
+
+    user: Any = None
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"user:{self.user.pk}" if self.user is not None else f"phone:{self.phone}"
+
+    def channels(self) -> list[str]:
+        if self.user is None:
+            return [Channel.SMS]
+        pref = Preference.objects.filter(user=self.user).first()
+        return pref.channels() if pref else list(DEFAULT_CHANNELS)
+
+    def address(self, channel: str) -> str:
+        if channel == Channel.EMAIL:
+            return self.email
+        return zns_phone(self.phone) if channel == Channel.ZNS else self.phone
+
+
+def zns_phone(phone: str) -> str:
+    """A Vietnamese number as Zalo wants it: 84 and no leading zero."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return "84" + digits[1:] if digits.startswith("0") else digits
+
+
+def render(text: str, context: dict[str, Any]) -> str:
+    return DjangoTemplate(text).render(Context(context, autoescape=False)).strip()
+
+
+def notify(
+    event: str, *, key: str, recipients: Iterable[Recipient], context: dict[str, Any]
+) -> list[Notification]:
+    """Write one notification per recipient and channel they accept that has an active
+    template; ``key`` names the change, and a second call with the same key writes nothing.
+    Delivery is enqueued when the surrounding transaction commits."""
+    templates = {t.channel: t for t in Template.objects.filter(event=event, active=True)}
+    rows = []
+    for person in recipients:
+        for channel in person.channels():
+            template, address = templates.get(channel), person.address(channel)
+            if template is None or not address:
+                continue
+            rows.append(
+                Notification(
+                    event=event,
+                    event_key=key,
+                    channel=channel,
+                    recipient=person.user,
+                    recipient_key=person.key,
+                    address=address,
+                    subject=render(template.subject, context)[:200],
+                    body=render(template.body, context),
+                    provider_template_id=template.provider_template_id,
+                    params={name: str(context.get(name, "")) for name in template.params},
+                )
+            )
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows:
+        transaction.on_commit(_enqueue_delivery)
+    return created
+
+
+def _enqueue_delivery() -> None:
+    from .tasks import deliver_notifications
+
+    deliver_notifications.enqueue()
+
+
+# --- the dossier's events --------------------------------------------------------------------
+
+
+def _when(value: dt.datetime | None) -> str:
+    return formats.date_format(timezone.localtime(value), "d/m/Y H:i") if value else ""
+
+
+def dossier_context(d: Any) -> dict[str, Any]:
+    site = settings.SITE_URL.rstrip("/")
+    return {
+        "code": d.code,
+        "procedure": d.procedure.name,
+        "applicant": d.applicant_name,
+        "agency": d.receiving_agency.name,
+        "appointment": _when(d.appointment_at),
+        "receipt_url": site + reverse("portal:receipt", args=[d.code]),
+        "apology_url": f"{site}/api/dossiers/{d.code}/forms/bm04.pdf",
+        "dossier_url": site + reverse("workspace:dossier", args=[d.code]),
+    }
+
+
+def applicant_recipient(d: Any) -> Recipient | None:
+    profile = d.applicant
+    if profile is not None and profile.user_id:
+        user = profile.user
+        return Recipient(
+            user=user, email=profile.email or user.email, phone=profile.phone or d.applicant_phone
+        )
+    return Recipient(phone=d.applicant_phone) if d.applicant_phone else None
+
+
+def officer(user: Any) -> Recipient:
+    return Recipient(user=user, email=user.email)
+
+
+# action -> the citizen's event
+CITIZEN_EVENTS = {
+    "receive": Event.DOSSIER_RECEIVED,
+    "request_supplement": Event.SUPPLEMENT_REQUESTED,
+    "request_fees": Event.FEES_REQUESTED,
+    "finish": Event.RESULT_READY,
+    "approve": Event.RESULT_READY,
+}
+
+
+def dossier_change_notify(
+    d: Any,
+    *,
+    action: str,
+    seq: int,
+    changes: list[str],
+    actor: Any,
+    assignee_before: Any,
+    note: str = "",
+) -> None:
+    """Notify the applicant and the officers of one change of dossier ``d`` (its event ``seq``),
+    in the change's transaction."""
+    context = {**dossier_context(d), "note": note}
+    event = CITIZEN_EVENTS.get(action)
+    if event is None and "appointment" in changes and d.appointment_at is not None:
+        event = Event.APPOINTMENT_CHANGED
+    citizen = applicant_recipient(d)
+    if event is not None and citizen is not None:
+        notify(event, key=f"dossier:{d.pk}:{seq}", recipients=[citizen], context=context)
+    officers: list[tuple[str, Any]] = []
+    if d.assignee_id and d.assignee_id != assignee_before and d.assignee != actor:
+        officers.append((Event.INBOX_NEW, d.assignee))
+    if action == "supplement" and d.assignee_id and d.assignee != actor:
+        officers.append((Event.SUPPLEMENT_SUPPLIED, d.assignee))
+    for officer_event, user in officers:
+        notify(
+            officer_event,
+            key=f"dossier:{d.pk}:{seq}",
+            recipients=[officer(user)],
+            context=context,
+        )
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    claimed: int
+    delivered: int
+    failed: int
+
+
+def notifications_claim(*, limit: int, now: dt.datetime, channels: list[str]) -> list[Notification]:
+    """Reserve up to ``limit`` due notifications for the lease (``FOR UPDATE SKIP LOCKED``),
+    counting the attempt."""
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(channel__in=channels)
+            .filter(status__in=[Status.CREATED, Status.TEMPORARY_FAILURE, Status.SENDING])
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        lease = dt.timedelta(seconds=settings.TINHSO_OUTBOX_LEASE_SECONDS)
+        Notification.objects.filter(pk__in=ids).update(
+            status=Status.SENDING, claimed_until=now + lease, attempts=F("attempts") + 1
+        )
+        return list(Notification.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def notifications_deliver(
+    *, limit: int | None = None, now: dt.datetime | None = None, rng: random.Random | None = None
+) -> DeliveryReport:
+    """Send each due notification through its channel's adapter; a failure is retried after
+    the back-off, up to ``TINHSO_NOTIFY_MAX_ATTEMPTS`` attempts."""
+    from .adapters import SENDERS, configured_channels
+
+    now = now or timezone.now()
+    batch = notifications_claim(
+        limit=limit or settings.TINHSO_OUTBOX_BATCH, now=now, channels=configured_channels()
+    )
+    delivered = failed = 0
+    for n in batch:
+        try:
+            provider_id = SENDERS[n.channel](n)
+        except Exception as exc:
+            failed += 1
+            final = isinstance(exc, PermanentError) or (
+                n.attempts >= settings.TINHSO_NOTIFY_MAX_ATTEMPTS
+            )
+            delay = dt.timedelta(seconds=retry_delay(n.attempts, rng=rng))
+            Notification.objects.filter(pk=n.pk).update(
+                status=Status.PERMANENT_FAILURE if final else Status.TEMPORARY_FAILURE,
+                claimed_until=None,
+                next_attempt_at=None if final else now + delay,
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+            logger.warning("notification %s: attempt %d failed: %s", n.pk, n.attempts, exc)
+        else:
+            delivered += 1
+            Notification.objects.filter(pk=n.pk).update(
+                status=Status.DELIVERED,
+                claimed_until=None,
+                sent_at=timezone.now(),
+                provider_id=str(provider_id or "")[:100],
+                last_error="",
+            )
+    return DeliveryReport(claimed=len(batch), delivered=delivered, failed=failed)
