@@ -396,6 +396,7 @@ TINHSO_SCHEDULE = {
         "task": "tinhso.notifications.tasks.deliver_notifications",
         "every": env_int("TINHSO_NOTIFY_EVERY", 30),
     },
+    "notify-due-soon": {"task": "tinhso.notifications.tasks.notify_due_soon", "every": 3600},
 }
 # The outbox: how long a claimed message is reserved for its worker (a killed worker's messages
 # are claimable again after it), and the retry back-off (doubling from BASE up to CAP, jittered).

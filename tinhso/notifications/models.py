@@ -26,6 +26,8 @@ class Event(models.TextChoices):
     APPOINTMENT_CHANGED = "appointment_changed", _("Appointment changed")
     INBOX_NEW = "inbox_new", _("New dossier in the inbox")
     SUPPLEMENT_SUPPLIED = "supplement_supplied", _("Supplement supplied")
+    DUE_SOON = "due_soon", _("Due within one working day")
+    FEEDBACK_ANSWERED = "feedback_answered", _("Feedback answered")
 
 
 class Status(models.TextChoices):
@@ -100,8 +102,8 @@ class Notification(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    # The person as the key sees them: "user:<id>" or the address itself (a counter applicant
-    # without an account), so the constraint holds for both.
+    # The person as the key sees them: "user:<id>", or "email:…"/"phone:…" for someone without
+    # an account (a counter applicant, a feedback reporter), so the constraint holds for both.
     recipient_key = models.CharField(_("recipient key"), max_length=254)
     address = models.CharField(_("address"), max_length=254)
     subject = models.CharField(_("subject"), max_length=200, blank=True)

@@ -46,11 +46,13 @@ class Recipient:
 
     @property
     def key(self) -> str:
-        return f"user:{self.user.pk}" if self.user is not None else f"phone:{self.phone}"
+        if self.user is not None:
+            return f"user:{self.user.pk}"
+        return f"phone:{self.phone}" if self.phone else f"email:{self.email}"
 
     def channels(self) -> list[str]:
-        if self.user is None:
-            return [Channel.SMS]
+        if self.user is None:  # no account, no preferences: the channels given
+            return [c for c in DEFAULT_CHANNELS if self.address(c)]
         pref = Preference.objects.filter(user=self.user).first()
         return pref.channels() if pref else list(DEFAULT_CHANNELS)
 
@@ -97,6 +99,9 @@ def notify(
                     params={name: str(context.get(name, "")) for name in template.params},
                 )
             )
+    done = set(Notification.objects.filter(event_key=key).values_list("recipient_key", "channel"))
+    rows = [n for n in rows if (n.recipient_key, n.channel) not in done]
+    # A concurrent twin may still insert first: the unique constraint keeps one.
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if rows:
         transaction.on_commit(_enqueue_delivery)
@@ -185,6 +190,54 @@ def dossier_change_notify(
             recipients=[officer(user)],
             context=context,
         )
+
+
+def dossiers_due_soon_notify(*, now: dt.datetime | None = None) -> int:
+    """Tell each assigned officer of the open dossiers whose legal due time falls within the
+    next working day (once per dossier and due time); return how many were written."""
+    from tinhso.core.selectors import work_calendar
+    from tinhso.dossiers.models import Dossier
+    from tinhso.dossiers.transitions import OPEN_STATES
+
+    now = now or timezone.now()
+    horizon = work_calendar().add_working_days(now, 1)
+    due = (
+        Dossier.objects.filter(state__in=OPEN_STATES, assignee__isnull=False)
+        .filter(legal_due_at__gt=now, legal_due_at__lte=horizon, clock_stopped_at__isnull=True)
+        .select_related("procedure", "receiving_agency", "applicant", "assignee")
+    )
+    written = 0
+    for d in due:
+        key = f"dossier:{d.pk}:due:{d.legal_due_at.isoformat()}"
+        context = {**dossier_context(d), "due": _when(d.legal_due_at)}
+        with transaction.atomic():
+            written += len(
+                notify(Event.DUE_SOON, key=key, recipients=[officer(d.assignee)], context=context)
+            )
+    return written
+
+
+def report_answered_notify(r: Any, *, seq: int) -> None:
+    """Tell the reporter of feedback ``r`` its answer (event ``seq``), in the answer's
+    transaction."""
+    user = r.reporter if r.reporter_id else None
+    person = Recipient(
+        user=user,
+        email=r.reporter_email or (user.email if user else ""),
+        phone=r.reporter_phone,
+    )
+    if not (person.user or person.email or person.phone):
+        return
+    site = settings.SITE_URL.rstrip("/")
+    context = {
+        "report": r.pk,
+        "answer": r.answer,
+        "report_url": site + reverse("feedback:detail", args=[r.pk]),
+        "agency": r.agency.name,
+    }
+    notify(
+        Event.FEEDBACK_ANSWERED, key=f"report:{r.pk}:{seq}", recipients=[person], context=context
+    )
 
 
 # --- delivery --------------------------------------------------------------------------------

@@ -74,6 +74,24 @@ TEMPLATES = [
         "",
         [],
     ),
+    (
+        "due_soon",
+        "Hồ sơ {{ code }} đến hạn trong một ngày làm việc",
+        "Hồ sơ {{ code }} ({{ procedure }}, {{ applicant }}) đến hạn giải quyết lúc {{ due }}."
+        "\nMở hồ sơ: {{ dossier_url }}",
+        "",
+        "",
+        [],
+    ),
+    (
+        "feedback_answered",
+        "Phản ánh số {{ report }} đã được trả lời",
+        "Phản ánh số {{ report }} của Ông/Bà đã được {{ agency }} trả lời:\n\n{{ answer }}\n\n"
+        "Xem và đánh giá: {{ report_url }}",
+        "Phan anh so {{ report }} da duoc tra loi. Xem tai: {{ report_url }}",
+        "TS_PHAN_ANH",
+        ["report", "report_url"],
+    ),
 ]
 
 

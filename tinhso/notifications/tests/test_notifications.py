@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import urllib.parse
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tinhso.core.models import ApplicantProfile
 from tinhso.dossiers import services as s
 from tinhso.notifications.models import Notification, Preference, ProviderToken, Status
-from tinhso.notifications.services import dossier_change_notify, notifications_deliver
+from tinhso.notifications.services import (
+    dossier_change_notify,
+    dossiers_due_soon_notify,
+    notifications_deliver,
+)
 from tinhso.testing.factories import pdf
 from tinhso.testing.factories import submit_online as submit
 
@@ -89,6 +95,10 @@ def test_a_retried_event_notifies_once(world, providers):
             d, action="receive", seq=seq, changes=["status"], actor=world.desk, assignee_before=None
         )
     assert Notification.objects.count() == before == 2
+    twin = Notification.objects.first()
+    twin.pk = None
+    with pytest.raises(IntegrityError), transaction.atomic():  # the database refuses it too
+        twin.save()
 
 
 def test_a_failed_send_is_retried_after_the_back_off(world, providers, standin):
@@ -141,3 +151,39 @@ def test_a_counter_applicant_without_an_account_gets_a_text(world, providers):
     s.dossier_receive(actor=world.desk, dossier=d)
     n = Notification.objects.get(event="dossier_received")
     assert (n.channel, n.address, n.recipient_key) == ("sms", "0987654321", "phone:0987654321")
+
+
+def test_officers_are_told_once_of_a_dossier_due_within_one_working_day(world):
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    d = s.dossier_transfer(actor=world.desk, dossier=d, to_user=world.specialist)
+    week_before = d.legal_due_at - dt.timedelta(days=7)
+    assert dossiers_due_soon_notify(now=week_before) == 0
+    hour_before = d.legal_due_at - dt.timedelta(hours=1)
+    assert dossiers_due_soon_notify(now=hour_before) == 1
+    assert dossiers_due_soon_notify(now=hour_before) == 0  # once per due time
+    n = Notification.objects.get(event="due_soon")
+    assert (n.recipient, n.channel) == (world.specialist, "email")
+    assert d.code in n.subject
+
+
+def test_the_reporter_is_told_the_answer_to_their_feedback(feedback_world):
+    from tinhso.feedback import services as feedback
+    from tinhso.testing.factories import DONG_HOI, category
+
+    world = feedback_world
+    world.citizen.email = "phananh@example.vn"
+    world.citizen.save()
+    report = feedback.report_submit(
+        actor=world.citizen,
+        category=category("den-duong-hong"),
+        description="Đèn đường trước số 45 Quang Trung không sáng ba đêm nay.",
+        latitude=DONG_HOI[0],
+        longitude=DONG_HOI[1],
+        address="Trước số 45 Quang Trung",
+        commune=world.dong_hoi,
+    )
+    feedback.report_accept(actor=world.officer_dh, report=report)
+    feedback.report_answer(actor=world.officer_dh, report=report, answer="Đã thay bóng đèn.")
+    mail = Notification.objects.get(event="feedback_answered", channel="email")
+    assert mail.address == "phananh@example.vn" and "Đã thay bóng đèn." in mail.body
+    assert f"/phan-anh/{report.pk}/" in mail.body
