@@ -10,7 +10,9 @@ It speaks the providers' HTTP protocol as the platform's adapters use it
 - ``POST /sms/send`` (``Authorization: Bearer <key>``; JSON ``brandname, phone, template_id,
   params, text``): ``{"error": 0, "message_id"}``;
 - ``GET /`` a page listing the messages, ``GET /messages.json`` the same as JSON;
-- ``POST /control/fail`` ``{"count": n}``: the next n sends answer 500 (tests of retries).
+- ``POST /control/fail`` ``{"count": n}``: the next n sends answer 500 (tests of retries);
+- ``POST /control/refresh-token`` ``{"token": "…"}``: issue one more refresh token, as the
+  provider's console does.
 
 Standard library only; state in memory.
 """
@@ -95,6 +97,7 @@ class Handler(BaseHTTPRequestHandler):
             "/zns/message/template": self._zns,
             "/sms/send": self._sms,
             "/control/fail": self._control,
+            "/control/refresh-token": self._issue,
         }
         route = routes.get(self.path)
         if route is None:
@@ -105,6 +108,14 @@ class Handler(BaseHTTPRequestHandler):
         data = self._json() or {}
         with self.provider.lock:
             self.provider.fail_next = int(data.get("count", 0))
+        return self._answer(200, {"error": 0})
+
+    def _issue(self):
+        token = str((self._json() or {}).get("token", "")).strip()
+        if not token:
+            return self._answer(400, {"error": 400, "message": "token is required"})
+        with self.provider.lock:
+            self.provider.refresh_tokens.add(token)
         return self._answer(200, {"error": 0})
 
     def _failing(self) -> bool:

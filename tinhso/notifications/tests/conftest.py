@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import subprocess
 import sys
@@ -74,5 +75,8 @@ def providers(settings, smtp_server, standin):
     settings.TINHSO_ZNS_URL = standin.url + "/zns"
     settings.TINHSO_ZNS_OAUTH_URL = standin.url + "/oauth/access_token"
     settings.TINHSO_ZNS_APP_ID, settings.TINHSO_ZNS_SECRET_KEY = "standin-app", "standin-secret"
-    settings.TINHSO_ZNS_REFRESH_TOKEN = "standin-refresh-0"
+    # Each test starts from a refresh token of its own (earlier tests' tokens are spent).
+    settings.TINHSO_ZNS_REFRESH_TOKEN = token = secrets.token_hex(8)
+    body = json.dumps({"token": token}).encode()
+    standin.post("/control/refresh-token", body, {"Content-Type": "application/json"})
     return settings

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import urllib.parse
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from tinhso.core.models import ApplicantProfile
 from tinhso.dossiers import services as s
+from tinhso.notifications.adapters import zns_access_token
 from tinhso.notifications.models import Notification, Preference, ProviderToken, Status
 from tinhso.notifications.services import (
     dossier_change_notify,
@@ -187,3 +189,34 @@ def test_the_reporter_is_told_the_answer_to_their_feedback(feedback_world):
     mail = Notification.objects.get(event="feedback_answered", channel="email")
     assert mail.address == "phananh@example.vn" and "Đã thay bóng đèn." in mail.body
     assert f"/phan-anh/{report.pk}/" in mail.body
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_refresh_the_zalo_token_once(providers, standin):
+    """The refresh token is single use: under the row lock the second worker waits and then
+    uses the token the first one got, instead of spending the old refresh token again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    ProviderToken.objects.create(
+        provider="zalo", refresh_token=providers.TINHSO_ZNS_REFRESH_TOKEN, expires_at=timezone.now()
+    )
+    refreshes = standin.get()["refreshes"]
+    start, tokens, errors = threading.Barrier(2), [], []
+
+    def worker():
+        try:
+            start.wait(5)
+            tokens.append(zns_access_token())
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert errors == [] and len(tokens) == 2 and tokens[0] == tokens[1]
+    assert standin.get()["refreshes"] == refreshes + 1
