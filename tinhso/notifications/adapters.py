@@ -18,6 +18,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable
+from email.utils import make_msgid
 from typing import Any
 
 from django.conf import settings
@@ -51,10 +52,13 @@ def post_json(url: str, payload: dict, headers: dict[str, str]) -> dict[str, Any
 
 
 def send_email(n: Notification) -> str:
-    message = EmailMessage(n.subject, n.body, settings.DEFAULT_FROM_EMAIL, [n.address])
-    message.extra_headers["X-Tinhso-Notification"] = str(n.pk)
+    message_id = make_msgid(domain="tinhso")
+    headers = {"Message-ID": message_id, "X-Tinhso-Notification": str(n.pk)}
+    message = EmailMessage(
+        n.subject, n.body, settings.DEFAULT_FROM_EMAIL, [n.address], headers=headers
+    )
     message.send(fail_silently=False)
-    return message.extra_headers.get("Message-ID", "")
+    return message_id
 
 
 def send_sms(n: Notification) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
 from django.template import Context
 from django.template import Template as DjangoTemplate
@@ -103,9 +103,15 @@ def notify(
     rows = [n for n in rows if (n.recipient_key, n.channel) not in done]
     # A concurrent twin may still insert first: the unique constraint keeps one.
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows:
+    if rows and not _delivery_scheduled():
         transaction.on_commit(_enqueue_delivery)
     return created
+
+
+def _delivery_scheduled() -> bool:
+    """Whether this transaction already enqueues the delivery when it commits (one task for
+    all the notifications of a change)."""
+    return any(func is _enqueue_delivery for _, func, _ in connection.run_on_commit)
 
 
 def _enqueue_delivery() -> None:

@@ -13,7 +13,13 @@ from django.utils import timezone
 from tinhso.core.models import ApplicantProfile
 from tinhso.dossiers import services as s
 from tinhso.notifications.adapters import zns_access_token
-from tinhso.notifications.models import Notification, Preference, ProviderToken, Status
+from tinhso.notifications.models import (
+    Notification,
+    Preference,
+    ProviderToken,
+    Status,
+    Template,
+)
 from tinhso.notifications.services import (
     dossier_change_notify,
     dossiers_due_soon_notify,
@@ -61,6 +67,7 @@ def test_received_dossier_mails_and_texts_the_citizen_with_the_receipt_link(
     )
     assert d.code in sms["text"] and sms["params"]["receipt_url"].endswith("/bien-nhan/")
     assert {n.status for n in Notification.objects.all()} == {Status.DELIVERED}
+    assert Notification.objects.get(channel="email").provider_id == mail["Message-ID"]
 
 
 def test_zalo_tokens_are_refreshed_once_each_and_never_reused(world, providers, standin):
@@ -220,3 +227,12 @@ def test_two_workers_refresh_the_zalo_token_once(providers, standin):
         thread.join(10)
     assert errors == [] and len(tokens) == 2 and tokens[0] == tokens[1]
     assert standin.get()["refreshes"] == refreshes + 1
+
+
+def test_the_email_templates_are_edited_in_the_admin(admin_client):
+    template = Template.objects.get(event="dossier_received", channel="email")
+    page = admin_client.get(f"/admin/notifications/template/{template.pk}/change/")
+    assert page.status_code == 200
+    assert "Hồ sơ {{ code }} đã được tiếp nhận" in page.content.decode()
+    listing = admin_client.get("/admin/notifications/template/")
+    assert "mã mẫu tại nhà cung cấp" in listing.content.decode().lower()
