@@ -23,6 +23,7 @@ from django.template import Template as DjangoTemplate
 from django.urls import reverse
 from django.utils import formats, timezone
 
+from tinhso.core.audit import audit_record
 from tinhso.core.background import retry_delay
 
 from .models import Channel, Event, Notification, Preference, Status, Template
@@ -118,6 +119,23 @@ def _enqueue_delivery() -> None:
     from .tasks import deliver_notifications
 
     deliver_notifications.enqueue()
+
+
+def preference_set(*, actor: Any, email: bool, sms: bool, zns: bool) -> Preference:
+    """Record the channels ``actor`` wants to be told on (with its audit entry)."""
+    with transaction.atomic():
+        pref, _ = Preference.objects.select_for_update().get_or_create(user=actor)
+        before = {c: getattr(pref, c) for c in Channel.values}
+        pref.email, pref.sms, pref.zns = bool(email), bool(sms), bool(zns)
+        pref.save()
+        audit_record(
+            actor=actor,
+            action="notifications.preference",
+            obj=pref,
+            before=before,
+            after={c: getattr(pref, c) for c in Channel.values},
+        )
+    return pref
 
 
 # --- the dossier's events --------------------------------------------------------------------

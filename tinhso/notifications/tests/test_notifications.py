@@ -10,7 +10,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from tinhso.core.models import ApplicantProfile
+from tinhso.core.models import ApplicantProfile, AuditEvent
 from tinhso.dossiers import services as s
 from tinhso.notifications.adapters import zns_access_token
 from tinhso.notifications.models import (
@@ -236,3 +236,19 @@ def test_the_email_templates_are_edited_in_the_admin(admin_client):
     assert "Hồ sơ {{ code }} đã được tiếp nhận" in page.content.decode()
     listing = admin_client.get("/admin/notifications/template/")
     assert "mã mẫu tại nhà cung cấp" in listing.content.decode().lower()
+
+
+def test_a_citizen_chooses_their_channels_and_sees_what_they_were_sent(world, client):
+    s.dossier_receive(actor=world.desk, dossier=submit(world))
+    client.force_login(world.citizen)
+    assert "Kênh nhận thông báo" in client.get("/ho-so-cua-toi/").content.decode()
+    page = client.get("/thong-bao/").content.decode()
+    assert "Hồ sơ" in page and "đã được tiếp nhận" in page  # the e-mail's subject, listed
+    answer = client.post("/thong-bao/", {"sms": "on", "zns": "on"})
+    assert answer.status_code == 302
+    pref = Preference.objects.get(user=world.citizen)
+    assert (pref.email, pref.sms, pref.zns) == (False, True, True)
+    assert AuditEvent.objects.filter(action="notifications.preference").exists()
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    channels = set(Notification.objects.filter(event_key__startswith=f"dossier:{d.pk}:"))
+    assert {n.channel for n in channels} == {"sms", "zns"}
