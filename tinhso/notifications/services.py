@@ -60,13 +60,21 @@ class Recipient:
     def address(self, channel: str) -> str:
         if channel == Channel.EMAIL:
             return self.email
-        return zns_phone(self.phone) if channel == Channel.ZNS else self.phone
+        if not self.phone:
+            return ""
+        return zns_phone(self.phone) if channel == Channel.ZNS else sms_phone(self.phone)
+
+
+def sms_phone(phone: str) -> str:
+    """A Vietnamese number as the SMS provider wants it: digits, a leading 0 ("+84 91…" →
+    "091…")."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return "0" + digits[2:] if digits.startswith("84") and len(digits) >= 11 else digits
 
 
 def zns_phone(phone: str) -> str:
     """A Vietnamese number as Zalo wants it: 84 and no leading zero."""
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    return "84" + digits[1:] if digits.startswith("0") else digits
+    return "84" + sms_phone(phone)[1:]
 
 
 def render(text: str, context: dict[str, Any]) -> str:
