@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tinhso.workspace",
     "tinhso.ioc",
     "tinhso.integrations",  # adapters to outside systems (national portal sync)
+    "tinhso.notifications",
     "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 
@@ -392,6 +393,11 @@ TINHSO_SCHEDULE = {
     },
     "drafts-purge": {"task": "tinhso.portal.tasks.purge_drafts", "every": 24 * 3600},
     "task-results-prune": {"task": "tinhso.core.tasks.prune_task_results", "every": 24 * 3600},
+    "notification-delivery": {
+        "task": "tinhso.notifications.tasks.deliver_notifications",
+        "every": env_int("TINHSO_NOTIFY_EVERY", 30),
+    },
+    "notify-due-soon": {"task": "tinhso.notifications.tasks.notify_due_soon", "every": 3600},
 }
 # The outbox: how long a claimed message is reserved for its worker (a killed worker's messages
 # are claimable again after it), and the retry back-off (doubling from BASE up to CAP, jittered).
@@ -415,3 +421,36 @@ TINHSO_NATIONAL_PORTAL_STANDIN = env_bool("TINHSO_NATIONAL_PORTAL_STANDIN", Fals
 TINHSO_NATIONAL_PORTAL_STANDIN_DB = env_str(
     "TINHSO_NATIONAL_PORTAL_STANDIN_DB", str(VAR_DIR / "national-portal-standin.sqlite3")
 )
+
+# Notifications (docs/operations.md, "Notifications"). E-mail through Django's backend: SMTP in
+# production; with DEBUG the file backend writes each message to var/mail/ (make run).
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.filebased.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Một cửa điện tử <no-reply@tinhso.local>")
+# SMS brand-name and Zalo ZNS providers; with DEBUG, the stand-in provider of make run
+# (python -m tinhso.standins.sms_zns, its messages at http://127.0.0.1:8025/).
+TINHSO_STANDIN_PORT = env_int("TINHSO_STANDIN_PORT", 8025)
+_STANDIN = f"http://127.0.0.1:{TINHSO_STANDIN_PORT}" if DEBUG else ""
+TINHSO_SMS_URL = env_str("TINHSO_SMS_URL", _STANDIN)
+TINHSO_SMS_API_KEY = env_str("TINHSO_SMS_API_KEY", "standin-sms-key" if DEBUG else "")
+TINHSO_SMS_BRANDNAME = env_str("TINHSO_SMS_BRANDNAME", "TINHSO")
+TINHSO_ZNS_URL = env_str("TINHSO_ZNS_URL", _STANDIN and _STANDIN + "/zns")
+TINHSO_ZNS_OAUTH_URL = env_str(
+    "TINHSO_ZNS_OAUTH_URL", _STANDIN and _STANDIN + "/oauth/access_token"
+)
+TINHSO_ZNS_APP_ID = env_str("TINHSO_ZNS_APP_ID", "standin-app" if DEBUG else "")
+TINHSO_ZNS_SECRET_KEY = env_str("TINHSO_ZNS_SECRET_KEY", "standin-secret" if DEBUG else "")
+# The first refresh token (then kept, and replaced at each refresh, in the ProviderToken row).
+TINHSO_ZNS_REFRESH_TOKEN = env_str("TINHSO_ZNS_REFRESH_TOKEN", "standin-refresh-0" if DEBUG else "")
+TINHSO_NOTIFY_MAX_ATTEMPTS = env_int("TINHSO_NOTIFY_MAX_ATTEMPTS", 8)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("admin/", admin.site.urls),
     path("can-bo/", include("tinhso.workspace.urls")),
+    path("", include("tinhso.notifications.urls")),
     path("", include("tinhso.qna.urls")),
     path("", include("tinhso.feedback.urls")),
     path("", include("tinhso.ioc.urls")),

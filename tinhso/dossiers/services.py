@@ -51,6 +51,7 @@ from tinhso.core.selectors import applicant_of, work_calendar
 from tinhso.core.uploads import check_upload
 from tinhso.core.validators import clean_id_number
 from tinhso.core.workcalendar import WorkCalendar
+from tinhso.notifications.services import dossier_change_notify
 from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
 
 from . import access as dossier_access
@@ -571,6 +572,16 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
             _outbox_step(d, event)
         if "appointment" in applied.portal_changes and d.appointment_at is not None:
             receipt_issue(d, action=step.action, now=step.now)
+        # The citizen's and the officers' notifications, committed with the change.
+        dossier_change_notify(
+            d,
+            action=step.action,
+            seq=event.seq,
+            changes=applied.portal_changes,
+            actor=step.actor,
+            assignee_before=step.before["assignee"],
+            note=step.note,
+        )
 
     def audit_after(
         self, step: Step[Dossier], applied: DossierApplied, event: DossierEvent

@@ -41,6 +41,7 @@ from tinhso.core.lifecycle import (
 )
 from tinhso.core.models import AdministrativeUnit, Agency
 from tinhso.core.selectors import work_calendar
+from tinhso.notifications.services import report_answered_notify
 
 from . import access as report_access
 from .access import HANDLER_ROLES
@@ -372,6 +373,11 @@ class ReportLifecycle(Lifecycle[Report, ReportApplied]):
             at=step.now,
             data=applied.data,
         )
+
+    def outbox(self, step: Step[Report], applied: ReportApplied, event: ReportEvent) -> None:
+        """The reporter is told the answer (committed with it)."""
+        if step.action == "answer":
+            report_answered_notify(step.obj, seq=event.seq)
 
 
 LIFECYCLE = ReportLifecycle()

@@ -827,6 +827,16 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
+    "thong-bao/": Route(
+        (
+            get(SIGNED_IN),
+            post(
+                expect(redirect("/thong-bao/", changes=True), anonymous=LOGIN),
+                "choose channels",
+                data={"sms": "on"},
+            ),
+        )
+    ),
     "ho-so-cua-toi/": Route(
         (
             get(

@@ -20,6 +20,9 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
     tinhso = [sys.executable, "-m", "tinhso.cli"]
     web = [*tinhso, "runserver", addrport, *([] if reload else ["--noreload"])]
     found = {"web": web, "scheduler": [*tinhso, "scheduler"]}
+    if settings.DEBUG:  # the SMS/ZNS stand-in provider: messages at http://127.0.0.1:8025/
+        port = str(settings.TINHSO_STANDIN_PORT)
+        found["sms-zns"] = [sys.executable, "-m", "tinhso.standins.sms_zns", "--port", port]
     if settings.TINHSO_WORKER_COMMAND:  # none with the immediate backend
         found["worker"] = [*tinhso, *settings.TINHSO_WORKER_COMMAND]
     if settings.TINHSO_NATIONAL_PORTAL_STANDIN:  # the stand-in national portal, on the URL's port

@@ -1,0 +1,342 @@
+"""Notifications: which change tells whom what (``notify``), and their delivery with retries.
+
+The dossier lifecycle's ``outbox`` hook calls :func:`dossier_change_notify` inside the change's
+transaction, so the notification rows commit (or vanish) with the change; their delivery is
+enqueued once the transaction commits, and the ``notification-delivery`` schedule entry takes
+again whatever is due (a retry after ``core.background.retry_delay``, a worker that died).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.template import Context
+from django.template import Template as DjangoTemplate
+from django.urls import reverse
+from django.utils import formats, timezone
+
+from tinhso.core.audit import audit_record
+from tinhso.core.background import retry_delay
+
+from .models import Channel, Event, Notification, Preference, Status, Template
+
+logger = logging.getLogger("tinhso.notifications")
+
+DEFAULT_CHANNELS = [Channel.EMAIL, Channel.SMS]
+
+
+class PermanentError(Exception):
+    """The provider refused the message for good (bad address, unknown template): no retry."""
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person to tell: an account (its preferences apply) or a bare address."""
+
+    user: Any = None
+    email: str = ""
+    phone: str = ""
+
+    @property
+    def key(self) -> str:
+        if self.user is not None:
+            return f"user:{self.user.pk}"
+        return f"phone:{self.phone}" if self.phone else f"email:{self.email}"
+
+    def channels(self) -> list[str]:
+        if self.user is None:  # no account, no preferences: the channels given
+            return [c for c in DEFAULT_CHANNELS if self.address(c)]
+        pref = Preference.objects.filter(user=self.user).first()
+        return pref.channels() if pref else list(DEFAULT_CHANNELS)
+
+    def address(self, channel: str) -> str:
+        if channel == Channel.EMAIL:
+            return self.email
+        if not self.phone:
+            return ""
+        return zns_phone(self.phone) if channel == Channel.ZNS else sms_phone(self.phone)
+
+
+def sms_phone(phone: str) -> str:
+    """A Vietnamese number as the SMS provider wants it: digits, a leading 0 ("+84 91…" →
+    "091…")."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return "0" + digits[2:] if digits.startswith("84") and len(digits) >= 11 else digits
+
+
+def zns_phone(phone: str) -> str:
+    """A Vietnamese number as Zalo wants it: 84 and no leading zero."""
+    return "84" + sms_phone(phone)[1:]
+
+
+def render(text: str, context: dict[str, Any]) -> str:
+    return DjangoTemplate(text).render(Context(context, autoescape=False)).strip()
+
+
+def notify(
+    event: str, *, key: str, recipients: Iterable[Recipient], context: dict[str, Any]
+) -> list[Notification]:
+    """Write one notification per recipient and channel they accept that has an active
+    template; ``key`` names the change, and a second call with the same key writes nothing.
+    Delivery is enqueued when the surrounding transaction commits."""
+    templates = {t.channel: t for t in Template.objects.filter(event=event, active=True)}
+    rows = []
+    for person in recipients:
+        for channel in person.channels():
+            template, address = templates.get(channel), person.address(channel)
+            if template is None or not address:
+                continue
+            rows.append(
+                Notification(
+                    event=event,
+                    event_key=key,
+                    channel=channel,
+                    recipient=person.user,
+                    recipient_key=person.key,
+                    address=address,
+                    subject=render(template.subject, context)[:200],
+                    body=render(template.body, context),
+                    provider_template_id=template.provider_template_id,
+                    params={name: str(context.get(name, "")) for name in template.params},
+                )
+            )
+    done = set(Notification.objects.filter(event_key=key).values_list("recipient_key", "channel"))
+    rows = [n for n in rows if (n.recipient_key, n.channel) not in done]
+    # A concurrent twin may still insert first: the unique constraint keeps one.
+    created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    if rows and not _delivery_scheduled():
+        transaction.on_commit(_enqueue_delivery)
+    return created
+
+
+def _delivery_scheduled() -> bool:
+    """Whether this transaction already enqueues the delivery when it commits (one task for
+    all the notifications of a change)."""
+    return any(func is _enqueue_delivery for _, func, _ in connection.run_on_commit)
+
+
+def _enqueue_delivery() -> None:
+    from .tasks import deliver_notifications
+
+    deliver_notifications.enqueue()
+
+
+def preference_set(*, actor: Any, email: bool, sms: bool, zns: bool) -> Preference:
+    """Record the channels ``actor`` wants to be told on (with its audit entry)."""
+    with transaction.atomic():
+        pref, _ = Preference.objects.select_for_update().get_or_create(user=actor)
+        before = {c: getattr(pref, c) for c in Channel.values}
+        pref.email, pref.sms, pref.zns = bool(email), bool(sms), bool(zns)
+        pref.save()
+        audit_record(
+            actor=actor,
+            action="notifications.preference",
+            obj=pref,
+            before=before,
+            after={c: getattr(pref, c) for c in Channel.values},
+        )
+    return pref
+
+
+# --- the dossier's events --------------------------------------------------------------------
+
+
+def _when(value: dt.datetime | None) -> str:
+    return formats.date_format(timezone.localtime(value), "d/m/Y H:i") if value else ""
+
+
+def dossier_context(d: Any) -> dict[str, Any]:
+    site = settings.SITE_URL.rstrip("/")
+    return {
+        "code": d.code,
+        "procedure": d.procedure.name,
+        "applicant": d.applicant_name,
+        "agency": d.receiving_agency.name,
+        "appointment": _when(d.appointment_at),
+        "receipt_url": site + reverse("portal:receipt", args=[d.code]),
+        "apology_url": f"{site}/api/dossiers/{d.code}/forms/bm04.pdf",
+        "dossier_url": site + reverse("workspace:dossier", args=[d.code]),
+    }
+
+
+def applicant_recipient(d: Any) -> Recipient | None:
+    profile = d.applicant
+    if profile is not None and profile.user_id:
+        user = profile.user
+        return Recipient(
+            user=user, email=profile.email or user.email, phone=profile.phone or d.applicant_phone
+        )
+    return Recipient(phone=d.applicant_phone) if d.applicant_phone else None
+
+
+def officer(user: Any) -> Recipient:
+    return Recipient(user=user, email=user.email)
+
+
+# action -> the citizen's event
+CITIZEN_EVENTS = {
+    "receive": Event.DOSSIER_RECEIVED,
+    "request_supplement": Event.SUPPLEMENT_REQUESTED,
+    "request_fees": Event.FEES_REQUESTED,
+    "finish": Event.RESULT_READY,
+    "approve": Event.RESULT_READY,
+}
+
+
+def dossier_change_notify(
+    d: Any,
+    *,
+    action: str,
+    seq: int,
+    changes: list[str],
+    actor: Any,
+    assignee_before: Any,
+    note: str = "",
+) -> None:
+    """Notify the applicant and the officers of one change of dossier ``d`` (its event ``seq``),
+    in the change's transaction."""
+    context = {**dossier_context(d), "note": note}
+    event = CITIZEN_EVENTS.get(action)
+    if event is None and "appointment" in changes and d.appointment_at is not None:
+        event = Event.APPOINTMENT_CHANGED
+    citizen = applicant_recipient(d)
+    if event is not None and citizen is not None:
+        notify(event, key=f"dossier:{d.pk}:{seq}", recipients=[citizen], context=context)
+    officers: list[tuple[str, Any]] = []
+    if d.assignee_id and d.assignee_id != assignee_before and d.assignee != actor:
+        officers.append((Event.INBOX_NEW, d.assignee))
+    if action == "supplement" and d.assignee_id and d.assignee != actor:
+        officers.append((Event.SUPPLEMENT_SUPPLIED, d.assignee))
+    for officer_event, user in officers:
+        notify(
+            officer_event,
+            key=f"dossier:{d.pk}:{seq}",
+            recipients=[officer(user)],
+            context=context,
+        )
+
+
+def dossiers_due_soon_notify(*, now: dt.datetime | None = None) -> int:
+    """Tell each assigned officer of the open dossiers whose legal due time falls within the
+    next working day (once per dossier and due time); return how many were written."""
+    from tinhso.core.selectors import work_calendar
+    from tinhso.dossiers.models import Dossier
+    from tinhso.dossiers.transitions import OPEN_STATES
+
+    now = now or timezone.now()
+    horizon = work_calendar().add_working_days(now, 1)
+    due = (
+        Dossier.objects.filter(state__in=OPEN_STATES, assignee__isnull=False)
+        .filter(legal_due_at__gt=now, legal_due_at__lte=horizon, clock_stopped_at__isnull=True)
+        .select_related("procedure", "receiving_agency", "applicant", "assignee")
+    )
+    written = 0
+    for d in due:
+        key = f"dossier:{d.pk}:due:{d.legal_due_at.isoformat()}"
+        context = {**dossier_context(d), "due": _when(d.legal_due_at)}
+        with transaction.atomic():
+            written += len(
+                notify(Event.DUE_SOON, key=key, recipients=[officer(d.assignee)], context=context)
+            )
+    return written
+
+
+def report_answered_notify(r: Any, *, seq: int) -> None:
+    """Tell the reporter of feedback ``r`` its answer (event ``seq``), in the answer's
+    transaction."""
+    user = r.reporter if r.reporter_id else None
+    person = Recipient(
+        user=user,
+        email=r.reporter_email or (user.email if user else ""),
+        phone=r.reporter_phone,
+    )
+    if not (person.user or person.email or person.phone):
+        return
+    site = settings.SITE_URL.rstrip("/")
+    context = {
+        "report": r.pk,
+        "answer": r.answer,
+        "report_url": site + reverse("feedback:detail", args=[r.pk]),
+        "agency": r.agency.name,
+    }
+    notify(
+        Event.FEEDBACK_ANSWERED, key=f"report:{r.pk}:{seq}", recipients=[person], context=context
+    )
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    claimed: int
+    delivered: int
+    failed: int
+
+
+def notifications_claim(*, limit: int, now: dt.datetime, channels: list[str]) -> list[Notification]:
+    """Reserve up to ``limit`` due notifications for the lease (``FOR UPDATE SKIP LOCKED``),
+    counting the attempt."""
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(channel__in=channels)
+            .filter(status__in=[Status.CREATED, Status.TEMPORARY_FAILURE, Status.SENDING])
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .order_by("pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        lease = dt.timedelta(seconds=settings.TINHSO_OUTBOX_LEASE_SECONDS)
+        Notification.objects.filter(pk__in=ids).update(
+            status=Status.SENDING, claimed_until=now + lease, attempts=F("attempts") + 1
+        )
+        return list(Notification.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def notifications_deliver(
+    *, limit: int | None = None, now: dt.datetime | None = None, rng: random.Random | None = None
+) -> DeliveryReport:
+    """Send each due notification through its channel's adapter; a failure is retried after
+    the back-off, up to ``TINHSO_NOTIFY_MAX_ATTEMPTS`` attempts."""
+    from .adapters import SENDERS, configured_channels
+
+    now = now or timezone.now()
+    batch = notifications_claim(
+        limit=limit or settings.TINHSO_OUTBOX_BATCH, now=now, channels=configured_channels()
+    )
+    delivered = failed = 0
+    for n in batch:
+        try:
+            provider_id = SENDERS[n.channel](n)
+        except Exception as exc:
+            failed += 1
+            final = isinstance(exc, PermanentError) or (
+                n.attempts >= settings.TINHSO_NOTIFY_MAX_ATTEMPTS
+            )
+            delay = dt.timedelta(seconds=retry_delay(n.attempts, rng=rng))
+            Notification.objects.filter(pk=n.pk).update(
+                status=Status.PERMANENT_FAILURE if final else Status.TEMPORARY_FAILURE,
+                claimed_until=None,
+                next_attempt_at=None if final else now + delay,
+                last_error=f"{type(exc).__name__}: {exc}"[:2000],
+            )
+            logger.warning("notification %s: attempt %d failed: %s", n.pk, n.attempts, exc)
+        else:
+            delivered += 1
+            Notification.objects.filter(pk=n.pk).update(
+                status=Status.DELIVERED,
+                claimed_until=None,
+                sent_at=timezone.now(),
+                provider_id=str(provider_id or "")[:100],
+                last_error="",
+            )
+    return DeliveryReport(claimed=len(batch), delivered=delivered, failed=failed)
