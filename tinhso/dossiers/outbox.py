@@ -12,7 +12,7 @@ the scheduler enqueues every ``TINHSO_SCHEDULE["outbox-delivery"]["every"]`` sec
    delivered twice: receivers are idempotent on the message's key.
 2. :func:`outbox_deliver` calls the handler registered for each message's topic: returning means
    delivered (``services.outbox_mark_delivered``), raising means retry after
-   ``core.background.retry_delay(attempts)``, the error kept in ``last_error``.
+   ``core.leases.lease_retry_at`` (``core.background.retry_delay``), the error kept in ``last_error``.
 
 A topic with no handler (its adapter is not configured) is never claimed: its messages stay
 pending and visible (``tinhso_outbox_pending``, ``/healthz``), never failed. An adapter plugs in
@@ -43,7 +43,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from tinhso.core.audit import audit_record
-from tinhso.core.background import retry_delay
+from tinhso.core.leases import lease_claim, lease_retry_at
 
 from .models import OutboxMessage
 from .services import outbox_mark_delivered
@@ -106,25 +106,12 @@ def outbox_claim(
     now = now or timezone.now()
     limit = settings.TINHSO_OUTBOX_BATCH if limit is None else limit
     topics = list(HANDLERS) if topics is None else topics
-    if not topics or limit <= 0:
+    if not topics:
         return []
-    with transaction.atomic():
-        ids = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(undelivered(), dead_at__isnull=True, topic__in=topics)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .filter(Q(stream="") | ~Exists(_earlier_in_stream(topics)))
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        if not ids:
-            return []
-        lease = dt.timedelta(seconds=settings.TINHSO_OUTBOX_LEASE_SECONDS)
-        OutboxMessage.objects.filter(pk__in=ids).update(
-            claimed_until=now + lease, attempts=F("attempts") + 1
-        )
-        return list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk"))
+    candidates = OutboxMessage.objects.filter(
+        undelivered(), dead_at__isnull=True, topic__in=topics
+    ).filter(Q(stream="") | ~Exists(_earlier_in_stream(topics)))
+    return lease_claim(candidates, limit=limit, now=now)
 
 
 def outbox_deliver(
@@ -173,10 +160,10 @@ def outbox_deliver(
                 )
                 continue
             failed += 1
-            delay = dt.timedelta(seconds=retry_delay(message.attempts, rng=rng))
+            next_at = lease_retry_at(message.attempts, now=moment, rng=rng)
             row.update(
                 claimed_until=None,
-                next_attempt_at=moment + delay,
+                next_attempt_at=next_at,
                 held_reason="",
                 last_error=error,
             )
@@ -185,7 +172,7 @@ def outbox_deliver(
                 message.topic,
                 message.key,
                 message.attempts,
-                delay.total_seconds(),
+                (next_at - moment).total_seconds(),
                 exc,
             )
         else:

@@ -3,7 +3,7 @@
 The dossier lifecycle's ``outbox`` hook calls :func:`dossier_change_notify` inside the change's
 transaction, so the notification rows commit (or vanish) with the change; their delivery is
 enqueued once the transaction commits, and the ``notification-delivery`` schedule entry takes
-again whatever is due (a retry after ``core.background.retry_delay``, a worker that died).
+again whatever is due (a retry after ``core.leases.lease_retry_at``, a worker that died).
 """
 
 from __future__ import annotations
@@ -17,14 +17,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
 from django.template import Context
 from django.template import Template as DjangoTemplate
 from django.urls import reverse
 from django.utils import formats, timezone
 
 from tinhso.core.audit import audit_record
-from tinhso.core.background import retry_delay
+from tinhso.core.leases import lease_claim, lease_retry_at
 
 from .models import Channel, Event, Notification, Preference, Status, Template
 
@@ -285,21 +284,11 @@ class DeliveryReport:
 def notifications_claim(*, limit: int, now: dt.datetime, channels: list[str]) -> list[Notification]:
     """Reserve up to ``limit`` due notifications for the lease (``FOR UPDATE SKIP LOCKED``),
     counting the attempt."""
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(channel__in=channels)
-            .filter(status__in=[Status.CREATED, Status.TEMPORARY_FAILURE, Status.SENDING])
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-            .order_by("pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        lease = dt.timedelta(seconds=settings.TINHSO_OUTBOX_LEASE_SECONDS)
-        Notification.objects.filter(pk__in=ids).update(
-            status=Status.SENDING, claimed_until=now + lease, attempts=F("attempts") + 1
-        )
-        return list(Notification.objects.filter(pk__in=ids).order_by("pk"))
+    candidates = Notification.objects.filter(
+        channel__in=channels,
+        status__in=[Status.CREATED, Status.TEMPORARY_FAILURE, Status.SENDING],
+    )
+    return lease_claim(candidates, limit=limit, now=now, status=Status.SENDING)
 
 
 def notifications_deliver(
@@ -322,11 +311,10 @@ def notifications_deliver(
             final = isinstance(exc, PermanentError) or (
                 n.attempts >= settings.TINHSO_NOTIFY_MAX_ATTEMPTS
             )
-            delay = dt.timedelta(seconds=retry_delay(n.attempts, rng=rng))
             Notification.objects.filter(pk=n.pk).update(
                 status=Status.PERMANENT_FAILURE if final else Status.TEMPORARY_FAILURE,
                 claimed_until=None,
-                next_attempt_at=None if final else now + delay,
+                next_attempt_at=None if final else lease_retry_at(n.attempts, now=now, rng=rng),
                 last_error=f"{type(exc).__name__}: {exc}"[:2000],
             )
             logger.warning("notification %s: attempt %d failed: %s", n.pk, n.attempts, exc)
