@@ -507,6 +507,7 @@ class StatsOut(Schema):
     waiting_supplement: int
     refused: int
     returned: int
+    late_supplement_requests: int
     on_time_rate: float | None
     satisfaction_rate: float | None
 

@@ -365,15 +365,19 @@ def supplement_request_open(dossier: Dossier, now: dt.datetime | None = None) ->
     return deadline if (now or timezone.now()) <= deadline else None
 
 
+def late_supplement_request() -> Q:
+    """The rule on ``DossierEvent``: a supplement request made after its deadline (the event's
+    ``late`` flag, set when it was made). The statistics count these events per agency."""
+    return Q(action="request_supplement", data__late=True)
+
+
 def late_supplement_requests(
     *, user: Any, start: dt.date | None = None, end: dt.date | None = None
 ) -> QuerySet[DossierEvent]:
-    """The supplement requests made after their deadline (the event's ``late`` flag), on the
-    dossiers ``user`` may see, optionally within local dates ``start``–``end``. Statistics count
-    them per agency with ``.values("dossier__deciding_agency_id").annotate(n=Count("id"))``."""
+    """The late supplement requests (:func:`late_supplement_request`) on the dossiers ``user``
+    may see, optionally within local dates ``start``–``end``."""
     events = DossierEvent.objects.filter(
-        action="request_supplement",
-        data__late=True,
+        late_supplement_request(),
         dossier__in=Dossier.objects.restrict(user, VIEW).values("pk"),
     )
     if start is not None:

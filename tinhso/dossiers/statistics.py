@@ -33,6 +33,9 @@ its own events, none is a remainder, and they balance (a property test checks it
   clock: the dossier is being processed again);
 - refused at reception (status 3): a ``refuse`` event in the period. A refused dossier was never
   received: it has its own column, outside the balance;
+- late supplement requests ("Yêu cầu bổ sung quá hạn 2 ngày"): the ``request_supplement`` events
+  in the period made after their deadline (``selectors.late_supplement_request``), outside the
+  balance;
 - results returned (``returned_at`` in the period) and the satisfaction rate (ratings with
   score ≥ 2 / all ratings, over dossiers returned in the period) are reported beside it;
 - on-time rate: (early + on time) / resolved.
@@ -64,6 +67,7 @@ from .models import (
     State,
     Timeliness,
 )
+from .selectors import late_supplement_request
 
 # Waiting for the applicant: once the supplement arrived the clock runs (national status 4).
 SUPPLEMENT_STATES = (State.SUPPLEMENT_REQUESTED,)
@@ -129,6 +133,8 @@ class StatsRow(AgencyRow):
     # Beside the balance: refused at reception (never received), results returned
     refused: int = 0
     returned: int = 0
+    # Supplement requests made after their 2 working days (an agency's lateness, not a dossier's)
+    late_supplement_requests: int = 0
     # Satisfaction (dossiers returned in the period)
     ratings_total: int = 0
     ratings_satisfied: int = 0
@@ -279,8 +285,11 @@ def _waiting_counts(agency_ids: set[int] | None, e: dt.datetime) -> dict:
 
 
 def _event_counts(agency_ids: set[int] | None, s: dt.datetime, e: dt.datetime) -> dict:
+    late_request = late_supplement_request()
     qs = DossierEvent.objects.filter(
-        action__in=(WITHDRAW_ACTION, REFUSE_ACTION, STOP_ACTION), at__gte=s, at__lt=e
+        Q(action__in=(WITHDRAW_ACTION, REFUSE_ACTION, STOP_ACTION)) | late_request,
+        at__gte=s,
+        at__lt=e,
     )
     field = f"dossier__{AGENCY}"
     received = Q(dossier__received_at__isnull=False)
@@ -290,6 +299,7 @@ def _event_counts(agency_ids: set[int] | None, s: dt.datetime, e: dt.datetime) -
         withdrawn=Count("pk", filter=Q(action=WITHDRAW_ACTION) & received),
         stopped=Count("pk", filter=Q(action=STOP_ACTION) & received),
         refused=Count("pk", filter=Q(action=REFUSE_ACTION)),
+        late_supplement_requests=Count("pk", filter=late_request),
     )
 
 
@@ -505,6 +515,7 @@ XLSX_COLUMNS: tuple[Column, ...] = (
     ("Đang giải quyết", "Trong đó chờ bổ sung", "waiting_supplement", False),
     (None, "Từ chối tiếp nhận", "refused", False),
     (None, "Đã trả kết quả", "returned", False),
+    (None, "Yêu cầu bổ sung quá hạn 2 ngày", "late_supplement_requests", False),
     (None, "Tỷ lệ đúng hạn", "on_time_rate", True),
     (None, "Tỷ lệ hài lòng", "satisfaction_rate", True),
 )

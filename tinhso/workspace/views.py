@@ -435,6 +435,11 @@ STATS_COLUMNS = (
     (gettext_lazy("Of which waiting for a supplement"), "waiting_supplement", False),
     (gettext_lazy("Refused at reception"), "refused", False),
     (gettext_lazy("Result returned"), "returned", False),
+    (
+        gettext_lazy("Late supplement requests (over 2 working days)"),
+        "late_supplement_requests",
+        False,
+    ),
     (gettext_lazy("On-time rate"), "on_time_rate", True),
     (gettext_lazy("Satisfaction rate"), "satisfaction_rate", True),
 )

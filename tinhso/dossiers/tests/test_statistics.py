@@ -202,6 +202,7 @@ EXPECTED_A = {
     "withdrawn": 1,  # N8
     "stopped": 1,  # N10
     "refused": 1,  # R1 (never received: outside the balance)
+    "late_supplement_requests": 0,  # test_supplement_deadline counts one
     "returned_or_withdrawn": 1,  # N8
     "ratings_total": 3,  # C2 (3), C3 (1), N1 (2)
     "ratings_satisfied": 2,
@@ -224,6 +225,7 @@ EXPECTED_B = {
     "withdrawn": 0,
     "stopped": 0,
     "refused": 0,
+    "late_supplement_requests": 0,
     "ratings_total": 1,
     "ratings_satisfied": 1,
 }

@@ -4,15 +4,23 @@ days of its documents' arrival; the requests made later are counted."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from django.test import Client
+from openpyxl import load_workbook
 
 from tinhso.core.auth import token_create
 from tinhso.dossiers import selectors
 from tinhso.dossiers import services as s
+from tinhso.dossiers.statistics import (
+    XLSX_COLUMNS,
+    XLSX_FIRST_DATA_ROW,
+    XLSX_GROUP_ROW,
+    agency_period_stats,
+)
 
 from .conftest import VN
 from .factories import PDF_BYTES, VALID_FORM
@@ -87,3 +95,30 @@ def test_the_deadline_through_the_api(world, clock):
     assert [row["supplement_request_due_at"] for row in listed] == [
         body["supplement_request_due_at"]
     ]
+
+
+def test_statistics_count_the_late_requests_per_agency(world, clock):
+    """Issue 16: the column "Yêu cầu bổ sung quá hạn 2 ngày", from the requests' events."""
+    in_time, late = received(world), received(world)
+    clock(dt.datetime(2026, 12, 8, 16, 0, tzinfo=VN))  # Tuesday: within the two days
+    s.dossier_request_supplement(actor=world.desk, dossier=in_time, reason="Thiếu")
+    clock(dt.datetime(2026, 12, 10, 9, 0, tzinfo=VN))  # Thursday: late
+    s.dossier_request_supplement(actor=world.desk, dossier=late, reason="Thiếu")
+    december = {"start": dt.date(2026, 12, 1), "end": dt.date(2026, 12, 31)}
+    rows = agency_period_stats(user=world.desk, agencies=None, **december)
+    assert {row.agency_id: row.late_supplement_requests for row in rows} == {
+        late.deciding_agency_id: 1
+    }
+    (after,) = agency_period_stats(
+        user=world.desk, agencies=None, start=dt.date(2026, 12, 11), end=dt.date(2026, 12, 31)
+    )
+    assert after.late_supplement_requests == 0
+    # The same figure in the API and in the XLSX column.
+    api = Client(headers={"Authorization": f"Bearer {token_create(user=world.desk, name='t')}"})
+    query = {key: day.isoformat() for key, day in december.items()}
+    (body,) = api.get("/api/statistics", query).json()
+    assert body["late_supplement_requests"] == 1
+    sheet = load_workbook(io.BytesIO(api.get("/api/statistics.xlsx", query).content)).active
+    headers = [sheet.cell(XLSX_GROUP_ROW, c).value for c in range(2, 2 + len(XLSX_COLUMNS))]
+    column = 2 + headers.index("Yêu cầu bổ sung quá hạn 2 ngày")
+    assert sheet.cell(XLSX_FIRST_DATA_ROW, column).value == 1
