@@ -68,7 +68,11 @@ CLOCK_STOPPED_STATES = frozenset({State.SUPPLEMENT_REQUESTED, State.FEES_REQUEST
 FINAL_STATES = frozenset({State.REFUSED, State.STOPPED, State.RETURNED})
 # The states of the officers' work lists, as their ordered partial indexes name them.
 TO_RECEIVE_STATES = (State.SUBMITTED, State.WITHDRAW_REQUESTED, State.FINISHED)
-RUNNING_STATES = (State.RECEIVED, State.PROCESSING)
+TO_PROCESS_STATES = (State.RECEIVED, State.PROCESSING)
+# The open states whose legal clock runs at the agency: what the sweep marks overdue and the
+# "overdue" and "due soon" lists show. A supplement supplied restarts the clock while an officer
+# checks it (national status 4), so it counts too.
+RUNNING_STATES = (*TO_PROCESS_STATES, State.SUPPLEMENT_SUBMITTED)
 
 
 class Channel(models.IntegerChoices):

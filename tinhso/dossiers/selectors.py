@@ -32,6 +32,7 @@ from .access import (
 from .models import (
     CLOCK_STOPPED_STATES,
     RUNNING_STATES,
+    TO_PROCESS_STATES,
     TO_RECEIVE_STATES,
     Dossier,
     DossierEvent,
@@ -147,7 +148,6 @@ def _box_filters(
     def agencies(*roles: str) -> list[int]:
         return [agency for agency, role in assignments if role in roles]
 
-    running = RUNNING_STATES
     all_agencies = [agency for agency, _ in assignments]
     # The steps each role takes, as ids: a join to the steps would hide from PostgreSQL that
     # the list is one range of an ordered index (and it misjudges the join's size).
@@ -164,7 +164,7 @@ def _box_filters(
         for agency, role in assignments:
             if role != Role.LEADER:
                 mine |= Q(current_agency_id=agency, current_step_id__in=steps.get(role, []))
-        filters["to_process"] = mine & Q(state__in=running)
+        filters["to_process"] = mine & Q(state__in=TO_PROCESS_STATES)
     if "to_sign" in boxes:
         filters["to_sign"] = Q(
             state=State.PROCESSING,
@@ -182,7 +182,7 @@ def _box_filters(
             state=State.SUPPLEMENT_SUBMITTED,
             current_agency_id__in=agencies(Role.DESK_OFFICER, Role.SPECIALIST),
         )
-    base = Q(state__in=running, current_agency_id__in=all_agencies)
+    base = Q(state__in=RUNNING_STATES, current_agency_id__in=all_agencies)
     if "overdue" in boxes:
         filters["overdue"] = base & Q(legal_due_at__lt=now)
     if "due_soon" in boxes:

@@ -56,6 +56,7 @@ from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
 
 from . import access as dossier_access
 from .models import (
+    RUNNING_STATES,
     STATE_TO_STATUS,
     BookCounter,
     Channel,
@@ -1283,7 +1284,7 @@ def deadlines_sweep(*, now: dt.datetime | None = None) -> dict[str, list[str]]:
     horizon = calendar.add_working_days(start, 1)
     lead = Decimal(str(settings.TINHSO_APOLOGY_LEAD_DAYS))
     running = Dossier.objects.filter(
-        state__in=[State.RECEIVED, State.PROCESSING, State.SUPPLEMENT_SUBMITTED],
+        state__in=RUNNING_STATES,
         legal_due_at__isnull=False,
     )
     with transaction.atomic():

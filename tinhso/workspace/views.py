@@ -29,7 +29,7 @@ from tinhso.core.http import download_response, is_htmx, stored_file_response
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import book as tracking
 from tinhso.dossiers import pdf
-from tinhso.dossiers.models import Dossier, DossierFile, State
+from tinhso.dossiers.models import RUNNING_STATES, Dossier, DossierFile, State
 from tinhso.dossiers.selectors import (
     INBOXES,
     DossierPage,
@@ -62,7 +62,6 @@ from .services import counter_receive
 
 PER_PAGE = 25
 PROCEDURE_RESULTS = 30
-RUNNING = (State.RECEIVED, State.PROCESSING)
 
 BOX_LABELS = {
     "to_receive": gettext_lazy("To receive or return"),
@@ -116,7 +115,9 @@ def _dossier(request: HttpRequest, code: str) -> Dossier:
 
 def _is_overdue(dossier: Dossier, now: dt.datetime) -> bool:
     return (
-        dossier.state in RUNNING and dossier.legal_due_at is not None and dossier.legal_due_at < now
+        dossier.state in RUNNING_STATES
+        and dossier.legal_due_at is not None
+        and dossier.legal_due_at < now
     )
 
 

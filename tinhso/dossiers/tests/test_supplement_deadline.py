@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from tinhso.core.auth import token_create
 from tinhso.dossiers import selectors
 from tinhso.dossiers import services as s
+from tinhso.dossiers.models import State
 from tinhso.dossiers.statistics import (
     XLSX_COLUMNS,
     XLSX_FIRST_DATA_ROW,
@@ -122,3 +123,23 @@ def test_statistics_count_the_late_requests_per_agency(world, clock):
     headers = [sheet.cell(XLSX_GROUP_ROW, c).value for c in range(2, 2 + len(XLSX_COLUMNS))]
     column = 2 + headers.index("Yêu cầu bổ sung quá hạn 2 ngày")
     assert sheet.cell(XLSX_FIRST_DATA_ROW, column).value == 1
+
+
+def test_a_supplied_dossier_past_its_due_date_is_overdue(world, clock):
+    """The supplement supplied restarts the clock: the dossier counts in "overdue" (the list and
+    the sweep) while it waits for its check, in its own list rather than "to process"."""
+    d = s.dossier_request_supplement(actor=world.desk, dossier=received(world), reason="Thiếu")
+    upload = SimpleUploadedFile("cccd.pdf", PDF_BYTES, content_type="application/pdf")
+    d = s.dossier_supplement(actor=world.citizen, dossier=d, uploads=[(None, upload)])
+    assert d.state == State.SUPPLEMENT_SUBMITTED
+
+    def listed(box, now):
+        return list(selectors.inbox(user=world.desk, box=box, now=now).values_list("pk", flat=True))
+
+    before, after = d.legal_due_at - dt.timedelta(hours=1), d.legal_due_at + dt.timedelta(hours=1)
+    assert listed("due_soon", before) == [d.pk] and listed("overdue", before) == []
+    assert listed("overdue", after) == [d.pk] and listed("due_soon", after) == []
+    assert listed("supplement_check", after) == [d.pk] and listed("to_process", after) == []
+    assert s.deadlines_sweep(now=after)["overdue"] == [d.code]
+    d.refresh_from_db()
+    assert d.is_overdue
