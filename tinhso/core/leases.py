@@ -15,12 +15,25 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import models, transaction
 from django.db.models import F, Q
 
 from .background import retry_delay
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one round of a queue's delivery did (a queue without holds or dead letters leaves
+    them at 0)."""
+
+    claimed: int
+    delivered: int
+    failed: int
+    held: int = 0
+    dead: int = 0
 
 
 def lease_due(now: dt.datetime) -> Q:

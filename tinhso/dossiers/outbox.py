@@ -5,14 +5,16 @@ claims and processes them (Healthchecks' ``sendalerts`` style), from the ``deliv
 the scheduler enqueues every ``TINHSO_SCHEDULE["outbox-delivery"]["every"]`` seconds:
 
 1. :func:`outbox_claim` reserves up to a batch of due messages for ``TINHSO_OUTBOX_LEASE_SECONDS``
-   (``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two workers take different rows; on
-   SQLite the claim's transaction starts ``IMMEDIATE`` and is the only writer) and counts the
-   attempt. A worker killed while delivering leaves its messages claimed until the lease ends;
-   then any worker takes them again. A handler slower than the lease may see its message
-   delivered twice: receivers are idempotent on the message's key.
+   (``core.leases.lease_claim``: ``SELECT … FOR UPDATE SKIP LOCKED`` on PostgreSQL, so two
+   workers take different rows; on SQLite the claim's transaction starts ``IMMEDIATE`` and is
+   the only writer) and counts the attempt. A worker killed while delivering leaves its
+   messages claimed until the lease ends; then any worker takes them again. A handler slower
+   than the lease may see its message delivered twice: receivers are idempotent on the
+   message's key.
 2. :func:`outbox_deliver` calls the handler registered for each message's topic: returning means
    delivered (``services.outbox_mark_delivered``), raising means retry after
-   ``core.leases.lease_retry_at`` (``core.background.retry_delay``), the error kept in ``last_error``.
+   ``core.leases.lease_retry_at`` (``core.background.retry_delay``), the error kept in
+   ``last_error``.
 
 A topic with no handler (its adapter is not configured) is never claimed: its messages stay
 pending and visible (``tinhso_outbox_pending``, ``/healthz``), never failed. An adapter plugs in
@@ -35,7 +37,6 @@ import datetime as dt
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -43,7 +44,7 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from tinhso.core.audit import audit_record
-from tinhso.core.leases import lease_claim, lease_retry_at
+from tinhso.core.leases import DeliveryReport, lease_claim, lease_retry_at
 
 from .models import OutboxMessage
 from .services import outbox_mark_delivered
@@ -67,15 +68,6 @@ class Held(Exception):
 
 class PermanentFailure(Exception):
     """The receiver refused the message for good: retrying the same message cannot help."""
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    claimed: int
-    delivered: int
-    failed: int
-    held: int = 0
-    dead: int = 0
 
 
 def undelivered() -> Q:

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from tinhso.core.audit import audit_record
-from tinhso.core.leases import lease_claim, lease_retry_at
+from tinhso.core.leases import DeliveryReport, lease_claim, lease_retry_at
 
 from .models import Channel, Event, Notification, Preference, Status, Template
 
@@ -272,13 +272,6 @@ def report_answered_notify(r: Any, *, seq: int) -> None:
 
 
 # --- delivery --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    claimed: int
-    delivered: int
-    failed: int
 
 
 def notifications_claim(*, limit: int, now: dt.datetime, channels: list[str]) -> list[Notification]:
