@@ -89,7 +89,7 @@ def plan_task_update(
 
 # --- wall display tokens (kiosk) ----------------------------------------------------------------
 
-DISPLAY_TOKEN_PREFIX = "tsw_"
+DISPLAY_TOKEN_PREFIX = "tsw_"  # noqa: S105  (a prefix, not a secret)
 
 
 def display_token_create(*, name: str, actor: Any = None) -> str:

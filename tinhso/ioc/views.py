@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET
 
 from tinhso.core.access import Access, request_access
 from tinhso.core.errors import DomainError, NotFound
-from tinhso.core.models import Role
 from tinhso.core.http import download_response, is_htmx
+from tinhso.core.models import Role
 from tinhso.core.periods import Period, period_choices
 
 from . import presentation as p
