@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core.models import Agency
+from tinhso.core.models import Agency, HashedToken
 from tinhso.procedures.models import Procedure
 
 # --- roll-ups ----------------------------------------------------------------------------------
@@ -272,21 +272,11 @@ class PlanTask(models.Model):
         return self.title
 
 
-class DisplayToken(models.Model):
+class DisplayToken(HashedToken):
     """A read-only token of a wall display (kiosk): it opens the operations-centre wall and its
-    refreshed fragment, nothing else, with no login session. Only its SHA-256 is stored;
-    created and revoked by ``manage.py ioc_display_token`` (each audited)."""
-
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(_("prefix"), max_length=8)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    refreshed fragment, nothing else, with no login session and no expiry (a wall runs for
+    months). Created and revoked by ``manage.py ioc_display_token`` (each audited)."""
 
     class Meta:
         verbose_name = _("wall display token")
         verbose_name_plural = _("wall display tokens")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
