@@ -29,6 +29,7 @@ from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.http import download_response, is_htmx
 from tinhso.core.models import Role
 from tinhso.core.periods import Period, period_choices
+from tinhso.core.ratelimit import Limit, client_address
 
 from . import presentation as p
 from .export import overview_to_xlsx
@@ -173,6 +174,7 @@ def province(request: HttpRequest) -> HttpResponse:
 
 
 WALL_RANKING_ROWS = 8
+WRONG_DISPLAY_TOKENS = Limit("wall-wrong-tokens", "TINHSO_RATE_WALL_BAD_TOKENS")
 
 
 @require_GET
@@ -182,8 +184,14 @@ def wall(request: HttpRequest) -> HttpResponse:
     otherwise it is the operations centre's page for province-wide viewers."""
     key = request.GET.get("kiosk")
     if key is not None:
+        address = client_address(request)
+        if not WRONG_DISPLAY_TOKENS.peek(address).allowed:
+            return HttpResponse(_("Too many wrong display tokens: try again later."), status=429)
         token = display_token_check(key)
         if token is None:
+            WRONG_DISPLAY_TOKENS.hit(address)
+            if is_htmx(request):  # revoked while the wall runs: reload it to show why
+                return HttpResponse(status=204, headers={"HX-Refresh": "true"})
             raise Http404(_("This display token is not valid or was revoked."))
         viewer = Access(user=KioskViewer(), agencies_by_role={Role.IOC_VIEWER: frozenset()})
         return _wall(request, viewer, kiosk_query=f"?kiosk={key}")

@@ -76,7 +76,20 @@ def test_a_display_token_opens_the_wall_and_nothing_else(province):  # noqa: F81
     assert kiosk.get(f"{WALL}?kiosk=tsw_wrong").status_code == 404
     assert display_token_revoke(prefix=stored.prefix) == 1
     assert kiosk.get(f"{WALL}?kiosk={key}").status_code == 404
-    assert kiosk.get(f"{WALL}?kiosk={key}", headers=HTMX).status_code == 404
+    refresh = kiosk.get(f"{WALL}?kiosk={key}", headers=HTMX)  # the running wall reloads
+    assert refresh.status_code == 204 and refresh["HX-Refresh"] == "true"
+
+
+def test_wrong_display_tokens_are_rate_limited(province, settings):  # noqa: F811
+    settings.TINHSO_RATE_WALL_BAD_TOKENS = "2/m"
+    key = display_token_create(name="Sảnh")
+    kiosk = Client()
+    assert [kiosk.get(f"{WALL}?kiosk=tsw_guess{n}").status_code for n in range(3)] == [
+        404,
+        404,
+        429,
+    ]
+    assert kiosk.get(f"{WALL}?kiosk={key}").status_code == 429  # the address waits it out
 
 
 def test_the_command_creates_and_revokes_display_tokens(province, capsys):  # noqa: F811
