@@ -118,11 +118,14 @@ def _render(request: HttpRequest, page: str, live: str, context: dict) -> HttpRe
     return response
 
 
-def _map_context(rows: list[dict[str, Any]], query: str) -> dict[str, Any]:
+def _map_context(rows: list[dict[str, Any]], query: str, *, links: bool = True) -> dict[str, Any]:
+    """The map's data; ``links`` off (a kiosk wall): the markers lead nowhere."""
     from tinhso.feedback.boundary import province_boundary
 
     boundary = province_boundary()
-    markers = p.map_markers(rows, lambda pk: reverse("ioc:commune", args=[pk]) + query)
+    markers = p.map_markers(
+        rows, lambda pk: reverse("ioc:commune", args=[pk]) + query if links else ""
+    )
     return {
         "map_boundary": json.dumps(boundary.outer_rings_latlng() if boundary else []),
         "map_centre": json.dumps(list(boundary.centre) if boundary else [16.9, 106.6]),
@@ -215,7 +218,7 @@ def _wall(request: HttpRequest, viewer: Access, kiosk_query: str) -> HttpRespons
         "ranking": ranking[:WALL_RANKING_ROWS],
         "ranking_count": len(ranking),
         "alerts": wall_alerts(user=viewer),
-        **_map_context(communes, ""),
+        **_map_context(communes, "", links=not kiosk_query),
     }
     response = _render(request, "ioc/wall.html", "ioc/_wall_live.html", context)
     if kiosk_query:

@@ -38,6 +38,7 @@ def test_the_wall_is_for_province_wide_viewers_and_linked_from_the_operations_ce
     for key in ("received_total", "on_time_rate", "overdue_now"):
         assert tile(html, key)[0] != "", key
     assert 'data-testid="wall-ranking"' in html and 'id="ioc-map"' in html
+    assert "/dieu-hanh/xa/" in html  # signed in, a commune's marker opens its page
     # The hand-built province has one dossier overdue now (dossier #4), none due today.
     assert 'data-testid="alert-overdue" data-value="1"' in html
     assert 'data-testid="alert-due-today" data-value="0"' in html
@@ -62,6 +63,7 @@ def test_a_display_token_opens_the_wall_and_nothing_else(province):  # noqa: F81
     html = text_of(page)
     assert page.status_code == 200 and "no-store" in page["Cache-Control"]
     assert 'data-testid="wall-back"' not in html and "site-menu" not in html  # no navigation
+    assert "/dieu-hanh/xa/" not in html  # the map's markers link nowhere either
     assert tile(html, "received_total")[0] != ""
     fragment = text_of(kiosk.get(f"{WALL}?kiosk={key}", headers=HTMX))
     assert f'hx-get="{WALL}?kiosk={key}"' in fragment  # the refresh keeps the token
