@@ -275,7 +275,7 @@ class PlanTask(models.Model):
 class DisplayToken(HashedToken):
     """A read-only token of a wall display (kiosk): it opens the operations-centre wall and its
     refreshed fragment, nothing else, with no login session and no expiry (a wall runs for
-    months). Created and revoked by ``manage.py ioc_display_token`` (each audited)."""
+    months). Created and revoked by ``tinhso ioc-display-token`` (each audited)."""
 
     class Meta:
         verbose_name = _("wall display token")

@@ -1,5 +1,5 @@
-"""Wall display tokens (kiosk): ``ioc_display_token create "Phòng họp tầng 2"`` prints the
-display's address once; ``ioc_display_token revoke PREFIX`` ends it; ``list`` shows them."""
+"""Wall display tokens (kiosk): ``tinhso ioc-display-token create "Phòng họp tầng 2"`` prints the
+display's address once; ``revoke PREFIX`` ends it; ``list`` shows them."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
