@@ -316,6 +316,8 @@ TINHSO_RATE_SUBMISSIONS = env_str("TINHSO_RATE_SUBMISSIONS", "30/h")
 # Open311 posts per API key and per address; posts and reads with a wrong key per address:
 TINHSO_RATE_OPEN311_POSTS = env_str("TINHSO_RATE_OPEN311_POSTS", "60/m")
 TINHSO_RATE_OPEN311_BAD_KEYS = env_str("TINHSO_RATE_OPEN311_BAD_KEYS", "10/m")
+# Wrong or revoked wall display tokens per address (the operations-centre wall's kiosk mode):
+TINHSO_RATE_WALL_BAD_TOKENS = env_str("TINHSO_RATE_WALL_BAD_TOKENS", "10/m")
 # Failed logins per address across user names (mobile carriers share addresses: failures only):
 TINHSO_RATE_LOGIN_FAILURES = env_str("TINHSO_RATE_LOGIN_FAILURES", "20/10m")
 # Wrong ID digits per dossier code on public tracking (the receipt's QR code still works).

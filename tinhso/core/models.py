@@ -411,8 +411,27 @@ class AuditChainHead(models.Model):
         return f"#{self.last_seq} {self.last_hash[:12]}"
 
 
-class ApiToken(models.Model):
-    """A bearer token for the API; only its SHA-256 is stored."""
+class HashedToken(models.Model):
+    """A secret key given once and kept only as its SHA-256 (``core.auth.token_hash``), with
+    the first characters after its prefix to tell it apart (API tokens, wall display tokens)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class ApiToken(HashedToken):
+    """A bearer token for the API. ``revoked_at`` is set, with ``is_active`` off, by the
+    admin's action or ``tinhso revoke-token``."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -420,23 +439,13 @@ class ApiToken(models.Model):
         on_delete=models.CASCADE,
         related_name="api_tokens",
     )
-    name = models.CharField(_("name"), max_length=100)
-    prefix = models.CharField(_("prefix"), max_length=8)
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     # Refused after this time (``TINHSO_API_TOKEN_TTL_DAYS`` from creation).
     expires_at = models.DateTimeField(_("expires at"))
-    # Set, with ``is_active`` off, by the admin's action or ``tinhso revoke-token``.
-    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
 
 
 class RateCounter(models.Model):

@@ -7,7 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tinhso.core.models import Agency
+from tinhso.core.models import Agency, HashedToken
 from tinhso.procedures.models import Procedure
 
 # --- roll-ups ----------------------------------------------------------------------------------
@@ -270,3 +270,13 @@ class PlanTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class DisplayToken(HashedToken):
+    """A read-only token of a wall display (kiosk): it opens the operations-centre wall and its
+    refreshed fragment, nothing else, with no login session and no expiry (a wall runs for
+    months). Created and revoked by ``tinhso ioc-display-token`` (each audited)."""
+
+    class Meta:
+        verbose_name = _("wall display token")
+        verbose_name_plural = _("wall display tokens")

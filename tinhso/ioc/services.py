@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -19,7 +20,7 @@ from tinhso.core.errors import DomainError, PermissionDenied
 from tinhso.core.sync import sync_row
 
 from .indicators import INDICATORS
-from .models import PlanTask, ServiceIndexIndicator
+from .models import DisplayToken, PlanTask, ServiceIndexIndicator
 
 INDEX_766_FILE = Path(__file__).parent / "data" / "index766.json"
 
@@ -84,3 +85,60 @@ def plan_task_update(
             after={"progress": locked.progress, "completed_on": str(locked.completed_on or "")},
         )
     return locked
+
+
+# --- wall display tokens (kiosk) ----------------------------------------------------------------
+
+DISPLAY_TOKEN_PREFIX = "tsw_"  # noqa: S105  (a prefix, not a secret)
+
+
+def display_token_create(*, name: str, actor: Any = None) -> str:
+    """Create a wall display token and return its clear value (shown once; only its hash is
+    kept). It has no expiry: a wall runs for months; revoke it with :func:`display_token_revoke`."""
+    from tinhso.core.auth import token_hash
+
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("name_required", _("Give the display a name."))
+    key = DISPLAY_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = DisplayToken.objects.create(
+            name=name[:100], prefix=key[4:12], key_hash=token_hash(key)
+        )
+        audit_record(
+            actor=actor, action="ioc.display_token_create", obj=token, after={"name": name}
+        )
+    return key
+
+
+def display_token_revoke(*, prefix: str, actor: Any = None) -> int:
+    """Revoke the active display tokens whose prefix is ``prefix``; returns how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        tokens = list(
+            DisplayToken.objects.select_for_update().filter(prefix=prefix, revoked_at__isnull=True)
+        )
+        for token in tokens:
+            token.revoked_at = now
+            token.save(update_fields=["revoked_at"])
+            audit_record(
+                actor=actor,
+                action="ioc.display_token_revoke",
+                obj=token,
+                after={"revoked_at": now.isoformat()},
+            )
+    return len(tokens)
+
+
+def display_token_check(key: str | None) -> DisplayToken | None:
+    """The active token ``key`` is, or None; its use is noted at most every five minutes."""
+    from tinhso.core.auth import LAST_USED_RESOLUTION, token_hash
+
+    if not key or not key.startswith(DISPLAY_TOKEN_PREFIX):
+        return None
+    token = DisplayToken.objects.filter(key_hash=token_hash(key), revoked_at__isnull=True).first()
+    if token is not None:
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            DisplayToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token

@@ -20,14 +20,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tinhso.core.access import request_access
+from tinhso.core.access import Access, request_access
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.http import download_response, is_htmx
+from tinhso.core.models import Role
 from tinhso.core.periods import Period, period_choices
+from tinhso.core.ratelimit import Limit, client_address
 
 from . import presentation as p
 from .export import overview_to_xlsx
@@ -36,9 +38,25 @@ from .selectors.overviews import (
     can_view_ioc,
     commune_overview,
     province_overview,
+    wall_alerts,
 )
+from .services import display_token_check
 
 REFRESH_SECONDS = 60
+
+
+class KioskViewer:
+    """Who reads the wall on a display token: no account, sees the province's figures only
+    (the wall view is the one place that accepts it)."""
+
+    pk = None
+    is_authenticated = True
+    is_superuser = False
+
+    def get_username(self) -> str:
+        return "kiosk"
+
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -100,11 +118,14 @@ def _render(request: HttpRequest, page: str, live: str, context: dict) -> HttpRe
     return response
 
 
-def _map_context(rows: list[dict[str, Any]], query: str) -> dict[str, Any]:
+def _map_context(rows: list[dict[str, Any]], query: str, *, links: bool = True) -> dict[str, Any]:
+    """The map's data; ``links`` off (a kiosk wall): the markers lead nowhere."""
     from tinhso.feedback.boundary import province_boundary
 
     boundary = province_boundary()
-    markers = p.map_markers(rows, lambda pk: reverse("ioc:commune", args=[pk]) + query)
+    markers = p.map_markers(
+        rows, lambda pk: reverse("ioc:commune", args=[pk]) + query if links else ""
+    )
     return {
         "map_boundary": json.dumps(boundary.outer_rings_latlng() if boundary else []),
         "map_centre": json.dumps(list(boundary.centre) if boundary else [16.9, 106.6]),
@@ -153,6 +174,57 @@ def province(request: HttpRequest) -> HttpResponse:
         **_map_context(communes, context["query"]),
     }
     return _render(request, "ioc/province.html", "ioc/_province_live.html", context)
+
+
+WALL_RANKING_ROWS = 8
+WRONG_DISPLAY_TOKENS = Limit("wall-wrong-tokens", "TINHSO_RATE_WALL_BAD_TOKENS")
+
+
+@require_GET
+def wall(request: HttpRequest) -> HttpResponse:
+    """The wall screen (1920×1080): headline tiles, map, ranking, alerts, refreshed every
+    minute. ``?kiosk=TOKEN`` (a display token) opens it with no login session and no navigation;
+    otherwise it is the operations centre's page for province-wide viewers."""
+    key = request.GET.get("kiosk")
+    if key is not None:
+        address = client_address(request)
+        if not WRONG_DISPLAY_TOKENS.peek(address).allowed:
+            return HttpResponse(_("Too many wrong display tokens: try again later."), status=429)
+        token = display_token_check(key)
+        if token is None:
+            WRONG_DISPLAY_TOKENS.hit(address)
+            if is_htmx(request):  # revoked while the wall runs: reload it to show why
+                return HttpResponse(status=204, headers={"HX-Refresh": "true"})
+            raise Http404(_("This display token is not valid or was revoked."))
+        viewer = Access(user=KioskViewer(), agencies_by_role={Role.IOC_VIEWER: frozenset()})
+        return _wall(request, viewer, kiosk_query=f"?kiosk={key}")
+    return ioc_required(lambda r: _wall(r, request_access(r), kiosk_query=""))(request)
+
+
+def _wall(request: HttpRequest, viewer: Access, kiosk_query: str) -> HttpResponse:
+    period = Period.parse(None)
+    data = province_overview(user=viewer, period=period)
+    communes = p.communes(data)
+    index = p.index_summary(data["index_766"])
+    ranking = p.ranking(data)
+    context = {
+        "kiosk": bool(kiosk_query),
+        "period": period,
+        "live_url": request.path + kiosk_query,
+        "refresh_seconds": REFRESH_SECONDS,
+        "refreshed_at": data["refreshed_at"],
+        "tiles": p.tiles(data),
+        "index": index,
+        "ranking": ranking[:WALL_RANKING_ROWS],
+        "ranking_count": len(ranking),
+        "alerts": wall_alerts(user=viewer),
+        **_map_context(communes, "", links=not kiosk_query),
+    }
+    response = _render(request, "ioc/wall.html", "ioc/_wall_live.html", context)
+    if kiosk_query:
+        response.headers["Referrer-Policy"] = "no-referrer"  # the token stays off other logs
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @require_GET

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.http import download_response, is_htmx, stored_file_response
-from tinhso.core.models import AdministrativeUnit, UnitLevel
+from tinhso.core.models import AdministrativeUnit, Role, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import CLOCK_STOPPED_STATES, Rating, State
 from tinhso.dossiers.selectors import dossiers_of_applicant, receipt_versions
@@ -673,6 +673,11 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 def after_login(request):
-    if request_access(request).roles:
+    """Where a sign-in without ``next`` lands: an operations-centre viewer (no other role) on
+    the operations centre, another officer on the work inbox, an applicant on their dossiers."""
+    roles = request_access(request).roles
+    if roles and roles <= {Role.IOC_VIEWER}:
+        return redirect("ioc:province")
+    if roles:
         return redirect("workspace:inbox")
     return redirect("portal:my_dossiers")

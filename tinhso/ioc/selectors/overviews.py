@@ -359,3 +359,24 @@ def _predecessors(unit: AdministrativeUnit) -> list[AdministrativeUnit]:
                     nxt.append(pred)
         frontier = nxt
     return found
+
+
+def wall_alerts(*, user: Any, now: dt.datetime | None = None) -> dict[str, int]:
+    """The wall's alerts, live: dossiers overdue, dossiers due today (not yet overdue), field
+    feedback past its answer date."""
+    from tinhso.dossiers.models import Dossier
+    from tinhso.feedback.selectors import officer_inbox
+
+    _require(user)
+    now = now or timezone.now()
+    end_of_day = timezone.make_aware(
+        dt.datetime.combine(timezone.localdate(now), dt.time.max), timezone.get_current_timezone()
+    )
+    open_dossiers = Dossier.objects.filter(finished_at__isnull=True, closed_at__isnull=True)
+    return {
+        "overdue": open_dossiers.filter(is_overdue=True).count(),
+        "due_today": open_dossiers.filter(
+            is_overdue=False, legal_due_at__gte=now, legal_due_at__lte=end_of_day
+        ).count(),
+        "feedback_overdue": officer_inbox(user=user, box="overdue", now=now).count(),
+    }

@@ -63,6 +63,7 @@ def assert_tiles_match(page, data: dict) -> None:
 def test_drill_down_from_the_province_to_a_commune(desktop, demo_ioc):
     page = desktop.page
     desktop.login("ioc")
+    page.wait_for_url("**/dieu-hanh/")  # the account lands on the operations centre
     # The navigation offers the operations centre to this account.
     page.locator('header a[href="/dieu-hanh/"]').click()
     page.wait_for_url("**/dieu-hanh/")
@@ -165,6 +166,24 @@ def test_drill_down_from_the_province_to_a_commune(desktop, demo_ioc):
     page.wait_for_url(re.compile(r"/dieu-hanh/\?period="))
     wait_for_charts(page)
     assert_tiles_match(page, overview)
+
+    # The wall screen, on a display token with no login session, fills 1920×1080 exactly.
+    from tinhso.ioc.services import display_token_create
+
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.locator('[data-testid="wall-link"]').click()
+    page.wait_for_url("**/dieu-hanh/man-hinh/")
+    desktop.context.clear_cookies()
+    desktop.goto(f"/dieu-hanh/man-hinh/?kiosk={display_token_create(name='Màn hình IOC')}")
+    page.locator("#ioc-map path.leaflet-interactive").first.wait_for()
+    assert_tiles_match(page, overview)
+    assert page.evaluate("() => document.documentElement.scrollHeight <= window.innerHeight")
+    sizes = page.evaluate("""() => [
+        '[data-testid="tile-received_total"] [data-testid="tile-value"]', '.ioc-wall-label',
+    ].map(s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))""")
+    assert sizes[0] >= 48 and sizes[1] >= 20, sizes
+    assert page.locator("nav, header.site-header").count() == 0  # kiosk: no navigation
+    desktop.check("wall")
 
 
 def test_a_wrong_period_and_another_period(desktop, demo_ioc):

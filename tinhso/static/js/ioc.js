@@ -170,8 +170,8 @@
 
   function popup(m) {
     var box = document.createElement("div");
-    var link = document.createElement("a");
-    link.href = m.url;
+    var link = document.createElement(m.url ? "a" : "strong"); // no link on a kiosk wall
+    if (m.url) link.href = m.url;
     link.textContent = m.name;
     box.appendChild(link);
     var line = document.createElement("p");
