@@ -1,0 +1,97 @@
+"""The registration and password-reset forms: every field checked, in Vietnamese, before any
+service writes."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tinhso.core.validators import validate_personal_id
+
+from .selectors import phone_normal
+from .services import Registration
+
+
+def clean_phone(value: str) -> str:
+    phone = phone_normal(value)
+    if value and not re.fullmatch(r"0[1-9][0-9]{8}", phone):
+        raise ValidationError(
+            _("A phone number has 10 digits starting with 0 (or +84)."), code="phone_format"
+        )
+    return phone
+
+
+class RegistrationForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    personal_id = forms.CharField(label=_("Personal ID number"), max_length=20)
+    date_of_birth = forms.DateField(label=_("Date of birth"))
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+    password2 = forms.CharField(label=_("Password (again)"), widget=forms.PasswordInput)
+
+    def clean_full_name(self) -> str:
+        return " ".join(self.cleaned_data["full_name"].split())
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_date_of_birth(self):
+        born = self.cleaned_data["date_of_birth"]
+        if born > timezone.localdate():
+            raise ValidationError(_("The date of birth cannot be in the future."))
+        return born
+
+    def clean(self):
+        data = super().clean()
+        personal_id = re.sub(r"\s+", "", data.get("personal_id", ""))
+        if "personal_id" in data:
+            try:
+                validate_personal_id(personal_id, data.get("date_of_birth"))
+                data["personal_id"] = personal_id
+            except ValidationError as exc:
+                self.add_error("personal_id", exc)
+        missing = not data.get("phone") and not data.get("email")
+        if missing and not self.has_error("phone") and not self.has_error("email"):
+            self.add_error("phone", _("Give a phone number or an e-mail address."))
+        if data.get("password1") and data.get("password1") != data.get("password2"):
+            self.add_error("password2", _("The two passwords differ."))
+        elif data.get("password1"):
+            try:
+                validate_password(data["password1"])
+            except ValidationError as exc:
+                self.add_error("password1", exc)
+        return data
+
+    def registration(self) -> Registration:
+        d = self.cleaned_data
+        return Registration(
+            full_name=d["full_name"],
+            personal_id=d["personal_id"],
+            date_of_birth=d["date_of_birth"],
+            phone=d["phone"],
+            email=d["email"],
+            password=d["password1"],
+        )
+
+
+class CodeForm(forms.Form):
+    code = forms.RegexField(
+        label=_("Code"),
+        regex=r"^\s*[0-9]{6}\s*$",
+        error_messages={"invalid": _("The code has 6 digits.")},
+    )
+
+
+class ResetRequestForm(forms.Form):
+    login = forms.CharField(label=_("Phone number or ID number"), max_length=20)
+
+
+class ResetConfirmForm(CodeForm):
+    login = forms.CharField(label=_("Phone number or ID number"), max_length=20)
+    password = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
