@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core.validators import validate_personal_id
 
 from .selectors import phone_normal
-from .services import Registration
+from .services import ProfileChange, Registration
 
 
 def clean_phone(value: str) -> str:
@@ -95,3 +95,36 @@ class ResetRequestForm(forms.Form):
 class ResetConfirmForm(CodeForm):
     login = forms.CharField(label=_("Phone number or ID number"), max_length=20)
     password = forms.CharField(label=_("New password"), widget=forms.PasswordInput)
+
+
+class ProfileForm(forms.Form):
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False)
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    address = forms.CharField(label=_("Address"), max_length=255, required=False)
+    notify_email = forms.BooleanField(label=_("Notify me by e-mail"), required=False)
+    notify_sms = forms.BooleanField(label=_("Notify me by SMS"), required=False)
+    notify_zns = forms.BooleanField(label=_("Notify me by Zalo"), required=False)
+
+    def clean_phone(self) -> str:
+        return clean_phone(self.cleaned_data.get("phone", ""))
+
+    def clean_address(self) -> str:
+        return " ".join(self.cleaned_data.get("address", "").split())
+
+    def clean(self):
+        data = super().clean()
+        missing = not data.get("phone") and not data.get("email")
+        if missing and not self.has_error("phone") and not self.has_error("email"):
+            self.add_error("phone", _("Give a phone number or an e-mail address."))
+        return data
+
+    def change(self) -> ProfileChange:
+        d = self.cleaned_data
+        return ProfileChange(
+            phone=d["phone"],
+            email=d["email"],
+            address=d["address"],
+            notify_email=d["notify_email"],
+            notify_sms=d["notify_sms"],
+            notify_zns=d["notify_zns"],
+        )

@@ -199,3 +199,47 @@ def password_reset_confirm(login: str, code: str, password: str) -> Any:
         user.save(update_fields=["password"])
         audit_record(actor=user, action="account.password_reset", obj=user.applicant)
     return user
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """What the profile page has checked (``forms.ProfileForm``)."""
+
+    phone: str
+    email: str
+    address: str
+    notify_email: bool
+    notify_sms: bool
+    notify_zns: bool
+
+
+def profile_update(user: Any, change: ProfileChange) -> ApplicantProfile:
+    """Save the citizen's contact details (which prefill their forms) and notification
+    channels. A changed phone or e-mail is no longer verified: sign-in by phone waits for a new
+    code."""
+    from tinhso.notifications.services import preference_set
+
+    with transaction.atomic():
+        profile = ApplicantProfile.objects.select_for_update().get(user=user)
+        before = {"phone": profile.phone, "email": profile.email, "address": profile.address}
+        if change.phone != profile.phone:
+            profile.phone, profile.phone_verified = change.phone, False
+        if change.email != profile.email:
+            profile.email, profile.email_verified = change.email, False
+        profile.address = change.address
+        profile.save(
+            update_fields=["phone", "phone_verified", "email", "email_verified", "address"]
+        )
+        user.email = change.email
+        user.save(update_fields=["email"])
+        preference_set(
+            actor=user, email=change.notify_email, sms=change.notify_sms, zns=change.notify_zns
+        )
+        audit_record(
+            actor=user,
+            action="account.profile",
+            obj=profile,
+            before=before,
+            after={"phone": profile.phone, "email": profile.email, "address": profile.address},
+        )
+    return profile

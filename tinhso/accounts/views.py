@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
-from django.shortcuts import redirect, render
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from tinhso.core.errors import DomainError
+from tinhso.core.models import ApplicantProfile
 from tinhso.core.ratelimit import RateLimited, client_address
+from tinhso.notifications.selectors import preference_of
 
 from . import services
-from .forms import CodeForm, RegistrationForm, ResetConfirmForm, ResetRequestForm
+from .forms import CodeForm, ProfileForm, RegistrationForm, ResetConfirmForm, ResetRequestForm
 
 PENDING = "accounts_pending_user"
 
@@ -89,3 +92,25 @@ def reset_confirm(request):
         messages.success(request, _("Your password has been changed. Sign in again."))
         return redirect("portal:login")
     return _page(request, form, _("Set a new password"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """Hồ sơ cá nhân: phone, e-mail, address (they prefill forms), notification channels."""
+    current = get_object_or_404(ApplicantProfile, user=request.user)
+    pref = preference_of(request.user)
+    initial = {
+        "phone": current.phone,
+        "email": current.email,
+        "address": current.address,
+        "notify_email": pref.email,
+        "notify_sms": pref.sms,
+        "notify_zns": pref.zns,
+    }
+    form = ProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(request.user, form.change())
+        messages.success(request, _("Your profile is saved."))
+        return redirect("accounts:profile")
+    return _page(request, form, _("My profile"))

@@ -195,3 +195,43 @@ def test_password_reset_bad_input_changes_nothing():
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
     assert OneTimeCode.objects.filter(user=user, purpose=Purpose.RESET, used_at=None).exists()
+
+
+def test_profile_page_saves_contacts_and_channels_and_prefills(client):
+    user = services.account_register(registration(), client="x")
+    services.account_activate(user, last_code("0912000111"))
+    client.force_login(user)
+    response = client.get(reverse("accounts:profile"))
+    assert response.status_code == 200
+    assert response.context["form"].initial["phone"] == "0912000111"
+    response = client.post(
+        reverse("accounts:profile"),
+        {
+            "phone": "0912000999",
+            "email": "an@example.vn",
+            "address": " 12  Lê Lợi ",
+            "notify_email": "on",
+        },
+    )
+    assert response.status_code == 302
+    profile = ApplicantProfile.objects.get(user=user)
+    assert (profile.phone, profile.address) == ("0912000999", "12 Lê Lợi")
+    assert not profile.phone_verified  # a new phone waits for its code
+    assert user.notification_preference.channels() == ["email"]
+    from tinhso.accounts.selectors import citizen_by_login
+
+    assert citizen_by_login("0912000999") is None
+
+
+def test_profile_bad_input_stores_nothing(client):
+    user = services.account_register(registration(), client="x")
+    services.account_activate(user, last_code("0912000111"))
+    client.force_login(user)
+    response = client.post(
+        reverse("accounts:profile"), {"phone": "12", "email": "khong-phai-thu", "address": "X"}
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert "10 chữ số" in errors["phone"][0] and errors["email"]
+    profile = ApplicantProfile.objects.get(user=user)
+    assert (profile.phone, profile.address) == ("0912000111", "")
