@@ -3,6 +3,7 @@ service writes."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from django import forms
@@ -24,6 +25,20 @@ def clean_phone(value: str) -> str:
             _("A phone number has 10 digits starting with 0 (or +84)."), code="phone_format"
         )
     return phone
+
+
+def require_contact(form: forms.Form, data: dict) -> None:
+    """A citizen account is reached by a phone or an e-mail: one of them is required."""
+    missing = not data.get("phone") and not data.get("email")
+    if missing and not form.has_error("phone") and not form.has_error("email"):
+        form.add_error("phone", _("Give a phone number or an e-mail address."))
+
+
+def checked(kind: type, data: dict, renamed: dict[str, str] | None = None):
+    """The service's input dataclass ``kind`` from a form's cleaned data (``renamed``: field of
+    the dataclass → field of the form)."""
+    renamed = renamed or {}
+    return kind(**{f.name: data[renamed.get(f.name, f.name)] for f in dataclasses.fields(kind)})
 
 
 class RegistrationForm(forms.Form):
@@ -56,9 +71,7 @@ class RegistrationForm(forms.Form):
                 data["personal_id"] = personal_id
             except ValidationError as exc:
                 self.add_error("personal_id", exc)
-        missing = not data.get("phone") and not data.get("email")
-        if missing and not self.has_error("phone") and not self.has_error("email"):
-            self.add_error("phone", _("Give a phone number or an e-mail address."))
+        require_contact(self, data)
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         elif data.get("password1"):
@@ -69,15 +82,7 @@ class RegistrationForm(forms.Form):
         return data
 
     def registration(self) -> Registration:
-        d = self.cleaned_data
-        return Registration(
-            full_name=d["full_name"],
-            personal_id=d["personal_id"],
-            date_of_birth=d["date_of_birth"],
-            phone=d["phone"],
-            email=d["email"],
-            password=d["password1"],
-        )
+        return checked(Registration, self.cleaned_data, {"password": "password1"})
 
 
 class CodeForm(forms.Form):
@@ -113,18 +118,8 @@ class ProfileForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        missing = not data.get("phone") and not data.get("email")
-        if missing and not self.has_error("phone") and not self.has_error("email"):
-            self.add_error("phone", _("Give a phone number or an e-mail address."))
+        require_contact(self, data)
         return data
 
     def change(self) -> ProfileChange:
-        d = self.cleaned_data
-        return ProfileChange(
-            phone=d["phone"],
-            email=d["email"],
-            address=d["address"],
-            notify_email=d["notify_email"],
-            notify_sms=d["notify_sms"],
-            notify_zns=d["notify_zns"],
-        )
+        return checked(ProfileChange, self.cleaned_data)
