@@ -16,12 +16,14 @@ from tinhso.notifications.selectors import preference_of
 
 from . import services
 from .forms import CodeForm, ProfileForm, RegistrationForm, ResetConfirmForm, ResetRequestForm
+from .models import Purpose
 
 PENDING = "accounts_pending_user"
 
 
-def _page(request, form, title: str, error: DomainError | None = None):
-    response = render(request, "accounts/form.html", {"form": form, "title": title})
+def _page(request, form, title: str, error: DomainError | None = None, *, resend: bool = False):
+    context = {"form": form, "title": title, "resend": resend}
+    response = render(request, "accounts/form.html", context)
     if isinstance(error, RateLimited):
         return error.annotate(response)
     if error is not None or form.errors:
@@ -52,17 +54,26 @@ def verify(request):
     user = get_user_model().objects.filter(pk=request.session.get(PENDING)).first()
     if user is None:
         return redirect("accounts:register")
+    if request.method == "POST" and "resend" in request.POST:
+        form = CodeForm()
+        try:
+            services.code_send(user, Purpose.REGISTER)
+        except DomainError as exc:
+            _refused(form, exc)
+            return _page(request, form, _("Enter the code we sent"), exc, resend=True)
+        messages.info(request, _("A new code has been sent."))
+        return redirect("accounts:verify")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.account_activate(user, form.cleaned_data["code"])
         except DomainError as exc:
             _refused(form, exc)
-            return _page(request, form, _("Enter the code we sent"), exc)
+            return _page(request, form, _("Enter the code we sent"), exc, resend=True)
         del request.session[PENDING]
         messages.success(request, _("Your account is active. Sign in with your phone or ID."))
         return redirect("portal:login")
-    return _page(request, form, _("Enter the code we sent"))
+    return _page(request, form, _("Enter the code we sent"), resend=True)
 
 
 @require_http_methods(["GET", "POST"])

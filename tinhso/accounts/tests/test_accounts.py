@@ -64,9 +64,14 @@ def test_registration_page_sends_a_code_and_the_code_activates(client):
     profile = ApplicantProfile.objects.get(personal_id=ID)
     assert profile.personal_id_declared and not profile.user.is_active
     assert profile.phone == "0912000111" and not profile.phone_verified
-    code_row = OneTimeCode.objects.get(user=profile.user)
+    response = client.post(reverse("accounts:verify"), {"resend": "1"})  # a second code
+    assert response.status_code == 302
+    _first, latest = OneTimeCode.objects.filter(user=profile.user).order_by("pk")
     code = last_code("0912000111")
-    assert code not in code_row.code_hash  # only a salted HMAC is stored
+    assert code not in latest.code_hash  # only a salted HMAC is stored
+    response = client.post(reverse("accounts:verify"), {"code": "12345"})
+    assert response.status_code == 400
+    assert "6 chữ số" in response.context["form"].errors["code"][0]
 
     response = client.post(reverse("accounts:verify"), {"code": code})
     assert response.status_code == 302
