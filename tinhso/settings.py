@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "tinhso.ioc",
     "tinhso.integrations",  # adapters to outside systems (national portal sync)
     "tinhso.notifications",
+    "tinhso.accounts",  # citizen self-registration, one-time codes, password reset
     "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 
@@ -297,6 +298,7 @@ CONTENT_SECURITY_POLICY = {
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "tinhso.accounts.backends.CitizenBackend",  # a verified phone or an ID number
 ]
 AXES_ENABLED = env_bool("TINHSO_LOGIN_THROTTLING", True)
 AXES_FAILURE_LIMIT = env_int("TINHSO_LOGIN_FAILURES", 5)
@@ -320,6 +322,9 @@ TINHSO_RATE_OPEN311_BAD_KEYS = env_str("TINHSO_RATE_OPEN311_BAD_KEYS", "10/m")
 TINHSO_RATE_WALL_BAD_TOKENS = env_str("TINHSO_RATE_WALL_BAD_TOKENS", "10/m")
 # Failed logins per address across user names (mobile carriers share addresses: failures only):
 TINHSO_RATE_LOGIN_FAILURES = env_str("TINHSO_RATE_LOGIN_FAILURES", "20/10m")
+# One-time codes per phone or e-mail; self-registrations per address.
+TINHSO_RATE_ONE_TIME_CODES = env_str("TINHSO_RATE_ONE_TIME_CODES", "5/h")
+TINHSO_RATE_REGISTRATIONS = env_str("TINHSO_RATE_REGISTRATIONS", "10/h")
 # Wrong ID digits per dossier code on public tracking (the receipt's QR code still works).
 TINHSO_RATE_TRACK_FAILURES = env_str("TINHSO_RATE_TRACK_FAILURES", "10/h")
 # Where the counters live: empty, the database (core.RateCounter, atomic, shared by every

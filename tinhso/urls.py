@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("tinhso.feedback.urls")),
     path("", include("tinhso.ioc.urls")),
     path("", include("tinhso.portal.urls")),
+    path("", include("tinhso.accounts.urls")),
     path("", portal_views.home, name="home"),
 ]
 

@@ -276,9 +276,14 @@ class ApplicantProfile(models.Model):
     tax_code = models.CharField(
         _("tax code"), max_length=14, blank=True, validators=[validate_tax_code]
     )
+    # A self-registered ID number is declared, not proven: it meets no level of assurance and
+    # never blocks the real owner, whose national-SSO sign-in takes the number over.
+    personal_id_declared = models.BooleanField(_("personal ID declared"), default=False)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    phone_verified = models.BooleanField(_("phone verified"), default=False)
     email = models.EmailField(_("email"), blank=True)
+    email_verified = models.BooleanField(_("email verified"), default=False)
     address = models.CharField(_("address"), max_length=255, blank=True)
     unit = models.ForeignKey(
         AdministrativeUnit,
@@ -294,8 +299,11 @@ class ApplicantProfile(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["personal_id"],
-                condition=~Q(personal_id=""),
+                condition=~Q(personal_id="") & Q(personal_id_declared=False),
                 name="applicant_unique_personal_id",
+            ),
+            models.UniqueConstraint(
+                fields=["phone"], condition=Q(phone_verified=True), name="applicant_unique_phone"
             ),
             models.UniqueConstraint(
                 fields=["tax_code"], condition=~Q(tax_code=""), name="applicant_unique_tax_code"

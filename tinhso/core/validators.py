@@ -7,6 +7,7 @@ line all report the same thing.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from django.core.exceptions import ValidationError
@@ -52,8 +53,10 @@ def validate_agency_code(value: str) -> None:
         )
 
 
-def validate_personal_id(value: str) -> None:
-    """Số định danh cá nhân / CCCD: 12 digits, a known province prefix and a century-sex digit."""
+def validate_personal_id(value: str, birth_date: dt.date | None = None) -> None:
+    """Số định danh cá nhân / CCCD: 12 digits, a known province prefix; given the holder's
+    ``birth_date``, also the century-sex digit (the 4th: 0/1 born 1900–1999, 2/3 2000–2099, …;
+    even male, odd female) and the two digits of the year of birth (5th and 6th)."""
     value = value or ""
     if value.isdigit() and len(value) != 12:
         raise ValidationError(
@@ -71,6 +74,26 @@ def validate_personal_id(value: str) -> None:
             _("The first three digits (%(prefix)s) are not a province code of registration."),
             code="personal_id_province",
             params={"prefix": value[:3]},
+        )
+    if birth_date is None:
+        return
+    if int(value[3]) // 2 != birth_date.year // 100 - 19:
+        raise ValidationError(
+            _(
+                "The fourth digit (%(digit)s) does not match a birth in %(year)d: it is 0 or 1 "
+                "for 1900–1999, 2 or 3 for 2000–2099."
+            ),
+            code="personal_id_century",
+            params={"digit": value[3], "year": birth_date.year},
+        )
+    if value[4:6] != f"{birth_date.year % 100:02d}":
+        raise ValidationError(
+            _(
+                "The fifth and sixth digits (%(digits)s) are not the last two digits of the "
+                "year of birth (%(year)d)."
+            ),
+            code="personal_id_birth_year",
+            params={"digits": value[4:6], "year": birth_date.year},
         )
 
 

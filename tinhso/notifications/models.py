@@ -28,6 +28,7 @@ class Event(models.TextChoices):
     SUPPLEMENT_SUPPLIED = "supplement_supplied", _("Supplement supplied")
     DUE_SOON = "due_soon", _("Due within one working day")
     FEEDBACK_ANSWERED = "feedback_answered", _("Feedback answered")
+    ONE_TIME_CODE = "one_time_code", _("One-time code")
 
 
 class Status(models.TextChoices):

@@ -827,6 +827,13 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
+    "dang-ky/": Route((get(PUBLIC),)),
+    "dang-ky/xac-minh/": Route((get(expect(redirect("/dang-ky/")), "no registration pending"),)),
+    "quen-mat-khau/": Route((get(PUBLIC),)),
+    "quen-mat-khau/dat-lai/": Route((get(PUBLIC),)),
+    "tai-khoan/": Route(
+        (get(expect(NOT_FOUND, anonymous=LOGIN, citizen=OK, other_citizen=OK), "citizens only"),)
+    ),
     "thong-bao/": Route(
         (
             get(SIGNED_IN),

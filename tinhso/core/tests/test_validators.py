@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from hypothesis import assume, given
@@ -90,6 +92,27 @@ def test_personal_id_accepts(value):
 )
 def test_personal_id_rejects(value, error_code):
     assert _error_code(validate_personal_id, value) == error_code
+
+
+@pytest.mark.parametrize(
+    ("value", "born", "error_code"),
+    [
+        ("044090001234", dt.date(1990, 5, 1), None),  # 0: male, 1900s; 90
+        ("044301123456", dt.date(2001, 2, 3), None),  # 3: female, 2000s; 01
+        ("044290001234", dt.date(1990, 5, 1), "personal_id_century"),
+        ("044091001234", dt.date(1990, 5, 1), "personal_id_birth_year"),
+        ("044101123456", dt.date(2001, 2, 3), "personal_id_century"),
+    ],
+)
+def test_personal_id_birth_date_consistency(value, born, error_code):
+    """Given the date of birth, the century-sex digit and the year digits must match it."""
+    if error_code is None:
+        validate_personal_id(value, born)
+    else:
+        with pytest.raises(ValidationError) as caught:
+            validate_personal_id(value, born)
+        assert caught.value.code == error_code
+        assert str(born.year) in " ".join(caught.value.messages)
 
 
 # ---- tax codes --------------------------------------------------------------------------------

@@ -1,0 +1,34 @@
+"""Reads of citizen accounts: the account a sign-in name (a verified phone or an ID number)
+names."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.contrib.auth import get_user_model
+
+from tinhso.core.models import ApplicantProfile
+from tinhso.notifications.services import sms_phone
+
+
+def phone_normal(value: str) -> str:
+    """A Vietnamese phone number as stored: digits with a leading 0 (``+84 912…`` → ``0912…``)."""
+    return sms_phone(value or "")
+
+
+def citizen_by_login(login: str) -> Any | None:
+    """The account signed in as ``login``: a 12-digit ID number (the SSO-proven owner first,
+    else the one active self-registered account declaring it) or a verified phone number."""
+    login = re.sub(r"[\s.]", "", login or "")
+    users = get_user_model().objects
+    if re.fullmatch(r"[0-9]{12}", login):
+        profiles = ApplicantProfile.objects.filter(personal_id=login, user__is_active=True)
+        proven = profiles.filter(personal_id_declared=False).values_list("user_id", flat=True)
+        found = list(proven[:1]) or list(profiles.values_list("user_id", flat=True)[:2])
+        return users.get(pk=found[0]) if len(found) == 1 else None
+    if re.fullmatch(r"\+?[0-9]{9,12}", login):
+        profile = ApplicantProfile.objects.filter(phone=phone_normal(login), phone_verified=True)
+        found = list(profile.values_list("user_id", flat=True)[:1])
+        return users.get(pk=found[0]) if found else None
+    return None

@@ -1,0 +1,245 @@
+"""Citizen accounts: self-registration, one-time codes, password reset.
+
+A self-registered ID number is *declared*: the profile's ``personal_id_declared`` is set, it
+meets no level of assurance and the unique constraint on ID numbers ignores it, so a number
+someone else declared never blocks its real owner. The national-SSO sign-in takes the number
+over: it finds or creates the owner's profile with ``personal_id_declared=False``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
+
+from tinhso.core.audit import audit_record
+from tinhso.core.errors import DomainError
+from tinhso.core.models import ApplicantKind, ApplicantProfile
+from tinhso.core.ratelimit import Limit
+from tinhso.notifications.models import Channel, Event
+from tinhso.notifications.services import Recipient, notify
+
+from .models import OneTimeCode, Purpose
+from .selectors import citizen_by_login
+
+CODE_LIMIT = Limit("one-time-code", "TINHSO_RATE_ONE_TIME_CODES")
+REGISTRATION_LIMIT = Limit("registration", "TINHSO_RATE_REGISTRATIONS")
+CODE_LIFETIME = dt.timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Registration:
+    """What the registration form has checked (``forms.RegistrationForm``)."""
+
+    full_name: str
+    personal_id: str
+    date_of_birth: dt.date
+    phone: str
+    email: str
+    password: str
+
+
+def _hash(code_row_salt: str, code: str) -> str:
+    return salted_hmac("tinhso.accounts.code", f"{code_row_salt}:{code}").hexdigest()
+
+
+def account_register(reg: Registration, *, client: str) -> Any:
+    """Create an inactive account and its citizen profile (ID number declared), then send a
+    one-time code to the phone (else the e-mail). At most ``TINHSO_RATE_REGISTRATIONS`` per
+    client address."""
+    REGISTRATION_LIMIT.enforce(
+        client, _("Too many registrations from this address. Try again in %(minutes)s minutes.")
+    )
+    proven = ApplicantProfile.objects.filter(
+        personal_id=reg.personal_id, personal_id_declared=False
+    )
+    if proven.exists():
+        raise DomainError(
+            "personal_id_owned",
+            _("This ID number already has an account: sign in through VNeID."),
+        )
+    if reg.phone and ApplicantProfile.objects.filter(phone=reg.phone, phone_verified=True).exists():
+        raise DomainError("phone_taken", _("This phone number is already used by another account."))
+    with transaction.atomic():
+        user = get_user_model().objects.create_user(
+            username=f"cd-{secrets.token_hex(6)}",
+            email=reg.email,
+            password=reg.password,
+            first_name=reg.full_name[:150],
+            is_active=False,
+        )
+        profile = ApplicantProfile.objects.create(
+            user=user,
+            kind=ApplicantKind.CITIZEN,
+            full_name=reg.full_name,
+            personal_id=reg.personal_id,
+            personal_id_declared=True,
+            date_of_birth=reg.date_of_birth,
+            phone=reg.phone,
+            email=reg.email,
+        )
+        code_send(user, Purpose.REGISTER)
+        audit_record(actor=user, action="account.register", obj=profile)
+    return user
+
+
+def code_send(user: Any, purpose: str) -> OneTimeCode:
+    """Send a new six-digit code to the account's phone (else its e-mail), through the
+    notifications service; at most ``TINHSO_RATE_ONE_TIME_CODES`` per phone or e-mail."""
+    profile = user.applicant
+    channel, address = (
+        (Channel.SMS, profile.phone) if profile.phone else (Channel.EMAIL, profile.email)
+    )
+    CODE_LIMIT.enforce(
+        address, _("Too many codes sent to this phone or e-mail. Try again in %(minutes)s minutes.")
+    )
+    code = f"{secrets.randbelow(10**6):06d}"
+    row = OneTimeCode(
+        user=user,
+        purpose=purpose,
+        channel=channel,
+        address=address,
+        expires_at=timezone.now() + CODE_LIFETIME,
+    )
+    row.code_hash = _hash(f"{user.pk}:{purpose}:{row.expires_at.isoformat()}", code)
+    row.save()
+    recipient = Recipient(phone=address) if channel == Channel.SMS else Recipient(email=address)
+    minutes = int(CODE_LIFETIME.total_seconds() // 60)
+    notify(
+        Event.ONE_TIME_CODE,
+        key=f"code:{row.pk}",
+        recipients=[recipient],
+        context={"code": code, "minutes": minutes},
+    )
+    return row
+
+
+def code_verify(user: Any, purpose: str, code: str) -> OneTimeCode:
+    """Accept the latest unused code of ``purpose``; a wrong code counts an attempt (kept even
+    though the call fails), and after ``CODE_ATTEMPTS`` wrong ones the code is dead."""
+    code = (code or "").strip()
+    error = None
+    with transaction.atomic():
+        row = (
+            OneTimeCode.objects.select_for_update()
+            .filter(user=user, purpose=purpose, used_at=None)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if row is None or row.expires_at <= timezone.now():
+            error = DomainError("code_expired", _("The code has expired. Ask for a new one."))
+        elif row.attempts >= CODE_ATTEMPTS:
+            error = DomainError("code_attempts", _("Too many wrong codes. Ask for a new one."))
+        elif not constant_time_compare(
+            row.code_hash, _hash(f"{user.pk}:{purpose}:{row.expires_at.isoformat()}", code)
+        ):
+            row.attempts += 1
+            row.save(update_fields=["attempts"])
+            error = DomainError("code_wrong", _("The code is not correct."))
+        else:
+            row.used_at = timezone.now()
+            row.save(update_fields=["used_at"])
+    if error is not None:
+        raise error
+    return row
+
+
+def account_activate(user: Any, code: str) -> Any:
+    """Activate a self-registered account on its correct code: the phone (or e-mail) the code
+    went to is verified."""
+    row = code_verify(user, Purpose.REGISTER, code)  # its own transaction: attempts are kept
+    with transaction.atomic():
+        profile = ApplicantProfile.objects.select_for_update().get(user=user)
+        if row.channel == Channel.SMS:
+            taken = ApplicantProfile.objects.filter(phone=profile.phone, phone_verified=True)
+            if taken.exclude(pk=profile.pk).exists():
+                raise DomainError(
+                    "phone_taken", _("This phone number is already used by another account.")
+                )
+            profile.phone_verified = True
+        else:
+            profile.email_verified = True
+        profile.save(update_fields=["phone_verified", "email_verified"])
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit_record(actor=user, action="account.activate", obj=profile)
+    return user
+
+
+def password_reset_request(login: str) -> None:
+    """Send a reset code to the account ``login`` names (verified phone or ID number); says
+    nothing about whether it exists."""
+    user = citizen_by_login(login)
+    if user is not None:
+        code_send(user, Purpose.RESET)
+
+
+def password_reset_confirm(login: str, code: str, password: str) -> Any:
+    """Set a new password on a correct reset code."""
+    user = citizen_by_login(login)
+    if user is None:
+        raise DomainError("code_wrong", _("The code is not correct."))
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise DomainError("password_weak", " ".join(exc.messages)) from exc
+    code_verify(user, Purpose.RESET, code)  # its own transaction: attempts are kept
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        audit_record(actor=user, action="account.password_reset", obj=user.applicant)
+    return user
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """What the profile page has checked (``forms.ProfileForm``)."""
+
+    phone: str
+    email: str
+    address: str
+    notify_email: bool
+    notify_sms: bool
+    notify_zns: bool
+
+
+def profile_update(user: Any, change: ProfileChange) -> ApplicantProfile:
+    """Save the citizen's contact details (which prefill their forms) and notification
+    channels. A changed phone or e-mail is no longer verified: sign-in by phone waits for a new
+    code."""
+    from tinhso.notifications.services import preference_set
+
+    with transaction.atomic():
+        profile = ApplicantProfile.objects.select_for_update().get(user=user)
+        before = {"phone": profile.phone, "email": profile.email, "address": profile.address}
+        if change.phone != profile.phone:
+            profile.phone, profile.phone_verified = change.phone, False
+        if change.email != profile.email:
+            profile.email, profile.email_verified = change.email, False
+        profile.address = change.address
+        profile.save(
+            update_fields=["phone", "phone_verified", "email", "email_verified", "address"]
+        )
+        user.email = change.email
+        user.save(update_fields=["email"])
+        preference_set(
+            actor=user, email=change.notify_email, sms=change.notify_sms, zns=change.notify_zns
+        )
+        audit_record(
+            actor=user,
+            action="account.profile",
+            obj=profile,
+            before=before,
+            after={"phone": profile.phone, "email": profile.email, "address": profile.address},
+        )
+    return profile
