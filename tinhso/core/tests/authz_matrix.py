@@ -528,6 +528,7 @@ MATRIX: dict[str, Route] = {
             get(IOC_PAGE, "a wrong period: explained in the page", query="period=2026-13"),
         )
     ),
+    "dieu-hanh/man-hinh/": Route((get(IOC_PAGE, "the wall screen"),)),
     "dieu-hanh/co-quan/<int:agency_id>/": Route(
         (get(IOC_PAGE, "Đồng Hới's committee", kwargs={"agency_id": "{agency_id}"}),)
     ),
