@@ -23,17 +23,18 @@ What it received is kept in an SQLite file (``--db``; ``:memory:`` by default).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import secrets
 import sqlite3
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from jsonschema import Draft202012Validator
+
+from tinhso.standins._server import JsonHandler, serve
 
 DATE = {"type": "string", "pattern": r"^\d{14}$"}
 OPTIONAL_DATE = {"anyOf": [DATE, {"type": "null"}]}
@@ -267,29 +268,8 @@ class Portal:
             return None
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     portal: Portal  # set on the subclass made by make_server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if getattr(self.server, "verbose", False):
-            super().log_message(format, *args)
-
-    def _answer(self, status: int, body: dict | list) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        # the client may be gone (a killed worker): what it sent is stored all the same
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def _body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        try:
-            return json.loads(self.rfile.read(length) or b"null")
-        except ValueError:
-            return None
 
     def do_GET(self) -> None:
         if self.path == "/healthz":
@@ -305,7 +285,7 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(404, {"error_code": 404, "message": "not found"})
 
     def do_POST(self) -> None:
-        body = self._body()
+        body = self._json_body()
         if self.path == "/auth":
             session = self.portal.login(body if isinstance(body, dict) else {})
             if session is None:
@@ -385,14 +365,7 @@ def main(argv: list[str] | None = None) -> int:
         session_ttl=args.session_ttl,
     )
     server.verbose = args.verbose  # type: ignore[attr-defined]
-    host, port = server.server_address[:2]
-    print(f"national portal stand-in listening on http://{host}:{port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server, "national portal")
     return 0
 
 

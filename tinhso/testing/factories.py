@@ -51,6 +51,7 @@ from tinhso.procedures.models import (
     Sector,
     StepAgency,
 )
+from tinhso.standins._server import free_port as free_port  # one helper for tests and stand-ins
 
 _counter = itertools.count(1)
 
