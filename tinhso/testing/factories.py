@@ -15,12 +15,16 @@ import io
 import itertools
 import json
 import struct
+import subprocess
+import sys
 import zlib
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -125,6 +129,21 @@ COMPONENTS = [
     {"name": "Tờ khai", "kind": "original", "count": 1, "required": True},
     {"name": "Giấy chứng sinh", "kind": "original", "count": 1, "required": True},
 ]
+
+
+def run_manage(
+    cwd: Path, *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """``manage.py ARGS`` in a child process run from ``cwd``; its output captured as text."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def _pdf_bodies(catalog: bytes, page: bytes, extra: tuple[bytes, ...]) -> list[bytes]:

@@ -332,6 +332,16 @@ class ComponentFilesForm(forms.Form):
 # --- dossier actions --------------------------------------------------------------------------
 
 
+def _amount(label: Any) -> forms.IntegerField:
+    """A sum of money in whole đồng."""
+    return forms.IntegerField(
+        label=label,
+        min_value=1,
+        max_value=10**13,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
 def _text(label: Any, *, required: bool, rows: int = 3, help_text: Any = "") -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -422,22 +432,12 @@ class SupplementForm(FilesWithComponentForm):
 
 
 class FeesForm(ActionForm):
-    amount_vnd = forms.IntegerField(
-        label=_("Amount (VND)"),
-        min_value=1,
-        max_value=10**13,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    amount_vnd = _amount(_("Amount (VND)"))
     note = _text(_("Note"), required=False, rows=2)
 
 
 class PayForm(ActionForm):
-    amount_vnd = forms.IntegerField(
-        label=_("Amount paid (VND)"),
-        min_value=1,
-        max_value=10**13,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    amount_vnd = _amount(_("Amount paid (VND)"))
     reference = forms.CharField(label=_("Receipt number"), max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
