@@ -91,13 +91,18 @@ class MultipleFileField(forms.FileField):
 # --- inbox and statistics -----------------------------------------------------------------
 
 
-class InboxSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Code, applicant name or ID number"),
+def _search(label: Any, *, max_length: int) -> forms.CharField:
+    """The optional search box of a list."""
+    return forms.CharField(
+        label=label,
         required=False,
-        max_length=100,
+        max_length=max_length,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+
+
+class InboxSearchForm(forms.Form):
+    q = _search(_("Code, applicant name or ID number"), max_length=100)
 
 
 class PeriodForm(forms.Form):
@@ -176,12 +181,7 @@ class TrackingBookForm(PeriodForm):
 
 
 class ProcedureSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Procedure name or code"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    q = _search(_("Procedure name or code"), max_length=200)
 
 
 # The applicant's typed details that stand for the requester's fields of the application form
