@@ -193,7 +193,7 @@ def own_dossier(ok: Outcome) -> dict[str, Outcome]:
     return expect(NOT_FOUND, anonymous=LOGIN, citizen=ok)
 
 
-def own_list(marker: str, label: str) -> Route:
+def own_list(marker: str, label: str = "") -> Route:
     """A citizen's list of their own things: signed-in people see the page, only the owner sees
     ``marker`` on it."""
     outcomes = expect(page_without(marker), anonymous=LOGIN, citizen=page_with(marker))
@@ -822,13 +822,7 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
-    "ho-so-cua-toi/": Route(
-        (
-            get(
-                expect(page_without("{dossier}"), anonymous=LOGIN, citizen=page_with("{dossier}")),
-            ),
-        )
-    ),
+    "ho-so-cua-toi/": own_list("{dossier}"),
     "ho-so-cua-toi/<str:code>/": Route(
         (
             get(own_dossier(OK), kwargs={"code": "{dossier}"}),
