@@ -91,6 +91,13 @@ class MultipleFileField(forms.FileField):
 # --- inbox and statistics -----------------------------------------------------------------
 
 
+def _optional_choice(label: Any, *, empty_label: Any) -> forms.ModelChoiceField:
+    """An optional choice of a row; the form's ``__init__`` gives the rows (its queryset)."""
+    return forms.ModelChoiceField(
+        label=label, queryset=None, required=False, empty_label=empty_label
+    )
+
+
 def _search(label: Any, *, max_length: int) -> forms.CharField:
     """The optional search box of a list."""
     return forms.CharField(
@@ -224,11 +231,8 @@ class ApplicantForm(forms.Form):
         coerce=int,
         initial=Channel.COUNTER,
     )
-    commune = forms.ModelChoiceField(
-        label=_("Commune or ward of the dossier"),
-        queryset=None,
-        required=False,
-        empty_label=_("— Choose the commune —"),
+    commune = _optional_choice(
+        _("Commune or ward of the dossier"), empty_label=_("— Choose the commune —")
     )
     applicant_name = forms.CharField(
         label=_("Applicant's full name"),
@@ -378,11 +382,8 @@ class ReasonForm(ActionForm):
 
 
 class TransferForm(ActionForm):
-    to_user = forms.ModelChoiceField(
-        label=_("Hand over to"),
-        queryset=None,
-        required=False,
-        empty_label=_("Anyone holding the role of the next step"),
+    to_user = _optional_choice(
+        _("Hand over to"), empty_label=_("Anyone holding the role of the next step")
     )
     note = _text(_("Note"), required=False, rows=2)
 
@@ -408,11 +409,8 @@ class SupplementRequestForm(ActionForm):
 
 
 class FilesWithComponentForm(ActionForm):
-    component = forms.ModelChoiceField(
-        label=_("Dossier component"),
-        queryset=None,
-        required=False,
-        empty_label=_("— Not a listed component —"),
+    component = _optional_choice(
+        _("Dossier component"), empty_label=_("— Not a listed component —")
     )
     files = MultipleFileField(label=_("Scanned files"), required=True)
 
