@@ -17,7 +17,9 @@ import json
 import struct
 import subprocess
 import sys
+import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -27,6 +29,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 
 from tinhso.core.auth import token_create
@@ -144,6 +147,29 @@ def run_manage(
         timeout=timeout,
         check=False,
     )
+
+
+def in_threads(count: int, work: Callable[[], object]) -> list[Exception]:
+    """Run ``work`` in ``count`` threads released at once, each on its own database connection
+    (closed when it ends); what they raised, for the caller to assert on."""
+    errors: list[Exception] = []
+    barrier = threading.Barrier(count)
+
+    def run() -> None:
+        try:
+            barrier.wait(30)
+            work()
+        except Exception as exc:  # reported by the caller
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def _pdf_bodies(catalog: bytes, page: bytes, extra: tuple[bytes, ...]) -> list[bytes]:
