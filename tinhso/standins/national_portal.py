@@ -41,6 +41,15 @@ OPTIONAL_DATE = {"anyOf": [DATE, {"type": "null"}]}
 TEXT = {"type": "string"}
 NATIONAL_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}(\.[0-9A-Za-z]+)*$"}
 
+
+def list_of(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema array of objects: each has ``required`` among ``properties``."""
+    return {
+        "type": "array",
+        "items": {"type": "object", "required": required, "properties": properties},
+    }
+
+
 DOSSIER_SCHEMA: dict[str, Any] = {
     "type": "object",
     "required": [
@@ -79,46 +88,34 @@ DOSSIER_SCHEMA: dict[str, Any] = {
         "DonViXuLy": TEXT,
         "GhiChu": TEXT,
         "TaiLieuNop": {"type": "array"},
-        "DanhSachLePhi": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["TenPhiLePhi", "Gia"],
-                "properties": {
-                    "TenPhiLePhi": TEXT,
-                    "MaPhiLePhi": TEXT,
-                    "HinhThucThu": TEXT,
-                    "Gia": {"type": "integer", "minimum": 0},
-                    "LoaiPhiLePhi": {"type": "integer"},
-                },
+        "DanhSachLePhi": list_of(
+            ["TenPhiLePhi", "Gia"],
+            {
+                "TenPhiLePhi": TEXT,
+                "MaPhiLePhi": TEXT,
+                "HinhThucThu": TEXT,
+                "Gia": {"type": "integer", "minimum": 0},
+                "LoaiPhiLePhi": {"type": "integer"},
             },
-        },
-        "DanhSachHoSoBoSung": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["HoSoBoSungId", "NoiDungBoSung", "NgayBoSung"],
-                "properties": {
-                    "HoSoBoSungId": {"type": "string", "minLength": 1},
-                    "NguoiYeuCauBoSung": TEXT,
-                    "NoiDungBoSung": TEXT,
-                    "NgayBoSung": DATE,
-                    "NguoiTiepNhanBoSung": TEXT,
-                    "NgayTiepNhanBoSung": OPTIONAL_DATE,
-                    "TrangThaiBoSung": {"type": "integer"},
-                    "NgayHenTraTruoc": OPTIONAL_DATE,
-                    "NgayHenTraMoi": OPTIONAL_DATE,
-                },
+        ),
+        "DanhSachHoSoBoSung": list_of(
+            ["HoSoBoSungId", "NoiDungBoSung", "NgayBoSung"],
+            {
+                "HoSoBoSungId": {"type": "string", "minLength": 1},
+                "NguoiYeuCauBoSung": TEXT,
+                "NoiDungBoSung": TEXT,
+                "NgayBoSung": DATE,
+                "NguoiTiepNhanBoSung": TEXT,
+                "NgayTiepNhanBoSung": OPTIONAL_DATE,
+                "TrangThaiBoSung": {"type": "integer"},
+                "NgayHenTraTruoc": OPTIONAL_DATE,
+                "NgayHenTraMoi": OPTIONAL_DATE,
             },
-        },
-        "DanhSachGiayToKetQua": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["GiayToId", "TenGiayTo"],
-                "properties": {"GiayToId": TEXT, "TenGiayTo": TEXT},
-            },
-        },
+        ),
+        "DanhSachGiayToKetQua": list_of(
+            ["GiayToId", "TenGiayTo"],
+            {"GiayToId": TEXT, "TenGiayTo": TEXT},
+        ),
     },
     "additionalProperties": False,
 }
