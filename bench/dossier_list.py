@@ -17,7 +17,6 @@ import argparse
 import http.client
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's tinhso
+from tinhso.standins._server import free_port  # noqa: E402  (the one helper; stdlib only)
+
 PY = sys.executable
 PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/")
 
@@ -62,12 +64,6 @@ name = at_desk.values_list("applicant_name", flat=True).first() or "Nguyen"
 print(session.session_key, desk.agency.code, at_desk.count(), user.username, name.split()[-1],
       sep="|")
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def manage(env: dict, *args: str, capture: bool = True) -> str:

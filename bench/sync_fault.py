@@ -26,7 +26,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,9 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # this checkout's tinhso
+from tinhso.standins._server import free_port  # noqa: E402  (the one helper; stdlib only)
+
 PY = sys.executable
 
 
@@ -78,12 +80,6 @@ def _post(url: str, body: dict) -> None:
     urllib.request.urlopen(request, timeout=10).close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=200)
@@ -96,7 +92,7 @@ def main() -> int:
         return 0
 
     tmp = Path(tempfile.mkdtemp(prefix="sync-fault-"))
-    db, port = str(tmp / "tinhso.sqlite3"), _free_port()
+    db, port = str(tmp / "tinhso.sqlite3"), free_port()
     url = f"http://127.0.0.1:{port}"
     _setup(db, url)
     from django.core.management import call_command

@@ -291,10 +291,18 @@ class WorkCalendar:
         """
         cur = self._local(start, "start")
         remaining = self._check_duration(duration)
-        if self._table is not None and remaining:
-            found = self._table.forward(cur, remaining // _MICROSECOND)
-            if found is not None:
-                return self._aware(found)
+        tabled = self._tabled(cur, remaining, backward=False)
+        return tabled if tabled is not None else self._walk_forward(cur, remaining)
+
+    def _tabled(self, cur: datetime, remaining: timedelta, *, backward: bool) -> datetime | None:
+        """The answer read from a tabulated calendar's table (None: no table, or out of it)."""
+        if self._table is None or not remaining:
+            return None
+        walk = self._table.backward if backward else self._table.forward
+        found = walk(cur, remaining // _MICROSECOND)
+        return None if found is None else self._aware(found)
+
+    def _walk_forward(self, cur: datetime, remaining: timedelta) -> datetime:
         day = cur.date()
         day_length = self.working_day_length
         while True:
@@ -326,10 +334,10 @@ class WorkCalendar:
         """
         cur = self._local(end, "end")
         remaining = self._check_duration(duration)
-        if self._table is not None and remaining:
-            found = self._table.backward(cur, remaining // _MICROSECOND)
-            if found is not None:
-                return self._aware(found)
+        tabled = self._tabled(cur, remaining, backward=True)
+        return tabled if tabled is not None else self._walk_backward(cur, remaining)
+
+    def _walk_backward(self, cur: datetime, remaining: timedelta) -> datetime:
         day = cur.date()
         day_length = self.working_day_length
         while True:

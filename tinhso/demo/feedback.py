@@ -19,11 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError
 from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
 from tinhso.core.services import LoadReport
 from tinhso.core.sync import sync_row
+from tinhso.demo.province import audit_demo_load
 from tinhso.feedback import services
 from tinhso.feedback.categories import load_categories
 from tinhso.feedback.models import Category, Report, RoutingRule, SlaRule
@@ -170,12 +170,5 @@ def load_demo_feedback(province_code: str, *, now: dt.datetime | None = None) ->
         load_rules(report, data)
         load_demo_reports(report, data, now or timezone.now())
         if report.changed:
-            audit_record(
-                actor=None,
-                action="feedback.demo_load",
-                object_type="province",
-                object_id=province_code,
-                object_repr=f"feedback demo {province_code}",
-                after=dict(report.tally),
-            )
+            audit_demo_load("feedback.demo_load", province_code, "feedback demo", report.tally)
     return report

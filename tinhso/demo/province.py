@@ -113,6 +113,18 @@ def _agency_by_ref(ref: str) -> Agency:
     return Agency.objects.get(key=ref)
 
 
+def audit_demo_load(action: str, province_code: str, label: str, tally: Counter) -> None:
+    """The one audit event of a demo load that changed something: what it counted."""
+    audit_record(
+        actor=None,
+        action=action,
+        object_type="province",
+        object_id=province_code,
+        object_repr=f"{label} {province_code}",
+        after=dict(tally),
+    )
+
+
 def load_demo_accounts(province_code: str) -> tuple[LoadReport, list[tuple[str, str, str]]]:
     """Create the demo accounts; returns (report, [(username, password, description)])."""
     data = demo_data(province_code)
@@ -177,12 +189,5 @@ def load_demo(province_code: str) -> tuple[Counter, list[tuple[str, str, str]]]:
         accounts, printed = load_demo_accounts(province_code)
         totals.update(accounts.tally)
         if agencies.changed:
-            audit_record(
-                actor=None,
-                action="demo.load",
-                object_type="province",
-                object_id=province_code,
-                object_repr=f"demo {province_code}",
-                after=dict(agencies.tally),
-            )
+            audit_demo_load("demo.load", province_code, "demo", agencies.tally)
     return totals, printed

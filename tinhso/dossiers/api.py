@@ -24,7 +24,7 @@ from tinhso.procedures.selectors import procedure_by_code
 from . import selectors, services
 from .actions import ACTIONS, Action, available_actions
 from .book import BookEntry
-from .models import Channel, Dossier, NationalStatus
+from .models import Channel, Dossier, DossierFile, NationalStatus
 
 router = Router(tags=["dossiers"], auth=api_auth)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -203,6 +203,18 @@ def dossier_out(d: Dossier, user: Any, lookups: services.Lookups | None = None) 
     }
 
 
+def _file_out(f: DossierFile) -> dict[str, Any]:
+    """One stored file as the API shows it (``FileOut``)."""
+    return {
+        "id": f.pk,
+        "kind": f.kind,
+        "name": f.original_name,
+        "content_type": f.content_type,
+        "size": f.size,
+        "component": f.component.name if f.component else None,
+    }
+
+
 def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
     events = d.events.select_related("actor_agency").order_by("seq")
     applicant_view = selectors.sees_as_applicant(user, d)
@@ -227,17 +239,7 @@ def dossier_detail(d: Dossier, user: Any) -> dict[str, Any]:
             }
             for e in events
         ],
-        "files": [
-            {
-                "id": f.pk,
-                "kind": f.kind,
-                "name": f.original_name,
-                "content_type": f.content_type,
-                "size": f.size,
-                "component": f.component.name if f.component else None,
-            }
-            for f in files
-        ],
+        "files": [_file_out(f) for f in files],
         "receipts": [
             {
                 "version": r.number,
@@ -385,20 +387,7 @@ def add_files(
         ]
     else:
         records = services.dossier_add_files(actor=request.auth, dossier=dossier, uploads=uploads)
-    return Status(
-        201,
-        [
-            {
-                "id": r.pk,
-                "kind": r.kind,
-                "name": r.original_name,
-                "content_type": r.content_type,
-                "size": r.size,
-                "component": r.component.name if r.component else None,
-            }
-            for r in records
-        ],
-    )
+    return Status(201, [_file_out(r) for r in records])
 
 
 @router.get(
@@ -481,14 +470,19 @@ class BookQuery(PeriodQuery):
     agency: str = Field(description="The receiving agency's code.")
 
 
-class StatsOut(Schema):
-    """One row of the statistics; they balance: ``received_total`` = ``resolved_total`` +
-    ``returned_or_withdrawn`` + ``stopped`` + ``in_progress_total``."""
+class FiguresRowOut(Schema):
+    """A row of figures: an agency, an administrative unit, or the total."""
 
     label: str
     kind: str
     agency_code: str | None = None
     unit_code: str | None = None
+
+
+class StatsOut(FiguresRowOut):
+    """One row of the statistics; they balance: ``received_total`` = ``resolved_total`` +
+    ``returned_or_withdrawn`` + ``stopped`` + ``in_progress_total``."""
+
     carried_over: int
     new_online: int
     new_counter: int
@@ -512,11 +506,7 @@ class StatsOut(Schema):
     satisfaction_rate: float | None
 
 
-class ReceptionOut(Schema):
-    label: str
-    kind: str
-    agency_code: str | None = None
-    unit_code: str | None = None
+class ReceptionOut(FiguresRowOut):
     new_online: int
     new_counter: int
     new_post: int

@@ -270,13 +270,19 @@ def _local(value: dt.datetime | str | None) -> dt.datetime | None:
     return timezone.localtime(value)
 
 
+def _local_date(value: dt.datetime | dt.date | str | None) -> dt.date | None:
+    """The local day of a moment (a date stays itself); None for nothing."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime | str):
+        return _local(value)
+    return value
+
+
 def fmt_date(value: dt.datetime | dt.date | str | None) -> str:
     """``dd/mm/yyyy`` (local date)."""
-    if value in (None, ""):
-        return ""
-    if isinstance(value, dt.datetime | str):
-        value = _local(value)
-    return f"{value:%d/%m/%Y}"
+    day = _local_date(value)
+    return f"{day:%d/%m/%Y}" if day else ""
 
 
 def fmt_datetime(value: dt.datetime | str | None) -> str:
@@ -293,11 +299,8 @@ def fmt_appointment(value: dt.datetime | str | None) -> str:
 
 def fmt_long_date(value: dt.datetime | dt.date | str | None) -> str:
     """``ngày 03 tháng 02 năm 2027`` (the date line under the national motto)."""
-    if value in (None, ""):
-        return "ngày ... tháng ... năm ..."
-    if isinstance(value, dt.datetime | str):
-        value = _local(value)
-    return f"ngày {value:%d} tháng {value:%m} năm {value:%Y}"
+    day = _local_date(value)
+    return f"ngày {day:%d} tháng {day:%m} năm {day:%Y}" if day else "ngày ... tháng ... năm ..."
 
 
 def fmt_money(amount: int | None) -> str:

@@ -75,6 +75,16 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return groups
 
 
+def _coordinate(label: str) -> forms.CharField:
+    """A latitude or longitude as typed (or filled in by the map); services parse it."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )
+
+
 class ReportForm(BaseForm):
     """Gửi phản ánh, on a phone first."""
 
@@ -91,18 +101,8 @@ class ReportForm(BaseForm):
         initial=Urgency.NORMAL,
         widget=forms.RadioSelect,
     )
-    latitude = forms.CharField(
-        label=_("Latitude"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
-    longitude = forms.CharField(
-        label=_("Longitude"),
-        required=False,
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
-    )
+    latitude = _coordinate(_("Latitude"))
+    longitude = _coordinate(_("Longitude"))
     commune = CommuneChoiceField(
         label=_("Commune or ward"),
         queryset=selectors.communes(),

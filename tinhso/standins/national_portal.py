@@ -23,22 +23,32 @@ What it received is kept in an SQLite file (``--db``; ``:memory:`` by default).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import secrets
 import sqlite3
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 from jsonschema import Draft202012Validator
+
+from tinhso.standins._server import JsonHandler, serve
 
 DATE = {"type": "string", "pattern": r"^\d{14}$"}
 OPTIONAL_DATE = {"anyOf": [DATE, {"type": "null"}]}
 TEXT = {"type": "string"}
 NATIONAL_CODE = {"type": "string", "pattern": r"^[0-9]\.[0-9]{6}(\.[0-9A-Za-z]+)*$"}
+
+
+def list_of(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """A JSON Schema array of objects: each has ``required`` among ``properties``."""
+    return {
+        "type": "array",
+        "items": {"type": "object", "required": required, "properties": properties},
+    }
+
 
 DOSSIER_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -78,46 +88,34 @@ DOSSIER_SCHEMA: dict[str, Any] = {
         "DonViXuLy": TEXT,
         "GhiChu": TEXT,
         "TaiLieuNop": {"type": "array"},
-        "DanhSachLePhi": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["TenPhiLePhi", "Gia"],
-                "properties": {
-                    "TenPhiLePhi": TEXT,
-                    "MaPhiLePhi": TEXT,
-                    "HinhThucThu": TEXT,
-                    "Gia": {"type": "integer", "minimum": 0},
-                    "LoaiPhiLePhi": {"type": "integer"},
-                },
+        "DanhSachLePhi": list_of(
+            ["TenPhiLePhi", "Gia"],
+            {
+                "TenPhiLePhi": TEXT,
+                "MaPhiLePhi": TEXT,
+                "HinhThucThu": TEXT,
+                "Gia": {"type": "integer", "minimum": 0},
+                "LoaiPhiLePhi": {"type": "integer"},
             },
-        },
-        "DanhSachHoSoBoSung": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["HoSoBoSungId", "NoiDungBoSung", "NgayBoSung"],
-                "properties": {
-                    "HoSoBoSungId": {"type": "string", "minLength": 1},
-                    "NguoiYeuCauBoSung": TEXT,
-                    "NoiDungBoSung": TEXT,
-                    "NgayBoSung": DATE,
-                    "NguoiTiepNhanBoSung": TEXT,
-                    "NgayTiepNhanBoSung": OPTIONAL_DATE,
-                    "TrangThaiBoSung": {"type": "integer"},
-                    "NgayHenTraTruoc": OPTIONAL_DATE,
-                    "NgayHenTraMoi": OPTIONAL_DATE,
-                },
+        ),
+        "DanhSachHoSoBoSung": list_of(
+            ["HoSoBoSungId", "NoiDungBoSung", "NgayBoSung"],
+            {
+                "HoSoBoSungId": {"type": "string", "minLength": 1},
+                "NguoiYeuCauBoSung": TEXT,
+                "NoiDungBoSung": TEXT,
+                "NgayBoSung": DATE,
+                "NguoiTiepNhanBoSung": TEXT,
+                "NgayTiepNhanBoSung": OPTIONAL_DATE,
+                "TrangThaiBoSung": {"type": "integer"},
+                "NgayHenTraTruoc": OPTIONAL_DATE,
+                "NgayHenTraMoi": OPTIONAL_DATE,
             },
-        },
-        "DanhSachGiayToKetQua": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["GiayToId", "TenGiayTo"],
-                "properties": {"GiayToId": TEXT, "TenGiayTo": TEXT},
-            },
-        },
+        ),
+        "DanhSachGiayToKetQua": list_of(
+            ["GiayToId", "TenGiayTo"],
+            {"GiayToId": TEXT, "TenGiayTo": TEXT},
+        ),
     },
     "additionalProperties": False,
 }
@@ -267,29 +265,8 @@ class Portal:
             return None
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     portal: Portal  # set on the subclass made by make_server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        if getattr(self.server, "verbose", False):
-            super().log_message(format, *args)
-
-    def _answer(self, status: int, body: dict | list) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        # the client may be gone (a killed worker): what it sent is stored all the same
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            self.wfile.write(data)
-
-    def _body(self) -> Any:
-        length = int(self.headers.get("Content-Length") or 0)
-        try:
-            return json.loads(self.rfile.read(length) or b"null")
-        except ValueError:
-            return None
 
     def do_GET(self) -> None:
         if self.path == "/healthz":
@@ -305,7 +282,7 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(404, {"error_code": 404, "message": "not found"})
 
     def do_POST(self) -> None:
-        body = self._body()
+        body = self._json_body()
         if self.path == "/auth":
             session = self.portal.login(body if isinstance(body, dict) else {})
             if session is None:
@@ -385,14 +362,7 @@ def main(argv: list[str] | None = None) -> int:
         session_ttl=args.session_ttl,
     )
     server.verbose = args.verbose  # type: ignore[attr-defined]
-    host, port = server.server_address[:2]
-    print(f"national portal stand-in listening on http://{host}:{port}", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server, "national portal")
     return 0
 
 

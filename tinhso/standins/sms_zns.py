@@ -27,7 +27,9 @@ import re
 import secrets
 import threading
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+
+from tinhso.standins._server import JsonHandler, serve
 
 ZNS_PHONE = re.compile(r"^84\d{9,10}$")
 SMS_PHONE = re.compile(r"^0\d{9,10}$")
@@ -45,28 +47,11 @@ class Provider:
         self.ids = itertools.count(1)
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(JsonHandler):
     provider: Provider  # set on the subclass the server uses
 
-    def log_message(self, format, *args):  # quiet
-        pass
-
-    def _answer(self, status: int, payload, content_type="application/json") -> None:
-        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def _body(self) -> bytes:
-        return self.rfile.read(int(self.headers.get("Content-Length") or 0))
-
     def _json(self) -> dict | None:
-        try:
-            data = json.loads(self._body())
-        except ValueError:
-            return None
+        data = self._json_body()
         return data if isinstance(data, dict) else None
 
     def do_GET(self):
@@ -125,9 +110,19 @@ class Handler(BaseHTTPRequestHandler):
                 return True
         return False
 
+    def _refused(self, problem: str, status: int, code: int) -> bool:
+        """Answer and say so where a send is refused: a bad request, or a failure asked for."""
+        if problem:
+            self._answer(status, {"error": code, "message": problem})
+            return True
+        if self._failing():
+            self._answer(500, {"error": -1, "message": "stand-in failure"})
+            return True
+        return False
+
     def _refresh(self):
         p = self.provider
-        form = urllib.parse.parse_qs(self._body().decode())
+        form = urllib.parse.parse_qs(self._raw_body().decode())
         token = (form.get("refresh_token") or [""])[0]
         if self.headers.get("secret_key") != p.secret or form.get("app_id") != [p.app_id]:
             return self._answer(200, {"error": -14002, "error_name": "Invalid app or secret"})
@@ -157,11 +152,8 @@ class Handler(BaseHTTPRequestHandler):
         if not known:
             return self._answer(200, {"error": -124, "message": "Access token is invalid"})
         data = self._json()
-        problem = _zns_problem(data)
-        if problem:
-            return self._answer(200, {"error": -100, "message": problem})
-        if self._failing():
-            return self._answer(500, {"error": -1, "message": "stand-in failure"})
+        if self._refused(_zns_problem(data), 200, -100):
+            return None
         msg_id = self._keep(
             {
                 "channel": "zns",
@@ -177,11 +169,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != f"Bearer {self.provider.sms_key}":
             return self._answer(401, {"error": 401, "message": "Unauthorized"})
         data = self._json()
-        problem = _sms_problem(data)
-        if problem:
-            return self._answer(400, {"error": 400, "message": problem})
-        if self._failing():
-            return self._answer(500, {"error": -1, "message": "stand-in failure"})
+        if self._refused(_sms_problem(data), 400, 400):
+            return None
         message_id = self._keep(
             {
                 "channel": "sms",
@@ -240,13 +229,7 @@ def main(argv: list[str] | None = None) -> None:
         app_id=args.app_id,
         secret=args.secret,
     )
-    print(f"sms-zns stand-in on http://127.0.0.1:{server.server_port}/", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    serve(server, "sms-zns")
 
 
 if __name__ == "__main__":

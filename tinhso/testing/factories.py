@@ -15,14 +15,21 @@ import io
 import itertools
 import json
 import struct
+import subprocess
+import sys
+import threading
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.test import Client
 
 from tinhso.core.auth import token_create
@@ -51,6 +58,7 @@ from tinhso.procedures.models import (
     Sector,
     StepAgency,
 )
+from tinhso.standins._server import free_port as free_port  # one helper for tests and stand-ins
 
 _counter = itertools.count(1)
 
@@ -124,6 +132,44 @@ COMPONENTS = [
     {"name": "Tờ khai", "kind": "original", "count": 1, "required": True},
     {"name": "Giấy chứng sinh", "kind": "original", "count": 1, "required": True},
 ]
+
+
+def run_manage(
+    cwd: Path, *args: str, env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess:
+    """``manage.py ARGS`` in a child process run from ``cwd``; its output captured as text."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def in_threads(count: int, work: Callable[[], object]) -> list[Exception]:
+    """Run ``work`` in ``count`` threads released at once, each on its own database connection
+    (closed when it ends); what they raised, for the caller to assert on."""
+    errors: list[Exception] = []
+    barrier = threading.Barrier(count)
+
+    def run() -> None:
+        try:
+            barrier.wait(30)
+            work()
+        except Exception as exc:  # reported by the caller
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def _pdf_bodies(catalog: bytes, page: bytes, extra: tuple[bytes, ...]) -> list[bytes]:

@@ -91,13 +91,25 @@ class MultipleFileField(forms.FileField):
 # --- inbox and statistics -----------------------------------------------------------------
 
 
-class InboxSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Code, applicant name or ID number"),
+def _optional_choice(label: Any, *, empty_label: Any) -> forms.ModelChoiceField:
+    """An optional choice of a row; the form's ``__init__`` gives the rows (its queryset)."""
+    return forms.ModelChoiceField(
+        label=label, queryset=None, required=False, empty_label=empty_label
+    )
+
+
+def _search(label: Any, *, max_length: int) -> forms.CharField:
+    """The optional search box of a list."""
+    return forms.CharField(
+        label=label,
         required=False,
-        max_length=100,
+        max_length=max_length,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
+
+
+class InboxSearchForm(forms.Form):
+    q = _search(_("Code, applicant name or ID number"), max_length=100)
 
 
 class PeriodForm(forms.Form):
@@ -176,12 +188,7 @@ class TrackingBookForm(PeriodForm):
 
 
 class ProcedureSearchForm(forms.Form):
-    q = forms.CharField(
-        label=_("Procedure name or code"),
-        required=False,
-        max_length=200,
-        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
-    )
+    q = _search(_("Procedure name or code"), max_length=200)
 
 
 # The applicant's typed details that stand for the requester's fields of the application form
@@ -224,11 +231,8 @@ class ApplicantForm(forms.Form):
         coerce=int,
         initial=Channel.COUNTER,
     )
-    commune = forms.ModelChoiceField(
-        label=_("Commune or ward of the dossier"),
-        queryset=None,
-        required=False,
-        empty_label=_("— Choose the commune —"),
+    commune = _optional_choice(
+        _("Commune or ward of the dossier"), empty_label=_("— Choose the commune —")
     )
     applicant_name = forms.CharField(
         label=_("Applicant's full name"),
@@ -332,6 +336,16 @@ class ComponentFilesForm(forms.Form):
 # --- dossier actions --------------------------------------------------------------------------
 
 
+def _amount(label: Any) -> forms.IntegerField:
+    """A sum of money in whole đồng."""
+    return forms.IntegerField(
+        label=label,
+        min_value=1,
+        max_value=10**13,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
 def _text(label: Any, *, required: bool, rows: int = 3, help_text: Any = "") -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -368,11 +382,8 @@ class ReasonForm(ActionForm):
 
 
 class TransferForm(ActionForm):
-    to_user = forms.ModelChoiceField(
-        label=_("Hand over to"),
-        queryset=None,
-        required=False,
-        empty_label=_("Anyone holding the role of the next step"),
+    to_user = _optional_choice(
+        _("Hand over to"), empty_label=_("Anyone holding the role of the next step")
     )
     note = _text(_("Note"), required=False, rows=2)
 
@@ -398,11 +409,8 @@ class SupplementRequestForm(ActionForm):
 
 
 class FilesWithComponentForm(ActionForm):
-    component = forms.ModelChoiceField(
-        label=_("Dossier component"),
-        queryset=None,
-        required=False,
-        empty_label=_("— Not a listed component —"),
+    component = _optional_choice(
+        _("Dossier component"), empty_label=_("— Not a listed component —")
     )
     files = MultipleFileField(label=_("Scanned files"), required=True)
 
@@ -422,22 +430,12 @@ class SupplementForm(FilesWithComponentForm):
 
 
 class FeesForm(ActionForm):
-    amount_vnd = forms.IntegerField(
-        label=_("Amount (VND)"),
-        min_value=1,
-        max_value=10**13,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    amount_vnd = _amount(_("Amount (VND)"))
     note = _text(_("Note"), required=False, rows=2)
 
 
 class PayForm(ActionForm):
-    amount_vnd = forms.IntegerField(
-        label=_("Amount paid (VND)"),
-        min_value=1,
-        max_value=10**13,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-    )
+    amount_vnd = _amount(_("Amount paid (VND)"))
     reference = forms.CharField(label=_("Receipt number"), max_length=100)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -522,7 +522,7 @@ def _book(request: HttpRequest) -> dict[str, Any]:
     """The tracking book page's data: the form (agency and period), the entries, or the error."""
     user = request_access(request)
     form = f.TrackingBookForm(request.GET, agencies=tracking.book_agencies(user))
-    context: dict[str, Any] = {"form": form, "entries": [], "error": ""}
+    context: dict[str, Any] = {"period": form, "entries": [], "error": ""}
     if form.is_valid():
         agency, start, end = (form.cleaned_data[k] for k in ("agency", "start", "end"))
         try:

@@ -193,6 +193,13 @@ def own_dossier(ok: Outcome) -> dict[str, Outcome]:
     return expect(NOT_FOUND, anonymous=LOGIN, citizen=ok)
 
 
+def own_list(marker: str, label: str = "") -> Route:
+    """A citizen's list of their own things: signed-in people see the page, only the owner sees
+    ``marker`` on it."""
+    outcomes = expect(page_without(marker), anonymous=LOGIN, citizen=page_with(marker))
+    return Route((get(outcomes, label),))
+
+
 def api_dossier(ok: Outcome) -> dict[str, Outcome]:
     """The dossier through the API: the applicant, its agency's officers, the province admin."""
     return expect(ok, anonymous=UNAUTHORIZED, other_citizen=NOT_FOUND, other_agency=NOT_FOUND)
@@ -550,18 +557,7 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
-    "hoi-dap/cua-toi/": Route(
-        (
-            get(
-                expect(
-                    page_without("{question_new_title}"),
-                    anonymous=LOGIN,
-                    citizen=page_with("{question_new_title}"),
-                ),
-                "my questions",
-            ),
-        )
-    ),
+    "hoi-dap/cua-toi/": own_list("{question_new_title}", "my questions"),
     "hoi-dap/<int:pk>/": Route(
         (
             get(PUBLIC, "published", kwargs={"pk": "{question}"}),
@@ -602,18 +598,7 @@ MATRIX: dict[str, Route] = {
         )
     ),
     "phan-anh/gui/cau-hoi/": Route((get(PUBLIC, query="category=den-duong-hong"),)),
-    "phan-anh/cua-toi/": Route(
-        (
-            get(
-                expect(
-                    page_without("{report_link}"),
-                    anonymous=LOGIN,
-                    citizen=page_with("{report_link}"),
-                ),
-                "my reports",
-            ),
-        )
-    ),
+    "phan-anh/cua-toi/": own_list("{report_link}", "my reports"),
     "phan-anh/<int:pk>/": Route(
         (
             get(
@@ -845,13 +830,7 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
-    "ho-so-cua-toi/": Route(
-        (
-            get(
-                expect(page_without("{dossier}"), anonymous=LOGIN, citizen=page_with("{dossier}")),
-            ),
-        )
-    ),
+    "ho-so-cua-toi/": own_list("{dossier}"),
     "ho-so-cua-toi/<str:code>/": Route(
         (
             get(own_dossier(OK), kwargs={"code": "{dossier}"}),

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -21,6 +20,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tinhso.testing.factories import free_port
 
 ROOT = Path(settings.BASE_DIR)
 TASK_TABLE = "django_tasks_database_dbtaskresult"
@@ -54,12 +55,6 @@ def _env(db_file: Path) -> dict[str, str]:
         "PYTHONUNBUFFERED": "1",
     }
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait(condition, timeout: float, what: str):
@@ -110,7 +105,7 @@ def _task_statuses(db_file: Path, path: str) -> list[str]:
 
 
 def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_file):
-    port, standin_port = _free_port(), _free_port()
+    port, standin_port = free_port(), free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "tinhso.cli", "run_all", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,

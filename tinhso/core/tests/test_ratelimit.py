@@ -3,11 +3,10 @@ and the counter holding under concurrent workers."""
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import RequestFactory
 
 from tinhso.core import ratelimit
@@ -20,6 +19,7 @@ from tinhso.core.ratelimit import (
     client_address,
     parse_rate,
 )
+from tinhso.testing.factories import in_threads
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
@@ -122,27 +122,6 @@ def test_the_client_address_behind_the_proxy_is_the_one_it_appended(settings):
     assert client_address(RequestFactory().get("/", REMOTE_ADDR="10.0.0.1")) == "10.0.0.1"
 
 
-def _in_threads(count: int, work) -> list[Exception]:
-    """Run ``work`` in ``count`` threads at once, each on its own database connection."""
-    errors, barrier = [], threading.Barrier(count)
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            work()
-        except Exception as exc:  # reported by the caller
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.mark.postgres_only
 def test_the_limit_holds_across_concurrent_workers(settings):
     """Eight connections (as eight worker processes would) hit one key at once: exactly the
@@ -159,8 +138,8 @@ def test_the_limit_holds_across_concurrent_workers(settings):
             allowed.append(LIMIT.hit(key).allowed)
 
     try:
-        assert _in_threads(8, hits) == []
+        assert in_threads(8, hits) == []
         assert allowed.count(True) == 25 and len(allowed) == 80
         assert RateCounter.objects.get(key=f"test:{key}").hits == 80
     finally:
-        _in_threads(1, RateCounter.objects.filter(key=f"test:{key}").delete)
+        in_threads(1, RateCounter.objects.filter(key=f"test:{key}").delete)

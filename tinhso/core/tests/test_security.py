@@ -7,8 +7,6 @@ import json
 import logging
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +14,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
 
-from tinhso.testing.factories import make_superuser
+from tinhso.testing.factories import make_superuser, run_manage
 
-MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
 PASSWORD = "mat-khau-dai-va-kho-2026"
 
 
@@ -37,20 +34,8 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def manage(tmp_path: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603
-        [sys.executable, str(MANAGE_PY), *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
-    result = manage(
+    result = run_manage(
         tmp_path, "check", "--deploy", "--fail-level", "WARNING", env=production_env(tmp_path)
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -60,7 +45,7 @@ def test_check_deploy_is_clean_with_production_settings(tmp_path):
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = production_env(tmp_path)
     del env["SECRET_KEY"]
-    result = manage(tmp_path, "check", env=env)
+    result = run_manage(tmp_path, "check", env=env)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
@@ -263,7 +248,7 @@ def test_serve_prepares_gunicorn_and_only_its_metrics_dir(tmp_path, configured):
     keep.write_text("must survive")
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # a scratch SQLite file
     env |= {"TINHSO_VAR_DIR": str(tmp_path), "PROMETHEUS_MULTIPROC_DIR": configured}
-    result = manage(tmp_path, "serve", "--check-only", "--no-collectstatic", env=env)
+    result = run_manage(tmp_path, "serve", "--check-only", "--no-collectstatic", env=env)
     assert result.returncode == 0, result.stderr
     assert "--config python:tinhso.gunicorn_conf" in result.stdout
     assert str(tmp_path / "prometheus") in result.stdout

@@ -14,8 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import textwrap
 from pathlib import Path
@@ -26,7 +24,8 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import translation
 
-MANAGE_PY = Path(settings.BASE_DIR) / "manage.py"
+from tinhso.testing.factories import run_manage
+
 PACKAGE_DIR = Path(settings.BASE_DIR) / "tinhso"
 LOCALE_DIR = Path(settings.LOCALE_PATHS[0])
 PO_PATH = LOCALE_DIR / "vi" / "LC_MESSAGES" / "django.po"
@@ -125,15 +124,7 @@ def _extract_msgids(tmp_path: Path) -> dict[tuple[str | None, str], dict]:
         ),
     }
     before = PO_PATH.read_bytes()
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, str(MANAGE_PY), "makemessages", "-l", "vi", "--no-obsolete"],
-        cwd=tree,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_manage(tree, "makemessages", "-l", "vi", "--no-obsolete", env=env, timeout=300)
     assert result.returncode == 0, f"makemessages failed:\n{result.stdout}\n{result.stderr}"
     assert PO_PATH.read_bytes() == before, "makemessages wrote into the committed catalogue"
     extracted = locale / "vi" / "LC_MESSAGES" / "django.po"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection, connections
+from django.db import connection
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +17,7 @@ from tinhso.core.errors import DomainError
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import STATE_TO_STATUS, Dossier, DossierEvent, State
 from tinhso.dossiers.transitions import TRANSITIONS
+from tinhso.testing.factories import in_threads
 
 from .factories import PDF_BYTES, VALID_FORM, make_world
 
@@ -116,33 +117,22 @@ def test_codes_unique_under_8_concurrent_submitters(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TINHSO_RATE_SUBMISSIONS = "0"  # 96 submissions by one applicant: no hourly limit
     world = make_world()
-    per_thread, errors, codes = 12, [], []
-    barrier = threading.Barrier(8)
+    per_thread, codes = 12, []
     lock = threading.Lock()
 
-    def worker(n: int) -> None:
-        try:
-            barrier.wait()
-            for i in range(per_thread):
-                d = s.dossier_submit(
-                    actor=world.citizen,
-                    procedure=world.procedure,
-                    form_data=dict(VALID_FORM),
-                    idempotency_key=f"t{n}-{i}",
-                )
-                with lock:
-                    codes.append(d.code)
-        except Exception as exc:  # reported below
-            errors.append(exc)
-        finally:
-            connections.close_all()
+    def worker() -> None:
+        n = threading.get_ident()  # distinct among the threads running together
+        for i in range(per_thread):
+            d = s.dossier_submit(
+                actor=world.citizen,
+                procedure=world.procedure,
+                form_data=dict(VALID_FORM),
+                idempotency_key=f"t{n}-{i}",
+            )
+            with lock:
+                codes.append(d.code)
 
-    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert in_threads(8, worker) == []
     assert len(codes) == len(set(codes)) == 8 * per_thread
     sequences = sorted(int(code.rsplit("-", 1)[1]) for code in codes)
     assert sequences == list(range(1, 8 * per_thread + 1))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from tinhso.integrations import national_portal as np
 from tinhso.integrations.models import NationalProcedureCode
 from tinhso.integrations.services import national_codes_from_catalogue, release_held
 from tinhso.standins.national_portal import validation_errors
-from tinhso.testing.factories import VALID_FORM, make_procedure, pdf
+from tinhso.testing.factories import VALID_FORM, free_port, make_procedure, pdf
 
 pytestmark = [pytest.mark.django_db]
 
@@ -32,15 +31,9 @@ pytestmark = [pytest.mark.django_db]
 # --- the stand-in, a real process on a free port -------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def standin(tmp_path_factory):
-    port = _free_port()
+    port = free_port()
     db = tmp_path_factory.mktemp("portal") / "received.sqlite3"
     argv = [sys.executable, "-m", "tinhso.standins.national_portal", "--port", str(port)]
     proc = subprocess.Popen([*argv, "--db", str(db)], stdout=subprocess.DEVNULL)  # noqa: S603

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
 import subprocess
 import sys
 import urllib.request
@@ -12,6 +11,8 @@ from email import message_from_bytes, policy
 
 import pytest
 from aiosmtpd.controller import Controller
+
+from tinhso.testing.factories import free_port
 
 
 class Inbox:
@@ -27,9 +28,7 @@ class Inbox:
 @pytest.fixture(scope="module")
 def smtp_server():
     inbox = Inbox()
-    with socket.socket() as probe:  # aiosmtpd checks its own port: it must be a real one
-        probe.bind(("127.0.0.1", 0))
-        inbox.port = probe.getsockname()[1]
+    inbox.port = free_port()  # aiosmtpd checks its own port: it must be a real one
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
     yield inbox

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import urllib.parse
 
 import pytest
@@ -25,7 +24,7 @@ from tinhso.notifications.services import (
     dossiers_due_soon_notify,
     notifications_deliver,
 )
-from tinhso.testing.factories import pdf
+from tinhso.testing.factories import in_threads, pdf
 from tinhso.testing.factories import submit_online as submit
 
 pytestmark = pytest.mark.django_db
@@ -209,23 +208,9 @@ def test_two_workers_refresh_the_zalo_token_once(providers, standin):
         provider="zalo", refresh_token=providers.TINHSO_ZNS_REFRESH_TOKEN, expires_at=timezone.now()
     )
     refreshes = standin.get()["refreshes"]
-    start, tokens, errors = threading.Barrier(2), [], []
-
-    def worker():
-        try:
-            start.wait(5)
-            tokens.append(zns_access_token())
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(10)
-    assert errors == [] and len(tokens) == 2 and tokens[0] == tokens[1]
+    tokens = []
+    assert in_threads(2, lambda: tokens.append(zns_access_token())) == []
+    assert len(tokens) == 2 and tokens[0] == tokens[1]
     assert standin.get()["refreshes"] == refreshes + 1
 
 
