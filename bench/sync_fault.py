@@ -2,8 +2,11 @@
 
     .venv/bin/python bench/sync_fault.py                         # 200 dossiers, 1,000 messages
     .venv/bin/python bench/sync_fault.py --dossiers 400 --fault-seconds 60
+    .venv/bin/python bench/sync_fault.py --db postgres
 
-A fresh SQLite database (a temporary file) with a test world; ``--dossiers`` dossiers are
+A fresh database with a test world: SQLite (a temporary file) or, with ``--db postgres``, the
+PostgreSQL database ``BENCH_PG_DB`` (default ``tinhso_sync_fault``, dropped and created again on
+``BENCH_PG_URL``); ``--dossiers`` dossiers are
 submitted, received and transferred through the services, which writes five national-portal
 messages each (three ``DongBoHoSoMC`` versions, two ``CapNhatTienDoHoSoMC`` steps). The stand-in
 portal runs as its own process; a worker process (``--worker``: ``outbox_deliver`` in a loop)
@@ -38,10 +41,24 @@ sys.path.insert(0, str(ROOT))  # this checkout's tinhso
 from tinhso.standins._server import free_port  # noqa: E402  (the one helper; stdlib only)
 
 PY = sys.executable
+PG_ADMIN_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/")
+PG_DATABASE = os.environ.get("BENCH_PG_DB", "tinhso_sync_fault")
+
+
+def _fresh_postgres() -> str:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL + "postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {PG_DATABASE}")
+    return PG_ADMIN_URL + PG_DATABASE
 
 
 def _setup(db: str, url: str) -> None:
+    """``db``: a SQLite file, or a ``postgres://`` URL."""
     os.environ.pop("DATABASE_URL", None)
+    if db.startswith("postgres://"):
+        os.environ["DATABASE_URL"] = db
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "tinhso.settings",
@@ -85,6 +102,7 @@ def main() -> int:
     parser.add_argument("--dossiers", type=int, default=200)
     parser.add_argument("--fault-seconds", type=float, default=60.0)
     parser.add_argument("--timeout", type=float, default=600.0)
+    parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--worker", nargs=2, metavar=("DB", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -92,7 +110,8 @@ def main() -> int:
         return 0
 
     tmp = Path(tempfile.mkdtemp(prefix="sync-fault-"))
-    db, port = str(tmp / "tinhso.sqlite3"), free_port()
+    db = _fresh_postgres() if args.db == "postgres" else str(tmp / "tinhso.sqlite3")
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     _setup(db, url)
     from django.core.management import call_command
