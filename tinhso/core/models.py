@@ -489,3 +489,25 @@ class ScheduleEntry(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SeriesCounter(models.Model):
+    """A named, yearly number series of an agency (receipts, document registers, …).
+
+    Taken through :func:`tinhso.core.numbering.take_series_number`, never written otherwise.
+    """
+
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    series = models.CharField(max_length=64)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "series", "year"], name="series_counter_agency_series_year"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agency_id} {self.series} {self.year}: {self.last}"

@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,7 @@ from tinhso.core.models import (
     ApplicantProfile,
     Role,
 )
+from tinhso.core.numbering import take_number
 from tinhso.core.ratelimit import Limit
 from tinhso.core.selectors import applicant_of, work_calendar
 from tinhso.core.uploads import check_upload
@@ -609,24 +610,6 @@ def receipt_issue(d: Dossier, *, action: str, now: dt.datetime) -> ReceiptVersio
     )
 
 
-def _take_number(counter: type[CodeCounter | BookCounter], agency: Agency, key: str, value) -> int:
-    """The next number of a per-agency sequence (``counter`` keyed by agency and ``key``).
-
-    Taken atomically on both databases by one ``INSERT … ON CONFLICT … RETURNING``; the counter
-    row stays locked to the caller's COMMIT, and a rollback gives the number back.
-    """
-    table = connection.ops.quote_name(counter._meta.db_table)
-    column = connection.ops.quote_name(counter._meta.get_field(key).column)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (agency_id, {column}, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (agency_id, {column}) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
-            [agency.pk, value],
-        )
-        return cursor.fetchone()[0]
-
-
 def _next_code(agency: Agency, day: dt.date) -> str:
     """The next dossier code of the agency for the day: ``<agency code>-<yymmdd>-<seq>``.
 
@@ -638,7 +621,7 @@ def _next_code(agency: Agency, day: dt.date) -> str:
     day's sequence. The tracking book's numbers (BM.06) are taken inside the reception's
     transaction and have no gaps.
     """
-    seq = _take_number(CodeCounter, agency, "day", day)
+    seq = take_number(CodeCounter, agency=agency, day=day)
     return f"{agency.code}-{day:%y%m%d}-{seq:04d}"
 
 
@@ -888,7 +871,7 @@ def dossier_receive(*, actor: Any, dossier: Dossier | int, note: str = "") -> Do
         d.supplement_request_due_at = supplement_request_deadline(d.counting_from, calendar)
         # The entry of the desk's tracking book (BM.06), numbered per agency and year.
         d.book_year = timezone.localtime(now).year
-        d.book_number = _take_number(BookCounter, d.receiving_agency, "year", d.book_year)
+        d.book_number = take_number(BookCounter, agency=d.receiving_agency, year=d.book_year)
         return DossierApplied(
             data={"due_at": d.legal_due_at.isoformat(), "book_number": d.book_number}
         )

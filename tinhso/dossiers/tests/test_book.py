@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tinhso.core.errors import PermissionDenied
+from tinhso.core.numbering import take_number
 from tinhso.dossiers import pdf as forms
 from tinhso.dossiers import services as s
 from tinhso.dossiers.book import BOOK_COLUMNS, book_to_xlsx, tracking_book
@@ -180,4 +181,4 @@ def test_the_migration_numbers_the_dossiers_received_before_it(world):
     assert submitted.book_number is None
     assert BookCounter.objects.get(agency=a, year=2026).last == 2
     # The next reception continues the sequence.
-    assert s._take_number(BookCounter, a, "year", 2026) == 3
+    assert take_number(BookCounter, agency=a, year=2026) == 3
