@@ -10,6 +10,7 @@ and :func:`make_qna_world` (two committees, the service centre, a department, tw
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import itertools
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import threading
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -132,6 +133,28 @@ COMPONENTS = [
     {"name": "Tờ khai", "kind": "original", "count": 1, "required": True},
     {"name": "Giấy chứng sinh", "kind": "original", "count": 1, "required": True},
 ]
+
+
+@contextlib.contextmanager
+def standin_process(module: str, *args: str) -> Iterator[str]:
+    """A stand-in of ``tinhso.standins`` run as its own process on a free port: its base URL.
+
+    The stand-in prints where it listens on its first line (``_server.serve``); it is stopped
+    when the block ends.
+    """
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", f"tinhso.standins.{module}", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()  # "<name> stand-in on http://127.0.0.1:PORT/"
+        url = line.strip().rsplit(" ", 1)[-1].rstrip("/")
+        assert url.startswith("http://127.0.0.1:"), line
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=5)
 
 
 def run_manage(

@@ -5,8 +5,6 @@ delivery key; refusals with the axis's reason; an expired token renewed."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 import urllib.request
 
@@ -14,7 +12,7 @@ import pytest
 
 from tinhso.integrations import edxml
 from tinhso.integrations.exchange_axis import AxisClient, AxisError
-from tinhso.testing.factories import free_port
+from tinhso.testing.factories import free_port, standin_process
 
 from .edxml_samples import envelope, status_envelope
 
@@ -23,22 +21,11 @@ A, B, C = "000.00.00.H44", "000.00.31.H44", "000.00.99.G01"
 
 @pytest.fixture(scope="module")
 def axis():
-    port = free_port()
-    argv = [sys.executable, "-m", "tinhso.standins.edxml_axis", "--port", str(port)]
-    argv += ["--token-ttl", "1", "--client-key", "k", "--client-secret", "s"]
+    argv = ["--token-ttl", "1", "--client-key", "k", "--client-secret", "s"]
     for organ in (A, B, C):
         argv += ["--organ", f"{organ}=secret-{organ}"]
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1).close()  # noqa: S310
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(5)
+    with standin_process("edxml_axis", *argv) as url:
+        yield url
 
 
 def client(url: str, organ: str, **overrides) -> AxisClient:
@@ -78,9 +65,8 @@ def test_a_document_travels_unchanged_and_its_statuses_come_back(axis):
 def test_a_repeated_delivery_has_the_same_delivery_key(axis):
     sent = envelope(sender=A, recipients=(B,), document_id=f"{A},2026/11/19,216/UBND-VX")
     (first,) = client(axis, A).send(sent)
-    with urllib.request.urlopen(  # noqa: S310
-        urllib.request.Request(f"{axis}/_redeliver/{first}", method="POST"), timeout=5
-    ) as answer:
+    request = urllib.request.Request(f"{axis}/_redeliver/{first}", method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=5) as answer:  # noqa: S310
         again = json.loads(answer.read())["docId"]
     receiver = client(axis, B)
     keys = {edxml.read(receiver.get(doc)).delivery_key() for doc in (first, again)}

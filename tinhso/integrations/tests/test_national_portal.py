@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
-import time
 import urllib.request
 
 import pytest
@@ -23,7 +20,7 @@ from tinhso.integrations import national_portal as np
 from tinhso.integrations.models import NationalProcedureCode
 from tinhso.integrations.services import national_codes_from_catalogue, release_held
 from tinhso.standins.national_portal import validation_errors
-from tinhso.testing.factories import VALID_FORM, free_port, make_procedure, pdf
+from tinhso.testing.factories import VALID_FORM, make_procedure, pdf, standin_process
 
 pytestmark = [pytest.mark.django_db]
 
@@ -33,20 +30,9 @@ pytestmark = [pytest.mark.django_db]
 
 @pytest.fixture(scope="module")
 def standin(tmp_path_factory):
-    port = free_port()
     db = tmp_path_factory.mktemp("portal") / "received.sqlite3"
-    argv = [sys.executable, "-m", "tinhso.standins.national_portal", "--port", str(port)]
-    proc = subprocess.Popen([*argv, "--db", str(db)], stdout=subprocess.DEVNULL)  # noqa: S603
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(url + "/healthz", timeout=1).close()  # noqa: S310
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield url
-    proc.terminate()
-    proc.wait(5)
+    with standin_process("national_portal", "--db", str(db)) as url:
+        yield url
 
 
 def _get(url: str):
