@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "tinhso.integrations",  # adapters to outside systems (national portal sync)
     "tinhso.notifications",
     "tinhso.accounts",  # citizen self-registration, one-time codes, password reset
+    "tinhso.signatures",  # PAdES signing and validation (pyHanko)
     "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 
@@ -327,6 +328,8 @@ TINHSO_RATE_ONE_TIME_CODES = env_str("TINHSO_RATE_ONE_TIME_CODES", "5/h")
 TINHSO_RATE_REGISTRATIONS = env_str("TINHSO_RATE_REGISTRATIONS", "10/h")
 # Wrong ID digits per dossier code on public tracking (the receipt's QR code still works).
 TINHSO_RATE_TRACK_FAILURES = env_str("TINHSO_RATE_TRACK_FAILURES", "10/h")
+# The public signature validator (it makes the server fetch revocation data): per address.
+TINHSO_RATE_SIGNATURE_VALIDATIONS = env_str("TINHSO_RATE_SIGNATURE_VALIDATIONS", "30/h")
 # Where the counters live: empty, the database (core.RateCounter, atomic, shared by every
 # worker); or TINHSO_RATE_LIMIT_REDIS_URL (needs the ``redis`` package): a Redis cache.
 TINHSO_RATE_LIMIT_CACHE = ""
@@ -461,3 +464,15 @@ TINHSO_ZNS_SECRET_KEY = env_str("TINHSO_ZNS_SECRET_KEY", "standin-secret" if DEB
 # The first refresh token (then kept, and replaced at each refresh, in the ProviderToken row).
 TINHSO_ZNS_REFRESH_TOKEN = env_str("TINHSO_ZNS_REFRESH_TOKEN", "standin-refresh-0" if DEBUG else "")
 TINHSO_NOTIFY_MAX_ATTEMPTS = env_int("TINHSO_NOTIFY_MAX_ATTEMPTS", 8)
+
+# Digital signatures (tinhso.signatures, docs/signatures.md). Trust roots: PEM/DER files (in
+# production the Government Cipher Committee's root and the national root NEAC; make run: the demo
+# CA of the stand-in PKI in var/pki). The validator fetches revocation data (OCSP, CRL) only from
+# URLs starting with an allow-listed prefix. TSA: the timestamp authority of B-T and B-LTA.
+TINHSO_PKI_DIR = Path(env_str("TINHSO_PKI_DIR", str(VAR_DIR / "pki")))
+TINHSO_SIGNATURE_TRUST_ROOTS = env_list(
+    "TINHSO_SIGNATURE_TRUST_ROOTS", str(TINHSO_PKI_DIR / "root.pem") if DEBUG else ""
+)
+TINHSO_REVOCATION_ALLOWLIST = env_list("TINHSO_REVOCATION_ALLOWLIST", "")
+TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", "")
+TINHSO_SIGNATURE_MAX_UPLOAD = env_int("TINHSO_SIGNATURE_MAX_UPLOAD", 20 * 1024 * 1024)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("tinhso.ioc.urls")),
     path("", include("tinhso.portal.urls")),
     path("", include("tinhso.accounts.urls")),
+    path("", include("tinhso.signatures.urls")),
     path("", portal_views.home, name="home"),
 ]
 

@@ -777,6 +777,29 @@ MATRIX: dict[str, Route] = {
         )
     ),
     "tra-cuu/": Route((get(PUBLIC),)),
+    # The public signature validator: anyone; an unsigned PDF is refused with its reason, and
+    # nothing is ever stored.
+    "kiem-tra-chu-ky/": Route(
+        (
+            get(PUBLIC),
+            post(
+                expect(
+                    Outcome("refused in the page, nothing stored", 400, content_type="text/html")
+                ),
+                "an unsigned PDF: no signature to check",
+                data={"file": PDF_FILE},
+            ),
+        )
+    ),
+    "POST api/signatures/validate": Route(
+        (
+            post(
+                expect(BAD_REQUEST),
+                "an unsigned PDF: no signature to check",
+                data={"file": PDF_FILE},
+            ),
+        )
+    ),
     "tra-cuu/<str:code>/": Route(
         (
             get(
