@@ -470,9 +470,11 @@ TINHSO_NOTIFY_MAX_ATTEMPTS = env_int("TINHSO_NOTIFY_MAX_ATTEMPTS", 8)
 # CA of the stand-in PKI in var/pki). The validator fetches revocation data (OCSP, CRL) only from
 # URLs starting with an allow-listed prefix. TSA: the timestamp authority of B-T and B-LTA.
 TINHSO_PKI_DIR = Path(env_str("TINHSO_PKI_DIR", str(VAR_DIR / "pki")))
+TINHSO_PKI_PORT = env_int("TINHSO_PKI_PORT", 8794)
+_PKI = f"http://127.0.0.1:{TINHSO_PKI_PORT}" if DEBUG else ""
 TINHSO_SIGNATURE_TRUST_ROOTS = env_list(
     "TINHSO_SIGNATURE_TRUST_ROOTS", str(TINHSO_PKI_DIR / "root.pem") if DEBUG else ""
 )
-TINHSO_REVOCATION_ALLOWLIST = env_list("TINHSO_REVOCATION_ALLOWLIST", "")
-TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", "")
+TINHSO_REVOCATION_ALLOWLIST = env_list("TINHSO_REVOCATION_ALLOWLIST", _PKI and _PKI + "/")
+TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", _PKI and _PKI + "/tinhso-demo/tsa/tsa")
 TINHSO_SIGNATURE_MAX_UPLOAD = env_int("TINHSO_SIGNATURE_MAX_UPLOAD", 20 * 1024 * 1024)

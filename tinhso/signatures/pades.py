@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import io
+import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -48,6 +49,7 @@ from tinhso.core.errors import DomainError
 
 from .fetching import allowlisted_backend
 
+logger = logging.getLogger(__name__)
 FETCH_LIMITS = FetchLimits(max_requests=20, max_cert_requests=10, max_aia_urls_per_object=3)
 MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
@@ -71,7 +73,15 @@ class SigningRefused(DomainError):
 
 
 def trust_roots() -> list[asn1_x509.Certificate]:
-    return [load_cert_from_pemder(str(path)) for path in settings.TINHSO_SIGNATURE_TRUST_ROOTS]
+    """The configured roots; a missing file is logged and skipped (nothing is then trusted
+    through it: signatures under it are "cannot be confirmed", never valid)."""
+    roots = []
+    for path in settings.TINHSO_SIGNATURE_TRUST_ROOTS:
+        try:
+            roots.append(load_cert_from_pemder(str(path)))
+        except OSError:
+            logger.error("trust root %s cannot be read", path)
+    return roots
 
 
 def validation_context(

@@ -105,11 +105,16 @@ def _task_statuses(db_file: Path, path: str) -> list[str]:
 
 
 def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_file):
-    port, standin_port = free_port(), free_port()
+    port, standin_port, pki_port = free_port(), free_port(), free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "tinhso.cli", "run_all", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
-        env=_env(db_file) | {"TINHSO_STANDIN_PORT": str(standin_port)},
+        env=_env(db_file)
+        | {
+            "TINHSO_STANDIN_PORT": str(standin_port),
+            "TINHSO_PKI_PORT": str(pki_port),
+            "TINHSO_PKI_DIR": str(db_file.parent / "pki"),
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -117,13 +122,13 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
     )
     output = Output(process.stdout)
     try:
-        started = _wait(lambda: len(output.find("started, pid")) == 4 and output.lines, 20, "start")
+        started = _wait(lambda: len(output.find("started, pid")) == 5 and output.lines, 20, "start")
         pids = {
             line.split()[1]: int(line.rsplit(" ", 1)[1])
             for line in started
             if "started, pid" in line
         }
-        assert set(pids) == {"web", "worker", "scheduler", "sms-zns"}
+        assert set(pids) == {"web", "worker", "scheduler", "sms-zns", "pki"}
         assert _wait(lambda: _healthz(port), 30, "the web server")["status"] == "ok"
         # The scheduler enqueued the outbox delivery; the worker ran it.
         _wait(

@@ -23,6 +23,16 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
     if settings.DEBUG:  # the SMS/ZNS stand-in provider: messages at http://127.0.0.1:8025/
         port = str(settings.TINHSO_STANDIN_PORT)
         found["sms-zns"] = [sys.executable, "-m", "tinhso.standins.sms_zns", "--port", port]
+        # the demo PKI (OCSP, CRL, timestamps; its root trusted by the demo): docs/signatures.md
+        found["pki"] = [
+            sys.executable,
+            "-m",
+            "tinhso.standins.pki",
+            "--dir",
+            str(settings.TINHSO_PKI_DIR),
+            "--port",
+            str(settings.TINHSO_PKI_PORT),
+        ]
     if settings.TINHSO_WORKER_COMMAND:  # none with the immediate backend
         found["worker"] = [*tinhso, *settings.TINHSO_WORKER_COMMAND]
     if settings.TINHSO_NATIONAL_PORTAL_STANDIN:  # the stand-in national portal, on the URL's port
