@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tinhso needs, when missing. Usage: scripts/system-deps.sh run|test
 #   run:  pango (WeasyPrint PDFs), fonts with Vietnamese glyphs, gettext (translations)
-#   test: the same plus Chromium for the browser tests, pdfsig and certutil for the signature tests
+#   test: the same plus Chromium for the browser tests, pdfsig, certutil and SoftHSM for the
+#         signature tests
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core gettext)
 # Chromium only once the suite has browser tests (Playwright drives Debian's build).
@@ -10,7 +11,7 @@ if [ "${1:-run}" = "test" ] && grep -rqs --include='test_*.py' "playwright" "$(d
 fi
 # The independent signature validator of the signature tests: pdfsig (poppler) with an NSS database.
 if [ "${1:-run}" = "test" ]; then
-  want+=(poppler-utils libnss3-tools)
+  want+=(poppler-utils libnss3-tools softhsm2)
 fi
 missing=()
 for pkg in "${want[@]}"; do

@@ -22,11 +22,13 @@ Revocation data is fetched only from URLs starting with one of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import io
 import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
@@ -122,6 +124,43 @@ def load_pkcs12(data: bytes, password: bytes | None) -> signers.SimpleSigner:
             _("The PKCS#12 file could not be opened: check the file and its password."),
         )
     return signer
+
+
+@contextlib.contextmanager
+def pkcs11_signer(
+    *,
+    library: str,
+    token_label: str,
+    pin: str,
+    key_label: str,
+    certificate: asn1_x509.Certificate,
+    chain: Sequence[asn1_x509.Certificate] = (),
+) -> Iterator[signers.Signer]:
+    """A signer whose key stays on a PKCS#11 token (a USB token, an HSM; SoftHSM in tests), open
+    for the block. ``certificate`` is the officer's registered certificate of that key."""
+    from pkcs11 import PKCS11Error
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+    try:
+        session = open_pkcs11_session(
+            library, token_criteria=TokenCriteria(label=token_label), user_pin=pin
+        )
+    except (PKCS11Error, OSError, SigningError) as exc:
+        raise _refuse(
+            "token_unavailable",
+            _("The signing token could not be opened: check that it is plugged in and the PIN."),
+        ) from exc
+    try:
+        yield PKCS11Signer(
+            session,
+            key_label=key_label,
+            signing_cert=certificate,
+            ca_chain=list(chain),
+            prefer_pss=True,
+        )
+    finally:
+        session.close()
 
 
 def _refuse(code: str, message: str) -> SigningRefused:
