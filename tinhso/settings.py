@@ -478,3 +478,5 @@ TINHSO_SIGNATURE_TRUST_ROOTS = env_list(
 TINHSO_REVOCATION_ALLOWLIST = env_list("TINHSO_REVOCATION_ALLOWLIST", _PKI and _PKI + "/")
 TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", _PKI and _PKI + "/tinhso-demo/tsa/tsa")
 TINHSO_SIGNATURE_MAX_UPLOAD = env_int("TINHSO_SIGNATURE_MAX_UPLOAD", 20 * 1024 * 1024)
+# Interrupted signing: how long the server keeps a prepared signature for the signing agent.
+TINHSO_SIGNING_SESSION_SECONDS = env_int("TINHSO_SIGNING_SESSION_SECONDS", 600)

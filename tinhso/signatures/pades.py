@@ -26,9 +26,9 @@ import contextlib
 import datetime as dt
 import io
 import logging
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from collections.abc import Iterator, Sequence
 from typing import Any
 
 from asn1crypto import x509 as asn1_x509
