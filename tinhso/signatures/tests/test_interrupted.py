@@ -102,9 +102,8 @@ def test_a_wrong_signature_value_or_another_officer_changes_nothing(trust, docum
 
 
 def test_a_revoked_certificate_announced_by_the_agent_is_refused(trust, document):
-    with _agent(trust, "revoked") as agent:
-        with pytest.raises(pades.SigningRefused) as refused:
-            _begin(make_user("lanhdao.c"), document, _get(agent + "/certificate"))
+    with _agent(trust, "revoked") as agent, pytest.raises(pades.SigningRefused) as refused:
+        _begin(make_user("lanhdao.c"), document, _get(agent + "/certificate"))
     assert refused.value.code == "certificate_revoked"
     assert not SigningSession.objects.exists()
 
