@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tinhso needs, when missing. Usage: scripts/system-deps.sh run|test
-#   run:  pango (WeasyPrint PDFs), fonts with Vietnamese glyphs, gettext (translations)
+#   run:  pango (WeasyPrint PDFs), fonts with Vietnamese glyphs (Liberation Serif: Times New
+#         Roman metrics, for signature stamps), gettext (translations)
 #   test: the same plus Chromium for the browser tests, pdfsig, certutil and SoftHSM for the
 #         signature tests
 set -euo pipefail
-want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core gettext)
+want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core fonts-liberation2 gettext)
 # Chromium only once the suite has browser tests (Playwright drives Debian's build).
 if [ "${1:-run}" = "test" ] && grep -rqs --include='test_*.py' "playwright" "$(dirname "$0")/../tinhso"; then
   want+=(chromium)

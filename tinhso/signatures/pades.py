@@ -29,7 +29,6 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
@@ -40,15 +39,17 @@ from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers, timestamps
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.general import SigningError
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.stamp import BaseStampStyle
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as cv_errors
 from pyhanko_certvalidator.fetchers.api import FetchLimits
 
 from tinhso.core.errors import DomainError
 
+from .appearance import Placement
 from .fetching import allowlisted_backend
 
 logger = logging.getLogger(__name__)
@@ -240,10 +241,13 @@ def sign_pdf(
     level: Level = Level.B_T,
     reason: str = "",
     location: str = "",
-    appearance: Any = None,
+    placement: Placement | None = None,
+    appearance: BaseStampStyle | None = None,
 ) -> bytes:
-    """``pdf`` with one more signature in ``field_name`` (created when missing), added as an
-    incremental update so that earlier signatures stay valid. The certificate is checked first."""
+    """``pdf`` with one more signature in ``field_name``, added as an incremental update so that
+    earlier signatures stay valid. The field is the template's, or made at ``placement``; its
+    look is ``appearance`` (``appearance.py``), invisible without a placement or a field.
+    The certificate is checked first."""
     check_signer(signer)
     timestamper = None
     if level in (Level.B_T, Level.B_LTA):
@@ -265,8 +269,16 @@ def sign_pdf(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfReadError, ValueError) as exc:
         raise DomainError("bad_pdf", _("The file is not a readable PDF.")) from exc
+    field_spec = None
+    if placement is not None:
+        page = placement.page if placement.page >= 0 else _page_count(pdf) + placement.page
+        field_spec = SigFieldSpec(field_name, on_page=page, box=placement.box)
     pdf_signer = signers.PdfSigner(
-        meta, signer=signer, timestamper=timestamper, stamp_style=appearance
+        meta,
+        signer=signer,
+        timestamper=timestamper,
+        stamp_style=appearance,
+        new_field_spec=field_spec,
     )
     try:
         return pdf_signer.sign_pdf(writer).getvalue()
@@ -274,6 +286,12 @@ def sign_pdf(
         raise _refuse(
             "signing_failed", _("The signature could not be made: %(reason)s") % {"reason": exc}
         ) from exc
+
+
+def _page_count(pdf: bytes) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 # --- validation -----------------------------------------------------------------------------------
