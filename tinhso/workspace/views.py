@@ -36,6 +36,7 @@ from tinhso.dossiers.selectors import (
     dossier_get,
     inbox_counts,
     receipt_versions,
+    returned_for_rework,
     supplement_request_open,
 )
 from tinhso.dossiers.selectors import inbox as inbox_qs
@@ -142,9 +143,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # Without a search the list holds what its tab counted: no second count.
     listed = DossierPage(dossiers, count=None if query else counts[box])
     page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
+    reworks = returned_for_rework(page.object_list)
     for dossier in page.object_list:
         dossier.ws_overdue = _is_overdue(dossier, now)
         dossier.ws_supplement_due = supplement_request_open(dossier, now)
+        dossier.ws_rework = reworks.get(dossier.pk)
     context = {
         "box": box,
         "box_label": BOX_LABELS[box],
@@ -333,6 +336,7 @@ def _dossier_page(
         and any(item["kind"] == "bm01" for item in forms_available),
         "steps": steps,
         "actions": _action_items(request, dossier, bound),
+        "rework": returned_for_rework([dossier]).get(dossier.pk),
         "page_error": page_error,
     }
     return render(request, "workspace/dossier.html", context)

@@ -120,6 +120,7 @@ ROLE_OF = {
     "request_fees": "specialist",
     "pay": "desk",
     "approve": "leader",
+    "rework": "leader",
     "finish": "specialist",
     "extend": "specialist",
     "return_result": "desk",
@@ -148,6 +149,7 @@ PATHS = [
     ["refuse"],
     ["receive", "withdraw", "confirm_withdraw"],
     ["receive", "transfer", "stop"],
+    ["receive", "transfer", ("transfer", "specialist"), "rework", ("transfer", "specialist")],
     ["receive", "transfer", ("transfer", "specialist"), "approve"],
 ]
 
