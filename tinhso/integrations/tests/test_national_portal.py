@@ -149,7 +149,7 @@ PATHS = [
     ["refuse"],
     ["receive", "withdraw", "confirm_withdraw"],
     ["receive", "transfer", "stop"],
-    ["receive", "transfer", ("transfer", "specialist"), "rework", ("transfer", "specialist")],
+    ["receive", "transfer", ("transfer", "specialist"), "rework"],
     ["receive", "transfer", ("transfer", "specialist"), "approve"],
 ]
 
