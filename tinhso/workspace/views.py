@@ -80,6 +80,8 @@ FORM_LABELS = {
     "bm04": gettext_lazy("Apology letter and new appointment (BM.04)"),
     "bm05": gettext_lazy("Process control slip (BM.05)"),
 }
+# The files the dossier page shows in place (pdf.js draws PDFs on a canvas, images as <img>).
+PREVIEWABLE = ("application/pdf", "image/jpeg", "image/png")
 # Upload errors raised by the services, shown next to the files.
 FILE_ERRORS = {
     "file_too_large",
@@ -337,6 +339,7 @@ def _dossier_page(
         "steps": steps,
         "actions": _action_items(request, dossier, bound),
         "rework": returned_for_rework([dossier]).get(dossier.pk),
+        "previewable": PREVIEWABLE,
         "page_error": page_error,
     }
     return render(request, "workspace/dossier.html", context)
