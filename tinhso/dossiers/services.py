@@ -133,7 +133,7 @@ class Lookups:
         return self._later[key]
 
     def rework_step(self, dossier: Dossier) -> ProcessStep | None:
-        """The step a dossier at its current step is sent back to for rework (:func:`rework_step`)."""
+        """Where the dossier is sent back to for rework (:func:`rework_step`), per step."""
         key = (dossier.procedure_id, dossier.current_step.order)
         if key not in self._rework:
             self._rework[key] = rework_step(dossier)
@@ -146,9 +146,7 @@ def rework_step(dossier: Dossier) -> ProcessStep | None:
     if dossier.current_step is None:
         return None
     return (
-        dossier.procedure.steps.filter(
-            order__lt=dossier.current_step.order, role=Role.SPECIALIST
-        )
+        dossier.procedure.steps.filter(order__lt=dossier.current_step.order, role=Role.SPECIALIST)
         .order_by("-order")
         .first()
     )

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.http import download_response, is_htmx, stored_file_response
+from tinhso.core.services import pending_upload_discard
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import book as tracking
 from tinhso.dossiers import pdf
@@ -53,6 +54,7 @@ from .actions import EVENT_LABELS, SPECS, available_actions
 from .selectors import (
     default_box,
     desk_agencies,
+    entered_with,
     is_officer,
     receivable_procedure,
     receivable_procedures,
@@ -92,6 +94,7 @@ FILE_ERRORS = {
     "image_invalid",
     "unknown_component",
     "files_required",
+    "upload_expired",
 }
 
 
@@ -201,16 +204,28 @@ def reception(request: HttpRequest) -> HttpResponse:
     components = list(procedure.components.order_by("order"))
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
+    # "Remove" next to a file kept from a failed attempt: the form comes back without it.
+    discard = (data.get("discard_pending") or "").strip()[:32] if data is not None else ""
+    if discard:
+        pending_upload_discard(owner=user, key=discard)
     applicant = f.ApplicantForm(data, communes=communes)
     if data is not None and applicant.is_valid():
         data = f.requester_defaults(procedure.form_schema, data, applicant.cleaned_data)
     application = ApplicationForm(data, schema=procedure.form_schema)
-    scans = f.ComponentFilesForm(data, files, components=components)
+    scans = f.ComponentFilesForm(
+        data, files, components=components, owner=user, discarded={discard} - {""}
+    )
     errors: list[str] = []
     field_errors: list[tuple[str, str, str]] = []
     if request.method == "POST":
         valid = [form.is_valid() for form in (applicant, application, scans)]
-        if all(valid):
+        if scans.expired and applicant.is_valid():
+            earlier = entered_with(
+                user=user, idempotency_key=applicant.cleaned_data["idempotency_key"]
+            )
+            if earlier is not None:  # the same form sent again: its kept scans are the dossier's
+                return _received(request, earlier)
+        if all(valid) and not discard:
             try:
                 dossier = counter_receive(
                     actor=user,
@@ -222,6 +237,7 @@ def reception(request: HttpRequest) -> HttpResponse:
                     applicant_address=applicant.cleaned_data["applicant_address"],
                     form_data=application.data_for_schema(),
                     uploads=scans.uploads(),
+                    pending_keys=scans.kept_keys(),
                     idempotency_key=applicant.cleaned_data["idempotency_key"],
                     note=applicant.cleaned_data["note"],
                     channel=applicant.cleaned_data["channel"],
@@ -230,6 +246,8 @@ def reception(request: HttpRequest) -> HttpResponse:
                 _reception_error(exc, applicant, application, scans)
             else:
                 return _received(request, dossier)
+        # Not received: the scans that passed their checks wait for the next attempt.
+        scans.keep()
         errors = [
             str(message)
             for form in (applicant, application, scans)
@@ -247,7 +265,8 @@ def reception(request: HttpRequest) -> HttpResponse:
         "scans": scans,
         "errors": errors,
         "field_errors": field_errors,
-        "invalid": request.method == "POST",
+        "invalid": request.method == "POST" and not discard,
+        "kept_files": any(scans.kept.values()),
         "max_mb": max_upload_bytes() // (1024 * 1024),
     }
     return render(request, "workspace/reception.html", context)
