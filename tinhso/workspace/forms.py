@@ -307,6 +307,11 @@ class ApplicantForm(forms.Form):
         return key
 
 
+EXPIRED_MESSAGE = _(
+    "A file kept from the previous attempt is no longer available: attach it again."
+)
+
+
 class ComponentFilesForm(forms.Form):
     """One scan upload per dossier component; the required components must be scanned.
 
@@ -366,12 +371,7 @@ class ComponentFilesForm(forms.Form):
         self._new = {name: list(cleaned.get(name) or []) for name in self.fields}
         for name in self.fields:
             if name in self.expired:
-                self.add_error(
-                    name,
-                    _(
-                        "A file kept from the previous attempt is no longer available: attach it again."
-                    ),
-                )
+                self.add_error(name, EXPIRED_MESSAGE)
             elif name in self.required_names and not self._new[name] and not self.kept[name]:
                 self.add_error(name, _("Attach the scan of this document."))
         return cleaned
