@@ -297,7 +297,7 @@ def pending_uploads_take(*, owner: Any, keys: list[str]) -> list[PendingUpload]:
     if len(records) != len(wanted):
         raise DomainError(
             "upload_expired",
-            _("A file kept from your previous attempt is no longer available: attach it again."),
+            _("A file kept from the previous attempt is no longer available: attach it again."),
         )
     PendingUpload.objects.filter(pk__in=[r.pk for r in records]).delete()
     return records
