@@ -43,8 +43,8 @@
     next.disabled = number >= doc.numPages;
     pageLabel.textContent = panel
       .getAttribute("data-page-label")
-      .replace("%(n)s", number)
-      .replace("%(total)s", doc.numPages);
+      .replace("{n}", number)
+      .replace("{total}", doc.numPages);
     var token = current.token;
     return doc.getPage(number).then(function (page) {
       if (token !== current.token) return;
