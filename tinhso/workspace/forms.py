@@ -172,6 +172,7 @@ class TrackingBookForm(PeriodForm):
         super().__init__(data, **kwargs)
         self.fields["agency"].queryset = agencies
         self.fields["agency"].empty_label = None
+        self.fields["agency"].label_from_instance = lambda agency: agency.name  # no code shown
         self.order_fields(self.field_order)
         if not self.data.get("agency"):
             first = agencies.first()

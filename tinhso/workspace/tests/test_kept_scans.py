@@ -106,3 +106,18 @@ def test_the_purge_deletes_kept_scans_after_a_day(
         assert pending_uploads_purge() == 1
     assert list(PendingUpload.objects.all()) == [fresh]
     assert sorted(stored_files(settings)) == pending_files(settings)
+
+
+def test_no_internal_unit_or_agency_code_is_shown(world, login):
+    """Issue 18 point 9: people see names, not codes ("Phường Đồng Hới", not "(18880)")."""
+    client = login(world.desk)
+    pages = [
+        client.get(url(world)).content.decode(),
+        client.post(url(world), reception_post(world, applicant_name=" ")).content.decode(),
+        client.get(reverse("workspace:tracking_book")).content.decode(),
+    ]
+    for html in pages:
+        assert world.commune.name in html or world.committee.name in html
+        for code in (world.commune.code, world.committee.code, world.province.code):
+            assert f"({code})" not in html, code
+        assert f">{world.committee.name} (" not in html
