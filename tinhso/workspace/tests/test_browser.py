@@ -108,8 +108,16 @@ def test_counter_reception_end_to_end(desktop, demo_province):
     assert kept.count() == required >= 1
     assert kept.first.inner_text().strip() == "ban-scan-1.pdf"
     desktop.check("reception-error")
+    # One kept scan removed (htmx sends the button): the form comes back without it; it is
+    # chosen again.
+    second = page.locator(".ws-kept").nth(1)
+    field = second.locator('input[type="hidden"]').get_attribute("name").removesuffix("_kept")
+    second.get_by_role("button", name=re.compile("Gỡ bỏ|Remove")).click()
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=kept-file]').length < 2")
+    assert kept.count() == required - 1
+    page.locator(f'input[type=file][name="{field}"]').set_input_files(scan("ban-scan-2b.pdf"))
 
-    # Corrected, without choosing the scans again: received on the spot, with them.
+    # Corrected, without choosing the other scans again: received on the spot, with them.
     page.locator('[name="applicant_id_number"]').fill("044190012345")
     page.locator('[data-testid="receive-dossier"]').click()
     page.wait_for_url(re.compile(r"/can-bo/ho-so/"))
@@ -120,7 +128,8 @@ def test_counter_reception_end_to_end(desktop, demo_province):
     assert dossier.applicant_id_number == "044190012345"
     assert dossier.files.filter(kind=FileKind.COMPONENT).count() >= 2
     assert page.get_by_test_id("status").inner_text().strip() != ""
-    assert sorted(dossier.files.values_list("original_name", flat=True))[0] == "ban-scan-1.pdf"
+    names = sorted(dossier.files.values_list("original_name", flat=True))
+    assert names[:2] == ["ban-scan-1.pdf", "ban-scan-2b.pdf"]
 
     # The scan previews in the page: pdf.js draws its pages on a canvas (no frame), with page
     # navigation; the download link stays.
