@@ -362,9 +362,12 @@ class ComponentFilesForm(forms.Form):
         found = pending_uploads_of(
             owner=self.owner, keys=[key for keys in wanted.values() for key in keys]
         )
+        seen: set[str] = set()  # a key counts once, under the first field that names it
         for name, keys in wanted.items():
-            self.kept[name] = [found[key] for key in dict.fromkeys(keys) if key in found]
-            if any(key not in found for key in keys):
+            fresh = [key for key in dict.fromkeys(keys) if key not in seen]
+            seen.update(fresh)
+            self.kept[name] = [found[key] for key in fresh if key in found]
+            if any(key not in found for key in fresh):
                 self.expired.add(name)
 
     def clean(self) -> dict:
