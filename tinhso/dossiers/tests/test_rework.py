@@ -10,7 +10,10 @@ from tinhso.core.models import AuditEvent
 from tinhso.dossiers import services as s
 from tinhso.dossiers.actions import available_actions
 from tinhso.dossiers.models import DossierEvent, NationalStatus, OutboxMessage, State
+from tinhso.dossiers.pdf import control_slip_context
 from tinhso.dossiers.selectors import inbox, returned_for_rework
+from tinhso.portal.selectors import ACTION_LABELS as PORTAL_LABELS
+from tinhso.portal.selectors import applicant_timeline
 from tinhso.testing.factories import api_client_for
 
 from .factories import VALID_FORM
@@ -67,6 +70,12 @@ def test_the_leader_sends_the_dossier_back_to_the_specialist_with_the_reason(wor
     returned = returned_for_rework(listed)
     assert returned[d.pk].note == REASON
     assert d not in inbox(user=world.leader, box="to_sign")
+    # The control slip (BM.05) has the row; the applicant sees the step, never the reason.
+    rows = control_slip_context(d)["rows"]
+    assert rows[-1]["action"] == "Trả lại để xử lý lại" and rows[-1]["note"] == REASON
+    assert rows[-1]["receiver"]["name"] == "Đặng Văn Nam"
+    seen = applicant_timeline(d)[-1]
+    assert seen.label == str(PORTAL_LABELS["rework"]) and seen.note == ""
     # Passed on again, it is no longer "returned".
     d = s.dossier_transfer(actor=world.specialist, dossier=d, to_user=world.leader)
     assert returned_for_rework([d]) == {}
