@@ -122,4 +122,14 @@ def test_the_api_offers_and_runs_rework(world):
     assert done.status_code == 200, done.content
     assert done.json()["state"] == State.PROCESSING
     assert "rework" not in done.json()["actions"]
-    assert "transfer" in specialist.get(f"/api/dossiers/{d.code}").json()["actions"]
+    shown = specialist.get(f"/api/dossiers/{d.code}").json()
+    assert "transfer" in shown["actions"]
+    assert shown["returned_for_rework"]["reason"] == REASON
+    assert shown["returned_for_rework"]["by"] == "Bùi Thị Mai"
+    listed = specialist.get("/api/dossiers?box=to_process").json()
+    assert [x["returned_for_rework"]["reason"] for x in listed if x["code"] == d.code] == [REASON]
+    # The applicant sees the dossier, not the internal hand-over.
+    citizen = api_client_for(world.citizen)
+    assert citizen.get(f"/api/dossiers/{d.code}").json()["returned_for_rework"] is None
+    mine = [x for x in citizen.get("/api/dossiers").json() if x["code"] == d.code]
+    assert mine[0]["returned_for_rework"] is None
