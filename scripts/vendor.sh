@@ -11,6 +11,7 @@ packages=(
   "axe-core@4.14.1 axe.min.js LICENSE"
   "leaflet@1.9.4 dist/leaflet.js dist/leaflet.css dist/images/marker-icon.png dist/images/marker-icon-2x.png dist/images/marker-shadow.png dist/images/layers.png dist/images/layers-2x.png LICENSE"
   "echarts@6.1.0 dist/echarts.min.js LICENSE"
+  "pdfjs-dist@6.5.438 legacy/build/pdf.min.mjs legacy/build/pdf.worker.min.mjs LICENSE"
 )
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -28,7 +29,7 @@ for entry in "${packages[@]}"; do
     mkdir -p "$dest/$name/$(dirname "$f")"
     cp "$work/$name/$f" "$dest/$name/$f"
     # Source maps are not vendored: drop the references (collectstatic's manifest follows them).
-    case "$f" in *.js|*.css) sed -i -E '/^\/[\/*][#@] sourceMappingURL=/d' "$dest/$name/$f" ;; esac
+    case "$f" in *.js|*.mjs|*.css) sed -i -E '/^\/[\/*][#@] sourceMappingURL=/d' "$dest/$name/$f" ;; esac
   done
   echo "$spec" >> "$work/VERSIONS"
 done

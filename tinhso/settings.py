@@ -388,6 +388,9 @@ else:
 
 # Periodic work: the scheduler (``tinhso scheduler``) enqueues each entry's task every N seconds.
 # A new periodic task is a ``@task`` function in its app's ``tasks.py`` plus one entry here.
+# Files kept for a form that failed validation (the counter's scans) wait this long for the
+# successful submission; the scheduler deletes older ones (core.services.pending_uploads_purge).
+TINHSO_PENDING_UPLOAD_HOURS = env_int("TINHSO_PENDING_UPLOAD_HOURS", 24)
 TINHSO_SCHEDULE = {
     "outbox-delivery": {
         "task": "tinhso.dossiers.tasks.deliver_outbox",
@@ -403,6 +406,7 @@ TINHSO_SCHEDULE = {
     },
     "drafts-purge": {"task": "tinhso.portal.tasks.purge_drafts", "every": 24 * 3600},
     "task-results-prune": {"task": "tinhso.core.tasks.prune_task_results", "every": 24 * 3600},
+    "pending-uploads-purge": {"task": "tinhso.core.tasks.purge_pending_uploads", "every": 3600},
     "notification-delivery": {
         "task": "tinhso.notifications.tasks.deliver_notifications",
         "every": env_int("TINHSO_NOTIFY_EVERY", 30),

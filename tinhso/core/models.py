@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .storage import RandomName
 from .validators import (
     AGENCY_CODE_MAX_LENGTH,
     validate_agency_code,
@@ -511,3 +512,49 @@ class SeriesCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.series} {self.year}: {self.last}"
+def _pending_key() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
+
+
+class PendingUpload(models.Model):
+    """A file checked and stored for a form that failed validation, so that its owner does not
+    choose it again: the re-rendered form lists it (hidden ``key``); the successful submission
+    takes the stored file over (:meth:`as_checked`, as a draft's file) and deletes this row in
+    its transaction. Rows left behind are deleted with their files after
+    ``TINHSO_PENDING_UPLOAD_HOURS`` (the scheduler's ``pending-uploads-purge``)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pending_uploads"
+    )
+    # 128 random bits: the form carries it; only its owner's requests find the row.
+    key = models.CharField(max_length=32, unique=True, default=_pending_key)
+    # Where dossier files live: the dossier takes the file over as it is.
+    file = models.FileField(_("file"), upload_to=RandomName("dossiers"), max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("pending upload")
+        verbose_name_plural = _("pending uploads")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def as_checked(self):
+        """The stored file as a checked upload (it was checked when it was uploaded)."""
+        from .uploads import CheckedUpload
+
+        return CheckedUpload(
+            content=None,
+            original_name=self.original_name,
+            content_type=self.content_type,
+            extension=self.file.name.rsplit(".", 1)[-1],
+            size=self.size,
+            sha256=self.sha256,
+            stored_name=self.file.name,
+        )

@@ -15,6 +15,7 @@ from .models import (
     Agency,
     ApplicantProfile,
     CalendarOverride,
+    PendingUpload,
     UnitLevel,
 )
 
@@ -121,3 +122,12 @@ def applicant_of(user: Any) -> ApplicantProfile | None:
         return ApplicantProfile.objects.select_related("unit").get(user_id=user.pk)
     except ApplicantProfile.DoesNotExist:
         return None
+
+
+def pending_uploads_of(*, owner: Any, keys: list[str]) -> dict[str, PendingUpload]:
+    """The owner's pending files among ``keys`` (key → row); another person's keys find
+    nothing."""
+    wanted = [key for key in keys if key][:100]
+    if not wanted or not getattr(owner, "is_authenticated", False):
+        return {}
+    return {r.key: r for r in PendingUpload.objects.filter(owner=owner, key__in=wanted)}

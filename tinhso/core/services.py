@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .audit import audit_record
@@ -21,6 +23,7 @@ from .models import (
     Agency,
     CalendarOverride,
     OfficerAssignment,
+    PendingUpload,
     Role,
     SuccessionKind,
     UnitKind,
@@ -28,6 +31,7 @@ from .models import (
     UnitSuccession,
 )
 from .sync import sync_row
+from .uploads import CheckedUpload
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 REFORM_DATE = dt.date(2025, 7, 1)
@@ -232,3 +236,89 @@ def validate_or_raise(obj: Any) -> None:
         for field_name, errors in exc.message_dict.items():
             messages.extend(f"{field_name}: {message}" for message in errors)
         raise DomainError("invalid", "; ".join(messages), fields=exc.message_dict) from None
+
+
+# --- pending uploads (files kept for a form that failed validation) ----------------------------
+
+
+def _delete_files_after_commit(names: list[tuple[Any, str]]) -> None:
+    def delete() -> None:
+        for storage, name in names:
+            if name:
+                storage.delete(name)
+
+    transaction.on_commit(delete)
+
+
+def pending_upload_keep(*, owner: Any, checked: CheckedUpload) -> PendingUpload:
+    """Store a checked file for its owner's next try of the same form; return its row (whose
+    ``key`` the form carries). A file stored already (a pending one) is not stored twice."""
+    if not getattr(owner, "is_authenticated", False):
+        raise DomainError("unauthenticated", _("Please sign in."))
+    if checked.stored_name:
+        found = PendingUpload.objects.filter(owner=owner, file=checked.stored_name).first()
+        if found is not None:
+            return found
+    record = PendingUpload(
+        owner=owner,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+    )
+    record.file.save(f"pending.{checked.extension}", checked.content, save=False)
+    try:
+        record.save()
+    except BaseException:
+        record.file.storage.delete(record.file.name)
+        raise
+    return record
+
+
+def pending_upload_discard(*, owner: Any, key: str) -> bool:
+    """Remove one of the owner's pending files (the form's remove button); False when it was
+    gone already."""
+    with transaction.atomic():
+        records = list(PendingUpload.objects.select_for_update().filter(owner=owner, key=key))
+        for record in records:
+            record.delete()
+        _delete_files_after_commit([(r.file.storage, r.file.name) for r in records])
+    return bool(records)
+
+
+def pending_uploads_take(*, owner: Any, keys: list[str]) -> list[PendingUpload]:
+    """Inside the caller's transaction: lock and delete the owner's pending rows of ``keys``
+    whose files a dossier now takes over (the stored files stay). Raises ``DomainError``
+    (``upload_expired``) when one is gone (expired, or taken by an earlier request)."""
+    wanted = set(keys)
+    if not wanted:
+        return []
+    records = list(PendingUpload.objects.select_for_update().filter(owner=owner, key__in=wanted))
+    if len(records) != len(wanted):
+        raise DomainError(
+            "upload_expired",
+            _("A file kept from the previous attempt is no longer available: attach it again."),
+        )
+    PendingUpload.objects.filter(pk__in=[r.pk for r in records]).delete()
+    return records
+
+
+def pending_uploads_purge(*, older_than_hours: float | None = None) -> int:
+    """Delete pending files older than ``TINHSO_PENDING_UPLOAD_HOURS`` (the scheduler, daily
+    at least), rows and stored files; return how many."""
+    hours = settings.TINHSO_PENDING_UPLOAD_HOURS if older_than_hours is None else older_than_hours
+    limit = timezone.now() - dt.timedelta(hours=hours)
+    with transaction.atomic():
+        old = list(PendingUpload.objects.select_for_update().filter(created_at__lt=limit))
+        if not old:
+            return 0
+        PendingUpload.objects.filter(pk__in=[r.pk for r in old]).delete()
+        audit_record(
+            actor=None,
+            action="core.pending_uploads_purge",
+            object_type="core.pendingupload",
+            object_repr=f"{len(old)} pending uploads",
+            after={"count": len(old), "older_than_hours": hours},
+        )
+        _delete_files_after_commit([(r.file.storage, r.file.name) for r in old])
+    return len(old)

@@ -18,3 +18,11 @@ def prune_task_results() -> None:
         call_command(
             "prune_db_task_results", min_age_days=RESULTS_KEPT_DAYS, queue_name="*", verbosity=0
         )
+
+
+@task()
+def purge_pending_uploads() -> dict:
+    """Delete the files kept for failed forms once they are older than a day."""
+    from .services import pending_uploads_purge
+
+    return {"deleted": pending_uploads_purge()}

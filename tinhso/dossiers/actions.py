@@ -84,6 +84,7 @@ ACTIONS: dict[str, Action] = {
     "request_fees": Action(services.dossier_request_fees, ("amount_vnd", "note")),
     "pay": Action(services.dossier_record_counter_payment, ("reference", "amount_vnd")),
     "approve": Action(services.dossier_approve, ("note",)),
+    "rework": Action(services.dossier_rework, ("reason",)),
     "finish": Action(services.dossier_finish, ("note",)),
     "extend": Action(services.dossier_extend, ("reason", "extra_days")),
     "return_result": Action(services.dossier_return_result, ("note",)),

@@ -24,7 +24,7 @@ from tinhso.procedures.selectors import procedure_by_code
 from . import selectors, services
 from .actions import ACTIONS, Action, available_actions
 from .book import BookEntry
-from .models import Channel, Dossier, DossierFile, NationalStatus
+from .models import Channel, Dossier, DossierFile, NationalStatus, State
 
 router = Router(tags=["dossiers"], auth=api_auth)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,6 +54,12 @@ class StepOut(Schema):
     order: int
     name: str
     role: str
+
+
+class ReworkOut(Schema):
+    by: str
+    at: dt.datetime
+    reason: str
 
 
 class DossierOut(Schema):
@@ -89,6 +95,11 @@ class DossierOut(Schema):
         None, description="until when the desk may return the dossier as insufficient in time"
     )
     actions: list[str]
+    returned_for_rework: ReworkOut | None = Field(
+        None,
+        description="For officers: a leader sent the dossier back to this step for rework "
+        "(who, when, why) and it waits there still.",
+    )
 
 
 class EventOut(Schema):
@@ -171,8 +182,22 @@ class ActionIn(Schema):
     comment: str = ""
 
 
-def dossier_out(d: Dossier, user: Any, lookups: services.Lookups | None = None) -> dict[str, Any]:
+_LOOK_UP = object()
+
+
+def dossier_out(
+    d: Dossier,
+    user: Any,
+    lookups: services.Lookups | None = None,
+    rework: Any = _LOOK_UP,
+) -> dict[str, Any]:
+    """The dossier as the API shows it to ``user``; ``rework`` is its ``rework`` event from
+    :func:`selectors.returned_for_rework` when the caller read a page of them (else looked up)."""
     step = d.current_step
+    if rework is _LOOK_UP:
+        rework = None
+        if d.state == State.PROCESSING and not selectors.sees_as_applicant(user, d):
+            rework = selectors.returned_for_rework([d]).get(d.pk)
     return {
         "code": d.code,
         "procedure_code": d.procedure.code,
@@ -200,6 +225,9 @@ def dossier_out(d: Dossier, user: Any, lookups: services.Lookups | None = None) 
         "paid_vnd": d.paid_vnd,
         "supplement_request_due_at": d.supplement_request_due_at,
         "actions": available_actions(user=user, dossier=d, lookups=lookups),
+        "returned_for_rework": {"by": rework.actor_name, "at": rework.at, "reason": rework.note}
+        if rework is not None
+        else None,
     }
 
 
@@ -301,8 +329,12 @@ def list_dossiers(
         dossiers = selectors.DossierPage(qs)[offset : offset + limit]
     else:
         dossiers = selectors.dossiers_newest(user=access, offset=offset, limit=limit, status=status)
+    # Sent back for rework (one query for the page): for officers, never the applicant's view.
+    reworks = selectors.returned_for_rework(
+        [d for d in dossiers if not selectors.sees_as_applicant(access, d)]
+    )
     lookups = services.Lookups(request.auth)  # the user's roles per agency, for the whole page
-    return [dossier_out(d, request.auth, lookups) for d in dossiers]
+    return [dossier_out(d, request.auth, lookups, reworks.get(d.pk)) for d in dossiers]
 
 
 @router.get("/dossiers/{code}", response={200: DossierDetailOut, 404: ErrorOut})

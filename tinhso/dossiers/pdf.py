@@ -77,6 +77,7 @@ ACTION_LABELS = {
     "request_fees": "Yêu cầu thực hiện nghĩa vụ tài chính",
     "pay": "Thực hiện nghĩa vụ tài chính",
     "approve": "Phê duyệt, ký kết quả",
+    "rework": "Trả lại để xử lý lại",
     "finish": "Hoàn thành xử lý",
     "extend": "Xin lỗi, hẹn lại ngày trả kết quả",
     "return_result": "Trả kết quả",

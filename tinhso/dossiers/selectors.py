@@ -206,6 +206,26 @@ def inbox(*, user: Any, box: str, now: dt.datetime | None = None) -> QuerySet[Do
     return qs.filter(condition, closed_at__isnull=True)
 
 
+def returned_for_rework(dossiers: list[Dossier]) -> dict[int, DossierEvent]:
+    """The dossiers of a page (already visible to the reader) that a leader sent back for
+    rework and that wait at that step still: dossier id → the ``rework`` event (its reason is
+    the note, its author ``actor_name``). One query for the page."""
+    waiting = {d.pk: d for d in dossiers if d.state == State.PROCESSING and d.current_step_id}
+    if not waiting:
+        return {}
+    latest: dict[int, DossierEvent] = {}
+    handovers = DossierEvent.objects.filter(
+        dossier_id__in=list(waiting), action__in=("transfer", "rework")
+    ).order_by("dossier_id", "seq")
+    for event in handovers:
+        latest[event.dossier_id] = event
+    return {
+        pk: event
+        for pk, event in latest.items()
+        if event.action == "rework" and event.to_step_id == waiting[pk].current_step_id
+    }
+
+
 class DossierPage:
     """A dossier list read a page at a time in two steps: the page's ids, in the list's order,
     through the list's ordered index (PostgreSQL stops after the page instead of joining and

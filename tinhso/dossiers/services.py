@@ -112,6 +112,7 @@ class Lookups:
         self.access = as_access(who)
         self._roles: dict[int, set[str]] = {}
         self._later: dict[tuple[int, int], bool] = {}
+        self._rework: dict[tuple[int, int], ProcessStep | None] = {}
         self._calendar: WorkCalendar | None = None
 
     @property
@@ -131,6 +132,25 @@ class Lookups:
             later = dossier.procedure.steps.filter(order__gt=dossier.current_step.order)
             self._later[key] = later.exists()
         return self._later[key]
+
+    def rework_step(self, dossier: Dossier) -> ProcessStep | None:
+        """Where the dossier is sent back to for rework (:func:`rework_step`), per step."""
+        key = (dossier.procedure_id, dossier.current_step.order)
+        if key not in self._rework:
+            self._rework[key] = rework_step(dossier)
+        return self._rework[key]
+
+
+def rework_step(dossier: Dossier) -> ProcessStep | None:
+    """The specialist's step before the dossier's current one (the latest, when several), to
+    which a leader sends the dossier back for rework; None when there is none."""
+    if dossier.current_step is None:
+        return None
+    return (
+        dossier.procedure.steps.filter(order__lt=dossier.current_step.order, role=Role.SPECIALIST)
+        .order_by("-order")
+        .first()
+    )
 
 
 STEP_ACTIONS = frozenset({"transfer", "approve", "finish"})
@@ -188,6 +208,8 @@ def refusal(
     if transition.action == "extend":
         return extension_refusal(dossier, timezone.now(), lookups.calendar)
     step = dossier.current_step
+    if transition.action == "rework":
+        return rework_refusal(dossier, roles, lookups)
     if transition.action not in STEP_ACTIONS or step is None:
         return None
     if step.role not in roles:
@@ -204,6 +226,29 @@ def refusal(
     if transition.action != "transfer" and later:
         return InvalidTransition(
             "not_last_step", _("The dossier must first pass the remaining process steps.")
+        )
+    return None
+
+
+def rework_refusal(dossier: Dossier, roles: set[str], lookups: Lookups) -> DomainError | None:
+    """Why the dossier cannot be sent back for rework now: only at a leader's step, by a leader
+    of that step's agency, when a specialist's step comes before it."""
+    step = dossier.current_step
+    if step is None or step.role != Role.LEADER:
+        return InvalidTransition(
+            "not_leader_step",
+            _("Only a dossier at a leader's step can be sent back for rework."),
+        )
+    if step.role not in roles:
+        return PermissionDenied(
+            "not_your_step",
+            _("The current step (%(step)s) belongs to the role “%(role)s”.")
+            % {"step": step.name, "role": step.get_role_display()},
+        )
+    if lookups.rework_step(dossier) is None:
+        return InvalidTransition(
+            "no_specialist_step",
+            _("No specialist's step comes before this one: there is no one to send it back to."),
         )
     return None
 
@@ -938,6 +983,44 @@ def dossier_transfer(
 
     return LIFECYCLE.perform(
         actor=actor, obj=dossier, action="transfer", note=note, apply=apply
+    ).obj
+
+
+def dossier_rework(*, actor: Any, dossier: Dossier | int, reason: str) -> Dossier:
+    """Trả lại để xử lý lại: the leader sends the dossier back from their step to the
+    specialist's step before it (:func:`rework_step`), with the reason, which the specialist's
+    work list shows. The dossier is handed to the specialist who passed it on from that step,
+    while they still hold the role there (else to anyone who does). An internal step: the state
+    (processing), the national status and the legal clock do not change; the leader's step is
+    closed (its BM.05 result) and the specialist's step gets its share of time again."""
+    reason = _require_reason(reason)
+
+    def apply(d: Dossier, step: Step) -> DossierApplied:
+        target = rework_step(d)  # the guard has checked that there is one
+        now, calendar = step.now, step.calendar
+        applied = _close_step(d, now)
+        agency = _step_agency(d, target)
+        handed = (
+            d.events.filter(from_step=target, actor__isnull=False)
+            .order_by("-seq")
+            .select_related("actor")
+            .first()
+        )
+        specialist = handed.actor if handed is not None else None
+        if specialist is not None and target.role not in _roles_in(specialist, agency.pk):
+            specialist = None
+        d.current_step = target
+        d.current_agency = agency
+        d.assignee = specialist
+        start = calendar.next_working_instant(now)
+        d.step_started_at = start
+        d.step_due_at = _step_time(d, target, start, calendar)
+        applied.to_user = specialist
+        applied.data = {"reason": reason, "to_step": target.name}
+        return applied
+
+    return LIFECYCLE.perform(
+        actor=actor, obj=dossier, action="rework", note=reason, apply=apply
     ).obj
 
 

@@ -84,6 +84,9 @@ TRANSITIONS: dict[str, Transition] = {
             clock="resume",
         ),
         _t("approve", {S.PROCESSING}, S.FINISHED, {Role.LEADER}),
+        # The leader, at a leader's step, sends the dossier back to the specialist's step with
+        # the reason (an internal step: the state, the national status and the clock stay).
+        _t("rework", {S.PROCESSING}, S.PROCESSING, {Role.LEADER}),
         _t("finish", {S.PROCESSING}, S.FINISHED, {Role.SPECIALIST, Role.LEADER}),
         _t("extend", RUNNING, None, {Role.SPECIALIST, Role.LEADER}),
         _t("return_result", {S.FINISHED}, S.RETURNED, {Role.DESK_OFFICER}, RECEIVING),

@@ -270,8 +270,13 @@ class RejectForm(BaseForm):
     )
 
 
+class AgencyChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return obj.name  # no internal agency code shown
+
+
 class ReassignForm(BaseForm):
-    agency = forms.ModelChoiceField(
+    agency = AgencyChoiceField(
         label=_("Send to agency"),
         queryset=Agency.objects.filter(is_active=True).order_by("code"),
         empty_label=_("– choose –"),

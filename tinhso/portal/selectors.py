@@ -58,6 +58,7 @@ ACTION_LABELS = {
     "request_fees": gettext_lazy("Fees requested"),
     "pay": gettext_lazy("Fees paid"),
     "approve": gettext_lazy("Result approved and signed"),
+    "rework": gettext_lazy("Sent back for further processing"),
     "finish": gettext_lazy("Processing finished"),
     "extend": gettext_lazy("Apology and new appointment date"),
     "return_result": gettext_lazy("Result returned"),

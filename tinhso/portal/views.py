@@ -270,12 +270,11 @@ def submit(request, code: str):
     # A draft may be saved incomplete: the schema is checked only on the way to the review.
     form = ApplicationForm(request.POST, schema=proc.form_schema, check_schema=not saving)
     data = form.data_for_schema()
+    commune_code = ""
     try:
         draft = draft or services.draft_open(actor=request.user, procedure=proc)
-        commune, commune_code, commune_error = _commune_from_post(request, proc)
-        draft = services.draft_save(
-            actor=request.user, draft=draft, form_data=data, commune=commune
-        )
+        # The documents first: kept in the draft whatever else is wrong with the form, so that
+        # none has to be chosen again (issue 18 point 9).
         component_errors: dict[int, str] = {}
         for component in proc.components.all():
             upload = request.FILES.get(UPLOAD_FIELD % component.pk)
@@ -287,10 +286,21 @@ def submit(request, code: str):
                 )
             except DomainError as exc:
                 component_errors[component.pk] = str(exc)
+        commune, commune_code, commune_error = _commune_from_post(request, proc)
+        draft = services.draft_save(
+            actor=request.user, draft=draft, form_data=data, commune=commune
+        )
     except DomainError as exc:
         if exc.code == "invalid_form":  # an unknown key or an over-long value: not kept
             form.add_schema_errors(exc.details.get("errors") or [])
-            return _render_form(request, proc, draft, form, commune_code=commune_code)
+            return _render_form(
+                request,
+                proc,
+                selectors.draft_for(user=request.user, procedure=proc),  # its files as now
+                form,
+                component_errors=component_errors,
+                commune_code=commune_code,
+            )
         return _refuse_submission(request, proc, exc)
 
     if saving:

@@ -35,6 +35,7 @@ ACTION_LABELS: dict[str, Promise] = {
     "request_fees": _("Request fees"),
     "pay": _("Record a counter payment"),
     "approve": _("Approve and sign"),
+    "rework": _("Send back for rework"),
     "finish": _("Finish processing"),
     "extend": _("Extend with an apology letter"),
     "return_result": _("Return the result"),
@@ -58,6 +59,7 @@ EVENT_LABELS: dict[str, Promise] = {
     "request_fees": _("Fees requested"),
     "pay": _("Fees paid"),
     "approve": _("Approved and signed"),
+    "rework": _("Sent back to the specialist for rework"),
     "finish": _("Processing finished"),
     "extend": _("Extended, apology letter issued"),
     "return_result": _("Result returned"),
@@ -86,6 +88,10 @@ HELP: dict[str, Promise] = {
     "return_result": _("The result is handed to the applicant; the dossier closes."),
     "stop": _("Processing stops for good; the dossier closes."),
     "attach_result": _("The electronic result (PDF or image), kept with the dossier."),
+    "rework": _(
+        "The dossier goes back to the specialist's step with your reason; the legal clock keeps "
+        "running."
+    ),
 }
 
 # Stopping cannot be undone: the button asks first (``data-confirm``).
@@ -155,6 +161,7 @@ SPECS: dict[str, ActionSpec] = {
         ActionSpec("request_fees", f.FeesForm, secondary=True),
         ActionSpec("pay", f.PayForm),
         ActionSpec("approve", f.NoteForm),
+        ActionSpec("rework", f.ReasonForm, secondary=True),
         ActionSpec("finish", f.NoteForm),
         ActionSpec("extend", f.ExtendForm, secondary=True),
         ActionSpec("attach_result", f.ResultForm),

@@ -172,6 +172,7 @@ class TrackingBookForm(PeriodForm):
         super().__init__(data, **kwargs)
         self.fields["agency"].queryset = agencies
         self.fields["agency"].empty_label = None
+        self.fields["agency"].label_from_instance = lambda agency: agency.name  # no code shown
         self.order_fields(self.field_order)
         if not self.data.get("agency"):
             first = agencies.first()
@@ -307,30 +308,113 @@ class ApplicantForm(forms.Form):
         return key
 
 
-class ComponentFilesForm(forms.Form):
-    """One scan upload per dossier component; the required components must be scanned."""
+EXPIRED_MESSAGE = _(
+    "A file kept from the previous attempt is no longer available: attach it again."
+)
 
-    def __init__(self, *args: Any, components: list, **kwargs: Any) -> None:
+
+class ComponentFilesForm(forms.Form):
+    """One scan upload per dossier component; the required components must be scanned.
+
+    Files that passed their checks survive a failed attempt (:meth:`keep`): they are stored as
+    the officer's pending uploads and the re-rendered form lists them under their fields (a
+    hidden ``<field>_kept`` key each, with a remove button), so nothing is chosen twice; the
+    successful submission takes them over (:meth:`kept_keys`)."""
+
+    def __init__(
+        self,
+        *args: Any,
+        components: list,
+        owner: Any = None,
+        discarded: Any = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.components = list(components)
+        self.owner = owner
+        self.required_names: set[str] = set()
         for component in self.components:
             field = MultipleFileField(
                 label=component.name,
-                required=component.required,
+                required=False,  # a kept file counts too: checked in clean()
                 help_text=_("Required.") if component.required else _("Optional."),
             )
-            field.error_messages["required"] = _("Attach the scan of this document.")
-            self.fields[f"component_{component.pk}"] = field
+            name = f"component_{component.pk}"
+            if component.required:
+                field.widget.attrs["required"] = True
+                self.required_names.add(name)
+            self.fields[name] = field
         self.fields["other_files"] = MultipleFileField(label=_("Other documents"), required=False)
         set_file_attrs(self)
+        self.kept: dict[str, list] = {name: [] for name in self.fields}
+        self.expired: set[str] = set()
+        self._new: dict[str, list] = {}
+        if self.is_bound:
+            self._find_kept(set(discarded or ()))
+
+    def _find_kept(self, discarded: set[str]) -> None:
+        from tinhso.core.selectors import pending_uploads_of
+
+        wanted = {
+            name: [k for k in self.data.getlist(f"{name}_kept") if k and k not in discarded]
+            for name in self.fields
+        }
+        found = pending_uploads_of(
+            owner=self.owner, keys=[key for keys in wanted.values() for key in keys]
+        )
+        seen: set[str] = set()  # a key counts once, under the first field that names it
+        for name, keys in wanted.items():
+            fresh = [key for key in dict.fromkeys(keys) if key not in seen]
+            seen.update(fresh)
+            self.kept[name] = [found[key] for key in fresh if key in found]
+            if any(key not in found for key in fresh):
+                self.expired.add(name)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self._new = {name: list(cleaned.get(name) or []) for name in self.fields}
+        for name in self.fields:
+            if name in self.expired:
+                self.add_error(name, EXPIRED_MESSAGE)
+            elif name in self.required_names and not self._new[name] and not self.kept[name]:
+                self.add_error(name, _("Attach the scan of this document."))
+        return cleaned
+
+    def rows(self) -> list[tuple[Any, list]]:
+        """(bound field, its kept files, required) in the form's order, for the template; a
+        field with kept files needs no new file."""
+        for name, records in self.kept.items():
+            if records:
+                self.fields[name].widget.attrs.pop("required", None)
+        return [(self[name], self.kept[name], name in self.required_names) for name in self.fields]
+
+    def _component(self, name: str) -> Any:
+        return next((c for c in self.components if f"component_{c.pk}" == name), None)
 
     def uploads(self) -> list[tuple[Any, Any]]:
+        """(component or None, checked file): the files chosen now, then the kept ones."""
         found = []
-        for component in self.components:
-            files = self.cleaned_data.get(f"component_{component.pk}", [])
-            found += [(component, upload) for upload in files]
-        found += [(None, upload) for upload in self.cleaned_data.get("other_files", [])]
+        for name in self.fields:
+            component = self._component(name)
+            found += [(component, upload) for upload in self.cleaned_data.get(name, [])]
+            found += [(component, record.as_checked()) for record in self.kept[name]]
         return found
+
+    def kept_keys(self) -> list[str]:
+        return [record.key for records in self.kept.values() for record in records]
+
+    def keep(self) -> None:
+        """Store the files of this attempt that passed their checks as pending uploads, listed
+        under their fields when the form is shown again."""
+        from tinhso.core.services import pending_upload_keep
+
+        if self.owner is None:
+            return
+        for name, uploads in self._new.items():
+            for upload in uploads:
+                if isinstance(upload, CheckedUpload) and not upload.stored_name:
+                    self.kept[name].append(pending_upload_keep(owner=self.owner, checked=upload))
+        self._new = {}
 
 
 # --- dossier actions --------------------------------------------------------------------------

@@ -137,3 +137,11 @@ def transfer_candidates(dossier: Dossier) -> QuerySet:
         .distinct()
         .order_by("first_name", "last_name", "username")
     )
+
+
+def entered_with(*, user: Any, idempotency_key: str) -> Dossier | None:
+    """The dossier this officer entered with ``idempotency_key`` (marked ``replayed``), or
+    None: a repeated counter form whose kept scans that dossier took already."""
+    from tinhso.core.lifecycle import replayed
+
+    return replayed(Dossier.objects.filter(submitted_by=user), idempotency_key)

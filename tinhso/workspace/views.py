@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.http import download_response, is_htmx, stored_file_response
+from tinhso.core.services import pending_upload_discard
 from tinhso.core.uploads import max_upload_bytes
 from tinhso.dossiers import book as tracking
 from tinhso.dossiers import pdf
@@ -36,6 +37,7 @@ from tinhso.dossiers.selectors import (
     dossier_get,
     inbox_counts,
     receipt_versions,
+    returned_for_rework,
     supplement_request_open,
 )
 from tinhso.dossiers.selectors import inbox as inbox_qs
@@ -52,6 +54,7 @@ from .actions import EVENT_LABELS, SPECS, available_actions
 from .selectors import (
     default_box,
     desk_agencies,
+    entered_with,
     is_officer,
     receivable_procedure,
     receivable_procedures,
@@ -79,6 +82,8 @@ FORM_LABELS = {
     "bm04": gettext_lazy("Apology letter and new appointment (BM.04)"),
     "bm05": gettext_lazy("Process control slip (BM.05)"),
 }
+# The files the dossier page shows in place (pdf.js draws PDFs on a canvas, images as <img>).
+PREVIEWABLE = ("application/pdf", "image/jpeg", "image/png")
 # Upload errors raised by the services, shown next to the files.
 FILE_ERRORS = {
     "file_too_large",
@@ -89,6 +94,7 @@ FILE_ERRORS = {
     "image_invalid",
     "unknown_component",
     "files_required",
+    "upload_expired",
 }
 
 
@@ -142,9 +148,11 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # Without a search the list holds what its tab counted: no second count.
     listed = DossierPage(dossiers, count=None if query else counts[box])
     page = Paginator(listed, PER_PAGE).get_page(request.GET.get("page"))
+    reworks = returned_for_rework(page.object_list)
     for dossier in page.object_list:
         dossier.ws_overdue = _is_overdue(dossier, now)
         dossier.ws_supplement_due = supplement_request_open(dossier, now)
+        dossier.ws_rework = reworks.get(dossier.pk)
     context = {
         "box": box,
         "box_label": BOX_LABELS[box],
@@ -196,16 +204,28 @@ def reception(request: HttpRequest) -> HttpResponse:
     components = list(procedure.components.order_by("order"))
     data = request.POST if request.method == "POST" else None
     files = request.FILES if request.method == "POST" else None
+    # "Remove" next to a file kept from a failed attempt: the form comes back without it.
+    discard = (data.get("discard_pending") or "").strip()[:32] if data is not None else ""
+    if discard:
+        pending_upload_discard(owner=user, key=discard)
     applicant = f.ApplicantForm(data, communes=communes)
     if data is not None and applicant.is_valid():
         data = f.requester_defaults(procedure.form_schema, data, applicant.cleaned_data)
     application = ApplicationForm(data, schema=procedure.form_schema)
-    scans = f.ComponentFilesForm(data, files, components=components)
+    scans = f.ComponentFilesForm(
+        data, files, components=components, owner=user, discarded={discard} - {""}
+    )
     errors: list[str] = []
     field_errors: list[tuple[str, str, str]] = []
     if request.method == "POST":
         valid = [form.is_valid() for form in (applicant, application, scans)]
-        if all(valid):
+        if scans.expired and applicant.is_valid():
+            earlier = entered_with(
+                user=user, idempotency_key=applicant.cleaned_data["idempotency_key"]
+            )
+            if earlier is not None:  # the same form sent again: its kept scans are the dossier's
+                return _received(request, earlier)
+        if all(valid) and not discard:
             try:
                 dossier = counter_receive(
                     actor=user,
@@ -217,6 +237,7 @@ def reception(request: HttpRequest) -> HttpResponse:
                     applicant_address=applicant.cleaned_data["applicant_address"],
                     form_data=application.data_for_schema(),
                     uploads=scans.uploads(),
+                    pending_keys=scans.kept_keys(),
                     idempotency_key=applicant.cleaned_data["idempotency_key"],
                     note=applicant.cleaned_data["note"],
                     channel=applicant.cleaned_data["channel"],
@@ -225,6 +246,8 @@ def reception(request: HttpRequest) -> HttpResponse:
                 _reception_error(exc, applicant, application, scans)
             else:
                 return _received(request, dossier)
+        # Not received: the scans that passed their checks wait for the next attempt.
+        scans.keep()
         errors = [
             str(message)
             for form in (applicant, application, scans)
@@ -242,7 +265,8 @@ def reception(request: HttpRequest) -> HttpResponse:
         "scans": scans,
         "errors": errors,
         "field_errors": field_errors,
-        "invalid": request.method == "POST",
+        "invalid": request.method == "POST" and not discard,
+        "kept_files": any(scans.kept.values()),
         "max_mb": max_upload_bytes() // (1024 * 1024),
     }
     return render(request, "workspace/reception.html", context)
@@ -333,6 +357,8 @@ def _dossier_page(
         and any(item["kind"] == "bm01" for item in forms_available),
         "steps": steps,
         "actions": _action_items(request, dossier, bound),
+        "rework": returned_for_rework([dossier]).get(dossier.pk),
+        "previewable": PREVIEWABLE,
         "page_error": page_error,
     }
     return render(request, "workspace/dossier.html", context)

@@ -46,6 +46,7 @@ def call(action: str, actor, dossier):
             actor=actor, dossier=dossier, reference="BL-0001", amount_vnd=10000
         ),
         "approve": lambda: s.dossier_approve(actor=actor, dossier=dossier),
+        "rework": lambda: s.dossier_rework(actor=actor, dossier=dossier, reason="Làm lại"),
         "finish": lambda: s.dossier_finish(actor=actor, dossier=dossier),
         "extend": lambda: s.dossier_extend(
             actor=actor, dossier=dossier, reason="Xin lỗi", extra_days=Decimal(1)

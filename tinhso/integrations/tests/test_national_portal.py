@@ -106,6 +106,7 @@ ROLE_OF = {
     "request_fees": "specialist",
     "pay": "desk",
     "approve": "leader",
+    "rework": "leader",
     "finish": "specialist",
     "extend": "specialist",
     "return_result": "desk",
@@ -134,6 +135,7 @@ PATHS = [
     ["refuse"],
     ["receive", "withdraw", "confirm_withdraw"],
     ["receive", "transfer", "stop"],
+    ["receive", "transfer", ("transfer", "specialist"), "rework"],
     ["receive", "transfer", ("transfer", "specialist"), "approve"],
 ]
 

@@ -229,6 +229,26 @@ def test_bad_form_data_is_shown_in_vietnamese_and_kept_in_the_draft(citizen_clie
     assert not Dossier.objects.exists()
 
 
+def test_a_chosen_document_is_kept_after_a_validation_error(citizen_client, world):
+    """Issue 18 point 9: the document chosen with a form that fails validation is kept in the
+    draft and listed in the form shown again (nothing to choose twice), also when a value is
+    too long to be kept."""
+    component = world.procedure.components.get()
+    for field, value in (("f-birth_date", "31/02/2026"), ("f-child_name", "x" * 101)):
+        DraftFile.objects.all().delete()
+        response = citizen_client.post(
+            _submit_url(world),
+            {**{f"f-{k}": v for k, v in VALID_FORM.items()}, "commune": world.commune.code,
+             field: value, f"file-{component.pk}": pdf("giay-chung-sinh.pdf"),
+             "action": "continue"},
+        )  # fmt: skip
+        assert response.status_code == 200 and "data-error-summary" in response.content.decode()
+        kept = DraftFile.objects.get(component=component)
+        assert kept.original_name == "giay-chung-sinh.pdf"
+        assert kept.original_name in response.content.decode()
+    assert not Dossier.objects.exists()
+
+
 def test_a_future_birth_date_and_a_short_id_number_are_explained(citizen_client, world):
     """Issue 18 point 7: the schema's ``formatMaximum: today`` refuses a birth date in 2030 (and
     tells the date input its latest day); a 3-digit ID number is told it needs 12 digits."""

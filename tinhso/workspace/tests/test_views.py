@@ -13,7 +13,7 @@ from django.utils import translation
 from django.utils.html import escape
 from django.utils.translation import gettext
 
-from tinhso.core.models import AuditEvent, Role
+from tinhso.core.models import AuditEvent, PendingUpload, Role
 from tinhso.core.services import officer_assign
 from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.dossiers import services as s
@@ -208,6 +208,13 @@ def stored_files(settings) -> list:
     return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
 
 
+def pending_files(settings) -> list:
+    from pathlib import Path
+
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(root / name for name in PendingUpload.objects.values_list("file", flat=True))
+
+
 def test_reception_search_lists_receivable_procedures(world, login):
     client = login(world.desk)
     page = client.get(reverse("workspace:reception"))
@@ -360,7 +367,9 @@ def test_reception_bad_input_stores_nothing(world, login, settings, overrides, f
         assert message in html
     assert 'role="alert"' in html
     assert Dossier.objects.count() == 0 and DossierEvent.objects.count() == 0
-    assert stored_files(settings) == []
+    # The scan that passed its checks is kept for the next attempt, and only it.
+    assert sorted(stored_files(settings)) == pending_files(settings)
+    assert len(pending_files(settings)) == 1
 
 
 def test_reception_rejects_bad_or_missing_scans(world, login, settings):
@@ -386,7 +395,12 @@ def test_failed_reception_removes_the_stored_files(world, login, settings):
     url = reverse("workspace:reception") + f"?procedure={world.procedure.code}"
     response = client.post(url, reception_post(world))
     assert response.status_code == 200 and 'role="alert"' in response.content.decode()
-    assert Dossier.objects.count() == 0 and stored_files(settings) == []
+    # The dossier's rows and files are gone; the scan waits, kept, for the next attempt.
+    assert Dossier.objects.count() == 0
+    assert (
+        sorted(stored_files(settings)) == pending_files(settings)
+        and len(stored_files(settings)) == 1
+    )
 
 
 def test_reception_of_a_dossier_that_came_by_post(world, login):
