@@ -240,6 +240,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "WARNING"},
+        # WeasyPrint logs every step of every PDF at INFO
+        "weasyprint": {"level": "WARNING"},
         # runserver's request lines carry query strings: through the formatter that hides keys.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

@@ -512,6 +512,8 @@ class SeriesCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency_id} {self.series} {self.year}: {self.last}"
+
+
 def _pending_key() -> str:
     import uuid
 

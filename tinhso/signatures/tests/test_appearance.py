@@ -152,5 +152,7 @@ def test_a_copy_carries_the_organisation_signature_at_the_top_right(trust, tmp_p
         text=True,
         check=True,
     ).stdout
-    embedded = [line for line in fonts.splitlines() if "Liberation-Serif" in line or "Times" in line]
+    embedded = [
+        line for line in fonts.splitlines() if "Liberation-Serif" in line or "Times" in line
+    ]
     assert embedded and " yes yes " in embedded[0], fonts  # the copy's font, embedded
