@@ -388,7 +388,7 @@ else:
 TINHSO_SCHEDULE = {
     "outbox-delivery": {
         "task": "tinhso.dossiers.tasks.deliver_outbox",
-        "every": env_int("TINHSO_OUTBOX_EVERY", 30),
+        "every": env_int("TINHSO_OUTBOX_EVERY", 10),
     },
     "deadline-sweep": {
         "task": "tinhso.dossiers.tasks.sweep_deadlines",
@@ -396,7 +396,7 @@ TINHSO_SCHEDULE = {
     },
     "ioc-refresh": {
         "task": "tinhso.ioc.tasks.refresh_rollups",
-        "every": env_int("TINHSO_IOC_REFRESH_EVERY", 300),
+        "every": env_int("TINHSO_IOC_REFRESH_EVERY", 60),
     },
     "drafts-purge": {"task": "tinhso.portal.tasks.purge_drafts", "every": 24 * 3600},
     "task-results-prune": {"task": "tinhso.core.tasks.prune_task_results", "every": 24 * 3600},

@@ -19,6 +19,7 @@ class Channel(models.TextChoices):
 
 
 class Event(models.TextChoices):
+    DOSSIER_SUBMITTED = "dossier_submitted", _("Dossier submitted online")
     DOSSIER_RECEIVED = "dossier_received", _("Dossier received")
     SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
     FEES_REQUESTED = "fees_requested", _("Fees requested")

@@ -160,6 +160,9 @@ def dossier_context(d: Any) -> dict[str, Any]:
         "applicant": d.applicant_name,
         "agency": d.receiving_agency.name,
         "appointment": _when(d.appointment_at),
+        "submitted": _when(d.submitted_at),
+        "track_url": site + reverse("portal:track", args=[d.code]),
+        "my_dossier_url": site + reverse("portal:my_dossier", args=[d.code]),
         "receipt_url": site + reverse("portal:receipt", args=[d.code]),
         "apology_url": f"{site}/api/dossiers/{d.code}/forms/bm04.pdf",
         "dossier_url": site + reverse("workspace:dossier", args=[d.code]),
@@ -178,6 +181,19 @@ def applicant_recipient(d: Any) -> Recipient | None:
 
 def officer(user: Any) -> Recipient:
     return Recipient(user=user, email=user.email)
+
+
+def dossier_submitted_notify(d: Any) -> None:
+    """Tell the applicant that their dossier submitted online has arrived, with its code and the
+    tracking link, in the submission's transaction (its key is the submission's event, seq 1)."""
+    citizen = applicant_recipient(d)
+    if citizen is not None:
+        notify(
+            Event.DOSSIER_SUBMITTED,
+            key=f"dossier:{d.pk}:1",
+            recipients=[citizen],
+            context=dossier_context(d),
+        )
 
 
 # action -> the citizen's event
