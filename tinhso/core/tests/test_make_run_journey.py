@@ -114,7 +114,12 @@ def platform(tmp_path):
         env.pop(name, None)  # make run's defaults
     (tmp_path / "var").mkdir()
     setup = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", SETUP], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+        [sys.executable, "-c", SETUP],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert setup.returncode == 0, setup.stdout + setup.stderr
     process = subprocess.Popen(  # noqa: S603
