@@ -40,6 +40,10 @@ class Status(models.TextChoices):
     PERMANENT_FAILURE = "permanent-failure", _("Permanent failure")
 
 
+# Still owed to their recipient: not sent yet, being sent, or waiting for a retry.
+PENDING_STATUSES = [Status.CREATED, Status.SENDING, Status.TEMPORARY_FAILURE]
+
+
 class Template(models.Model):
     """What one event says on one channel.
 

@@ -25,7 +25,7 @@ from django.utils import formats, timezone
 from tinhso.core.audit import audit_record
 from tinhso.core.leases import DeliveryReport, lease_claim, lease_retry_at
 
-from .models import Channel, Event, Notification, Preference, Status, Template
+from .models import PENDING_STATUSES, Channel, Event, Notification, Preference, Status, Template
 
 logger = logging.getLogger("tinhso.notifications")
 
@@ -293,10 +293,7 @@ def report_answered_notify(r: Any, *, seq: int) -> None:
 def notifications_claim(*, limit: int, now: dt.datetime, channels: list[str]) -> list[Notification]:
     """Reserve up to ``limit`` due notifications for the lease (``FOR UPDATE SKIP LOCKED``),
     counting the attempt."""
-    candidates = Notification.objects.filter(
-        channel__in=channels,
-        status__in=[Status.CREATED, Status.TEMPORARY_FAILURE, Status.SENDING],
-    )
+    candidates = Notification.objects.filter(channel__in=channels, status__in=PENDING_STATUSES)
     return lease_claim(candidates, limit=limit, now=now, status=Status.SENDING)
 
 
