@@ -739,7 +739,7 @@ def dossier_submit(
             )
             _outbox_status(d, now, ["status"])
             if channel == Channel.ONLINE:  # at the counter, the reception tells them
-                dossier_submitted_notify(d)
+                dossier_submitted_notify(d, actor=actor)
             # Last: the audit chain head stays locked from here to the commit.
             audit_record(
                 actor=actor,

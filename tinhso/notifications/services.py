@@ -169,10 +169,11 @@ def dossier_context(d: Any) -> dict[str, Any]:
     }
 
 
-def applicant_recipient(d: Any) -> Recipient | None:
+def applicant_recipient(d: Any, *, user: Any = None) -> Recipient | None:
+    """The applicant of ``d`` to tell (``user``: their account when the caller has it)."""
     profile = d.applicant
     if profile is not None and profile.user_id:
-        user = profile.user
+        user = user if user is not None and user.pk == profile.user_id else profile.user
         return Recipient(
             user=user, email=profile.email or user.email, phone=profile.phone or d.applicant_phone
         )
@@ -183,10 +184,11 @@ def officer(user: Any) -> Recipient:
     return Recipient(user=user, email=user.email)
 
 
-def dossier_submitted_notify(d: Any) -> None:
+def dossier_submitted_notify(d: Any, *, actor: Any = None) -> None:
     """Tell the applicant that their dossier submitted online has arrived, with its code and the
-    tracking link, in the submission's transaction (its key is the submission's event, seq 1)."""
-    citizen = applicant_recipient(d)
+    tracking link, in the submission's transaction (its key is the submission's event, seq 1);
+    ``actor``: who submitted (the applicant's own account, online: no query to find it)."""
+    citizen = applicant_recipient(d, user=actor)
     if citizen is not None:
         notify(
             Event.DOSSIER_SUBMITTED,
