@@ -461,3 +461,8 @@ TINHSO_ZNS_SECRET_KEY = env_str("TINHSO_ZNS_SECRET_KEY", "standin-secret" if DEB
 # The first refresh token (then kept, and replaced at each refresh, in the ProviderToken row).
 TINHSO_ZNS_REFRESH_TOKEN = env_str("TINHSO_ZNS_REFRESH_TOKEN", "standin-refresh-0" if DEBUG else "")
 TINHSO_NOTIFY_MAX_ATTEMPTS = env_int("TINHSO_NOTIFY_MAX_ATTEMPTS", 8)
+# The SMS/ZNS providers' delivery receipts: POST /thong-bao/bien-nhan/ with this token in the
+# X-Receipt-Token header (none set: the callback answers 404).
+TINHSO_NOTIFY_RECEIPT_TOKEN = env_str(
+    "TINHSO_NOTIFY_RECEIPT_TOKEN", "standin-receipt-token" if DEBUG else ""
+)

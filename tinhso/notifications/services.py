@@ -25,7 +25,16 @@ from django.utils import formats, timezone
 from tinhso.core.audit import audit_record
 from tinhso.core.leases import DeliveryReport, lease_claim, lease_retry_at
 
-from .models import PENDING_STATUSES, Channel, Event, Notification, Preference, Status, Template
+from .models import (
+    PENDING_STATUSES,
+    Channel,
+    Event,
+    Notification,
+    Preference,
+    Receipt,
+    Status,
+    Template,
+)
 
 logger = logging.getLogger("tinhso.notifications")
 
@@ -336,3 +345,31 @@ def notifications_deliver(
                 last_error="",
             )
     return DeliveryReport(claimed=len(batch), delivered=delivered, failed=failed)
+
+
+def notification_receipt(
+    *, channel: str, provider_id: str, receipt: str, error: str = "", now: dt.datetime | None = None
+) -> Notification | None:
+    """Record the provider's delivery receipt of the message it knows as ``provider_id`` on
+    ``channel``: delivered to the handset, or not (the notification becomes a permanent failure,
+    the provider's reason kept). Returns the notification, ``None`` when no message has that id.
+    The first receipt counts; a repeated one changes nothing."""
+    if not provider_id:
+        return None
+    with transaction.atomic():
+        n = (
+            Notification.objects.select_for_update()
+            .filter(channel=channel, provider_id=provider_id)
+            .first()
+        )
+        if n is None or n.receipt:
+            return n
+        n.receipt, n.receipt_at = receipt, now or timezone.now()
+        fields = ["receipt", "receipt_at"]
+        if receipt == Receipt.FAILED:
+            n.status = Status.PERMANENT_FAILURE
+            n.last_error = f"receipt: {error or 'not delivered'}"[:2000]
+            fields += ["status", "last_error"]
+        n.save(update_fields=fields)
+    logger.info("notification %s: receipt %s %s", n.pk, receipt, error)
+    return n

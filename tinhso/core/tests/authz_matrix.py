@@ -833,6 +833,12 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
+    "thong-bao/bien-nhan/": Route(
+        (
+            get(expect(NOT_ALLOWED), "the providers' receipt callback: POST only"),
+            post(expect(FORBIDDEN), "no provider token: refused, nothing stored"),
+        )
+    ),
     "thong-bao/": Route(
         (
             get(SIGNED_IN),

@@ -23,6 +23,15 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
     if settings.DEBUG:  # the SMS/ZNS stand-in provider: messages at http://127.0.0.1:8025/
         port = str(settings.TINHSO_STANDIN_PORT)
         found["sms-zns"] = [sys.executable, "-m", "tinhso.standins.sms_zns", "--port", port]
+        if settings.TINHSO_NOTIFY_RECEIPT_TOKEN:  # its delivery receipts, to the web server
+            host, _sep, web_port = addrport.rpartition(":")
+            host = "127.0.0.1" if host in ("", "0.0.0.0", "[::]") else host  # noqa: S104
+            found["sms-zns"] += [
+                "--receipts",
+                f"http://{host}:{web_port}/thong-bao/bien-nhan/",
+                "--receipt-token",
+                settings.TINHSO_NOTIFY_RECEIPT_TOKEN,
+            ]
     if settings.TINHSO_WORKER_COMMAND:  # none with the immediate backend
         found["worker"] = [*tinhso, *settings.TINHSO_WORKER_COMMAND]
     if settings.TINHSO_NATIONAL_PORTAL_STANDIN:  # the stand-in national portal, on the URL's port
