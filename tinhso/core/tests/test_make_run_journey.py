@@ -10,7 +10,8 @@ the dossier's ``DongBoHoSoMC``, the demo mailbox (``var/mail``) holds the e-mail
 citizen that the dossier was submitted, and the operations centre counts it after the scheduler's
 next roll-up refresh (``TINHSO_IOC_REFRESH_EVERY``: shortened here; its default, checked below,
 is at most 2 minutes). Everything else runs with ``make run``'s settings (outbox delivery every
-``TINHSO_OUTBOX_EVERY`` seconds, notifications enqueued when the submission commits).
+``TINHSO_OUTBOX_EVERY`` seconds, notifications enqueued when the submission commits), and the
+stand-in provider's delivery receipt of the code has come back to the web server.
 
 The processes use their own SQLite file whatever ``DATABASE_URL`` says: the test runs in the
 SQLite half of ``make test`` only (not marked ``pg``).
@@ -23,6 +24,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -133,13 +135,14 @@ def platform(tmp_path):
     )
     output = Output(process.stdout)
     try:
-        _wait(lambda: _healthz(port), 40, "the web server")
+        _wait(lambda: _healthz(port), 90, "the web server")  # slow on a busy machine
         _wait(lambda: _get_json(f"http://127.0.0.1:{portal_port}/healthz"), 20, "the portal")
         yield {
             "web": f"http://127.0.0.1:{port}",
             "sms": f"http://127.0.0.1:{sms_port}",
             "portal": f"http://127.0.0.1:{portal_port}",
             "mail": tmp_path / "var" / "mail",
+            "db": tmp_path / "tinhso.sqlite3",
             "output": output,
         }
     finally:
@@ -273,6 +276,12 @@ def test_a_newcomer_registers_submits_and_everything_follows_within_a_minute(
     finally:
         ioc_context.close()
     assert counted
+    # The stand-in provider's delivery receipt of the one-time code came back to the web server.
+    with sqlite3.connect(platform["db"], timeout=10) as db:
+        receipts = db.execute(
+            "SELECT receipt FROM notifications_notification WHERE event = 'one_time_code'"
+        ).fetchall()
+    assert receipts == [("delivered",)]
     with capsys.disabled():
         print(
             f"\nmake-run journey: submission → national portal {to_portal:.1f} s, "
