@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -138,6 +139,15 @@ def profile(request):
             return redirect("accounts:contact_verify")
         messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
+    if request.method == "GET" and contact_changes_waiting(request.user):
+        messages.info(
+            request,
+            _(
+                "A new phone number or e-mail address waits for its code: enter it at "
+                "%(path)s. Until then the old one stays in use."
+            )
+            % {"path": reverse("accounts:contact_verify")},
+        )
     return _page(request, form, _("My profile"))
 
 

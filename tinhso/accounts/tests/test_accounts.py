@@ -240,6 +240,8 @@ def test_a_new_phone_or_email_is_used_only_once_its_code_comes_back(client):
     assert page.status_code == 200
     text = page.content.decode()
     assert "0912000999" in text and "an.moi@example.vn" in text
+    # The profile page says where to enter them.
+    assert "/tai-khoan/xac-minh/" in client.get(reverse("accounts:profile")).content.decode()
     # The codes went to the new addresses, not to the old ones.
     new_phone, new_email = last_code("0912000999"), last_code("an.moi@example.vn")
     profile = ApplicantProfile.objects.get(user=user)

@@ -237,6 +237,7 @@ def test_delivers_in_order_marks_synced_and_a_resend_is_recognised(world, portal
     assert len(received_records(portal, d.code)) == 3
 
 
+@pytest.mark.pg  # the coalescing UPDATE's correlated subqueries, on both databases
 def test_waiting_dossier_messages_are_coalesced_into_the_newest(world, portal, monkeypatch):
     """As the app registers it (``coalesce=True``): three DongBoHoSoMC versions waiting, the
     portal gets the first (it learns of the dossier) and the newest; both steps go, in order."""
