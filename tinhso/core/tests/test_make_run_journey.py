@@ -204,7 +204,7 @@ def test_a_newcomer_registers_submits_and_everything_follows_within_a_minute(
             found = re.search(r"Ma xac minh cua Ong/Ba la (\d{6})", sms_page.content())
             return found and found.group(1)
 
-        code = _wait(code_sent, 20, "the one-time code on the stand-in provider's page")
+        code = _wait(code_sent, 60, "the one-time code on the stand-in provider's page")
         sms_page.close()
         page.locator("#id_code").fill(code)
         page.locator("#id_code").press("Enter")
