@@ -51,9 +51,11 @@ EMAIL = "tran.thi.mai@example.vn"
 ID_NUMBER = "044191765432"  # Quảng Trị (044), a woman born in the 1900s (1), in 1991
 IOC_EVERY = 3  # seconds between roll-up refreshes in this test
 
-# make run's setup steps in one process. The demo's accounts are hashed with few PBKDF2 rounds
-# (Argon2 took ~0.6 s an account on a busy machine): the web server checks any round count and
-# moves a password to Argon2 at its first sign-in.
+# make run's setup steps in one process, a smaller demo: the province, its accounts and the
+# catalogue, the operations centre's plans; no synthetic history, no Q&A or field feedback (not
+# on this path). The demo's accounts are hashed with few PBKDF2 rounds (Argon2 took ~0.6 s an
+# account on a busy machine): the web server checks any round count and moves a password to
+# Argon2 at its first sign-in.
 SETUP = """
 import django
 from django.conf import settings
@@ -61,6 +63,7 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 class QuickPBKDF2(PBKDF2PasswordHasher):
     iterations = 1000
 settings.PASSWORD_HASHERS = ["__main__.QuickPBKDF2"]
+settings.TINHSO_DEMO_LOADERS = ["load_demo_catalogue", "load_demo_ioc"]
 django.setup()
 from django.core.management import call_command
 call_command("migrate", interactive=False, verbosity=0)
