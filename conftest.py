@@ -28,6 +28,8 @@ def _run_order(item: pytest.Item) -> int:
 
     if needs_committed_data(item):
         return 2 if item.get_closest_marker("browser") else 3
+    if item.get_closest_marker("browser"):  # a browser test on processes of its own
+        return 2
     return 1 if _uses_database(item) else 0
 
 

@@ -396,7 +396,7 @@ TINHSO_PENDING_UPLOAD_HOURS = env_int("TINHSO_PENDING_UPLOAD_HOURS", 24)
 TINHSO_SCHEDULE = {
     "outbox-delivery": {
         "task": "tinhso.dossiers.tasks.deliver_outbox",
-        "every": env_int("TINHSO_OUTBOX_EVERY", 30),
+        "every": env_int("TINHSO_OUTBOX_EVERY", 10),
     },
     "deadline-sweep": {
         "task": "tinhso.dossiers.tasks.sweep_deadlines",
@@ -404,7 +404,7 @@ TINHSO_SCHEDULE = {
     },
     "ioc-refresh": {
         "task": "tinhso.ioc.tasks.refresh_rollups",
-        "every": env_int("TINHSO_IOC_REFRESH_EVERY", 300),
+        "every": env_int("TINHSO_IOC_REFRESH_EVERY", 60),
     },
     "drafts-purge": {"task": "tinhso.portal.tasks.purge_drafts", "every": 24 * 3600},
     "task-results-prune": {"task": "tinhso.core.tasks.prune_task_results", "every": 24 * 3600},
@@ -486,3 +486,8 @@ TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", _PKI and _PKI + "/tinhso-demo/tsa/tsa
 TINHSO_SIGNATURE_MAX_UPLOAD = env_int("TINHSO_SIGNATURE_MAX_UPLOAD", 20 * 1024 * 1024)
 # Interrupted signing: how long the server keeps a prepared signature for the signing agent.
 TINHSO_SIGNING_SESSION_SECONDS = env_int("TINHSO_SIGNING_SESSION_SECONDS", 600)
+# The SMS/ZNS providers' delivery receipts: POST /thong-bao/bien-nhan/ with this token in the
+# X-Receipt-Token header (none set: the callback answers 404).
+TINHSO_NOTIFY_RECEIPT_TOKEN = env_str(
+    "TINHSO_NOTIFY_RECEIPT_TOKEN", "standin-receipt-token" if DEBUG else ""
+)

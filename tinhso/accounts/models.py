@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 class Purpose(models.TextChoices):
     REGISTER = "register", _("Registration")
     RESET = "reset", _("Password reset")
+    PHONE = "phone", _("New phone number")
+    EMAIL = "email", _("New e-mail address")
 
 
 class OneTimeCode(models.Model):
@@ -22,6 +24,8 @@ class OneTimeCode(models.Model):
     )
     purpose = models.CharField(_("purpose"), max_length=10, choices=Purpose.choices)
     channel = models.CharField(_("channel"), max_length=8)  # notifications.Channel
+    # Where the code went: for PHONE and EMAIL, the new address it verifies (the profile keeps
+    # the old one until the code comes back).
     address = models.CharField(_("address"), max_length=254)
     code_hash = models.CharField(_("code hash"), max_length=64)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)

@@ -32,3 +32,22 @@ def citizen_by_login(login: str) -> Any | None:
         found = list(profile.values_list("user_id", flat=True)[:1])
         return users.get(pk=found[0]) if found else None
     return None
+
+
+def contact_changes_waiting(user: Any) -> list[Any]:
+    """The new phone and e-mail of ``user`` waiting for their code: the latest live code of each
+    (``Purpose.PHONE``, ``Purpose.EMAIL``), whose ``address`` is the new value."""
+    from django.utils import timezone
+
+    from .models import OneTimeCode, Purpose
+
+    waiting = []
+    for purpose in (Purpose.PHONE, Purpose.EMAIL):
+        row = (
+            OneTimeCode.objects.filter(user=user, purpose=purpose)
+            .order_by("-created_at", "-pk")
+            .first()
+        )
+        if row is not None and row.used_at is None and row.expires_at > timezone.now():
+            waiting.append(row)
+    return waiting

@@ -93,13 +93,17 @@ def account_register(reg: Registration, *, client: str) -> Any:
     return user
 
 
-def code_send(user: Any, purpose: str) -> OneTimeCode:
-    """Send a new six-digit code to the account's phone (else its e-mail), through the
-    notifications service; at most ``TINHSO_RATE_ONE_TIME_CODES`` per phone or e-mail."""
-    profile = user.applicant
-    channel, address = (
-        (Channel.SMS, profile.phone) if profile.phone else (Channel.EMAIL, profile.email)
-    )
+def code_send(
+    user: Any, purpose: str, *, channel: str | None = None, address: str = ""
+) -> OneTimeCode:
+    """Send a new six-digit code to the account's phone (else its e-mail), or to ``address`` on
+    ``channel`` (a new phone or e-mail to verify), through the notifications service; at most
+    ``TINHSO_RATE_ONE_TIME_CODES`` per phone or e-mail."""
+    if channel is None:
+        profile = user.applicant
+        channel, address = (
+            (Channel.SMS, profile.phone) if profile.phone else (Channel.EMAIL, profile.email)
+        )
     CODE_LIMIT.enforce(
         address, _("Too many codes sent to this phone or e-mail. Try again in %(minutes)s minutes.")
     )
@@ -213,25 +217,50 @@ class ProfileChange:
     notify_zns: bool
 
 
-def profile_update(user: Any, change: ProfileChange) -> ApplicantProfile:
-    """Save the citizen's contact details (which prefill their forms) and notification
-    channels. A changed phone or e-mail is no longer verified: sign-in by phone waits for a new
-    code."""
+def _phone_taken(phone: str, profile: ApplicantProfile) -> bool:
+    """Whether another account signs in with this phone (a verified phone is unique)."""
+    taken = ApplicantProfile.objects.filter(phone=phone, phone_verified=True)
+    return taken.exclude(pk=profile.pk).exists()
+
+
+def profile_update(user: Any, change: ProfileChange) -> list[str]:
+    """Save the citizen's address (it prefills their forms) and notification channels, and
+    start the change of their phone or e-mail; returns the purposes (``Purpose.PHONE``,
+    ``Purpose.EMAIL``) now waiting for their code.
+
+    A new phone or e-mail is not used before it is verified: a one-time code goes to the new
+    address, and until it comes back (:func:`contact_change_confirm`) the profile keeps the old
+    one, for sign-in, password-reset codes and notifications. Clearing one (the other kept, the
+    form checks) takes effect at once."""
     from tinhso.notifications.services import preference_set
 
+    waiting = []
     with transaction.atomic():
         profile = ApplicantProfile.objects.select_for_update().get(user=user)
         before = {"phone": profile.phone, "email": profile.email, "address": profile.address}
         if change.phone != profile.phone:
-            profile.phone, profile.phone_verified = change.phone, False
+            if not change.phone:
+                profile.phone, profile.phone_verified = "", False
+            elif _phone_taken(change.phone, profile):
+                raise DomainError(
+                    "phone_taken", _("This phone number is already used by another account.")
+                )
+            else:
+                code_send(user, Purpose.PHONE, channel=Channel.SMS, address=change.phone)
+                waiting.append(Purpose.PHONE)
         if change.email != profile.email:
-            profile.email, profile.email_verified = change.email, False
+            if not change.email:
+                profile.email, profile.email_verified = "", False
+            else:
+                code_send(user, Purpose.EMAIL, channel=Channel.EMAIL, address=change.email)
+                waiting.append(Purpose.EMAIL)
         profile.address = change.address
         profile.save(
             update_fields=["phone", "phone_verified", "email", "email_verified", "address"]
         )
-        user.email = change.email
-        user.save(update_fields=["email"])
+        if user.email != profile.email:
+            user.email = profile.email
+            user.save(update_fields=["email"])
         preference_set(
             actor=user, email=change.notify_email, sms=change.notify_sms, zns=change.notify_zns
         )
@@ -240,6 +269,41 @@ def profile_update(user: Any, change: ProfileChange) -> ApplicantProfile:
             action="account.profile",
             obj=profile,
             before=before,
-            after={"phone": profile.phone, "email": profile.email, "address": profile.address},
+            after={
+                "phone": profile.phone,
+                "email": profile.email,
+                "address": profile.address,
+                "waiting": waiting,
+            },
+        )
+    return waiting
+
+
+def contact_change_confirm(user: Any, purpose: str, code: str) -> ApplicantProfile:
+    """Verify a new phone (``Purpose.PHONE``) or e-mail (``Purpose.EMAIL``) by the code sent to
+    it: the profile takes it, verified (a phone then signs in)."""
+    if purpose not in (Purpose.PHONE, Purpose.EMAIL):
+        raise DomainError("code_wrong", _("The code is not correct."))
+    row = code_verify(user, purpose, code)  # its own transaction: attempts are kept
+    with transaction.atomic():
+        profile = ApplicantProfile.objects.select_for_update().get(user=user)
+        before = {"phone": profile.phone, "email": profile.email}
+        if purpose == Purpose.PHONE:
+            if _phone_taken(row.address, profile):
+                raise DomainError(
+                    "phone_taken", _("This phone number is already used by another account.")
+                )
+            profile.phone, profile.phone_verified = row.address, True
+        else:
+            profile.email, profile.email_verified = row.address, True
+            user.email = row.address
+            user.save(update_fields=["email"])
+        profile.save(update_fields=["phone", "phone_verified", "email", "email_verified"])
+        audit_record(
+            actor=user,
+            action=f"account.{purpose}_verified",
+            obj=profile,
+            before=before,
+            after={"phone": profile.phone, "email": profile.email},
         )
     return profile

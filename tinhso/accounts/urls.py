@@ -9,5 +9,6 @@ urlpatterns = [
     path("dang-ky/xac-minh/", views.verify, name="verify"),
     path("quen-mat-khau/", views.reset, name="reset"),
     path("tai-khoan/", views.profile, name="profile"),
+    path("tai-khoan/xac-minh/", views.contact_verify, name="contact_verify"),
     path("quen-mat-khau/dat-lai/", views.reset_confirm, name="reset_confirm"),
 ]

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -17,6 +18,7 @@ from tinhso.notifications.selectors import preference_of
 from . import services
 from .forms import CodeForm, ProfileForm, RegistrationForm, ResetConfirmForm, ResetRequestForm
 from .models import Purpose
+from .selectors import contact_changes_waiting
 
 PENDING = "accounts_pending_user"
 
@@ -121,7 +123,74 @@ def profile(request):
     }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.profile_update(request.user, form.change())
+        try:
+            waiting = services.profile_update(request.user, form.change())
+        except DomainError as exc:
+            _refused(form, exc)
+            return _page(request, form, _("My profile"), exc)
+        if waiting:
+            messages.info(
+                request,
+                _(
+                    "Your profile is saved. Enter the code we sent to confirm the new phone "
+                    "number or e-mail address: until then the old one stays in use."
+                ),
+            )
+            return redirect("accounts:contact_verify")
         messages.success(request, _("Your profile is saved."))
         return redirect("accounts:profile")
+    if request.method == "GET" and contact_changes_waiting(request.user):
+        messages.info(
+            request,
+            _(
+                "A new phone number or e-mail address waits for its code: enter it at "
+                "%(path)s. Until then the old one stays in use."
+            )
+            % {"path": reverse("accounts:contact_verify")},
+        )
     return _page(request, form, _("My profile"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_verify(request):
+    """The codes sent to a new phone or e-mail (one form each); the new one is used once its
+    code comes back."""
+    get_object_or_404(ApplicantProfile, user=request.user)
+    waiting = contact_changes_waiting(request.user)
+    if not waiting:
+        return redirect("accounts:profile")
+    purposes = {row.purpose for row in waiting}
+    posted = request.POST.get("purpose") if request.method == "POST" else None
+    error: DomainError | None = None
+    forms = []
+    for row in waiting:
+        entering = posted == row.purpose and "resend" not in request.POST
+        form = CodeForm(request.POST if entering else None, prefix=row.purpose)
+        forms.append({"row": row, "form": form})
+        if posted != row.purpose:
+            continue
+        try:
+            if "resend" in request.POST:
+                services.code_send(
+                    request.user, row.purpose, channel=row.channel, address=row.address
+                )
+                messages.info(request, _("A new code has been sent."))
+                return redirect("accounts:contact_verify")
+            if form.is_valid():
+                services.contact_change_confirm(
+                    request.user, row.purpose, form.cleaned_data["code"]
+                )
+                messages.success(request, _("Your new contact is verified and now in use."))
+                return redirect("accounts:contact_verify")
+        except DomainError as exc:
+            form.add_error(None, str(exc.message))
+            error = exc
+    if posted is not None and posted not in purposes:
+        return redirect("accounts:contact_verify")
+    response = render(request, "accounts/contact_verify.html", {"forms": forms})
+    if isinstance(error, RateLimited):
+        return error.annotate(response)
+    if error is not None or any(item["form"].errors for item in forms):
+        response.status_code = 400
+    return response

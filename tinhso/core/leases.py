@@ -26,14 +26,15 @@ from .background import retry_delay
 
 @dataclass(frozen=True)
 class DeliveryReport:
-    """What one round of a queue's delivery did (a queue without holds or dead letters leaves
-    them at 0)."""
+    """What one round of a queue's delivery did (a queue without holds, dead letters or
+    coalescing leaves them at 0)."""
 
     claimed: int
     delivered: int
     failed: int
     held: int = 0
     dead: int = 0
+    coalesced: int = 0
 
 
 def lease_due(now: dt.datetime) -> Q:

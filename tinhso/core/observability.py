@@ -158,6 +158,15 @@ class BusinessCollector:
         yield dead
         from tinhso.core.background import oldest_pending_task_age
         from tinhso.dossiers.outbox import oldest_pending_age
+        from tinhso.notifications.selectors import oldest_pending_age as oldest_notification_age
+        from tinhso.notifications.selectors import pending_notifications
+
+        notifications = GaugeMetricFamily(
+            "tinhso_notifications_pending",
+            "Notifications not yet sent (new, being sent, waiting for a retry)",
+        )
+        notifications.add_metric([], pending_notifications().count())
+        yield notifications
 
         for name, help_text, age in (
             (
@@ -169,6 +178,11 @@ class BusinessCollector:
                 "tinhso_outbox_oldest_pending_seconds",
                 "Age of the oldest outbox message not yet delivered (0: none)",
                 oldest_pending_age(),
+            ),
+            (
+                "tinhso_notifications_oldest_pending_seconds",
+                "Age of the oldest notification not yet sent (0: none)",
+                oldest_notification_age(),
             ),
         ):
             gauge = GaugeMetricFamily(name, help_text)

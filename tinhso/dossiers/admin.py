@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core.admin import ReadOnlyAdmin
 
 from .models import Dossier, DossierEvent, DossierFile, OutboxMessage, Rating
-from .outbox import outbox_discard, outbox_resend
+from .outbox import outbox_discard, outbox_resend, undelivered
 
 
 class EventInline(admin.TabularInline):
@@ -60,16 +60,18 @@ class DeliveryFilter(admin.SimpleListFilter):
             ("pending", _("Pending")),
             ("delivered", _("Delivered")),
             ("discarded", _("Discarded")),
+            ("superseded", _("Superseded by a newer full state")),
         ]
 
     def queryset(self, request, queryset):
-        undelivered = queryset.filter(delivered_at__isnull=True, discarded_at__isnull=True)
+        waiting = queryset.filter(undelivered())
         return {
-            "dead": undelivered.filter(dead_at__isnull=False),
-            "held": undelivered.filter(dead_at__isnull=True).exclude(held_reason=""),
-            "pending": undelivered.filter(dead_at__isnull=True, held_reason=""),
+            "dead": waiting.filter(dead_at__isnull=False),
+            "held": waiting.filter(dead_at__isnull=True).exclude(held_reason=""),
+            "pending": waiting.filter(dead_at__isnull=True, held_reason=""),
             "delivered": queryset.filter(delivered_at__isnull=False),
             "discarded": queryset.filter(discarded_at__isnull=False),
+            "superseded": queryset.filter(superseded_at__isnull=False),
         }.get(self.value(), queryset)
 
 
@@ -86,6 +88,7 @@ class OutboxAdmin(ReadOnlyAdmin):
         "attempts",
         "next_attempt_at",
         "dead_at",
+        "superseded_at",
         "held_reason",
         "last_error",
     )

@@ -499,6 +499,9 @@ class OutboxMessage(models.Model):
     held_reason = models.CharField(max_length=300, blank=True, default="")
     dead_at = models.DateTimeField(null=True, blank=True)
     discarded_at = models.DateTimeField(null=True, blank=True)
+    # Superseded: a full-state message (a coalesced topic, ``outbox.register_handler``) that a
+    # newer one of its stream replaced before it was sent; never sent, not owed any more.
+    superseded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("outbox message")

@@ -29,6 +29,15 @@ receiver refused it for good: a dead letter). A message that failed
 ``TINHSO_OUTBOX_MAX_ATTEMPTS`` times is dead too. A dead message blocks the later messages of its
 stream until an administrator resends it (:func:`outbox_resend`) or discards it
 (:func:`outbox_discard`), both from the admin's outbox list.
+
+Coalescing: a topic registered with ``coalesce=True`` carries the whole state of its stream in
+each message (the national portal's ``DongBoHoSoMC``), so when several of them wait, only the
+newest needs sending. Before each claim, :func:`outbox_coalesce` marks ``superseded_at`` on a
+waiting message of such a topic when a newer one of the same topic and stream waits too (not
+dead) and an earlier one of them exists (the stream's first full state is always sent: the
+receiver learns of the dossier before its steps). A message under a live lease, or dead, is
+never superseded (a dead letter keeps blocking its stream). Messages of other topics (the
+progress steps ``CapNhatTienDoHoSoMC``) are never coalesced; what is sent keeps the order written.
 """
 
 from __future__ import annotations
@@ -56,10 +65,18 @@ Handler = Callable[[OutboxMessage], None]
 HANDLERS: dict[str, Handler] = {}
 """Topic → the function that delivers one message (raises on failure)."""
 
+COALESCED: set[str] = set()
+"""Topics whose messages each carry their stream's whole state (the newest one suffices)."""
 
-def register_handler(topic: str, handler: Handler) -> None:
-    """Deliver the messages of ``topic`` with ``handler`` (one per topic; the last one wins)."""
+
+def register_handler(topic: str, handler: Handler, *, coalesce: bool = False) -> None:
+    """Deliver the messages of ``topic`` with ``handler`` (one per topic; the last one wins);
+    ``coalesce``: each message is a full state, waiting ones are superseded by a newer one."""
     HANDLERS[topic] = handler
+    if coalesce:
+        COALESCED.add(topic)
+    else:
+        COALESCED.discard(topic)
 
 
 class Held(Exception):
@@ -71,8 +88,29 @@ class PermanentFailure(Exception):
 
 
 def undelivered() -> Q:
-    """Messages still owed to their receiver: not delivered, not discarded."""
-    return Q(delivered_at__isnull=True, discarded_at__isnull=True)
+    """Messages still owed to their receiver: not delivered, discarded nor superseded."""
+    return Q(delivered_at__isnull=True, discarded_at__isnull=True, superseded_at__isnull=True)
+
+
+def outbox_coalesce(*, now: dt.datetime | None = None, topics: list[str] | None = None) -> int:
+    """Mark superseded the waiting full-state messages that a newer one of their stream
+    replaces (module docstring, "Coalescing"); returns how many."""
+    now = now or timezone.now()
+    topics = [t for t in (list(HANDLERS) if topics is None else topics) if t in COALESCED]
+    if not topics:
+        return 0
+    same = OutboxMessage.objects.filter(topic=OuterRef("topic"), stream=OuterRef("stream"))
+    newer = same.filter(undelivered(), dead_at__isnull=True, pk__gt=OuterRef("pk"))
+    earlier = same.filter(pk__lt=OuterRef("pk"))
+    waiting = (
+        OutboxMessage.objects.filter(undelivered(), dead_at__isnull=True, topic__in=topics)
+        .exclude(stream="")
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+    )
+    superseded = waiting.filter(Exists(newer), Exists(earlier)).update(superseded_at=now)
+    if superseded:
+        logger.info("outbox: %d full-state message(s) superseded by newer ones", superseded)
+    return superseded
 
 
 def _earlier_in_stream(topics: list[str]):
@@ -112,7 +150,9 @@ def outbox_deliver(
     now: dt.datetime | None = None,
     rng: random.Random | None = None,
 ) -> DeliveryReport:
-    """Claim a batch of due messages and deliver each through its topic's handler."""
+    """Supersede the full-state messages a newer one replaces, then claim a batch of due
+    messages and deliver each through its topic's handler."""
+    coalesced = outbox_coalesce(now=now)
     messages = outbox_claim(limit=limit, now=now)
     delivered = failed = held = dead = 0
     for message in messages:
@@ -170,7 +210,12 @@ def outbox_deliver(
         else:
             delivered += outbox_mark_delivered(message_ids=[message.pk], now=now)
     return DeliveryReport(
-        claimed=len(messages), delivered=delivered, failed=failed, held=held, dead=dead
+        claimed=len(messages),
+        delivered=delivered,
+        failed=failed,
+        held=held,
+        dead=dead,
+        coalesced=coalesced,
     )
 
 

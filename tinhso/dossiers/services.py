@@ -52,7 +52,7 @@ from tinhso.core.selectors import applicant_of, work_calendar
 from tinhso.core.uploads import check_upload
 from tinhso.core.validators import clean_id_number
 from tinhso.core.workcalendar import WorkCalendar
-from tinhso.notifications.services import dossier_change_notify
+from tinhso.notifications.services import dossier_change_notify, dossier_submitted_notify
 from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
 
 from . import access as dossier_access
@@ -766,6 +766,8 @@ def dossier_submit(
                 data={"channel": channel, "files": len(checked.files)},
             )
             _outbox_status(d, now, ["status"])
+            if channel == Channel.ONLINE:  # at the counter, the reception tells them
+                dossier_submitted_notify(d, actor=actor)
             # Last: the audit chain head stays locked from here to the commit.
             audit_record(
                 actor=actor,

@@ -16,5 +16,6 @@ class IntegrationsConfig(AppConfig):
         from . import national_portal
 
         if settings.TINHSO_NATIONAL_PORTAL_URL:
-            register_handler(national_portal.TOPIC, national_portal.deliver)
+            # DongBoHoSoMC carries the whole dossier: the newest waiting one suffices.
+            register_handler(national_portal.TOPIC, national_portal.deliver, coalesce=True)
             register_handler(national_portal.STEP_TOPIC, national_portal.deliver)

@@ -18,8 +18,8 @@ class PreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "event", "channel", "address", "status", "attempts")
-    list_filter = ("status", "channel", "event")
+    list_display = ("created_at", "event", "channel", "address", "status", "receipt", "attempts")
+    list_filter = ("status", "receipt", "channel", "event")
     search_fields = ("event_key", "address")
     readonly_fields = [f.name for f in Notification._meta.fields]
 

@@ -19,6 +19,7 @@ class Channel(models.TextChoices):
 
 
 class Event(models.TextChoices):
+    DOSSIER_SUBMITTED = "dossier_submitted", _("Dossier submitted online")
     DOSSIER_RECEIVED = "dossier_received", _("Dossier received")
     SUPPLEMENT_REQUESTED = "supplement_requested", _("Supplement requested")
     FEES_REQUESTED = "fees_requested", _("Fees requested")
@@ -37,6 +38,15 @@ class Status(models.TextChoices):
     DELIVERED = "delivered", _("Delivered")
     TEMPORARY_FAILURE = "temporary-failure", _("Temporary failure (will retry)")
     PERMANENT_FAILURE = "permanent-failure", _("Permanent failure")
+
+
+class Receipt(models.TextChoices):
+    DELIVERED = "delivered", _("Delivered to the handset")
+    FAILED = "failed", _("Not delivered to the handset")
+
+
+# Still owed to their recipient: not sent yet, being sent, or waiting for a retry.
+PENDING_STATUSES = [Status.CREATED, Status.SENDING, Status.TEMPORARY_FAILURE]
 
 
 class Template(models.Model):
@@ -121,6 +131,11 @@ class Notification(models.Model):
     provider_id = models.CharField(_("provider message id"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # The provider's delivery receipt (SMS, ZNS), by its callback: the handset got it, or not.
+    receipt = models.CharField(
+        _("delivery receipt"), max_length=10, choices=Receipt.choices, blank=True
+    )
+    receipt_at = models.DateTimeField(_("receipt at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
@@ -130,7 +145,10 @@ class Notification(models.Model):
                 fields=["event_key", "recipient_key", "channel"], name="notif_once_per_event"
             )
         ]
-        indexes = [models.Index(fields=["status", "next_attempt_at"], name="notif_due")]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notif_due"),
+            models.Index(fields=["channel", "provider_id"], name="notif_provider_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.event} → {self.address} ({self.channel})"

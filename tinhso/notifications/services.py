@@ -25,7 +25,16 @@ from django.utils import formats, timezone
 from tinhso.core.audit import audit_record
 from tinhso.core.leases import DeliveryReport, lease_claim, lease_retry_at
 
-from .models import Channel, Event, Notification, Preference, Status, Template
+from .models import (
+    PENDING_STATUSES,
+    Channel,
+    Event,
+    Notification,
+    Preference,
+    Receipt,
+    Status,
+    Template,
+)
 
 logger = logging.getLogger("tinhso.notifications")
 
@@ -160,16 +169,20 @@ def dossier_context(d: Any) -> dict[str, Any]:
         "applicant": d.applicant_name,
         "agency": d.receiving_agency.name,
         "appointment": _when(d.appointment_at),
+        "submitted": _when(d.submitted_at),
+        "track_url": site + reverse("portal:track", args=[d.code]),
+        "my_dossier_url": site + reverse("portal:my_dossier", args=[d.code]),
         "receipt_url": site + reverse("portal:receipt", args=[d.code]),
         "apology_url": f"{site}/api/dossiers/{d.code}/forms/bm04.pdf",
         "dossier_url": site + reverse("workspace:dossier", args=[d.code]),
     }
 
 
-def applicant_recipient(d: Any) -> Recipient | None:
+def applicant_recipient(d: Any, *, user: Any = None) -> Recipient | None:
+    """The applicant of ``d`` to tell (``user``: their account when the caller has it)."""
     profile = d.applicant
     if profile is not None and profile.user_id:
-        user = profile.user
+        user = user if user is not None and user.pk == profile.user_id else profile.user
         return Recipient(
             user=user, email=profile.email or user.email, phone=profile.phone or d.applicant_phone
         )
@@ -178,6 +191,20 @@ def applicant_recipient(d: Any) -> Recipient | None:
 
 def officer(user: Any) -> Recipient:
     return Recipient(user=user, email=user.email)
+
+
+def dossier_submitted_notify(d: Any, *, actor: Any = None) -> None:
+    """Tell the applicant that their dossier submitted online has arrived, with its code and the
+    tracking link, in the submission's transaction (its key is the submission's event, seq 1);
+    ``actor``: who submitted (the applicant's own account, online: no query to find it)."""
+    citizen = applicant_recipient(d, user=actor)
+    if citizen is not None:
+        notify(
+            Event.DOSSIER_SUBMITTED,
+            key=f"dossier:{d.pk}:1",
+            recipients=[citizen],
+            context=dossier_context(d),
+        )
 
 
 # action -> the citizen's event
@@ -277,10 +304,7 @@ def report_answered_notify(r: Any, *, seq: int) -> None:
 def notifications_claim(*, limit: int, now: dt.datetime, channels: list[str]) -> list[Notification]:
     """Reserve up to ``limit`` due notifications for the lease (``FOR UPDATE SKIP LOCKED``),
     counting the attempt."""
-    candidates = Notification.objects.filter(
-        channel__in=channels,
-        status__in=[Status.CREATED, Status.TEMPORARY_FAILURE, Status.SENDING],
-    )
+    candidates = Notification.objects.filter(channel__in=channels, status__in=PENDING_STATUSES)
     return lease_claim(candidates, limit=limit, now=now, status=Status.SENDING)
 
 
@@ -321,3 +345,31 @@ def notifications_deliver(
                 last_error="",
             )
     return DeliveryReport(claimed=len(batch), delivered=delivered, failed=failed)
+
+
+def notification_receipt(
+    *, channel: str, provider_id: str, receipt: str, error: str = "", now: dt.datetime | None = None
+) -> Notification | None:
+    """Record the provider's delivery receipt of the message it knows as ``provider_id`` on
+    ``channel``: delivered to the handset, or not (the notification becomes a permanent failure,
+    the provider's reason kept). Returns the notification, ``None`` when no message has that id.
+    The first receipt counts; a repeated one changes nothing."""
+    if not provider_id:
+        return None
+    with transaction.atomic():
+        n = (
+            Notification.objects.select_for_update()
+            .filter(channel=channel, provider_id=provider_id)
+            .first()
+        )
+        if n is None or n.receipt:
+            return n
+        n.receipt, n.receipt_at = receipt, now or timezone.now()
+        fields = ["receipt", "receipt_at"]
+        if receipt == Receipt.FAILED:
+            n.status = Status.PERMANENT_FAILURE
+            n.last_error = f"receipt: {error or 'not delivered'}"[:2000]
+            fields += ["status", "last_error"]
+        n.save(update_fields=fields)
+    logger.info("notification %s: receipt %s %s", n.pk, receipt, error)
+    return n

@@ -6,4 +6,5 @@ app_name = "notifications"
 
 urlpatterns = [
     path("thong-bao/", views.preferences, name="preferences"),
+    path("thong-bao/bien-nhan/", views.receipt, name="receipt"),
 ]

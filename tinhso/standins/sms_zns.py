@@ -12,7 +12,14 @@ It speaks the providers' HTTP protocol as the platform's adapters use it
 - ``GET /`` a page listing the messages, ``GET /messages.json`` the same as JSON;
 - ``POST /control/fail`` ``{"count": n}``: the next n sends answer 500 (tests of retries);
 - ``POST /control/refresh-token`` ``{"token": "…"}``: issue one more refresh token, as the
-  provider's console does.
+  provider's console does;
+- ``POST /control/unreachable`` ``{"phone": "…"}``: the messages to this phone (as sent: 0… for
+  SMS, 84… for ZNS) are accepted but never reach the handset (a "failed" receipt).
+
+Delivery receipts: with ``--receipts URL``, a moment after each accepted message the stand-in
+POSTs ``{"channel", "message_id", "status": "delivered"|"failed", "error"}`` to ``URL`` with the
+header ``X-Receipt-Token: --receipt-token``, as providers call a webhook registered in their
+console; the receipt is listed with the message.
 
 Standard library only; state in memory.
 """
@@ -26,7 +33,10 @@ import json
 import re
 import secrets
 import threading
+import time
+import urllib.error
 import urllib.parse
+import urllib.request
 from http.server import ThreadingHTTPServer
 
 from tinhso.standins._server import JsonHandler, serve
@@ -36,8 +46,19 @@ SMS_PHONE = re.compile(r"^0\d{9,10}$")
 
 
 class Provider:
-    def __init__(self, *, refresh_token: str, sms_key: str, app_id: str, secret: str) -> None:
+    def __init__(
+        self,
+        *,
+        refresh_token: str,
+        sms_key: str,
+        app_id: str,
+        secret: str,
+        receipts: str = "",
+        receipt_token: str = "",
+    ) -> None:
         self.lock = threading.Lock()
+        self.receipts, self.receipt_token = receipts, receipt_token
+        self.unreachable: set[str] = set()
         self.refresh_tokens = {refresh_token}
         self.access_tokens: set[str] = set()
         self.sms_key, self.app_id, self.secret = sms_key, app_id, secret
@@ -66,13 +87,14 @@ class Handler(JsonHandler):
             f"<tr><td>{html.escape(m['channel'])}</td><td>{html.escape(m['phone'])}</td>"
             f"<td>{html.escape(m['template_id'])}</td>"
             f"<td><pre>{html.escape(m.get('text') or json.dumps(m['params'], ensure_ascii=False))}"
-            "</pre></td></tr>"
+            f"</pre></td><td>{html.escape(m.get('receipt', ''))}</td></tr>"
             for m in reversed(messages)
         )
         page = (
             "<!doctype html><meta charset=utf-8><title>SMS / ZNS stand-in</title>"
             f"<h1>SMS / Zalo ZNS ({len(messages)})</h1><table border=1 cellpadding=4>"
-            f"<tr><th>channel</th><th>phone</th><th>template</th><th>content</th></tr>{rows}</table>"
+            "<tr><th>channel</th><th>phone</th><th>template</th><th>content</th><th>receipt</th>"
+            f"</tr>{rows}</table>"
         )
         return self._answer(200, page.encode(), "text/html; charset=utf-8")
 
@@ -83,6 +105,7 @@ class Handler(JsonHandler):
             "/sms/send": self._sms,
             "/control/fail": self._control,
             "/control/refresh-token": self._issue,
+            "/control/unreachable": self._unreachable,
         }
         route = routes.get(self.path)
         if route is None:
@@ -101,6 +124,14 @@ class Handler(JsonHandler):
             return self._answer(400, {"error": 400, "message": "token is required"})
         with self.provider.lock:
             self.provider.refresh_tokens.add(token)
+        return self._answer(200, {"error": 0})
+
+    def _unreachable(self):
+        phone = str((self._json() or {}).get("phone", "")).strip()
+        if not phone:
+            return self._answer(400, {"error": 400, "message": "phone is required"})
+        with self.provider.lock:
+            self.provider.unreachable.add(phone)
         return self._answer(200, {"error": 0})
 
     def _failing(self) -> bool:
@@ -140,9 +171,13 @@ class Handler(JsonHandler):
         return self._answer(200, answer)
 
     def _keep(self, message: dict) -> str:
-        with self.provider.lock:
-            message["id"] = f"{message['channel']}-{next(self.provider.ids)}"
-            self.provider.messages.append(message)
+        p = self.provider
+        with p.lock:
+            message["id"] = f"{message['channel']}-{next(p.ids)}"
+            message["receipt"] = ""
+            p.messages.append(message)
+        if p.receipts:
+            threading.Thread(target=_send_receipt, args=(p, message), daemon=True).start()
         return message["id"]
 
     def _zns(self):
@@ -185,6 +220,39 @@ class Handler(JsonHandler):
         return self._answer(200, {"error": 0, "message_id": message_id})
 
 
+def _send_receipt(p: Provider, message: dict, delay: float = 0.3) -> None:
+    """Tell the platform's webhook whether the message reached the handset (retried a few
+    times, as providers do, while the platform does not answer 2xx)."""
+    time.sleep(delay)
+    with p.lock:
+        failed = message["phone"] in p.unreachable
+    status = "failed" if failed else "delivered"
+    body = {
+        "channel": message["channel"],
+        "message_id": message["id"],
+        "status": status,
+        "error": "subscriber unreachable" if failed else "",
+    }
+    request = urllib.request.Request(  # noqa: S310 - the platform's configured webhook
+        p.receipts,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "X-Receipt-Token": p.receipt_token},
+    )
+    for attempt in range(5):
+        try:
+            with urllib.request.urlopen(request, timeout=5):  # noqa: S310
+                answered = f"{status} (acknowledged)"
+                break
+        except OSError as exc:
+            answered = f"{status} (not acknowledged: {exc})"
+            if isinstance(exc, urllib.error.HTTPError) and exc.code < 500:
+                break  # refused: resending the same receipt cannot help
+            time.sleep(0.5 * 2**attempt)
+    with p.lock:
+        message["receipt"] = answered
+
+
 def _zns_problem(data) -> str:
     if data is None:
         return "body is not a JSON object"
@@ -221,6 +289,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sms-key", default="standin-sms-key")
     parser.add_argument("--app-id", default="standin-app")
     parser.add_argument("--secret", default="standin-secret")
+    parser.add_argument("--receipts", default="", help="the platform's receipt webhook URL")
+    parser.add_argument("--receipt-token", default="")
     args = parser.parse_args(argv)
     server = make_server(
         args.port,
@@ -228,6 +298,8 @@ def main(argv: list[str] | None = None) -> None:
         sms_key=args.sms_key,
         app_id=args.app_id,
         secret=args.secret,
+        receipts=args.receipts,
+        receipt_token=args.receipt_token,
     )
     serve(server, "sms-zns")
 

@@ -42,13 +42,22 @@ def is_test_database() -> bool:
 def restore_migrated_rows() -> None:
     """Write again what the data migrations wrote (each loader is idempotent), if a flush took it.
 
-    One entry per data migration (``RunPython`` that stores rows): ``ioc/0002_index_766``.
+    One entry per data migration (``RunPython`` that stores rows): ``ioc/0002_index_766``; the
+    notification templates of ``notifications/0002``, ``0003`` and ``0004``.
     """
+    import importlib
+
+    from django.apps import apps
+
     from tinhso.ioc.models import ServiceIndexIndicator
     from tinhso.ioc.services import load_index_766
+    from tinhso.notifications.models import Template
 
     if not ServiceIndexIndicator.objects.exists():
         load_index_766()
+    if not Template.objects.exists():
+        for name in ("0002_default_templates", "0003_one_time_code", "0004_dossier_submitted"):
+            importlib.import_module(f"tinhso.notifications.migrations.{name}").add(apps, None)
 
 
 @pytest.hookimpl(hookwrapper=True)

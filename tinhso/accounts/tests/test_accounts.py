@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from tinhso.accounts import services
 from tinhso.accounts.models import OneTimeCode, Purpose
+from tinhso.accounts.selectors import citizen_by_login
 from tinhso.core.errors import DomainError
 from tinhso.core.models import ApplicantProfile
 from tinhso.core.ratelimit import RateLimited
@@ -219,13 +220,81 @@ def test_profile_page_saves_contacts_and_channels_and_prefills(client):
         },
     )
     assert response.status_code == 302
+    assert response["Location"] == reverse("accounts:contact_verify")
     profile = ApplicantProfile.objects.get(user=user)
-    assert (profile.phone, profile.address) == ("0912000999", "12 Lê Lợi")
-    assert not profile.phone_verified  # a new phone waits for its code
+    assert profile.address == "12 Lê Lợi"
     assert user.notification_preference.channels() == ["email"]
-    from tinhso.accounts.selectors import citizen_by_login
-
+    # The new phone waits for its code: the old one stays the one in use, sign-in included.
+    assert (profile.phone, profile.phone_verified) == ("0912000111", True)
     assert citizen_by_login("0912000999") is None
+    assert citizen_by_login("0912000111") == user
+
+
+def test_a_new_phone_or_email_is_used_only_once_its_code_comes_back(client):
+    user = services.account_register(registration(), client="x")
+    services.account_activate(user, last_code("0912000111"))
+    client.force_login(user)
+    change = {"phone": "0912000999", "email": "an.moi@example.vn", "notify_email": "on"}
+    assert client.post(reverse("accounts:profile"), change).status_code == 302
+    page = client.get(reverse("accounts:contact_verify"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "0912000999" in text and "an.moi@example.vn" in text
+    # The profile page says where to enter them.
+    assert "/tai-khoan/xac-minh/" in client.get(reverse("accounts:profile")).content.decode()
+    # The codes went to the new addresses, not to the old ones.
+    new_phone, new_email = last_code("0912000999"), last_code("an.moi@example.vn")
+    profile = ApplicantProfile.objects.get(user=user)
+    assert (profile.phone, profile.email) == ("0912000111", "an@example.vn")
+
+    # A wrong code: a Vietnamese error, nothing changes.
+    wrong = "000000" if new_phone != "000000" else "111111"
+    answer = client.post(
+        reverse("accounts:contact_verify"), {"purpose": "phone", "phone-code": wrong}
+    )
+    assert answer.status_code == 400 and "Mã không đúng" in answer.content.decode()
+    assert citizen_by_login("0912000999") is None
+
+    answer = client.post(
+        reverse("accounts:contact_verify"), {"purpose": "phone", "phone-code": new_phone}
+    )
+    assert answer.status_code == 302
+    profile.refresh_from_db()
+    assert (profile.phone, profile.phone_verified) == ("0912000999", True)
+    assert citizen_by_login("0912000999") == user and citizen_by_login("0912000111") is None
+    assert profile.email == "an@example.vn"  # the e-mail still waits
+
+    answer = client.post(
+        reverse("accounts:contact_verify"), {"purpose": "email", "email-code": new_email}
+    )
+    assert answer.status_code == 302
+    profile.refresh_from_db()
+    user.refresh_from_db()
+    assert (profile.email, profile.email_verified, user.email) == (
+        "an.moi@example.vn",
+        True,
+        "an.moi@example.vn",
+    )
+    # Nothing waits any more: the page sends back to the profile.
+    assert client.get(reverse("accounts:contact_verify"))["Location"] == reverse("accounts:profile")
+
+
+def test_a_phone_verified_by_another_account_is_refused_and_nothing_stored(client):
+    other = services.account_register(
+        registration(personal_id="044090001235", phone="0912000222", email=""), client="y"
+    )
+    services.account_activate(other, last_code("0912000222"))
+    user = services.account_register(registration(), client="x")
+    services.account_activate(user, last_code("0912000111"))
+    client.force_login(user)
+    answer = client.post(
+        reverse("accounts:profile"), {"phone": "0912000222", "email": "", "address": "Nhà mới"}
+    )
+    assert answer.status_code == 400
+    assert "đã được dùng cho một tài khoản khác" in answer.content.decode()
+    profile = ApplicantProfile.objects.get(user=user)
+    assert (profile.phone, profile.address) == ("0912000111", "")
+    assert not OneTimeCode.objects.filter(user=user, purpose=Purpose.PHONE).exists()
 
 
 def test_profile_bad_input_stores_nothing(client):

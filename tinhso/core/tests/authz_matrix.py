@@ -843,6 +843,25 @@ MATRIX: dict[str, Route] = {
     "tai-khoan/": Route(
         (get(expect(NOT_FOUND, anonymous=LOGIN, citizen=OK, other_citizen=OK), "citizens only"),)
     ),
+    "tai-khoan/xac-minh/": Route(
+        (
+            get(
+                expect(
+                    NOT_FOUND,
+                    anonymous=LOGIN,
+                    citizen=redirect("/tai-khoan/"),
+                    other_citizen=redirect("/tai-khoan/"),
+                ),
+                "citizens only; nothing waits for a code: back to the profile",
+            ),
+        )
+    ),
+    "thong-bao/bien-nhan/": Route(
+        (
+            get(expect(NOT_ALLOWED), "the providers' receipt callback: POST only"),
+            post(expect(FORBIDDEN), "no provider token: refused, nothing stored"),
+        )
+    ),
     "thong-bao/": Route(
         (
             get(SIGNED_IN),

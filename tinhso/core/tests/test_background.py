@@ -14,6 +14,7 @@ from tinhso.core import background
 from tinhso.core.models import ScheduleEntry
 from tinhso.dossiers import tasks as dossier_tasks
 from tinhso.dossiers.models import OutboxMessage
+from tinhso.notifications.models import Notification, Status
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,9 @@ def test_the_task_runs_and_delivers(settings):
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     result = dossier_tasks.deliver_outbox.enqueue()
     assert result.status == TaskResultStatus.SUCCESSFUL
-    assert result.return_value == {"claimed": 0, "delivered": 0, "failed": 0, "held": 0, "dead": 0}
+    assert result.return_value == {
+        "claimed": 0, "delivered": 0, "failed": 0, "held": 0, "dead": 0, "coalesced": 0
+    }  # fmt: skip
 
 
 def test_healthz_and_metrics_report_the_oldest_pending_age(client, settings):
@@ -98,15 +101,27 @@ def test_healthz_and_metrics_report_the_oldest_pending_age(client, settings):
         "status": "ok",
         "oldest_pending_task_seconds": None,
         "oldest_pending_outbox_seconds": None,
+        "oldest_pending_notification_seconds": None,
     }
     dossier_tasks.sweep_deadlines.enqueue()
     message = OutboxMessage.objects.create(topic="nobody.handles", key="k", payload={})
     an_hour_ago = timezone.now() - dt.timedelta(hours=1)
     DBTaskResult.objects.update(enqueued_at=an_hour_ago)
     OutboxMessage.objects.filter(pk=message.pk).update(created_at=an_hour_ago)
+    waiting = Notification.objects.create(
+        event="dossier_received", event_key="k", channel="sms", recipient_key="phone:0912345678",
+        address="0912345678", status=Status.TEMPORARY_FAILURE,
+    )  # fmt: skip
+    Notification.objects.create(  # sent: not part of the backlog
+        event="dossier_received", event_key="k", channel="email", recipient_key="email:a@b.vn",
+        address="a@b.vn", status=Status.DELIVERED,
+    )  # fmt: skip
+    Notification.objects.update(created_at=an_hour_ago - dt.timedelta(hours=1))
+    Notification.objects.filter(pk=waiting.pk).update(created_at=an_hour_ago)
     body = client.get("/healthz").json()
     assert 3600 <= body["oldest_pending_task_seconds"] < 3660
     assert 3600 <= body["oldest_pending_outbox_seconds"] < 3660
+    assert 3600 <= body["oldest_pending_notification_seconds"] < 3660
     settings.TINHSO_METRICS_TOKEN = "scrape-secret"
     metrics = client.get(
         "/metrics", REMOTE_ADDR="127.0.0.1", headers={"Authorization": "Bearer scrape-secret"}
@@ -114,6 +129,8 @@ def test_healthz_and_metrics_report_the_oldest_pending_age(client, settings):
     task_age = _gauge(metrics, "tinhso_tasks_oldest_pending_seconds")
     outbox_age = _gauge(metrics, "tinhso_outbox_oldest_pending_seconds")
     assert 3600 <= task_age < 3660 and 3600 <= outbox_age < 3660
+    assert 3600 <= _gauge(metrics, "tinhso_notifications_oldest_pending_seconds") < 3660
+    assert _gauge(metrics, "tinhso_notifications_pending") == 1
 
 
 def _gauge(text: str, name: str) -> float:

@@ -186,3 +186,115 @@ def test_too_many_failures_make_a_dead_letter(handled, settings):
     assert outbox.outbox_deliver(now=now + dt.timedelta(hours=2)).dead == 1
     assert OutboxMessage.objects.get(key="c:1").dead_at is not None
     assert outbox.outbox_deliver(now=now + dt.timedelta(days=2)).claimed == 0  # dead: not retried
+
+
+# --- coalescing of full-state messages ----------------------------------------------------
+
+STATE, STEP = "test.state", "test.step"
+
+
+@pytest.fixture
+def full_states(monkeypatch):
+    """STATE carries a stream's whole state (coalesced), STEP its progress steps (never)."""
+    seen: list[str] = []
+    failing: set[str] = set()
+
+    def handler(message):
+        if message.key in failing:
+            raise ConnectionError("portal unreachable")
+        seen.append(message.key)
+
+    monkeypatch.setattr(outbox, "COALESCED", {STATE})
+    monkeypatch.setitem(outbox.HANDLERS, STATE, handler)
+    monkeypatch.setitem(outbox.HANDLERS, STEP, handler)
+    return seen, failing
+
+
+def stream(name: str, *messages: str) -> dict[str, OutboxMessage]:
+    """Write ``messages`` ("s2" a full state, "t2" a step) to the stream ``name``, in order."""
+    return {
+        m: OutboxMessage.objects.create(
+            topic=STATE if m[0] == "s" else STEP,
+            key=f"{name}:{m}",
+            stream=name,
+            payload={},
+        )
+        for m in messages
+    }
+
+
+def drain(now=None) -> list[outbox.DeliveryReport]:
+    reports = []
+    while (report := outbox.outbox_deliver(now=now)).claimed:
+        reports.append(report)
+    return reports
+
+
+def test_waiting_full_states_are_coalesced_and_progress_steps_never(full_states):
+    seen, _failing = full_states
+    a = stream("A", "s1", "s2", "t2", "s3", "t3", "s4")
+    stream("B", "s1", "t1")
+
+    reports = drain()
+
+    assert reports[0].coalesced == 2  # A's s2 and s3: s4 carries what they did
+    # The stream's first full state goes first (the receiver learns of the dossier before its
+    # steps), then every step and the newest full state, in the order written.
+    assert [k for k in seen if k.startswith("A:")] == ["A:s1", "A:t2", "A:t3", "A:s4"]
+    assert [k for k in seen if k.startswith("B:")] == ["B:s1", "B:t1"]
+    for name, message in a.items():
+        message.refresh_from_db()
+        superseded = name in ("s2", "s3")
+        assert (message.superseded_at is not None) == superseded, name
+        assert (message.delivered_at is None) == superseded, name
+    assert outbox.oldest_pending_age() is None  # superseded messages are not owed
+
+
+def test_a_full_state_after_a_delivered_one_is_coalesced_too(full_states):
+    seen, _failing = full_states
+    stream("A", "s1")
+    drain()
+    stream("A", "s2", "s3", "t3", "s4")
+    assert sum(r.coalesced for r in drain()) == 2
+    assert seen == ["A:s1", "A:t3", "A:s4"]
+
+
+def test_a_dead_letter_is_never_superseded_and_still_blocks(full_states, settings):
+    seen, failing = full_states
+    settings.TINHSO_OUTBOX_MAX_ATTEMPTS = 1
+    a = stream("A", "s1", "s2")
+    failing.add("A:s2")
+    now = timezone.now()
+    drain(now)  # s1 delivered, s2 dies
+    a["s2"].refresh_from_db()
+    assert a["s2"].dead_at is not None
+    stream("A", "s3", "t3", "s4")
+    failing.clear()
+    later = now + dt.timedelta(hours=1)
+    reports = drain(later)
+    assert seen == ["A:s1"] and reports == []  # the dead s2 blocks: nothing overtakes it
+    a["s2"].refresh_from_db()
+    assert a["s2"].superseded_at is None
+    assert OutboxMessage.objects.filter(stream="A", superseded_at__isnull=False).count() == 1
+    # The administrator resends it: waiting again, it is a full state like the others, replaced
+    # by the newest one; the step and s4 go.
+    outbox.outbox_resend(actor=None, message_ids=[a["s2"].pk])
+    drain(later)
+    assert seen == ["A:s1", "A:t3", "A:s4"]
+    a["s2"].refresh_from_db()
+    assert a["s2"].superseded_at is not None and a["s2"].delivered_at is None
+
+
+def test_a_full_state_under_a_live_lease_is_not_superseded(full_states, settings):
+    settings.TINHSO_OUTBOX_LEASE_SECONDS = 60
+    a = stream("A", "s1")
+    drain()
+    a |= stream("A", "s2")
+    now = timezone.now()
+    assert [m.pk for m in outbox.outbox_claim(now=now)] == [a["s2"].pk]  # a worker sends it …
+    a |= stream("A", "s3")
+    assert outbox.outbox_coalesce(now=now + dt.timedelta(seconds=30)) == 0
+    # … and dies: once its lease is over, a newer full state supersedes it.
+    assert outbox.outbox_coalesce(now=now + dt.timedelta(seconds=61)) == 1
+    a["s2"].refresh_from_db()
+    assert a["s2"].superseded_at is not None

@@ -28,11 +28,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
 # The token with its user, the procedure, the applicant's profile with its commune, the receiving
 # agency, the applicant's online-submission rate counter (one upsert); then in a transaction the
-# code counter, the dossier, its BM.05 row, its outbox row, the chain head (locked), the audit
-# entry and the head's new hash; then the user's roles in the receiving agency for the answer's
-# actions. Both databases alike (the test's own transaction turns BEGIN/COMMIT into savepoints,
-# not counted).
-QUERIES_PER_SUBMISSION = 13
+# code counter, the dossier, its BM.05 row, its outbox row, the "submitted online" notification
+# (its templates, the applicant's channel preference, the check for an earlier twin, the insert),
+# the chain head (locked), the audit entry and the head's new hash; then the user's roles in the
+# receiving agency for the answer's actions. Both databases alike (the test's own transaction
+# turns BEGIN/COMMIT into savepoints, not counted).
+QUERIES_PER_SUBMISSION = 17
 
 
 @pytest.fixture

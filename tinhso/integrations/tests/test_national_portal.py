@@ -225,6 +225,30 @@ def test_delivers_in_order_marks_synced_and_a_resend_is_recognised(world, portal
     assert len(received_records(portal, d.code)) == 3
 
 
+@pytest.mark.pg  # the coalescing UPDATE's correlated subqueries, on both databases
+def test_waiting_dossier_messages_are_coalesced_into_the_newest(world, portal, monkeypatch):
+    """As the app registers it (``coalesce=True``): three DongBoHoSoMC versions waiting, the
+    portal gets the first (it learns of the dossier) and the newest; both steps go, in order."""
+    monkeypatch.setattr(outbox, "COALESCED", {np.TOPIC})
+    d = submitted(world)
+    d = s.dossier_receive(actor=world.desk, dossier=d)
+    d = s.dossier_transfer(actor=world.desk, dossier=d)
+    reports = deliver_until_quiet()
+    assert sum(r.coalesced for r in reports) == 1
+    assert [r["PhienBan"] for r in received_records(portal, d.code)] == [1, 3]
+    steps = received_records(portal, d.code, np.STEP_SERVICE)
+    assert [r["BuocXuLyId"] for r in steps] == ["2", "3"]
+    assert [r["key"] for r in _get(portal + "/received")] == [
+        f"{d.code}:1",
+        f"{d.code}:step:2",
+        f"{d.code}:3",  # each change writes its full state, then its step
+        f"{d.code}:step:3",
+    ]
+    d.refresh_from_db()
+    assert d.synced_version == d.portal_version == 3
+    assert OutboxMessage.objects.get(key=f"{d.code}:2").superseded_at is not None
+
+
 def test_expired_session_is_renewed_once(world, portal):
     d = submitted(world)
     np.client().login()

@@ -24,8 +24,7 @@ from tinhso.notifications.services import (
     dossiers_due_soon_notify,
     notifications_deliver,
 )
-from tinhso.testing.factories import in_threads, pdf
-from tinhso.testing.factories import submit_online as submit
+from tinhso.testing.factories import in_threads, pdf, submit_online
 
 pytestmark = pytest.mark.django_db
 
@@ -36,6 +35,39 @@ def world(one_stop_world):
     one_stop_world.specialist.email = "chuyenvien@example.vn"
     one_stop_world.specialist.save()
     return one_stop_world
+
+
+def submit(world):
+    """An online submission whose own "submitted" notifications (tested below) are set aside,
+    so that each test counts the notifications of the change it makes."""
+    d = submit_online(world)
+    Notification.objects.filter(event="dossier_submitted").delete()
+    return d
+
+
+def test_an_online_submission_mails_and_texts_the_tracking_code_and_link(
+    world, providers, smtp_server, standin
+):
+    d = submit_online(world)
+    rows = sent("dossier_submitted")
+    assert set(rows) == {"email", "sms"}
+    assert rows["email"].event_key == f"dossier:{d.pk}:1"
+
+    assert notifications_deliver().delivered == 2
+    to, mail = smtp_server.messages[-1]
+    assert to == ["duc@example.vn"] and d.code in mail["Subject"]
+    body = mail.get_content()
+    assert "nộp trực tuyến" in body and f"/tra-cuu/{d.code}/" in body
+    sms = standin.get()["messages"][-1]
+    assert (sms["template_id"], sms["params"]["code"]) == ("TS_DA_NOP", d.code)
+    assert sms["params"]["track_url"].endswith(f"/tra-cuu/{d.code}/")
+
+
+def test_a_counter_submission_is_told_at_reception_only(world, providers):
+    from tinhso.testing.factories import submit_at_counter
+
+    submit_at_counter(world, applicant_phone="0987654321")
+    assert not Notification.objects.filter(event="dossier_submitted").exists()
 
 
 def sent(event: str) -> dict[str, Notification]:

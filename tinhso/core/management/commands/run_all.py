@@ -33,6 +33,15 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
             "--port",
             str(settings.TINHSO_PKI_PORT),
         ]
+        if settings.TINHSO_NOTIFY_RECEIPT_TOKEN:  # its delivery receipts, to the web server
+            host, _sep, web_port = addrport.rpartition(":")
+            host = "127.0.0.1" if host in ("", "0.0.0.0", "[::]") else host  # noqa: S104
+            found["sms-zns"] += [
+                "--receipts",
+                f"http://{host}:{web_port}/thong-bao/bien-nhan/",
+                "--receipt-token",
+                settings.TINHSO_NOTIFY_RECEIPT_TOKEN,
+            ]
     if settings.TINHSO_WORKER_COMMAND:  # none with the immediate backend
         found["worker"] = [*tinhso, *settings.TINHSO_WORKER_COMMAND]
     if settings.TINHSO_NATIONAL_PORTAL_STANDIN:  # the stand-in national portal, on the URL's port
