@@ -32,3 +32,16 @@ def citizen_by_login(login: str) -> Any | None:
         found = list(profile.values_list("user_id", flat=True)[:1])
         return users.get(pk=found[0]) if found else None
     return None
+
+
+SESSION_LEVEL = "sso_level"  # the level of assurance of this session's VNeID sign-in
+
+
+def session_assurance_level(request: Any) -> int:
+    """The level of assurance of the request's sign-in: the VNeID level kept on the session at
+    the SSO callback, 0 after any other sign-in."""
+    session = getattr(request, "session", None)
+    try:
+        return int(session.get(SESSION_LEVEL, 0)) if session is not None else 0
+    except (TypeError, ValueError):
+        return 0

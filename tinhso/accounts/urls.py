@@ -10,4 +10,7 @@ urlpatterns = [
     path("quen-mat-khau/", views.reset, name="reset"),
     path("tai-khoan/", views.profile, name="profile"),
     path("quen-mat-khau/dat-lai/", views.reset_confirm, name="reset_confirm"),
+    path("dang-nhap/vneid/", views.sso_start, name="sso_start"),
+    path("dang-nhap/vneid/callback/", views.sso_callback, name="sso_callback"),
+    path("dang-xuat/vneid/", views.sso_logged_out, name="sso_logged_out"),
 ]
