@@ -441,6 +441,11 @@ TINHSO_SSO_TIMEOUT = env_int("TINHSO_SSO_TIMEOUT", 10)
 TINHSO_SSO_METADATA_TTL = env_int("TINHSO_SSO_METADATA_TTL", 300)
 TINHSO_SSO_STANDIN = env_bool("TINHSO_SSO_STANDIN", False)
 TINHSO_SSO_STANDIN_DIR = env_str("TINHSO_SSO_STANDIN_DIR", str(VAR_DIR / "sso-standin"))
+if TINHSO_SSO_ISSUER:  # the logout form is redirected to the SSO's end-session endpoint
+    from urllib.parse import urlsplit
+
+    _sso = urlsplit(TINHSO_SSO_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_sso.scheme}://{_sso.netloc}")
 
 # Notifications (docs/operations.md, "Notifications"). E-mail through Django's backend: SMTP in
 # production; with DEBUG the file backend writes each message to var/mail/ (make run).

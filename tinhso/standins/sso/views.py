@@ -90,7 +90,8 @@ def citizen_upsert(values: dict) -> Citizen:
     users = get_user_model().objects
     with transaction.atomic():
         user = users.filter(username=personal_id).first() or users.create_user(personal_id)
-        if values.get("password"):
+        # An unchanged password keeps the account's sessions (a new hash would end them).
+        if values.get("password") and not user.check_password(values["password"]):
             user.set_password(values["password"])
             user.save()
         citizen = Citizen.objects.filter(user=user).first() or Citizen(user=user)
