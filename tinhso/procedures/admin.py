@@ -43,6 +43,7 @@ class ProcedureAdminForm(forms.ModelForm):
             "fee_vnd",
             "fee_note",
             "online_mode",
+            "min_assurance_level",
             "legal_basis",
             "results",
             "form_schema",
@@ -179,7 +180,7 @@ class ProcedureAdmin(AccentInsensitiveSearch, AuditedAdmin):
             "fields": (
                 ("processing_days", "processing_hours"),
                 ("fee_vnd", "fee_note"),
-                "online_mode",
+                ("online_mode", "min_assurance_level"),
             )
         }),
         (_("Legal basis, results, form"), {

@@ -26,6 +26,7 @@ from tinhso.testing.factories import (
     api_client_for,
     api_submit,
     free_port,
+    in_threads,
     make_citizen,
     make_world,
     pdf,
@@ -100,6 +101,7 @@ def test_sign_in_creates_a_proven_account_with_only_the_claims_used(client, prov
     assert users() == before + 1
 
 
+@pytest.mark.pg
 def test_the_proven_owner_is_matched_on_the_id_number(client, provider):
     owner = make_citizen("congdan-x", "Nguyễn Văn Đức", "044090001234")
     before = users()
@@ -112,6 +114,7 @@ def test_the_proven_owner_is_matched_on_the_id_number(client, provider):
     assert provider.authorize_requests()[-1]["acr_values"] == "LoA2"
 
 
+@pytest.mark.pg
 def test_sso_takes_over_a_declared_number_and_never_links_by_phone_or_email(client, provider):
     """A self-registered account declared KHOA's number with KHOA's own phone (verified) and
     e-mail: the SSO sign-in creates the proven owner's account; the declared account keeps its
@@ -225,6 +228,7 @@ def test_a_cancelled_sign_in_ends_on_a_clear_page(client, provider):
     refused(response, 400, "sso_cancelled", "đã bị hủy")
 
 
+@pytest.mark.pg
 def test_level_of_assurance_at_submission_portal_and_api(client, provider):
     """A level-2 procedure: refused at level 1 with the message and a link to sign in at level
     2 (portal and API), accepted at level 2."""
@@ -333,3 +337,50 @@ def test_the_provider_is_a_real_openid_provider(provider):
     for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint"):
         assert meta[key].startswith(provider.issuer)
     assert meta["end_session_endpoint"].startswith(provider.issuer)
+
+
+def test_run_all_starts_the_standin_sso_with_this_server_registered(settings, tmp_path):
+    """``make run``: the stand-in on the issuer's port, the web server's callback and logout
+    addresses registered; none when the stand-in is off."""
+    from tinhso.core.management.commands.run_all import programs
+
+    settings.TINHSO_SSO_ISSUER = "http://127.0.0.1:8791/oauth2"
+    settings.TINHSO_SSO_CLIENT_ID, settings.TINHSO_SSO_CLIENT_SECRET = "tinhso", "s3cret"
+    settings.TINHSO_SSO_STANDIN = False
+    assert "sso" not in programs("127.0.0.1:8000")
+    settings.TINHSO_SSO_STANDIN = True
+    settings.TINHSO_SSO_STANDIN_DIR = str(tmp_path)
+    argv = programs("0.0.0.0:8000")["sso"]
+    assert argv[1:3] == ["-m", "tinhso.standins.sso"]
+    options = dict(zip(argv[3::2], argv[4::2], strict=True))
+    assert options == {
+        "--host": "127.0.0.1",
+        "--port": "8791",
+        "--data-dir": str(tmp_path),
+        "--client-id": "tinhso",
+        "--client-secret": "s3cret",
+        "--redirect-uri": "http://127.0.0.1:8000/dang-nhap/vneid/callback/",
+        "--post-logout-redirect-uri": "http://127.0.0.1:8000/dang-xuat/vneid/",
+    }
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_first_sign_ins_at_once_make_one_account_and_take_the_number_over_once():
+    declared = make_citizen("tu-dang-ky-2", "Phạm Minh Khoa", KHOA)
+    ApplicantProfile.objects.filter(user=declared).update(personal_id_declared=True)
+    identity = services.SsoIdentity(
+        personal_id=KHOA,
+        full_name="Phạm Minh Khoa",
+        date_of_birth=dt.date(2001, 9, 2),
+        phone="0977333444",
+        email="khoa.pm@example.vn",
+        address="",
+        level=2,
+    )
+    signed_in = []
+    errors = in_threads(4, lambda: signed_in.append(services.sso_sign_in(identity).pk))
+    assert errors == []
+    assert len(set(signed_in)) == 1
+    assert ApplicantProfile.objects.filter(personal_id=KHOA).count() == 1
+    assert AuditEvent.objects.filter(action="account.personal_id_taken_over").count() == 1
