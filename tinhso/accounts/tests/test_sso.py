@@ -244,6 +244,8 @@ def test_level_of_assurance_at_submission_portal_and_api(client, provider):
         form_data=dict(VALID_FORM), commune=world.commune
     )
     draft_attach(actor=hoa, draft=draft, component=component, upload=pdf())
+    about = client.get(reverse("portal:procedure", kwargs={"code": world.procedure.code}))
+    assert "cần đăng nhập bằng VNeID mức 2" in about.content.decode()
     review = reverse("portal:submit_review", kwargs={"code": world.procedure.code})
     page = client.get(review)
     assert page.context["required_level"] == 2 and "muc=2" in page.context["sso_sign_in_url"]
