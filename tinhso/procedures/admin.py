@@ -49,6 +49,14 @@ class ProcedureAdminForm(forms.ModelForm):
             "form_schema",
         )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "min_assurance_level" in self.fields:  # left out: none (0)
+            self.fields["min_assurance_level"].required = False
+
+    def clean_min_assurance_level(self):
+        return self.cleaned_data.get("min_assurance_level") or 0
+
     def clean_form_schema(self):
         schema = self.cleaned_data.get("form_schema") or {}
         try:
