@@ -31,8 +31,7 @@ from tinhso.testing.factories import (
     make_world,
     pdf,
 )
-
-from .conftest import sign_in_at_provider
+from tinhso.testing.sso import sign_in_at_provider
 
 pytestmark = pytest.mark.django_db
 

@@ -14,8 +14,7 @@ from tinhso.dossiers.models import Dossier
 from tinhso.portal.models import SubmissionDraft
 from tinhso.portal.services import draft_attach, draft_open
 from tinhso.testing.factories import VALID_FORM, make_world, pdf
-
-from .conftest import DEMO_PASSWORD
+from tinhso.testing.sso import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

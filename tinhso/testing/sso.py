@@ -1,5 +1,8 @@
-"""The stand-in VNeID SSO (``tinhso.standins.sso``) as a real process, and a person's browser at
-it (``requests``): the product's client is never mocked."""
+"""Test fixtures of the VNeID sign-in: the stand-in SSO (``tinhso.standins.sso``) as a real
+process (``sso_provider``, once per session; ``provider``: behaving, and the product configured
+as its client), and a person's browser at it (``sign_in_at_provider``, with ``requests``). The
+product's client is never mocked. Used through the root ``conftest.py``; a browser test also
+calls ``provider.allow(...)`` with its live server's addresses."""
 
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ import requests
 from tinhso.accounts import sso
 
 CLIENT_ID = "tinhso-test"
-CLIENT_SECRET = "tinhso-test-secret"
-DEMO_PASSWORD = "vneid-demo"
+CLIENT_SECRET = "tinhso-test-secret"  # noqa: S105 - the test client registration
+DEMO_PASSWORD = "vneid-demo"  # noqa: S105 - the stand-in's demo accounts
 CALLBACK = "http://testserver/dang-nhap/vneid/callback/"
 LOGGED_OUT = "http://testserver/dang-xuat/vneid/"
 
