@@ -189,8 +189,9 @@ def test_provider_down_ends_on_a_clear_page(client, provider, settings):
         ({"issuer": "http://127.0.0.1:9/oauth2"}, "sso_invalid_token", "không xác thực được"),
         ({"id_token_ttl": -600}, "sso_expired", "đã hết hạn"),
         ({"nonce": "a-nonce-of-an-earlier-sign-in"}, "sso_invalid_token", "không xác thực được"),
+        ({"bad_signature": True}, "sso_invalid_token", "không xác thực được"),
     ],
-    ids=["wrong-audience", "wrong-issuer", "expired", "replayed-nonce"],
+    ids=["wrong-audience", "wrong-issuer", "expired", "replayed-nonce", "bad-signature"],
 )
 def test_a_bad_id_token_ends_on_a_clear_page(client, provider, config, code, words):
     before = users()

@@ -2,8 +2,10 @@
 
 Keys: ``audience`` and ``issuer`` (put in the id_token instead of the right ones),
 ``id_token_ttl`` (seconds from now to the id_token's ``exp``: negative for an expired one),
-``nonce`` (a stale nonce instead of the one asked for), ``token_down`` and ``down`` (the token
-endpoint, or every OAuth endpoint, answers 503). An empty object puts everything back.
+``nonce`` (a stale nonce instead of the one asked for), ``bad_signature`` (the id_token signed
+by another key than the published one, under the same key id), ``token_down`` and ``down``
+(the token endpoint, or every OAuth endpoint, answers 503). An empty object puts everything
+back.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import threading
 from collections import deque
 from typing import Any
 
-KEYS = ("audience", "issuer", "id_token_ttl", "nonce", "token_down", "down")
+KEYS = ("audience", "issuer", "id_token_ttl", "nonce", "bad_signature", "token_down", "down")
 _lock = threading.Lock()
 _config: dict[str, Any] = {}
 _seen: deque[dict[str, str]] = deque(maxlen=50)

@@ -1,10 +1,14 @@
 """The stand-in's OAuth2 validator: the national claims in the id_token and at userinfo, and
-the misbehaviour ``/control/`` asks for (wrong audience or issuer, expiry, stale nonce)."""
+the misbehaviour ``/control/`` asks for (wrong audience or issuer, expiry, stale nonce, a
+signature by a key that is not the published one)."""
 
 from __future__ import annotations
 
+import base64
 import time
 
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
 from . import control
@@ -31,3 +35,13 @@ class NationalValidator(OAuth2Validator):
         if config.get("nonce"):
             claims["nonce"] = config["nonce"]
         return claims, expiration
+
+    def finalize_id_token(self, id_token, token, token_handler, request):
+        signed = super().finalize_id_token(id_token, token, token_handler, request)
+        if not control.current().get("bad_signature"):
+            return signed
+        # The same header (and key id) and claims, signed by another key.
+        header, payload, _signature = signed.split(".")
+        other = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        forged = other.sign(f"{header}.{payload}".encode(), padding.PKCS1v15(), hashes.SHA256())
+        return f"{header}.{payload}." + base64.urlsafe_b64encode(forged).rstrip(b"=").decode()
