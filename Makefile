@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 NATIONAL_PORTAL_PORT ?= 8790
+SSO_PORT ?= 8791
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/tinhso_test
 PYTEST_ARGS ?=
 # The PostgreSQL half runs the database-sensitive tests only (the rule: docs/architecture.md).
@@ -48,9 +49,13 @@ demo: migrate
 
 # The demo syncs with the stand-in national portal (tinhso.standins.national_portal), started by
 # run-all on NATIONAL_PORTAL_PORT; the catalogue's verified national codes fill the mapping table.
+# Sign-in with VNeID goes to the stand-in SSO (tinhso.standins.sso) on SSO_PORT, also started by
+# run-all with this server registered as its client (demo accounts listed on its sign-in page).
 run: sysdeps-run demo
 	$(BIN)/python manage.py national_codes_from_catalogue
 	TINHSO_NATIONAL_PORTAL_URL=http://127.0.0.1:$(NATIONAL_PORTAL_PORT) TINHSO_NATIONAL_PORTAL_STANDIN=1 \
+	TINHSO_SSO_ISSUER=http://127.0.0.1:$(SSO_PORT)/oauth2 TINHSO_SSO_STANDIN=1 \
+	TINHSO_SSO_CLIENT_ID=tinhso TINHSO_SSO_CLIENT_SECRET=tinhso-sso-demo-secret \
 		$(BIN)/python manage.py run_all $(HOST):$(PORT)
 
 lint: install

@@ -7,7 +7,12 @@ from types import SimpleNamespace
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tinhso.testing.browser", "tinhso.testing.worlds", "tinhso.testing.database"]
+pytest_plugins = [
+    "tinhso.testing.browser",
+    "tinhso.testing.worlds",
+    "tinhso.testing.database",
+    "tinhso.testing.sso",
+]
 
 
 def _uses_database(item: pytest.Item) -> bool:

@@ -438,6 +438,24 @@ TINHSO_NATIONAL_PORTAL_STANDIN_DB = env_str(
     "TINHSO_NATIONAL_PORTAL_STANDIN_DB", str(VAR_DIR / "national-portal-standin.sqlite3")
 )
 
+# Sign-in through the national portal's SSO (VNeID accounts; tinhso.accounts.sso, OpenID
+# Connect): no ISSUER (or no CLIENT_ID), no VNeID button. ACR_VALUES: what a sign-in asks for
+# when no procedure asks for more ("LoA{n}"). STANDIN: ``run-all`` also starts the stand-in
+# provider (tinhso.standins.sso) on the issuer's port, with this client registered.
+TINHSO_SSO_ISSUER = env_str("TINHSO_SSO_ISSUER", "").rstrip("/")
+TINHSO_SSO_CLIENT_ID = env_str("TINHSO_SSO_CLIENT_ID", "")
+TINHSO_SSO_CLIENT_SECRET = env_str("TINHSO_SSO_CLIENT_SECRET", "")
+TINHSO_SSO_LEVEL = env_int("TINHSO_SSO_LEVEL", 1)
+TINHSO_SSO_TIMEOUT = env_int("TINHSO_SSO_TIMEOUT", 10)
+TINHSO_SSO_METADATA_TTL = env_int("TINHSO_SSO_METADATA_TTL", 300)
+TINHSO_SSO_STANDIN = env_bool("TINHSO_SSO_STANDIN", False)
+TINHSO_SSO_STANDIN_DIR = env_str("TINHSO_SSO_STANDIN_DIR", str(VAR_DIR / "sso-standin"))
+if TINHSO_SSO_ISSUER:  # the logout form is redirected to the SSO's end-session endpoint
+    from urllib.parse import urlsplit
+
+    _sso = urlsplit(TINHSO_SSO_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_sso.scheme}://{_sso.netloc}")
+
 # Notifications (docs/operations.md, "Notifications"). E-mail through Django's backend: SMTP in
 # production; with DEBUG the file backend writes each message to var/mail/ (make run).
 EMAIL_BACKEND = env_str(

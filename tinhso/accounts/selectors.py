@@ -51,3 +51,16 @@ def contact_changes_waiting(user: Any) -> list[Any]:
         if row is not None and row.used_at is None and row.expires_at > timezone.now():
             waiting.append(row)
     return waiting
+
+
+SESSION_LEVEL = "sso_level"  # the level of assurance of this session's VNeID sign-in
+
+
+def session_assurance_level(request: Any) -> int:
+    """The level of assurance of the request's sign-in: the VNeID level kept on the session at
+    the SSO callback, 0 after any other sign-in."""
+    session = getattr(request, "session", None)
+    try:
+        return int(session.get(SESSION_LEVEL, 0)) if session is not None else 0
+    except (TypeError, ValueError):
+        return 0

@@ -1,9 +1,11 @@
-"""Citizen accounts: self-registration, one-time codes, password reset.
+"""Citizen accounts: self-registration, one-time codes, password reset, the VNeID sign-in.
 
 A self-registered ID number is *declared*: the profile's ``personal_id_declared`` is set, it
 meets no level of assurance and the unique constraint on ID numbers ignores it, so a number
 someone else declared never blocks its real owner. The national-SSO sign-in takes the number
-over: it finds or creates the owner's profile with ``personal_id_declared=False``.
+over: it finds or creates the owner's profile with ``personal_id_declared=False``
+(``sso_sign_in``), and the accounts that only declared the number lose it (they keep their
+history). An SSO identity is matched on the ID number only, never on a phone or an e-mail.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
@@ -25,6 +27,7 @@ from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError
 from tinhso.core.models import ApplicantKind, ApplicantProfile
 from tinhso.core.ratelimit import Limit
+from tinhso.core.validators import validate_personal_id
 from tinhso.notifications.models import Channel, Event
 from tinhso.notifications.services import Recipient, notify
 
@@ -307,3 +310,121 @@ def contact_change_confirm(user: Any, purpose: str, code: str) -> ApplicantProfi
             after={"phone": profile.phone, "email": profile.email},
         )
     return profile
+
+
+@dataclass(frozen=True)
+class SsoIdentity:
+    """What the platform keeps of a national SSO sign-in (``sso.identity_from_claims``)."""
+
+    personal_id: str
+    full_name: str
+    date_of_birth: dt.date | None
+    phone: str
+    email: str
+    address: str
+    level: int
+
+
+def _sso_check(identity: SsoIdentity) -> None:
+    if not identity.personal_id or not identity.full_name:
+        raise DomainError(
+            "sso_no_personal_id",
+            _("This VNeID account has no personal ID number: only citizens can sign in here."),
+        )
+    try:
+        validate_personal_id(identity.personal_id, identity.date_of_birth)
+    except ValidationError as exc:
+        raise DomainError(
+            "sso_bad_personal_id",
+            _("The personal ID number sent by VNeID is not valid: %(reason)s")
+            % {"reason": " ".join(exc.messages)},
+        ) from None
+
+
+def sso_sign_in(identity: SsoIdentity) -> Any:
+    """The account of a proven SSO identity: the profile that owns its ID number (matched on
+    the number alone, never on a phone or an e-mail), else a new account. Creating it takes
+    the number over from every self-registered account that only declared it: they keep their
+    history but lose the number. The level of assurance is kept on the profile."""
+    _sso_check(identity)
+    for attempt in (1, 2):  # a concurrent first sign-in of the same number wins the insert
+        try:
+            with transaction.atomic():
+                return _sso_match_or_create(identity)
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sso_match_or_create(identity: SsoIdentity) -> Any:
+    proven = (
+        ApplicantProfile.objects.select_for_update(of=("self",))
+        .select_related("user")
+        .filter(personal_id=identity.personal_id, personal_id_declared=False)
+        .first()
+    )
+    if proven is not None:
+        if not proven.user.is_active:
+            raise DomainError(
+                "account_inactive",
+                _("This account is locked. Please contact the one-stop desk."),
+            )
+        before = {"full_name": proven.full_name, "assurance_level": proven.assurance_level}
+        proven.full_name = identity.full_name
+        proven.date_of_birth = identity.date_of_birth or proven.date_of_birth
+        proven.assurance_level = identity.level
+        # Contact details only fill blanks: the citizen's own choices (profile page) stay.
+        proven.email = proven.email or identity.email
+        proven.address = proven.address or identity.address
+        proven.save(
+            update_fields=["full_name", "date_of_birth", "assurance_level", "email", "address"]
+        )
+        audit_record(
+            actor=proven.user,
+            action="account.sso_sign_in",
+            obj=proven,
+            before=before,
+            after={"full_name": proven.full_name, "assurance_level": proven.assurance_level},
+        )
+        return proven.user
+    declared = list(
+        ApplicantProfile.objects.select_for_update(of=("self",)).filter(
+            personal_id=identity.personal_id, personal_id_declared=True
+        )
+    )
+    user = get_user_model().objects.create_user(
+        username=f"vneid-{secrets.token_hex(6)}",
+        email=identity.email,
+        password=None,  # unusable: this account signs in through VNeID
+        first_name=identity.full_name[:150],
+    )
+    profile = ApplicantProfile.objects.create(
+        user=user,
+        kind=ApplicantKind.CITIZEN,
+        full_name=identity.full_name,
+        personal_id=identity.personal_id,
+        personal_id_declared=False,
+        assurance_level=identity.level,
+        date_of_birth=identity.date_of_birth,
+        phone=identity.phone,
+        email=identity.email,
+        address=identity.address,
+    )
+    for row in declared:
+        row.personal_id = ""
+        row.save(update_fields=["personal_id"])
+        audit_record(
+            actor=user,
+            action="account.personal_id_taken_over",
+            obj=row,
+            before={"personal_id_declared": True},
+            after={"taken_over_by": profile.pk},
+        )
+    audit_record(
+        actor=user,
+        action="account.sso_create",
+        obj=profile,
+        after={"assurance_level": identity.level, "taken_over": [row.pk for row in declared]},
+    )
+    return user

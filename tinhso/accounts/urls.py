@@ -11,4 +11,7 @@ urlpatterns = [
     path("tai-khoan/", views.profile, name="profile"),
     path("tai-khoan/xac-minh/", views.contact_verify, name="contact_verify"),
     path("quen-mat-khau/dat-lai/", views.reset_confirm, name="reset_confirm"),
+    path("dang-nhap/vneid/", views.sso_start, name="sso_start"),
+    path("dang-nhap/vneid/callback/", views.sso_callback, name="sso_callback"),
+    path("dang-xuat/vneid/", views.sso_logged_out, name="sso_logged_out"),
 ]

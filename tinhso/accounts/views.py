@@ -1,12 +1,16 @@
-"""Citizen account pages: registration, its code, password reset (thin: forms, then services)."""
+"""Citizen account pages: registration, its code, password reset, the VNeID sign-in (thin:
+forms or the SSO client, then services)."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -15,7 +19,7 @@ from tinhso.core.models import ApplicantProfile
 from tinhso.core.ratelimit import RateLimited, client_address
 from tinhso.notifications.selectors import preference_of
 
-from . import services
+from . import services, sso
 from .forms import CodeForm, ProfileForm, RegistrationForm, ResetConfirmForm, ResetRequestForm
 from .models import Purpose
 from .selectors import contact_changes_waiting
@@ -194,3 +198,71 @@ def contact_verify(request):
     if error is not None or any(item["form"].errors for item in forms):
         response.status_code = 400
     return response
+
+
+def _sso_page(request, exc: DomainError):
+    """The clear page that ends a VNeID sign-in which did not complete (nothing was created)."""
+    context = {
+        "title": _("VNeID sign-in did not complete"),
+        "message": str(exc.message),
+        "back_url": reverse("portal:login"),
+        "back_label": _("Other ways to sign in"),
+        "retry_url": sso.sign_in_url() if sso.enabled() else "",
+        "code": exc.code,
+    }
+    response = render(request, "accounts/sso_error.html", context)
+    response.status_code = exc.status
+    return response
+
+
+def _safe_next(request, value: str) -> str:
+    ok = url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return value if value and ok else ""
+
+
+@require_http_methods(["GET"])
+def sso_start(request):
+    """Đăng nhập bằng VNeID: off to the national SSO (``?muc=2`` asks for level 2)."""
+    if not sso.enabled():
+        raise Http404
+    try:
+        level = max(int(request.GET.get("muc") or 0), settings.TINHSO_SSO_LEVEL)
+    except ValueError:
+        level = settings.TINHSO_SSO_LEVEL
+    try:
+        return sso.start(
+            request, level=min(level, 4), next_url=_safe_next(request, request.GET.get("next", ""))
+        )
+    except DomainError as exc:
+        return _sso_page(request, exc)
+
+
+@require_http_methods(["GET"])
+def sso_callback(request):
+    """The national SSO's answer: check it, find or create the account, sign in."""
+    if not sso.enabled():
+        raise Http404
+    try:
+        identity, id_token = sso.finish(request)
+        user = services.sso_sign_in(identity)
+    except DomainError as exc:
+        return _sso_page(request, exc)
+    next_url = request.session.pop(sso.SESSION_NEXT, "")
+    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    request.session[sso.SESSION_LEVEL] = identity.level
+    request.session[sso.SESSION_ID_TOKEN] = id_token
+    messages.success(
+        request,
+        _("You are signed in through VNeID (level %(level)d).") % {"level": identity.level},
+    )
+    return redirect(_safe_next(request, next_url) or settings.LOGIN_REDIRECT_URL)
+
+
+@require_http_methods(["GET"])
+def sso_logged_out(request):
+    """Where the national SSO sends the browser back after the RP-initiated logout."""
+    if sso.enabled() and sso.logged_out(request):
+        messages.info(request, _("You are signed out of this portal and of VNeID."))
+    return redirect("home")

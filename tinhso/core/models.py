@@ -280,6 +280,9 @@ class ApplicantProfile(models.Model):
     # A self-registered ID number is declared, not proven: it meets no level of assurance and
     # never blocks the real owner, whose national-SSO sign-in takes the number over.
     personal_id_declared = models.BooleanField(_("personal ID declared"), default=False)
+    # The level of assurance the national SSO proved at this account's latest VNeID sign-in
+    # (0: never signed in through it); the API's submissions are checked against it.
+    assurance_level = models.PositiveSmallIntegerField(_("level of assurance"), default=0)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
     phone_verified = models.BooleanField(_("phone verified"), default=False)
@@ -309,8 +312,10 @@ class ApplicantProfile(models.Model):
             models.UniqueConstraint(
                 fields=["tax_code"], condition=~Q(tax_code=""), name="applicant_unique_tax_code"
             ),
+            # A declared number the SSO owner took over is blanked (the account keeps its
+            # history): the one citizen row without an ID number.
             models.CheckConstraint(
-                condition=(Q(kind="citizen") & ~Q(personal_id=""))
+                condition=(Q(kind="citizen") & (~Q(personal_id="") | Q(personal_id_declared=True)))
                 | (Q(kind="business") & ~Q(tax_code="")),
                 name="applicant_has_identifier",
             ),
@@ -322,7 +327,9 @@ class ApplicantProfile(models.Model):
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
 
-        if self.kind == ApplicantKind.CITIZEN and not self.personal_id:
+        if self.kind == ApplicantKind.CITIZEN and not (
+            self.personal_id or self.personal_id_declared
+        ):
             raise ValidationError(
                 {"personal_id": _("A citizen needs a personal ID number.")},
                 code="personal_id_required",

@@ -687,9 +687,14 @@ def dossier_submit(
     applicant_address: str = "",
     idempotency_key: str = "",
     uploads: list[tuple[Any, Any]] | None = None,
+    assurance_level: int | None = None,
 ) -> Dossier:
     """Submit a dossier (status 1). Online: by the applicant; at the counter or by post: by a
     desk officer of the receiving agency on the applicant's behalf.
+
+    Online, a procedure's ``min_assurance_level`` is checked against ``assurance_level``: the
+    portal passes its session's VNeID sign-in level (0 after a password sign-in); None (the API)
+    takes the level the SSO last proved for the applicant's profile.
 
     ``uploads`` is a list of (component or None, uploaded file). With an ``idempotency_key``, a
     retry by the same user returns the dossier created the first time, marked ``replayed``.
@@ -710,6 +715,7 @@ def dossier_submit(
             applicant_name=applicant_name,
             applicant_id_number=applicant_id_number,
             uploads=uploads,
+            assurance_level=assurance_level,
         )
         if channel == Channel.ONLINE:
             _count_online_submission(actor)
@@ -812,6 +818,35 @@ class _CheckedSubmission(NamedTuple):
     files: list[tuple[Any, Any]]
 
 
+def _check_assurance(
+    procedure: Procedure, applicant: ApplicantProfile | None, level: int | None
+) -> None:
+    """Refuse an online submission below the procedure's level of assurance (VNeID)."""
+    from django.urls import reverse
+
+    from tinhso.accounts.sso import sign_in_url
+
+    if level is None:
+        level = applicant.assurance_level if applicant is not None else 0
+    required = procedure.min_assurance_level
+    if level >= required:
+        return
+    raise PermissionDenied(
+        "assurance_level_required",
+        _(
+            "This procedure can only be submitted online by an account identified at level "
+            "%(required)d (VNeID level %(required)d): sign in with VNeID at that level, then "
+            "submit again. Your current sign-in is at level %(level)d."
+        )
+        % {"required": required, "level": level},
+        required=required,
+        current=level,
+        sign_in_url=sign_in_url(
+            required, reverse("portal:submit_review", kwargs={"code": procedure.code})
+        ),
+    )
+
+
 def _check_submission(
     *,
     actor: Any,
@@ -823,6 +858,7 @@ def _check_submission(
     applicant_name: str,
     applicant_id_number: str,
     uploads: list[tuple[Any, Any]] | None,
+    assurance_level: int | None = None,
 ) -> _CheckedSubmission:
     """Every check of :func:`dossier_submit` before it writes; raises a ``DomainError``."""
     from tinhso.procedures.selectors import procedure_agencies
@@ -844,6 +880,8 @@ def _check_submission(
                 "no_applicant_profile",
                 _("Complete your applicant profile (ID number) before submitting."),
             )
+    if channel == Channel.ONLINE and procedure.min_assurance_level:
+        _check_assurance(procedure, applicant, assurance_level)
     if commune is None and applicant is not None:
         commune = applicant.unit
     agencies = procedure_agencies(procedure, commune)

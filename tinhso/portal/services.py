@@ -221,8 +221,15 @@ def missing_components(draft: SubmissionDraft) -> list[ProcedureComponent]:
     ]
 
 
-def draft_submit(*, actor: Any, draft: SubmissionDraft | int, idempotency_key: str = "") -> Dossier:
-    """Submit the draft as an online dossier (status 1) and delete the draft.
+def draft_submit(
+    *,
+    actor: Any,
+    draft: SubmissionDraft | int,
+    idempotency_key: str = "",
+    assurance_level: int = 0,
+) -> Dossier:
+    """Submit the draft as an online dossier (status 1) and delete the draft. ``assurance_level``
+    is the session's VNeID sign-in level (``accounts.selectors.session_assurance_level``).
 
     Safe to repeat: the draft's idempotency key goes to ``dossier_submit``, and a request for a
     draft that an earlier request already submitted returns that dossier (marked ``replayed``).
@@ -273,6 +280,7 @@ def draft_submit(*, actor: Any, draft: SubmissionDraft | int, idempotency_key: s
             commune=d.commune if needs_commune(d.procedure) else None,
             idempotency_key=d.idempotency_key,
             uploads=uploads,
+            assurance_level=assurance_level,
         )
         draft_pk = d.pk
         d.delete()

@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from tinhso.accounts import sso
+from tinhso.accounts.selectors import session_assurance_level
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.http import download_response, is_htmx, stored_file_response
@@ -421,13 +423,19 @@ def submit_review(request, code: str):
         key = request.POST.get("idempotency_key", "")
         try:
             dossier = services.draft_submit(
-                actor=request.user, draft=draft.pk if draft else 0, idempotency_key=key
+                actor=request.user,
+                draft=draft.pk if draft else 0,
+                idempotency_key=key,
+                assurance_level=session_assurance_level(request),
             )
         except DomainError as exc:
             if draft is None:
                 messages.error(request, str(exc))
                 return redirect("portal:submit", code=proc.code)
-            return exc.annotate(_render_review(request, proc, draft, error=str(exc)))
+            response = _render_review(
+                request, proc, draft, error=str(exc), sign_in_url=exc.details.get("sign_in_url")
+            )
+            return exc.annotate(response)
         return redirect("portal:receipt", code=dossier.code)
     if draft is None:
         messages.info(request, _("Fill in the application form first."))
@@ -448,8 +456,13 @@ def submit_review(request, code: str):
     return _render_review(request, proc, draft)
 
 
-def _render_review(request, proc: Procedure, draft, *, error: str = ""):
+def _render_review(request, proc: Procedure, draft, *, error: str = "", sign_in_url: str = ""):
     commune = draft.commune if selectors.needs_commune(proc) else None
+    level = session_assurance_level(request)
+    if proc.min_assurance_level > level and not sign_in_url and sso.enabled():
+        sign_in_url = sso.sign_in_url(
+            proc.min_assurance_level, reverse("portal:submit_review", kwargs={"code": proc.code})
+        )
     try:
         receiving = procedure_agencies(proc, commune).receiving
     except DomainError:
@@ -465,6 +478,8 @@ def _render_review(request, proc: Procedure, draft, *, error: str = ""):
         "needs_commune": selectors.needs_commune(proc),
         "error": error,
         "step": 2,
+        "required_level": proc.min_assurance_level if proc.min_assurance_level > level else 0,
+        "sso_sign_in_url": sign_in_url,
     }
     return render(request, "portal/submit_review.html", context)
 
@@ -676,9 +691,22 @@ class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if sso.enabled():  # the VNeID button
+            context["sso_url"] = sso.sign_in_url(next_url=context.get("next") or "")
+        return context
+
 
 class LogoutView(auth_views.LogoutView):
-    pass
+    """Sign out; after a VNeID sign-in, also at the national SSO (RP-initiated logout)."""
+
+    def post(self, request, *args, **kwargs):
+        id_token = request.session.get(sso.SESSION_ID_TOKEN)
+        response = super().post(request, *args, **kwargs)
+        if id_token and sso.enabled():
+            return sso.logout_redirect(request, id_token) or response
+        return response
 
 
 @login_required

@@ -43,10 +43,19 @@ class ProcedureAdminForm(forms.ModelForm):
             "fee_vnd",
             "fee_note",
             "online_mode",
+            "min_assurance_level",
             "legal_basis",
             "results",
             "form_schema",
         )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "min_assurance_level" in self.fields:  # left out: none (0)
+            self.fields["min_assurance_level"].required = False
+
+    def clean_min_assurance_level(self):
+        return self.cleaned_data.get("min_assurance_level") or 0
 
     def clean_form_schema(self):
         schema = self.cleaned_data.get("form_schema") or {}
@@ -179,7 +188,7 @@ class ProcedureAdmin(AccentInsensitiveSearch, AuditedAdmin):
             "fields": (
                 ("processing_days", "processing_hours"),
                 ("fee_vnd", "fee_note"),
-                "online_mode",
+                ("online_mode", "min_assurance_level"),
             )
         }),
         (_("Legal basis, results, form"), {

@@ -82,6 +82,13 @@ class Procedure(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Online submission needs a VNeID sign-in at this level of assurance (0: any account).
+    min_assurance_level = models.PositiveSmallIntegerField(
+        _("minimum level of assurance"),
+        choices=[(0, _("None")), (1, _("Level 1")), (2, _("Level 2"))],
+        default=0,
+        help_text=_("Online submission needs a VNeID sign-in at this level."),
+    )
     processing_days = models.DecimalField(
         _("processing time (working days)"),
         max_digits=6,

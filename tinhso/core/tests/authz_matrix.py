@@ -840,6 +840,13 @@ MATRIX: dict[str, Route] = {
     "dang-ky/xac-minh/": Route((get(expect(redirect("/dang-ky/")), "no registration pending"),)),
     "quen-mat-khau/": Route((get(PUBLIC),)),
     "quen-mat-khau/dat-lai/": Route((get(PUBLIC),)),
+    # VNeID sign-in: not configured in this world, so no sign-in at all (the flows run against
+    # the stand-in provider in accounts/tests/test_sso.py).
+    "dang-nhap/vneid/": Route((get(expect(NOT_FOUND), "VNeID not configured: no sign-in"),)),
+    "dang-nhap/vneid/callback/": Route(
+        (get(expect(NOT_FOUND), "VNeID not configured: no callback"),)
+    ),
+    "dang-xuat/vneid/": Route((get(expect(redirect("/")), "back from VNeID's logout"),)),
     "tai-khoan/": Route(
         (get(expect(NOT_FOUND, anonymous=LOGIN, citizen=OK, other_citizen=OK), "citizens only"),)
     ),

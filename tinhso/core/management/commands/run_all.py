@@ -61,7 +61,38 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
             "--password",
             settings.TINHSO_NATIONAL_PORTAL_PASSWORD,
         ]
+    if settings.TINHSO_SSO_STANDIN and settings.TINHSO_SSO_ISSUER:  # the stand-in VNeID SSO
+        found["sso"] = sso_standin(addrport)
     return found
+
+
+def sso_standin(addrport: str) -> list[str]:
+    """The stand-in SSO provider on the issuer's port, this server registered as its client."""
+    from django.urls import reverse
+
+    url = urlsplit(settings.TINHSO_SSO_ISSUER)
+    host, _, port = addrport.rpartition(":")
+    host = "127.0.0.1" if host in ("", "0.0.0.0", "[::]") else host  # noqa: S104 - a name
+    web = f"http://{host}:{port}"
+    return [
+        sys.executable,
+        "-m",
+        "tinhso.standins.sso",
+        "--host",
+        url.hostname or "127.0.0.1",
+        "--port",
+        str(url.port or 8791),
+        "--data-dir",
+        settings.TINHSO_SSO_STANDIN_DIR,
+        "--client-id",
+        settings.TINHSO_SSO_CLIENT_ID,
+        "--client-secret",
+        settings.TINHSO_SSO_CLIENT_SECRET,
+        "--redirect-uri",
+        web + reverse("accounts:sso_callback"),
+        "--post-logout-redirect-uri",
+        web + reverse("accounts:sso_logged_out"),
+    ]
 
 
 class Command(BaseCommand):
