@@ -504,6 +504,10 @@ TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", _PKI and _PKI + "/tinhso-demo/tsa/tsa
 TINHSO_SIGNATURE_MAX_UPLOAD = env_int("TINHSO_SIGNATURE_MAX_UPLOAD", 20 * 1024 * 1024)
 # Interrupted signing: how long the server keeps a prepared signature for the signing agent.
 TINHSO_SIGNING_SESSION_SECONDS = env_int("TINHSO_SIGNING_SESSION_SECONDS", 600)
+# Where the officer's browser finds the signing agent on their computer (the Government Cipher
+# Committee's listens on 127.0.0.1:8987); the pages may connect to it (connect-src).
+TINHSO_SIGNING_AGENT_URL = env_str("TINHSO_SIGNING_AGENT_URL", "http://127.0.0.1:8987").rstrip("/")
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append(TINHSO_SIGNING_AGENT_URL)
 # The SMS/ZNS providers' delivery receipts: POST /thong-bao/bien-nhan/ with this token in the
 # X-Receipt-Token header (none set: the callback answers 404).
 TINHSO_NOTIFY_RECEIPT_TOKEN = env_str(

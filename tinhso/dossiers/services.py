@@ -10,6 +10,7 @@ national-portal sync message in ONE transaction. An illegal transition raises
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -1275,6 +1276,118 @@ def dossier_attach_result(*, actor: Any, dossier: Dossier | int, upload: Any) ->
         d.save(update_fields=["electronic_result", "portal_version"])
         _outbox_status(d, timezone.now(), [VISIBLE_BY_ACTION["attach_result"]])
         audit_record(actor=actor, action="dossier.attach_result", obj=d, after={"file": record.pk})
+    return record
+
+
+# --- the leader signs a result (tinhso.signatures, docs/signatures.md) ---------------------
+
+# The personal signature's field on a result that has none: the last page, above the bottom
+# right corner (where Decree 30 puts the signer's block).
+RESULT_SIGNATURE_PLACEMENT = (-1, (330.0, 110.0, 510.0, 190.0))
+
+
+def _result_to_sign(
+    actor: Any, dossier: Dossier | int, file_id: int
+) -> tuple[Dossier, DossierFile]:
+    """The dossier and its PDF result that ``actor`` may sign now: a leader at the signing step
+    (the one who may approve)."""
+    from .actions import available_actions
+
+    d = (
+        Dossier.objects.restrict(as_access(actor), "act")
+        .filter(pk=dossier.pk if isinstance(dossier, Dossier) else dossier)
+        .first()
+    )
+    if d is None:
+        raise NotFound("unknown_dossier", _("The dossier was not found."))
+    record = d.files.filter(pk=file_id, kind=FileKind.RESULT).first()
+    if record is None:
+        raise NotFound("unknown_file", _("File not found."))
+    if "approve" not in available_actions(user=actor, dossier=d):
+        raise PermissionDenied(
+            "forbidden", _("Only the leader at the signing step signs the result.")
+        )
+    if record.content_type != "application/pdf":
+        raise DomainError("not_a_pdf", _("Only a PDF result can be signed digitally."))
+    return d, record
+
+
+def dossier_result_sign_begin(
+    *,
+    actor: Any,
+    dossier: Dossier | int,
+    file_id: int,
+    certificate: bytes,
+    chain: list[bytes],
+    mechanisms: list[str],
+) -> Any:
+    """Step 1 of the leader's signature on a result: the certificate the signing agent announced
+    must be registered to the leader; the PDF is prepared (``signatures.services``)."""
+    from tinhso.signatures import appearance
+    from tinhso.signatures.registry import registered_certificate
+    from tinhso.signatures.services import signing_begin
+
+    d, record = _result_to_sign(actor, dossier, file_id)
+    registration = registered_certificate(actor, certificate)
+    if registration is None:
+        raise PermissionDenied(
+            "certificate_not_registered",
+            _("This certificate is not registered to you: ask the administrator to register it."),
+        )
+    with record.file.open("rb") as handle:
+        pdf = handle.read()
+    signed_before = DossierFile.objects.filter(pk=record.pk, signed_at__isnull=False).exists()
+    image = bytes(registration.signature_image or b"")
+    page, box = RESULT_SIGNATURE_PLACEMENT
+    return signing_begin(
+        actor=actor,
+        pdf=pdf,
+        certificate=certificate,
+        chain=chain,
+        mechanisms=mechanisms,
+        purpose="dossier-result",
+        reference=f"{d.code}/{record.pk}/{record.sha256[:16]}",
+        field_name="ChuKyLanhDao" + ("2" if signed_before else ""),
+        placement=appearance.Placement(page, box) if image else None,
+        appearance=appearance.personal(image) if image else None,
+    )
+
+
+def dossier_result_sign_finish(
+    *, actor: Any, dossier: Dossier | int, file_id: int, session_id: Any, signature: bytes
+) -> DossierFile:
+    """Step 3: the agent's signature embedded, the result file becomes the signed PDF (what the
+    applicant downloads), in one transaction with its audit entry."""
+    from django.core.files.base import ContentFile
+
+    from tinhso.signatures.models import SigningSession
+    from tinhso.signatures.services import signing_finish
+
+    d, record = _result_to_sign(actor, dossier, file_id)
+    reference = f"{d.code}/{record.pk}/{record.sha256[:16]}"
+    if not SigningSession.objects.filter(
+        pk=session_id, signer_id=actor.pk, purpose="dossier-result", reference=reference
+    ).exists():
+        raise NotFound("unknown_signing_session", _("The signing session was not found."))
+    with files_rollback(), transaction.atomic():
+        signed = signing_finish(actor=actor, session_id=session_id, signature=signature)
+        d = LIFECYCLE.lock(d)
+        record = DossierFile.objects.select_for_update().get(pk=record.pk)
+        if not reference.endswith(record.sha256[:16]):
+            raise DomainError("result_changed", _("The result changed while it was being signed."))
+        before = {"sha256": record.sha256, "size": record.size}
+        record.file.save(f"{d.code}-ky-so.pdf", ContentFile(signed), save=False)
+        remember_file(record.file.storage, record.file.name)
+        record.size, record.sha256 = len(signed), hashlib.sha256(signed).hexdigest()
+        record.signed_at, record.signed_by = timezone.now(), actor
+        record.save()
+        audit_record(
+            actor=actor,
+            action="dossier.sign_result",
+            obj=d,
+            before=before,
+            after={"file": record.pk, "sha256": record.sha256, "session": str(session_id)},
+        )
     return record
 
 

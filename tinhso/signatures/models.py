@@ -47,3 +47,32 @@ class SigningSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.reference} ({self.status})"
+
+
+class OfficerCertificate(models.Model):
+    """A signing certificate registered to an officer (by an administrator): what the officer's
+    token or signing agent may sign with, and the images of the signature's appearance."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="signing_certificates",
+        verbose_name=_("officer"),
+    )
+    certificate = models.BinaryField(_("certificate (DER)"))
+    sha256 = models.CharField(max_length=64, unique=True)  # of the DER: how it is found
+    subject = models.CharField(_("certificate subject"), max_length=500)
+    issuer = models.CharField(_("issuer"), max_length=500)
+    serial = models.CharField(_("serial number"), max_length=100)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"), db_index=True)
+    signature_image = models.BinaryField(_("signature image (PNG)"), blank=True, default=b"")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("officer's signing certificate")
+        verbose_name_plural = _("officers' signing certificates")
+        ordering = ["user", "-not_after"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.serial})"

@@ -271,7 +271,7 @@ def sign_pdf(
         raise DomainError("bad_pdf", _("The file is not a readable PDF.")) from exc
     field_spec = None
     if placement is not None:
-        page = placement.page if placement.page >= 0 else _page_count(pdf) + placement.page
+        page = placement.page if placement.page >= 0 else page_count(pdf) + placement.page
         field_spec = SigFieldSpec(field_name, on_page=page, box=placement.box)
     pdf_signer = signers.PdfSigner(
         meta,
@@ -288,7 +288,7 @@ def sign_pdf(
         ) from exc
 
 
-def _page_count(pdf: bytes) -> int:
+def page_count(pdf: bytes) -> int:
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)

@@ -32,9 +32,10 @@ from django.utils.translation import gettext as _
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfReadError
 from pyhanko.sign import signers, timestamps
-from pyhanko.sign.fields import SigSeedSubFilter
+from pyhanko.sign.fields import SigFieldSpec, SigSeedSubFilter
 from pyhanko.sign.signers.pdf_byterange import PreparedByteRangeDigest
 from pyhanko.sign.signers.pdf_signer import PdfTBSDocument
+from pyhanko.stamp import BaseStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from tinhso.core.audit import audit_record
@@ -42,6 +43,7 @@ from tinhso.core.errors import DomainError, InvalidTransition, NotFound
 from tinhso.core.lifecycle import Applied, Lifecycle, Transition, transition_table
 
 from . import pades
+from .appearance import Placement
 from .models import SigningSession
 
 MECHANISMS = ("rsassa_pss", "sha256_rsa", "sha256_ecdsa")  # in order of preference
@@ -179,9 +181,12 @@ def signing_begin(
     reference: str,
     field_name: str,
     level: str = pades.Level.B_T,
+    placement: Placement | None = None,
+    appearance: BaseStampStyle | None = None,
     now: dt.datetime | None = None,
 ) -> ToSign:
-    """Prepare ``pdf`` for a signature by the certificate the agent announced (step 1)."""
+    """Prepare ``pdf`` for a signature by the certificate the agent announced (step 1); the
+    field is made at ``placement`` with ``appearance`` when given (``appearance.py``)."""
     if level not in (pades.Level.B_B, pades.Level.B_T):
         raise DomainError(
             "unsupported_level", _("Interrupted signing makes B-B or B-T signatures.")
@@ -201,7 +206,17 @@ def signing_begin(
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
     except (PdfReadError, ValueError) as exc:
         raise DomainError("bad_pdf", _("The file is not a readable PDF.")) from exc
-    pdf_signer = signers.PdfSigner(meta, signer=external, timestamper=timestamper)
+    field_spec = None
+    if placement is not None:
+        page = placement.page if placement.page >= 0 else pades.page_count(pdf) + placement.page
+        field_spec = SigFieldSpec(field_name, on_page=page, box=placement.box)
+    pdf_signer = signers.PdfSigner(
+        meta,
+        signer=external,
+        timestamper=timestamper,
+        stamp_style=appearance,
+        new_field_spec=field_spec,
+    )
 
     async def prepare():
         prep, _tbs, output = await pdf_signer.async_digest_doc_for_signing(writer)

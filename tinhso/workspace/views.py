@@ -7,14 +7,19 @@ the services; a refused operation is shown as a Vietnamese message in the page, 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.request import RawPostDataException
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -41,6 +46,7 @@ from tinhso.dossiers.selectors import (
     supplement_request_open,
 )
 from tinhso.dossiers.selectors import inbox as inbox_qs
+from tinhso.dossiers.services import dossier_result_sign_begin, dossier_result_sign_finish
 from tinhso.dossiers.statistics import (
     agency_period_stats,
     reception_stats,
@@ -48,6 +54,7 @@ from tinhso.dossiers.statistics import (
     stats_to_xlsx,
 )
 from tinhso.procedures.forms import ApplicationForm, display_rows
+from tinhso.signatures.registry import expiring_certificates
 
 from . import forms as f
 from .actions import EVENT_LABELS, SPECS, available_actions
@@ -165,6 +172,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     if is_htmx(request):
         response = render(request, "workspace/_inbox_panel.html", context)
     else:
+        context["expiring_certificates"] = expiring_certificates(request.user, now=now)
         response = render(request, "workspace/inbox.html", context)
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -360,6 +368,9 @@ def _dossier_page(
         "rework": returned_for_rework([dossier]).get(dossier.pk),
         "previewable": PREVIEWABLE,
         "page_error": page_error,
+        # the leader signs PDF results at the signing step, through the signing agent
+        "can_sign": "approve" in available_actions(user=request_access(request), dossier=dossier),
+        "signing_agent_url": settings.TINHSO_SIGNING_AGENT_URL,
     }
     return render(request, "workspace/dossier.html", context)
 
@@ -587,3 +598,68 @@ BOOK_FORMATS = {
     "xlsx": (tracking.book_to_xlsx, XLSX_TYPE),
     "pdf": (pdf.render_tracking_book, "application/pdf"),
 }
+
+
+# --- the leader signs a result (through the signing agent on their own computer) -----------
+
+
+def _json_error(exc: DomainError) -> JsonResponse:
+    body = {"error": {"code": exc.code, "message": str(exc.message), "details": exc.details}}
+    return JsonResponse(body, status=exc.status)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, RawPostDataException):  # not JSON (a form body was read as a form)
+        body = None
+    if not isinstance(body, dict):
+        raise DomainError("bad_request", _("The request body must be a JSON object."))
+    return body
+
+
+def _b64(value: Any) -> bytes:
+    try:
+        return base64.b64decode(str(value), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise DomainError("bad_request", _("The signing agent's answer cannot be read.")) from exc
+
+
+@require_POST
+@officer_required
+def result_sign_begin(request: HttpRequest, code: str, file_id: int) -> HttpResponse:
+    """Step 1: the certificate the signing agent announced → what the agent signs (JSON)."""
+    dossier = _dossier(request, code)
+    try:
+        body = _json_body(request)
+        to_sign = dossier_result_sign_begin(
+            actor=request.user,
+            dossier=dossier,
+            file_id=file_id,
+            certificate=_b64(body.get("certificate", "")),
+            chain=[_b64(item) for item in body.get("chain") or []],
+            mechanisms=[str(m) for m in body.get("mechanisms") or []],
+        )
+    except DomainError as exc:
+        return _json_error(exc)
+    return JsonResponse(to_sign.as_json())
+
+
+@require_POST
+@officer_required
+def result_sign_finish(request: HttpRequest, code: str, file_id: int) -> HttpResponse:
+    """Step 3: the agent's signature value → the result becomes the signed PDF."""
+    dossier = _dossier(request, code)
+    try:
+        body = _json_body(request)
+        dossier_result_sign_finish(
+            actor=request.user,
+            dossier=dossier,
+            file_id=file_id,
+            session_id=str(body.get("session", "")),
+            signature=_b64(body.get("signature", "")),
+        )
+    except DomainError as exc:
+        return _json_error(exc)
+    messages.success(request, _("The result is signed digitally."))
+    return JsonResponse({"signed": True})
