@@ -181,6 +181,14 @@ INDICATORS: dict[str, Indicator] = {
             _get("returned"),
         ),
         Indicator(
+            "signed_result_share",
+            _("Results signed digitally"),
+            PERCENT,
+            _get("returned_signed"),
+            _get("returned"),
+            help=_("Dossiers returned with a result signed digitally by the competent leader."),
+        ),
+        Indicator(
             "online_payment_share",
             _("Fees paid online"),
             PERCENT,

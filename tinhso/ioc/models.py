@@ -35,6 +35,7 @@ class Counters(models.Model):
     # Closing (day returned or refused)
     returned = models.PositiveIntegerField(default=0)
     returned_electronic = models.PositiveIntegerField(default=0)
+    returned_signed = models.PositiveIntegerField(default=0)  # with a digitally signed result
     refused = models.PositiveIntegerField(default=0)
     # Satisfaction (day rated)
     ratings = models.PositiveIntegerField(default=0)

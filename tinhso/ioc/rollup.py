@@ -22,11 +22,30 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
-from tinhso.dossiers.models import Channel, Dossier, DossierEvent, OutboxMessage, Rating, State
+from tinhso.dossiers.models import (
+    Channel,
+    Dossier,
+    DossierEvent,
+    DossierFile,
+    FileKind,
+    OutboxMessage,
+    Rating,
+    State,
+)
 from tinhso.procedures.models import OnlineMode
 
 from .models import DailyStat, MonthlyProcedureStat, MonthlyStat, RollupState
@@ -146,13 +165,17 @@ def _resolution(qs: QuerySet[Dossier]) -> Iterable[dict[str, Any]]:
 
 
 def _returns(qs: QuerySet[Dossier]) -> Iterable[dict[str, Any]]:
+    signed = DossierFile.objects.filter(
+        dossier=OuterRef("pk"), kind=FileKind.RESULT, signed_at__isnull=False
+    )
     return (
         qs.filter(returned_at__isnull=False)
-        .annotate(day=TruncDate("returned_at", tzinfo=LOCAL_TZ))
+        .annotate(day=TruncDate("returned_at", tzinfo=LOCAL_TZ), signed=Exists(signed))
         .values("day", "deciding_agency_id")
         .annotate(
             returned=Count("id"),
             returned_electronic=Count("id", filter=Q(electronic_result=True)),
+            returned_signed=Count("id", filter=Q(signed=True)),
         )
         .order_by()
     )

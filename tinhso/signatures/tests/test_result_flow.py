@@ -109,6 +109,15 @@ def test_the_leader_signs_and_the_applicant_downloads_the_signed_result(trust, a
     (check,) = pades.validate_pdf(body)
     assert check.verdict == pades.Verdict.VALID and check.signer == "Nguyễn Văn An", check
     assert check.field == "ChuKyLanhDao"
+    # Returned, it counts in the operations centre's "results signed digitally".
+    from tinhso.ioc import rollup
+    from tinhso.ioc.models import DailyStat
+
+    d = s.dossier_approve(actor=world.leader, dossier=d)
+    s.dossier_return_result(actor=world.desk, dossier=d)
+    rollup.rebuild()
+    totals = [(r.returned, r.returned_signed) for r in DailyStat.objects.filter(returned__gt=0)]
+    assert totals == [(1, 1)]
 
 
 def test_only_the_leader_with_a_registered_certificate_signs(trust, agent, world):
