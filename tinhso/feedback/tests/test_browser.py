@@ -46,12 +46,27 @@ def test_report_from_a_phone_is_handled_answered_and_rated(phone, desktop, demo_
         == 0
     )
 
-    # Pick the place on the map (no tile server: the province outline is drawn).
+    # Pick the place on the map. No tile server: the offline base layer is drawn (land on the
+    # sea, the neighbours, the province's outline, the 78 communes), with its sources.
     page.fill("#id_description", "Đèn đường trước nhà văn hóa khu phố 3 không sáng cả tuần nay.")
-    page.locator("#fb-map").click()
+    page.locator("#fb-map[data-basemap-ready][data-units-ready='78']").wait_for()
+    assert page.locator("#fb-map img.leaflet-tile").count() == 0
+    assert page.locator("#fb-map path.ts-land").count() >= 2  # Vietnam, Laos
+    assert page.locator("#fb-map path.ts-province").count() == 1
+    assert page.locator("#fb-map path.ts-commune").count() == 78
+    assert "ODbL" in page.locator("#fb-map .leaflet-control-attribution").inner_text()
+    assert "ODbL" in page.locator('[data-testid="map-sources"]').inner_text()
+    # Zoomed in, the communes' names show; a tap there sets the point.
+    page.locator("#fb-map").evaluate(
+        "el => el.fbMap.setView([17.468, 106.622], 12, {animate: false})"
+    )
+    assert page.locator("#fb-map .ts-map-commune:visible", has_text="Đồng Hới").count() == 1
+    page.locator("#fb-map").click(position={"x": 100, "y": 100})
     latitude, longitude = page.input_value("#id_latitude"), page.input_value("#id_longitude")
     assert province_boundary().contains(latitude, longitude)
+    assert abs(float(latitude) - 17.468) < 0.1 and abs(float(longitude) - 106.622) < 0.1
     assert page.locator("#fb-pick-status").inner_text().strip() != ""
+    phone.check("submit-picked")
     page.set_input_files(
         "#id_photos",
         files=[{"name": "den-duong.jpg", "mimeType": "image/jpeg",
