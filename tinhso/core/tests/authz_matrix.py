@@ -247,7 +247,7 @@ ANSWER_FORM = {
 MATRIX: dict[str, Route] = {
     # --- operations -----------------------------------------------------------------------------
     "healthz": Route((get(PUBLIC_JSON),), note="load balancer probe"),
-    "map_units": Route(
+    "ban-do/xa-phuong.geojson": Route(
         (get(expect(GEOJSON)),), note="the communes on the maps: public reference data"
     ),
     "metrics": Route(

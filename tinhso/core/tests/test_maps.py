@@ -144,6 +144,7 @@ def official_file(tmp_path):
     forget_official_boundary()
 
 
+@pytest.mark.pg  # JSON outlines and SQL NULL on both databases
 @pytest.mark.django_db
 def test_official_boundaries_replace_the_approximate_ones(province44, official_file, client):
     call_command("load_boundaries", verbosity=0)
@@ -172,6 +173,7 @@ def test_official_boundaries_replace_the_approximate_ones(province44, official_f
     assert boundary.bbox == pytest.approx((16.3, 105.6, 18.1, 107.4))
 
 
+@pytest.mark.pg
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("feature", "problem"),

@@ -59,6 +59,11 @@
     map.getPane(name).style.pointerEvents = "none";
   }
 
+  function provinceStyle(withTiles) {
+    // Over street tiles the province is an outline with a faint tint: the streets stay legible.
+    return withTiles ? L.extend({}, STYLE.province, { fillOpacity: 0.08 }) : STYLE.province;
+  }
+
   function drawBase(map, data, state, withTiles) {
     var box = (data.metadata || {}).bbox; // [west, south, east, north]: beyond it, no data
     if (box && !withTiles) {
@@ -77,7 +82,7 @@
         L.geoJSON(f, { style: STYLE.neighbour, pane: "tsLines" }).addTo(map);
         if (p.label) label(map, p.label, p.name, "ts-map-neighbour");
       } else if (p.kind === "province" && !state.officialProvince) {
-        state.province = L.geoJSON(f, { style: STYLE.province, pane: "tsLines", className: "ts-province" }).addTo(map);
+        state.province = L.geoJSON(f, { style: provinceStyle(withTiles), pane: "tsLines", className: "ts-province" }).addTo(map);
       }
     });
   }
@@ -90,7 +95,7 @@
       if (p.kind === "province") {
         state.officialProvince = true;
         if (state.province) map.removeLayer(state.province);
-        state.province = L.geoJSON(f, { style: STYLE.province, pane: "tsLines", className: "ts-province" }).addTo(map);
+        state.province = L.geoJSON(f, { style: provinceStyle(state.tiles), pane: "tsLines", className: "ts-province" }).addTo(map);
         return;
       }
       if (geometry.type !== "Point") {
@@ -135,7 +140,7 @@
     map.on("zoomend", near);
     near();
 
-    var state = {};
+    var state = { tiles: Boolean(tiles) };
     getJSON(el.getAttribute("data-basemap"), function (data) {
       drawBase(map, data, state, Boolean(tiles));
       el.setAttribute("data-basemap-ready", "");
