@@ -99,6 +99,7 @@ def test_drill_down_from_the_province_to_a_commune(desktop, demo_ioc):
     assert map_before and page.locator("#ioc-map").evaluate("el => el.iocMap !== undefined")
     assert page.locator("#ioc-map path.leaflet-interactive").count() == with_point
     assert_tiles_match(page, overview)
+    assert page.locator('[data-testid="map-sources"]').is_visible()  # the licences stay shown
     desktop.check("province-refreshed")
 
     # The automatic refresh can be paused (and skips while the focus is inside the block).

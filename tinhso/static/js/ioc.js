@@ -224,7 +224,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-ioc-map]"), function (el) {
       if (el.iocMap) {
         drawMarkers(el); // kept across the refresh: only the markers change
-        Array.prototype.forEach.call(document.querySelectorAll("[data-ioc-map-legend]"), function (item) {
+        Array.prototype.forEach.call(document.querySelectorAll("[data-ioc-map-legend], [data-map-sources]"), function (item) {
           item.hidden = false;
         });
       } else {
