@@ -16,6 +16,18 @@ from tinhso.testing.factories import jpeg_bytes
 pytestmark = pytest.mark.browser
 
 
+def nearest_commune(lat: float, lng: float) -> str:
+    from math import cos, radians
+
+    from tinhso.core.maps import basemap_points
+
+    def distance(feature):
+        p_lng, p_lat = feature["geometry"]["coordinates"]
+        return (p_lat - lat) ** 2 + ((p_lng - lng) * cos(radians(lat))) ** 2
+
+    return min(basemap_points("44"), key=distance)["properties"]["name"]
+
+
 @pytest.fixture
 def demo_feedback(demo_province):
     call_command("load_demo_feedback", province="44", verbosity=0)
@@ -65,7 +77,11 @@ def test_report_from_a_phone_is_handled_answered_and_rated(phone, desktop, demo_
     latitude, longitude = page.input_value("#id_latitude"), page.input_value("#id_longitude")
     assert province_boundary().contains(latitude, longitude)
     assert abs(float(latitude) - 17.468) < 0.1 and abs(float(longitude) - 106.622) < 0.1
-    assert page.locator("#fb-pick-status").inner_text().strip() != ""
+    # The status names the nearest commune's point, as a hint.
+    assert (
+        f"(gần {nearest_commune(float(latitude), float(longitude))})"
+        in page.locator("#fb-pick-status").inner_text()
+    )
     phone.check("submit-picked")
     page.set_input_files(
         "#id_photos",

@@ -104,9 +104,28 @@
       if (p.label) {
         L.circleMarker(p.label, L.extend({ pane: "tsUnits", className: "ts-commune" }, STYLE.point)).addTo(map);
         labels.push(label(map, p.label, p.name, "ts-map-commune"));
+        state.places.push({ name: p.name, lat: p.label[0], lng: p.label[1] });
       }
     });
     state.units = labels.length;
+  }
+
+  // The commune whose point is closest (a hint for people, not the commune the report is filed
+  // under: the form asks for that).
+  function nearest(places, latlng) {
+    var best = null;
+    var bestDistance = Infinity;
+    var squeeze = Math.cos((latlng.lat * Math.PI) / 180);
+    places.forEach(function (place) {
+      var dy = place.lat - latlng.lat;
+      var dx = (place.lng - latlng.lng) * squeeze;
+      var distance = dx * dx + dy * dy;
+      if (distance < bestDistance) {
+        best = place;
+        bestDistance = distance;
+      }
+    });
+    return best;
   }
 
   function create(el) {
@@ -140,7 +159,8 @@
     map.on("zoomend", near);
     near();
 
-    var state = { tiles: Boolean(tiles) };
+    var state = { tiles: Boolean(tiles), places: [] };
+    map.tsNearest = function (latlng) { return nearest(state.places, latlng); };
     getJSON(el.getAttribute("data-basemap"), function (data) {
       drawBase(map, data, state, Boolean(tiles));
       el.setAttribute("data-basemap-ready", "");

@@ -77,7 +77,11 @@
         lat.value = latlng.lat.toFixed(6);
         lng.value = latlng.lng.toFixed(6);
       }
-      if (status) status.textContent = (el.getAttribute("data-picked-text") || "") + " " + lat.value + ", " + lng.value;
+      if (status) {
+        var near = map.tsNearest ? map.tsNearest(latlng) : null;
+        var hint = near ? " " + (el.getAttribute("data-near-text") || "").replace("{name}", near.name) : "";
+        status.textContent = (el.getAttribute("data-picked-text") || "") + " " + lat.value + ", " + lng.value + hint;
+      }
     }
 
     function fromInputs() {
