@@ -9,6 +9,7 @@ from tinhso.portal import views as portal_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("metrics", metrics, name="metrics"),
+    path("ban-do/xa-phuong.geojson", core_views.map_units, name="map_units"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

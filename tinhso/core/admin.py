@@ -90,6 +90,8 @@ class AdministrativeUnitAdmin(AuditedAdmin):
     list_filter = ("level", "kind", ("valid_to", admin.EmptyFieldListFilter))
     search_fields = ("code", "name", "codename")
     raw_id_fields = ("parent",)
+    # The outline is loaded and checked by `tinhso load-boundaries` (docs/maps.md), not typed.
+    readonly_fields = ("outline", "geometry_source")
 
 
 @admin.register(UnitSuccession)

@@ -72,6 +72,19 @@ class AdministrativeUnit(models.Model):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     codename = models.SlugField(_("code name"), max_length=100, blank=True)
+    # Where the unit lies on the maps (WGS 84), set by ``manage.py load_boundaries`` (core.maps):
+    # a point for its marker and label, and its outline (a GeoJSON Polygon or MultiPolygon, or
+    # null) when the province has loaded its official boundaries.
+    latitude = models.DecimalField(
+        _("latitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("longitude"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    outline = models.JSONField(_("outline (GeoJSON)"), null=True, blank=True)
+    geometry_source = models.CharField(
+        _("source of the point and outline"), max_length=300, blank=True
+    )
 
     objects = AdministrativeUnitQuerySet.as_manager()
 

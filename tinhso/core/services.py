@@ -322,3 +322,118 @@ def pending_uploads_purge(*, older_than_hours: float | None = None) -> int:
         )
         _delete_files_after_commit([(r.file.storage, r.file.name) for r in old])
     return len(old)
+
+
+def units_load_geometry(
+    *,
+    actor: Any = None,
+    province_code: str,
+    features: list[dict[str, Any]],
+    source: str,
+    code_property: str = "code",
+) -> LoadReport:
+    """Set where the province's current units lie on the maps (core.maps), in one transaction.
+
+    ``features``: GeoJSON features whose ``properties[code_property]`` is a current commune's
+    code (or the province's own code, for its outline). A Point sets the unit's point; a Polygon
+    or MultiPolygon (official boundaries) sets its outline and a label point inside it. Any
+    unknown code or bad geometry refuses the whole load: nothing is written.
+    """
+    from .maps import GeometryError, as_decimal, clean_geometry, label_point
+
+    province = AdministrativeUnit.objects.filter(
+        level=UnitLevel.PROVINCE, code=province_code, valid_to__isnull=True
+    ).first()
+    if province is None:
+        raise DomainError(
+            "unknown_unit",
+            _("Province %(code)s is not loaded: run load_units first.") % {"code": province_code},
+        )
+    units = {
+        unit.code: unit
+        for unit in AdministrativeUnit.objects.current().filter(
+            parent=province, level=UnitLevel.COMMUNE
+        )
+    }
+    units[province.code] = province
+    problems: list[str] = []
+    planned: dict[str, tuple[dict[str, Any], AdministrativeUnit]] = {}
+    for number, feature in enumerate(features, start=1):
+        properties = (feature or {}).get("properties") or {}
+        raw = properties.get(code_property)
+        code = str(raw).strip() if raw is not None else ""
+        if code.isdigit() and len(code) < 5 and code != province.code:
+            code = code.zfill(5)
+        unit = units.get(code)
+        if unit is None:
+            problems.append(
+                _("feature %(n)d: “%(code)s” is not a current unit of province %(province)s")
+                % {"n": number, "code": code or "—", "province": province.code}
+            )
+            continue
+        if code in planned:
+            problems.append(
+                _("feature %(n)d: %(code)s appears twice") % {"n": number, "code": code}
+            )
+            continue
+        try:
+            planned[code] = (clean_geometry(feature.get("geometry")), unit)
+        except GeometryError as exc:
+            problems.append(
+                _("feature %(n)d (%(code)s): %(problem)s")
+                % {"n": number, "code": code, "problem": str(exc)}
+            )
+    if not planned and not problems:
+        problems.append(_("the file has no features"))
+    if problems:
+        raise DomainError(
+            "invalid_geometry",
+            _("Nothing was loaded: %(problems)s.") % {"problems": "; ".join(problems[:20])},
+            problems=problems,
+        )
+    report = LoadReport()
+    with transaction.atomic():
+        for _code, (geometry, unit) in sorted(planned.items()):
+            lat, lng = label_point(geometry)
+            values = {
+                "latitude": as_decimal(lat),
+                "longitude": as_decimal(lng),
+                "geometry_source": source[:300],
+            }
+            if geometry["type"] != "Point":
+                values["outline"] = geometry
+            sync_row(AdministrativeUnit, {"pk": unit.pk}, values, report.tally)
+        if report.changed:
+            audit_record(
+                actor=actor,
+                action="units.load_geometry",
+                obj=province,
+                after={"province": province.code, "source": source, **dict(report.tally)},
+            )
+    report.tally["missing"] = len(set(units) - set(planned) - {province.code})
+    return report
+
+
+def units_load_basemap_points(*, actor: Any = None, province_code: str) -> LoadReport:
+    """The communes' approximate points from the offline base layer (core.maps), when the
+    province has one and no official boundaries replace them (units_load_geometry)."""
+    from .maps import basemap, basemap_points
+
+    data = basemap(province_code)
+    if data is None:
+        return LoadReport()
+    versions = ", ".join(source.get("version", "") for source in data["metadata"]["sources"])
+    official = set(
+        AdministrativeUnit.objects.current()
+        .filter(parent__code=province_code, outline__isnull=False)
+        .values_list("code", flat=True)
+    )
+    features = [f for f in basemap_points(province_code) if f["properties"]["code"] not in official]
+    if not features:
+        return LoadReport()
+    return units_load_geometry(
+        actor=actor,
+        province_code=province_code,
+        features=features,
+        source=f"basemap_{province_code}.geojson (approximate points; {versions})",
+    )

@@ -1,6 +1,7 @@
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from tinhso.core.middleware import (
     UNREADABLE,
@@ -86,3 +87,20 @@ def csrf_failure(request, reason=""):
         ),
         title=_("Access denied"),
     )
+
+
+MAP_UNITS_MAX_AGE = 600
+
+
+@require_GET
+def map_units(request):
+    """The province's communes for the maps (GeoJSON): their official outlines when loaded,
+    else their approximate points (core.maps). Public reference data, cached for ten minutes."""
+    from django.utils.cache import patch_cache_control
+
+    from tinhso.core.maps import units_layer
+
+    response = JsonResponse(units_layer(), json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/geo+json"
+    patch_cache_control(response, public=True, max_age=MAP_UNITS_MAX_AGE)
+    return response

@@ -26,6 +26,7 @@ from tinhso.core.models import (
 from tinhso.core.services import (
     LoadReport,
     officer_assign,
+    units_load_basemap_points,
     units_load_province,
     validate_or_raise,
 )
@@ -184,6 +185,8 @@ def load_demo(province_code: str) -> tuple[Counter, list[tuple[str, str, str]]]:
     totals: Counter = Counter()
     with transaction.atomic():
         totals.update(units_load_province(province_code=province_code).tally)
+        points = units_load_basemap_points(province_code=province_code).tally
+        totals.update({k: v for k, v in points.items() if k != "missing"})
         agencies = load_demo_agencies(province_code)
         totals.update(agencies.tally)
         accounts, printed = load_demo_accounts(province_code)

@@ -1,20 +1,24 @@
 """The province's outline, to refuse reports located outside it.
 
-The outline is data: ``data/boundary_<province>.geojson`` (a GeoJSON Feature with a Polygon or
-MultiPolygon). The file shipped for province 44 is an APPROXIMATE hand-drawn outline (see its
-``note``); it must be replaced by the official boundary before production use. No GIS library is
-needed: a ray-casting point-in-polygon test is exact enough for a polygon of a few dozen vertices.
+The official outline when the province has loaded it (``manage.py load_boundaries --file``, a
+feature with the province's own code: ``AdministrativeUnit.outline``), else the shipped file
+``data/boundary_<province>.geojson`` (a GeoJSON Feature with a Polygon or MultiPolygon). The file
+shipped for province 44 is APPROXIMATE (about a kilometre; see its ``note``): it is built by
+``scripts/build_basemap.py`` from Natural Earth and OpenStreetMap-derived land. No GIS library is
+needed: a ray-casting point-in-polygon test over a few thousand vertices takes well under a
+millisecond.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from django.conf import settings
+from tinhso.core.maps import province_code
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -69,23 +73,22 @@ def _in_ring(x: float, y: float, ring: Ring) -> bool:
     return inside
 
 
-def province_code() -> str:
-    return str(getattr(settings, "TINHSO_PROVINCE", "") or settings.TINHSO_DEMO_PROVINCE)
-
-
 @cache
 def load_boundary(code: str) -> Boundary | None:
     path = DATA_DIR / f"boundary_{code}.geojson"
     if not path.exists():
         return None
-    data = json.loads(path.read_text("utf-8"))
+    return _boundary(code, json.loads(path.read_text("utf-8")), path.name)
+
+
+def _boundary(code: str, data: dict, origin: str) -> Boundary:
     geometry = data["geometry"] if data.get("type") == "Feature" else data
     if geometry["type"] == "Polygon":
         raw = [geometry["coordinates"]]
     elif geometry["type"] == "MultiPolygon":
         raw = geometry["coordinates"]
     else:
-        raise ValueError(f"Unsupported boundary geometry {geometry['type']!r} in {path.name}")
+        raise ValueError(f"Unsupported boundary geometry {geometry['type']!r} in {origin}")
     polygons = tuple(
         tuple(tuple((float(p[0]), float(p[1])) for p in ring) for ring in polygon)
         for polygon in raw
@@ -99,6 +102,41 @@ def load_boundary(code: str) -> Boundary | None:
     )
 
 
+OFFICIAL_SECONDS = 300  # how long a process keeps the official outline before looking again
+_official: dict[str, tuple[float, Boundary | None]] = {}
+
+
+def official_boundary(code: str) -> Boundary | None:
+    """The official outline loaded into the database, re-read every few minutes."""
+    kept = _official.get(code)
+    if kept is not None and time.monotonic() - kept[0] < OFFICIAL_SECONDS:
+        return kept[1]
+    from tinhso.core.models import AdministrativeUnit, UnitLevel
+
+    outline = (
+        AdministrativeUnit.objects.current()
+        .filter(level=UnitLevel.PROVINCE, code=code, outline__isnull=False)
+        .values_list("name", "outline")
+        .first()
+    )
+    boundary = (
+        _boundary(
+            code,
+            {"type": "Feature", "properties": {"name": outline[0]}, "geometry": outline[1]},
+            "database",
+        )
+        if outline
+        else None
+    )
+    _official[code] = (time.monotonic(), boundary)
+    return boundary
+
+
+def forget_official_boundary() -> None:
+    _official.clear()
+
+
 def province_boundary() -> Boundary | None:
     """The outline of the province this installation serves (None when none is installed)."""
-    return load_boundary(province_code())
+    code = province_code()
+    return official_boundary(code) or load_boundary(code)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, NotFound
+from tinhso.core.maps import map_attributes
 
 from . import selectors, services
 from .boundary import province_boundary
@@ -63,20 +63,23 @@ def _done_message(request) -> str:
 
 
 def map_context(*, markers: list[dict] | None = None, pick: bool = False) -> dict[str, Any]:
-    """Data attributes of a map: the province outline, markers, and the tile server (if any).
-
-    With no ``TINHSO_MAP_TILE_URL`` (the default) no tiles are loaded: the map still shows the
-    province outline and the markers, and nothing is fetched from the internet.
-    """
-    boundary = province_boundary()
-    centre = list(boundary.centre) if boundary else [16.0, 106.0]
+    """Data attributes of a map: its base layers (core.maps: the offline layer, the communes,
+    street tiles only when ``TINHSO_MAP_TILE_URL`` is set) and its markers."""
     return {
-        "map_boundary": json.dumps(boundary.outer_rings_latlng() if boundary else []),
-        "map_centre": json.dumps(centre),
+        **map_frame(),
         "map_markers": json.dumps(markers or [], ensure_ascii=False),
-        "map_tiles": getattr(settings, "TINHSO_MAP_TILE_URL", ""),
-        "map_attribution": getattr(settings, "TINHSO_MAP_TILE_ATTRIBUTION", ""),
         "map_pick": pick,
+    }
+
+
+def map_frame() -> dict[str, Any]:
+    """The maps' layers and first view (the province's box), shared with the operations centre."""
+    boundary = province_boundary()
+    south, west, north, east = boundary.bbox if boundary else (16.3, 105.6, 18.1, 107.4)
+    return {
+        **map_attributes(),
+        "map_bounds": json.dumps([[south, west], [north, east]]),
+        "map_centre": json.dumps([(south + north) / 2, (west + east) / 2]),
     }
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.utils.formats import number_format
@@ -21,8 +19,6 @@ from tinhso.core.text import normalize_search
 
 from .indicators import COUNT, INDICATORS, PERCENT, RATIO
 from .scoring import AMBER, GREEN, GREY, RED
-
-CENTRES_FILE = Path(__file__).resolve().parent / "data" / "commune_centres_44.json"
 
 # The pages' tables (``ioc/_table.html``): per table, its columns as (header, CSS class of the
 # column: "num" for figures, aligned right).
@@ -203,13 +199,12 @@ def ranking(data: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-@cache
 def commune_centres() -> dict[str, tuple[float, float]]:
-    """Approximate centre points of communes by code (see the data file's note)."""
-    if not CENTRES_FILE.exists():
-        return {}
-    data = json.loads(CENTRES_FILE.read_text("utf-8"))
-    return {code: (float(p[0]), float(p[1])) for code, p in data.get("points", {}).items()}
+    """The communes' points by code (core.maps: approximate centres from the offline base layer,
+    or the label points of the official boundaries once loaded)."""
+    from tinhso.core.maps import unit_points
+
+    return unit_points()
 
 
 def communes(data: dict[str, Any]) -> list[dict[str, Any]]:

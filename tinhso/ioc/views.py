@@ -14,7 +14,6 @@ import json
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -120,18 +119,14 @@ def _render(request: HttpRequest, page: str, live: str, context: dict) -> HttpRe
 
 def _map_context(rows: list[dict[str, Any]], query: str, *, links: bool = True) -> dict[str, Any]:
     """The map's data; ``links`` off (a kiosk wall): the markers lead nowhere."""
-    from tinhso.feedback.boundary import province_boundary
+    from tinhso.feedback.views import map_frame
 
-    boundary = province_boundary()
     markers = p.map_markers(
         rows, lambda pk: reverse("ioc:commune", args=[pk]) + query if links else ""
     )
     return {
-        "map_boundary": json.dumps(boundary.outer_rings_latlng() if boundary else []),
-        "map_centre": json.dumps(list(boundary.centre) if boundary else [16.9, 106.6]),
+        **map_frame(),
         "map_markers": json.dumps(markers, ensure_ascii=False),
-        "map_tiles": getattr(settings, "TINHSO_MAP_TILE_URL", ""),
-        "map_attribution": getattr(settings, "TINHSO_MAP_TILE_ATTRIBUTION", ""),
         "map_count": len(markers),
         "map_missing": sum(1 for row in rows if not row["has_point"]),
         "map_legend": json.dumps(

@@ -303,12 +303,17 @@ def make_officer(username: str, first_name: str, agency: Agency, *roles: str):
 def make_unit(
     code: str, name: str, kind: str = UnitKind.WARD, parent=None, level: str = UnitLevel.COMMUNE
 ) -> AdministrativeUnit:
-    """A current unit (valid since 1 July 2025); the same unit again if it exists."""
+    """A current unit (valid since 1 July 2025); the same unit again if it exists. A commune of
+    the demo province gets its point from the offline base layer, as ``load_demo`` gives it."""
+    from tinhso.core.maps import as_decimal, basemap_points
+
+    defaults = {"name": name, "kind": kind, "parent": parent, "valid_from": VALID_FROM}
+    points = {f["properties"]["code"]: f["geometry"]["coordinates"] for f in basemap_points("44")}
+    if level == UnitLevel.COMMUNE and code in points:
+        lng, lat = points[code]
+        defaults |= {"latitude": as_decimal(lat), "longitude": as_decimal(lng)}
     unit, _created = AdministrativeUnit.objects.get_or_create(
-        level=level,
-        code=code,
-        valid_to=None,
-        defaults={"name": name, "kind": kind, "parent": parent, "valid_from": VALID_FROM},
+        level=level, code=code, valid_to=None, defaults=defaults
     )
     return unit
 

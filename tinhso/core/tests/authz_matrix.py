@@ -76,6 +76,7 @@ JSON = Outcome("JSON", 200, content_type="application/json")
 PDF = Outcome("PDF", 200, content_type=PDF_TYPE)
 XLSX = Outcome("XLSX", 200, content_type=XLSX_TYPE)
 JPEG = Outcome("photo", 200, content_type="image/jpeg")
+GEOJSON = Outcome("GeoJSON", 200, content_type="application/geo+json")
 REFUSED = Outcome("refused in the page, nothing stored", 200, content_type="text/html")
 DONE = Outcome("done", 200, content_type="application/json", changes=True)
 CREATED = Outcome("created", 201, content_type="application/json", changes=True)
@@ -246,6 +247,9 @@ ANSWER_FORM = {
 MATRIX: dict[str, Route] = {
     # --- operations -----------------------------------------------------------------------------
     "healthz": Route((get(PUBLIC_JSON),), note="load balancer probe"),
+    "ban-do/xa-phuong.geojson": Route(
+        (get(expect(GEOJSON)),), note="the communes on the maps: public reference data"
+    ),
     "metrics": Route(
         (
             get(expect(UNAUTHORIZED), "from an allowed address (127.0.0.1), without the token"),

@@ -16,6 +16,18 @@ from tinhso.testing.factories import jpeg_bytes
 pytestmark = pytest.mark.browser
 
 
+def nearest_commune(lat: float, lng: float) -> str:
+    from math import cos, radians
+
+    from tinhso.core.maps import basemap_points
+
+    def distance(feature):
+        p_lng, p_lat = feature["geometry"]["coordinates"]
+        return (p_lat - lat) ** 2 + ((p_lng - lng) * cos(radians(lat))) ** 2
+
+    return min(basemap_points("44"), key=distance)["properties"]["name"]
+
+
 @pytest.fixture
 def demo_feedback(demo_province):
     call_command("load_demo_feedback", province="44", verbosity=0)
@@ -46,12 +58,31 @@ def test_report_from_a_phone_is_handled_answered_and_rated(phone, desktop, demo_
         == 0
     )
 
-    # Pick the place on the map (no tile server: the province outline is drawn).
+    # Pick the place on the map. No tile server: the offline base layer is drawn (land on the
+    # sea, the neighbours, the province's outline, the 78 communes), with its sources.
     page.fill("#id_description", "Đèn đường trước nhà văn hóa khu phố 3 không sáng cả tuần nay.")
-    page.locator("#fb-map").click()
+    page.locator("#fb-map[data-basemap-ready][data-units-ready='78']").wait_for()
+    assert page.locator("#fb-map img.leaflet-tile").count() == 0
+    assert page.locator("#fb-map path.ts-land").count() >= 2  # Vietnam, Laos
+    assert page.locator("#fb-map path.ts-province").count() == 1
+    assert page.locator("#fb-map path.ts-commune").count() == 78
+    assert "ODbL" in page.locator("#fb-map .leaflet-control-attribution").inner_text()
+    assert "ODbL" in page.locator('[data-testid="map-sources"]').inner_text()
+    # Zoomed in, the communes' names show; a tap there sets the point.
+    page.locator("#fb-map").evaluate(
+        "el => el.fbMap.setView([17.468, 106.622], 12, {animate: false})"
+    )
+    assert page.locator("#fb-map .ts-map-commune:visible", has_text="Đồng Hới").count() == 1
+    page.locator("#fb-map").click(position={"x": 100, "y": 100})
     latitude, longitude = page.input_value("#id_latitude"), page.input_value("#id_longitude")
     assert province_boundary().contains(latitude, longitude)
-    assert page.locator("#fb-pick-status").inner_text().strip() != ""
+    assert abs(float(latitude) - 17.468) < 0.1 and abs(float(longitude) - 106.622) < 0.1
+    # The status names the nearest commune's point, as a hint.
+    assert (
+        f"(gần {nearest_commune(float(latitude), float(longitude))})"
+        in page.locator("#fb-pick-status").inner_text()
+    )
+    phone.check("submit-picked")
     page.set_input_files(
         "#id_photos",
         files=[{"name": "den-duong.jpg", "mimeType": "image/jpeg",

@@ -80,6 +80,10 @@ def test_drill_down_from_the_province_to_a_commune(desktop, demo_ioc):
     assert page.locator("#ioc-map img.leaflet-tile").count() == 0
     with_point = page.locator('[data-testid="communes"] tbody tr:not(:has(.badge))').count()
     assert page.locator("#ioc-map path.leaflet-interactive").count() == with_point > 0
+    # Every commune has its point, on the offline base layer (issue 18 point 2).
+    assert with_point == len(overview["communes"]) == 78
+    page.locator("#ioc-map[data-basemap-ready][data-units-ready='78']").wait_for()
+    assert page.locator("#ioc-map path.ts-land").count() >= 2
 
     # The refresh swaps the figures block; the charts are drawn again, the map is kept.
     map_before = page.locator("#ioc-map").evaluate("el => el.iocMap !== undefined")
@@ -95,6 +99,7 @@ def test_drill_down_from_the_province_to_a_commune(desktop, demo_ioc):
     assert map_before and page.locator("#ioc-map").evaluate("el => el.iocMap !== undefined")
     assert page.locator("#ioc-map path.leaflet-interactive").count() == with_point
     assert_tiles_match(page, overview)
+    assert page.locator('[data-testid="map-sources"]').is_visible()  # the licences stay shown
     desktop.check("province-refreshed")
 
     # The automatic refresh can be paused (and skips while the focus is inside the block).

@@ -132,6 +132,9 @@ def test_province_page_shows_the_selectors_figures(province):  # noqa: F811
     for row in data["communes"]:
         assert f'href="{reverse("ioc:commune", args=[row["id"]])}{QUERY}"' in html
     markers = json.loads(unescape(re.search(r'data-markers="([^"]*)"', html).group(1)))
+    assert 'data-basemap="/static/maps/basemap_44.geojson"' in html  # the offline base layer
+    sources = unescape(html[html.index('data-testid="map-sources"') :].split("</p>")[0])
+    assert "ODbL 1.0" in sources and "public domain" in sources
     by_id = {m["id"]: m for m in markers}
     assert by_id[province.commune_a.pk]["received"] == 4
     assert by_id[province.commune_a.pk]["overdue"] == 1

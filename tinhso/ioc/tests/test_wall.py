@@ -39,6 +39,9 @@ def test_the_wall_is_for_province_wide_viewers_and_linked_from_the_operations_ce
         assert tile(html, key)[0] != "", key
     assert 'data-testid="wall-ranking"' in html and 'id="ioc-map"' in html
     assert "/dieu-hanh/xa/" in html  # signed in, a commune's marker opens its page
+    # The same map as the full report: the offline base layer and its licences (issue 18).
+    assert 'data-basemap="/static/maps/basemap_44.geojson"' in html
+    assert "OpenStreetMap contributors, ODbL 1.0" in html
     # The hand-built province has one dossier overdue now (dossier #4), none due today.
     assert 'data-testid="alert-overdue" data-value="1"' in html
     assert 'data-testid="alert-due-today" data-value="0"' in html

@@ -1,8 +1,7 @@
 /* Field feedback maps (Leaflet, vendored). No inline scripts: elements carry data-* attributes.
 
-   [data-fb-map]   a map: data-boundary (province outline, [[lat, lng], …] rings), data-centre,
-                   data-markers ([{id, lat, lng, title, status, status_label, url}]), data-tiles
-                   (tile URL template; empty = no tiles, nothing is fetched from the internet).
+   [data-fb-map]   a map (its base layers: js/basemap.js) with data-markers
+                   ([{id, lat, lng, title, status, status_label, url}]).
    data-pick-lat / data-pick-lng   ids of the inputs a tap on the map fills (the submit form);
    [data-fb-locate]      button: use the device's position;
    [data-fb-pick-centre] button: mark the centre of the map (keyboard users pan with the arrows).
@@ -36,34 +35,9 @@
   }
 
   function setupMap(el) {
-    if (!window.L) return;
-    el.hidden = false;
-    var map = L.map(el, {
-      center: readJSON(el, "data-centre", [16.9, 106.6]),
-      zoom: 8,
-      scrollWheelZoom: false,
-    });
+    if (!window.L || !window.TinhsoMap) return;
+    var map = window.TinhsoMap.create(el);
     var tiles = el.getAttribute("data-tiles");
-    if (tiles) {
-      L.tileLayer(tiles, { attribution: el.getAttribute("data-attribution") || "", maxZoom: 19 }).addTo(map);
-    }
-    var outline = null;
-    readJSON(el, "data-boundary", []).forEach(function (ring) {
-      var polygon = L.polygon(ring, {
-        color: "#7f1114", weight: 2, fillColor: "#ffffff", fillOpacity: 0.7, interactive: false,
-      }).addTo(map);
-      outline = outline ? outline.extend(polygon.getBounds()) : polygon.getBounds();
-    });
-    var legendText = el.getAttribute("data-boundary-label");
-    if (outline && legendText) {
-      var legend = L.control({ position: "bottomleft" });
-      legend.onAdd = function () {
-        var box = L.DomUtil.create("div", "fb-map-legend");
-        box.textContent = legendText;
-        return box;
-      };
-      legend.addTo(map);
-    }
     var markers = readJSON(el, "data-markers", []);
     var spread = null;
     markers.forEach(function (m) {
@@ -74,13 +48,11 @@
       spread = spread ? spread.extend(circle.getLatLng()) : L.latLngBounds(circle.getLatLng(), circle.getLatLng());
     });
     var picking = el.hasAttribute("data-pick-lat");
-    if (tiles && !picking && markers.length === 1) {
-      map.setView([markers[0].lat, markers[0].lng], 16);
-    } else if (tiles && !picking && spread && markers.length > 1 && el.hasAttribute("data-fit-markers")) {
-      map.fitBounds(spread, { padding: [24, 24], maxZoom: 17 });
-    } else if (outline) {
-      // Without tiles a close-up would be an empty square: show the whole province instead.
-      map.fitBounds(outline);
+    if (!picking && markers.length === 1) {
+      // One report: its place, close enough to read the communes' names around it.
+      map.setView([markers[0].lat, markers[0].lng], tiles ? 16 : 11);
+    } else if (!picking && spread && markers.length > 1 && el.hasAttribute("data-fit-markers")) {
+      map.fitBounds(spread, { padding: [24, 24], maxZoom: tiles ? 17 : 12 });
     }
     if (picking) setupPick(el, map);
     el.fbMap = map;
@@ -105,7 +77,11 @@
         lat.value = latlng.lat.toFixed(6);
         lng.value = latlng.lng.toFixed(6);
       }
-      if (status) status.textContent = (el.getAttribute("data-picked-text") || "") + " " + lat.value + ", " + lng.value;
+      if (status) {
+        var near = map.tsNearest ? map.tsNearest(latlng) : null;
+        var hint = near ? " " + (el.getAttribute("data-near-text") || "").replace("{name}", near.name) : "";
+        status.textContent = (el.getAttribute("data-picked-text") || "") + " " + lat.value + ", " + lng.value + hint;
+      }
     }
 
     function fromInputs() {
@@ -113,7 +89,7 @@
       var b = parseFloat(String(lng.value).replace(",", "."));
       if (isFinite(a) && isFinite(b) && Math.abs(a) <= 90 && Math.abs(b) <= 180) {
         place(L.latLng(a, b), true);
-        map.setView([a, b], Math.max(map.getZoom(), 14));
+        map.setView([a, b], Math.max(map.getZoom(), el.getAttribute("data-tiles") ? 14 : 11));
       }
     }
 
@@ -136,7 +112,7 @@
           function (position) {
             var here = L.latLng(position.coords.latitude, position.coords.longitude);
             place(here, false);
-            map.setView(here, 16);
+            map.setView(here, el.getAttribute("data-tiles") ? 16 : 12);
           },
           function () {
             if (status) status.textContent = locate.getAttribute("data-failed") || "";

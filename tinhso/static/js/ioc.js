@@ -5,8 +5,7 @@
    [data-trend]          JSON: months, online, counter, post, on_time, online_share, labels.
    [data-ioc-chart]      a chart box inside it: "channels" (stacked bars) or "rates" (lines).
    [data-ioc-png]        button: download the chart whose id it names as a PNG (a Blob URL).
-   [data-ioc-map]        the map: data-boundary ([[lat, lng], …] rings), data-centre, data-tiles
-                         (tile URL template; empty = no tiles, nothing fetched), data-legend.
+   [data-ioc-map]        the map (its base layers: js/basemap.js), data-legend.
    #ioc-map-data         data-markers: [{id, name, lat, lng, received, overdue, text, url}];
                          the map itself is kept across refreshes (hx-preserve), its markers are
                          redrawn from the new block.
@@ -199,22 +198,10 @@
   }
 
   function setupMap(el) {
-    if (!window.L || el.iocMap) return;
-    el.hidden = false;
-    var map = L.map(el, { center: readJSON(el, "data-centre", [16.9, 106.6]), zoom: 8, scrollWheelZoom: false });
-    var tiles = el.getAttribute("data-tiles");
-    if (tiles) {
-      L.tileLayer(tiles, { attribution: el.getAttribute("data-attribution") || "", maxZoom: 19 }).addTo(map);
-    }
-    var outline = null;
-    readJSON(el, "data-boundary", []).forEach(function (ring) {
-      var polygon = L.polygon(ring, {
-        color: "#7f1114", weight: 2, fillColor: "#ffffff", fillOpacity: 0.7, interactive: false,
-      }).addTo(map);
-      outline = outline ? outline.extend(polygon.getBounds()) : polygon.getBounds();
-    });
+    if (!window.L || !window.TinhsoMap || el.iocMap) return;
+    var map = window.TinhsoMap.create(el);
     var legend = readJSON(el, "data-legend", {});
-    if (outline && legend.boundary) {
+    if (legend.boundary) {
       var control = L.control({ position: "bottomleft" });
       control.onAdd = function () {
         var box = L.DomUtil.create("div", "ioc-map-note");
@@ -226,7 +213,6 @@
     el.iocLayer = L.layerGroup().addTo(map);
     el.iocMap = map;
     drawMarkers(el);
-    if (outline) map.fitBounds(outline);
     Array.prototype.forEach.call(document.querySelectorAll("[data-ioc-map-legend]"), function (item) {
       item.hidden = false;
     });
@@ -238,7 +224,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-ioc-map]"), function (el) {
       if (el.iocMap) {
         drawMarkers(el); // kept across the refresh: only the markers change
-        Array.prototype.forEach.call(document.querySelectorAll("[data-ioc-map-legend]"), function (item) {
+        Array.prototype.forEach.call(document.querySelectorAll("[data-ioc-map-legend], [data-map-sources]"), function (item) {
           item.hidden = false;
         });
       } else {
