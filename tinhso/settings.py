@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "tinhso.integrations",  # adapters to outside systems (national portal sync)
     "tinhso.notifications",
     "tinhso.accounts",  # citizen self-registration, one-time codes, password reset
+    "tinhso.payments",  # online payment of fees (VNPay, VietQR), receipts
     "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 
@@ -428,6 +429,31 @@ TINHSO_NATIONAL_PORTAL_STANDIN = env_bool("TINHSO_NATIONAL_PORTAL_STANDIN", Fals
 TINHSO_NATIONAL_PORTAL_STANDIN_DB = env_str(
     "TINHSO_NATIONAL_PORTAL_STANDIN_DB", str(VAR_DIR / "national-portal-standin.sqlite3")
 )
+
+# Payments (docs/payments.md). VNPay: the merchant's terminal code and hash secret, the payment
+# page and the query API; with VNPAY_STANDIN, ``run-all`` also starts the stand-in gateway
+# (tinhso.standins.vnpay) on the payment URL's port, calling the IPN at VNPAY_IPN_URL. With
+# DEBUG the demo merchant of the stand-in is the default (its secret is a demo value, never a
+# real one). VietQR: the bank's BIN (6 digits, NAPAS) and the account fees are paid to.
+_VNPAY_STANDIN_URL = "http://127.0.0.1:8791" if DEBUG else ""
+TINHSO_VNPAY_URL = env_str(
+    "TINHSO_VNPAY_URL", _VNPAY_STANDIN_URL and _VNPAY_STANDIN_URL + "/paymentv2/vpcpay.html"
+)
+TINHSO_VNPAY_API_URL = env_str(
+    "TINHSO_VNPAY_API_URL",
+    _VNPAY_STANDIN_URL and _VNPAY_STANDIN_URL + "/merchant_webapi/api/transaction",
+)
+TINHSO_VNPAY_TMN_CODE = env_str("TINHSO_VNPAY_TMN_CODE", "TINHSO01" if DEBUG else "")
+TINHSO_VNPAY_HASH_SECRET = env_str(
+    "TINHSO_VNPAY_HASH_SECRET", "standin-vnpay-demo-secret" if DEBUG else ""
+)
+TINHSO_VNPAY_STANDIN = env_bool("TINHSO_VNPAY_STANDIN", DEBUG)
+TINHSO_VNPAY_IPN_URL = env_str("TINHSO_VNPAY_IPN_URL", "http://127.0.0.1:8000/thanh-toan/vnpay/ipn/")
+TINHSO_VIETQR_BANK_BIN = env_str("TINHSO_VIETQR_BANK_BIN", "970415" if DEBUG else "")
+TINHSO_VIETQR_ACCOUNT = env_str("TINHSO_VIETQR_ACCOUNT", "113366668888" if DEBUG else "")
+TINHSO_VIETQR_ACCOUNT_NAME = env_str("TINHSO_VIETQR_ACCOUNT_NAME", "")
+# The series of the platform's payment receipts (numbered per agency and year, without gaps).
+TINHSO_PAYMENT_RECEIPT_SERIES = env_str("TINHSO_PAYMENT_RECEIPT_SERIES", "BLP")
 
 # Notifications (docs/operations.md, "Notifications"). E-mail through Django's backend: SMTP in
 # production; with DEBUG the file backend writes each message to var/mail/ (make run).
