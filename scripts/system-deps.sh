@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages tinhso needs, when missing. Usage: scripts/system-deps.sh run|test
 #   run:  pango (WeasyPrint PDFs), fonts with Vietnamese glyphs, gettext (translations)
-#   test: the same plus Chromium for the browser tests
+#   test: the same plus Chromium for the browser tests and Node.js (the independent VietQR
+#         decoder, npm vietnam-qr-pay vendored in tinhso/payments/tests/vendor)
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core gettext)
 # Chromium only once the suite has browser tests (Playwright drives Debian's build).
 if [ "${1:-run}" = "test" ] && grep -rqs --include='test_*.py' "playwright" "$(dirname "$0")/../tinhso"; then
   want+=(chromium)
+fi
+if [ "${1:-run}" = "test" ] && ! command -v node >/dev/null 2>&1; then
+  want+=(nodejs)
 fi
 missing=()
 for pkg in "${want[@]}"; do

@@ -30,6 +30,7 @@ from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import CLOCK_STOPPED_STATES, Rating, State
 from tinhso.dossiers.selectors import dossiers_of_applicant, receipt_versions
 from tinhso.procedures.forms import ApplicationForm, display_rows
+from tinhso.payments import selectors as payment_selectors
 from tinhso.procedures.models import OnlineMode, Procedure
 from tinhso.procedures.selectors import (
     LEVEL_FILTERS,
@@ -515,6 +516,8 @@ def _dossier_page(request, dossier, *, errors: dict[str, str] | None = None, val
         "withdraw_pending": dossier.state == State.WITHDRAW_REQUESTED,
         # The old appointment no longer holds while the clock stands still: the page says so.
         "clock_stopped": dossier.state in CLOCK_STOPPED_STATES and dossier.clock_stopped_at,
+        "payment_receipts": payment_selectors.receipts_of(dossier),
+        "online_payment": payment_selectors.online_payment_methods(),
     }
     return render(request, "portal/my_dossier.html", context)
 

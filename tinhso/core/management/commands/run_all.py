@@ -42,6 +42,24 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
             "--password",
             settings.TINHSO_NATIONAL_PORTAL_PASSWORD,
         ]
+    if settings.TINHSO_VNPAY_STANDIN and settings.TINHSO_VNPAY_URL:
+        # the stand-in VNPay gateway of the demo merchant, on the payment URL's port
+        url = urlsplit(settings.TINHSO_VNPAY_URL)
+        found["vnpay"] = [
+            sys.executable,
+            "-m",
+            "tinhso.standins.vnpay",
+            "--host",
+            url.hostname or "127.0.0.1",
+            "--port",
+            str(url.port or 8791),
+            "--tmn-code",
+            settings.TINHSO_VNPAY_TMN_CODE,
+            "--secret",
+            settings.TINHSO_VNPAY_HASH_SECRET,
+            "--ipn-url",
+            settings.TINHSO_VNPAY_IPN_URL,
+        ]
     return found
 
 
