@@ -67,6 +67,7 @@ class Notification:
     bank_code: str = ""
     paid_at: dt.datetime | None = None
     raw: dict[str, Any] = field(default_factory=dict)
+    pending: bool = False  # not decided yet (the query API's status 01): changes nothing
 
 
 class PaymentGateway(ABC):
@@ -293,6 +294,7 @@ class VNPayGateway(PaymentGateway):
             reference=str(answer.get("vnp_TxnRef", "")),
             amount_vnd=int(amount) // 100,
             succeeded=answer.get("vnp_TransactionStatus") == "00",
+            pending=answer.get("vnp_TransactionStatus") == "01",
             transaction_no=str(answer.get("vnp_TransactionNo", ""))[:40],
             bank_code=str(answer.get("vnp_BankCode", ""))[:20],
             paid_at=parse_vnpay_time(str(answer.get("vnp_PayDate", ""))),

@@ -230,6 +230,8 @@ def _confirm(gateway: str, notification: Notification) -> Confirmation:
             return Confirmation(RSP_WRONG_AMOUNT, RSP_MESSAGES[RSP_WRONG_AMOUNT], attempt)
         if attempt.status != AttemptStatus.PENDING:  # a replay, or a second confirmation
             return Confirmation(RSP_ALREADY_CONFIRMED, RSP_MESSAGES[RSP_ALREADY_CONFIRMED], attempt)
+        if notification.pending:  # the buyer has not decided yet
+            return Confirmation(RSP_OK, "pending", attempt)
         attempt.transaction_no = notification.transaction_no
         attempt.bank_code = notification.bank_code
         attempt.paid_at = notification.paid_at
