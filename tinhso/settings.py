@@ -406,6 +406,10 @@ TINHSO_SCHEDULE = {
         "every": env_int("TINHSO_NOTIFY_EVERY", 30),
     },
     "notify-due-soon": {"task": "tinhso.notifications.tasks.notify_due_soon", "every": 3600},
+    "payments-reconcile": {
+        "task": "tinhso.payments.tasks.reconcile_payments",
+        "every": env_int("TINHSO_PAYMENTS_RECONCILE_EVERY", 600),
+    },
 }
 # The outbox: how long a claimed message is reserved for its worker (a killed worker's messages
 # are claimable again after it), and the retry back-off (doubling from BASE up to CAP, jittered).
@@ -448,7 +452,9 @@ TINHSO_VNPAY_HASH_SECRET = env_str(
     "TINHSO_VNPAY_HASH_SECRET", "standin-vnpay-demo-secret" if DEBUG else ""
 )
 TINHSO_VNPAY_STANDIN = env_bool("TINHSO_VNPAY_STANDIN", DEBUG)
-TINHSO_VNPAY_IPN_URL = env_str("TINHSO_VNPAY_IPN_URL", "http://127.0.0.1:8000/thanh-toan/vnpay/ipn/")
+TINHSO_VNPAY_IPN_URL = env_str(
+    "TINHSO_VNPAY_IPN_URL", "http://127.0.0.1:8000/thanh-toan/vnpay/ipn/"
+)
 TINHSO_VIETQR_BANK_BIN = env_str("TINHSO_VIETQR_BANK_BIN", "970415" if DEBUG else "")
 TINHSO_VIETQR_ACCOUNT = env_str("TINHSO_VIETQR_ACCOUNT", "113366668888" if DEBUG else "")
 TINHSO_VIETQR_ACCOUNT_NAME = env_str("TINHSO_VIETQR_ACCOUNT_NAME", "")

@@ -10,9 +10,9 @@ national-portal sync message in ONE transaction. An illegal transition raises
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from django.conf import settings

@@ -127,6 +127,9 @@ class GatewayNotification(models.Model):
     class Meta:
         indexes = [models.Index(fields=["gateway", "received_at"], name="notification_time")]
 
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.kind} {self.reference} → {self.outcome}"
+
 
 class FeedLineStatus(models.TextChoices):
     MATCHED = "matched", _("Matched")
@@ -157,3 +160,6 @@ class BankTransaction(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bank", "transaction_id"], name="bank_line_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.bank} {self.transaction_id}"

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from tinhso.dossiers.models import PaymentMethod
 from django.template.loader import render_to_string
 
+from tinhso.dossiers.models import PaymentMethod
 from tinhso.dossiers.pdf import _base_context, fmt_appointment, fmt_money, html_to_pdf
 
 from .models import PaymentReceipt
@@ -26,7 +26,10 @@ def render_payment_receipt(receipt: PaymentReceipt) -> bytes:
     dossier = payment.dossier
     context = {
         **_base_context(
-            dossier, agency=receipt.agency, issued_at=receipt.issued_at, title="BIÊN LAI THU PHÍ, LỆ PHÍ"
+            dossier,
+            agency=receipt.agency,
+            issued_at=receipt.issued_at,
+            title="BIÊN LAI THU PHÍ, LỆ PHÍ",
         ),
         "receipt": receipt,
         "receipt_number": f"{receipt.number:07d}",

@@ -9,6 +9,7 @@ an officer records with its receipt number; never on the applicant's word.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from .adapters import (
     RSP_WRONG_AMOUNT,
     Forged,
     Notification,
+    vnpay_time,
 )
 from .models import (
     AttemptStatus,
@@ -99,7 +101,9 @@ def record_payment(dossier: Dossier, step: Step, data: dict) -> None:
     method = data["method"]
     attempt = None
     if method != PaymentMethod.COUNTER:
-        attempt = PaymentAttempt.objects.filter(dossier=dossier, reference=data["reference"]).first()
+        attempt = PaymentAttempt.objects.filter(
+            dossier=dossier, reference=data["reference"]
+        ).first()
     actor = step.actor
     person = None if isinstance(actor, GatewayActor) else actor
     payment = Payment.objects.create(
@@ -287,8 +291,6 @@ def vnpay_reconcile(attempt: PaymentAttempt) -> Confirmation:
     adapter = vnpay()
     if adapter is None:
         raise DomainError("gateway_unavailable", _("This payment method is not available."))
-    from .adapters import vnpay_time  # noqa: PLC0415
-
     try:
         notification = adapter.query(
             reference=attempt.reference,
@@ -392,3 +394,45 @@ def bank_feed_import(*, actor: Any, bank: str, rows: list[dict[str, str]]) -> Fe
             continue
         setattr(summary, status, getattr(summary, status) + 1)
     return summary
+
+
+@dataclass
+class Reconciled:
+    asked: int = 0
+    recorded: int = 0
+    failed: int = 0
+    errors: int = 0
+
+
+def payments_reconcile(
+    *,
+    older_than: dt.timedelta = dt.timedelta(minutes=15),
+    within: dt.timedelta = dt.timedelta(days=3),
+    limit: int = 100,
+) -> Reconciled:
+    """Ask VNPay about the orders still pending after ``older_than`` (an IPN lost on the way):
+    what the query API answers is applied as a notification (verified, idempotent)."""
+    result = Reconciled()
+    if vnpay() is None:
+        return result
+    now = timezone.now()
+    pending = PaymentAttempt.objects.filter(
+        gateway=Gateway.VNPAY,
+        status=AttemptStatus.PENDING,
+        created_at__lte=now - older_than,
+        created_at__gte=now - within,
+    ).order_by("created_at")[:limit]
+    for attempt in pending:
+        result.asked += 1
+        try:
+            outcome = vnpay_reconcile(attempt)
+        except (OSError, ValueError) as exc:  # the gateway unreachable or answering nonsense
+            log.warning("vnpay query for %s failed: %s", attempt, exc)
+            result.errors += 1
+            continue
+        if outcome.recorded:
+            result.recorded += 1
+        elif outcome.attempt is not None:
+            outcome.attempt.refresh_from_db(fields=["status"])
+            result.failed += outcome.attempt.status == AttemptStatus.FAILED
+    return result

@@ -5,9 +5,7 @@ from . import views
 app_name = "payments"
 
 urlpatterns = [
-    path(
-        "ho-so-cua-toi/<str:code>/thanh-toan/<str:gateway>/", views.pay_start, name="start"
-    ),
+    path("ho-so-cua-toi/<str:code>/thanh-toan/<str:gateway>/", views.pay_start, name="start"),
     path(
         "ho-so-cua-toi/<str:code>/chuyen-khoan/<str:reference>/",
         views.transfer,

@@ -29,8 +29,8 @@ from tinhso.core.models import AdministrativeUnit, Role, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import CLOCK_STOPPED_STATES, Rating, State
 from tinhso.dossiers.selectors import dossiers_of_applicant, receipt_versions
-from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.payments import selectors as payment_selectors
+from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.procedures.models import OnlineMode, Procedure
 from tinhso.procedures.selectors import (
     LEVEL_FILTERS,

@@ -170,7 +170,7 @@ class Gateway:
         try:
             with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 (127.0.0.1)
                 answer = json.loads(response.read())
-        except Exception as exc:  # noqa: BLE001 (any failure is retried)
+        except Exception as exc:
             answer = {"error": str(exc)}
         with self.lock:
             self.ipn_log.append({"order": params["vnp_TxnRef"], "answer": answer})

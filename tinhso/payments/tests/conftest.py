@@ -52,4 +52,3 @@ def ipn_params(reference: str, amount_vnd: int, *, secret: str = SECRET, **chang
     params.update(changes)
     params["vnp_SecureHash"] = vnpay_sign(params, secret)
     return params
-

@@ -33,7 +33,9 @@ def test_a_signature_verifies_only_unchanged_and_with_the_same_secret():
     params = {"vnp_Amount": "5000000", "vnp_TxnRef": "TS23456789", "vnp_ResponseCode": "00"}
     params["vnp_SecureHash"] = a.vnpay_sign(params, SECRET)
     assert a.vnpay_signature_ok(params, SECRET)
-    assert a.vnpay_signature_ok({**params, "vnp_SecureHash": params["vnp_SecureHash"].upper()}, SECRET)
+    assert a.vnpay_signature_ok(
+        {**params, "vnp_SecureHash": params["vnp_SecureHash"].upper()}, SECRET
+    )
     assert not a.vnpay_signature_ok(params, "OTHER")
     assert not a.vnpay_signature_ok({**params, "vnp_Amount": "5000100"}, SECRET)
     assert not a.vnpay_signature_ok({**params, "vnp_SecureHash": ""}, SECRET)
@@ -52,9 +54,13 @@ def test_the_query_checksum_joins_fixed_fields_with_bars():
 def test_the_redirect_carries_the_signed_parameters():
     from urllib.parse import parse_qsl, urlsplit
 
-    gateway = a.VNPayGateway(pay_url="https://pay.example/vpcpay.html", api_url="", tmn_code="M1", secret=SECRET)
+    gateway = a.VNPayGateway(
+        pay_url="https://pay.example/vpcpay.html", api_url="", tmn_code="M1", secret=SECRET
+    )
     start = gateway.start(
-        reference="TS23456789", amount_vnd=50000, description="Phí hồ sơ H44-261205-0001",
+        reference="TS23456789",
+        amount_vnd=50000,
+        description="Phí hồ sơ H44-261205-0001",
         return_url="https://tinhso.example/thanh-toan/vnpay/ket-qua/",
     )
     url = urlsplit(start.redirect_url)
@@ -67,8 +73,13 @@ def test_the_redirect_carries_the_signed_parameters():
 
 def test_verify_refuses_a_forged_or_foreign_notification():
     gateway = a.VNPayGateway(pay_url="", api_url="", tmn_code="M1", secret=SECRET)
-    params = {"vnp_TmnCode": "M1", "vnp_Amount": "5000000", "vnp_TxnRef": "TS2",
-              "vnp_ResponseCode": "00", "vnp_TransactionStatus": "00"}
+    params = {
+        "vnp_TmnCode": "M1",
+        "vnp_Amount": "5000000",
+        "vnp_TxnRef": "TS2",
+        "vnp_ResponseCode": "00",
+        "vnp_TransactionStatus": "00",
+    }
     good = {**params, "vnp_SecureHash": a.vnpay_sign(params, SECRET)}
     assert gateway.verify(good).amount_vnd == 50000 and gateway.verify(good).succeeded
     with pytest.raises(a.Forged) as bad:
@@ -114,9 +125,15 @@ def test_the_bank_feed_csv():
         "FT001,2026-12-05 09:10:00,50000,TS23456789 nop phi,113366668888\n"
     )
     rows = a.parse_bank_feed(text)
-    assert rows == [{"transaction_id": "FT001", "booked_at": "2026-12-05 09:10:00",
-                     "amount_vnd": "50000", "description": "TS23456789 nop phi",
-                     "account": "113366668888"}]
+    assert rows == [
+        {
+            "transaction_id": "FT001",
+            "booked_at": "2026-12-05 09:10:00",
+            "amount_vnd": "50000",
+            "description": "TS23456789 nop phi",
+            "account": "113366668888",
+        }
+    ]
     line = a.VietQRTransfer(bank_bin="970415", account="113366668888").verify(rows[0])
     assert (line.reference, line.amount_vnd, line.transaction_no) == ("TS23456789", 50000, "FT001")
     with pytest.raises(ValueError):

@@ -42,9 +42,15 @@ def test_the_receipt_pdf_for_the_applicant_and_the_officer(world):
     response = citizen.get(url)
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     text = text_of(response.content)
-    for expected in ("BIÊN LAI THU PHÍ, LỆ PHÍ", "125.000 đồng", d.code, "0000001",
-                     "Thanh toán trực tuyến qua cổng thanh toán", attempt.reference,
-                     d.applicant_name):
+    for expected in (
+        "BIÊN LAI THU PHÍ, LỆ PHÍ",
+        "125.000 đồng",
+        d.code,
+        "0000001",
+        "Thanh toán trực tuyến qua cổng thanh toán",
+        attempt.reference,
+        d.applicant_name,
+    ):
         assert expected in text, expected
     desk = Client()
     desk.force_login(world.desk)
@@ -61,4 +67,7 @@ def test_the_receipt_pdf_for_the_applicant_and_the_officer(world):
     # a receipt id of another dossier through this dossier's URL
     second = fees_requested(world)
     s.dossier_record_counter_payment(actor=world.desk, dossier=second, reference="BL-2")
-    assert citizen.get(f"/ho-so-cua-toi/{d.code}/bien-lai-thu-phi/{receipt.pk + 1}.pdf").status_code == 404
+    assert (
+        citizen.get(f"/ho-so-cua-toi/{d.code}/bien-lai-thu-phi/{receipt.pk + 1}.pdf").status_code
+        == 404
+    )

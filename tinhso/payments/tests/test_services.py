@@ -62,11 +62,16 @@ def test_a_verified_ipn_confirms_restarts_the_clock_and_issues_a_numbered_receip
     assert answer == {"RspCode": "00", "Message": "Confirm Success"}
     d.refresh_from_db()
     assert (d.state, d.paid_vnd, d.paid_online, d.clock_stopped_at) == (
-        State.RECEIVED, 50000, True, None,
+        State.RECEIVED,
+        50000,
+        True,
+        None,
     )
     payment = Payment.objects.get(dossier=d)
     assert (payment.method, payment.reference, payment.attempt_id) == (
-        "gateway", attempt.reference, attempt.pk,
+        "gateway",
+        attempt.reference,
+        attempt.pk,
     )
     assert payment.recorded_by_name == "gateway:vnpay"
     receipt = payment.receipt
@@ -92,15 +97,22 @@ def test_a_forged_ipn_changes_nothing_and_is_logged(world, case, caplog):
         "unknown order": ipn_params("TS99999999", 50000),
         "other merchant": ipn_params(attempt.reference, 50000, vnp_TmnCode="OTHER"),
     }[case]
-    expected = {"bad hash": "97", "other secret": "97", "wrong amount": "04",
-                "unknown order": "01", "other merchant": "97"}[case]
+    expected = {
+        "bad hash": "97",
+        "other secret": "97",
+        "wrong amount": "04",
+        "unknown order": "01",
+        "other merchant": "97",
+    }[case]
     before = snapshot(d)
     with caplog.at_level(logging.WARNING, logger="tinhso.payments"):
         assert ipn(Client(), params)["RspCode"] == expected
     assert snapshot(d) == before
     logged = GatewayNotification.objects.get()
     assert (logged.outcome, logged.kind, logged.params["vnp_TxnRef"]) == (
-        expected, "ipn", params["vnp_TxnRef"],
+        expected,
+        "ipn",
+        params["vnp_TxnRef"],
     )
     assert any("refused" in r.getMessage() for r in caplog.records)
 
@@ -119,7 +131,9 @@ def test_a_replayed_ipn_and_a_second_confirmation_record_one_payment(world, capl
     assert snapshot(d) == after_first
     assert Payment.objects.filter(dossier=d).count() == 1
     assert list(GatewayNotification.objects.order_by("pk").values_list("outcome", flat=True)) == [
-        "00", "02", "02",
+        "00",
+        "02",
+        "02",
     ]
 
 
@@ -204,18 +218,41 @@ def test_vietqr_transfer_matched_in_the_bank_feed(world):
     client.post(f"/ho-so-cua-toi/{d.code}/thanh-toan/vietqr/")
     assert PaymentAttempt.objects.filter(dossier=d).count() == 1
     rows = [
-        {"transaction_id": "FT1", "booked_at": "2026-12-05 09:00:00", "amount_vnd": "75000",
-         "description": "CT DEN:123 " + attempt.reference.lower() + " nop phi", "account": ACCOUNT},
-        {"transaction_id": "FT2", "booked_at": "2026-12-05 09:01:00", "amount_vnd": "75000",
-         "description": "chuyen tien an trua", "account": ACCOUNT},
-        {"transaction_id": "FT3", "booked_at": "", "amount_vnd": "7500",
-         "description": attempt.reference, "account": ACCOUNT},
-        {"transaction_id": "FT4", "booked_at": "", "amount_vnd": "75000",
-         "description": attempt.reference, "account": "999"},
+        {
+            "transaction_id": "FT1",
+            "booked_at": "2026-12-05 09:00:00",
+            "amount_vnd": "75000",
+            "description": "CT DEN:123 " + attempt.reference.lower() + " nop phi",
+            "account": ACCOUNT,
+        },
+        {
+            "transaction_id": "FT2",
+            "booked_at": "2026-12-05 09:01:00",
+            "amount_vnd": "75000",
+            "description": "chuyen tien an trua",
+            "account": ACCOUNT,
+        },
+        {
+            "transaction_id": "FT3",
+            "booked_at": "",
+            "amount_vnd": "7500",
+            "description": attempt.reference,
+            "account": ACCOUNT,
+        },
+        {
+            "transaction_id": "FT4",
+            "booked_at": "",
+            "amount_vnd": "75000",
+            "description": attempt.reference,
+            "account": "999",
+        },
     ]
     summary = pay.bank_feed_import(actor=world.desk, bank="VCB", rows=rows)
     assert (summary.matched, summary.unmatched, summary.wrong_amount, len(summary.refused)) == (
-        1, 1, 1, 1,
+        1,
+        1,
+        1,
+        1,
     )
     d.refresh_from_db()
     assert (d.state, d.paid_vnd, d.paid_online) == (State.RECEIVED, 75000, False)
@@ -233,9 +270,7 @@ def test_a_counter_payment_gets_the_next_receipt_number_of_the_series(world):
     s.dossier_record_counter_payment(actor=world.desk, dossier=first, reference="BL-0001")
     attempt = pay.payment_start(actor=world.citizen, dossier=second, gateway="vnpay")
     pay.vnpay_notification(ipn_params(attempt.reference, 50000))
-    numbers = list(
-        PaymentReceipt.objects.order_by("pk").values_list("payment__method", "number")
-    )
+    numbers = list(PaymentReceipt.objects.order_by("pk").values_list("payment__method", "number"))
     assert numbers == [("counter", 1), ("gateway", 2)]
     counter = Payment.objects.get(dossier=first)
     assert counter.recorded_by == world.desk and counter.reference == "BL-0001"
@@ -267,3 +302,32 @@ def test_the_ioc_counts_gateway_confirmed_payments_only(world):
     rebuild()
     totals = DailyStat.objects.aggregate(fee=Sum("fee_bearing"), online=Sum("paid_online"))
     assert totals == {"fee": 4, "online": 1}
+
+
+def test_the_import_command_reads_the_documented_csv(world, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    d = fees_requested(world)
+    attempt = pay.payment_start(actor=world.citizen, dossier=d, gateway="vietqr")
+    feed = tmp_path / "sao-ke.csv"
+    feed.write_text(
+        "transaction_id,booked_at,amount_vnd,description,account\n"
+        f"FT77,2026-12-05T10:00:00+07:00,50000,{attempt.reference} NOP PHI,{ACCOUNT}\n",
+        encoding="utf-8",
+    )
+    out = StringIO()
+    call_command("import_bank_feed", str(feed), "--bank", "VCB", stdout=out)
+    assert out.getvalue().startswith("matched 1, unmatched 0")
+    d.refresh_from_db()
+    assert d.state == State.RECEIVED
+    line = BankTransaction.objects.get()
+    assert (line.reference, line.status, line.booked_at.isoformat()) == (
+        attempt.reference,
+        "matched",
+        "2026-12-05T03:00:00+00:00",
+    )
+    feed.write_text("id,amount\n1,2\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_bank_feed", str(feed), "--bank", "VCB")

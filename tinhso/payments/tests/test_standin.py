@@ -31,8 +31,21 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def standin():
     ipn_port = free_port()  # nobody listens: the IPN fails and is retried in the background
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "tinhso.standins.vnpay", "--port", "0", "--tmn-code", TMN_CODE,
-         "--secret", SECRET, "--ipn-url", f"http://127.0.0.1:{ipn_port}/ipn", "--retries", "1"],
+        [
+            sys.executable,
+            "-m",
+            "tinhso.standins.vnpay",
+            "--port",
+            "0",
+            "--tmn-code",
+            TMN_CODE,
+            "--secret",
+            SECRET,
+            "--ipn-url",
+            f"http://127.0.0.1:{ipn_port}/ipn",
+            "--retries",
+            "1",
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -88,8 +101,27 @@ def test_pay_at_the_standin_then_reconcile_through_the_query_api(world, standin)
     assert outcome.code == "00" and outcome.recorded
     assert pay.vnpay_reconcile(attempt).code == "02"
     assert Payment.objects.filter(dossier=d).count() == 1
-    assert list(
-        GatewayNotification.objects.filter(kind="query").values_list("outcome", flat=True)
-    )[-2:] == ["00", "02"]
+    assert list(GatewayNotification.objects.filter(kind="query").values_list("outcome", flat=True))[
+        -2:
+    ] == ["00", "02"]
     orders = json.loads(fetch(standin + "/orders.json")[1])
     assert any(entry["order"] == attempt.reference for entry in orders["ipn"])
+
+
+def test_the_periodic_reconciliation_records_what_the_gateway_says_was_paid(world, standin):
+    import datetime as dt
+
+    from tinhso.payments.tasks import reconcile_payments
+
+    paid, cancelled = fees_requested(world), fees_requested(world)
+    for dossier, choice in ((paid, "pay"), (cancelled, "cancel")):
+        attempt = pay.payment_start(actor=world.citizen, dossier=dossier, gateway="vnpay")
+        fetch(pay.vnpay_redirect_url(attempt, return_url="http://127.0.0.1:1/back"))
+        form = urllib.parse.urlencode({"order": attempt.reference, "choice": choice}).encode()
+        assert fetch(standin + "/paymentv2/pay", form)[0] == 303
+    assert pay.payments_reconcile().asked == 0  # too recent: the IPN may still come
+    result = pay.payments_reconcile(older_than=dt.timedelta(0))
+    assert (result.asked, result.recorded, result.failed, result.errors) == (2, 1, 1, 0)
+    assert Payment.objects.filter(dossier=paid).exists()
+    assert not Payment.objects.filter(dossier=cancelled).exists()
+    assert reconcile_payments.call() == {"asked": 0, "recorded": 0, "failed": 0, "errors": 0}
