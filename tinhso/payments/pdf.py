@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from tinhso.dossiers import pdf as forms
 from tinhso.dossiers.models import PaymentMethod
-from tinhso.dossiers.pdf import _base_context, fmt_appointment, fmt_money, html_to_pdf
 
 from .models import PaymentReceipt
 
@@ -25,7 +25,7 @@ def render_payment_receipt(receipt: PaymentReceipt) -> bytes:
     payment = receipt.payment
     dossier = payment.dossier
     context = {
-        **_base_context(
+        **forms._base_context(
             dossier,
             agency=receipt.agency,
             issued_at=receipt.issued_at,
@@ -35,9 +35,9 @@ def render_payment_receipt(receipt: PaymentReceipt) -> bytes:
         "receipt_number": f"{receipt.number:07d}",
         "payment": payment,
         "attempt": payment.attempt,
-        "amount": fmt_money(payment.amount_vnd),
+        "amount": forms.fmt_money(payment.amount_vnd),
         "method": METHOD_LABELS.get(payment.method, payment.method),
-        "paid_at": fmt_appointment(payment.paid_at),
+        "paid_at": forms.fmt_appointment(payment.paid_at),
         "collector": payment.recorded_by_name if payment.recorded_by_id else "",
     }
-    return html_to_pdf(render_to_string("payments/pdf/receipt.html", context))
+    return forms.html_to_pdf(render_to_string("payments/pdf/receipt.html", context))

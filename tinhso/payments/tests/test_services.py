@@ -25,7 +25,7 @@ from tinhso.payments.models import (
 
 from .conftest import ACCOUNT, SECRET, fees_requested, ipn_params
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]  # idempotency, constraints, locks
 
 
 @pytest.fixture
