@@ -4,6 +4,8 @@ dossier the reader may see (``portal.selectors.my_dossier_get`` for the applican
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.conf import settings
 
 from tinhso.dossiers.models import Dossier
@@ -64,3 +66,12 @@ def payments_of(dossier: Dossier) -> list[Payment]:
         .select_related("receipt", "attempt")
         .order_by("paid_at", "pk")
     )
+
+
+def gateway_form_origins() -> list[str]:
+    """The origins a page offering online payment lets its forms go to (CSP ``form-action``:
+    the pay form's answer is a redirect to the gateway, which the browser checks too)."""
+    if not online_payment_methods()["vnpay"]:
+        return []
+    url = urlsplit(settings.TINHSO_VNPAY_URL)
+    return [f"{url.scheme}://{url.netloc}"]

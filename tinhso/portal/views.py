@@ -519,7 +519,12 @@ def _dossier_page(request, dossier, *, errors: dict[str, str] | None = None, val
         "payment_receipts": payment_selectors.receipts_of(dossier),
         "online_payment": payment_selectors.online_payment_methods(),
     }
-    return render(request, "portal/my_dossier.html", context)
+    response = render(request, "portal/my_dossier.html", context)
+    if asks.get(dossier.pk) and asks[dossier.pk].kind == "fees":
+        origins = payment_selectors.gateway_form_origins()
+        if origins:  # the pay form is answered by a redirect to the gateway
+            response._csp_update = {"form-action": ["'self'", *origins]}
+    return response
 
 
 @login_required

@@ -199,6 +199,7 @@ class Handler(JsonHandler):
         page = (
             f"<!doctype html><html lang=vi><meta charset=utf-8><title>{html.escape(title)}</title>"
             "<meta name=viewport content='width=device-width,initial-scale=1'>"
+            "<link rel=icon href='data:,'>"
             f"<main><h1>{html.escape(title)}</h1>{body}</main></html>"
         )
         self._answer(status, page.encode(), "text/html; charset=utf-8")
