@@ -439,7 +439,8 @@ TINHSO_NATIONAL_PORTAL_STANDIN_DB = env_str(
 # (tinhso.standins.vnpay) on the payment URL's port, calling the IPN at VNPAY_IPN_URL. With
 # DEBUG the demo merchant of the stand-in is the default (its secret is a demo value, never a
 # real one). VietQR: the bank's BIN (6 digits, NAPAS) and the account fees are paid to.
-_VNPAY_STANDIN_URL = "http://127.0.0.1:8791" if DEBUG else ""
+TINHSO_VNPAY_STANDIN_PORT = env_int("TINHSO_VNPAY_STANDIN_PORT", 8791)
+_VNPAY_STANDIN_URL = f"http://127.0.0.1:{TINHSO_VNPAY_STANDIN_PORT}" if DEBUG else ""
 TINHSO_VNPAY_URL = env_str(
     "TINHSO_VNPAY_URL", _VNPAY_STANDIN_URL and _VNPAY_STANDIN_URL + "/paymentv2/vpcpay.html"
 )
@@ -452,9 +453,8 @@ TINHSO_VNPAY_HASH_SECRET = env_str(
     "TINHSO_VNPAY_HASH_SECRET", "standin-vnpay-demo-secret" if DEBUG else ""
 )
 TINHSO_VNPAY_STANDIN = env_bool("TINHSO_VNPAY_STANDIN", DEBUG)
-TINHSO_VNPAY_IPN_URL = env_str(
-    "TINHSO_VNPAY_IPN_URL", "http://127.0.0.1:8000/thanh-toan/vnpay/ipn/"
-)
+# Where the stand-in calls the IPN (empty: the address run-all serves on).
+TINHSO_VNPAY_IPN_URL = env_str("TINHSO_VNPAY_IPN_URL", "")
 TINHSO_VIETQR_BANK_BIN = env_str("TINHSO_VIETQR_BANK_BIN", "970415" if DEBUG else "")
 TINHSO_VIETQR_ACCOUNT = env_str("TINHSO_VIETQR_ACCOUNT", "113366668888" if DEBUG else "")
 TINHSO_VIETQR_ACCOUNT_NAME = env_str("TINHSO_VIETQR_ACCOUNT_NAME", "")

@@ -58,9 +58,17 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
             "--secret",
             settings.TINHSO_VNPAY_HASH_SECRET,
             "--ipn-url",
-            settings.TINHSO_VNPAY_IPN_URL,
+            settings.TINHSO_VNPAY_IPN_URL or _local_url(addrport) + "/thanh-toan/vnpay/ipn/",
         ]
     return found
+
+
+def _local_url(addrport: str) -> str:
+    """The web server's URL seen from this machine (``8000``, ``0.0.0.0:8000`` → 127.0.0.1)."""
+    host, _, port = addrport.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):  # noqa: S104 (a bind address, not a listener)
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
 
 
 class Command(BaseCommand):
