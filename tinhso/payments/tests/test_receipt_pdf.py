@@ -71,3 +71,15 @@ def test_the_receipt_pdf_for_the_applicant_and_the_officer(world):
         citizen.get(f"/ho-so-cua-toi/{d.code}/bien-lai-thu-phi/{receipt.pk + 1}.pdf").status_code
         == 404
     )
+
+
+def test_the_administration_lists_payments_read_only(world, admin_client):
+    d = fees_requested(world)
+    attempt = pay.payment_start(actor=world.citizen, dossier=d, gateway="vnpay")
+    pay.vnpay_notification(ipn_params(attempt.reference, 50000))
+    for model in ("paymentattempt", "payment", "paymentreceipt", "gatewaynotification",
+                  "banktransaction"):  # fmt: skip
+        page = admin_client.get(f"/admin/payments/{model}/")
+        assert page.status_code == 200, model
+        assert admin_client.get(f"/admin/payments/{model}/add/").status_code == 403
+    assert attempt.reference in admin_client.get("/admin/payments/paymentattempt/").content.decode()
