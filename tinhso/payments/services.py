@@ -308,6 +308,18 @@ def vnpay_reconcile(attempt: PaymentAttempt) -> Confirmation:
     return _keep(Gateway.VNPAY, "query", attempt.reference, notification.raw, outcome)
 
 
+def _kept_params(params: dict) -> dict:
+    """What is kept of a notification: the ``vnp_`` fields (and a query answer's), at most 40,
+    each cut at 300 characters: anybody can call the IPN, nobody fills the table with it."""
+    kept = {}
+    for key, value in params.items():
+        if len(kept) == 40:
+            break
+        if isinstance(key, str) and key.startswith("vnp_") and len(key) <= 40:
+            kept[key] = str(value)[:300]
+    return kept
+
+
 def _keep(
     gateway: str, kind: str, reference: str, params: dict, outcome: Confirmation
 ) -> Confirmation:
@@ -315,7 +327,7 @@ def _keep(
         gateway=gateway,
         kind=kind,
         reference=reference,
-        params=dict(params),
+        params=_kept_params(params),
         outcome=outcome.code,
         message=outcome.message[:200],
         attempt=outcome.attempt,

@@ -331,3 +331,10 @@ def test_the_import_command_reads_the_documented_csv(world, tmp_path):
     feed.write_text("id,amount\n1,2\n", encoding="utf-8")
     with pytest.raises(CommandError):
         call_command("import_bank_feed", str(feed), "--bank", "VCB")
+
+
+def test_what_is_kept_of_an_unsolicited_notification_is_bounded(world):
+    noise = {f"vnp_X{i}": "x" * 5000 for i in range(100)} | {"other": "y" * 5000}
+    assert ipn(Client(), noise)["RspCode"] == "97"
+    kept = GatewayNotification.objects.get().params
+    assert len(kept) == 40 and max(len(v) for v in kept.values()) == 300 and "other" not in kept
