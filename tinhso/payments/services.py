@@ -404,6 +404,9 @@ def bank_feed_import(*, actor: Any, bank: str, rows: list[dict[str, str]]) -> Fe
         except IntegrityError:  # imported concurrently by someone else
             summary.already_imported += 1
             continue
+        except DomainError as exc:  # the dossier refused (changed meanwhile): retried next import
+            summary.refused.append(f"{number}: {exc}")
+            continue
         setattr(summary, status, getattr(summary, status) + 1)
     return summary
 
