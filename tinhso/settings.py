@@ -458,6 +458,13 @@ TINHSO_VNPAY_IPN_URL = env_str("TINHSO_VNPAY_IPN_URL", "")
 TINHSO_VIETQR_BANK_BIN = env_str("TINHSO_VIETQR_BANK_BIN", "970415" if DEBUG else "")
 TINHSO_VIETQR_ACCOUNT = env_str("TINHSO_VIETQR_ACCOUNT", "113366668888" if DEBUG else "")
 TINHSO_VIETQR_ACCOUNT_NAME = env_str("TINHSO_VIETQR_ACCOUNT_NAME", "")
+# Banks that push their transaction feed to /thanh-toan/ngan-hang/<bank>/ (docs/payments.md):
+# "VCB=secret,TCB=secret2", each body signed with HMAC-SHA256 under the bank's secret.
+TINHSO_BANK_WEBHOOK_SECRETS = dict(
+    item.split("=", 1)
+    for item in env_str("TINHSO_BANK_WEBHOOK_SECRETS", "").split(",")
+    if "=" in item
+)
 # The series of the platform's payment receipts (numbered per agency and year, without gaps).
 TINHSO_PAYMENT_RECEIPT_SERIES = env_str("TINHSO_PAYMENT_RECEIPT_SERIES", "BLP")
 

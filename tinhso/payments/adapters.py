@@ -418,6 +418,23 @@ def parse_feed_time(value: str) -> dt.datetime | None:
     return None
 
 
+def bank_webhook_signature(secret: str, body: bytes) -> str:
+    """The signature a bank's feed webhook sends: ``sha256=`` + HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def parse_bank_webhook(body: bytes) -> list[dict[str, str]]:
+    """The lines of a webhook body ``{"transactions": [{…the CSV's columns…}]}``; ValueError
+    when it is not that shape."""
+    data = json.loads(body)
+    lines = data.get("transactions") if isinstance(data, dict) else None
+    if not isinstance(lines, list) or not all(isinstance(line, dict) for line in lines):
+        raise ValueError('the body must be {"transactions": [{…}, …]}')
+    return [
+        {str(k): str(v if v is not None else "").strip() for k, v in line.items()} for line in lines
+    ]
+
+
 def parse_bank_feed(text: str) -> list[dict[str, str]]:
     """The lines of a bank feed in the documented CSV form (docs/payments.md): a header row
     naming at least ``FEED_COLUMNS``; ValueError when it does not."""

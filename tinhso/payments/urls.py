@@ -23,4 +23,5 @@ urlpatterns = [
     ),
     path("thanh-toan/vnpay/ket-qua/", views.vnpay_return, name="vnpay_return"),
     path("thanh-toan/vnpay/ipn/", views.vnpay_ipn, name="vnpay_ipn"),
+    path("thanh-toan/ngan-hang/<str:bank>/", views.bank_webhook, name="bank_webhook"),
 ]

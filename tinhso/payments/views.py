@@ -3,6 +3,11 @@ receipts. Thin: the services decide; reads go through the dossier access rule.""
 
 from __future__ import annotations
 
+import hmac
+import logging
+from dataclasses import asdict
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -20,9 +25,11 @@ from tinhso.workspace.views import _dossier as officer_dossier
 from tinhso.workspace.views import officer_required
 
 from . import selectors, services
-from .adapters import Forged
+from .adapters import Forged, bank_webhook_signature, parse_bank_webhook
 from .models import AttemptStatus, Gateway
 from .pdf import receipt_filename, render_payment_receipt
+
+log = logging.getLogger("tinhso.payments")
 
 
 def _own_dossier(request: HttpRequest, code: str):
@@ -145,3 +152,30 @@ def officer_receipt(request: HttpRequest, code: str, receipt_id: int) -> HttpRes
     return download_response(
         render_payment_receipt(receipt), "application/pdf", receipt_filename(receipt)
     )
+
+
+@csrf_exempt  # server to server: the bank signs the body (HMAC-SHA256), no session
+@require_POST
+def bank_webhook(request: HttpRequest, bank: str) -> JsonResponse:
+    """A bank pushes lines of its transaction feed (the CSV's fields as JSON)."""
+    secret = settings.TINHSO_BANK_WEBHOOK_SECRETS.get(bank, "")
+    given = request.headers.get("X-Tinhso-Signature", "")
+    if not secret or not hmac.compare_digest(given, bank_webhook_signature(secret, request.body)):
+        log.warning("bank webhook %r refused: bad signature", bank[:20])
+        return JsonResponse(
+            {"error": {"code": "invalid_signature", "message": "invalid signature", "details": {}}},
+            status=401,
+        )
+    try:
+        rows = parse_bank_webhook(request.body)
+        summary = services.bank_feed_import(actor=None, bank=bank, rows=rows)
+    except ValueError as exc:
+        return JsonResponse(
+            {"error": {"code": "invalid_body", "message": str(exc)[:200], "details": {}}},
+            status=400,
+        )
+    except DomainError as exc:
+        return JsonResponse(
+            {"error": {"code": exc.code, "message": str(exc), "details": {}}}, status=503
+        )
+    return JsonResponse(asdict(summary))

@@ -969,6 +969,18 @@ MATRIX: dict[str, Route] = {
         ),
         note="server to server: the HMAC authenticates the gateway, not a session",
     ),
+    "thanh-toan/ngan-hang/<str:bank>/": Route(
+        (
+            post(
+                expect(UNAUTHORIZED),
+                "a bank's feed without its signature: refused, nothing stored",
+                kwargs={"bank": "VCB"},
+                data={"transactions": "[]"},
+            ),
+            get(expect(NOT_ALLOWED), kwargs={"bank": "VCB"}),
+        ),
+        note="server to server: the bank's HMAC signature, not a session",
+    ),
     # --- Django admin: one entry for the whole site -----------------------------------------
     "admin/": Route(
         (

@@ -338,3 +338,51 @@ def test_what_is_kept_of_an_unsolicited_notification_is_bounded(world):
     assert ipn(Client(), noise)["RspCode"] == "97"
     kept = GatewayNotification.objects.get().params
     assert len(kept) == 40 and max(len(v) for v in kept.values()) == 300 and "other" not in kept
+
+
+def test_a_bank_pushes_its_feed_signed(world, settings):
+    import json
+
+    from tinhso.payments.adapters import bank_webhook_signature
+
+    settings.TINHSO_BANK_WEBHOOK_SECRETS = {"VCB": "bank-secret"}
+    d = fees_requested(world)
+    attempt = pay.payment_start(actor=world.citizen, dossier=d, gateway="vietqr")
+    body = json.dumps(
+        {
+            "transactions": [
+                {
+                    "transaction_id": "FT5",
+                    "booked_at": "2026-12-05 10:00:00",
+                    "amount_vnd": 50000,
+                    "description": f"{attempt.reference} nop phi",
+                    "account": ACCOUNT,
+                }
+            ]
+        }
+    ).encode()
+    url = "/thanh-toan/ngan-hang/VCB/"
+    client = Client(enforce_csrf_checks=True)
+    for headers in ({}, {"X-Tinhso-Signature": bank_webhook_signature("guessed", body)}):
+        refused = client.post(url, body, content_type="application/json", headers=headers)
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "invalid_signature"
+    other_bank = client.post(
+        "/thanh-toan/ngan-hang/TCB/", body, content_type="application/json",
+        headers={"X-Tinhso-Signature": bank_webhook_signature("bank-secret", body)},
+    )  # fmt: skip
+    assert other_bank.status_code == 401
+    assert not BankTransaction.objects.exists() and not Payment.objects.exists()
+    signed = {"X-Tinhso-Signature": bank_webhook_signature("bank-secret", body)}
+    answer = client.post(url, body, content_type="application/json", headers=signed)
+    assert answer.status_code == 200 and answer.json()["matched"] == 1
+    d.refresh_from_db()
+    assert d.state == State.RECEIVED and Payment.objects.get(dossier=d).method == "bank_transfer"
+    again = client.post(url, body, content_type="application/json", headers=signed).json()
+    assert (again["matched"], again["already_imported"]) == (0, 1)
+    bad = b'{"transactions": 3}'
+    wrong = client.post(
+        url, bad, content_type="application/json",
+        headers={"X-Tinhso-Signature": bank_webhook_signature("bank-secret", bad)},
+    )  # fmt: skip
+    assert wrong.status_code == 400 and wrong.json()["error"]["code"] == "invalid_body"
