@@ -11,7 +11,8 @@ from django.conf import settings
 from tinhso.dossiers.models import Dossier
 from tinhso.dossiers.pdf import qr_data_uri
 
-from .models import Payment, PaymentAttempt, PaymentReceipt
+from .models import AttemptStatus, Gateway, Payment, PaymentAttempt, PaymentReceipt
+from .services import vietqr as vietqr_account
 
 
 def attempt_of(dossier: Dossier, reference: str, *, gateway: str) -> PaymentAttempt | None:
@@ -75,3 +76,20 @@ def gateway_form_origins() -> list[str]:
         return []
     url = urlsplit(settings.TINHSO_VNPAY_URL)
     return [f"{url.scheme}://{url.netloc}"]
+
+
+def pending_transfer(dossier: Dossier) -> dict | None:
+    """The VietQR transfer the applicant already started for the fee waiting (shown on the
+    dossier page: the QR code, the reference), or None."""
+    if not online_payment_methods()["vietqr"] or dossier.fee_vnd <= 0:
+        return None
+    attempt = dossier.payment_attempts.filter(
+        gateway=Gateway.VIETQR, status=AttemptStatus.PENDING, amount_vnd=dossier.fee_vnd
+    ).first()
+    if attempt is None:
+        return None
+    account = vietqr_account()
+    if account is None:
+        return None
+    payload = account.payload(amount_vnd=attempt.amount_vnd, purpose=attempt.reference)
+    return {"attempt": attempt, "payload": payload, "qr_svg": qr_svg(payload), "account": account}

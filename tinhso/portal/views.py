@@ -518,6 +518,9 @@ def _dossier_page(request, dossier, *, errors: dict[str, str] | None = None, val
         "clock_stopped": dossier.state in CLOCK_STOPPED_STATES and dossier.clock_stopped_at,
         "payment_receipts": payment_selectors.receipts_of(dossier),
         "online_payment": payment_selectors.online_payment_methods(),
+        "transfer": payment_selectors.pending_transfer(dossier)
+        if dossier.state == State.FEES_REQUESTED
+        else None,
     }
     response = render(request, "portal/my_dossier.html", context)
     if asks.get(dossier.pk) and asks[dossier.pk].kind == "fees":

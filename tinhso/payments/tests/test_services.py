@@ -214,9 +214,12 @@ def test_vietqr_transfer_matched_in_the_bank_feed(world):
     assert response["Location"] == f"/ho-so-cua-toi/{d.code}/chuyen-khoan/{attempt.reference}/"
     page = client.get(response["Location"]).content.decode()
     assert attempt.reference in page and 'data-testid="vietqr"' in page
-    # the page again: the same reference (one QR per fee)
+    # the page again: the same reference (one QR per fee), shown on the dossier page too
     client.post(f"/ho-so-cua-toi/{d.code}/thanh-toan/vietqr/")
     assert PaymentAttempt.objects.filter(dossier=d).count() == 1
+    dossier_page = client.get(f"/ho-so-cua-toi/{d.code}/").content.decode()
+    shown = dossier_page[dossier_page.index('data-testid="pending-transfer"') :]
+    assert attempt.reference in shown and "data:image/svg+xml;base64," in shown
     rows = [
         {
             "transaction_id": "FT1",
@@ -256,6 +259,7 @@ def test_vietqr_transfer_matched_in_the_bank_feed(world):
     )
     d.refresh_from_db()
     assert (d.state, d.paid_vnd, d.paid_online) == (State.RECEIVED, 75000, False)
+    assert "pending-transfer" not in client.get(f"/ho-so-cua-toi/{d.code}/").content.decode()
     payment = Payment.objects.get(dossier=d)
     assert payment.method == "bank_transfer" and payment.receipt.number == 1
     # the same feed again changes nothing
