@@ -3,7 +3,8 @@
 #   run:  pango (WeasyPrint PDFs), fonts with Vietnamese glyphs (Liberation Serif: Times New
 #         Roman metrics, for signature stamps), gettext (translations)
 #   test: the same plus Chromium for the browser tests, pdfsig, certutil and SoftHSM for the
-#         signature tests
+#         signature tests, and Node.js (the independent VietQR decoder, npm vietnam-qr-pay
+#         vendored in tinhso/payments/tests/vendor)
 set -euo pipefail
 want=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-noto-core fonts-liberation2 gettext)
 # Chromium only once the suite has browser tests (Playwright drives Debian's build).
@@ -13,6 +14,9 @@ fi
 # The independent signature validator of the signature tests: pdfsig (poppler) with an NSS database.
 if [ "${1:-run}" = "test" ]; then
   want+=(poppler-utils libnss3-tools softhsm2)
+fi
+if [ "${1:-run}" = "test" ] && ! command -v node >/dev/null 2>&1; then
+  want+=(nodejs)
 fi
 missing=()
 for pkg in "${want[@]}"; do

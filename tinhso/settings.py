@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "tinhso.notifications",
     "tinhso.accounts",  # citizen self-registration, one-time codes, password reset
     "tinhso.signatures",  # PAdES signing and validation (pyHanko)
+    "tinhso.payments",  # online payment of fees (VNPay, VietQR), receipts
     "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 
@@ -414,6 +415,10 @@ TINHSO_SCHEDULE = {
         "every": env_int("TINHSO_NOTIFY_EVERY", 30),
     },
     "notify-due-soon": {"task": "tinhso.notifications.tasks.notify_due_soon", "every": 3600},
+    "payments-reconcile": {
+        "task": "tinhso.payments.tasks.reconcile_payments",
+        "every": env_int("TINHSO_PAYMENTS_RECONCILE_EVERY", 600),
+    },
 }
 # The outbox: how long a claimed message is reserved for its worker (a killed worker's messages
 # are claimable again after it), and the retry back-off (doubling from BASE up to CAP, jittered).
@@ -455,6 +460,39 @@ if TINHSO_SSO_ISSUER:  # the logout form is redirected to the SSO's end-session 
 
     _sso = urlsplit(TINHSO_SSO_ISSUER)
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_sso.scheme}://{_sso.netloc}")
+# Payments (docs/payments.md). VNPay: the merchant's terminal code and hash secret, the payment
+# page and the query API; with VNPAY_STANDIN, ``run-all`` also starts the stand-in gateway
+# (tinhso.standins.vnpay) on the payment URL's port, calling the IPN at VNPAY_IPN_URL. With
+# DEBUG the demo merchant of the stand-in is the default (its secret is a demo value, never a
+# real one). VietQR: the bank's BIN (6 digits, NAPAS) and the account fees are paid to.
+TINHSO_VNPAY_STANDIN_PORT = env_int("TINHSO_VNPAY_STANDIN_PORT", 8795)
+_VNPAY_STANDIN_URL = f"http://127.0.0.1:{TINHSO_VNPAY_STANDIN_PORT}" if DEBUG else ""
+TINHSO_VNPAY_URL = env_str(
+    "TINHSO_VNPAY_URL", _VNPAY_STANDIN_URL and _VNPAY_STANDIN_URL + "/paymentv2/vpcpay.html"
+)
+TINHSO_VNPAY_API_URL = env_str(
+    "TINHSO_VNPAY_API_URL",
+    _VNPAY_STANDIN_URL and _VNPAY_STANDIN_URL + "/merchant_webapi/api/transaction",
+)
+TINHSO_VNPAY_TMN_CODE = env_str("TINHSO_VNPAY_TMN_CODE", "TINHSO01" if DEBUG else "")
+TINHSO_VNPAY_HASH_SECRET = env_str(
+    "TINHSO_VNPAY_HASH_SECRET", "standin-vnpay-demo-secret" if DEBUG else ""
+)
+TINHSO_VNPAY_STANDIN = env_bool("TINHSO_VNPAY_STANDIN", DEBUG)
+# Where the stand-in calls the IPN (empty: the address run-all serves on).
+TINHSO_VNPAY_IPN_URL = env_str("TINHSO_VNPAY_IPN_URL", "")
+TINHSO_VIETQR_BANK_BIN = env_str("TINHSO_VIETQR_BANK_BIN", "970415" if DEBUG else "")
+TINHSO_VIETQR_ACCOUNT = env_str("TINHSO_VIETQR_ACCOUNT", "113366668888" if DEBUG else "")
+TINHSO_VIETQR_ACCOUNT_NAME = env_str("TINHSO_VIETQR_ACCOUNT_NAME", "")
+# Banks that push their transaction feed to /thanh-toan/ngan-hang/<bank>/ (docs/payments.md):
+# "VCB=secret,TCB=secret2", each body signed with HMAC-SHA256 under the bank's secret.
+TINHSO_BANK_WEBHOOK_SECRETS = dict(
+    item.split("=", 1)
+    for item in env_str("TINHSO_BANK_WEBHOOK_SECRETS", "").split(",")
+    if "=" in item
+)
+# The series of the platform's payment receipts (numbered per agency and year, without gaps).
+TINHSO_PAYMENT_RECEIPT_SERIES = env_str("TINHSO_PAYMENT_RECEIPT_SERIES", "BLP")
 
 # Notifications (docs/operations.md, "Notifications"). E-mail through Django's backend: SMTP in
 # production; with DEBUG the file backend writes each message to var/mail/ (make run).

@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
+    path("", include("tinhso.payments.urls")),
     path("can-bo/", include("tinhso.workspace.urls")),
     path("", include("tinhso.notifications.urls")),
     path("", include("tinhso.qna.urls")),

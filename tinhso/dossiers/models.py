@@ -396,10 +396,12 @@ class DossierEvent(models.Model):
 
 
 class PaymentMethod(models.TextChoices):
-    """How a fee was paid: recorded by an officer at the counter, or confirmed by a gateway."""
+    """How a fee was paid: recorded by an officer at the counter, confirmed by a gateway, or
+    a bank transfer (VietQR) matched in the bank's transaction feed."""
 
     COUNTER = "counter", _("At the counter")
     GATEWAY = "gateway", _("Online payment gateway")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
 
 
 class ReceiptVersion(models.Model):

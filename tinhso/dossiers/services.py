@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -1145,6 +1146,19 @@ def dossier_request_fees(
     ).obj
 
 
+# A payment is confirmed by a system (a gateway's verified notification, a matched bank-feed
+# line), never declared by a person: these methods need a PaymentGateway actor, and only these.
+SYSTEM_CONFIRMED_METHODS = (PaymentMethod.GATEWAY, PaymentMethod.BANK_TRANSFER)
+# Called inside the payment's transaction with (dossier, step, event data): the payments app
+# registers its recorder (the Payment row, the numbered receipt) from its AppConfig.ready.
+PAYMENT_RECORDERS: list[Callable[[Dossier, Step, dict], None]] = []
+
+
+def register_payment_recorder(recorder: Callable[[Dossier, Step, dict], None]) -> None:
+    if recorder not in PAYMENT_RECORDERS:
+        PAYMENT_RECORDERS.append(recorder)
+
+
 def dossier_record_payment(
     *,
     dossier: Dossier | int,
@@ -1157,13 +1171,15 @@ def dossier_record_payment(
 
     The one entry point for a payment: ``method`` COUNTER with ``by`` a desk officer of the
     receiving agency and ``reference`` the receipt number they issued; GATEWAY with ``by`` a
-    :class:`PaymentGateway` and ``reference`` the gateway's transaction. Never the applicant
+    :class:`PaymentGateway` and ``reference`` the gateway's order; BANK_TRANSFER with ``by`` a
+    :class:`PaymentGateway` naming the bank feed and ``reference`` the transfer's payment
+    reference (``tinhso.payments.services``). Never the applicant
     (the transition's guard refuses them). ``amount_vnd`` defaults to the amount requested; a
     different amount is refused.
     """
     if method not in PaymentMethod.values:
         raise DomainError("invalid_payment_method", _("Unknown payment method."))
-    if (method == PaymentMethod.GATEWAY) != isinstance(by, PaymentGateway):
+    if (method in SYSTEM_CONFIRMED_METHODS) != isinstance(by, PaymentGateway):
         raise DomainError(
             "invalid_payment_method",
             _("Only a payment gateway confirms online payments; the desk records counter ones."),
@@ -1187,6 +1203,8 @@ def dossier_record_payment(
         data = {"amount_vnd": paid, "method": method, "reference": reference}
         if isinstance(by, PaymentGateway):
             data["gateway"] = by.name
+        for recorder in PAYMENT_RECORDERS:  # e.g. the payments app's receipt, same transaction
+            recorder(d, step, data)
         return DossierApplied(data=data)
 
     return LIFECYCLE.perform(actor=by, obj=dossier, action="pay", apply=apply).obj

@@ -194,7 +194,10 @@ INDICATORS: dict[str, Indicator] = {
             PERCENT,
             _get("paid_online"),
             _get("fee_bearing"),
-            help=_("Fee-bearing dossiers paid online among fee-bearing dossiers received."),
+            help=_(
+                "Fee-bearing dossiers whose payment an online payment gateway confirmed, among "
+                "fee-bearing dossiers received (counter payments and bank transfers do not count)."
+            ),
         ),
         Indicator(
             "satisfaction_rate",

@@ -31,6 +31,7 @@ from tinhso.core.models import AdministrativeUnit, Role, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import CLOCK_STOPPED_STATES, Rating, State
 from tinhso.dossiers.selectors import dossiers_of_applicant, receipt_versions
+from tinhso.payments import selectors as payment_selectors
 from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.procedures.models import OnlineMode, Procedure
 from tinhso.procedures.selectors import (
@@ -540,8 +541,18 @@ def _dossier_page(request, dossier, *, errors: dict[str, str] | None = None, val
         "withdraw_pending": dossier.state == State.WITHDRAW_REQUESTED,
         # The old appointment no longer holds while the clock stands still: the page says so.
         "clock_stopped": dossier.state in CLOCK_STOPPED_STATES and dossier.clock_stopped_at,
+        "payment_receipts": payment_selectors.receipts_of(dossier),
+        "online_payment": payment_selectors.online_payment_methods(),
+        "transfer": payment_selectors.pending_transfer(dossier)
+        if dossier.state == State.FEES_REQUESTED
+        else None,
     }
-    return render(request, "portal/my_dossier.html", context)
+    response = render(request, "portal/my_dossier.html", context)
+    if asks.get(dossier.pk) and asks[dossier.pk].kind == "fees":
+        origins = payment_selectors.gateway_form_origins()
+        if origins:  # the pay form is answered by a redirect to the gateway
+            response._csp_update = {"form-action": ["'self'", *origins]}
+    return response
 
 
 @login_required

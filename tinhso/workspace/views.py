@@ -53,6 +53,7 @@ from tinhso.dossiers.statistics import (
     rollup,
     stats_to_xlsx,
 )
+from tinhso.payments import selectors as payment_selectors
 from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.signatures.registry import expiring_certificates
 
@@ -361,6 +362,7 @@ def _dossier_page(
         "events": events,
         "forms_available": forms_available,
         "receipts": receipt_versions(dossier),
+        "payments": payment_selectors.payments_of(dossier),
         "has_receipt": dossier.received_at is not None
         and any(item["kind"] == "bm01" for item in forms_available),
         "steps": steps,

@@ -973,6 +973,97 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
+    # --- payments (docs/payments.md) -------------------------------------------------------
+    "ho-so-cua-toi/<str:code>/thanh-toan/<str:gateway>/": Route(
+        (
+            post(
+                own_dossier(
+                    Outcome(
+                        "sent to the gateway with a new order",
+                        302,
+                        location=r"^http://127\.0\.0\.1:9/paymentv2/vpcpay\.html\?",
+                        changes=True,
+                    )
+                ),
+                "pay a fee waiting through VNPay",
+                kwargs={"code": "{dossier_fees}", "gateway": "vnpay"},
+            ),
+            post(
+                own_dossier(redirect("/ho-so-cua-toi/{dossier}/")),
+                "no fee waiting: refused, back to the dossier, nothing stored",
+                kwargs={"code": "{dossier}", "gateway": "vnpay"},
+            ),
+            get(POST_ONLY_SIGNED_IN, kwargs={"code": "{dossier_fees}", "gateway": "vnpay"}),
+        ),
+        note="only the applicant pays online; officers record counter payments",
+    ),
+    "ho-so-cua-toi/<str:code>/chuyen-khoan/<str:reference>/": Route(
+        (
+            get(
+                own_dossier(page_with("{transfer_reference}")),
+                "the VietQR transfer page",
+                kwargs={"code": "{dossier_fees}", "reference": "{transfer_reference}"},
+            ),
+            get(
+                own_dossier(NOT_FOUND),
+                "the reference of another dossier",
+                kwargs={"code": "{dossier}", "reference": "{transfer_reference}"},
+            ),
+        )
+    ),
+    "ho-so-cua-toi/<str:code>/bien-lai-thu-phi/<int:receipt_id>.pdf": Route(
+        (
+            get(
+                own_dossier(PDF),
+                "the payment receipt",
+                kwargs={"code": "{dossier_paid}", "receipt_id": "{payment_receipt}"},
+            ),
+            get(
+                own_dossier(NOT_FOUND),
+                "through another dossier's URL",
+                kwargs={"code": "{dossier}", "receipt_id": "{payment_receipt}"},
+            ),
+        )
+    ),
+    "can-bo/ho-so/<str:code>/bien-lai-thu-phi/<int:receipt_id>.pdf": Route(
+        (
+            get(
+                agency_object(PDF),
+                "the payment receipt",
+                kwargs={"code": "{dossier_paid}", "receipt_id": "{payment_receipt}"},
+            ),
+        )
+    ),
+    "thanh-toan/vnpay/ket-qua/": Route(
+        (get(expect(BAD_REQUEST), "the gateway's return without a valid signature"),),
+        note="anyone: the signed parameters say what happened, no personal data",
+    ),
+    "thanh-toan/vnpay/ipn/": Route(
+        (
+            get(
+                expect(page_with('"RspCode": "97"', json=True)),
+                "an unsigned notification: refused (logged, nothing else stored)",
+            ),
+            post(
+                expect(page_with('"RspCode": "97"', json=True)),
+                "the same by POST, without a CSRF token",
+                data={"vnp_TxnRef": "{transfer_reference}", "vnp_Amount": "800000"},
+            ),
+        ),
+        note="server to server: the HMAC authenticates the gateway, not a session",
+    ),
+    "thanh-toan/ngan-hang/<str:bank>/": Route(
+        (
+            post(
+                expect(UNAUTHORIZED),
+                "a bank's feed without its signature: refused, nothing stored",
+                kwargs={"bank": "VCB"},
+                data={"transactions": "[]"},
+            ),
+            get(expect(NOT_ALLOWED), kwargs={"bank": "VCB"}),
+        ),
+        note="server to server: the bank's HMAC signature, not a session",
+    ),
     # --- Django admin: one entry for the whole site -----------------------------------------
     "admin/": Route(
         (

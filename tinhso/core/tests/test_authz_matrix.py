@@ -76,6 +76,19 @@ EXEMPT_WRITES: dict[tuple[str, str], tuple[str, frozenset[str] | None]] = {
     ("UPDATE", "axes_accesslog"): ("the access log of login throttling: logout time", None),
     ("INSERT", "core_ratecounter"): ("a rate limit's counter (core.ratelimit)", None),
     ("DELETE", "core_ratecounter"): ("rate limit counters whose window has passed", None),
+    ("INSERT", "payments_gatewaynotification"): (
+        "the log of a payment gateway's notification, forged ones included",
+        None,
+    ),
+}
+# The payment adapters the matrix's world is built with (nothing listens at these addresses).
+PAYMENT_SETTINGS = {
+    "TINHSO_VNPAY_URL": "http://127.0.0.1:9/paymentv2/vpcpay.html",
+    "TINHSO_VNPAY_API_URL": "http://127.0.0.1:9/merchant_webapi/api/transaction",
+    "TINHSO_VNPAY_TMN_CODE": "AUTHZ001",
+    "TINHSO_VNPAY_HASH_SECRET": "authz-matrix-secret",
+    "TINHSO_VIETQR_BANK_BIN": "970415",
+    "TINHSO_VIETQR_ACCOUNT": "113366668888",
 }
 # The tables an INSERT, UPDATE or DELETE writes (also inside WITH …), not SELECT … FOR UPDATE nor
 # INSERT … ON CONFLICT DO UPDATE (the INSERT names the table); an UPDATE's SET columns.
@@ -242,10 +255,18 @@ def build_world(media: Path) -> World:
     """The demo province and the objects whose URLs the matrix requests."""
     from tinhso.core.auth import token_create
     from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
-    from tinhso.dossiers.services import dossier_receive, dossier_submit, dossier_transfer
+    from tinhso.dossiers.services import (
+        dossier_receive,
+        dossier_record_counter_payment,
+        dossier_request_fees,
+        dossier_submit,
+        dossier_transfer,
+    )
     from tinhso.feedback import services as feedback
     from tinhso.feedback.models import Category
     from tinhso.feedback.models import State as ReportState
+    from tinhso.payments.models import PaymentReceipt
+    from tinhso.payments.services import payment_start
     from tinhso.procedures.models import Procedure
     from tinhso.qna.models import Question, QuestionStatus
     from tinhso.qna.services import question_ask
@@ -277,6 +298,18 @@ def build_world(media: Path) -> World:
     )
     dossier_receive(actor=people["desk"], dossier=worked, note=INTERNAL_NOTE)
     dossier_transfer(actor=people["desk"], dossier=worked, to_user=specialist, note=INTERNAL_NOTE)
+
+    # Two dossiers with fees: one waiting (the citizen started a VietQR transfer), one paid at
+    # the counter (its receipt).
+    fees = dossier_submit(actor=citizen, procedure=procedure, form_data=dict(BIRTH_FORM))
+    dossier_receive(actor=people["desk"], dossier=fees)
+    fees = dossier_request_fees(actor=people["desk"], dossier=fees, amount_vnd=8000)
+    transfer = payment_start(actor=citizen, dossier=fees, gateway="vietqr")
+    paid = dossier_submit(actor=citizen, procedure=procedure, form_data=dict(BIRTH_FORM))
+    dossier_receive(actor=people["desk"], dossier=paid)
+    dossier_request_fees(actor=people["desk"], dossier=paid, amount_vnd=8000)
+    dossier_record_counter_payment(actor=people["desk"], dossier=paid, reference="BL-0000001")
+    payment_receipt = PaymentReceipt.objects.get(payment__dossier=paid)
 
     question_new = question_ask(
         actor=citizen,
@@ -334,6 +367,10 @@ def build_world(media: Path) -> World:
         "dossier": dossier.code,
         "dossier_version": str(dossier.version),
         "dossier_worked": worked.code,
+        "dossier_fees": fees.code,
+        "transfer_reference": transfer.reference,
+        "dossier_paid": paid.code,
+        "payment_receipt": str(payment_receipt.pk),
         "internal_note": INTERNAL_NOTE,
         "file": str(record.pk),
         "procedure": procedure.code,
@@ -360,7 +397,7 @@ def build_world(media: Path) -> World:
 def world(django_db_setup, django_db_blocker, tmp_path_factory):
     """Built once; everything is rolled back when the module is done."""
     media = tmp_path_factory.mktemp("authz-media")
-    with override_settings(MEDIA_ROOT=str(media)):
+    with override_settings(MEDIA_ROOT=str(media), **PAYMENT_SETTINGS):
         cache.clear()
         with built_once(django_db_blocker, lambda: build_world(media)) as built:
             yield built

@@ -105,7 +105,7 @@ def _task_statuses(db_file: Path, path: str) -> list[str]:
 
 
 def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_file):
-    port, standin_port, pki_port = free_port(), free_port(), free_port()
+    port, standin_port, pki_port, vnpay_port = free_port(), free_port(), free_port(), free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "tinhso.cli", "run_all", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -114,6 +114,7 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
             "TINHSO_STANDIN_PORT": str(standin_port),
             "TINHSO_PKI_PORT": str(pki_port),
             "TINHSO_PKI_DIR": str(db_file.parent / "pki"),
+            "TINHSO_VNPAY_STANDIN_PORT": str(vnpay_port),
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -122,14 +123,21 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
     )
     output = Output(process.stdout)
     try:
-        started = _wait(lambda: len(output.find("started, pid")) == 5 and output.lines, 20, "start")
+        started = _wait(lambda: len(output.find("started, pid")) == 6 and output.lines, 20, "start")
         pids = {
             line.split()[1]: int(line.rsplit(" ", 1)[1])
             for line in started
             if "started, pid" in line
         }
-        assert set(pids) == {"web", "worker", "scheduler", "sms-zns", "pki"}
+        assert set(pids) == {"web", "worker", "scheduler", "sms-zns", "pki", "vnpay"}
         assert _wait(lambda: _healthz(port), 30, "the web server")["status"] == "ok"
+        # the stand-in gateway of the demo merchant answers its query API (a wrong checksum)
+        query = urllib.request.Request(
+            f"http://127.0.0.1:{vnpay_port}/merchant_webapi/api/transaction",
+            data=json.dumps({"vnp_Command": "querydr", "vnp_TxnRef": "x"}).encode(),
+        )
+        with urllib.request.urlopen(query, timeout=5) as response:  # noqa: S310
+            assert json.loads(response.read())["vnp_ResponseCode"] == "97"
         # The scheduler enqueued the outbox delivery; the worker ran it.
         _wait(
             lambda: "SUCCESSFUL" in _task_statuses(db_file, "tinhso.dossiers.tasks.deliver_outbox"),

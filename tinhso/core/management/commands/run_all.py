@@ -34,11 +34,9 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
             str(settings.TINHSO_PKI_PORT),
         ]
         if settings.TINHSO_NOTIFY_RECEIPT_TOKEN:  # its delivery receipts, to the web server
-            host, _sep, web_port = addrport.rpartition(":")
-            host = "127.0.0.1" if host in ("", "0.0.0.0", "[::]") else host  # noqa: S104
             found["sms-zns"] += [
                 "--receipts",
-                f"http://{host}:{web_port}/thong-bao/bien-nhan/",
+                _local_url(addrport) + "/thong-bao/bien-nhan/",
                 "--receipt-token",
                 settings.TINHSO_NOTIFY_RECEIPT_TOKEN,
             ]
@@ -63,7 +61,33 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
         ]
     if settings.TINHSO_SSO_STANDIN and settings.TINHSO_SSO_ISSUER:  # the stand-in VNeID SSO
         found["sso"] = sso_standin(addrport)
+    if settings.TINHSO_VNPAY_STANDIN and settings.TINHSO_VNPAY_URL:
+        # the stand-in VNPay gateway of the demo merchant, on the payment URL's port
+        url = urlsplit(settings.TINHSO_VNPAY_URL)
+        found["vnpay"] = [
+            sys.executable,
+            "-m",
+            "tinhso.standins.vnpay",
+            "--host",
+            url.hostname or "127.0.0.1",
+            "--port",
+            str(url.port or 8795),
+            "--tmn-code",
+            settings.TINHSO_VNPAY_TMN_CODE,
+            "--secret",
+            settings.TINHSO_VNPAY_HASH_SECRET,
+            "--ipn-url",
+            settings.TINHSO_VNPAY_IPN_URL or _local_url(addrport) + "/thanh-toan/vnpay/ipn/",
+        ]
     return found
+
+
+def _local_url(addrport: str) -> str:
+    """The web server's URL seen from this machine (``8000``, ``0.0.0.0:8000`` → 127.0.0.1)."""
+    host, _, port = addrport.rpartition(":")
+    if host in ("", "0.0.0.0", "[::]", "::"):  # noqa: S104 (a bind address, not a listener)
+        host = "127.0.0.1"
+    return f"http://{host}:{port}"
 
 
 def sso_standin(addrport: str) -> list[str]:
@@ -71,9 +95,7 @@ def sso_standin(addrport: str) -> list[str]:
     from django.urls import reverse
 
     url = urlsplit(settings.TINHSO_SSO_ISSUER)
-    host, _, port = addrport.rpartition(":")
-    host = "127.0.0.1" if host in ("", "0.0.0.0", "[::]") else host  # noqa: S104 - a name
-    web = f"http://{host}:{port}"
+    web = _local_url(addrport)
     return [
         sys.executable,
         "-m",
