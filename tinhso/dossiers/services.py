@@ -1317,7 +1317,7 @@ def _result_to_sign(
         .first()
     )
     if d is None:
-        raise NotFound("unknown_dossier", _("The dossier was not found."))
+        raise LIFECYCLE.not_found()
     record = d.files.filter(pk=file_id, kind=FileKind.RESULT).first()
     if record is None:
         raise NotFound("unknown_file", _("File not found."))

@@ -80,7 +80,7 @@ def test_every_uploaded_file_is_private_under_a_random_name():
         if isinstance(field, models.FileField)
     ]
     assert {f"{f.model.__name__}.{f.name}" for f in fields} == {
-        "DossierFile.file", "ReportPhoto.image", "DraftFile.file",
+        "DossierFile.file", "ReportPhoto.image", "DraftFile.file", "PendingUpload.file",
     }  # fmt: skip
     for field in fields:
         assert isinstance(field.upload_to, RandomName)
