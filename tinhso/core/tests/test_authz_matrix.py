@@ -76,6 +76,10 @@ EXEMPT_WRITES: dict[tuple[str, str], tuple[str, frozenset[str] | None]] = {
     ("UPDATE", "axes_accesslog"): ("the access log of login throttling: logout time", None),
     ("INSERT", "core_ratecounter"): ("a rate limit's counter (core.ratelimit)", None),
     ("DELETE", "core_ratecounter"): ("rate limit counters whose window has passed", None),
+    ("UPDATE", "dossiers_receiptversion"): (
+        "a BM.01 version's PDF, kept by its first download when the background task has not run",
+        frozenset({"pdf"}),
+    ),
 }
 # The tables an INSERT, UPDATE or DELETE writes (also inside WITH …), not SELECT … FOR UPDATE nor
 # INSERT … ON CONFLICT DO UPDATE (the INSERT names the table); an UPDATE's SET columns.
