@@ -9,8 +9,9 @@ A fresh database (SQLite in a temporary directory, or PostgreSQL ``BENCH_PG_DB``
 history (``load_demo``: 20,000 dossiers); then ``tinhso serve`` (gunicorn, WhiteNoise, the
 production settings of ``--tree``, default this checkout) on a free loopback port and the task
 worker (``db_worker``), as ``make run`` starts them. Through the HTTP API the demo citizen submits
-a birth registration and the commune's desk officer receives it (a BM.01 receipt is issued); the
-bench waits up to 60 s for the worker to render the receipt (trees that keep it), then signs in
+a birth registration and the commune's desk officer receives it (a BM.01 receipt is issued), and
+submits a second one left waiting for reception; the bench waits up to 60 s for the worker to
+render the receipt (trees that keep it), then signs in
 through the login page as the citizen, the desk officer and the operations centre.
 
 For each page: the first request (cold: the first time this address is asked of this server),
@@ -226,8 +227,8 @@ def example_form(schema: dict) -> dict:
     return fill(schema)
 
 
-def receipt_dossier(port: int, env: dict) -> str:
-    """A dossier the demo citizen submitted and the desk officer received (BM.01 issued)."""
+def submitted_dossier(port: int, env: dict) -> str:
+    """A dossier the demo citizen submits online (not received yet)."""
     schema = api(port, env["BENCH_TOKEN_congdan1"], "GET", f"/api/procedures/{PROCEDURE}")
     submitted = api(
         port,
@@ -236,7 +237,12 @@ def receipt_dossier(port: int, env: dict) -> str:
         "/api/dossiers",
         {"procedure_code": PROCEDURE, "form_data": example_form(schema.get("form_schema") or {})},
     )
-    code = submitted["code"]
+    return submitted["code"]
+
+
+def receipt_dossier(port: int, env: dict) -> str:
+    """A dossier the demo citizen submitted and the desk officer received (BM.01 issued)."""
+    code = submitted_dossier(port, env)
     api(
         port, env["BENCH_TOKEN_motcua.donghoi"], "POST", f"/api/dossiers/{code}/actions/receive", {}
     )
@@ -322,6 +328,7 @@ def run(db: str, tree: Path, args) -> list[tuple[str, str, dict]]:
         processes = start(tree, env, port, args.workers)
         try:
             code = receipt_dossier(port, env)
+            waiting = submitted_dossier(port, env)
             receipt_state = wait_for_receipt(tree, env, code)
             print(f"receipt of {code}: {receipt_state}", file=sys.stderr)
             anonymous, citizen, officer, ioc = (Client(port) for _ in range(4))
@@ -337,6 +344,9 @@ def run(db: str, tree: Path, args) -> list[tuple[str, str, dict]]:
                 ("officer dossier", officer, f"/can-bo/ho-so/{code}/"),
                 ("IOC", ioc, "/dieu-hanh/"),
                 ("receipt BM.01 (PDF)", citizen, f"/ho-so-cua-toi/{code}/phieu/bm01.pdf"),
+                # Forms drawn on request: BM.01 before reception, the BM.05 control slip.
+                ("BM.01 not yet received", citizen, f"/ho-so-cua-toi/{waiting}/phieu/bm01.pdf"),
+                ("BM.05 (officer)", officer, f"/can-bo/ho-so/{code}/bieu-mau/bm05.pdf"),
             ]
             return [
                 (name, path, measure(client, path, args.requests)) for name, client, path in pages
