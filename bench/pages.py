@@ -11,8 +11,8 @@ production settings of ``--tree``, default this checkout) on a free loopback por
 worker (``db_worker``), as ``make run`` starts them. Through the HTTP API the demo citizen submits
 a birth registration and the commune's desk officer receives it (a BM.01 receipt is issued), and
 submits a second one left waiting for reception; the bench waits up to 60 s for the worker to
-render the receipt (trees that keep it), then signs in
-through the login page as the citizen, the desk officer and the operations centre.
+render the receipt (trees that keep it), then signs in through the login page as the citizen,
+the desk officer and the operations centre.
 
 For each page: the first request (cold: the first time this address is asked of this server),
 then ``--requests`` more, one at a time on a keep-alive connection: time to first byte (the
