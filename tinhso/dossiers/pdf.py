@@ -11,7 +11,9 @@ Rendering never fetches anything over the network: the stylesheet is read from d
 is an inline ``data:`` SVG and the URL fetcher only accepts ``data:`` URIs. The font configuration
 and the parsed stylesheet are built once per process.
 
-Entry point for views and the API: :func:`render_form` (``"bm01"`` … ``"bm05"``).
+Entry point for views and the API: :func:`render_form` (``"bm01"`` … ``"bm05"``). A kept BM.01
+version is rendered once, by the ``store_receipt`` task after the operation that issued it, into
+private storage (``ReceiptVersion.pdf``); its downloads read that file (:func:`receipt_pdf`).
 """
 
 from __future__ import annotations
