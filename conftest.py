@@ -95,6 +95,14 @@ def _no_demo_history(settings):
     settings.TINHSO_DEMO_HISTORY = 0
 
 
+@pytest.fixture(autouse=True)
+def _ioc_figures_not_kept(settings):
+    """Tests change the data under the operations centre's pages and look again at once: the
+    figures are computed on every request (``TINHSO_IOC_CACHE_SECONDS``); the cache's own tests
+    turn it on."""
+    settings.TINHSO_IOC_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def rate_clock(monkeypatch):
     """The rate limits' clock (``tinhso.core.ratelimit``) stopped 1530 s into an hour, 330 s into

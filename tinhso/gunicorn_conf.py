@@ -62,3 +62,14 @@ def child_exit(server, worker):
     # A dead worker's live gauges must not be summed any more.
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    # The worker's one-time costs (PDF renderer, templates, calendar: seconds) are paid in the
+    # background as it starts, not by the first people it serves (tinhso/core/warmup.py).
+    if os.environ.get("TINHSO_WARMUP", "1") != "0":
+        import threading
+
+        from tinhso.core.warmup import warm
+
+        threading.Thread(target=warm, name="tinhso-warmup", daemon=True).start()

@@ -389,6 +389,11 @@ elif TINHSO_TASKS_BACKEND == "database":
 else:
     raise RuntimeError("TINHSO_TASKS_BACKEND must be database, rq or immediate")
 
+# The operations centre's province figures are computed once per roll-up version and kept this
+# many seconds (0: computed on every request): the live counts on the page (overdue now, field
+# feedback, plans) are at most this late. The pages refresh themselves every 60 s.
+TINHSO_IOC_CACHE_SECONDS = env_int("TINHSO_IOC_CACHE_SECONDS", 60)
+
 # Periodic work: the scheduler (``tinhso scheduler``) enqueues each entry's task every N seconds.
 # A new periodic task is a ``@task`` function in its app's ``tasks.py`` plus one entry here.
 # Files kept for a form that failed validation (the counter's scans) wait this long for the

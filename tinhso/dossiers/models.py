@@ -409,7 +409,8 @@ class ReceiptVersion(models.Model):
 
     A new version is written at reception and each time the appointment changes; ``data`` holds
     what the receipt printed that depends on the dossier (times, files, receiver), so an earlier
-    receipt renders again as it was.
+    receipt renders again as it was; ``pdf`` keeps the rendered file, so a download only reads
+    it.
     """
 
     dossier = models.ForeignKey(
@@ -420,6 +421,11 @@ class ReceiptVersion(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
     appointment_at = models.DateTimeField(_("appointment"), null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The PDF as printed, rendered once in the background after the issuing operation commits
+    # (``pdf.receipt_pdf``); empty until then, when a download renders and keeps it.
+    pdf = models.FileField(
+        _("printed PDF"), upload_to=RandomName("receipts"), max_length=300, blank=True
+    )
 
     class Meta:
         verbose_name = _("receipt version")

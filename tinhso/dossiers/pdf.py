@@ -11,7 +11,9 @@ Rendering never fetches anything over the network: the stylesheet is read from d
 is an inline ``data:`` SVG and the URL fetcher only accepts ``data:`` URIs. The font configuration
 and the parsed stylesheet are built once per process.
 
-Entry point for views and the API: :func:`render_form` (``"bm01"`` … ``"bm05"``).
+Entry point for views and the API: :func:`render_form` (``"bm01"`` … ``"bm05"``). A kept BM.01
+version is rendered once, by the ``store_receipt`` task after the operation that issued it, into
+private storage (``ReceiptVersion.pdf``); its downloads read that file (:func:`receipt_pdf`).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from __future__ import annotations
 import atexit
 import base64
 import datetime as dt
+import hashlib
 import io
 import logging
+import os
 import threading
 import unicodedata
 from decimal import Decimal
@@ -30,6 +34,7 @@ from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -172,11 +177,50 @@ def _trimmed_font(path: Path) -> bytes:
 
 
 def _font_faces_css() -> str:
-    """``@font-face`` rules embedding the trimmed fonts as ``data:`` URIs ("" if none found)."""
+    """``@font-face`` rules embedding the trimmed fonts as ``data:`` URIs ("" if none found).
+
+    Trimming takes seconds of CPU, so the rules are kept in ``VAR_DIR/cache/`` under a name
+    that changes with the font files, the characters and fontTools' version: a new process (a
+    web or task worker) reads them back in a millisecond."""
     found = _find_font_files()
     if found is None:
         return ""
     _family, files = found
+    cached = _font_cache_path(files)
+    if cached is not None:
+        try:
+            return cached.read_text(encoding="ascii")
+        except OSError:
+            pass
+    rules, complete = _trimmed_font_rules(files)
+    if cached is not None and complete:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_suffix(f".{os.getpid()}.tmp")
+            partial.write_text(rules, encoding="ascii")
+            partial.replace(cached)  # atomic: a reader sees the whole file or none
+        except OSError:
+            logger.warning("Cannot keep the trimmed PDF fonts in %s", cached.parent, exc_info=True)
+    return rules
+
+
+def _font_cache_path(files: dict[str, Path]) -> Path | None:
+    """Where the trimmed fonts' rules are kept (None: no cache directory configured)."""
+    import fontTools
+
+    var_dir = getattr(settings, "VAR_DIR", None)
+    if not var_dir:
+        return None
+    key = [fontTools.version, repr(FONT_CODEPOINTS)]
+    for face in sorted(files):
+        stat = files[face].stat()
+        key.append(f"{face}:{files[face]}:{stat.st_size}:{stat.st_mtime_ns}")
+    digest = hashlib.sha256("\n".join(key).encode()).hexdigest()[:16]
+    return Path(var_dir) / "cache" / f"pdf-fonts-{digest}.css"
+
+
+def _trimmed_font_rules(files: dict[str, Path]) -> tuple[str, bool]:
+    """The rules of the faces that could be trimmed, and whether every face could."""
     rules = []
     for face, (weight, style) in {
         "regular": ("normal", "normal"),
@@ -195,7 +239,7 @@ def _font_faces_css() -> str:
             f"font-style: {style}; "
             f'src: url("data:font/ttf;base64,{data}") format("truetype"); }}'
         )
-    return "\n".join(rules)
+    return "\n".join(rules), len(rules) == len(files)
 
 
 class _NoSubsetAdvice(logging.Filter):
@@ -245,6 +289,13 @@ def _fetcher():
     from weasyprint.urls import URLFetcher
 
     return URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+
+def warm() -> None:
+    """Pay the one-time cost of rendering now (WeasyPrint's import, the fonts, the stylesheet,
+    the first layout: seconds), not in the first request that prints a form: called once per
+    web worker as it starts (``tinhso/gunicorn_conf.py``)."""
+    html_to_pdf("<p>tinhso</p>")
 
 
 def html_to_pdf(html: str) -> bytes:
@@ -562,6 +613,50 @@ def render_receipt(dossier: Dossier, receipt: ReceiptVersion | None = None) -> b
     return _render("bm01_receipt.html", receipt_context(dossier, receipt))
 
 
+def receipt_pdf(receipt: ReceiptVersion, dossier: Dossier | None = None) -> bytes:
+    """A kept BM.01 version as printed: its stored file; when there is none yet (the background
+    render has not run, or the file is gone), rendered now and stored. The background task and a
+    download that comes first both call this: one rendering, kept once (when two race, the first
+    stored name wins and the other file is deleted)."""
+    if receipt.pdf:
+        try:
+            with receipt.pdf.open("rb") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            logger.warning(
+                "Receipt %s: stored PDF %s is missing; rendering it again",
+                receipt,
+                receipt.pdf.name,
+            )
+    data = render_receipt(dossier or receipt.dossier, receipt)
+    field = receipt.pdf.field
+    name = field.storage.save(field.generate_filename(receipt, "bm01.pdf"), ContentFile(data))
+    kept = ReceiptVersion.objects.filter(pk=receipt.pk, pdf=receipt.pdf.name or "").update(pdf=name)
+    if kept:
+        receipt.pdf.name = name
+    else:  # stored meanwhile by a concurrent render
+        field.storage.delete(name)
+    return data
+
+
+def receipt_store(receipt_id: int) -> bool:
+    """Render and keep a receipt version's PDF unless it is kept already (the background task
+    after :func:`~tinhso.dossiers.services.receipt_issue`); False for an unknown or kept one."""
+    receipt = (
+        ReceiptVersion.objects.select_related(
+            "dossier__procedure",
+            "dossier__receiving_agency__parent",
+            "dossier__receiving_agency__unit",
+        )
+        .filter(pk=receipt_id)
+        .first()
+    )
+    if receipt is None or receipt.pdf:
+        return False
+    receipt_pdf(receipt)
+    return True
+
+
 def render_supplement_request(dossier: Dossier, event: DossierEvent) -> bytes:
     """BM.02 Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."""
     context = _event_context(
@@ -698,7 +793,9 @@ def render_form(
         receipt = _receipt(dossier, version)
         if version is not None:
             filename = f"BM01-{dossier.code}-v{version}.pdf"
-        return render_receipt(dossier, receipt), filename
+        if receipt is None:  # not received yet: it prints as the dossier is now
+            return render_receipt(dossier), filename
+        return receipt_pdf(receipt, dossier), filename
     if key == "bm05":
         return render_control_slip(dossier), filename
     if event is None:

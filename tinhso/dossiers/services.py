@@ -643,11 +643,14 @@ LIFECYCLE = DossierLifecycle()
 
 def receipt_issue(d: Dossier, *, action: str, now: dt.datetime) -> ReceiptVersion:
     """Keep a new version of the BM.01 receipt as it prints now (at reception and whenever the
-    appointment moves); the earlier versions stay downloadable as they were printed."""
+    appointment moves); the earlier versions stay downloadable as they were printed. Its PDF is
+    rendered into private storage by a background task once the operation commits, so that a
+    download only reads the file (``pdf.receipt_pdf``)."""
     from .pdf import receipt_data
+    from .tasks import store_receipt
 
     last = d.receipts.order_by("-number").values_list("number", flat=True).first()
-    return ReceiptVersion.objects.create(
+    receipt = ReceiptVersion.objects.create(
         dossier=d,
         number=(last or 0) + 1,
         action=action,
@@ -655,6 +658,9 @@ def receipt_issue(d: Dossier, *, action: str, now: dt.datetime) -> ReceiptVersio
         appointment_at=d.appointment_at,
         data=receipt_data(d),
     )
+    # robust: a queue that cannot take the task costs nothing but speed (a download renders it).
+    transaction.on_commit(lambda: store_receipt.enqueue(receipt.pk), robust=True)
+    return receipt
 
 
 def _next_code(agency: Agency, day: dt.date) -> str:

@@ -1,4 +1,5 @@
-"""Background tasks of the one-stop shop (run by the worker; enqueued by the scheduler)."""
+"""Background tasks of the one-stop shop (run by the worker; enqueued by the scheduler, or by a
+service once its transaction commits)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import dataclasses
 
 from django_tasks import task
 
-from . import outbox, services
+from . import outbox, pdf, services
 
 
 @task()
@@ -20,3 +21,10 @@ def sweep_deadlines() -> dict:
     """Mark overdue dossiers; count those due within one working day."""
     result = services.deadlines_sweep()
     return {"overdue": len(result["overdue"]), "due_soon": len(result["due_soon"])}
+
+
+@task()
+def store_receipt(receipt_id: int) -> dict:
+    """Render a newly issued BM.01 receipt version into private storage (enqueued on commit by
+    ``services.receipt_issue``); its downloads then read the file."""
+    return {"receipt": receipt_id, "rendered": pdf.receipt_store(receipt_id)}

@@ -17,9 +17,11 @@ from typing import Any
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -36,6 +38,7 @@ from .selectors.overviews import (
     agency_overview,
     can_view_ioc,
     commune_overview,
+    kept_figures,
     province_overview,
     wall_alerts,
 )
@@ -153,11 +156,7 @@ def _scope(request: HttpRequest, overview: Any, not_found: str, **scope_id: int)
     return _common(request, data, period, error)
 
 
-@require_GET
-@ioc_required
-def province(request: HttpRequest) -> HttpResponse:
-    period, error = _period(request)
-    data = province_overview(user=request_access(request), period=period)
+def _province_context(request: HttpRequest, data: dict, period: Period, error: str) -> dict:
     context = _common(request, data, period, error)
     communes = p.communes(data)
     context |= {
@@ -168,7 +167,37 @@ def province(request: HttpRequest) -> HttpResponse:
         "index_not_measured": [row for row in context["index_rows"] if not row["measured"]],
         **_map_context(communes, context["query"]),
     }
-    return _render(request, "ioc/province.html", "ioc/_province_live.html", context)
+    return context
+
+
+@require_GET
+@ioc_required
+def province(request: HttpRequest) -> HttpResponse:
+    """The province's page. Its figures block (most of the page: tables, map, trend) is drawn
+    once per roll-up version and period and kept like the figures themselves
+    (``kept_figures``): every viewer of the province sees the same block."""
+    period, error = _period(request)
+    data = province_overview(user=request_access(request), period=period)
+    live = kept_figures(
+        ("province-block", request.path, period.key, timezone.localdate()),
+        lambda: render_to_string(
+            "ioc/_province_live.html", _province_context(request, data, period, error)
+        ),
+    )
+    if is_htmx(request):
+        response = HttpResponse(live)
+    else:
+        context = {
+            "scope": data["scope"],
+            "period": period,
+            "period_error": error,
+            "period_choices": period_choices(period.key, timezone.localdate()),
+            "query": f"?period={period.key}",
+            "live_html": mark_safe(live),  # drawn from our template just above
+        }
+        response = render(request, "ioc/province.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 WALL_RANKING_ROWS = 8

@@ -80,6 +80,10 @@ EXEMPT_WRITES: dict[tuple[str, str], tuple[str, frozenset[str] | None]] = {
         "the log of a payment gateway's notification, forged ones included",
         None,
     ),
+    ("UPDATE", "dossiers_receiptversion"): (
+        "a BM.01 version's PDF, kept by its first download when the background task has not run",
+        frozenset({"pdf"}),
+    ),
 }
 # The payment adapters the matrix's world is built with (nothing listens at these addresses).
 PAYMENT_SETTINGS = {

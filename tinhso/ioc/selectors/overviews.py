@@ -7,11 +7,16 @@ viewers, province administrators, superusers) may read it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from tinhso.core.access import as_access
@@ -22,7 +27,14 @@ from tinhso.core.text import normalize_search
 
 from .. import scoring
 from ..indicators import HEADLINE, INDICATORS, NOT_MEASURED, PERCENT, compute_all, label_of
-from ..models import Comparison, MonthlyProcedureStat, MonthlyStat, Plan, TargetLevel
+from ..models import (
+    Comparison,
+    MonthlyProcedureStat,
+    MonthlyStat,
+    Plan,
+    RollupState,
+    TargetLevel,
+)
 from ..rollup import DAILY_COUNTERS
 from .facts import Facts, gather_facts
 from .index766 import index_766, index_total
@@ -226,10 +238,41 @@ def _plans(facts: Facts, today: dt.date) -> list[dict[str, Any]]:
 # --- the pages' data ----------------------------------------------------------------------------
 
 
+def kept_figures(parts: tuple, compute: Callable[[], dict]) -> dict:
+    """``compute()``, kept in the cache for ``TINHSO_IOC_CACHE_SECONDS`` (0: never kept) under
+    ``parts`` and the roll-ups' version: a refresh of the roll-ups is seen at once, the live
+    counts (overdue now, field feedback, plans) at most that many seconds late (the pages refresh
+    themselves every minute). Only province-wide viewers read these figures and they all see
+    the same, so the entry is shared by them."""
+    seconds = settings.TINHSO_IOC_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    state = (
+        RollupState.objects.filter(pk=1)
+        .values_list("last_event_id", "refreshed_at", "rebuilt_at")
+        .first()
+    )
+    version = repr((parts, state, get_language()))
+    key = "ioc:" + hashlib.sha256(version.encode()).hexdigest()
+    data = cache.get(key)
+    if data is None:
+        data = compute()
+        cache.set(key, data, seconds)
+    return data
+
+
 def province_overview(*, user: Any, period: Period, today: dt.date | None = None) -> dict:
-    """The province's indicators, the 766 index and ranking, communes, trend and plans."""
+    """The province's indicators, the 766 index and ranking, communes, trend and plans (kept
+    per roll-up version: :func:`kept_figures`)."""
     _require(user)
     today = today or timezone.localdate()
+    return kept_figures(
+        ("province", period.key, period.start, period.end, today),
+        lambda: _province_overview(user, period, today),
+    )
+
+
+def _province_overview(user: Any, period: Period, today: dt.date) -> dict:
     facts = gather_facts(user, period)
     values = _values(facts.totals(None))
     agencies = [

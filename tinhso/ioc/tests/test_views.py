@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from tinhso.core.periods import Period
 from tinhso.core.templatetags.tinhso_format import vndatetime
+from tinhso.dossiers.models import Channel, State
 from tinhso.ioc import presentation as p
 from tinhso.ioc.indicators import HEADLINE, INDICATORS, NOT_MEASURED
 from tinhso.ioc.selectors.overviews import agency_overview, commune_overview, province_overview
@@ -292,3 +293,62 @@ def test_ranking_share_of_the_points_measured():
     first, second = p.ranking(data)
     assert (first["rank"], first["points_display"], first["share_display"]) == (1, "45,0", "75,0%")
     assert second["share_display"] == "–"  # the selector did not say what was measurable
+
+
+# --- speed: a bounded number of queries, figures kept per roll-up version ------------------------
+
+# The province page's queries, whatever the size of the province: the session, the user and their
+# roles, the navigation's counts, the working calendar's version, then the figures (structure,
+# roll-ups, live counts, catalogue, 766 indicators, trend, plans). Measured: 19 here, 22 on the
+# demo province (its plans); a query per agency or commune would pass the bound.
+PROVINCE_PAGE_MAX_QUERIES = 22
+# With the figures kept: the session, the user, roles, the navigation and the roll-ups' version
+# (measured: 8).
+KEPT_PAGE_MAX_QUERIES = 9
+
+
+def test_province_page_runs_a_bounded_number_of_queries(
+    province,  # noqa: F811
+    django_assert_max_num_queries,
+):
+    client = client_for(province.viewer)
+    client.get(reverse("ioc:province") + QUERY)  # the process's first page (calendar, …)
+    with django_assert_max_num_queries(PROVINCE_PAGE_MAX_QUERIES):
+        assert client.get(reverse("ioc:province") + QUERY).status_code == 200
+
+
+def test_figures_are_kept_per_rollup_version(
+    province,  # noqa: F811
+    settings,
+    django_assert_max_num_queries,
+):
+    from django.core.cache import cache
+
+    from tinhso.ioc import rollup
+
+    from .test_indicators import at
+
+    settings.TINHSO_IOC_CACHE_SECONDS = 60
+    cache.clear()
+    client = client_for(province.viewer)
+    url = reverse("ioc:province") + QUERY
+    first = text_of(client.get(url))
+    assert tile(first, "received_total")[1] == "7"
+    with django_assert_max_num_queries(KEPT_PAGE_MAX_QUERIES):
+        again = text_of(client.get(url))
+    strip = lambda html: re.sub(r'(X-CSRFToken": |csrfmiddlewaretoken" value=)"[^"]*"', "", html)  # noqa: E731
+    assert strip(again) == strip(first)
+    live = client.get(url, headers={"HX-Request": "true"})
+    assert text_of(live).strip().startswith('<div id="ioc-live"')
+    assert text_of(live) in again
+    # Another period is kept apart.
+    assert (
+        tile(text_of(client.get(reverse("ioc:province") + "?period=2025")), "received_total")[1]
+        == "1"
+    )
+    # A new dossier counts once the roll-ups are refreshed: a new version, computed again.
+    province.dossier(province.a, Channel.COUNTER, submitted_at=at(3, 12), state=State.SUBMITTED)
+    assert tile(text_of(client.get(url)), "received_total")[1] == "7"  # kept: not refreshed yet
+    rollup.rebuild()
+    assert tile(text_of(client.get(url)), "received_total")[1] == "8"
+    cache.clear()
