@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
 import pytest
 
@@ -52,3 +54,23 @@ def ipn_params(reference: str, amount_vnd: int, *, secret: str = SECRET, **chang
     params.update(changes)
     params["vnp_SecureHash"] = vnpay_sign(params, secret)
     return params
+
+
+@pytest.fixture
+def gateway(live_server, settings):
+    """The stand-in gateway calling the live server's IPN; the settings pointing at it."""
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "tinhso.standins.vnpay", "--port", "0", "--tmn-code", TMN_CODE,
+         "--secret", SECRET, "--ipn-url", live_server.url + "/thanh-toan/vnpay/ipn/"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    url = process.stdout.readline().strip().rsplit(" ", 1)[-1].rstrip("/")
+    assert url.startswith("http://127.0.0.1:"), url
+    settings.TINHSO_VNPAY_URL = url + "/paymentv2/vpcpay.html"
+    settings.TINHSO_VNPAY_API_URL = url + "/merchant_webapi/api/transaction"
+    settings.TINHSO_VNPAY_TMN_CODE, settings.TINHSO_VNPAY_HASH_SECRET = TMN_CODE, SECRET
+    settings.TINHSO_VIETQR_BANK_BIN, settings.TINHSO_VIETQR_ACCOUNT = "970415", "113366668888"
+    yield url
+    process.terminate()
+    process.wait(timeout=5)

@@ -1,0 +1,92 @@
+"""Issue 20's journey in one browser: a person signs in with VNeID through the provider process
+at level 2, submits a dossier to a procedure that requires level 2, pays its fee through the
+stand-in VNPay gateway process, and downloads the payment receipt."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from tinhso.dossiers import services as s
+from tinhso.dossiers.models import Dossier, State
+from tinhso.payments.models import Payment
+from tinhso.portal.models import SubmissionDraft
+from tinhso.portal.services import draft_attach, draft_open
+from tinhso.testing.factories import VALID_FORM, make_world, pdf
+from tinhso.testing.sso import DEMO_PASSWORD
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+LAN = "044201001111"  # a VNeID level-2 account with no account on the portal yet
+
+
+def test_vneid_level_2_submission_paid_online_with_its_receipt(
+    desktop, live_server, provider, gateway, settings
+):
+    from playwright.sync_api import expect
+
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] += [provider.url, gateway]
+    settings.CONTENT_SECURITY_POLICY = policy
+    provider.allow(
+        redirect_uris=[live_server.url + reverse("accounts:sso_callback")],
+        post_logout_redirect_uris=[live_server.url + reverse("accounts:sso_logged_out")],
+    )
+    provider.citizen(SoDinhDanh=LAN, loa=2)
+    world = make_world()
+    world.procedure.min_assurance_level = 2
+    world.procedure.save(update_fields=["min_assurance_level"])
+    page = desktop.page
+
+    # 1. Sign in with VNeID at level 2: the account is created from the proven identity.
+    desktop.goto("/dang-nhap/", check="login")
+    page.get_by_role("link", name=re.compile("Đăng nhập bằng VNeID")).click()
+    page.wait_for_url(re.compile(re.escape(provider.url) + "/dang-nhap/"))
+    page.get_by_label("Số định danh cá nhân").fill(LAN)
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(desktop.url("/ho-so-cua-toi/"))
+    assert "Bạn đã đăng nhập bằng VNeID (mức 2)" in page.content()
+    person = get_user_model().objects.get(applicant__personal_id=LAN)
+
+    # 2. Submit to the level-2 procedure (the form filled in the draft, as the earlier steps do).
+    draft = draft_open(actor=person, procedure=world.procedure)
+    SubmissionDraft.objects.filter(pk=draft.pk).update(
+        form_data=dict(VALID_FORM), commune=world.commune
+    )
+    draft_attach(
+        actor=person, draft=draft, component=world.procedure.components.first(), upload=pdf()
+    )
+    desktop.goto(reverse("portal:submit_review", kwargs={"code": world.procedure.code}))
+    page.get_by_role("button", name=re.compile("Nộp hồ sơ")).click()
+    page.wait_for_url(re.compile(r".*/ho-so-cua-toi/[^/]+/bien-nhan/$"))
+    d = Dossier.objects.get(submitted_by=person)
+    desktop.check("submitted at level 2")
+
+    # 3. The desk receives it and asks for the fee: the clock stops.
+    d = s.dossier_receive(actor=world.desk, dossier=d)
+    d = s.dossier_request_fees(actor=world.desk, dossier=d, amount_vnd=25000)
+    assert d.state == State.FEES_REQUESTED
+
+    # 4. Pay through the stand-in gateway; its IPN confirms; the clock restarts.
+    desktop.goto(f"/ho-so-cua-toi/{d.code}/", check="waiting for the fee")
+    page.get_by_test_id("pay-vnpay").click()
+    page.wait_for_url(re.compile(re.escape(gateway) + r"/paymentv2/vpcpay\.html\?"))
+    expect(page.get_by_test_id("amount")).to_have_text("25.000 VND")
+    page.get_by_role("button", name="Thanh toán").click()
+    page.wait_for_url(re.compile(r"/thanh-toan/vnpay/ket-qua/\?"))
+    expect(page.get_by_test_id("payment-confirmed")).to_be_visible()
+    d.refresh_from_db()
+    assert (d.state, d.paid_online, d.clock_stopped_at) == (State.RECEIVED, True, None)
+
+    # 5. Download the receipt of the payment.
+    desktop.goto(f"/ho-so-cua-toi/{d.code}/", check="paid")
+    with page.expect_download() as download:
+        page.get_by_test_id("payment-receipt").click()
+    assert download.value.suggested_filename.startswith("BIEN-LAI-")
+    receipt = Payment.objects.get(dossier=d).receipt
+    assert receipt.number >= 1
