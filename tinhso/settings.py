@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "tinhso.integrations",  # adapters to outside systems (national portal sync)
     "tinhso.notifications",
     "tinhso.accounts",  # citizen self-registration, one-time codes, password reset
+    "tinhso.documents",  # incoming and outgoing documents, work records (QLVB&ĐH)
     "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 

@@ -121,3 +121,6 @@ _feedback_world_built, feedback_world = module_world(
     _factory("make_feedback_world"), "feedback_world"
 )
 _qna_world_built, qna_world = module_world(_factory("make_qna_world"), "qna_world")
+_documents_world_built, documents_world = module_world(
+    _factory("make_documents_world"), "documents_world"
+)
