@@ -589,6 +589,9 @@ OUTGOING_TRANSITIONS = transition_table(
         "dispatch", frozenset({OutgoingState.NUMBERED}), OutgoingState.ISSUED, frozenset({CLERK})
     ),
     Transition(
+        "issue", frozenset({OutgoingState.APPROVED}), OutgoingState.ISSUED, frozenset({CLERK})
+    ),
+    Transition(
         "cancel",
         frozenset(
             {
@@ -923,23 +926,38 @@ def outgoing_approve(
     ).obj
 
 
+def _take_number(doc: OutgoingDocument, step: Step) -> dict[str, Any]:
+    """Give ``doc`` the next number of its series. Everything else is read first: the counter
+    row stays locked from here to the commit, so what follows is only the row, its event row and
+    the audit entry."""
+    settings_ = register_settings(doc.agency)
+    doc.doc_date = local_date(step.now)
+    doc.number_year = doc.doc_date.year
+    doc.series = series_key(doc, settings_)
+    doc.number = take_series_number(doc.agency, doc.series, doc.number_year)
+    doc.number_symbol = number_symbol(doc, doc.number, doc.number_year, settings_.symbol)
+    doc.document_id = document_id(doc.agency.code, doc.doc_date, doc.number_symbol)
+    return {"number_symbol": doc.number_symbol, "series": doc.series}
+
+
+def _send(doc: OutgoingDocument, step: Step) -> dict[str, Any]:
+    doc.issued_at = step.now
+    delivered = _deliver(doc, actor=step.actor, now=step.now)
+    if doc.business_type == BusinessType.REVOCATION and doc.related_id:
+        _revoke_earlier(doc, actor=step.actor, now=step.now)
+    return {"delivered": delivered}
+
+
 def outgoing_number(
     *, actor: Any, document: OutgoingDocument | int, now: dt.datetime | None = None
 ) -> OutgoingDocument:
     """Cấp số: reserve the document's number in its series, in this transaction (no gap, no
     duplicate). The document date is the day of issue in Vietnam time; its year is the series
     year. A number once reserved is never reused: an abandoned issue stays in the register as
-    cancelled (:func:`outgoing_cancel`)."""
+    cancelled (:func:`outgoing_cancel`); :func:`outgoing_dispatch` sends it."""
 
     def apply(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
-        settings_ = register_settings(doc.agency)
-        doc.doc_date = local_date(step.now)
-        doc.number_year = doc.doc_date.year
-        doc.series = series_key(doc, settings_)
-        doc.number = take_series_number(doc.agency, doc.series, doc.number_year)
-        doc.number_symbol = number_symbol(doc, doc.number, doc.number_year, settings_.symbol)
-        doc.document_id = document_id(doc.agency.code, doc.doc_date, doc.number_symbol)
-        return OutgoingApplied(data={"number_symbol": doc.number_symbol, "series": doc.series})
+        return OutgoingApplied(data=_take_number(doc, step))
 
     return OUTGOING.perform(actor=actor, obj=document, action="number", apply=apply, now=now).obj
 
@@ -953,11 +971,7 @@ def outgoing_dispatch(
     earlier document, and its copies at the receivers on the platform."""
 
     def apply(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
-        doc.issued_at = step.now
-        delivered = _deliver(doc, actor=step.actor, now=step.now)
-        if doc.business_type == BusinessType.REVOCATION and doc.related_id:
-            _revoke_earlier(doc, actor=step.actor, now=step.now)
-        return OutgoingApplied(data={"delivered": delivered})
+        return OutgoingApplied(data=_send(doc, step))
 
     return OUTGOING.perform(actor=actor, obj=document, action="dispatch", apply=apply, now=now).obj
 
@@ -965,11 +979,13 @@ def outgoing_dispatch(
 def outgoing_issue(
     *, actor: Any, document: OutgoingDocument | int, now: dt.datetime | None = None
 ) -> OutgoingDocument:
-    """Cấp số và phát hành in one transaction: the usual issue of an approved document."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        numbered = outgoing_number(actor=actor, document=document, now=now)
-        return outgoing_dispatch(actor=actor, document=numbered, now=now)
+    """Cấp số và phát hành: the usual issue of an approved document, numbered and sent in one
+    transaction (one event row, one audit entry)."""
+
+    def apply(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
+        return OutgoingApplied(data={**_take_number(doc, step), **_send(doc, step)})
+
+    return OUTGOING.perform(actor=actor, obj=document, action="issue", apply=apply, now=now).obj
 
 
 def outgoing_cancel(
@@ -994,7 +1010,7 @@ def _deliver(doc: OutgoingDocument, *, actor: Any, now: dt.datetime) -> int:
     """Put the document in the incoming register of each recipient agency on the platform (in
     the order of the agencies' ids, so concurrent issues take the counters in one order)."""
     recipients = list(doc.recipients.select_related("agency").order_by("agency_id", "pk"))
-    files = list(doc.files.all())
+    files = list(doc.files.all()) if any(r.agency_id for r in recipients) else []
     delivered = 0
     for recipient in recipients:
         recipient.sent_at = now
