@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("can-bo/", include("tinhso.workspace.urls")),
     path("", include("tinhso.notifications.urls")),
+    path("", include("tinhso.documents.urls")),
     path("", include("tinhso.qna.urls")),
     path("", include("tinhso.feedback.urls")),
     path("", include("tinhso.ioc.urls")),

@@ -100,9 +100,10 @@ def sees_document(access: Access, document) -> bool:
         return True
     user_id = getattr(access.user, "pk", None)
     if hasattr(document, "assignments"):
-        return document.registered_by_id == user_id or document.assignments.filter(
-            user_id=user_id
-        ).exists()
+        return (
+            document.registered_by_id == user_id
+            or document.assignments.filter(user_id=user_id).exists()
+        )
     if document.state in CLERK_STATES and holds(access, document.agency_id, CLERK_ROLES):
         return True
     return user_id in (document.drafted_by_id, document.signer_id)

@@ -225,10 +225,6 @@ class IncomingDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.arrival_number}/{self.arrival_year} – {self.number_symbol}"
 
-    @property
-    def type_name(self) -> str:
-        return type_name(self.doc_type)
-
     def save(self, *args, **kwargs) -> None:
         self.search_text = search_text_of(
             self.number_symbol, self.summary, self.sender_name, self.type_name
@@ -236,6 +232,10 @@ class IncomingDocument(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    @property
+    def type_name(self) -> str:
+        return type_name(self.doc_type)
 
 
 def search_text_of(*parts: str) -> str:
@@ -296,6 +296,9 @@ class IncomingEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "seq"], name="incoming_event_unique_seq")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.seq} {self.action}"
 
 
 # --- outgoing documents ----------------------------------------------------------------------
@@ -429,14 +432,6 @@ class OutgoingDocument(models.Model):
     def __str__(self) -> str:
         return self.number_symbol or f"#{self.pk} {self.summary[:40]}"
 
-    @property
-    def type_name(self) -> str:
-        return type_name(self.doc_type)
-
-    @property
-    def type_abbreviation(self) -> str:
-        return type_abbreviation(self.doc_type)
-
     def save(self, *args, **kwargs) -> None:
         self.search_text = search_text_of(
             self.number_symbol, self.summary, self.type_name, self.recipients_text
@@ -444,6 +439,14 @@ class OutgoingDocument(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    @property
+    def type_name(self) -> str:
+        return type_name(self.doc_type)
+
+    @property
+    def type_abbreviation(self) -> str:
+        return type_abbreviation(self.doc_type)
 
 
 class Recipient(models.Model):
@@ -488,6 +491,9 @@ class RecipientStatus(models.Model):
     class Meta:
         ordering = ["recipient", "at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.recipient_id} {self.code}"
+
 
 class OutgoingEvent(models.Model):
     """One step of an outgoing document's history (drafted, submitted, approved, numbered …)."""
@@ -508,6 +514,9 @@ class OutgoingEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["document", "seq"], name="outgoing_event_unique_seq")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.seq} {self.action}"
 
 
 class Attachment(models.Model):
@@ -701,3 +710,6 @@ class RecordItem(models.Model):
                 name="record_item_unique_outgoing",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id}: {self.incoming_id or self.outgoing_id}"

@@ -235,7 +235,9 @@ def record_attach(
         kind = "incoming" if incoming is not None else "outgoing"
         if RecordItem.objects.filter(record=rec, **{kind: document}).exists():
             return RecordApplied(unchanged=True)
-        RecordItem.objects.create(record=rec, incoming=incoming, outgoing=outgoing, added_at=step.now)
+        RecordItem.objects.create(
+            record=rec, incoming=incoming, outgoing=outgoing, added_at=step.now
+        )
         return RecordApplied(data={kind: document.pk})
 
     return RECORDS.perform(actor=actor, obj=record, action="attach", apply=apply).obj

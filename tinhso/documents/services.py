@@ -184,11 +184,12 @@ INCOMING_TRANSITIONS = transition_table(
         frozenset({CLERK, LEADER}),
     ),
     Transition("assign", _OPEN, IncomingState.ASSIGNED, frozenset({LEADER})),
+    Transition("opinion", frozenset({IncomingState.ASSIGNED}), None, frozenset({LEADER, ASSIGNEE})),
     Transition(
-        "opinion", frozenset({IncomingState.ASSIGNED}), None, frozenset({LEADER, ASSIGNEE})
-    ),
-    Transition(
-        "finish", frozenset({IncomingState.ASSIGNED}), IncomingState.DONE, frozenset({LEADER, "lead"})
+        "finish",
+        frozenset({IncomingState.ASSIGNED}),
+        IncomingState.DONE,
+        frozenset({LEADER, "lead"}),
     ),
     Transition(
         "return",
@@ -196,9 +197,7 @@ INCOMING_TRANSITIONS = transition_table(
         IncomingState.RETURNED,
         frozenset({CLERK, LEADER}),
     ),
-    Transition(
-        "revoke", _OPEN | {IncomingState.DONE}, IncomingState.REVOKED, frozenset({SENDER})
-    ),
+    Transition("revoke", _OPEN | {IncomingState.DONE}, IncomingState.REVOKED, frozenset({SENDER})),
 )
 STATUS_OF_ACTION = {
     "acknowledge": StatusCode.ACCEPTED,
@@ -454,9 +453,7 @@ def incoming_assign(
         Assignment.objects.filter(pk__in=[a.pk for a in kept.values()]).delete()
         return IncomingApplied(
             data={
-                "assignees": [
-                    {"user": display_name(u), "role": r} for u, r in assignees
-                ],
+                "assignees": [{"user": display_name(u), "role": r} for u, r in assignees],
                 "deadline": deadline.isoformat() if deadline else None,
             }
         )
@@ -466,7 +463,9 @@ def incoming_assign(
     ).obj
 
 
-def incoming_opinion(*, actor: Any, document: IncomingDocument | int, text: str) -> IncomingDocument:
+def incoming_opinion(
+    *, actor: Any, document: IncomingDocument | int, text: str
+) -> IncomingDocument:
     """Ý kiến xử lý: an assigned officer (or the leader) writes a processing opinion."""
     text = str(text or "").strip()
     if not text:
@@ -497,7 +496,9 @@ def incoming_finish(
     ).obj
 
 
-def incoming_return(*, actor: Any, document: IncomingDocument | int, reason: str) -> IncomingDocument:
+def incoming_return(
+    *, actor: Any, document: IncomingDocument | int, reason: str
+) -> IncomingDocument:
     """Trả lại: a wrongly sent or invalid document goes back to its sender, with the reason."""
     reason = _text(reason, REASON_MAX_LENGTH)
     if len(reason) < 5 or len(reason) > REASON_MAX_LENGTH:
@@ -604,7 +605,9 @@ OUTGOING_TRANSITIONS = transition_table(
         OutgoingState.CANCELLED,
         frozenset({DRAFTER, CLERK, LEADER}),
     ),
-    Transition("revoke", frozenset({OutgoingState.ISSUED}), OutgoingState.REVOKED, frozenset({CLERK})),
+    Transition(
+        "revoke", frozenset({OutgoingState.ISSUED}), OutgoingState.REVOKED, frozenset({CLERK})
+    ),
 )
 
 
@@ -803,7 +806,9 @@ def outgoing_draft(
     if business_type != BusinessType.NEW and (
         related is None or related.agency_id != agency.pk or related.state != OutgoingState.ISSUED
     ):
-        errors["related"] = _("Choose an issued document of the agency to revoke, update or replace.")
+        errors["related"] = _(
+            "Choose an issued document of the agency to revoke, update or replace."
+        )
     _errors(errors)
     checked = _check_files(list(files))
     register_settings(agency)
@@ -894,7 +899,9 @@ def outgoing_update(
     return OUTGOING.perform(actor=actor, obj=document, action="update", apply=apply).obj
 
 
-def outgoing_submit(*, actor: Any, document: OutgoingDocument | int, note: str = "") -> OutgoingDocument:
+def outgoing_submit(
+    *, actor: Any, document: OutgoingDocument | int, note: str = ""
+) -> OutgoingDocument:
     """Trình duyệt: the draft goes to review and to its signer."""
     return OUTGOING.perform(actor=actor, obj=document, action="submit", note=_text(note, 2000)).obj
 
@@ -906,7 +913,9 @@ def outgoing_send_back(
     note = _text(note, 2000)
     if not note:
         raise DomainError(
-            "invalid_document", _("Write what to change."), errors={"note": _("Write what to change.")}
+            "invalid_document",
+            _("Write what to change."),
+            errors={"note": _("Write what to change.")},
         )
     return OUTGOING.perform(actor=actor, obj=document, action="send_back", note=note).obj
 

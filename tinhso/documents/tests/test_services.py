@@ -42,7 +42,9 @@ def draft(world, **overrides):
         "render_pdf": False,
     }
     fields.update(overrides)
-    return s.outgoing_draft(actor=fields.pop("actor", world.specialist), agency=world.justice, **fields)
+    return s.outgoing_draft(
+        actor=fields.pop("actor", world.specialist), agency=world.justice, **fields
+    )
 
 
 def approved(world, **overrides):
@@ -153,7 +155,9 @@ def test_a_bad_draft_is_refused_with_every_field_and_nothing_stored(documents_wo
 
 def test_issue_delivers_to_the_recipient_agency_and_statuses_come_back(documents_world):
     w = documents_world
-    doc = approved(w, recipient_agencies=[w.construction], external_recipients=[("Bộ Tư pháp", "G09")])
+    doc = approved(
+        w, recipient_agencies=[w.construction], external_recipients=[("Bộ Tư pháp", "G09")]
+    )
     issued = s.outgoing_issue(actor=w.clerk, document=doc)
     internal, external = issued.recipients.order_by("pk")
     assert internal.status == StatusCode.ARRIVED and external.sent_at is not None
@@ -187,7 +191,9 @@ def test_issue_delivers_to_the_recipient_agency_and_statuses_come_back(documents
 
 def test_a_revocation_revokes_the_earlier_document_at_its_receivers(documents_world):
     w = documents_world
-    first = s.outgoing_issue(actor=w.clerk, document=approved(w, recipient_agencies=[w.construction]))
+    first = s.outgoing_issue(
+        actor=w.clerk, document=approved(w, recipient_agencies=[w.construction])
+    )
     revoking = approved(
         w,
         doc_type="QD",
