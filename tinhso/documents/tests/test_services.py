@@ -25,7 +25,7 @@ from tinhso.documents.models import (
 from tinhso.notifications.models import Notification
 from tinhso.testing.factories import pdf
 
-pytestmark = [pytest.mark.django_db]
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
