@@ -28,6 +28,7 @@ from .forms import (
     AssignForm,
     AttachForm,
     DistributeForm,
+    FileListEntryForm,
     IncomingForm,
     NoteForm,
     OpinionForm,
@@ -497,8 +498,43 @@ def register_file(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 def record_list(request: HttpRequest) -> HttpResponse:
     access = _officer(request)
     agencies = list(selectors.officer_agencies(user=access))
-    form = RecordForm(request.POST or None, agencies=agencies)
-    if request.method == "POST" and form.is_valid():
+    year = timezone.localdate().year
+    form = RecordForm(
+        (request.POST or None) if request.POST.get("action", "open") == "open" else None,
+        agencies=agencies,
+    )
+    entry_form = FileListEntryForm(
+        request.POST if request.POST.get("action") == "entry" else None,
+        agencies=agencies,
+        prefix="entry",
+    )
+    error = ""
+    if request.method == "POST" and request.POST.get("action") in ("entry", "approve_list"):
+        try:
+            if request.POST["action"] == "approve_list":
+                agency = next(
+                    (a for a in agencies if str(a.pk) == request.POST.get("agency", "")), None
+                )
+                if agency is None:
+                    raise Http404
+                record_services.file_list_approve(actor=request.user, agency=agency, year=year)
+                return redirect(f"{reverse('documents:records')}?done=saved")
+            if entry_form.is_valid():
+                d = entry_form.cleaned_data
+                record_services.file_list_entry_add(
+                    actor=request.user,
+                    agency=Agency.objects.get(pk=d["agency"]),
+                    year=year,
+                    code=d["code"],
+                    title=d["title"],
+                    retention_years=d["retention_years"],
+                )
+                return redirect(f"{reverse('documents:records')}?done=saved")
+        except (InvalidTransition, PermissionDenied) as exc:
+            error = str(exc)
+        except DomainError as exc:
+            entry_form.add_domain_error(exc)
+    if request.method == "POST" and form.is_bound and form.is_valid():
         d = form.cleaned_data
         try:
             record = record_services.record_open(
@@ -516,13 +552,16 @@ def record_list(request: HttpRequest) -> HttpResponse:
     records = selectors.records_for_officer(
         user=access, state=state, query=request.GET.get("q", "")[:200]
     )
-    year = timezone.localdate().year
     return render(
         request,
         "documents/record_list.html",
         {
             "section": "records",
             "form": form,
+            "entry_form": entry_form,
+            "file_lists": selectors.file_lists(user=access, year=year),
+            "error": error,
+            "done": _done(request),
             "page": _page(request, records),
             "state": state,
             "shares": selectors.records_online_share(user=access, year=year),

@@ -186,3 +186,30 @@ def test_work_record_open_attach_close_archive(documents_world):
     assert record.state == "archived" and record.archive_due is not None
     listing = specialist.get("/can-bo/van-ban/ho-so/").content.decode()
     assert "02.05" in listing and "1/1" in listing
+
+
+def test_the_yearly_file_list_is_filled_then_approved_by_a_leader(documents_world):
+    from tinhso.documents.models import FileList
+
+    w = documents_world
+    specialist = client_for(w.specialist)
+    entry = {
+        "action": "entry",
+        "entry-agency": w.justice.pk,
+        "entry-code": "01.02",
+        "entry-title": "Hồ sơ hộ tịch",
+        "entry-retention_years": 0,
+    }
+    assert specialist.post("/can-bo/van-ban/ho-so/", entry).status_code == 302
+    again = specialist.post("/can-bo/van-ban/ho-so/", entry).content.decode()
+    assert "Danh mục hồ sơ đã có số, ký hiệu này." in again
+    approve = {"action": "approve_list", "agency": w.justice.pk}
+    refused = specialist.post("/can-bo/van-ban/ho-so/", approve).content.decode()
+    assert "Chỉ lãnh đạo mới phê duyệt danh mục hồ sơ." in refused
+    assert client_for(w.leader).post("/can-bo/van-ban/ho-so/", approve).status_code == 302
+    file_list = FileList.objects.get(agency=w.justice)
+    assert file_list.approved_at is not None and file_list.entries.count() == 1
+    closed = specialist.post("/can-bo/van-ban/ho-so/", {**entry, "entry-code": "01.03"})
+    assert "đã được phê duyệt" in closed.content.decode()
+    page = specialist.get("/can-bo/van-ban/ho-so/").content.decode()
+    assert "01.02 – Hồ sơ hộ tịch" in page
