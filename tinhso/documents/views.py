@@ -37,7 +37,7 @@ from .forms import (
     RecordForm,
     SearchForm,
 )
-from .models import IncomingDocument, OutgoingDocument
+from .models import BusinessType, IncomingDocument, OutgoingDocument
 from .pdf import filled_pdf
 
 PAGE_SIZE = 25
@@ -313,6 +313,7 @@ def outgoing_draft(request: HttpRequest) -> HttpResponse:
         raise Http404
     chosen = request.POST.get("agency") or request.GET.get("agency") or agencies[0].pk
     agency = next((a for a in agencies if str(a.pk) == str(chosen)), agencies[0])
+    related, business_type = _related(request, access, agency)
     signers = selectors.agency_leaders(agency.pk)
     recipients = Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("code")
     kwargs = {"agencies": agencies, "signers": signers, "recipients": recipients}
@@ -337,6 +338,8 @@ def outgoing_draft(request: HttpRequest) -> HttpResponse:
                 urgency=d["urgency"],
                 secrecy=d["secrecy"],
                 copies=d["copies"],
+                related=related,
+                business_type=business_type,
             )
         except DomainError as exc:
             form.add_domain_error(exc)
@@ -345,8 +348,32 @@ def outgoing_draft(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "documents/outgoing_form.html",
-        {"form": form, "agency": agency, "section": "outgoing"},
+        {
+            "form": form,
+            "agency": agency,
+            "section": "outgoing",
+            "related": related,
+            "business_type": business_type,
+        },
     )
+
+
+def _related(request: HttpRequest, access, agency: Agency):
+    """The issued document a draft revokes, updates or replaces (``?related=<pk>&kind=1|2|3``)."""
+    pk = request.POST.get("related") or request.GET.get("related") or ""
+    kind = request.POST.get("kind") or request.GET.get("kind") or ""
+    if not pk:
+        return None, BusinessType.NEW
+    if not pk.isdigit() or kind not in ("1", "2", "3"):
+        raise Http404
+    related = (
+        selectors.outgoing_for_officer(user=access, tab="all")
+        .filter(pk=int(pk), agency=agency)
+        .first()
+    )
+    if related is None:
+        raise Http404
+    return related, int(kind)
 
 
 OUTGOING_ACTIONS = {

@@ -213,3 +213,58 @@ def test_the_yearly_file_list_is_filled_then_approved_by_a_leader(documents_worl
     assert "đã được phê duyệt" in closed.content.decode()
     page = specialist.get("/can-bo/van-ban/ho-so/").content.decode()
     assert "01.02 – Hồ sơ hộ tịch" in page
+
+
+def test_a_revocation_drafted_from_the_issued_document_revokes_it_at_issue(documents_world):
+    from tinhso.documents import services as s
+
+    w = documents_world
+    first = s.outgoing_draft(
+        actor=w.specialist,
+        agency=w.justice,
+        doc_type="CV",
+        drafting_unit="VP",
+        summary="Về việc tổ chức hội nghị",
+        body="Mời dự hội nghị.",
+        recipients_text="Sở Xây dựng",
+        recipient_agencies=[w.construction],
+        signer=w.leader,
+        signer_position="GIÁM ĐỐC",
+        signer_name="Lê Quang Huy",
+        render_pdf=False,
+    )
+    s.outgoing_submit(actor=w.specialist, document=first)
+    s.outgoing_approve(actor=w.leader, document=first)
+    s.outgoing_issue(actor=w.clerk, document=first)
+    drafter = client_for(w.specialist)
+    detail = drafter.get(f"/can-bo/van-ban/di/{first.pk}/").content.decode()
+    assert f"related={first.pk}&amp;kind=1" in detail
+    query = f"?agency={w.justice.pk}&related={first.pk}&kind=1"
+    form = drafter.get(f"/can-bo/van-ban/di/soan-thao/{query}").content.decode()
+    assert 'data-testid="related"' in form
+    response = drafter.post(
+        f"/can-bo/van-ban/di/soan-thao/{query}",
+        {
+            "agency": w.justice.pk,
+            "related": first.pk,
+            "kind": 1,
+            "doc_type": "QD",
+            "summary": "Thu hồi Công văn về việc tổ chức hội nghị",
+            "body": "Thu hồi công văn.",
+            "recipients_text": "Sở Xây dựng",
+            "signer": w.leader.pk,
+            "signer_position": "GIÁM ĐỐC",
+            "urgency": "normal",
+            "secrecy": "normal",
+            "copies": 1,
+        },
+    )
+    assert response.status_code == 302
+    revoking = OutgoingDocument.objects.exclude(pk=first.pk).get()
+    assert revoking.related_id == first.pk and revoking.business_type == 1
+    s.outgoing_submit(actor=w.specialist, document=revoking)
+    s.outgoing_approve(actor=w.leader, document=revoking)
+    s.outgoing_issue(actor=w.clerk, document=revoking)
+    first.refresh_from_db()
+    assert first.state == OutgoingState.REVOKED
+    assert drafter.get("/can-bo/van-ban/di/soan-thao/?related=abc&kind=1").status_code == 404
