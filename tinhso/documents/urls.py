@@ -14,6 +14,7 @@ urlpatterns = [
     path("can-bo/van-ban/di/", views.outgoing_list, name="outgoing_list"),
     path("can-bo/van-ban/di/soan-thao/", views.outgoing_draft, name="outgoing_draft"),
     path("can-bo/van-ban/di/<int:pk>/", views.outgoing_detail, name="outgoing"),
+    path("can-bo/van-ban/di/<int:pk>/sua/", views.outgoing_edit, name="outgoing_edit"),
     path("can-bo/van-ban/di/<int:pk>/van-ban.pdf", views.outgoing_pdf, name="outgoing_pdf"),
     path("can-bo/van-ban/so/<slug:kind>/", views.register_page, name="register"),
     path("can-bo/van-ban/so/<slug:kind>/<slug:fmt>/", views.register_file, name="register_file"),

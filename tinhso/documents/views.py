@@ -358,6 +358,76 @@ def outgoing_draft(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def outgoing_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sửa dự thảo: the drafter (or a clerk) changes a draft; the PDF is rendered again."""
+    access = _officer(request)
+    try:
+        document = selectors.outgoing_get(user=access, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    if "update" not in _outgoing_actions(access, document, every=True):
+        raise Http404
+    agency = document.agency
+    signers = selectors.agency_leaders(agency.pk)
+    recipients = Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("code")
+    initial = {
+        name: getattr(document, name)
+        for name in (
+            "doc_type", "is_normative", "drafting_unit", "summary", "body", "recipients_text",
+            "signer_position", "urgency", "secrecy", "copies",
+        )
+    }  # fmt: skip
+    initial |= {
+        "agency": agency.pk,
+        "signer": document.signer_id,
+        "recipient_agencies": list(
+            document.recipients.filter(agency__isnull=False).values_list("agency_id", flat=True)
+        ),
+    }
+    form = OutgoingForm(
+        request.POST or None,
+        initial=initial,
+        agencies=[agency],
+        signers=signers,
+        recipients=recipients,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        signer = next((u for u in signers if u.pk == d["signer"]), None)
+        try:
+            services.outgoing_update(
+                actor=request.user,
+                document=document,
+                recipient_agencies=list(recipients.filter(pk__in=d["recipient_agencies"])),
+                external_recipients=[],
+                doc_type=d["doc_type"],
+                is_normative=d["is_normative"],
+                drafting_unit=d["drafting_unit"],
+                summary=d["summary"],
+                body=d["body"],
+                recipients_text=d["recipients_text"],
+                signer=signer,
+                signer_position=d["signer_position"],
+                signer_name=(signer.get_full_name() or signer.username) if signer else "",
+                urgency=d["urgency"],
+                secrecy=d["secrecy"],
+                copies=d["copies"],
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            return redirect(f"{reverse('documents:outgoing', args=[document.pk])}?done=saved")
+    return render(
+        request,
+        "documents/outgoing_form.html",
+        {"form": form, "agency": agency, "section": "outgoing", "editing": document},
+    )
+
+
 def _related(request: HttpRequest, access, agency: Agency):
     """The issued document a draft revokes, updates or replaces (``?related=<pk>&kind=1|2|3``)."""
     pk = request.POST.get("related") or request.GET.get("related") or ""
@@ -391,12 +461,14 @@ OUTGOING_ACTIONS = {
 }
 
 
-def _outgoing_actions(access, document: OutgoingDocument) -> set[str]:
+def _outgoing_actions(access, document: OutgoingDocument, *, every: bool = False) -> set[str]:
+    """The actions the page offers (``every``: also those with a page of their own, "update"),
+    from the transition table and the actor's roles."""
     roles = services.outgoing_actor_roles(access, document)
     return {
         action
         for action, transition in services.OUTGOING_TRANSITIONS.items()
-        if action in OUTGOING_ACTIONS
+        if (every or action in OUTGOING_ACTIONS)
         and document.state in transition.sources
         and roles & transition.actors
     }
@@ -433,7 +505,7 @@ def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recipients": document.recipients.prefetch_related("statuses"),
             "events": document.events.all(),
             "followers": document.followers.all(),
-            "actions": _outgoing_actions(access, document),
+            "actions": _outgoing_actions(access, document, every=True),
             "error": error,
             "done": _done(request),
         },

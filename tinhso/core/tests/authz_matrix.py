@@ -649,6 +649,45 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
+    "can-bo/van-ban/di/<int:pk>/sua/": Route(
+        (
+            get(
+                expect(
+                    OK,
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=NOT_FOUND,
+                    leader=NOT_FOUND,
+                ),
+                kwargs={"pk": "{doc_out}"},
+            ),
+            post(
+                expect(
+                    redirect("/can-bo/van-ban/di/{doc_out}/?done=saved", changes=True),
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=NOT_FOUND,
+                    leader=NOT_FOUND,
+                ),
+                "change the draft (its drafter or a clerk)",
+                kwargs={"pk": "{doc_out}"},
+                data={
+                    "agency": "{agency_id}",
+                    "doc_type": "CV",
+                    "drafting_unit": "VP",
+                    "summary": "Về việc báo cáo kết quả đăng ký khai sinh năm nay",
+                    "body": "Ủy ban nhân dân phường báo cáo kết quả.",
+                    "recipients_text": "Sở Tư pháp",
+                    "signer": "{leader_id}",
+                    "signer_position": "CHỦ TỊCH",
+                    "urgency": "normal",
+                    "secrecy": "normal",
+                    "copies": "1",
+                },
+            ),
+        ),
+        note="drafts only; a leader who is not the drafter may send it back but not edit it",
+    ),
     "can-bo/van-ban/di/<int:pk>/van-ban.pdf": Route(
         (get(agency_object(PDF), kwargs={"pk": "{doc_out}"}),)
     ),

@@ -268,3 +268,52 @@ def test_a_revocation_drafted_from_the_issued_document_revokes_it_at_issue(docum
     first.refresh_from_db()
     assert first.state == OutgoingState.REVOKED
     assert drafter.get("/can-bo/van-ban/di/soan-thao/?related=abc&kind=1").status_code == 404
+
+
+def test_a_draft_sent_back_is_edited_and_submitted_again(documents_world):
+    from tinhso.documents import services as s
+
+    w = documents_world
+    doc = s.outgoing_draft(
+        actor=w.specialist,
+        agency=w.justice,
+        doc_type="CV",
+        drafting_unit="VP",
+        summary="Về việc góp ý",
+        body="Nội dung.",
+        recipients_text="Sở Xây dựng",
+        signer=w.leader,
+        signer_position="GIÁM ĐỐC",
+        signer_name="Lê Quang Huy",
+    )
+    s.outgoing_submit(actor=w.specialist, document=doc)
+    leader = client_for(w.leader)
+    url = f"/can-bo/van-ban/di/{doc.pk}/"
+    assert leader.post(url, {"action": "send_back", "note": "Bổ sung thời hạn"}).status_code == 302
+    assert leader.get(f"{url}sua/").status_code == 404  # not the drafter
+    drafter = client_for(w.specialist)
+    form = drafter.get(f"{url}sua/").content.decode()
+    assert "Về việc góp ý" in form
+    response = drafter.post(
+        f"{url}sua/",
+        {
+            "agency": w.justice.pk,
+            "doc_type": "CV",
+            "drafting_unit": "VP",
+            "summary": "Về việc góp ý dự thảo quy chế, thời hạn trước ngày 15",
+            "body": "Nội dung đã bổ sung thời hạn.",
+            "recipients_text": "Sở Xây dựng",
+            "signer": w.leader.pk,
+            "signer_position": "GIÁM ĐỐC",
+            "urgency": "normal",
+            "secrecy": "normal",
+            "copies": 1,
+        },
+    )
+    assert response.status_code == 302
+    doc.refresh_from_db()
+    assert doc.summary.endswith("trước ngày 15") and doc.state == OutgoingState.DRAFT
+    assert drafter.post(url, {"action": "submit"}).status_code == 302
+    doc.refresh_from_db()
+    assert doc.state == OutgoingState.IN_REVIEW
+    assert drafter.get(f"{url}sua/").status_code == 404  # no longer a draft
