@@ -418,8 +418,12 @@ def _no_pdf_typesetting(monkeypatch):
     PDFs themselves."""
     from tinhso.dossiers import pdf
 
-    def html_to_pdf(html: str) -> bytes:
+    def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
         assert "<html" in html
+        if forms:  # an outgoing document's draft: post-processed by pypdf (documents/pdf.py)
+            from tinhso.testing.factories import minimal_pdf
+
+            return minimal_pdf()
         return b"%PDF-1.4\n% authz matrix stand-in\n%%EOF\n"
 
     monkeypatch.setattr(pdf, "html_to_pdf", html_to_pdf)
