@@ -380,3 +380,43 @@ def records_online_share(*, user: Any, year: int) -> list[OnlineShare]:
         OnlineShare(level=level, records=records, online=online)
         for level, (records, online) in sorted(totals.items())
     ]
+
+
+# --- the operations centre's counters ----------------------------------------------------------
+
+
+def ioc_counts_by_agency(*, start: dt.date, end: dt.date) -> dict[int, dict[str, int]]:
+    """Per agency, the counters of the operations centre's indicators for the local days
+    ``start`` to ``end``: the documents that arrived (``documents_received``) and those that
+    arrived electronically, from the platform or the exchange (``documents_received_electronic``);
+    the work records opened (``work_records``) and those processed online
+    (``work_records_online``). Counts only, no document: the caller (``tinhso.ioc``) has checked
+    that the user may read the province's figures."""
+    from tinhso.core.periods import period_bounds
+
+    from .models import Channel
+
+    first, after = period_bounds(start, end)
+    found: dict[int, dict[str, int]] = {}
+    incoming = (
+        IncomingDocument.objects.filter(received_at__gte=first, received_at__lt=after)
+        .values("agency_id")
+        .annotate(
+            received=Count("pk"),
+            electronic=Count("pk", filter=~Q(channel=Channel.PAPER)),
+        )
+    )
+    for row in incoming:
+        found.setdefault(row["agency_id"], {}).update(
+            documents_received=row["received"], documents_received_electronic=row["electronic"]
+        )
+    records = (
+        WorkRecord.objects.filter(opened_at__gte=first, opened_at__lt=after)
+        .values("agency_id")
+        .annotate(opened=Count("pk"), online=Count("pk", filter=Q(is_electronic=True)))
+    )
+    for row in records:
+        found.setdefault(row["agency_id"], {}).update(
+            work_records=row["opened"], work_records_online=row["online"]
+        )
+    return found
