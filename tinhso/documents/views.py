@@ -4,8 +4,6 @@ A document outside the user's scope is a 404; a refused operation is shown in th
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -732,6 +730,6 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "attach_form": attach_form,
             "error": error,
             "done": _done(request),
-            "archive_overdue": record.archive_due and record.archive_due < dt.date.today(),
+            "archive_overdue": record.archive_due and record.archive_due < timezone.localdate(),
         },
     )
