@@ -93,6 +93,7 @@ def _no_demo_history(settings):
     """The demo's synthetic history is for people trying tinhso; tests that need history ask for
     it (``load_demo_ioc --history N`` or ``generate``)."""
     settings.TINHSO_DEMO_HISTORY = 0
+    settings.TINHSO_DEMO_DOCUMENTS = 0
 
 
 @pytest.fixture(autouse=True)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "tinhso.accounts",  # citizen self-registration, one-time codes, password reset
     "tinhso.signatures",  # PAdES signing and validation (pyHanko)
     "tinhso.payments",  # online payment of fees (VNPay, VietQR), receipts
+    "tinhso.documents",  # incoming and outgoing documents, work records (QLVB&ĐH)
     "tinhso.demo",  # demo loaders and the history generator: never imported by the product
 ]
 
@@ -210,9 +211,12 @@ TINHSO_DEMO_LOADERS = [
     "load_demo_qna",
     "load_demo_feedback",
     "load_demo_ioc",
+    "load_demo_documents",
 ]
 # Synthetic past dossiers the demo generates once for the operations centre (0: none).
 TINHSO_DEMO_HISTORY = env_int("TINHSO_DEMO_HISTORY", 20000)
+# A year of demo documents (incoming and outgoing) across the province's agencies (0: none).
+TINHSO_DEMO_DOCUMENTS = env_int("TINHSO_DEMO_DOCUMENTS", 5000)
 TINHSO_QNA_DAILY_LIMIT = env_int("TINHSO_QNA_DAILY_LIMIT", 5)  # questions per asker per day
 # One uploaded file: 20 MB, so that a 48–50 MP phone photo (8–15 MB) is accepted.
 TINHSO_MAX_UPLOAD_BYTES = env_int("TINHSO_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
@@ -413,6 +417,11 @@ TINHSO_SCHEDULE = {
         "every": env_int("TINHSO_IOC_REFRESH_EVERY", 60),
     },
     "drafts-purge": {"task": "tinhso.portal.tasks.purge_drafts", "every": 24 * 3600},
+    # Once a day per assignment (the service skips those reminded today): hourly is enough.
+    "documents-reminders": {
+        "task": "tinhso.documents.tasks.remind_documents",
+        "every": env_int("TINHSO_DOCUMENT_REMINDERS_EVERY", 3600),
+    },
     "task-results-prune": {"task": "tinhso.core.tasks.prune_task_results", "every": 24 * 3600},
     "pending-uploads-purge": {"task": "tinhso.core.tasks.purge_pending_uploads", "every": 3600},
     "notification-delivery": {

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("tinhso.payments.urls")),
     path("can-bo/", include("tinhso.workspace.urls")),
     path("", include("tinhso.notifications.urls")),
+    path("", include("tinhso.documents.urls")),
     path("", include("tinhso.qna.urls")),
     path("", include("tinhso.feedback.urls")),
     path("", include("tinhso.ioc.urls")),

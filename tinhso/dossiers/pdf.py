@@ -298,15 +298,17 @@ def warm() -> None:
     html_to_pdf("<p>tinhso</p>")
 
 
-def html_to_pdf(html: str) -> bytes:
-    """Render an HTML document with the forms stylesheet; no network access."""
+def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
+    """Render an HTML document with the forms stylesheet; no network access. ``forms``: the
+    document's ``<input>`` elements become AcroForm fields (the outgoing documents' number,
+    date and signature places)."""
     from weasyprint import HTML
 
     font_config, css = _weasy()
     html = unicodedata.normalize("NFC", html)
     document = HTML(string=html, base_url=None, url_fetcher=_fetcher())
     with _render_lock:
-        return document.write_pdf(stylesheets=[css], font_config=font_config)
+        return document.write_pdf(stylesheets=[css], font_config=font_config, pdf_forms=forms)
 
 
 # --- formatting ---------------------------------------------------------------------------

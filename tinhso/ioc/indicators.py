@@ -223,6 +223,24 @@ INDICATORS: dict[str, Indicator] = {
             higher_is_better=False,
         ),
         Indicator(
+            "documents_electronic_share",
+            _("Documents exchanged electronically between agencies"),
+            PERCENT,
+            _get("documents_received_electronic"),
+            _get("documents_received"),
+            help=_(
+                "Documents that arrived from the platform or the exchange, of all that arrived."
+            ),
+        ),
+        Indicator(
+            "work_records_online_share",
+            _("Work records processed online"),
+            PERCENT,
+            _get("work_records_online"),
+            _get("work_records"),
+            help=_("Work records opened in the period that were processed in the system."),
+        ),
+        Indicator(
             "feedback_on_time_rate",
             _("Field feedback handled on time"),
             PERCENT,
@@ -235,8 +253,6 @@ INDICATORS: dict[str, Indicator] = {
 # Indicators that plans set and the platform has no source for yet (shown as "not measured").
 NOT_MEASURED: dict[str, Any] = {
     "e_authenticated_share": _("Transactions electronically authenticated"),
-    "documents_electronic_share": _("Documents exchanged electronically between agencies"),
-    "work_records_online_share": _("Work records processed online"),
     "data_reused_share": _("Digitised data reused"),
     "complaint_rate": _("Complaints about procedures"),
 }

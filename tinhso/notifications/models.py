@@ -30,6 +30,7 @@ class Event(models.TextChoices):
     DUE_SOON = "due_soon", _("Due within one working day")
     FEEDBACK_ANSWERED = "feedback_answered", _("Feedback answered")
     ONE_TIME_CODE = "one_time_code", _("One-time code")
+    DOCUMENT_DUE = "document_due", _("Incoming document due")
 
 
 class Status(models.TextChoices):

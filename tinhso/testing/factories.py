@@ -851,3 +851,43 @@ BIRTH_ANSWER = (
     "Chào công dân, hồ sơ gồm Tờ khai đăng ký khai sinh và Giấy chứng sinh do bệnh viện cấp; "
     "đăng ký khai sinh đúng hạn được miễn lệ phí."
 )
+
+
+# --- documents ----------------------------------------------------------------------------------
+
+
+@dataclass
+class DocumentsWorld:
+    """Two departments on the platform, each with a clerk, a specialist and a leader."""
+
+    justice: Agency  # Sở Tư pháp (H44.03)
+    construction: Agency  # Sở Xây dựng (H44.05)
+    clerk: Any  # desk officer (văn thư) of justice
+    specialist: Any  # of justice
+    leader: Any  # of justice: signs, directs
+    other_clerk: Any  # of construction
+    other_specialist: Any
+    other_leader: Any
+    admin: Any  # province administrator
+    nobody: Any  # an account without a role
+
+
+def make_documents_world() -> DocumentsWorld:
+    n = next(_counter)
+    justice = make_agency("H44.03", "so_tu_phap", name="Sở Tư pháp")
+    construction = make_agency("H44.05", "so_xay_dung", name="Sở Xây dựng")
+    admin = make_officer(f"qt{n}", "Quản trị", justice, Role.PROVINCE_ADMIN)
+    admin.is_superuser = True
+    admin.save()
+    return DocumentsWorld(
+        justice=justice,
+        construction=construction,
+        clerk=make_officer(f"vt{n}", "Nguyễn Văn Thư", justice, Role.DESK_OFFICER),
+        specialist=make_officer(f"cv{n}", "Trần Thị Chuyên", justice, Role.SPECIALIST),
+        leader=make_officer(f"ld{n}", "Lê Quang Huy", justice, Role.LEADER),
+        other_clerk=make_officer(f"vtxd{n}", "Phạm Văn Vũ", construction, Role.DESK_OFFICER),
+        other_specialist=make_officer(f"cvxd{n}", "Phạm Thu Trang", construction, Role.SPECIALIST),
+        other_leader=make_officer(f"ldxd{n}", "Hoàng Đức Anh", construction, Role.LEADER),
+        admin=admin,
+        nobody=make_user(f"nobody{n}"),
+    )

@@ -37,10 +37,15 @@ def built_once(django_db_blocker, build: Callable[[], T]) -> Iterator[T]:
     """``build()`` in a transaction held open while the context runs, then rolled back."""
     stack = ExitStack()
     stack.enter_context(django_db_blocker.unblock())
-    # The root conftest's function-scoped settings (fast hashers, no demo history) are not in
-    # force yet when a module's world is built: the world sets them itself. Without this, a world
-    # loading the demo (``load_demo``) generated the demo's synthetic history of 20000 dossiers.
-    stack.enter_context(override_settings(PASSWORD_HASHERS=FAST_HASHERS, TINHSO_DEMO_HISTORY=0))
+    # The root conftest's function-scoped settings (fast hashers, no demo history or documents)
+    # are not in force yet when a module's world is built: the world sets them itself. Without this,
+    # a world loading the demo (``load_demo``) generated the demo's synthetic history (20000
+    # dossiers) and its year of documents.
+    stack.enter_context(
+        override_settings(
+            PASSWORD_HASHERS=FAST_HASHERS, TINHSO_DEMO_HISTORY=0, TINHSO_DEMO_DOCUMENTS=0
+        )
+    )
     stack.enter_context(translation.override("vi"))
     name = str(connection.settings_dict["NAME"])
     assert name.startswith("test_") or "memory" in name, f"not a test database: {name}"
@@ -121,3 +126,6 @@ _feedback_world_built, feedback_world = module_world(
     _factory("make_feedback_world"), "feedback_world"
 )
 _qna_world_built, qna_world = module_world(_factory("make_qna_world"), "qna_world")
+_documents_world_built, documents_world = module_world(
+    _factory("make_documents_world"), "documents_world"
+)

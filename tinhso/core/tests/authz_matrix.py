@@ -603,6 +603,144 @@ MATRIX: dict[str, Route] = {
         )
     ),
     "can-bo/hoi-dap/": Route((get(OFFICER_PAGE),)),
+    # --- documents (văn bản) --------------------------------------------------------------------
+    "can-bo/van-ban/": Route(
+        (
+            get(
+                expect(
+                    page_with("{doc_in_symbol}"),
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=page_without("{doc_in_symbol}"),
+                ),
+                "the incoming documents of the officer's agencies",
+                query="tab=all",
+            ),
+        )
+    ),
+    "can-bo/van-ban/den/dang-ky/": Route(
+        (
+            get(expect(OK, anonymous=LOGIN, **each(CITIZENS, NOT_FOUND), leader=NOT_FOUND)),
+            post(
+                expect(
+                    redirect(r"^/can-bo/van-ban/den/\d+/\?done=registered$", changes=True),
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    leader=NOT_FOUND,
+                    other_agency=REFUSED,
+                ),
+                "register a letter for Đồng Hới (another agency's clerk: not one of its choices)",
+                data={
+                    "agency": "{agency_id}",
+                    "sender_name": "Sở Tư pháp",
+                    "number_symbol": "15/STP-HCTP",
+                    "doc_date": "{today}",
+                    "doc_type": "CV",
+                    "summary": "Về việc hướng dẫn đăng ký khai sinh",
+                    "urgency": "normal",
+                    "secrecy": "normal",
+                    "pages": "1",
+                },
+            ),
+        ),
+        note="clerks only (desk officer, specialist, agency admin)",
+    ),
+    "can-bo/van-ban/den/<int:pk>/": Route(
+        (
+            get(agency_object(OK), kwargs={"pk": "{doc_in}"}),
+            post(
+                expect(
+                    redirect("/can-bo/van-ban/den/{doc_in}/?done=saved", changes=True),
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=NOT_FOUND,
+                ),
+                "send to the leader (a clerk's or a leader's action)",
+                kwargs={"pk": "{doc_in}"},
+                data={"action": "distribute", "distribute-leader": "{leader_id}"},
+            ),
+        )
+    ),
+    "can-bo/van-ban/den/<int:pk>/tep/<int:file_id>/": Route(
+        (get(agency_object(PDF), kwargs={"pk": "{doc_in}", "file_id": "{doc_in_file}"}),)
+    ),
+    "can-bo/van-ban/di/": Route((get(OFFICER_PAGE, query="tab=all"),)),
+    "can-bo/van-ban/di/soan-thao/": Route((get(OFFICER_PAGE),)),
+    "can-bo/van-ban/di/<int:pk>/": Route(
+        (
+            get(agency_object(OK), kwargs={"pk": "{doc_out}"}),
+            post(
+                expect(
+                    redirect("/can-bo/van-ban/di/{doc_out}/?done=saved", changes=True),
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=NOT_FOUND,
+                    leader=REFUSED,
+                ),
+                "submit the draft (its drafter or a clerk; the signer is refused in the page)",
+                kwargs={"pk": "{doc_out}"},
+                data={"action": "submit"},
+            ),
+        )
+    ),
+    "can-bo/van-ban/di/<int:pk>/sua/": Route(
+        (
+            get(
+                expect(
+                    OK,
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=NOT_FOUND,
+                    leader=NOT_FOUND,
+                ),
+                kwargs={"pk": "{doc_out}"},
+            ),
+            post(
+                expect(
+                    redirect("/can-bo/van-ban/di/{doc_out}/?done=saved", changes=True),
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=NOT_FOUND,
+                    leader=NOT_FOUND,
+                ),
+                "change the draft (its drafter or a clerk)",
+                kwargs={"pk": "{doc_out}"},
+                data={
+                    "agency": "{agency_id}",
+                    "doc_type": "CV",
+                    "drafting_unit": "VP",
+                    "summary": "Về việc báo cáo kết quả đăng ký khai sinh năm nay",
+                    "body": "Ủy ban nhân dân phường báo cáo kết quả.",
+                    "recipients_text": "Sở Tư pháp",
+                    "signer": "{leader_id}",
+                    "signer_position": "CHỦ TỊCH",
+                    "urgency": "normal",
+                    "secrecy": "normal",
+                    "copies": "1",
+                },
+            ),
+        ),
+        note="drafts only; a leader who is not the drafter may send it back but not edit it",
+    ),
+    "can-bo/van-ban/di/<int:pk>/van-ban.pdf": Route(
+        (get(agency_object(PDF), kwargs={"pk": "{doc_out}"}),)
+    ),
+    "can-bo/van-ban/so/<slug:kind>/": Route(
+        tuple(get(OFFICER_PAGE, kind, kwargs={"kind": kind}) for kind in ("den", "di"))
+    ),
+    "can-bo/van-ban/so/<slug:kind>/<slug:fmt>/": Route(
+        tuple(
+            get(
+                expect(outcome, anonymous=LOGIN, **each(CITIZENS, NOT_FOUND)),
+                f"{kind} {fmt}",
+                kwargs={"kind": kind, "fmt": fmt},
+            )
+            for kind in ("den", "di")
+            for fmt, outcome in (("xlsx", XLSX), ("pdf", PDF))
+        )
+    ),
+    "can-bo/van-ban/ho-so/": Route((get(OFFICER_PAGE),)),
+    "can-bo/van-ban/ho-so/<int:pk>/": Route((get(agency_object(OK), kwargs={"pk": "{record}"}),)),
     "can-bo/hoi-dap/<int:pk>/": Route(
         (
             get(agency_object(OK), "a question for Đồng Hới", kwargs={"pk": "{question_new}"}),

@@ -356,6 +356,36 @@ def build_world(media: Path) -> World:
     answered.refresh_from_db()
     assert answered.is_public and answered.state == ReportState.ANSWERED
 
+    # Documents of Đồng Hới's committee: an incoming letter with its scan, a draft, a work record.
+    from tinhso.documents import records as work_records
+    from tinhso.documents import services as documents
+
+    incoming = documents.incoming_register(
+        actor=people["desk"],
+        agency=committee,
+        sender_name="Ủy ban nhân dân tỉnh Quảng Trị",
+        number_symbol="88/UBND-VX",
+        doc_date=timezone.localdate(),
+        doc_type="CV",
+        summary="Về việc triển khai đăng ký khai sinh trực tuyến",
+        files=[upload(Upload("pdf", "cong-van.pdf"))],
+    )
+    outgoing = documents.outgoing_draft(
+        actor=specialist,
+        agency=committee,
+        doc_type="CV",
+        drafting_unit="VP",
+        summary="Về việc báo cáo kết quả đăng ký khai sinh",
+        body="Ủy ban nhân dân phường báo cáo kết quả.",
+        recipients_text="Sở Tư pháp\nLưu: VT",
+        signer=people["leader"],
+        signer_position="CHỦ TỊCH",
+        signer_name="Bùi Thị Mai",
+    )
+    record = work_records.record_open(
+        actor=specialist, agency=committee, code="01.01", title="Hồ sơ đăng ký khai sinh"
+    )
+
     tokens, sessions = {}, {}
     for role, user in people.items():
         if user is not None:
@@ -391,6 +421,12 @@ def build_world(media: Path) -> World:
         "report_public": str(answered.pk),
         "photo_public": str(answered.photos.get().pk),
         "open311_token": waiting.token,
+        "doc_in": str(incoming.pk),
+        "doc_in_file": str(incoming.files.get().pk),
+        "doc_in_symbol": incoming.number_symbol,
+        "doc_out": str(outgoing.pk),
+        "leader_id": str(people["leader"].pk),
+        "record": str(record.pk),
         "month_start": today.replace(day=1).isoformat(),
         "today": today.isoformat(),
     }
@@ -423,8 +459,12 @@ def _no_pdf_typesetting(monkeypatch):
     PDFs themselves."""
     from tinhso.dossiers import pdf
 
-    def html_to_pdf(html: str) -> bytes:
+    def html_to_pdf(html: str, *, forms: bool = False) -> bytes:
         assert "<html" in html
+        if forms:  # an outgoing document's draft: post-processed by pypdf (documents/pdf.py)
+            from tinhso.testing.factories import minimal_pdf
+
+            return minimal_pdf()
         return b"%PDF-1.4\n% authz matrix stand-in\n%%EOF\n"
 
     monkeypatch.setattr(pdf, "html_to_pdf", html_to_pdf)

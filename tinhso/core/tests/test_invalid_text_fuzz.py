@@ -261,6 +261,9 @@ def page_forms(world) -> list[tuple[Client, str, dict]]:
         (officer, f"/can-bo/ho-so/{code}/"),
         (officer, "/can-bo/hoi-dap/"), (officer, "/can-bo/phan-anh/"),
         (officer, f"/can-bo/phan-anh/{world.report.pk}/"),
+        (officer, "/can-bo/van-ban/"), (officer, "/can-bo/van-ban/den/dang-ky/"),
+        (officer, "/can-bo/van-ban/di/soan-thao/"), (officer, "/can-bo/van-ban/so/di/"),
+        (officer, "/can-bo/van-ban/ho-so/"),
     ]  # fmt: skip
     found = []
     for client, url in pages:

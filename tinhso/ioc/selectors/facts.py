@@ -97,6 +97,12 @@ def _overdue_by_agency(agency_ids: set[int] | None = None) -> dict[int, int]:
     )
 
 
+def _documents_by_agency(period: Period) -> dict[int, dict]:
+    from tinhso.documents.selectors import ioc_counts_by_agency
+
+    return ioc_counts_by_agency(start=period.start, end=period.end)
+
+
 def _feedback_by_agency(user: Any, period: Period) -> dict[int, dict]:
     from tinhso.feedback.selectors import feedback_stats
 
@@ -217,6 +223,7 @@ class Facts:
     used: dict[int, set[int]]
     index_rows: list[ServiceIndexIndicator]
     refreshed_at: dt.datetime | None = None
+    documents: dict[int, dict] = field(default_factory=dict)  # documents and work records
 
     def totals(self, agency_ids: Iterable[int] | None) -> dict[str, float]:
         ids = list(self.structure.agencies) if agency_ids is None else list(agency_ids)
@@ -224,6 +231,7 @@ class Facts:
         for agency_id in ids:
             _add(totals, self.daily.get(agency_id))
             _add(totals, self.feedback.get(agency_id))
+            _add(totals, self.documents.get(agency_id))
             totals["overdue_now"] = totals.get("overdue_now", 0) + self.overdue.get(agency_id, 0)
         totals.update(_catalogue_totals(self.catalogue, self.used, agency_ids))
         return totals
@@ -243,4 +251,5 @@ def gather_facts(user: Any, period: Period) -> Facts:
         used=_used_online(period),
         index_rows=list(ServiceIndexIndicator.objects.all()),
         refreshed_at=state.refreshed_at if state else None,
+        documents=_documents_by_agency(period),
     )

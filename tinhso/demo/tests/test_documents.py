@@ -1,0 +1,47 @@
+"""The demo's year of documents: numbered by the domain's rules, consecutive, fast, idempotent."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+
+import pytest
+
+from tinhso.demo.documents import load_demo_documents
+from tinhso.demo.province import load_demo
+from tinhso.documents.models import IncomingDocument, OutgoingDocument, Recipient, WorkRecord
+from tinhso.documents.selectors import records_online_share
+
+pytestmark = [pytest.mark.django_db, pytest.mark.pg]
+
+
+def test_a_year_of_documents_numbered_without_gaps_and_loaded_once():
+    load_demo("44")
+    started = time.monotonic()
+    report = load_demo_documents("44", count=800)
+    elapsed = time.monotonic() - started
+    assert report.outgoing + report.incoming == 800
+    assert elapsed < 60
+    series: dict[tuple, list[int]] = defaultdict(list)
+    for agency, key, year, number in OutgoingDocument.objects.values_list(
+        "agency_id", "series", "number_year", "number"
+    ):
+        series[(agency, key, year)].append(number)
+    assert all(sorted(n) == list(range(1, len(n) + 1)) for n in series.values())
+    arrivals: dict[tuple, list[int]] = defaultdict(list)
+    for agency, year, number in IncomingDocument.objects.values_list(
+        "agency_id", "arrival_year", "arrival_number"
+    ):
+        arrivals[(agency, year)].append(number)
+    assert all(sorted(n) == list(range(1, len(n) + 1)) for n in arrivals.values())
+    copies = IncomingDocument.objects.filter(recipient__isnull=False)
+    assert copies.count() == Recipient.objects.filter(agency__isnull=False).count() > 0
+    assert WorkRecord.objects.exists()
+    from django.contrib.auth import get_user_model
+
+    admin = get_user_model().objects.get(username="admin")
+    assert {
+        share.level
+        for share in records_online_share(user=admin, year=WorkRecord.objects.first().year)
+    }
+    assert load_demo_documents("44", count=800) == (0, 0, 0)  # idempotent

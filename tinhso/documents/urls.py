@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+app_name = "documents"
+
+urlpatterns = [
+    path("can-bo/van-ban/", views.incoming_list, name="incoming_list"),
+    path("can-bo/van-ban/den/dang-ky/", views.incoming_register, name="incoming_register"),
+    path("can-bo/van-ban/den/<int:pk>/", views.incoming_detail, name="incoming"),
+    path(
+        "can-bo/van-ban/den/<int:pk>/tep/<int:file_id>/", views.incoming_file, name="incoming_file"
+    ),
+    path("can-bo/van-ban/di/", views.outgoing_list, name="outgoing_list"),
+    path("can-bo/van-ban/di/soan-thao/", views.outgoing_draft, name="outgoing_draft"),
+    path("can-bo/van-ban/di/<int:pk>/", views.outgoing_detail, name="outgoing"),
+    path("can-bo/van-ban/di/<int:pk>/sua/", views.outgoing_edit, name="outgoing_edit"),
+    path("can-bo/van-ban/di/<int:pk>/van-ban.pdf", views.outgoing_pdf, name="outgoing_pdf"),
+    path("can-bo/van-ban/so/<slug:kind>/", views.register_page, name="register"),
+    path("can-bo/van-ban/so/<slug:kind>/<slug:fmt>/", views.register_file, name="register_file"),
+    path("can-bo/van-ban/ho-so/", views.record_list, name="records"),
+    path("can-bo/van-ban/ho-so/<int:pk>/", views.record_detail, name="record"),
+]

@@ -1,0 +1,735 @@
+"""The officers' document pages (menu "Văn bản"): incoming and outgoing documents, registers,
+work records. Views stay thin: forms check the shape, services the rules, selectors the scope.
+A document outside the user's scope is a 404; a refused operation is shown in the page."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from tinhso.core.access import request_access
+from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
+from tinhso.core.models import Agency
+
+from . import records as record_services
+from . import registers, selectors, services
+from .access import CLERK_ROLES, holds
+from .forms import (
+    AssignForm,
+    AttachForm,
+    DistributeForm,
+    FileListEntryForm,
+    IncomingForm,
+    NoteForm,
+    OpinionForm,
+    OutgoingForm,
+    ReasonForm,
+    RecordForm,
+    SearchForm,
+)
+from .models import BusinessType, IncomingDocument, OutgoingDocument
+from .pdf import filled_pdf
+
+PAGE_SIZE = 25
+DONE = {
+    "registered": gettext_lazy("The document was entered in the incoming register."),
+    "drafted": gettext_lazy("The draft was saved."),
+    "saved": gettext_lazy("Done."),
+    "opened": gettext_lazy("The work record was opened."),
+}
+
+
+def _officer(request: HttpRequest):
+    access = request_access(request)
+    if not access.is_officer:
+        raise Http404
+    return access
+
+
+def _page(request: HttpRequest, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("done", None)
+    return params.urlencode()
+
+
+def _filters(form: SearchForm) -> selectors.Filters:
+    if not form.is_bound or not form.is_valid():
+        return selectors.Filters()
+    d = form.cleaned_data
+    return selectors.Filters(
+        agency_id=d["agency"],
+        year=d["year"],
+        query=d["q"],
+        sender=d["sender"],
+        date_from=d["date_from"],
+        date_to=d["date_to"],
+    )
+
+
+def _done(request: HttpRequest) -> str:
+    return str(DONE.get(request.GET.get("done", ""), ""))
+
+
+# --- incoming --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def incoming_list(request: HttpRequest) -> HttpResponse:
+    access = _officer(request)
+    tab = request.GET.get("tab", "todo")
+    if tab not in selectors.INCOMING_TABS:
+        raise Http404
+    agencies = list(selectors.officer_agencies(user=access))
+    form = SearchForm(request.GET or None, agencies=agencies)
+    documents = selectors.incoming_for_officer(user=access, tab=tab, filters=_filters(form))
+    return render(
+        request,
+        "documents/incoming_list.html",
+        {
+            "section": "incoming",
+            "form": form,
+            "tab": tab,
+            "counts": selectors.incoming_counts(user=access),
+            "page": _page(request, documents),
+            "query_string": _query_without_page(request),
+            "today": timezone.localdate(),
+            "done": _done(request),
+            "may_register": any(holds(access, a.pk, CLERK_ROLES) for a in agencies),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def incoming_register(request: HttpRequest) -> HttpResponse:
+    access = _officer(request)
+    agencies = [
+        a for a in selectors.officer_agencies(user=access) if holds(access, a.pk, CLERK_ROLES)
+    ]
+    if not agencies:
+        raise Http404
+    form = IncomingForm(request.POST or None, request.FILES or None, agencies=agencies)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            document = services.incoming_register(
+                actor=request.user,
+                agency=Agency.objects.get(pk=d["agency"]),
+                sender_name=d["sender_name"],
+                number_symbol=d["number_symbol"],
+                doc_date=d["doc_date"],
+                doc_type=d["doc_type"],
+                summary=d["summary"],
+                urgency=d["urgency"],
+                secrecy=d["secrecy"],
+                pages=d["pages"],
+                files=[d["scan"]] if d["scan"] else [],
+                acknowledge=d["acknowledge"],
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            return redirect(f"{reverse('documents:incoming', args=[document.pk])}?done=registered")
+    return render(request, "documents/incoming_form.html", {"form": form, "section": "incoming"})
+
+
+def _incoming_actions(access, document: IncomingDocument) -> set[str]:
+    roles = services.incoming_actor_roles(access, document)
+    return {
+        action
+        for action, transition in services.INCOMING_TRANSITIONS.items()
+        if document.state in transition.sources and roles & transition.actors
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = _officer(request)
+    try:
+        document = selectors.incoming_get(user=access, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    officers = selectors.agency_officers(document.agency_id)
+    leaders = selectors.agency_leaders(document.agency_id)
+    forms = {
+        "distribute": DistributeForm(leaders=leaders, prefix="distribute"),
+        "assign": AssignForm(officers=officers, prefix="assign"),
+        "opinion": OpinionForm(prefix="opinion"),
+        "finish": NoteForm(prefix="finish"),
+        "return": ReasonForm(prefix="return"),
+    }
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        form = forms.get(action)
+        if form is not None:
+            form = type(form)(
+                request.POST, prefix=action, **_form_kwargs(action, officers, leaders)
+            )
+            forms[action] = form
+        users = {u.pk: u for u in officers}
+        try:
+            if action == "acknowledge":
+                services.incoming_acknowledge(actor=request.user, document=document)
+            elif form is None:
+                raise DomainError("unknown_action", _("Unknown action."))
+            elif not form.is_valid():
+                raise _FormInvalid
+            elif action == "distribute":
+                services.incoming_distribute(
+                    actor=request.user,
+                    document=document,
+                    leader=get_user_model().objects.get(pk=form.cleaned_data["leader"]),
+                )
+            elif action == "assign":
+                services.incoming_assign(
+                    actor=request.user,
+                    document=document,
+                    assignees=form.assignees(users),
+                    deadline=form.cleaned_data["deadline"],
+                    direction=form.cleaned_data["direction"],
+                )
+            elif action == "opinion":
+                services.incoming_opinion(
+                    actor=request.user, document=document, text=form.cleaned_data["text"]
+                )
+            elif action == "finish":
+                services.incoming_finish(
+                    actor=request.user, document=document, note=form.cleaned_data["note"]
+                )
+            elif action == "return":
+                services.incoming_return(
+                    actor=request.user, document=document, reason=form.cleaned_data["reason"]
+                )
+            return redirect(f"{reverse('documents:incoming', args=[document.pk])}?done=saved")
+        except _FormInvalid:
+            pass
+        except NotFound:
+            raise Http404 from None
+        except (InvalidTransition, PermissionDenied) as exc:
+            error = str(exc)
+        except DomainError as exc:
+            if form is not None and hasattr(form, "add_error"):
+                form.add_error(None, str(exc))
+            else:
+                error = str(exc)
+        document = selectors.incoming_get(user=access, pk=pk)
+    return render(
+        request,
+        "documents/incoming_detail.html",
+        {
+            "section": "incoming",
+            "document": document,
+            "files": document.files.all(),
+            "events": document.events.all(),
+            "assignments": document.assignments.select_related("user"),
+            "actions": _incoming_actions(access, document),
+            "forms": forms,
+            "error": error,
+            "done": _done(request),
+            "overdue": document.deadline and document.deadline < timezone.localdate(),
+        },
+    )
+
+
+class _FormInvalid(Exception):
+    pass
+
+
+def _form_kwargs(action: str, officers, leaders) -> dict:
+    if action == "assign":
+        return {"officers": officers}
+    if action == "distribute":
+        return {"leaders": leaders}
+    return {}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def incoming_file(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+    access = _officer(request)
+    try:
+        document = selectors.incoming_get(user=access, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    found = document.files.filter(pk=file_id).first()
+    if found is None:
+        raise Http404
+    return FileResponse(
+        found.file.open("rb"), content_type=found.content_type, filename=found.original_name
+    )
+
+
+# --- outgoing --------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def outgoing_list(request: HttpRequest) -> HttpResponse:
+    access = _officer(request)
+    tab = request.GET.get("tab", "todo")
+    if tab not in ("todo", "all"):
+        raise Http404
+    agencies = list(selectors.officer_agencies(user=access))
+    form = SearchForm(request.GET or None, agencies=agencies)
+    documents = selectors.outgoing_for_officer(user=access, tab=tab, filters=_filters(form))
+    return render(
+        request,
+        "documents/outgoing_list.html",
+        {
+            "section": "outgoing",
+            "form": form,
+            "tab": tab,
+            "page": _page(request, documents),
+            "query_string": _query_without_page(request),
+            "done": _done(request),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def outgoing_draft(request: HttpRequest) -> HttpResponse:
+    access = _officer(request)
+    agencies = list(selectors.officer_agencies(user=access))
+    if not agencies:
+        raise Http404
+    chosen = request.POST.get("agency") or request.GET.get("agency") or agencies[0].pk
+    agency = next((a for a in agencies if str(a.pk) == str(chosen)), agencies[0])
+    related, business_type = _related(request, access, agency)
+    signers = selectors.agency_leaders(agency.pk)
+    recipients = Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("code")
+    kwargs = {"agencies": agencies, "signers": signers, "recipients": recipients}
+    form = OutgoingForm(request.POST or None, initial={"agency": agency.pk}, **kwargs)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        signer = next((u for u in signers if u.pk == d["signer"]), None)
+        try:
+            document = services.outgoing_draft(
+                actor=request.user,
+                agency=agency,
+                recipient_agencies=list(recipients.filter(pk__in=d["recipient_agencies"])),
+                doc_type=d["doc_type"],
+                is_normative=d["is_normative"],
+                drafting_unit=d["drafting_unit"],
+                summary=d["summary"],
+                body=d["body"],
+                recipients_text=d["recipients_text"],
+                signer=signer,
+                signer_position=d["signer_position"],
+                signer_name=(signer.get_full_name() or signer.username) if signer else "",
+                urgency=d["urgency"],
+                secrecy=d["secrecy"],
+                copies=d["copies"],
+                related=related,
+                business_type=business_type,
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            return redirect(f"{reverse('documents:outgoing', args=[document.pk])}?done=drafted")
+    return render(
+        request,
+        "documents/outgoing_form.html",
+        {
+            "form": form,
+            "agency": agency,
+            "section": "outgoing",
+            "related": related,
+            "business_type": business_type,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def outgoing_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Sửa dự thảo: the drafter (or a clerk) changes a draft; the PDF is rendered again."""
+    access = _officer(request)
+    try:
+        document = selectors.outgoing_get(user=access, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    if "update" not in _outgoing_actions(access, document, every=True):
+        raise Http404
+    agency = document.agency
+    signers = selectors.agency_leaders(agency.pk)
+    recipients = Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("code")
+    initial = {
+        name: getattr(document, name)
+        for name in (
+            "doc_type", "is_normative", "drafting_unit", "summary", "body", "recipients_text",
+            "signer_position", "urgency", "secrecy", "copies",
+        )
+    }  # fmt: skip
+    initial |= {
+        "agency": agency.pk,
+        "signer": document.signer_id,
+        "recipient_agencies": list(
+            document.recipients.filter(agency__isnull=False).values_list("agency_id", flat=True)
+        ),
+    }
+    form = OutgoingForm(
+        request.POST or None,
+        initial=initial,
+        agencies=[agency],
+        signers=signers,
+        recipients=recipients,
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        signer = next((u for u in signers if u.pk == d["signer"]), None)
+        try:
+            services.outgoing_update(
+                actor=request.user,
+                document=document,
+                recipient_agencies=list(recipients.filter(pk__in=d["recipient_agencies"])),
+                external_recipients=[],
+                doc_type=d["doc_type"],
+                is_normative=d["is_normative"],
+                drafting_unit=d["drafting_unit"],
+                summary=d["summary"],
+                body=d["body"],
+                recipients_text=d["recipients_text"],
+                signer=signer,
+                signer_position=d["signer_position"],
+                signer_name=(signer.get_full_name() or signer.username) if signer else "",
+                urgency=d["urgency"],
+                secrecy=d["secrecy"],
+                copies=d["copies"],
+            )
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            return redirect(f"{reverse('documents:outgoing', args=[document.pk])}?done=saved")
+    return render(
+        request,
+        "documents/outgoing_form.html",
+        {"form": form, "agency": agency, "section": "outgoing", "editing": document},
+    )
+
+
+def _related(request: HttpRequest, access, agency: Agency):
+    """The issued document a draft revokes, updates or replaces (``?related=<pk>&kind=1|2|3``)."""
+    pk = request.POST.get("related") or request.GET.get("related") or ""
+    kind = request.POST.get("kind") or request.GET.get("kind") or ""
+    if not pk:
+        return None, BusinessType.NEW
+    if not pk.isdigit() or kind not in ("1", "2", "3"):
+        raise Http404
+    related = (
+        selectors.outgoing_for_officer(user=access, tab="all")
+        .filter(pk=int(pk), agency=agency)
+        .first()
+    )
+    if related is None:
+        raise Http404
+    return related, int(kind)
+
+
+OUTGOING_ACTIONS = {
+    "submit": lambda user, doc, data: services.outgoing_submit(actor=user, document=doc),
+    "approve": lambda user, doc, data: services.outgoing_approve(actor=user, document=doc),
+    "send_back": lambda user, doc, data: services.outgoing_send_back(
+        actor=user, document=doc, note=data.get("note", "")
+    ),
+    "issue": lambda user, doc, data: services.outgoing_issue(actor=user, document=doc),
+    "number": lambda user, doc, data: services.outgoing_number(actor=user, document=doc),
+    "dispatch": lambda user, doc, data: services.outgoing_dispatch(actor=user, document=doc),
+    "cancel": lambda user, doc, data: services.outgoing_cancel(
+        actor=user, document=doc, reason=data.get("reason", "")
+    ),
+}
+
+
+def _outgoing_actions(access, document: OutgoingDocument, *, every: bool = False) -> set[str]:
+    """The actions the page offers (``every``: also those with a page of their own, "update"),
+    from the transition table and the actor's roles."""
+    roles = services.outgoing_actor_roles(access, document)
+    return {
+        action
+        for action, transition in services.OUTGOING_TRANSITIONS.items()
+        if (every or action in OUTGOING_ACTIONS)
+        and document.state in transition.sources
+        and roles & transition.actors
+    }
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = _officer(request)
+    try:
+        document = selectors.outgoing_get(user=access, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            run = OUTGOING_ACTIONS.get(action)
+            if run is None:
+                raise DomainError("unknown_action", _("Unknown action."))
+            run(request.user, document, request.POST)
+            return redirect(f"{reverse('documents:outgoing', args=[document.pk])}?done=saved")
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            error = str(exc)
+        document = selectors.outgoing_get(user=access, pk=pk)
+    return render(
+        request,
+        "documents/outgoing_detail.html",
+        {
+            "section": "outgoing",
+            "document": document,
+            "recipients": document.recipients.prefetch_related("statuses"),
+            "events": document.events.all(),
+            "followers": document.followers.all(),
+            "actions": _outgoing_actions(access, document, every=True),
+            "error": error,
+            "done": _done(request),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def outgoing_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    access = _officer(request)
+    try:
+        document = selectors.outgoing_get(user=access, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    if not document.pdf:
+        raise Http404
+    with document.pdf.open("rb") as handle:
+        data = filled_pdf(handle.read(), document)
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="van-ban-{document.pk}.pdf"'
+    return response
+
+
+# --- registers -------------------------------------------------------------------------------
+
+
+def _register(request: HttpRequest, kind: str):
+    access = _officer(request)
+    if kind not in registers.KINDS:
+        raise Http404
+    agencies = list(selectors.officer_agencies(user=access))
+    data = request.GET.copy()
+    data.setdefault("year", str(timezone.localdate().year))
+    if agencies:
+        data.setdefault("agency", str(agencies[0].pk))
+    form = SearchForm(data, agencies=agencies)
+    filters = _filters(form)
+    agency = next((a for a in agencies if a.pk == filters.agency_id), None)
+    rows = registers.rows(kind, user=access, agency=agency, filters=filters) if agency else []
+    return access, form, filters, agency, rows
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def register_page(request: HttpRequest, kind: str) -> HttpResponse:
+    _access, form, filters, agency, rows = _register(request, kind)
+    return render(
+        request,
+        "documents/register.html",
+        {
+            "section": f"register_{kind}",
+            "cells": [
+                list(zip([h for h, _k in registers.columns(kind)], values, strict=True))
+                for values in registers.cells(kind, rows)
+            ],
+            "form": form,
+            "kind": kind,
+            "title": registers.title(kind, agency, filters.year),
+            "columns": registers.columns(kind),
+            "rows": rows,
+            "agency": agency,
+            "query_string": request.GET.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def register_file(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+    _access, _form, filters, agency, rows = _register(request, kind)
+    if agency is None or fmt not in ("xlsx", "pdf"):
+        raise Http404
+    title = registers.title(kind, agency, filters.year)
+    if fmt == "xlsx":
+        data, content_type = registers.to_xlsx(kind, rows, title=title), registers.XLSX_TYPE
+    else:
+        data, content_type = registers.to_pdf(kind, rows, title=title), "application/pdf"
+    response = HttpResponse(data, content_type=content_type)
+    name = f"so-van-ban-{kind}-{filters.year or ''}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# --- work records ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def record_list(request: HttpRequest) -> HttpResponse:
+    access = _officer(request)
+    agencies = list(selectors.officer_agencies(user=access))
+    year = timezone.localdate().year
+    form = RecordForm(
+        (request.POST or None) if request.POST.get("action", "open") == "open" else None,
+        agencies=agencies,
+    )
+    entry_form = FileListEntryForm(
+        request.POST if request.POST.get("action") == "entry" else None,
+        agencies=agencies,
+        prefix="entry",
+    )
+    error = ""
+    if request.method == "POST" and request.POST.get("action") in ("entry", "approve_list"):
+        try:
+            if request.POST["action"] == "approve_list":
+                agency = next(
+                    (a for a in agencies if str(a.pk) == request.POST.get("agency", "")), None
+                )
+                if agency is None:
+                    raise Http404
+                record_services.file_list_approve(actor=request.user, agency=agency, year=year)
+                return redirect(f"{reverse('documents:records')}?done=saved")
+            if entry_form.is_valid():
+                d = entry_form.cleaned_data
+                record_services.file_list_entry_add(
+                    actor=request.user,
+                    agency=Agency.objects.get(pk=d["agency"]),
+                    year=year,
+                    code=d["code"],
+                    title=d["title"],
+                    retention_years=d["retention_years"],
+                )
+                return redirect(f"{reverse('documents:records')}?done=saved")
+        except (InvalidTransition, PermissionDenied) as exc:
+            error = str(exc)
+        except DomainError as exc:
+            entry_form.add_domain_error(exc)
+    if request.method == "POST" and form.is_bound and form.is_valid():
+        d = form.cleaned_data
+        try:
+            record = record_services.record_open(
+                actor=request.user,
+                agency=Agency.objects.get(pk=d["agency"]),
+                code=d["code"],
+                title=d["title"],
+                retention_years=d["retention_years"],
+            )
+        except DomainError as exc:
+            form.add_domain_error(exc)
+        else:
+            return redirect(f"{reverse('documents:record', args=[record.pk])}?done=opened")
+    state = request.GET.get("state", "")
+    records = selectors.records_for_officer(
+        user=access, state=state, query=request.GET.get("q", "")[:200]
+    )
+    return render(
+        request,
+        "documents/record_list.html",
+        {
+            "section": "records",
+            "form": form,
+            "entry_form": entry_form,
+            "file_lists": selectors.file_lists(user=access, year=year),
+            "error": error,
+            "done": _done(request),
+            "page": _page(request, records),
+            "state": state,
+            "shares": selectors.records_online_share(user=access, year=year),
+            "year": year,
+            "query_string": _query_without_page(request),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    access = _officer(request)
+    try:
+        record = selectors.record_get(user=access, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    attach_form = AttachForm()
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "attach":
+                attach_form = AttachForm(request.POST)
+                if attach_form.is_valid():
+                    symbol = attach_form.cleaned_data["number_symbol"].strip()
+                    incoming = (
+                        selectors.incoming_for_officer(
+                            user=access,
+                            tab="all",
+                            filters=selectors.Filters(agency_id=record.agency_id),
+                        )
+                        .filter(number_symbol=symbol)
+                        .first()
+                    )
+                    outgoing = None
+                    if incoming is None:
+                        outgoing = (
+                            selectors.outgoing_for_officer(user=access, tab="all")
+                            .filter(agency_id=record.agency_id, number_symbol=symbol)
+                            .first()
+                        )
+                    if incoming is None and outgoing is None:
+                        raise DomainError(
+                            "unknown_document", _("No document of the agency has this number.")
+                        )
+                    record_services.record_attach(
+                        actor=request.user, record=record, incoming=incoming, outgoing=outgoing
+                    )
+                    return redirect(f"{reverse('documents:record', args=[pk])}?done=saved")
+            elif action in ("close", "reopen", "archive"):
+                getattr(record_services, f"record_{action}")(actor=request.user, record=record)
+                return redirect(f"{reverse('documents:record', args=[pk])}?done=saved")
+            else:
+                raise DomainError("unknown_action", _("Unknown action."))
+        except NotFound:
+            raise Http404 from None
+        except DomainError as exc:
+            error = str(exc)
+        record = selectors.record_get(user=access, pk=pk)
+    items = record.items.select_related("incoming", "outgoing")
+    return render(
+        request,
+        "documents/record_detail.html",
+        {
+            "section": "records",
+            "record": record,
+            "items": items,
+            "attach_form": attach_form,
+            "error": error,
+            "done": _done(request),
+            "archive_overdue": record.archive_due and record.archive_due < timezone.localdate(),
+        },
+    )
