@@ -102,22 +102,18 @@ def form_fields(data: bytes) -> dict[str, dict[str, Any]]:
 
 
 def filled_pdf(data: bytes, document: OutgoingDocument) -> bytes:
-    """The issued document: the draft's bytes unchanged, followed by an incremental update that
-    fills the number and symbol and the date into their form fields."""
-    from pypdf import PdfReader, PdfWriter
+    """The issued document: the draft's bytes unchanged (signed or not), followed by an
+    incremental update that fills the number and symbol and the date into their form fields
+    (``signatures.pades.fill_text_fields``: a signature made before stays valid)."""
+    from tinhso.signatures.pades import fill_text_fields
 
     from .services import register_settings
 
     if not document.number_symbol or document.doc_date is None:
         return data
     settings_ = register_settings(document.agency)
-    writer = PdfWriter(PdfReader(io.BytesIO(data)), incremental=True)
     values = {
         NUMBER_FIELD: document.number_symbol,
         DATE_FIELD: long_date(settings_.place, document.doc_date),
     }
-    for page in writer.pages:
-        writer.update_page_form_field_values(page, values, auto_regenerate=False)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+    return fill_text_fields(data, values)

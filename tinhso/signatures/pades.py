@@ -29,6 +29,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from html import escape
 
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
@@ -292,6 +293,51 @@ def page_count(pdf: bytes) -> int:
     from pypdf import PdfReader
 
     return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
+def fill_text_fields(pdf: bytes, values: dict[str, str], *, font_size: float = 13) -> bytes:
+    """``pdf`` with its text form fields ``values`` (name → text) filled in, as one incremental
+    update that earlier signatures accept as form filling: each field gets its ``/V`` and an
+    appearance stream (the text drawn by WeasyPrint in Times New Roman or Liberation Serif, its
+    glyphs embedded), and nothing else of the document changes (no ``/NeedAppearances``, no
+    page content). Stamping text into the page instead would break the signatures."""
+    from pyhanko.pdf_utils import generic
+    from weasyprint import HTML
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+    form = writer.root["/AcroForm"]
+    found = set()
+    for ref in form["/Fields"]:
+        field = ref.get_object()
+        name = str(field.get("/T", ""))
+        if name not in values or field.get("/FT") != "/Tx":
+            continue
+        found.add(name)
+        x1, y1, x2, y2 = (float(v) for v in field["/Rect"])
+        width, height = abs(x2 - x1), abs(y2 - y1)
+        # smaller type for a text longer than the field (a serif letter is about 0.45 em wide)
+        size = min(font_size, width / (0.47 * max(len(values[name]), 1)))
+        html = (
+            f"<style>@page {{ size: {width}pt {height}pt; margin: 0 }} body {{ margin: 0;"
+            f" font: {size:.1f}pt/{height}pt 'Times New Roman', 'Liberation Serif', serif;"
+            " white-space: nowrap; text-align: center }</style>"
+            f"<div>{escape(values[name])}</div>"
+        )
+        appearance_pdf = HTML(string=html).write_pdf()
+        xobject = writer.import_page_as_xobject(
+            PdfFileReader(io.BytesIO(appearance_pdf), strict=False), page_ix=0
+        )
+        field["/V"] = generic.TextStringObject(values[name])
+        field["/AP"] = generic.DictionaryObject({generic.NameObject("/N"): xobject})
+        writer.update_container(field)
+    missing = set(values) - found
+    if missing:
+        raise DomainError(
+            "no_form_field", _("The PDF has no form field %(names)s.") % {"names": sorted(missing)}
+        )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 # --- validation -----------------------------------------------------------------------------------
