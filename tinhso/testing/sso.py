@@ -6,9 +6,8 @@ calls ``provider.allow(...)`` with its live server's addresses."""
 
 from __future__ import annotations
 
+import copy
 import re
-import subprocess
-import sys
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -16,6 +15,7 @@ import pytest
 import requests
 
 from tinhso.accounts import sso
+from tinhso.testing.factories import standin_process
 
 CLIENT_ID = "tinhso-test"
 CLIENT_SECRET = "tinhso-test-secret"  # noqa: S105 - the test client registration
@@ -61,33 +61,10 @@ class Provider:
 @pytest.fixture(scope="session")
 def sso_provider(tmp_path_factory):
     data = tmp_path_factory.mktemp("sso-standin")
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [
-            sys.executable,
-            "-m",
-            "tinhso.standins.sso",
-            "--port",
-            "0",
-            "--data-dir",
-            str(data),
-            "--client-id",
-            CLIENT_ID,
-            "--client-secret",
-            CLIENT_SECRET,
-            "--redirect-uri",
-            CALLBACK,
-            "--post-logout-redirect-uri",
-            LOGGED_OUT,
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    line = process.stdout.readline()  # "sso stand-in on http://127.0.0.1:PORT/"
-    url = line.strip().rsplit(" ", 1)[-1].rstrip("/")
-    assert url.startswith("http://127.0.0.1:"), line
-    yield Provider(url)
-    process.terminate()
-    process.wait(timeout=10)
+    args = ["--data-dir", str(data), "--client-id", CLIENT_ID, "--client-secret", CLIENT_SECRET]
+    args += ["--redirect-uri", CALLBACK, "--post-logout-redirect-uri", LOGGED_OUT]
+    with standin_process("sso", *args) as url:
+        yield Provider(url)
 
 
 @pytest.fixture
@@ -133,3 +110,48 @@ def sign_in_at_provider(
     answer = browser.get(urljoin(login_url, answer.headers["Location"]), allow_redirects=False)
     assert answer.status_code == 302, answer.text
     return answer.headers["Location"], browser
+
+
+# --- in a browser --------------------------------------------------------------------------
+
+
+def allow_live_server(provider: Provider, live_server, settings, *form_actions: str) -> None:
+    """The provider takes the live server as its client; the pages may post to the provider (the
+    logout) and to ``form_actions`` (as settings.py allows a configured issuer's origin)."""
+    from django.urls import reverse
+
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] += [provider.url, *form_actions]
+    settings.CONTENT_SECURITY_POLICY = policy
+    provider.allow(
+        redirect_uris=[live_server.url + reverse("accounts:sso_callback")],
+        post_logout_redirect_uris=[live_server.url + reverse("accounts:sso_logged_out")],
+    )
+
+
+def sign_in_with_vneid(browsing, provider: Provider, id_number: str) -> None:
+    """From the portal's sign-in page through the provider's, back on "my dossiers"."""
+    page = browsing.page
+    browsing.goto("/dang-nhap/", check="login with the VNeID button")
+    page.get_by_role("link", name=re.compile("Đăng nhập bằng VNeID")).click()
+    page.wait_for_url(re.compile(re.escape(provider.url) + "/dang-nhap/"))
+    page.get_by_label("Số định danh cá nhân").fill(id_number)
+    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Đăng nhập").click()
+    page.wait_for_url(browsing.url("/ho-so-cua-toi/"))
+
+
+def draft_ready(person, world):
+    """``person``'s draft of the world's procedure, filled in with its document: the review
+    page is next."""
+    from tinhso.portal.models import SubmissionDraft
+    from tinhso.portal.services import draft_attach, draft_open
+    from tinhso.testing.factories import VALID_FORM, pdf
+
+    draft = draft_open(actor=person, procedure=world.procedure)
+    SubmissionDraft.objects.filter(pk=draft.pk).update(
+        form_data=dict(VALID_FORM), commune=world.commune
+    )
+    component = world.procedure.components.first()
+    draft_attach(actor=person, draft=draft, component=component, upload=pdf())
+    return draft

@@ -3,7 +3,6 @@ refused at level 1 with a link to sign in at level 2, then submitted at level 2.
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -11,10 +10,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from tinhso.dossiers.models import Dossier
-from tinhso.portal.models import SubmissionDraft
-from tinhso.portal.services import draft_attach, draft_open
-from tinhso.testing.factories import VALID_FORM, make_world, pdf
-from tinhso.testing.sso import DEMO_PASSWORD
+from tinhso.testing.factories import make_world
+from tinhso.testing.sso import allow_live_server, draft_ready, sign_in_with_vneid
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,36 +19,19 @@ HOA = "044188005678"
 
 
 def test_vneid_sign_in_and_a_level_2_procedure(desktop, live_server, provider, settings):
-    # As settings.py does for a configured issuer: the logout form may go on to its origin.
-    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
-    policy["DIRECTIVES"]["form-action"].append(provider.url)
-    settings.CONTENT_SECURITY_POLICY = policy
-    provider.allow(
-        redirect_uris=[live_server.url + reverse("accounts:sso_callback")],
-        post_logout_redirect_uris=[live_server.url + reverse("accounts:sso_logged_out")],
-    )
+    allow_live_server(provider, live_server, settings)
     provider.citizen(SoDinhDanh=HOA, loa=1)
     world = make_world()
     world.procedure.min_assurance_level = 2
     world.procedure.save(update_fields=["min_assurance_level"])
     page = desktop.page
 
-    desktop.goto("/dang-nhap/", check="login with the VNeID button")
-    page.get_by_role("link", name=re.compile("Đăng nhập bằng VNeID")).click()
-    page.wait_for_url(re.compile(re.escape(provider.url) + "/dang-nhap/"))
-    page.get_by_label("Số định danh cá nhân").fill(HOA)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(desktop.url("/ho-so-cua-toi/"))
+    sign_in_with_vneid(desktop, provider, HOA)
     assert "Bạn đã đăng nhập bằng VNeID (mức 1)" in page.content()
     desktop.check("signed in through VNeID at level 1")
 
     hoa = get_user_model().objects.get(applicant__personal_id=HOA)
-    draft = draft_open(actor=hoa, procedure=world.procedure)
-    SubmissionDraft.objects.filter(pk=draft.pk).update(
-        form_data=dict(VALID_FORM), commune=world.commune
-    )
-    draft_attach(actor=hoa, draft=draft, component=world.procedure.components.first(), upload=pdf())
+    draft_ready(hoa, world)
     review = reverse("portal:submit_review", kwargs={"code": world.procedure.code})
     desktop.goto(review)
     assert "mức 2" in page.locator(".notice").inner_text()

@@ -4,7 +4,6 @@ stand-in VNPay gateway process, and downloads the payment receipt."""
 
 from __future__ import annotations
 
-import copy
 import re
 
 import pytest
@@ -14,10 +13,8 @@ from django.urls import reverse
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, State
 from tinhso.payments.models import Payment
-from tinhso.portal.models import SubmissionDraft
-from tinhso.portal.services import draft_attach, draft_open
-from tinhso.testing.factories import VALID_FORM, make_world, pdf
-from tinhso.testing.sso import DEMO_PASSWORD
+from tinhso.testing.factories import make_world
+from tinhso.testing.sso import allow_live_server, draft_ready, sign_in_with_vneid
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -29,13 +26,7 @@ def test_vneid_level_2_submission_paid_online_with_its_receipt(
 ):
     from playwright.sync_api import expect
 
-    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
-    policy["DIRECTIVES"]["form-action"] += [provider.url, gateway]
-    settings.CONTENT_SECURITY_POLICY = policy
-    provider.allow(
-        redirect_uris=[live_server.url + reverse("accounts:sso_callback")],
-        post_logout_redirect_uris=[live_server.url + reverse("accounts:sso_logged_out")],
-    )
+    allow_live_server(provider, live_server, settings, gateway)
     provider.citizen(SoDinhDanh=LAN, loa=2)
     world = make_world()
     world.procedure.min_assurance_level = 2
@@ -43,24 +34,12 @@ def test_vneid_level_2_submission_paid_online_with_its_receipt(
     page = desktop.page
 
     # 1. Sign in with VNeID at level 2: the account is created from the proven identity.
-    desktop.goto("/dang-nhap/", check="login")
-    page.get_by_role("link", name=re.compile("Đăng nhập bằng VNeID")).click()
-    page.wait_for_url(re.compile(re.escape(provider.url) + "/dang-nhap/"))
-    page.get_by_label("Số định danh cá nhân").fill(LAN)
-    page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(desktop.url("/ho-so-cua-toi/"))
+    sign_in_with_vneid(desktop, provider, LAN)
     assert "Bạn đã đăng nhập bằng VNeID (mức 2)" in page.content()
     person = get_user_model().objects.get(applicant__personal_id=LAN)
 
     # 2. Submit to the level-2 procedure (the form filled in the draft, as the earlier steps do).
-    draft = draft_open(actor=person, procedure=world.procedure)
-    SubmissionDraft.objects.filter(pk=draft.pk).update(
-        form_data=dict(VALID_FORM), commune=world.commune
-    )
-    draft_attach(
-        actor=person, draft=draft, component=world.procedure.components.first(), upload=pdf()
-    )
+    draft_ready(person, world)
     desktop.goto(reverse("portal:submit_review", kwargs={"code": world.procedure.code}))
     page.get_by_role("button", name=re.compile("Nộp hồ sơ")).click()
     page.wait_for_url(re.compile(r".*/ho-so-cua-toi/[^/]+/bien-nhan/$"))
