@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -78,3 +79,95 @@ def xml_safe(text: str) -> str:
     if not _XML_FORBIDDEN.search(text):
         return text
     return _XML_FORBIDDEN.sub("", text.translate(_BREAKS))
+
+
+# --- Vietnamese order -------------------------------------------------------------------------
+
+# The Vietnamese alphabet (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y), with the
+# Latin letters it lacks (f j w z) where the Latin alphabet has them, as ICU's "vi" collation
+# (CLDR) places them. The letters with a breve, circumflex, horn or stroke are letters of their
+# own (primary differences); the five tone marks are secondary: a < à < ả < ã < á < ạ.
+_ALPHABET = [
+    "a",
+    "ă",
+    "â",
+    "b",
+    "c",
+    "d",
+    "đ",
+    "e",
+    "ê",
+    "f",
+    "g",
+    "h",
+    "i",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "o",
+    "ô",
+    "ơ",
+    "p",
+    "q",
+    "r",
+    "s",
+    "t",
+    "u",
+    "ư",
+    "v",
+    "w",
+    "x",
+    "y",
+    "z",
+]
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+# grave (huyền), hook above (hỏi), tilde (ngã), acute (sắc), dot below (nặng)
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def _vi_units(text: str) -> list[tuple[str, int, bool]]:
+    """(letter with its letter marks, tone rank, upper case) for each character."""
+    units: list[tuple[str, int, bool]] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch) and units:
+            base, tone, upper = units[-1]
+            if ch in _LETTER_MARKS:
+                units[-1] = (base + ch, tone, upper)
+            elif ch in _TONE_RANK:
+                units[-1] = (base, _TONE_RANK[ch], upper)
+            continue
+        units.append((ch.lower(), 0, ch != ch.lower()))
+    return units
+
+
+def _vi_primary(letter: str) -> tuple[int, int]:
+    letter = unicodedata.normalize("NFC", letter)
+    rank = _LETTER_RANK.get(letter)
+    if rank is not None:
+        return (3, rank)
+    if letter.isdigit():
+        return (2, ord(letter))
+    if letter.isspace() or not letter.isalnum():
+        return (1, ord(letter))  # spaces and punctuation before digits and letters, as ICU
+    return (4, ord(letter))
+
+
+@functools.lru_cache(maxsize=8192)
+def vi_sort_key(text: str) -> tuple[tuple, tuple, tuple]:
+    """The one key of the Vietnamese order, for sorting in Python (``sorted(names,
+    key=vi_sort_key)``) and for SQLite's ``vi`` collation; PostgreSQL sorts the same way with ICU's
+    ``vi-x-icu`` (:func:`tinhso.core.collation.vi_order`).
+
+    Letters first (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y), then tones
+    (none, huyền, hỏi, ngã, sắc, nặng), then lower before upper case:
+    ``sorted(["Xã Vĩnh Linh", "Xã Ái Tử"], key=vi_sort_key) == ["Xã Ái Tử", "Xã Vĩnh Linh"]``.
+    """
+    units = _vi_units(unicodedata.normalize("NFC", text or ""))
+    return (
+        tuple(_vi_primary(base) for base, _tone, _upper in units),
+        tuple(tone for _base, tone, _upper in units),
+        tuple(upper for _base, _tone, upper in units),
+    )
