@@ -87,41 +87,7 @@ def xml_safe(text: str) -> str:
 # Latin letters it lacks (f j w z) where the Latin alphabet has them, as ICU's "vi" collation
 # (CLDR) places them. The letters with a breve, circumflex, horn or stroke are letters of their
 # own (primary differences); the five tone marks are secondary: a < à < ả < ã < á < ạ.
-_ALPHABET = [
-    "a",
-    "ă",
-    "â",
-    "b",
-    "c",
-    "d",
-    "đ",
-    "e",
-    "ê",
-    "f",
-    "g",
-    "h",
-    "i",
-    "j",
-    "k",
-    "l",
-    "m",
-    "n",
-    "o",
-    "ô",
-    "ơ",
-    "p",
-    "q",
-    "r",
-    "s",
-    "t",
-    "u",
-    "ư",
-    "v",
-    "w",
-    "x",
-    "y",
-    "z",
-]
+_ALPHABET = tuple("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")  # one letter each, NFC
 _LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
 _LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
 # grave (huyền), hook above (hỏi), tilde (ngã), acute (sắc), dot below (nặng)
