@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 
 _SPACES = re.compile(r"\s+")
 
@@ -137,3 +139,97 @@ def vi_sort_key(text: str) -> tuple[tuple, tuple, tuple]:
         tuple(tone for _base, tone, _upper in units),
         tuple(upper for _base, _tone, upper in units),
     )
+
+
+# --- spelling: the nearest known word ---------------------------------------------------------
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau–Levenshtein distance (optimal string alignment: insert, delete, replace, swap two
+    neighbours), or ``limit + 1`` as soon as it must exceed ``limit``.
+
+    ``edit_distance("sih", "sinh") == 1``; ``edit_distance("khia", "khai") == 1``.
+    """
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def typo_allowance(word: str) -> int:
+    """How many edits a typed word of this length may carry: none for one letter, one up to
+    five letters, else two ("ki" → "ky", "sih" → "sinh", "chung thuc" ← "chunng thuc")."""
+    return 0 if len(word) <= 1 else 1 if len(word) <= 5 else 2
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    found = {word}
+    frontier = {word}
+    for _step in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))} - found
+        found |= frontier
+    return found
+
+
+class Vocabulary:
+    """The words of a text collection (in the search form, :func:`normalize_search`), for
+    replacing a mistyped word by the nearest known one.
+
+    Looking up a word costs a few dictionary probes, whatever the vocabulary's size: every word
+    is indexed under its deletions of up to 2 letters (symmetric-delete spelling correction), a
+    typed word's deletions find the candidates, and :func:`edit_distance` confirms them.
+    """
+
+    MAX_EDITS = 2
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.counts: Counter[str] = Counter(word for word in words if word)
+        self._joined = " " + " ".join(self.counts) + " "
+        self._index: dict[str, list[str]] = {}
+        for word in self.counts:
+            for deleted in _deletions(word, self.MAX_EDITS):
+                self._index.setdefault(deleted, []).append(word)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def knows(self, term: str) -> bool:
+        """Whether ``term`` occurs in a word (search matches parts of words: "sin" finds "sinh")."""
+        return term in self._joined
+
+    def nearest(self, term: str) -> str | None:
+        """The known word closest to ``term`` within its :func:`typo_allowance` (the more
+        frequent, then the first in Vietnamese order, on a tie), or ``None``."""
+        limit = min(typo_allowance(term), self.MAX_EDITS)
+        if limit == 0 or any(ch.isdigit() for ch in term):
+            return None
+        candidates: set[str] = set()
+        for deleted in _deletions(term, limit):
+            candidates.update(self._index.get(deleted, ()))
+        scored = [
+            (distance, -self.counts[word], vi_sort_key(word), word)
+            for word in candidates
+            if (distance := edit_distance(term, word, limit)) <= limit
+        ]
+        return min(scored)[3] if scored else None
+
+    def correct(self, query: str) -> str:
+        """``query``'s words (:func:`search_terms`) with each unknown word replaced by its nearest
+        known word; ``""`` when nothing was replaced. ``correct("khai sih") == "khai sinh"``."""
+        terms = search_terms(query)
+        corrected = []
+        for term in terms:
+            replacement = None if self.knows(term) else self.nearest(term)
+            corrected.append(replacement or term)
+        return " ".join(corrected) if corrected != terms else ""

@@ -37,6 +37,7 @@ from tinhso.procedures.selectors import (
     procedure_get,
     procedure_search,
     sectors_list,
+    spelling_correction,
 )
 from tinhso.procedures.services import procedure_validate_form
 
@@ -115,8 +116,9 @@ def procedures(request):
     level = (request.GET.get("level") or "").strip()
     if level not in LEVEL_FILTERS:
         level = ""
+    corrected = spelling_correction(query)
     results = procedure_search(
-        user=request.user, query=query, sector=sector or None, level=level or None
+        user=request.user, query=corrected or query, sector=sector or None, level=level or None
     )
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
@@ -124,6 +126,7 @@ def procedures(request):
     context = {
         "page": page,
         "query": query,
+        "corrected": corrected,
         "sector": sector,
         "level": level,
         "sectors": sectors_list(user=request.user).filter(procedure_count__gt=0),

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from tinhso.core.models import Agency
 
 from .models import AgencySlot, Procedure
-from .selectors import procedure_get, procedure_search, sectors_list
+from .selectors import procedure_get, procedure_search, sectors_list, spelling_correction
 
 router = Router(tags=["procedures"])
 
@@ -56,6 +56,11 @@ class ProcedurePageOut(Schema):
     count: int
     limit: int
     offset: int
+    corrected_query: str = Field(
+        "",
+        description="The words searched instead of mistyped ones (e.g. “khai sinh” for "
+        "“khai sih”); empty when the query was searched as typed.",
+    )
     items: list[ProcedureSummaryOut]
 
 
@@ -125,10 +130,12 @@ def _agency_ref(slot: str, department: Agency | None) -> dict[str, Any]:
 
 @router.get("/procedures", response=ProcedurePageOut, auth=None)
 def list_procedures(request, filters: Query[ProcedureFilters]):
-    """Search the catalogue (accent-insensitive; every word must occur), paginated."""
+    """Search the catalogue (accent-insensitive; every word must occur; a mistyped word is
+    replaced by the nearest word of the catalogue, see ``corrected_query``), paginated."""
+    corrected = spelling_correction(filters.query)
     queryset = procedure_search(
         user=request.user,
-        query=filters.query,
+        query=corrected or filters.query,
         sector=filters.sector,
         level=filters.level,
         online_mode=filters.online_mode,
@@ -138,6 +145,7 @@ def list_procedures(request, filters: Query[ProcedureFilters]):
         "count": queryset.count(),
         "limit": filters.limit,
         "offset": filters.offset,
+        "corrected_query": corrected,
         "items": [_summary(procedure) for procedure in window],
     }
 

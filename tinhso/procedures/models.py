@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.collation import vi_order
 from tinhso.core.models import Agency, Role
 from tinhso.core.text import normalize_search
 
@@ -22,7 +23,7 @@ class Sector(models.Model):
     class Meta:
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
-        ordering = ["name"]
+        ordering = [vi_order("name")]
 
     def __str__(self) -> str:
         return self.name
@@ -117,7 +118,7 @@ class Procedure(models.Model):
     class Meta:
         verbose_name = _("procedure")
         verbose_name_plural = _("procedures")
-        ordering = ["name"]
+        ordering = [vi_order("name")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(processing_days__isnull=False) & Q(processing_hours__isnull=True))

@@ -4,18 +4,34 @@ The catalogue is public: anyone sees the procedures in force; staff also see tho
 Search runs on ``Procedure.search_text`` (the name and code without diacritics, lower case), so
 "dang ky khai sinh", "DANG KY" and "đăng ký" all find "Đăng ký khai sinh". On PostgreSQL a
 trigram index (migration 0002) serves the ``LIKE '%term%'`` filters.
+
+A mistyped word ("khai sih") is replaced by the nearest word of the catalogue's vocabulary
+(:func:`spelling_correction`, the same pure-Python code on both databases), and the page says
+which words it searched. Names are listed in Vietnamese order (`core.collation.vi_order`).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any, NamedTuple
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
+from tinhso.core.collation import vi_order
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, Agency
-from tinhso.core.text import search_terms
+from tinhso.core.text import Vocabulary, search_terms
 
 from .forms_schema import form_fields
 from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
@@ -29,6 +45,7 @@ __all__ = [
     "procedure_search",
     "procedures_visible",
     "sectors_list",
+    "spelling_correction",
 ]
 
 LEVEL_FILTERS = {"province": "at_province", "commune": "at_commune"}
@@ -78,7 +95,7 @@ def procedure_search(
     for term in terms:
         queryset = queryset.filter(search_text__contains=term)
     if not terms:
-        return queryset.order_by("search_text", "code")
+        return queryset.order_by(vi_order("name"), "code")
     phrase = " ".join(terms)
     queryset = queryset.annotate(
         search_rank=Case(
@@ -90,7 +107,47 @@ def procedure_search(
             output_field=IntegerField(),
         )
     )
-    return queryset.order_by("search_rank", "search_text", "code")
+    return queryset.order_by("search_rank", vi_order("name"), "code")
+
+
+# --- spelling ------------------------------------------------------------------------------------
+
+_vocabulary_lock = threading.Lock()
+_vocabulary: tuple[tuple, Vocabulary] | None = None
+
+
+def _catalogue_stamp() -> tuple:
+    """What changes whenever a procedure's name or code can have changed: the number of
+    procedures and the latest ``updated_at`` (every save, the import's included, touches it)."""
+    stamp = Procedure.objects.order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
+    return (stamp["count"], stamp["latest"])
+
+
+def catalogue_vocabulary() -> Vocabulary:
+    """The words of the procedures in force (names and codes, in the search form), built once
+    per process and rebuilt when the catalogue changes (:func:`_catalogue_stamp`)."""
+    global _vocabulary
+    stamp = _catalogue_stamp()
+    cached = _vocabulary
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _vocabulary_lock:
+        if _vocabulary is not None and _vocabulary[0] == stamp:
+            return _vocabulary[1]
+        texts = Procedure.objects.filter(is_active=True).values_list("search_text", flat=True)
+        vocabulary = Vocabulary(word for text in texts.iterator() for word in text.split(" "))
+        _vocabulary = (stamp, vocabulary)
+        return vocabulary
+
+
+def spelling_correction(query: str) -> str:
+    """``query`` with each word that occurs in no word of the catalogue replaced by the nearest
+    one ("khai sih" → "khai sinh"), or ``""`` when every word is known or none has a near word.
+    A word the catalogue does not know cannot match (search matches parts of words), so a
+    correction never hides a result."""
+    if not search_terms(query):
+        return ""
+    return catalogue_vocabulary().correct(query)
 
 
 def procedure_get(*, user: Any, code: str) -> Procedure:
@@ -118,7 +175,7 @@ def sectors_list(*, user: Any = None) -> QuerySet[Sector]:
     """Sectors with the number of procedures the user may see (``procedure_count``)."""
     counted = Q() if _is_staff(user) else Q(procedures__is_active=True)
     return Sector.objects.annotate(procedure_count=Count("procedures", filter=counted)).order_by(
-        "name"
+        vi_order("name")
     )
 
 

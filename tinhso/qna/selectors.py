@@ -17,6 +17,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils.translation import gettext as _
 
 from tinhso.core.access import as_access
+from tinhso.core.collation import vi_order
 from tinhso.core.errors import NotFound
 from tinhso.core.models import (
     AdministrativeUnit,
@@ -206,8 +207,8 @@ def officer_agencies(*, user: Any) -> QuerySet[Agency]:
     """The agencies offered in the officer's filter: theirs, or (province admin) those asked."""
     agencies = handled_agency_ids(user)
     if agencies is None:
-        return Agency.objects.filter(questions__isnull=False).distinct().order_by("name")
-    return Agency.objects.filter(pk__in=agencies).order_by("name")
+        return Agency.objects.filter(questions__isnull=False).distinct().order_by(vi_order("name"))
+    return Agency.objects.filter(pk__in=agencies).order_by(vi_order("name"))
 
 
 # --- choices for the forms -------------------------------------------------------------------
@@ -218,7 +219,7 @@ def procedures_for_questions() -> QuerySet[Procedure]:
     return (
         Procedure.objects.filter(is_active=True)
         .select_related("sector")
-        .order_by("sector__name", "search_text", "code")
+        .order_by(vi_order("sector__name"), vi_order("name"), "code")
     )
 
 
@@ -231,7 +232,7 @@ def communes_for_questions() -> QuerySet[AdministrativeUnit]:
     return (
         AdministrativeUnit.objects.current()
         .filter(level=UnitLevel.COMMUNE, code__in=codes)
-        .order_by("name")
+        .order_by(vi_order("name"), "code")
     )
 
 
@@ -246,7 +247,7 @@ def agencies_for_questions() -> QuerySet[Agency]:
                 output_field=IntegerField(),
             )
         )
-        .order_by("group", "name")
+        .order_by("group", vi_order("name"))
     )
 
 
@@ -258,4 +259,4 @@ def sectors_for_filter() -> QuerySet[Sector]:
     )
     return Sector.objects.annotate(
         answer_count=Count("procedures__questions", filter=published)
-    ).order_by("name")
+    ).order_by(vi_order("name"))
