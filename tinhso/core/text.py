@@ -173,6 +173,15 @@ def typo_allowance(word: str) -> int:
     return 0 if len(word) <= 1 else 1 if len(word) <= 5 else 2
 
 
+_WORD = re.compile(r"\w+(?:[./-]\w+)*")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a text without the punctuation around them; a code or a number stays whole:
+    ``words_of("cha, mẹ 1.001193 07/2025.") == ["cha", "mẹ", "1.001193", "07/2025"]``."""
+    return _WORD.findall(text)
+
+
 def _deletions(word: str, depth: int) -> set[str]:
     found = {word}
     frontier = {word}

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from tinhso.core.collation import vi_order
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, Agency
-from tinhso.core.text import Vocabulary, search_terms
+from tinhso.core.text import Vocabulary, search_terms, words_of
 
 from .forms_schema import form_fields
 from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
@@ -135,7 +135,7 @@ def catalogue_vocabulary() -> Vocabulary:
         if _vocabulary is not None and _vocabulary[0] == stamp:
             return _vocabulary[1]
         texts = Procedure.objects.filter(is_active=True).values_list("search_text", flat=True)
-        vocabulary = Vocabulary(word for text in texts.iterator() for word in text.split(" "))
+        vocabulary = Vocabulary(word for text in texts.iterator() for word in words_of(text))
         _vocabulary = (stamp, vocabulary)
         return vocabulary
 
