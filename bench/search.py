@@ -11,7 +11,7 @@ demo catalogue cloned into ``--procedures`` procedures with varied names and cod
 province's catalogue reads: the same procedure for other cases, levels, subjects),
 each with its accent-free ``search_text`` computed as ``Procedure.save()`` computes it. gunicorn
 serves tinhso the way ``tinhso serve`` does (bench/submit.py), and ``--concurrency`` client threads
-GET the portal's search page ``/thu-tuc/?q=…`` and the API ``/api/procedures?query=…`` with Vietnamese
+GET the search page ``/thu-tuc/?q=…`` and the API ``/api/procedures?query=…`` with Vietnamese
 queries typed without diacritics, one in five with a typo ("khai sih") that the search replaces by
 the nearest word of the catalogue. Prints p50/p95/p99 latency per endpoint (goal: p95 < 50 ms).
 """
