@@ -63,12 +63,15 @@ class ProcedureAdminForm(forms.ModelForm):
         label=_("ways to receive the result"),
         choices=DeliveryMethod.choices,
         widget=forms.CheckboxSelectMultiple,
-        required=True,
+        required=False,
+        help_text=_("None ticked: at the one-stop desk."),
     )
 
     def clean_delivery_methods(self):
         chosen = set(self.cleaned_data.get("delivery_methods") or ())
-        return [value for value in DeliveryMethod.values if value in chosen]
+        return [value for value in DeliveryMethod.values if value in chosen] or [
+            DeliveryMethod.COUNTER.value
+        ]
 
     def clean_form_schema(self):
         schema = self.cleaned_data.get("form_schema") or {}

@@ -58,6 +58,12 @@ def default_delivery_methods() -> list[str]:
     return [DeliveryMethod.COUNTER.value]
 
 
+def delivery_label(procedure: Procedure, method: str) -> str:
+    """The label of the way to receive the result, or of the procedure's default way."""
+    choices = procedure.delivery_choices
+    return dict(choices).get(method) or choices[0][1]
+
+
 class Procedure(models.Model):
     """Thủ tục hành chính."""
 

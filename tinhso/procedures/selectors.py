@@ -40,6 +40,7 @@ __all__ = [
     "ProcedureAgencies",
     "form_fields",
     "procedure_agencies",
+    "procedure_blank_form",
     "procedure_by_code",
     "procedure_get",
     "procedure_search",
@@ -169,6 +170,21 @@ def procedure_get(*, user: Any, code: str) -> Procedure:
             procedure_code=code,
         )
     return procedure
+
+
+def procedure_blank_form(*, user: Any, code: str, component_id: int) -> ProcedureComponent:
+    """A component of a procedure the user may see, with its blank form (mẫu đơn, tờ khai);
+    ``NotFound`` otherwise. Blank forms are public, as the procedure's page is."""
+    component = (
+        ProcedureComponent.objects.filter(
+            pk=component_id, procedure__in=procedures_visible(user).filter(code=code)
+        )
+        .exclude(blank_form="")
+        .first()
+    )
+    if component is None:
+        raise NotFound("unknown_blank_form", _("This form was not found."))
+    return component
 
 
 def sectors_list(*, user: Any = None) -> QuerySet[Sector]:

@@ -50,6 +50,7 @@ __all__ = [
     "questions_for_officer",
     "questions_of_asker",
     "questions_published",
+    "questions_related",
     "questions_waiting_count",
     "sectors_for_filter",
 ]
@@ -95,6 +96,22 @@ def questions_published(
     if ranked:
         return queryset.order_by("search_rank", "-answered_at", "-pk")
     return queryset.order_by("-answered_at", "-pk")
+
+
+def questions_related(*, procedure: Procedure, limit: int = 5) -> list[Question]:
+    """Published answers for a procedure's page: about the procedure first, then about other
+    procedures of its sector; newest first within each."""
+    same_procedure = Case(
+        When(procedure_id=procedure.pk, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    queryset = (
+        questions_published(sector=procedure.sector.code)
+        .annotate(same_procedure=same_procedure)
+        .order_by("same_procedure", "-answered_at", "-pk")
+    )
+    return list(queryset[:limit])
 
 
 def question_get_published(*, pk: int) -> Question:
