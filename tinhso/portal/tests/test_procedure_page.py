@@ -211,3 +211,28 @@ def test_a_draft_refuses_a_way_the_procedure_does_not_offer(world):
             actor=world.citizen, draft=draft, form_data={}, delivery_method="online"
         )
     assert ProcedureComponent.objects.exists()
+
+
+def test_the_api_takes_the_way_and_refuses_one_not_offered(client, world):
+    from tinhso.core.auth import token_create
+
+    _offer_all(world.procedure)
+    token = token_create(user=world.citizen, name="test")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    body = {"procedure_code": world.procedure.code, "form_data": VALID_FORM}
+    refused = client.post(
+        "/api/dossiers",
+        {**body, "delivery_method": "post"},
+        content_type="application/json",
+        **headers,
+    )
+    assert refused.status_code == 400
+    assert refused.json()["error"]["code"] == "delivery_address_required"
+    created = client.post(
+        "/api/dossiers",
+        {**body, "delivery_method": "post", "delivery_address": "5 Lý Thường Kiệt"},
+        content_type="application/json",
+        **headers,
+    )
+    assert created.status_code == 201, created.content
+    assert created.json()["delivery_method"] == "post"
