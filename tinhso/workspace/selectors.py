@@ -50,7 +50,9 @@ def search_dossiers(qs: QuerySet[Dossier], query: str) -> QuerySet[Dossier]:
 
 def desk_agencies(user: Any) -> QuerySet[Agency]:
     """Active agencies where the user is an active one-stop desk officer."""
-    return Agency.objects.filter(pk__in=sorted(as_access(user).agencies([Role.DESK_OFFICER])))
+    return Agency.objects.filter(
+        pk__in=sorted(as_access(user).agencies([Role.DESK_OFFICER]))
+    ).order_by(vi_order("name"), "code")
 
 
 def _receivable_filter(user: Any) -> Q | None:
