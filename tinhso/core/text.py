@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -192,34 +193,44 @@ def _deletions(word: str, depth: int) -> set[str]:
 
 
 class Vocabulary:
-    """The words of a text collection (in the search form, :func:`normalize_search`), for
+    """The words of a collection of texts (in the search form, :func:`normalize_search`), for
     replacing a mistyped word by the nearest known one.
 
     Looking up a word costs a few dictionary probes, whatever the vocabulary's size: every word
     is indexed under its deletions of up to 2 letters (symmetric-delete spelling correction), a
-    typed word's deletions find the candidates, and :func:`edit_distance` confirms them.
+    typed word's deletions find the candidates, and :func:`edit_distance` confirms them. Among
+    the nearest, a word that follows the previous word or precedes the next one somewhere in the
+    texts wins ("thuong truu" → "thuong tru", not "trua"), then the more frequent one.
     """
 
     MAX_EDITS = 2
 
-    def __init__(self, words: Iterable[str]) -> None:
-        self.counts: Counter[str] = Counter(word for word in words if word)
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.counts: Counter[str] = Counter()
+        self.pairs: set[tuple[str, str]] = set()
+        for text in texts:
+            words = words_of(text)
+            self.counts.update(words)
+            self.pairs.update(itertools.pairwise(words))
         self._joined = " " + " ".join(self.counts) + " "
         self._index: dict[str, list[str]] = {}
         for word in self.counts:
-            for deleted in _deletions(word, self.MAX_EDITS):
-                self._index.setdefault(deleted, []).append(word)
+            if not any(ch.isdigit() for ch in word):  # codes and numbers are never suggested
+                for deleted in _deletions(word, self.MAX_EDITS):
+                    self._index.setdefault(deleted, []).append(word)
 
     def __len__(self) -> int:
         return len(self.counts)
 
-    def knows(self, term: str) -> bool:
-        """Whether ``term`` occurs in a word (search matches parts of words: "sin" finds "sinh")."""
-        return term in self._joined
+    def knows(self, term: str, *, strict: bool = False) -> bool:
+        """Whether ``term`` occurs in a word (search matches parts of words: "sin" finds
+        "sinh"), or, ``strict``, is a word."""
+        return term in self.counts if strict else term in self._joined
 
-    def nearest(self, term: str) -> str | None:
-        """The known word closest to ``term`` within its :func:`typo_allowance` (the more
-        frequent, then the first in Vietnamese order, on a tie), or ``None``."""
+    def nearest(self, term: str, before: str = "", after: str = "") -> str | None:
+        """The known word closest to ``term`` within its :func:`typo_allowance`, or ``None``;
+        on a tie, the word seen after ``before`` or before ``after``, then the more frequent,
+        then the first in Vietnamese order."""
         limit = min(typo_allowance(term), self.MAX_EDITS)
         if limit == 0 or any(ch.isdigit() for ch in term):
             return None
@@ -227,18 +238,29 @@ class Vocabulary:
         for deleted in _deletions(term, limit):
             candidates.update(self._index.get(deleted, ()))
         scored = [
-            (distance, -self.counts[word], vi_sort_key(word), word)
+            (
+                distance,
+                -((before, word) in self.pairs) - ((word, after) in self.pairs),
+                -self.counts[word],
+                vi_sort_key(word),
+                word,
+            )
             for word in candidates
-            if (distance := edit_distance(term, word, limit)) <= limit
+            if word != term and (distance := edit_distance(term, word, limit)) <= limit
         ]
-        return min(scored)[3] if scored else None
+        return min(scored)[-1] if scored else None
 
-    def correct(self, query: str) -> str:
+    def correct(self, query: str, *, strict: bool = False) -> str:
         """``query``'s words (:func:`search_terms`) with each unknown word replaced by its nearest
-        known word; ``""`` when nothing was replaced. ``correct("khai sih") == "khai sinh"``."""
+        known word; ``""`` when nothing was replaced. ``correct("khai sih") == "khai sinh"``.
+        ``strict``: a word is known only as a whole word ("ki" → "ky" though "kinh" has "ki")."""
         terms = search_terms(query)
-        corrected = []
-        for term in terms:
-            replacement = None if self.knows(term) else self.nearest(term)
+        corrected: list[str] = []
+        for index, term in enumerate(terms):
+            replacement = None
+            if not self.knows(term, strict=strict):
+                before = corrected[-1] if corrected else ""
+                after = terms[index + 1] if index + 1 < len(terms) else ""
+                replacement = self.nearest(term, before, after)
             corrected.append(replacement or term)
         return " ".join(corrected) if corrected != terms else ""

@@ -35,12 +35,11 @@ from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.procedures.models import OnlineMode, Procedure, delivery_label
 from tinhso.procedures.selectors import (
     LEVEL_FILTERS,
+    catalogue_search,
     procedure_agencies,
     procedure_blank_form,
     procedure_get,
-    procedure_search,
     sectors_list,
-    spelling_correction,
 )
 from tinhso.procedures.services import procedure_validate_form
 from tinhso.qna.selectors import questions_related
@@ -120,9 +119,8 @@ def procedures(request):
     level = (request.GET.get("level") or "").strip()
     if level not in LEVEL_FILTERS:
         level = ""
-    corrected = spelling_correction(query)
-    results = procedure_search(
-        user=request.user, query=corrected or query, sector=sector or None, level=level or None
+    results, corrected = catalogue_search(
+        user=request.user, query=query, sector=sector or None, level=level or None
     )
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from tinhso.core.models import Agency
 
 from .models import AgencySlot, Procedure
-from .selectors import procedure_get, procedure_search, sectors_list, spelling_correction
+from .selectors import catalogue_search, procedure_get, sectors_list
 
 router = Router(tags=["procedures"])
 
@@ -132,10 +132,9 @@ def _agency_ref(slot: str, department: Agency | None) -> dict[str, Any]:
 def list_procedures(request, filters: Query[ProcedureFilters]):
     """Search the catalogue (accent-insensitive; every word must occur; a mistyped word is
     replaced by the nearest word of the catalogue, see ``corrected_query``), paginated."""
-    corrected = spelling_correction(filters.query)
-    queryset = procedure_search(
+    queryset, corrected = catalogue_search(
         user=request.user,
-        query=corrected or filters.query,
+        query=filters.query,
         sector=filters.sector,
         level=filters.level,
         online_mode=filters.online_mode,

@@ -31,13 +31,15 @@ from django.utils.translation import gettext as _
 from tinhso.core.collation import vi_order
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, Agency
-from tinhso.core.text import Vocabulary, search_terms, words_of
+from tinhso.core.text import Vocabulary, search_terms
 
 from .forms_schema import form_fields
 from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
 
 __all__ = [
+    "CatalogueSearch",
     "ProcedureAgencies",
+    "catalogue_search",
     "form_fields",
     "procedure_agencies",
     "procedure_blank_form",
@@ -136,19 +138,47 @@ def catalogue_vocabulary() -> Vocabulary:
         if _vocabulary is not None and _vocabulary[0] == stamp:
             return _vocabulary[1]
         texts = Procedure.objects.filter(is_active=True).values_list("search_text", flat=True)
-        vocabulary = Vocabulary(word for text in texts.iterator() for word in words_of(text))
+        vocabulary = Vocabulary(texts.iterator())
         _vocabulary = (stamp, vocabulary)
         return vocabulary
 
 
-def spelling_correction(query: str) -> str:
-    """``query`` with each word that occurs in no word of the catalogue replaced by the nearest
-    one ("khai sih" → "khai sinh"), or ``""`` when every word is known or none has a near word.
-    A word the catalogue does not know cannot match (search matches parts of words), so a
-    correction never hides a result."""
+def spelling_correction(query: str, *, strict: bool = False) -> str:
+    """``query`` with each word that occurs in no word of the catalogue (it cannot match: search
+    matches parts of words) replaced by the nearest one ("khai sih" → "khai sinh"); ``strict``:
+    each word that is not a word of the catalogue ("dang ki" → "dang ky"). ``""`` when nothing
+    was replaced."""
     if not search_terms(query):
         return ""
-    return catalogue_vocabulary().correct(query)
+    return catalogue_vocabulary().correct(query, strict=strict)
+
+
+class CatalogueSearch(NamedTuple):
+    procedures: QuerySet[Procedure]
+    corrected: str  # the words searched instead of the query's ("" when searched as typed)
+
+
+def catalogue_search(
+    *,
+    user: Any,
+    query: str = "",
+    sector: str | None = None,
+    level: str | None = None,
+    online_mode: str | None = None,
+) -> CatalogueSearch:
+    """:func:`procedure_search` that tolerates typos: the words the catalogue does not contain
+    are corrected first (:func:`spelling_correction`); when that finds nothing, every word that
+    is not a word of the catalogue is ("dang ki ket hon": "ki" occurs in "kinh" but finds
+    nothing with the other words). The page and the API say which words were searched."""
+    filters = {"sector": sector, "level": level, "online_mode": online_mode}
+    corrected = spelling_correction(query)
+    found = procedure_search(user=user, query=corrected or query, **filters)
+    if search_terms(query) and not found.exists():
+        stricter = spelling_correction(corrected or query, strict=True)
+        if stricter:
+            corrected = stricter
+            found = procedure_search(user=user, query=corrected, **filters)
+    return CatalogueSearch(found, corrected)
 
 
 def procedure_get(*, user: Any, code: str) -> Procedure:

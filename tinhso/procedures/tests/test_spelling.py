@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from tinhso.core.text import Vocabulary, edit_distance, typo_allowance
 from tinhso.procedures.models import Procedure
-from tinhso.procedures.selectors import procedure_search, spelling_correction
+from tinhso.procedures.selectors import catalogue_search, procedure_search, spelling_correction
 from tinhso.testing.factories import make_catalogue_procedure as make_procedure
 from tinhso.testing.factories import make_sector
 
@@ -26,8 +26,8 @@ def test_edit_distance_counts_inserts_deletes_replacements_and_swaps():
 
 
 def test_vocabulary_replaces_unknown_words_only():
-    words = ["dang", "ky", "khai", "sinh", "ket", "hon", "khai", "tu", "chung", "thuc"]
-    vocabulary = Vocabulary(words)
+    texts = ["dang ky khai sinh", "dang ky ket hon", "dang ky khai tu", "chung thuc ban sao"]
+    vocabulary = Vocabulary(texts)
     assert vocabulary.correct("khai sih") == "khai sinh"
     assert vocabulary.correct("dang ki khia sinh") == "dang ky khai sinh"
     assert vocabulary.correct("chung thucc") == "chung thuc"
@@ -35,6 +35,19 @@ def test_vocabulary_replaces_unknown_words_only():
     assert vocabulary.correct("khai si") == ""  # part of a word: search finds it as it is
     assert vocabulary.correct("zzzz") == ""  # no near word: searched as typed
     assert vocabulary.correct("1.00119") == ""  # codes are never corrected
+
+
+def test_the_neighbouring_words_decide_between_equally_near_words():
+    vocabulary = Vocabulary(["thuong tru", "tam tru", "giay trua", "nghi trua", "an trua"])
+    assert vocabulary.nearest("truu") == "trua"  # the more frequent word, alone
+    assert vocabulary.correct("thuong truu") == "thuong tru"  # "thuong tru" is a phrase
+    assert vocabulary.correct("dang ki") == ""  # "ki" occurs in no word: nothing near either
+
+
+def test_strict_mode_corrects_parts_of_words_too():
+    vocabulary = Vocabulary(["dang ky ket hon", "kinh doanh"])
+    assert vocabulary.correct("dang ki ket hon") == ""  # "ki" occurs in "kinh"
+    assert vocabulary.correct("dang ki ket hon", strict=True) == "dang ky ket hon"
 
 
 @pytest.fixture
@@ -55,6 +68,15 @@ def test_a_typo_finds_the_procedure(catalogue):
     assert [p.code for p in found] == ["1.001193"]
     assert spelling_correction("Đăng ký kết hôn") == ""
     assert spelling_correction("chung thuc ban sau") == "chung thuc ban sao"
+
+
+def test_a_word_inside_another_is_corrected_when_nothing_is_found(catalogue):
+    anonymous = AnonymousUser()
+    found, corrected = catalogue_search(user=anonymous, query="dang ki ket hon")
+    assert corrected == "dang ky ket hon"
+    assert [p.code for p in found] == ["1.000656"]
+    found, corrected = catalogue_search(user=anonymous, query="dang ky")
+    assert corrected == "" and len(found) == 3
 
 
 def test_the_vocabulary_follows_the_catalogue(catalogue):
