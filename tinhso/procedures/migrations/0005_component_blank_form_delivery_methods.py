@@ -5,6 +5,16 @@ import tinhso.procedures.models
 from django.db import migrations, models
 
 
+def announced_ways(apps, schema_editor):
+    """The procedures already in the catalogue offer what an import without the column gives
+    (``services.default_delivery``): the desk and the post, and online for fully online ones."""
+    Procedure = apps.get_model("procedures", "Procedure")
+    Procedure.objects.filter(online_mode="full").update(
+        delivery_methods=["counter", "post", "online"]
+    )
+    Procedure.objects.exclude(online_mode="full").update(delivery_methods=["counter", "post"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -32,4 +42,5 @@ class Migration(migrations.Migration):
             name='blank_form_type',
             field=models.CharField(blank=True, max_length=100, verbose_name='blank form content type'),
         ),
+        migrations.RunPython(announced_ways, migrations.RunPython.noop),
     ]
