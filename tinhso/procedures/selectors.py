@@ -166,19 +166,23 @@ def catalogue_search(
     level: str | None = None,
     online_mode: str | None = None,
 ) -> CatalogueSearch:
-    """:func:`procedure_search` that tolerates typos: the words the catalogue does not contain
-    are corrected first (:func:`spelling_correction`); when that finds nothing, every word that
-    is not a word of the catalogue is ("dang ki ket hon": "ki" occurs in "kinh" but finds
-    nothing with the other words). The page and the API say which words were searched."""
+    """:func:`procedure_search` that tolerates typos. A query that finds nothing is corrected:
+    first its words that occur in no word of the catalogue (:func:`spelling_correction`), then,
+    if that still finds nothing, its words that are not whole words of the catalogue ("dang ki
+    ket hon": "ki" occurs in "kinh"). A correction is kept only when it finds something; the
+    page and the API then say which words were searched. A query that finds something costs one
+    ``EXISTS`` more, and no spelling work."""
     filters = {"sector": sector, "level": level, "online_mode": online_mode}
-    corrected = spelling_correction(query)
-    found = procedure_search(user=user, query=corrected or query, **filters)
-    if search_terms(query) and not found.exists():
-        stricter = spelling_correction(corrected or query, strict=True)
-        if stricter:
-            corrected = stricter
-            found = procedure_search(user=user, query=corrected, **filters)
-    return CatalogueSearch(found, corrected)
+    found = procedure_search(user=user, query=query, **filters)
+    if not search_terms(query) or found.exists():
+        return CatalogueSearch(found, "")
+    for strict in (False, True):
+        corrected = spelling_correction(query, strict=strict)
+        if corrected:
+            retry = procedure_search(user=user, query=corrected, **filters)
+            if retry.exists():
+                return CatalogueSearch(retry, corrected)
+    return CatalogueSearch(found, "")
 
 
 def procedure_get(*, user: Any, code: str) -> Procedure:
