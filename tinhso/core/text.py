@@ -112,34 +112,38 @@ def _vi_units(text: str) -> list[tuple[str, int, bool]]:
     return units
 
 
-def _vi_primary(letter: str) -> tuple[int, int]:
+def _vi_primary(letter: str) -> str:
+    """One character whose code point orders like the letter: spaces and punctuation, then
+    digits, then the letters in the Vietnamese alphabet, then other letters (as ICU does)."""
     letter = unicodedata.normalize("NFC", letter)
     rank = _LETTER_RANK.get(letter)
     if rank is not None:
-        return (3, rank)
+        return chr(0x3100 + rank)
+    code = ord(letter[0])
     if letter.isdigit():
-        return (2, ord(letter))
+        return chr(0x3000 + min(code, 0xFF))
     if letter.isspace() or not letter.isalnum():
-        return (1, ord(letter))  # spaces and punctuation before digits and letters, as ICU
-    return (4, ord(letter))
+        return chr(0x10 + min(code, 0x2FE0))
+    return chr(0x4000 + min(code, 0x97FF))  # below the surrogates: the key encodes as UTF-8
 
 
 @functools.lru_cache(maxsize=8192)
-def vi_sort_key(text: str) -> tuple[tuple, tuple, tuple]:
+def vi_sort_key(text: str) -> str:
     """The one key of the Vietnamese order, for sorting in Python (``sorted(names,
-    key=vi_sort_key)``) and for SQLite's ``vi`` collation; PostgreSQL sorts the same way with ICU's
-    ``vi-x-icu`` (:func:`tinhso.core.collation.vi_order`).
+    key=vi_sort_key)``) and for SQLite's ``vi`` collation; PostgreSQL sorts the same way with
+    ICU's ``vi-x-icu`` (:func:`tinhso.core.collation.vi_order`).
 
     Letters first (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y), then tones
     (none, huyền, hỏi, ngã, sắc, nặng), then lower before upper case:
     ``sorted(["Xã Vĩnh Linh", "Xã Ái Tử"], key=vi_sort_key) == ["Xã Ái Tử", "Xã Vĩnh Linh"]``.
+    The key is a string (letters, NUL, tones, NUL, case) so that comparing two keys is one
+    native string comparison, in Python and in SQLite (UTF-8 keeps the order of code points).
     """
     units = _vi_units(unicodedata.normalize("NFC", text or ""))
-    return (
-        tuple(_vi_primary(base) for base, _tone, _upper in units),
-        tuple(tone for _base, tone, _upper in units),
-        tuple(upper for _base, _tone, upper in units),
-    )
+    primary = "".join(_vi_primary(base) for base, _tone, _upper in units)
+    tones = "".join(chr(1 + tone) for _base, tone, _upper in units)
+    case = "".join("\x02" if upper else "\x01" for _base, _tone, upper in units)
+    return f"{primary}\x00{tones}\x00{case}"
 
 
 # --- spelling: the nearest known word ---------------------------------------------------------
