@@ -236,3 +236,11 @@ def test_the_api_takes_the_way_and_refuses_one_not_offered(client, world):
     )
     assert created.status_code == 201, created.content
     assert created.json()["delivery_method"] == "post"
+
+
+def test_a_post_only_procedure_asks_for_the_address_without_a_choice(citizen_client, world):
+    world.procedure.delivery_methods = ["post"]
+    world.procedure.save()
+    page = citizen_client.get(f"/thu-tuc/{world.procedure.code}/nop-truc-tuyen/").content.decode()
+    assert 'name="delivery_method"' not in page
+    assert 'id="id_delivery_address"' in page
