@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import itertools
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 
 _SPACES = re.compile(r"\s+")
 
@@ -78,3 +82,189 @@ def xml_safe(text: str) -> str:
     if not _XML_FORBIDDEN.search(text):
         return text
     return _XML_FORBIDDEN.sub("", text.translate(_BREAKS))
+
+
+# --- Vietnamese order -------------------------------------------------------------------------
+
+# The Vietnamese alphabet (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y), with the
+# Latin letters it lacks (f j w z) where the Latin alphabet has them, as ICU's "vi" collation
+# (CLDR) places them. The letters with a breve, circumflex, horn or stroke are letters of their
+# own (primary differences); the five tone marks are secondary: a < à < ả < ã < á < ạ.
+_ALPHABET = tuple("aăâbcdđeêfghijklmnoôơpqrstuưvwxyz")  # one letter each, NFC
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+# grave (huyền), hook above (hỏi), tilde (ngã), acute (sắc), dot below (nặng)
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def _vi_units(text: str) -> list[tuple[str, int, bool]]:
+    """(letter with its letter marks, tone rank, upper case) for each character."""
+    units: list[tuple[str, int, bool]] = []
+    for ch in unicodedata.normalize("NFD", text):
+        if unicodedata.combining(ch) and units:
+            base, tone, upper = units[-1]
+            if ch in _LETTER_MARKS:
+                units[-1] = (base + ch, tone, upper)
+            elif ch in _TONE_RANK:
+                units[-1] = (base, _TONE_RANK[ch], upper)
+            continue
+        units.append((ch.lower(), 0, ch != ch.lower()))
+    return units
+
+
+def _vi_primary(letter: str) -> str:
+    """One character whose code point orders like the letter: spaces and punctuation, then
+    digits, then the letters in the Vietnamese alphabet, then other letters (as ICU does)."""
+    letter = unicodedata.normalize("NFC", letter)
+    rank = _LETTER_RANK.get(letter)
+    if rank is not None:
+        return chr(0x3100 + rank)
+    code = ord(letter[0])
+    if letter.isdigit():
+        return chr(0x3000 + min(code, 0xFF))
+    if letter.isspace() or not letter.isalnum():
+        return chr(0x10 + min(code, 0x2FE0))
+    return chr(0x4000 + min(code, 0x97FF))  # below the surrogates: the key encodes as UTF-8
+
+
+@functools.lru_cache(maxsize=8192)
+def vi_sort_key(text: str) -> str:
+    """The one key of the Vietnamese order, for sorting in Python (``sorted(names,
+    key=vi_sort_key)``) and for SQLite's ``vi`` collation; PostgreSQL sorts the same way with
+    ICU's ``vi-x-icu`` (:func:`tinhso.core.collation.vi_order`).
+
+    Letters first (a ă â b c d đ e ê g h i k l m n o ô ơ p q r s t u ư v x y), then tones
+    (none, huyền, hỏi, ngã, sắc, nặng), then lower before upper case:
+    ``sorted(["Xã Vĩnh Linh", "Xã Ái Tử"], key=vi_sort_key) == ["Xã Ái Tử", "Xã Vĩnh Linh"]``.
+    The key is a string (letters, NUL, tones, NUL, case) so that comparing two keys is one
+    native string comparison, in Python and in SQLite (UTF-8 keeps the order of code points).
+    """
+    units = _vi_units(unicodedata.normalize("NFC", text or ""))
+    primary = "".join(_vi_primary(base) for base, _tone, _upper in units)
+    tones = "".join(chr(1 + tone) for _base, tone, _upper in units)
+    case = "".join("\x02" if upper else "\x01" for _base, _tone, upper in units)
+    return f"{primary}\x00{tones}\x00{case}"
+
+
+# --- spelling: the nearest known word ---------------------------------------------------------
+
+
+def edit_distance(a: str, b: str, limit: int = 2) -> int:
+    """Damerau–Levenshtein distance (optimal string alignment: insert, delete, replace, swap two
+    neighbours), or ``limit + 1`` as soon as it must exceed ``limit``.
+
+    ``edit_distance("sih", "sinh") == 1``; ``edit_distance("khia", "khai") == 1``.
+    """
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        current = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) > limit:
+            return limit + 1
+        previous2, previous = previous, current
+    return min(previous[-1], limit + 1)
+
+
+def typo_allowance(word: str) -> int:
+    """How many edits a typed word of this length may carry: none for one letter, one up to
+    five letters, else two ("ki" → "ky", "sih" → "sinh", "chung thuc" ← "chunng thuc")."""
+    return 0 if len(word) <= 1 else 1 if len(word) <= 5 else 2
+
+
+_WORD = re.compile(r"\w+(?:[./-]\w+)*")
+
+
+def words_of(text: str) -> list[str]:
+    """The words of a text without the punctuation around them; a code or a number stays whole:
+    ``words_of("cha, mẹ 1.001193 07/2025.") == ["cha", "mẹ", "1.001193", "07/2025"]``."""
+    return _WORD.findall(text)
+
+
+def _deletions(word: str, depth: int) -> set[str]:
+    found = {word}
+    frontier = {word}
+    for _step in range(depth):
+        frontier = {w[:i] + w[i + 1 :] for w in frontier for i in range(len(w))} - found
+        found |= frontier
+    return found
+
+
+class Vocabulary:
+    """The words of a collection of texts (in the search form, :func:`normalize_search`), for
+    replacing a mistyped word by the nearest known one.
+
+    Looking up a word costs a few dictionary probes, whatever the vocabulary's size: every word
+    is indexed under its deletions of up to 2 letters (symmetric-delete spelling correction), a
+    typed word's deletions find the candidates, and :func:`edit_distance` confirms them. Among
+    the nearest, a word that follows the previous word or precedes the next one somewhere in the
+    texts wins ("thuong truu" → "thuong tru", not "trua"), then the more frequent one.
+    """
+
+    MAX_EDITS = 2
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.counts: Counter[str] = Counter()
+        self.pairs: set[tuple[str, str]] = set()
+        for text in texts:
+            words = words_of(text)
+            self.counts.update(words)
+            self.pairs.update(itertools.pairwise(words))
+        self._joined = " " + " ".join(self.counts) + " "
+        self._index: dict[str, list[str]] = {}
+        for word in self.counts:
+            if not any(ch.isdigit() for ch in word):  # codes and numbers are never suggested
+                for deleted in _deletions(word, self.MAX_EDITS):
+                    self._index.setdefault(deleted, []).append(word)
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def knows(self, term: str, *, strict: bool = False) -> bool:
+        """Whether ``term`` occurs in a word (search matches parts of words: "sin" finds
+        "sinh"), or, ``strict``, is a word."""
+        return term in self.counts if strict else term in self._joined
+
+    def nearest(self, term: str, before: str = "", after: str = "") -> str | None:
+        """The known word closest to ``term`` within its :func:`typo_allowance`, or ``None``;
+        on a tie, the word seen after ``before`` or before ``after``, then the more frequent,
+        then the first in Vietnamese order."""
+        limit = min(typo_allowance(term), self.MAX_EDITS)
+        if limit == 0 or any(ch.isdigit() for ch in term):
+            return None
+        candidates: set[str] = set()
+        for deleted in _deletions(term, limit):
+            candidates.update(self._index.get(deleted, ()))
+        scored = [
+            (
+                distance,
+                -((before, word) in self.pairs) - ((word, after) in self.pairs),
+                -self.counts[word],
+                vi_sort_key(word),
+                word,
+            )
+            for word in candidates
+            if word != term and (distance := edit_distance(term, word, limit)) <= limit
+        ]
+        return min(scored)[-1] if scored else None
+
+    def correct(self, query: str, *, strict: bool = False) -> str:
+        """``query``'s words (:func:`search_terms`) with each unknown word replaced by its nearest
+        known word; ``""`` when nothing was replaced. ``correct("khai sih") == "khai sinh"``.
+        ``strict``: a word is known only as a whole word ("ki" → "ky" though "kinh" has "ki")."""
+        terms = search_terms(query)
+        corrected: list[str] = []
+        for index, term in enumerate(terms):
+            replacement = None
+            if not self.knows(term, strict=strict):
+                before = corrected[-1] if corrected else ""
+                after = terms[index + 1] if index + 1 < len(terms) else ""
+                replacement = self.nearest(term, before, after)
+            corrected.append(replacement or term)
+        return " ".join(corrected) if corrected != terms else ""

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from tinhso.core.errors import DomainError
 from tinhso.procedures.services import ImportReport, catalogue_import
 
+from .blank_forms import load_demo_blank_forms
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
@@ -53,6 +55,7 @@ def demo_rows(data: dict[str, Any]) -> list[dict[str, str]]:
                 "online_mode": item.get("online_mode", ""),
                 "legal_basis": item.get("legal_basis") or "",
                 "results": "|".join(item.get("results") or []),
+                "delivery": ";".join(item.get("delivery") or []),
                 "components": _json(item.get("components")),
                 "form": _json(item.get("form")),
                 "process": _json(item.get("process")),
@@ -63,7 +66,8 @@ def demo_rows(data: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def load_demo_catalogue(province_code: str, *, actor: Any = None) -> ImportReport:
-    """Load the demo catalogue (all or nothing). Needs the demo agencies (``load_demo``)."""
+    """Load the demo catalogue (all or nothing), then a few demo blank forms
+    (:mod:`tinhso.demo.blank_forms`). Needs the demo agencies (``load_demo``)."""
     path = demo_catalogue_path(province_code)
     if not path.exists():
         raise DomainError(
@@ -78,10 +82,13 @@ def load_demo_catalogue(province_code: str, *, actor: Any = None) -> ImportRepor
             _("The demo procedure catalogue is for province %(declared)s, not %(code)s.")
             % {"declared": declared, "code": province_code},
         )
-    return catalogue_import(
+    report = catalogue_import(
         actor=actor,
         rows=demo_rows(data),
         mode="all_or_nothing",
         first_row_number=1,
         source=f"demo:{path.name}",
     )
+    if report.ok:
+        load_demo_blank_forms(actor=actor)
+    return report

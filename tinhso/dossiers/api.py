@@ -48,6 +48,14 @@ class SubmitIn(Schema):
     channel: int = Field(Channel.ONLINE, ge=1, le=3)
     applicant_name: str | None = None
     applicant_id_number: str | None = None
+    delivery_method: Literal["counter", "post", "online"] | None = Field(
+        None,
+        description="How the applicant receives the result: one of the procedure's "
+        "delivery_methods; none: the one-stop desk when offered.",
+    )
+    delivery_address: str | None = Field(
+        None, max_length=255, description="Where the postal service takes the result (post)."
+    )
 
 
 class StepOut(Schema):
@@ -70,6 +78,7 @@ class DossierOut(Schema):
     status_label: str
     state: str
     channel: int
+    delivery_method: str = Field("", description="counter, post or online")
     applicant_name: str
     receiving_agency: str
     current_agency: str
@@ -206,6 +215,7 @@ def dossier_out(
         "status_label": str(NationalStatus(d.status).label),
         "state": d.state,
         "channel": d.channel,
+        "delivery_method": d.delivery_method,
         "applicant_name": d.applicant_name,
         "receiving_agency": d.receiving_agency.name,
         "current_agency": d.current_agency.name,
@@ -307,6 +317,8 @@ def submit(request, payload: SubmitIn):
         applicant_name=payload.applicant_name or "",
         applicant_id_number=payload.applicant_id_number or "",
         idempotency_key=key,
+        delivery_method=payload.delivery_method or "",
+        delivery_address=payload.delivery_address or "",
     )
     status = 200 if getattr(dossier, "replayed", False) else 201
     return Status(status, dossier_out(dossier, request_access(request)))

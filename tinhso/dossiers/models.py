@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core.access import RestrictedQuerySet
 from tinhso.core.models import Agency, ApplicantProfile
 from tinhso.core.storage import RandomName
-from tinhso.procedures.models import Procedure, ProcedureComponent, ProcessStep
+from tinhso.procedures.models import DeliveryMethod, Procedure, ProcedureComponent, ProcessStep
 
 
 class NationalStatus(models.IntegerChoices):
@@ -150,6 +150,12 @@ class Dossier(models.Model):
         related_name="+",
     )
     channel = models.PositiveSmallIntegerField(_("channel"), choices=Channel.choices)
+    # How the applicant receives the result (one of the procedure's ``delivery_methods``), and
+    # where the post takes it.
+    delivery_method = models.CharField(
+        _("way to receive the result"), max_length=10, choices=DeliveryMethod.choices, blank=True
+    )
+    delivery_address = models.CharField(_("address for the result"), max_length=255, blank=True)
     form_data = models.JSONField(_("form data"), default=dict)
     state = models.CharField(_("state"), max_length=24, choices=State.choices)
     status = models.PositiveSmallIntegerField(

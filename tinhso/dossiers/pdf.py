@@ -42,7 +42,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.selectors import counting_terms
-from tinhso.procedures.models import StepAgency
+from tinhso.procedures.models import DeliveryMethod, StepAgency
 
 from .models import (
     TIMELINESS_LABELS,
@@ -64,6 +64,18 @@ CHANNEL_LABELS = {
     Channel.ONLINE: "Trực tuyến",
     Channel.POST: "Qua dịch vụ bưu chính công ích",
 }
+
+
+def delivery_text(dossier: Dossier, agency_name: str) -> str:
+    """Nơi nhận kết quả: where and how the applicant receives the result (BM.01)."""
+    if dossier.delivery_method == DeliveryMethod.POST:
+        address = dossier.delivery_address or dossier.applicant_address
+        return f"Qua dịch vụ bưu chính công ích, đến địa chỉ: {address}"
+    if dossier.delivery_method == DeliveryMethod.ONLINE:
+        return "Trực tuyến (kết quả điện tử), tại mục Hồ sơ của tôi trên Cổng dịch vụ công"
+    return f"Bộ phận Tiếp nhận và Trả kết quả – {agency_name}"
+
+
 COMPONENT_KIND_LABELS = {
     "original": "Bản chính",
     "copy": "Bản sao",
@@ -434,6 +446,7 @@ def _base_context(dossier: Dossier, *, agency=None, issued_at=None, title: str) 
         "has_fee": bool(dossier.fee_vnd or dossier.procedure.fee_vnd),
         "duration": fmt_duration(dossier.procedure),
         "channel": CHANNEL_LABELS.get(dossier.channel, ""),
+        "delivery": delivery_text(dossier, agency.name),
         "received_on": fmt_appointment(dossier.received_at or dossier.submitted_at),
         # The appointment (BM.01, BM.04) and the legal due date (BM.05 judges against it).
         "due": fmt_appointment(dossier.appointment_at),

@@ -55,7 +55,7 @@ from tinhso.core.uploads import check_upload
 from tinhso.core.validators import clean_id_number
 from tinhso.core.workcalendar import WorkCalendar
 from tinhso.notifications.services import dossier_change_notify, dossier_submitted_notify
-from tinhso.procedures.models import Procedure, ProcessStep, StepAgency
+from tinhso.procedures.models import DeliveryMethod, Procedure, ProcessStep, StepAgency
 
 from . import access as dossier_access
 from .models import (
@@ -696,6 +696,8 @@ def dossier_submit(
     idempotency_key: str = "",
     uploads: list[tuple[Any, Any]] | None = None,
     assurance_level: int | None = None,
+    delivery_method: str = "",
+    delivery_address: str = "",
 ) -> Dossier:
     """Submit a dossier (status 1). Online: by the applicant; at the counter or by post: by a
     desk officer of the receiving agency on the applicant's behalf.
@@ -705,6 +707,8 @@ def dossier_submit(
     takes the level the SSO last proved for the applicant's profile.
 
     ``uploads`` is a list of (component or None, uploaded file). With an ``idempotency_key``, a
+    ``uploads`` is a list of (component or None, uploaded file). ``delivery_method`` is how the
+    applicant receives the result (:func:`check_delivery`). With an ``idempotency_key``, a
     retry by the same user returns the dossier created the first time, marked ``replayed``.
     """
     if not getattr(actor, "is_authenticated", False):
@@ -724,6 +728,8 @@ def dossier_submit(
             applicant_id_number=applicant_id_number,
             uploads=uploads,
             assurance_level=assurance_level,
+            delivery_method=delivery_method,
+            delivery_address=delivery_address,
         )
         if channel == Channel.ONLINE:
             _count_online_submission(actor)
@@ -755,6 +761,8 @@ def dossier_submit(
                 applicant_address=(applicant.address if applicant else applicant_address)[:255],
                 submitted_by=actor,
                 channel=channel,
+                delivery_method=checked.delivery[0],
+                delivery_address=checked.delivery[1],
                 form_data=checked.form_data,
                 state=State.SUBMITTED,
                 status=STATE_TO_STATUS[State.SUBMITTED],
@@ -816,6 +824,39 @@ def _count_online_submission(actor: Any) -> None:
     )
 
 
+DELIVERY_ADDRESS_MAX_LENGTH = 255
+
+
+def check_delivery(
+    procedure: Procedure, method: str, address: str, *, complete: bool = True
+) -> tuple[str, str]:
+    """The way to receive the result (cách thức nhận kết quả) and the address for the post,
+    checked against what the procedure offers: ``(method, address)``. No method: the one-stop
+    desk when offered, else the procedure's first way. The post needs an address, unless the
+    choice is not ``complete`` yet (a draft). Raises ``DomainError``."""
+    offered = [value for value, _label in procedure.delivery_choices]
+    method = (method or "").strip()
+    if not method:
+        method = DeliveryMethod.COUNTER if DeliveryMethod.COUNTER in offered else offered[0]
+    if method not in offered:
+        raise DomainError(
+            "invalid_delivery",
+            _("Choose one of the ways to receive the result this procedure offers."),
+            field="delivery_method",
+        )
+    address = " ".join((address or "").split())
+    check_length(address, field="delivery_address", limit=DELIVERY_ADDRESS_MAX_LENGTH)
+    if method != DeliveryMethod.POST:
+        address = ""
+    elif complete and not address:
+        raise DomainError(
+            "delivery_address_required",
+            _("Enter the address the postal service takes the result to."),
+            field="delivery_address",
+        )
+    return method, address
+
+
 class _CheckedSubmission(NamedTuple):
     form_data: dict
     applicant: ApplicantProfile | None
@@ -824,6 +865,7 @@ class _CheckedSubmission(NamedTuple):
     name: str
     id_number: str
     files: list[tuple[Any, Any]]
+    delivery: tuple[str, str]
 
 
 def _check_assurance(
@@ -867,6 +909,8 @@ def _check_submission(
     applicant_id_number: str,
     uploads: list[tuple[Any, Any]] | None,
     assurance_level: int | None = None,
+    delivery_method: str = "",
+    delivery_address: str = "",
 ) -> _CheckedSubmission:
     """Every check of :func:`dossier_submit` before it writes; raises a ``DomainError``."""
     from tinhso.procedures.selectors import procedure_agencies
@@ -916,7 +960,10 @@ def _check_submission(
             raise DomainError(
                 "unknown_component", _("A file is attached to a component of another procedure.")
             )
-    return _CheckedSubmission(cleaned, applicant, receiving, deciding, name, id_number, checked)
+    delivery = check_delivery(procedure, delivery_method, delivery_address)
+    return _CheckedSubmission(
+        cleaned, applicant, receiving, deciding, name, id_number, checked, delivery
+    )
 
 
 def _store_file(d: Dossier, checked, component, kind: str, actor: Any) -> DossierFile:

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.collation import vi_order
 from tinhso.core.models import Agency
 
 from . import selectors
@@ -278,7 +279,7 @@ class AgencyChoiceField(forms.ModelChoiceField):
 class ReassignForm(BaseForm):
     agency = AgencyChoiceField(
         label=_("Send to agency"),
-        queryset=Agency.objects.filter(is_active=True).order_by("code"),
+        queryset=Agency.objects.filter(is_active=True).order_by(vi_order("name"), "code"),
         empty_label=_("– choose –"),
     )
     reason = forms.CharField(

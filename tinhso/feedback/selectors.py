@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.core.access import VIEW, as_access
+from tinhso.core.collation import vi_order
 from tinhso.core.errors import NotFound, PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency, UnitLevel
 from tinhso.core.periods import period_bounds
@@ -48,7 +49,7 @@ OPEN311_CLOSED = tuple(PUBLIC_STATES & CLOSED_STATES)
 
 def categories_tree() -> list[tuple[Category, list[Category]]]:
     """Active top-level categories with their active children (a childless root is a leaf)."""
-    nodes = list(Category.objects.filter(is_active=True).order_by("order", "name"))
+    nodes = list(Category.objects.filter(is_active=True).order_by("order", vi_order("name")))
     children: dict[int | None, list[Category]] = {}
     for node in nodes:
         children.setdefault(node.parent_id, []).append(node)
@@ -83,7 +84,7 @@ def communes() -> QuerySet[AdministrativeUnit]:
         valid_to__isnull=True,
         parent__code=province_code(),
         parent__level=UnitLevel.PROVINCE,
-    ).order_by("name")
+    ).order_by(vi_order("name"), "code")
 
 
 # --- public -------------------------------------------------------------------------------
@@ -236,7 +237,7 @@ def officer_inbox_counts(*, user: Any, agency_id: int | None = None) -> dict[str
 
 def officer_agencies(user: Any) -> QuerySet[Agency]:
     scope = officer_scope(user)
-    qs = Agency.objects.filter(is_active=True).order_by("code")
+    qs = Agency.objects.filter(is_active=True).order_by(vi_order("name"), "code")
     if scope is None:
         return qs.filter(feedback_reports__isnull=False).distinct()
     return qs.filter(pk__in=scope)
@@ -448,7 +449,7 @@ def feedback_stats(
             )
     else:
         units = AdministrativeUnit.objects.filter(pk__in=[k for k in figures if k is not None])
-        for unit in units.order_by("name"):
+        for unit in units.order_by(vi_order("name"), "code"):
             result.append(
                 FeedbackStats(
                     label=unit.name, key=unit.code, commune_id=unit.pk, **figures[unit.pk]

@@ -15,7 +15,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
-from tinhso.core.text import normalize_search
+from tinhso.core.text import vi_sort_key
 
 from .indicators import COUNT, INDICATORS, PERCENT, RATIO
 from .scoring import AMBER, GREEN, GREY, RED
@@ -210,7 +210,7 @@ def commune_centres() -> dict[str, tuple[float, float]]:
 def communes(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The communes in Vietnamese alphabetical order (Xã Ái Tử before Xã Bắc Gianh)."""
     centres = commune_centres()
-    rows = sorted(data["communes"], key=lambda row: (normalize_search(row["name"]), row["name"]))
+    rows = sorted(data["communes"], key=lambda row: (vi_sort_key(row["name"]), row["code"]))
     return [
         {
             **row,

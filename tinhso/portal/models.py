@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.core.models import AdministrativeUnit
 from tinhso.core.storage import RandomName
 from tinhso.core.uploads import CheckedUpload
-from tinhso.procedures.models import Procedure, ProcedureComponent
+from tinhso.procedures.models import DeliveryMethod, Procedure, ProcedureComponent
 
 
 def _new_key() -> str:
@@ -47,6 +47,10 @@ class SubmissionDraft(models.Model):
         related_name="+",
     )
     form_data = models.JSONField(_("form data"), default=dict, blank=True)
+    delivery_method = models.CharField(
+        _("way to receive the result"), max_length=10, choices=DeliveryMethod.choices, blank=True
+    )
+    delivery_address = models.CharField(_("address for the result"), max_length=255, blank=True)
     idempotency_key = models.CharField(
         _("idempotency key"), max_length=100, default=_new_key, unique=True
     )

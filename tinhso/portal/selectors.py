@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from tinhso.core.access import as_access
+from tinhso.core.collation import vi_order
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import (
     AdministrativeUnit,
@@ -170,7 +171,7 @@ def communes_for_submission() -> QuerySet[AdministrativeUnit]:
     return (
         AdministrativeUnit.objects.current()
         .filter(level=UnitLevel.COMMUNE, code__in=codes)
-        .order_by("name", "code")
+        .order_by(vi_order("name"), "code")
     )
 
 

@@ -22,7 +22,7 @@ from tinhso.core.lifecycle import lock
 from tinhso.core.models import AdministrativeUnit
 from tinhso.core.uploads import check_upload
 from tinhso.dossiers.models import Channel, Dossier
-from tinhso.dossiers.services import dossier_submit
+from tinhso.dossiers.services import check_delivery, dossier_submit
 from tinhso.procedures.models import OnlineMode, Procedure, ProcedureComponent
 from tinhso.procedures.services import procedure_validate_draft
 
@@ -116,9 +116,12 @@ def draft_save(
     draft: SubmissionDraft | int,
     form_data: dict,
     commune: AdministrativeUnit | None = None,
+    delivery_method: str = "",
+    delivery_address: str = "",
 ) -> SubmissionDraft:
     """Keep what the applicant entered (checked only on review: a draft may be incomplete, but
-    never holds a key outside the form or a value over its size cap)."""
+    never holds a key outside the form or a value over its size cap, nor a way to receive the
+    result the procedure does not offer)."""
     if not isinstance(form_data, dict):
         raise DomainError("invalid_form", _("The application data must be a JSON object."))
     with transaction.atomic():
@@ -129,9 +132,20 @@ def draft_save(
             commune = None
         if commune is not None and not communes_for_submission().filter(pk=commune.pk).exists():
             raise DomainError("unknown_commune", _("Choose a commune of the province."))
+        d.delivery_method, d.delivery_address = check_delivery(
+            d.procedure, delivery_method, delivery_address, complete=False
+        )
         d.form_data = form_data
         d.commune = commune
-        d.save(update_fields=["form_data", "commune", "updated_at"])
+        d.save(
+            update_fields=[
+                "form_data",
+                "commune",
+                "delivery_method",
+                "delivery_address",
+                "updated_at",
+            ]
+        )
         audit_record(
             actor=actor,
             action="portal.draft_save",
@@ -140,6 +154,7 @@ def draft_save(
                 "procedure": d.procedure.code,
                 "fields": sorted(form_data),
                 "commune": commune.code if commune else None,
+                "delivery": d.delivery_method,
             },
         )
     return d
@@ -281,6 +296,8 @@ def draft_submit(
             idempotency_key=d.idempotency_key,
             uploads=uploads,
             assurance_level=assurance_level,
+            delivery_method=d.delivery_method,
+            delivery_address=d.delivery_address,
         )
         draft_pk = d.pk
         d.delete()

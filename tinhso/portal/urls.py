@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("thu-tuc/", views.procedures, name="procedures"),
     path("thu-tuc/<str:code>/", views.procedure, name="procedure"),
+    path("thu-tuc/<str:code>/mau-don/<int:component>/", views.blank_form, name="blank_form"),
     path("thu-tuc/<str:code>/nop-truc-tuyen/", views.submit, name="submit"),
     path(
         "thu-tuc/<str:code>/nop-truc-tuyen/tai-len/<int:component>/",

@@ -9,6 +9,7 @@ Views stay thin: reads go through the selectors (``tinhso.procedures.selectors``
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
@@ -31,17 +32,20 @@ from tinhso.core.models import AdministrativeUnit, Role, UnitLevel
 from tinhso.dossiers.actions import ACTIONS, available_actions
 from tinhso.dossiers.models import CLOCK_STOPPED_STATES, Rating, State
 from tinhso.dossiers.selectors import dossiers_of_applicant, receipt_versions
+from tinhso.dossiers.services import check_delivery
 from tinhso.payments import selectors as payment_selectors
 from tinhso.procedures.forms import ApplicationForm, display_rows
-from tinhso.procedures.models import OnlineMode, Procedure
+from tinhso.procedures.models import OnlineMode, Procedure, delivery_label
 from tinhso.procedures.selectors import (
     LEVEL_FILTERS,
+    catalogue_search,
     procedure_agencies,
+    procedure_blank_form,
     procedure_get,
-    procedure_search,
     sectors_list,
 )
 from tinhso.procedures.services import procedure_validate_form
+from tinhso.qna.selectors import questions_related
 
 from . import selectors, services
 
@@ -118,7 +122,7 @@ def procedures(request):
     level = (request.GET.get("level") or "").strip()
     if level not in LEVEL_FILTERS:
         level = ""
-    results = procedure_search(
+    results, corrected = catalogue_search(
         user=request.user, query=query, sector=sector or None, level=level or None
     )
     page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -127,6 +131,7 @@ def procedures(request):
     context = {
         "page": page,
         "query": query,
+        "corrected": corrected,
         "sector": sector,
         "level": level,
         "sectors": sectors_list(user=request.user).filter(procedure_count__gt=0),
@@ -150,12 +155,29 @@ def procedure(request, code: str):
     context = {
         "procedure": proc,
         "components": list(proc.components.all()),
+        "steps": list(proc.steps.all()),
+        "questions": questions_related(procedure=proc),
         "where": selectors.procedure_where(proc, user=user),
         "online": proc.is_active and proc.online_mode != OnlineMode.COUNTER,
         "draft": selectors.draft_for(user=user, procedure=proc),
         "is_officer": selectors.is_officer(user),
     }
     return render(request, "portal/procedure.html", context)
+
+
+def blank_form(request, code: str, component: int):
+    """A component's blank form (mẫu đơn, tờ khai) to download: public, as the procedure page."""
+    try:
+        found = procedure_blank_form(user=request.user, code=code, component_id=component)
+    except NotFound:
+        raise Http404(_("This form was not found.")) from None
+    return stored_file_response(
+        SimpleNamespace(
+            file=found.blank_form,
+            original_name=found.blank_form_name or "mau-don.pdf",
+            content_type=found.blank_form_type or "application/octet-stream",
+        )
+    )
 
 
 # --- online submission ----------------------------------------------------------------------------
@@ -178,6 +200,15 @@ def _component_rows(proc: Procedure, draft, errors: dict[int, str]) -> list[dict
         {"component": c, "file": files.get(c.pk), "error": errors.get(c.pk, "")}
         for c in proc.components.all()
     ]
+
+
+def _delivery_problem(proc: Procedure, method: str, address: str) -> str:
+    """What is wrong with the way to receive the result (an empty text when nothing is)."""
+    try:
+        check_delivery(proc, method, address)
+    except DomainError as exc:
+        return str(exc)
+    return ""
 
 
 def _draft_problems(proc: Procedure, draft) -> tuple[list[dict], dict[int, str], str]:
@@ -205,12 +236,23 @@ def _render_form(
     component_errors: dict[int, str] | None = None,
     commune_code: str = "",
     commune_error: str = "",
+    delivery: tuple[str, str] | None = None,
+    delivery_error: str = "",
 ) -> HttpResponse:
     components = _component_rows(proc, draft, component_errors or {})
+    if delivery is None:
+        profile_address = getattr(selectors.applicant_profile(request.user), "address", "")
+        delivery = (
+            (draft.delivery_method, draft.delivery_address or profile_address)
+            if draft is not None
+            else ("", profile_address)
+        )
     summary = [
         {"href": "#" + input_id, "message": f"{title}: {message}"}
         for input_id, title, message in form.error_items()
     ]
+    if delivery_error:
+        summary.insert(0, {"href": "#id_delivery_method", "message": delivery_error})
     if commune_error:
         summary.insert(0, {"href": "#id_commune", "message": commune_error})
     summary += [
@@ -232,6 +274,10 @@ def _render_form(
         "communes": selectors.communes_for_submission() if selectors.needs_commune(proc) else [],
         "commune_code": commune_code,
         "commune_error": commune_error,
+        "delivery_choices": proc.delivery_choices,
+        "delivery_method": delivery[0] or proc.delivery_choices[0][0],
+        "delivery_address": delivery[1],
+        "delivery_error": delivery_error,
         "profile": selectors.applicant_profile(request.user),
         "step": 1,
     }
@@ -274,6 +320,10 @@ def submit(request, code: str):
     form = ApplicationForm(request.POST, schema=proc.form_schema, check_schema=not saving)
     data = form.data_for_schema()
     commune_code = ""
+    delivery = (
+        (request.POST.get("delivery_method") or "").strip(),
+        (request.POST.get("delivery_address") or "").strip(),
+    )
     try:
         draft = draft or services.draft_open(actor=request.user, procedure=proc)
         # The documents first: kept in the draft whatever else is wrong with the form, so that
@@ -291,7 +341,12 @@ def submit(request, code: str):
                 component_errors[component.pk] = str(exc)
         commune, commune_code, commune_error = _commune_from_post(request, proc)
         draft = services.draft_save(
-            actor=request.user, draft=draft, form_data=data, commune=commune
+            actor=request.user,
+            draft=draft,
+            form_data=data,
+            commune=commune,
+            delivery_method=delivery[0],
+            delivery_address=delivery[1],
         )
     except DomainError as exc:
         if exc.code == "invalid_form":  # an unknown key or an over-long value: not kept
@@ -303,6 +358,18 @@ def submit(request, code: str):
                 form,
                 component_errors=component_errors,
                 commune_code=commune_code,
+                delivery=delivery,
+            )
+        if exc.details.get("field") in {"delivery_method", "delivery_address"}:
+            return _render_form(
+                request,
+                proc,
+                selectors.draft_for(user=request.user, procedure=proc),
+                form,
+                component_errors=component_errors,
+                commune_code=commune_code,
+                delivery=delivery,
+                delivery_error=str(exc),
             )
         return _refuse_submission(request, proc, exc)
 
@@ -319,10 +386,12 @@ def submit(request, code: str):
             ApplicationForm(schema=proc.form_schema, initial_data=data),
             component_errors=component_errors,
             commune_code=commune_code,
+            delivery=delivery,
         )
     for component in services.missing_components(draft):
         component_errors.setdefault(component.pk, _("Attach this document."))
-    if not form.is_valid() or component_errors or commune_error:
+    delivery_error = _delivery_problem(proc, *delivery)
+    if not form.is_valid() or component_errors or commune_error or delivery_error:
         return _render_form(
             request,
             proc,
@@ -331,6 +400,8 @@ def submit(request, code: str):
             component_errors=component_errors,
             commune_code=commune_code,
             commune_error=commune_error,
+            delivery=delivery,
+            delivery_error=delivery_error,
         )
     return redirect("portal:submit_review", code=proc.code)
 
@@ -442,7 +513,8 @@ def submit_review(request, code: str):
         messages.info(request, _("Fill in the application form first."))
         return redirect("portal:submit", code=proc.code)
     form_errors, component_errors, commune_error = _draft_problems(proc, draft)
-    if form_errors or component_errors or commune_error:
+    delivery_error = _delivery_problem(proc, draft.delivery_method, draft.delivery_address)
+    if form_errors or component_errors or commune_error or delivery_error:
         form = ApplicationForm(schema=proc.form_schema, initial_data=draft.form_data)
         form.add_schema_errors(form_errors)
         return _render_form(
@@ -453,6 +525,7 @@ def submit_review(request, code: str):
             component_errors=component_errors,
             commune_code=draft.commune.code if draft.commune_id else "",
             commune_error=commune_error,
+            delivery_error=delivery_error,
         )
     return _render_review(request, proc, draft)
 
@@ -477,6 +550,7 @@ def _render_review(request, proc: Procedure, draft, *, error: str = "", sign_in_
         "receiving": receiving,
         "expected_due": selectors.expected_due(proc),
         "needs_commune": selectors.needs_commune(proc),
+        "delivery_label": delivery_label(proc, draft.delivery_method),
         "error": error,
         "step": 2,
         "required_level": proc.min_assurance_level if proc.min_assurance_level > level else 0,

@@ -8,6 +8,8 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -15,10 +17,18 @@ from tinhso.core.admin import AccentInsensitiveSearch, AuditedAdmin
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError
 from tinhso.core.http import download_response
+from tinhso.core.uploads import check_upload
 
 from .forms_schema import check_schema, with_field_order
-from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
-from .services import catalogue_export_rows, write_xlsx
+from .models import (
+    AgencySlot,
+    DeliveryMethod,
+    Procedure,
+    ProcedureComponent,
+    ProcessStep,
+    Sector,
+)
+from .services import catalogue_export_rows, store_blank_form, write_xlsx
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -46,6 +56,7 @@ class ProcedureAdminForm(forms.ModelForm):
             "min_assurance_level",
             "legal_basis",
             "results",
+            "delivery_methods",
             "form_schema",
         )
 
@@ -56,6 +67,20 @@ class ProcedureAdminForm(forms.ModelForm):
 
     def clean_min_assurance_level(self):
         return self.cleaned_data.get("min_assurance_level") or 0
+
+    delivery_methods = forms.MultipleChoiceField(
+        label=_("ways to receive the result"),
+        choices=DeliveryMethod.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("None ticked: at the one-stop desk."),
+    )
+
+    def clean_delivery_methods(self):
+        chosen = set(self.cleaned_data.get("delivery_methods") or ())
+        return [value for value in DeliveryMethod.values if value in chosen] or [
+            DeliveryMethod.COUNTER.value
+        ]
 
     def clean_form_schema(self):
         schema = self.cleaned_data.get("form_schema") or {}
@@ -118,10 +143,49 @@ class StepFormSet(forms.BaseInlineFormSet):
             )
 
 
+class ProcedureComponentForm(forms.ModelForm):
+    """A component, with its blank form to download (mẫu đơn, tờ khai): a PDF or an image,
+    checked as every upload is; the file replaced or cleared is deleted after the commit."""
+
+    class Meta:
+        model = ProcedureComponent
+        fields = ("order", "name", "kind", "count", "required", "blank_form")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._previous = self.instance.blank_form.name or ""
+        self._checked = None
+
+    def clean_blank_form(self):
+        upload = self.cleaned_data.get("blank_form")
+        if isinstance(upload, UploadedFile):
+            try:
+                self._checked = check_upload(upload)
+            except DomainError as exc:
+                raise ValidationError(str(exc.message), code=exc.code) from None
+        return upload
+
+    def save(self, commit=True):
+        component = super().save(commit=False)
+        storage = component.blank_form.storage
+        if self._checked is not None:
+            component.blank_form.name = self._previous
+            store_blank_form(component, self._checked)
+        elif not component.blank_form:
+            component.blank_form_name = component.blank_form_type = ""
+        if self._previous and self._previous != component.blank_form.name:
+            previous = self._previous
+            transaction.on_commit(lambda: storage.delete(previous))
+        if commit:
+            component.save()
+        return component
+
+
 class ProcedureComponentInline(admin.TabularInline):
     model = ProcedureComponent
+    form = ProcedureComponentForm
     extra = 0
-    fields = ("order", "name", "kind", "count", "required")
+    fields = ("order", "name", "kind", "count", "required", "blank_form")
 
 
 class ProcessStepInline(admin.TabularInline):
@@ -189,6 +253,7 @@ class ProcedureAdmin(AccentInsensitiveSearch, AuditedAdmin):
                 ("processing_days", "processing_hours"),
                 ("fee_vnd", "fee_note"),
                 ("online_mode", "min_assurance_level"),
+                "delivery_methods",
             )
         }),
         (_("Legal basis, results, form"), {
@@ -206,7 +271,7 @@ class ProcedureAdmin(AccentInsensitiveSearch, AuditedAdmin):
                 obj=procedure,
                 after={
                     "components": [
-                        [c.order, c.name, c.kind, c.count, c.required]
+                        [c.order, c.name, c.kind, c.count, c.required, c.blank_form_name]
                         for c in procedure.components.order_by("order")
                     ],
                     "steps": [

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from tinhso.core.models import Agency
 
 from .models import AgencySlot, Procedure
-from .selectors import procedure_get, procedure_search, sectors_list
+from .selectors import catalogue_search, procedure_get, sectors_list
 
 router = Router(tags=["procedures"])
 
@@ -56,6 +56,11 @@ class ProcedurePageOut(Schema):
     count: int
     limit: int
     offset: int
+    corrected_query: str = Field(
+        "",
+        description="The words searched instead of mistyped ones (e.g. “khai sinh” for "
+        "“khai sih”); empty when the query was searched as typed.",
+    )
     items: list[ProcedureSummaryOut]
 
 
@@ -125,8 +130,9 @@ def _agency_ref(slot: str, department: Agency | None) -> dict[str, Any]:
 
 @router.get("/procedures", response=ProcedurePageOut, auth=None)
 def list_procedures(request, filters: Query[ProcedureFilters]):
-    """Search the catalogue (accent-insensitive; every word must occur), paginated."""
-    queryset = procedure_search(
+    """Search the catalogue (accent-insensitive; every word must occur; a mistyped word is
+    replaced by the nearest word of the catalogue, see ``corrected_query``), paginated."""
+    queryset, corrected = catalogue_search(
         user=request.user,
         query=filters.query,
         sector=filters.sector,
@@ -138,6 +144,7 @@ def list_procedures(request, filters: Query[ProcedureFilters]):
         "count": queryset.count(),
         "limit": filters.limit,
         "offset": filters.offset,
+        "corrected_query": corrected,
         "items": [_summary(procedure) for procedure in window],
     }
 

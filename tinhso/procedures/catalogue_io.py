@@ -32,13 +32,14 @@ COLUMNS: tuple[str, ...] = (
     "online_mode",
     "legal_basis",
     "results",
+    "delivery",
     "components",
     "form",
     "process",
     "code_verified",
 )
 # Columns a file may leave out (older files, hand-made files).
-OPTIONAL_COLUMNS = frozenset({"code_verified", "fee_note", "legal_basis"})
+OPTIONAL_COLUMNS = frozenset({"code_verified", "delivery", "fee_note", "legal_basis"})
 NUMBER_COLUMNS = frozenset({"processing_days", "processing_hours", "fee_vnd"})
 
 PathOrFile = str | Path | IO[Any]

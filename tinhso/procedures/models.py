@@ -9,7 +9,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tinhso.core.collation import vi_order
 from tinhso.core.models import Agency, Role
+from tinhso.core.storage import RandomName
 from tinhso.core.text import normalize_search
 
 
@@ -22,7 +24,7 @@ class Sector(models.Model):
     class Meta:
         verbose_name = _("sector")
         verbose_name_plural = _("sectors")
-        ordering = ["name"]
+        ordering = [vi_order("name")]
 
     def __str__(self) -> str:
         return self.name
@@ -42,6 +44,24 @@ class AgencySlot(models.TextChoices):
     COMMUNE_COMMITTEE = "commune_committee", _("The commune People's Committee")
     SERVICE_CENTRE = "service_centre", _("The provincial public administration service centre")
     DEPARTMENT = "department", _("A provincial department")
+
+
+class DeliveryMethod(models.TextChoices):
+    """Cách thức nhận kết quả: how the applicant receives the result."""
+
+    COUNTER = "counter", _("At the one-stop desk")
+    POST = "post", _("By public postal service (BCCI)")
+    ONLINE = "online", _("Online (electronic result)")
+
+
+def default_delivery_methods() -> list[str]:
+    return [DeliveryMethod.COUNTER.value]
+
+
+def delivery_label(procedure: Procedure, method: str) -> str:
+    """The label of the way to receive the result, or of the procedure's default way."""
+    choices = procedure.delivery_choices
+    return dict(choices).get(method) or choices[0][1]
 
 
 class Procedure(models.Model):
@@ -112,6 +132,14 @@ class Procedure(models.Model):
     )
     legal_basis = models.TextField(_("legal basis"), blank=True)
     results = models.JSONField(_("result documents"), default=list, blank=True)
+    delivery_methods = models.JSONField(
+        _("ways to receive the result"),
+        default=default_delivery_methods,
+        blank=True,
+        help_text=_(
+            "The ways the applicant may choose: counter, post (public postal service), online."
+        ),
+    )
     form_schema = models.JSONField(_("application form (JSON Schema)"), default=dict, blank=True)
     is_active = models.BooleanField(_("in force"), default=True)
     code_verified = models.BooleanField(
@@ -124,7 +152,7 @@ class Procedure(models.Model):
     class Meta:
         verbose_name = _("procedure")
         verbose_name_plural = _("procedures")
-        ordering = ["name"]
+        ordering = [vi_order("name")]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(processing_days__isnull=False) & Q(processing_hours__isnull=True))
@@ -144,6 +172,13 @@ class Procedure(models.Model):
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
+
+    @property
+    def delivery_choices(self) -> list[tuple[str, str]]:
+        """The ways to receive the result the procedure offers, as (value, label), in the
+        order of :class:`DeliveryMethod`; the one-stop desk when none is announced."""
+        offered = set(self.delivery_methods or ()) or {DeliveryMethod.COUNTER}
+        return [(value, label) for value, label in DeliveryMethod.choices if value in offered]
 
     @property
     def is_hour_based(self) -> bool:
@@ -176,6 +211,12 @@ class ProcedureComponent(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=ComponentKind.choices)
     count = models.PositiveSmallIntegerField(_("number of copies"), default=1)
     required = models.BooleanField(_("required"), default=True)
+    # Mẫu đơn, tờ khai: the blank form to fill in, public (served by the portal's view).
+    blank_form = models.FileField(
+        _("blank form"), upload_to=RandomName("forms"), max_length=300, blank=True
+    )
+    blank_form_name = models.CharField(_("blank form file name"), max_length=255, blank=True)
+    blank_form_type = models.CharField(_("blank form content type"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("dossier component")

@@ -4,31 +4,51 @@ The catalogue is public: anyone sees the procedures in force; staff also see tho
 Search runs on ``Procedure.search_text`` (the name and code without diacritics, lower case), so
 "dang ky khai sinh", "DANG KY" and "đăng ký" all find "Đăng ký khai sinh". On PostgreSQL a
 trigram index (migration 0002) serves the ``LIKE '%term%'`` filters.
+
+A mistyped word ("khai sih") is replaced by the nearest word of the catalogue's vocabulary
+(:func:`spelling_correction`, the same pure-Python code on both databases), and the page says
+which words it searched. Names are listed in Vietnamese order (`core.collation.vi_order`).
 """
 
 from __future__ import annotations
 
+import threading
 from typing import Any, NamedTuple
 
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    IntegerField,
+    Max,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils.translation import gettext as _
 
+from tinhso.core.collation import vi_order
 from tinhso.core.errors import DomainError, NotFound
 from tinhso.core.models import AdministrativeUnit, Agency
-from tinhso.core.text import search_terms
+from tinhso.core.text import Vocabulary, search_terms
 
 from .forms_schema import form_fields
 from .models import AgencySlot, Procedure, ProcedureComponent, ProcessStep, Sector
 
 __all__ = [
+    "CatalogueSearch",
     "ProcedureAgencies",
+    "catalogue_search",
     "form_fields",
     "procedure_agencies",
+    "procedure_blank_form",
     "procedure_by_code",
     "procedure_get",
     "procedure_search",
     "procedures_visible",
     "sectors_list",
+    "spelling_correction",
 ]
 
 LEVEL_FILTERS = {"province": "at_province", "commune": "at_commune"}
@@ -78,7 +98,7 @@ def procedure_search(
     for term in terms:
         queryset = queryset.filter(search_text__contains=term)
     if not terms:
-        return queryset.order_by("search_text", "code")
+        return queryset.order_by(vi_order("name"), "code")
     phrase = " ".join(terms)
     queryset = queryset.annotate(
         search_rank=Case(
@@ -90,7 +110,79 @@ def procedure_search(
             output_field=IntegerField(),
         )
     )
-    return queryset.order_by("search_rank", "search_text", "code")
+    return queryset.order_by("search_rank", vi_order("name"), "code")
+
+
+# --- spelling ------------------------------------------------------------------------------------
+
+_vocabulary_lock = threading.Lock()
+_vocabulary: tuple[tuple, Vocabulary] | None = None
+
+
+def _catalogue_stamp() -> tuple:
+    """What changes whenever a procedure's name or code can have changed: the number of
+    procedures and the latest ``updated_at`` (every save, the import's included, touches it)."""
+    stamp = Procedure.objects.order_by().aggregate(count=Count("id"), latest=Max("updated_at"))
+    return (stamp["count"], stamp["latest"])
+
+
+def catalogue_vocabulary() -> Vocabulary:
+    """The words of the procedures in force (names and codes, in the search form), built once
+    per process and rebuilt when the catalogue changes (:func:`_catalogue_stamp`)."""
+    global _vocabulary
+    stamp = _catalogue_stamp()
+    cached = _vocabulary
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    with _vocabulary_lock:
+        if _vocabulary is not None and _vocabulary[0] == stamp:
+            return _vocabulary[1]
+        texts = Procedure.objects.filter(is_active=True).values_list("search_text", flat=True)
+        vocabulary = Vocabulary(texts.iterator())
+        _vocabulary = (stamp, vocabulary)
+        return vocabulary
+
+
+def spelling_correction(query: str, *, strict: bool = False) -> str:
+    """``query`` with each word that occurs in no word of the catalogue (it cannot match: search
+    matches parts of words) replaced by the nearest one ("khai sih" → "khai sinh"); ``strict``:
+    each word that is not a word of the catalogue ("dang ki" → "dang ky"). ``""`` when nothing
+    was replaced."""
+    if not search_terms(query):
+        return ""
+    return catalogue_vocabulary().correct(query, strict=strict)
+
+
+class CatalogueSearch(NamedTuple):
+    procedures: QuerySet[Procedure]
+    corrected: str  # the words searched instead of the query's ("" when searched as typed)
+
+
+def catalogue_search(
+    *,
+    user: Any,
+    query: str = "",
+    sector: str | None = None,
+    level: str | None = None,
+    online_mode: str | None = None,
+) -> CatalogueSearch:
+    """:func:`procedure_search` that tolerates typos. A query that finds nothing is corrected:
+    first its words that occur in no word of the catalogue (:func:`spelling_correction`), then,
+    if that still finds nothing, its words that are not whole words of the catalogue ("dang ki
+    ket hon": "ki" occurs in "kinh"). A correction is kept only when it finds something; the
+    page and the API then say which words were searched. A query that finds something costs one
+    ``EXISTS`` more, and no spelling work."""
+    filters = {"sector": sector, "level": level, "online_mode": online_mode}
+    found = procedure_search(user=user, query=query, **filters)
+    if not search_terms(query) or found.exists():
+        return CatalogueSearch(found, "")
+    for strict in (False, True):
+        corrected = spelling_correction(query, strict=strict)
+        if corrected:
+            retry = procedure_search(user=user, query=corrected, **filters)
+            if retry.exists():
+                return CatalogueSearch(retry, corrected)
+    return CatalogueSearch(found, "")
 
 
 def procedure_get(*, user: Any, code: str) -> Procedure:
@@ -114,11 +206,26 @@ def procedure_get(*, user: Any, code: str) -> Procedure:
     return procedure
 
 
+def procedure_blank_form(*, user: Any, code: str, component_id: int) -> ProcedureComponent:
+    """A component of a procedure the user may see, with its blank form (mẫu đơn, tờ khai);
+    ``NotFound`` otherwise. Blank forms are public, as the procedure's page is."""
+    component = (
+        ProcedureComponent.objects.filter(
+            pk=component_id, procedure__in=procedures_visible(user).filter(code=code)
+        )
+        .exclude(blank_form="")
+        .first()
+    )
+    if component is None:
+        raise NotFound("unknown_blank_form", _("This form was not found."))
+    return component
+
+
 def sectors_list(*, user: Any = None) -> QuerySet[Sector]:
     """Sectors with the number of procedures the user may see (``procedure_count``)."""
     counted = Q() if _is_staff(user) else Q(procedures__is_active=True)
     return Sector.objects.annotate(procedure_count=Count("procedures", filter=counted)).order_by(
-        "name"
+        vi_order("name")
     )
 
 

@@ -18,12 +18,15 @@ from typing import Any, Literal, NamedTuple
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError
+from tinhso.core.lifecycle import files_rollback, remember_file
 from tinhso.core.models import Agency, Role
 from tinhso.core.sync import sync_row
+from tinhso.core.uploads import CheckedUpload, check_upload
 from tinhso.core.validators import validate_agency_code
 
 from . import forms_schema
@@ -31,6 +34,7 @@ from .catalogue_io import COLUMNS, read_csv, read_xlsx, write_csv, write_xlsx
 from .models import (
     AgencySlot,
     ComponentKind,
+    DeliveryMethod,
     OnlineMode,
     Procedure,
     ProcedureComponent,
@@ -45,6 +49,7 @@ __all__ = [
     "RejectedRow",
     "catalogue_export_rows",
     "catalogue_import",
+    "component_attach_blank_form",
     "procedure_check_schema",
     "procedure_validate_draft",
     "procedure_validate_form",
@@ -59,6 +64,51 @@ LEVELS = ("province", "commune")
 PROCEDURE_CODE = re.compile(r"^(?P<national>[1-9]\.[0-9]{6})(?:\.(?P<agency>.+))?$")
 SHARE_TOTAL = Decimal(100)
 _TWO_PLACES = Decimal("0.01")
+
+
+# --- Blank forms (mẫu đơn, tờ khai) ---------------------------------------------------------
+
+
+def store_blank_form(component: ProcedureComponent, checked: CheckedUpload) -> str:
+    """Put a checked file on ``component`` as its blank form (not saved: the caller saves);
+    returns the name of the file it replaces, for the caller to delete after the commit."""
+    previous = component.blank_form.name or ""
+    component.blank_form.save(checked.original_name, checked.content, save=False)
+    remember_file(component.blank_form.storage, component.blank_form.name)
+    component.blank_form_name = checked.original_name[:255]
+    component.blank_form_type = checked.content_type
+    return previous
+
+
+def _delete_after_commit(storage: Any, name: str) -> None:
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
+
+
+def component_attach_blank_form(
+    *, actor: Any, component: ProcedureComponent, upload: Any
+) -> ProcedureComponent:
+    """Give a dossier component its blank form to download (mẫu đơn, tờ khai): a PDF or an
+    image, checked as every upload is (:func:`tinhso.core.uploads.check_upload`); it replaces
+    the previous one. Raises ``DomainError`` (nothing stored) for an unacceptable file."""
+    checked = check_upload(upload)
+    with files_rollback(), transaction.atomic():
+        locked = ProcedureComponent.objects.select_for_update().get(pk=component.pk)
+        previous = store_blank_form(locked, checked)
+        locked.save(update_fields=["blank_form", "blank_form_name", "blank_form_type"])
+        Procedure.objects.filter(pk=locked.procedure_id).update(updated_at=timezone.now())
+        audit_record(
+            actor=actor,
+            action="procedure.blank_form",
+            obj=locked.procedure,
+            after={
+                "component": locked.pk,
+                "file": locked.blank_form_name,
+                "sha256": checked.sha256,
+            },
+        )
+        _delete_after_commit(locked.blank_form.storage, previous)
+    return locked
 
 
 # --- Forms -----------------------------------------------------------------------------------
@@ -243,6 +293,31 @@ def _parse_fee(text: str, reasons: list[str]) -> int:
     return int(text)
 
 
+def default_delivery(online_mode: str) -> list[str]:
+    """The ways to receive the result when a catalogue row names none: the one-stop desk and
+    the public postal service, and online too for a fully online procedure (Decree 42/2022
+    Art. 11: its result is returned online or by post)."""
+    methods = [DeliveryMethod.COUNTER, DeliveryMethod.POST]
+    if online_mode == OnlineMode.FULL:
+        methods.append(DeliveryMethod.ONLINE)
+    return [str(method) for method in methods]
+
+
+def _parse_delivery(text: str, online_mode: str, reasons: list[str]) -> list[str]:
+    """``counter;post;online`` (any of them, in any order) or empty (:func:`default_delivery`)."""
+    named = [item.strip() for item in re.split(r"[;,]", text) if item.strip()]
+    if not named:
+        return default_delivery(online_mode)
+    unknown = [item for item in named if item not in DeliveryMethod.values]
+    if unknown:
+        reasons.append(
+            _("unknown way to receive the result “%(value)s” (use %(choices)s)")
+            % {"value": ", ".join(unknown), "choices": ", ".join(DeliveryMethod.values)}
+        )
+        return []
+    return [value for value in DeliveryMethod.values if value in named]
+
+
 def _parse_components(text: str, reasons: list[str]) -> list[dict[str, Any]]:
     data = _json_cell(text, [], "components", reasons)
     if data is None:
@@ -393,6 +468,7 @@ def parse_row(row: dict[str, Any], agencies: _AgencyIndex) -> tuple[ProcedureSpe
         reasons.append(_("code_verified must be 1 or 0"))
 
     results = [item.strip() for item in text["results"].split("|") if item.strip()]
+    delivery = _parse_delivery(text["delivery"], online_mode, reasons)
     components = _parse_components(text["components"], reasons)
     form = _json_cell(text["form"], {}, "form", reasons)
     if form is not None:
@@ -420,6 +496,7 @@ def parse_row(row: dict[str, Any], agencies: _AgencyIndex) -> tuple[ProcedureSpe
         "online_mode": online_mode,
         "legal_basis": text["legal_basis"],
         "results": results,
+        "delivery_methods": delivery,
         "form_schema": form,
         "code_verified": code_verified,
     }
@@ -655,6 +732,7 @@ def procedure_to_row(procedure: Procedure) -> dict[str, str]:
         "online_mode": procedure.online_mode,
         "legal_basis": procedure.legal_basis,
         "results": "|".join(procedure.results or []),
+        "delivery": ";".join(procedure.delivery_methods or []),
         "components": json.dumps(components, ensure_ascii=False) if components else "",
         "form": json.dumps(procedure.form_schema, ensure_ascii=False)
         if procedure.form_schema

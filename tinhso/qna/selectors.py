@@ -17,6 +17,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils.translation import gettext as _
 
 from tinhso.core.access import as_access
+from tinhso.core.collation import vi_order
 from tinhso.core.errors import NotFound
 from tinhso.core.models import (
     AdministrativeUnit,
@@ -49,6 +50,7 @@ __all__ = [
     "questions_for_officer",
     "questions_of_asker",
     "questions_published",
+    "questions_related",
     "questions_waiting_count",
     "sectors_for_filter",
 ]
@@ -94,6 +96,22 @@ def questions_published(
     if ranked:
         return queryset.order_by("search_rank", "-answered_at", "-pk")
     return queryset.order_by("-answered_at", "-pk")
+
+
+def questions_related(*, procedure: Procedure, limit: int = 5) -> list[Question]:
+    """Published answers for a procedure's page: about the procedure first, then about other
+    procedures of its sector; newest first within each."""
+    same_procedure = Case(
+        When(procedure_id=procedure.pk, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    queryset = (
+        questions_published(sector=procedure.sector.code)
+        .annotate(same_procedure=same_procedure)
+        .order_by("same_procedure", "-answered_at", "-pk")
+    )
+    return list(queryset[:limit])
 
 
 def question_get_published(*, pk: int) -> Question:
@@ -206,8 +224,8 @@ def officer_agencies(*, user: Any) -> QuerySet[Agency]:
     """The agencies offered in the officer's filter: theirs, or (province admin) those asked."""
     agencies = handled_agency_ids(user)
     if agencies is None:
-        return Agency.objects.filter(questions__isnull=False).distinct().order_by("name")
-    return Agency.objects.filter(pk__in=agencies).order_by("name")
+        return Agency.objects.filter(questions__isnull=False).distinct().order_by(vi_order("name"))
+    return Agency.objects.filter(pk__in=agencies).order_by(vi_order("name"))
 
 
 # --- choices for the forms -------------------------------------------------------------------
@@ -218,7 +236,7 @@ def procedures_for_questions() -> QuerySet[Procedure]:
     return (
         Procedure.objects.filter(is_active=True)
         .select_related("sector")
-        .order_by("sector__name", "search_text", "code")
+        .order_by(vi_order("sector__name"), vi_order("name"), "code")
     )
 
 
@@ -231,7 +249,7 @@ def communes_for_questions() -> QuerySet[AdministrativeUnit]:
     return (
         AdministrativeUnit.objects.current()
         .filter(level=UnitLevel.COMMUNE, code__in=codes)
-        .order_by("name")
+        .order_by(vi_order("name"), "code")
     )
 
 
@@ -246,7 +264,7 @@ def agencies_for_questions() -> QuerySet[Agency]:
                 output_field=IntegerField(),
             )
         )
-        .order_by("group", "name")
+        .order_by("group", vi_order("name"))
     )
 
 
@@ -258,4 +276,4 @@ def sectors_for_filter() -> QuerySet[Sector]:
     )
     return Sector.objects.annotate(
         answer_count=Count("procedures__questions", filter=published)
-    ).order_by("name")
+    ).order_by(vi_order("name"))

@@ -520,6 +520,7 @@ def catalogue_row(**overrides: Any) -> dict[str, str]:
         "online_mode": "full",
         "legal_basis": "Luật Hộ tịch 2014",
         "results": "Giấy khai sinh|Bản điện tử Giấy khai sinh",
+        "delivery": "counter;post;online",
         "components": json.dumps(COMPONENTS, ensure_ascii=False),
         "form": json.dumps(CATALOGUE_FORM, ensure_ascii=False),
         "process": json.dumps(STEPS, ensure_ascii=False),

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 
 from tinhso.core.access import as_access
+from tinhso.core.collation import vi_order
 from tinhso.core.models import AdministrativeUnit, Agency, Role, UnitLevel
 from tinhso.dossiers.models import Dossier
 from tinhso.procedures.models import AgencySlot, Procedure, ProcessStep, StepAgency
@@ -49,7 +50,9 @@ def search_dossiers(qs: QuerySet[Dossier], query: str) -> QuerySet[Dossier]:
 
 def desk_agencies(user: Any) -> QuerySet[Agency]:
     """Active agencies where the user is an active one-stop desk officer."""
-    return Agency.objects.filter(pk__in=sorted(as_access(user).agencies([Role.DESK_OFFICER])))
+    return Agency.objects.filter(
+        pk__in=sorted(as_access(user).agencies([Role.DESK_OFFICER]))
+    ).order_by(vi_order("name"), "code")
 
 
 def _receivable_filter(user: Any) -> Q | None:
@@ -101,7 +104,7 @@ def reception_communes(*, user: Any, procedure: Procedure) -> QuerySet[Administr
             if key.startswith(COMMUNE_KEY_PREFIX)
         ]
         communes = communes.filter(code__in=codes)
-    return communes.order_by("name")
+    return communes.order_by(vi_order("name"), "code")
 
 
 def next_step(dossier: Dossier) -> ProcessStep | None:
@@ -135,7 +138,7 @@ def transfer_candidates(dossier: Dossier) -> QuerySet:
             assignments__is_active=True,
         )
         .distinct()
-        .order_by("first_name", "last_name", "username")
+        .order_by(vi_order("first_name"), vi_order("last_name"), "username")
     )
 
 

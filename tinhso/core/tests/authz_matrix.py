@@ -889,6 +889,15 @@ MATRIX: dict[str, Route] = {
     "": Route((get(PUBLIC),), note="home"),
     "thu-tuc/": Route((get(PUBLIC, query="q=khai+sinh"),)),
     "thu-tuc/<str:code>/": Route((get(PUBLIC, kwargs={"code": "{procedure}"}),)),
+    "thu-tuc/<str:code>/mau-don/<int:component>/": Route(
+        (
+            get(
+                expect(PDF),
+                "the birth registration's blank form (tờ khai): public, as its page",
+                kwargs={"code": "{procedure}", "component": "{component}"},
+            ),
+        )
+    ),
     "thu-tuc/<str:code>/nop-truc-tuyen/": Route(
         (
             get(

@@ -58,3 +58,29 @@ def test_demo_procedures_are_usable(demo_province):
         if procedure.form_schema.get("required"):
             with pytest.raises(DomainError):
                 procedure_validate_form(procedure=procedure, data={})
+
+
+def test_demo_blank_forms_are_generated_pdfs_and_loaded_once(demo_province):
+    """A few application forms (tờ khai, đơn) get a blank form made at load time: a PDF with
+    the form's title and its fields, stored once (loading again keeps them)."""
+    import pypdf
+
+    from tinhso.demo.blank_forms import DEMO_PROCEDURES
+    from tinhso.procedures.models import ProcedureComponent
+
+    load_demo_catalogue("44")
+    with_forms = ProcedureComponent.objects.exclude(blank_form="")
+    assert {c.procedure.code for c in with_forms} == set(DEMO_PROCEDURES)
+    birth = with_forms.get(procedure__code="1.001193")
+    assert birth.blank_form_type == "application/pdf"
+    assert birth.blank_form_name.endswith(".pdf")
+    with birth.blank_form.open("rb") as handle:
+        text = pypdf.PdfReader(handle).pages[0].extract_text()
+    assert "TỜ KHAI ĐĂNG KÝ KHAI SINH" in text
+    assert "Ngày, tháng, năm sinh" in text
+    names = set(with_forms.values_list("blank_form", flat=True))
+    load_demo_catalogue("44")
+    assert (
+        set(ProcedureComponent.objects.exclude(blank_form="").values_list("blank_form", flat=True))
+        == names
+    )

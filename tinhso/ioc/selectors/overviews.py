@@ -23,7 +23,7 @@ from tinhso.core.access import as_access
 from tinhso.core.errors import NotFound, PermissionDenied
 from tinhso.core.models import AdministrativeUnit, Agency
 from tinhso.core.periods import Period
-from tinhso.core.text import normalize_search
+from tinhso.core.text import vi_sort_key
 
 from .. import scoring
 from ..indicators import HEADLINE, INDICATORS, NOT_MEASURED, PERCENT, compute_all, label_of
@@ -143,7 +143,7 @@ def _commune_rows(facts: Facts) -> list[dict[str, Any]]:
             members[commune.pk].append(agency_id)
     rows = []
     for commune in sorted(
-        facts.structure.communes.values(), key=lambda u: (normalize_search(u.name), u.code)
+        facts.structure.communes.values(), key=lambda u: (vi_sort_key(u.name), u.code)
     ):
         computed = compute_all(facts.totals(members.get(commune.pk, [])))
         values = {key: {"value": item.value} for key, item in computed.items()}
@@ -282,7 +282,7 @@ def _province_overview(user: Any, period: Period, today: dt.date) -> dict:
     ]
     ranking = sorted(
         (row for row in agencies if row["received"]),
-        key=lambda row: (-row["index_766"], row["name"]),
+        key=lambda row: (-row["index_766"], vi_sort_key(row["name"])),
     )
     province = facts.structure.province
     return {
@@ -296,7 +296,7 @@ def _province_overview(user: Any, period: Period, today: dt.date) -> dict:
         "ranking": ranking,
         "agencies": sorted(
             (row for row in agencies if row["level"] == TargetLevel.PROVINCE),
-            key=lambda row: (normalize_search(row["name"]), row["code"]),
+            key=lambda row: (vi_sort_key(row["name"]), row["code"]),
         ),
         "communes": _commune_rows(facts),
         "trend": _trend(period, None),
@@ -370,7 +370,7 @@ def commune_overview(*, user: Any, unit_id: int, period: Period) -> dict:
         row["valid_from"] = agency.unit.valid_from
         row["valid_to"] = agency.unit.valid_to
         members.append(row)
-    members.sort(key=lambda row: (row["valid_to"] is not None, row["name"]))
+    members.sort(key=lambda row: (row["valid_to"] is not None, vi_sort_key(row["name"])))
     return {
         "scope": {"kind": "commune", "id": commune.pk, "code": commune.code, "name": commune.name},
         **_figures(facts, values),

@@ -38,6 +38,31 @@ def duration(procedure) -> str:
     return ""
 
 
+def _working_time(hours: Decimal) -> str:
+    if hours >= 8:
+        days = max(Decimal("0.5"), (hours / 8 * 2).quantize(Decimal(1)) / 2)
+        return ngettext(
+            "%(count)s working day", "%(count)s working days", 1 if days == 1 else 2
+        ) % {"count": _number(days)}
+    hours = max(Decimal("0.5"), (hours * 2).quantize(Decimal(1)) / 2)
+    return ngettext("%(count)s working hour", "%(count)s working hours", 1 if hours == 1 else 2) % {
+        "count": _number(hours)
+    }
+
+
+@register.filter
+def step_time(step, procedure) -> str:
+    """About how long a step of the procedure takes: its share of the legal time, to the half
+    day (or the half hour below a day): "khoảng 1,5 ngày làm việc"."""
+    if procedure.processing_hours is not None:
+        total = Decimal(procedure.processing_hours)
+    elif procedure.processing_days is not None:
+        total = Decimal(procedure.processing_days) * 8
+    else:
+        return ""
+    return _("about %(time)s") % {"time": _working_time(total * Decimal(step.share) / 100)}
+
+
 @register.filter
 def levels_label(procedure) -> str:
     labels = []

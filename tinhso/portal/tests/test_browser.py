@@ -23,17 +23,23 @@ def test_citizen_submits_online_and_tracks_on_a_phone(phone, demo_province):
     phone.goto("/", check="home")
     phone.login("congdan1")
 
-    # Search while typing, without Vietnamese accents (htmx swaps the results in).
+    # Search while typing, without Vietnamese accents and with a typo (htmx swaps the results
+    # in; the page says which words it searched).
     phone.goto("/thu-tuc/")
     expect(page.locator("#result-count")).to_contain_text("70")
-    page.locator("#q").press_sequentially("dang ky khai sinh", delay=15)
-    expect(page).to_have_url(re.compile(r"q=dang(\+|%20)ky(\+|%20)khai"))
+    page.locator("#q").press_sequentially("dang ky khai sih", delay=15)
+    expect(page).to_have_url(re.compile(r"q=dang(\+|%20)ky(\+|%20)khai(\+|%20)sih"))
     expect(page.locator("#result-count")).not_to_contain_text("70")
+    expect(page.get_by_test_id("search-corrected")).to_contain_text("«dang ky khai sinh»")
     link = page.get_by_role("link", name=BIRTH, exact=True)
     expect(link).to_be_visible()
     phone.check("procedures-search")
     link.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(BIRTH)
+    # What the national portal shows: the steps, the blank form, the ways to get the result.
+    expect(page.get_by_test_id("procedure-steps").locator("li")).to_have_count(5)
+    expect(page.get_by_role("link", name=re.compile("Tải mẫu đơn, tờ khai"))).to_be_visible()
+    expect(page.get_by_test_id("delivery-methods")).to_contain_text("bưu chính công ích")
     phone.check("procedure")
 
     page.get_by_test_id("submit-online").click()
@@ -71,6 +77,7 @@ def test_citizen_submits_online_and_tracks_on_a_phone(phone, demo_province):
     page.get_by_role("button", name=re.compile("^(Tiếp tục|Continue)$")).click()
 
     expect(page.get_by_text("01/03/2026")).to_be_visible()
+    expect(page.get_by_test_id("review-delivery")).to_contain_text("Bộ phận một cửa")
     phone.check("review")
     page.get_by_role("button", name=re.compile("^(Nộp hồ sơ|Submit dossier)$")).click()
 

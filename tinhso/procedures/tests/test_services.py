@@ -355,3 +355,25 @@ def test_check_schema():
         with pytest.raises(DomainError) as info:
             procedure_check_schema(bad)
         assert info.value.code == "invalid_schema"
+
+
+# --- Ways to receive the result -----------------------------------------------------------------
+
+
+def test_delivery_column_names_the_ways_or_defaults_by_online_mode(agencies):
+    rows = [
+        catalogue_row(delivery="online; counter"),
+        catalogue_row(code="1.000656", delivery="", online_mode="partial"),
+        catalogue_row(code="1.000689", delivery="", online_mode="full"),
+    ]
+    report = catalogue_import(actor=None, rows=rows)
+    assert report.ok, report.rejection_lines()
+    methods = dict(Procedure.objects.values_list("code", "delivery_methods"))
+    assert methods == {
+        "1.001193": ["counter", "online"],
+        "1.000656": ["counter", "post"],
+        "1.000689": ["counter", "post", "online"],
+    }
+    refused = catalogue_import(actor=None, rows=[catalogue_row(delivery="counter;pigeon")])
+    assert not refused.ok
+    assert "pigeon" in " ".join(refused.rejection_lines())
