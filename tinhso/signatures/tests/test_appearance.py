@@ -15,8 +15,6 @@ from PIL import Image, ImageDraw
 
 from tinhso.signatures import appearance, pades
 
-pytestmark = pytest.mark.xdist_group("pki")
-
 BLUE, RED = (20, 40, 200, 255), (220, 20, 20, 255)
 
 

@@ -19,7 +19,7 @@ from tinhso.testing.factories import make_user, standin_process
 
 from .conftest import pdfsig
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("pki")]
+pytestmark = pytest.mark.django_db
 
 
 def _agent(pki, signer: str = "leader", *extra: str):

@@ -18,7 +18,7 @@ from tinhso.signatures import appearance, pades
 from .conftest import pdfsig
 from .test_appearance import seal_png, signature_png
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("pki")]
+pytestmark = pytest.mark.django_db
 
 
 def _approved(w):

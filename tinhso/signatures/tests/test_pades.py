@@ -15,8 +15,6 @@ from tinhso.signatures import pades
 
 from .conftest import pdfsig
 
-pytestmark = pytest.mark.xdist_group("pki")
-
 
 @pytest.fixture(scope="module")
 def document() -> bytes:

@@ -13,8 +13,6 @@ from asn1crypto import pem, x509
 
 from tinhso.signatures import pades
 
-pytestmark = pytest.mark.xdist_group("pki")
-
 LIBRARY = "/usr/lib/softhsm/libsofthsm2.so"
 
 

@@ -22,7 +22,7 @@ from tinhso.signatures.registry import certificate_register, expiring_certificat
 from tinhso.standins.pki import PFX_PASSWORD
 from tinhso.testing.factories import make_superuser, standin_process
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("pki")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

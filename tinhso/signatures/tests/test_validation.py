@@ -11,7 +11,7 @@ from django.test import Client
 from tinhso.signatures import pades
 from tinhso.testing.factories import minimal_pdf
 
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("pki")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(scope="module")
