@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -40,8 +40,10 @@ from tinhso.core.access import Access
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.lifecycle import (
+    A,
     Applied,
     Lifecycle,
+    M,
     Step,
     Transition,
     display_name,
@@ -66,6 +68,7 @@ from .models import (
     Attachment,
     BusinessType,
     Channel,
+    DocumentEvent,
     IncomingDocument,
     IncomingEvent,
     IncomingState,
@@ -208,6 +211,37 @@ STATUS_OF_ACTION = {
 }
 
 
+class _DocumentLifecycle(Lifecycle[M, A]):
+    """What the incoming and the outgoing lifecycles share: scoped by agency, the actor checked
+    before the state, the refusals' wording, one ``event_model`` row per step."""
+
+    event_model: ClassVar[type[DocumentEvent]]
+    related = ("agency",)
+    guard_first = True
+
+    def not_found(self) -> NotFound:
+        return NotFound("unknown_document", _("The document was not found."))
+
+    def refuse(self, obj: M, transition: Transition) -> InvalidTransition:
+        return InvalidTransition(
+            "invalid_transition",
+            _("The document is “%(state)s”: this action is not possible now.")
+            % {"state": obj.get_state_display()},
+        )
+
+    def record(self, step: Step, applied: A) -> DocumentEvent:
+        return self.event_model.objects.create(
+            document=step.obj,
+            seq=next_seq(step.obj.events),
+            action=step.action,
+            actor=signed_in(step.actor),
+            actor_name=display_name(step.actor),
+            at=step.now,
+            note=step.note,
+            data=applied.data,
+        )
+
+
 def incoming_actor_roles(access: Access, document: IncomingDocument) -> set[str]:
     """The pseudo-roles the user holds on ``document`` (clerk, leader, assignee, lead, sender)."""
     found: set[str] = set()
@@ -231,17 +265,13 @@ def incoming_actor_roles(access: Access, document: IncomingDocument) -> set[str]
     return found
 
 
-class IncomingLifecycle(Lifecycle[IncomingDocument, IncomingApplied]):
+class IncomingLifecycle(_DocumentLifecycle[IncomingDocument, IncomingApplied]):
     model = IncomingDocument
+    event_model = IncomingEvent
     transitions = INCOMING_TRANSITIONS
     audit_prefix = "documents.incoming"
-    related = ("agency",)
     snapshot_fields = ("state", "leader_id", "deadline", "acknowledged_at", "return_reason")
-    guard_first = True
     applied_type = IncomingApplied
-
-    def not_found(self) -> NotFound:
-        return NotFound("unknown_document", _("The document was not found."))
 
     def guard(self, actor: Any, obj: IncomingDocument, transition: Transition) -> Access:
         access = _access(actor)
@@ -251,25 +281,6 @@ class IncomingLifecycle(Lifecycle[IncomingDocument, IncomingApplied]):
         if not roles & transition.actors:
             raise PermissionDenied("forbidden", _("You may not take this action on the document."))
         return access
-
-    def refuse(self, obj: IncomingDocument, transition: Transition) -> InvalidTransition:
-        return InvalidTransition(
-            "invalid_transition",
-            _("The document is “%(state)s”: this action is not possible now.")
-            % {"state": obj.get_state_display()},
-        )
-
-    def record(self, step: Step, applied: IncomingApplied) -> IncomingEvent:
-        return IncomingEvent.objects.create(
-            document=step.obj,
-            seq=next_seq(step.obj.events),
-            action=step.action,
-            actor=signed_in(step.actor),
-            actor_name=display_name(step.actor),
-            at=step.now,
-            note=step.note,
-            data=applied.data,
-        )
 
     def outbox(self, step: Step, applied: IncomingApplied, event: Any) -> None:
         code = STATUS_OF_ACTION.get(step.action)
@@ -626,17 +637,13 @@ def outgoing_actor_roles(access: Access, document: OutgoingDocument) -> set[str]
     return found
 
 
-class OutgoingLifecycle(Lifecycle[OutgoingDocument, OutgoingApplied]):
+class OutgoingLifecycle(_DocumentLifecycle[OutgoingDocument, OutgoingApplied]):
     model = OutgoingDocument
+    event_model = OutgoingEvent
     transitions = OUTGOING_TRANSITIONS
     audit_prefix = "documents.outgoing"
-    related = ("agency",)
     snapshot_fields = ("state", "series", "number_year", "number", "number_symbol", "doc_date")
-    guard_first = True
     applied_type = OutgoingApplied
-
-    def not_found(self) -> NotFound:
-        return NotFound("unknown_document", _("The document was not found."))
 
     def guard(self, actor: Any, obj: OutgoingDocument, transition: Transition) -> Access:
         access = _access(actor)
@@ -645,25 +652,6 @@ class OutgoingLifecycle(Lifecycle[OutgoingDocument, OutgoingApplied]):
         if not outgoing_actor_roles(access, obj) & transition.actors:
             raise PermissionDenied("forbidden", _("You may not take this action on the document."))
         return access
-
-    def refuse(self, obj: OutgoingDocument, transition: Transition) -> InvalidTransition:
-        return InvalidTransition(
-            "invalid_transition",
-            _("The document is “%(state)s”: this action is not possible now.")
-            % {"state": obj.get_state_display()},
-        )
-
-    def record(self, step: Step, applied: OutgoingApplied) -> OutgoingEvent:
-        return OutgoingEvent.objects.create(
-            document=step.obj,
-            seq=next_seq(step.obj.events),
-            action=step.action,
-            actor=signed_in(step.actor),
-            actor_name=display_name(step.actor),
-            at=step.now,
-            note=step.note,
-            data=applied.data,
-        )
 
 
 OUTGOING = OutgoingLifecycle()
