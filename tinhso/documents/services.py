@@ -122,6 +122,14 @@ def _check_common(
         errors["secrecy"] = _("Choose the secrecy level.")
 
 
+def _reason(value: Any, message: str) -> str:
+    """The reason of a return or a cancellation: 5 to 500 characters, else ``message``."""
+    reason = _text(value, REASON_MAX_LENGTH)
+    if len(reason) < 5 or len(reason) > REASON_MAX_LENGTH:
+        raise DomainError("invalid_document", message, errors={"reason": message})
+    return reason
+
+
 def _access(actor: Any) -> Access:
     return Access.of(actor)
 
@@ -511,10 +519,7 @@ def incoming_return(
     *, actor: Any, document: IncomingDocument | int, reason: str
 ) -> IncomingDocument:
     """Trả lại: a wrongly sent or invalid document goes back to its sender, with the reason."""
-    reason = _text(reason, REASON_MAX_LENGTH)
-    if len(reason) < 5 or len(reason) > REASON_MAX_LENGTH:
-        message = _("Write the reason for the return (5 to 500 characters).")
-        raise DomainError("invalid_document", message, errors={"reason": message})
+    reason = _reason(reason, _("Write the reason for the return (5 to 500 characters)."))
 
     def apply(doc: IncomingDocument, step: Step) -> IncomingApplied:
         doc.return_reason = reason
@@ -989,10 +994,7 @@ def outgoing_cancel(
     *, actor: Any, document: OutgoingDocument | int, reason: str
 ) -> OutgoingDocument:
     """Hủy: abandon a draft or an issue. A reserved number stays in the register, cancelled."""
-    reason = _text(reason, REASON_MAX_LENGTH)
-    if len(reason) < 5 or len(reason) > REASON_MAX_LENGTH:
-        message = _("Write the reason for the cancellation (5 to 500 characters).")
-        raise DomainError("invalid_document", message, errors={"reason": message})
+    reason = _reason(reason, _("Write the reason for the cancellation (5 to 500 characters)."))
 
     def apply(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
         doc.cancel_reason = reason

@@ -193,13 +193,18 @@ def incoming_register(request: HttpRequest) -> HttpResponse:
     return render(request, "documents/incoming_form.html", {"form": form, "section": "incoming"})
 
 
-def _incoming_actions(access, document: IncomingDocument) -> set[str]:
-    roles = services.incoming_actor_roles(access, document)
+def _offered(transitions, document, roles: set[str]) -> set[str]:
+    """The actions of ``transitions`` the document's state allows to someone with ``roles``."""
     return {
         action
-        for action, transition in services.INCOMING_TRANSITIONS.items()
+        for action, transition in transitions.items()
         if document.state in transition.sources and roles & transition.actors
     }
+
+
+def _incoming_actions(access, document: IncomingDocument) -> set[str]:
+    roles = services.incoming_actor_roles(access, document)
+    return _offered(services.INCOMING_TRANSITIONS, document, roles)
 
 
 @login_required
@@ -464,13 +469,8 @@ def _outgoing_actions(access, document: OutgoingDocument, *, every: bool = False
     """The actions the page offers (``every``: also those with a page of their own, "update"),
     from the transition table and the actor's roles."""
     roles = services.outgoing_actor_roles(access, document)
-    return {
-        action
-        for action, transition in services.OUTGOING_TRANSITIONS.items()
-        if (every or action in OUTGOING_ACTIONS)
-        and document.state in transition.sources
-        and roles & transition.actors
-    }
+    offered = _offered(services.OUTGOING_TRANSITIONS, document, roles)
+    return offered if every else offered & OUTGOING_ACTIONS.keys()
 
 
 @login_required
