@@ -153,9 +153,15 @@ class DocumentEvent(models.Model):
 
     class Meta:
         abstract = True
+        ordering = ["document", "seq"]
 
     def __str__(self) -> str:
         return f"{self.document_id}#{self.seq} {self.action}"
+
+    @staticmethod
+    def unique_seq(kind: str) -> models.UniqueConstraint:
+        """One ``seq`` per document (the constraint keeps its ``<kind>_event_unique_seq`` name)."""
+        return models.UniqueConstraint(fields=["document", "seq"], name=f"{kind}_event_unique_seq")
 
 
 class RegisterSettings(models.Model):
@@ -330,11 +336,8 @@ class IncomingEvent(DocumentEvent):
 
     document = models.ForeignKey(IncomingDocument, on_delete=models.CASCADE, related_name="events")
 
-    class Meta:
-        ordering = ["document", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["document", "seq"], name="incoming_event_unique_seq")
-        ]
+    class Meta(DocumentEvent.Meta):
+        constraints = [DocumentEvent.unique_seq("incoming")]
 
 
 # --- outgoing documents ----------------------------------------------------------------------
@@ -516,11 +519,8 @@ class OutgoingEvent(DocumentEvent):
 
     document = models.ForeignKey(OutgoingDocument, on_delete=models.CASCADE, related_name="events")
 
-    class Meta:
-        ordering = ["document", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["document", "seq"], name="outgoing_event_unique_seq")
-        ]
+    class Meta(DocumentEvent.Meta):
+        constraints = [DocumentEvent.unique_seq("outgoing")]
 
 
 class Attachment(models.Model):
