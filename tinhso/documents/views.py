@@ -39,6 +39,11 @@ from .models import BusinessType, IncomingDocument, OutgoingDocument
 from .pdf import filled_pdf
 
 PAGE_SIZE = 25
+# The fields of an arrival the registration form carries as they are (form = service argument).
+INCOMING_CONTENT = (
+    "sender_name", "number_symbol", "doc_date", "doc_type", "summary", "urgency", "secrecy",
+    "pages", "acknowledge",
+)  # fmt: skip
 # The fields of a draft the form carries as they are (model field = form field = service argument).
 OUTGOING_CONTENT = (
     "doc_type", "is_normative", "drafting_unit", "summary", "body", "recipients_text",
@@ -175,16 +180,8 @@ def incoming_register(request: HttpRequest) -> HttpResponse:
             document = services.incoming_register(
                 actor=request.user,
                 agency=Agency.objects.get(pk=d["agency"]),
-                sender_name=d["sender_name"],
-                number_symbol=d["number_symbol"],
-                doc_date=d["doc_date"],
-                doc_type=d["doc_type"],
-                summary=d["summary"],
-                urgency=d["urgency"],
-                secrecy=d["secrecy"],
-                pages=d["pages"],
                 files=[d["scan"]] if d["scan"] else [],
-                acknowledge=d["acknowledge"],
+                **{name: d[name] for name in INCOMING_CONTENT},
             )
         except DomainError as exc:
             form.add_domain_error(exc)
