@@ -249,6 +249,18 @@ class _DocumentLifecycle(Lifecycle[M, A]):
             data=applied.data,
         )
 
+    def perform_with_reason(
+        self, *, actor: Any, document: M | int, action: str, field: str, reason: str
+    ) -> M:
+        """An operation whose one change besides the state is its reason, kept in ``field`` and
+        as the event's note (a return, a cancellation)."""
+
+        def apply(doc: M, step: Step) -> A:
+            setattr(doc, field, reason)
+            return self.applied_type()
+
+        return self.perform(actor=actor, obj=document, action=action, apply=apply, note=reason).obj
+
 
 def incoming_actor_roles(access: Access, document: IncomingDocument) -> set[str]:
     """The pseudo-roles the user holds on ``document`` (clerk, leader, assignee, lead, sender)."""
@@ -521,13 +533,9 @@ def incoming_return(
     """Trả lại: a wrongly sent or invalid document goes back to its sender, with the reason."""
     reason = _reason(reason, _("Write the reason for the return (5 to 500 characters)."))
 
-    def apply(doc: IncomingDocument, step: Step) -> IncomingApplied:
-        doc.return_reason = reason
-        return IncomingApplied()
-
-    return INCOMING.perform(
-        actor=actor, obj=document, action="return", apply=apply, note=reason
-    ).obj
+    return INCOMING.perform_with_reason(
+        actor=actor, document=document, action="return", field="return_reason", reason=reason
+    )
 
 
 def incoming_remind(*, now: dt.datetime | None = None) -> int:
@@ -996,13 +1004,9 @@ def outgoing_cancel(
     """Hủy: abandon a draft or an issue. A reserved number stays in the register, cancelled."""
     reason = _reason(reason, _("Write the reason for the cancellation (5 to 500 characters)."))
 
-    def apply(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
-        doc.cancel_reason = reason
-        return OutgoingApplied()
-
-    return OUTGOING.perform(
-        actor=actor, obj=document, action="cancel", apply=apply, note=reason
-    ).obj
+    return OUTGOING.perform_with_reason(
+        actor=actor, document=document, action="cancel", field="cancel_reason", reason=reason
+    )
 
 
 def _deliver(doc: OutgoingDocument, *, actor: Any, now: dt.datetime) -> int:
