@@ -161,6 +161,8 @@ class AssignForm(forms.Form):
 
 
 class RecordForm(DomainErrorsMixin, forms.Form):
+    """A work record to open (also the shape of a file list entry: :class:`FileListEntryForm`)."""
+
     agency = forms.TypedChoiceField(label=_("Agency"), coerce=int)
     code = forms.CharField(label=_("Record code"), max_length=30)
     title = forms.CharField(label=_("Title"), max_length=300)
@@ -177,14 +179,5 @@ class AttachForm(forms.Form):
     number_symbol = forms.CharField(label=_("Number and symbol of the document"), max_length=60)
 
 
-class FileListEntryForm(DomainErrorsMixin, forms.Form):
-    agency = forms.TypedChoiceField(label=_("Agency"), coerce=int)
-    code = forms.CharField(label=_("Record code"), max_length=30)
-    title = forms.CharField(label=_("Title"), max_length=300)
-    retention_years = forms.IntegerField(
-        label=_("Retention (years, 0: permanent)"), min_value=0, max_value=100, initial=10
-    )
-
-    def __init__(self, *args, agencies=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["agency"].choices = [(a.pk, a.name) for a in agencies]
+class FileListEntryForm(RecordForm):
+    """A heading of the yearly file list: the same fields as a work record."""

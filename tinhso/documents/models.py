@@ -83,6 +83,87 @@ def document_id(organ_code: str, date, number_symbol: str) -> str:
     return f"{organ_code},{date:%Y/%m/%d},{number_symbol}"
 
 
+def search_text_of(*parts: str) -> str:
+    """The accent-free shadow text a register search reads (:func:`normalize_search`)."""
+    return normalize_search(" ".join(part for part in parts if part))
+
+
+def _optional_user(**kwargs) -> models.ForeignKey:
+    """A user who may be gone (deleted accounts keep their rows): nullable, set null, no reverse."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        **kwargs,
+    )
+
+
+class Searchable(models.Model):
+    """A row with an accent-free ``search_text`` rebuilt from :meth:`search_parts` at each save."""
+
+    search_text = models.TextField(editable=False, default="")
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = search_text_of(*self.search_parts())
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def search_parts(self) -> tuple[str, ...]:
+        raise NotImplementedError
+
+
+class Document(Searchable):
+    """The fields an incoming and an outgoing document share (register columns, edXML header)."""
+
+    doc_type = models.CharField(_("type"), max_length=4, choices=TYPE_CHOICES)
+    summary = models.CharField(_("summary"), max_length=SUMMARY_MAX_LENGTH)
+    urgency = models.CharField(
+        _("urgency"), max_length=12, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    secrecy = models.CharField(
+        _("secrecy"), max_length=12, choices=Secrecy.choices, default=Secrecy.NORMAL
+    )
+    pages = models.PositiveIntegerField(_("pages"), default=1)
+    document_id = models.CharField(_("document identifier"), max_length=160, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def type_name(self) -> str:
+        return type_name(self.doc_type)
+
+
+class DocumentEvent(models.Model):
+    """One step of a document's history; the concrete model adds its ``document`` and Meta."""
+
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=30)
+    actor = _optional_user()
+    actor_name = models.CharField(max_length=200, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["document", "seq"]
+
+    def __str__(self) -> str:
+        return f"{self.document_id}#{self.seq} {self.action}"
+
+    @staticmethod
+    def unique_seq(kind: str) -> models.UniqueConstraint:
+        """One ``seq`` per document (the constraint keeps its ``<kind>_event_unique_seq`` name)."""
+        return models.UniqueConstraint(fields=["document", "seq"], name=f"{kind}_event_unique_seq")
+
+
 class RegisterSettings(models.Model):
     """How an agency numbers its outgoing documents and prints its header (set by its head)."""
 
@@ -138,7 +219,7 @@ class IncomingQuerySet(RestrictedQuerySet):
     access_rule = "tinhso.documents.access.incoming_rule"
 
 
-class IncomingDocument(models.Model):
+class IncomingDocument(Document):
     """Văn bản đến: one document received by an agency, one line of its incoming register."""
 
     agency = models.ForeignKey(
@@ -162,16 +243,6 @@ class IncomingDocument(models.Model):
     sender_code = models.CharField(_("sender's electronic code"), max_length=40, blank=True)
     number_symbol = models.CharField(_("number and symbol"), max_length=NUMBER_SYMBOL_MAX_LENGTH)
     doc_date = models.DateField(_("document date"))
-    doc_type = models.CharField(_("type"), max_length=4, choices=TYPE_CHOICES)
-    summary = models.CharField(_("summary"), max_length=SUMMARY_MAX_LENGTH)
-    urgency = models.CharField(
-        _("urgency"), max_length=12, choices=Urgency.choices, default=Urgency.NORMAL
-    )
-    secrecy = models.CharField(
-        _("secrecy"), max_length=12, choices=Secrecy.choices, default=Secrecy.NORMAL
-    )
-    pages = models.PositiveIntegerField(_("pages"), default=1)
-    document_id = models.CharField(_("document identifier"), max_length=160, blank=True)
     state = models.CharField(
         _("status"), max_length=12, choices=IncomingState.choices, default=IncomingState.REGISTERED
     )
@@ -197,10 +268,7 @@ class IncomingDocument(models.Model):
         related_name="incoming",
         help_text=_("The outgoing document's recipient line this arrival answers (platform)."),
     )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    search_text = models.TextField(editable=False, default="")
+    registered_by = _optional_user()
 
     objects = IncomingQuerySet.as_manager()
 
@@ -225,22 +293,8 @@ class IncomingDocument(models.Model):
     def __str__(self) -> str:
         return f"{self.arrival_number}/{self.arrival_year} – {self.number_symbol}"
 
-    def save(self, *args, **kwargs) -> None:
-        self.search_text = search_text_of(
-            self.number_symbol, self.summary, self.sender_name, self.type_name
-        )
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(*args, **kwargs)
-
-    @property
-    def type_name(self) -> str:
-        return type_name(self.doc_type)
-
-
-def search_text_of(*parts: str) -> str:
-    """The accent-free shadow text a register search reads (:func:`normalize_search`)."""
-    return normalize_search(" ".join(part for part in parts if part))
+    def search_parts(self) -> tuple[str, ...]:
+        return (self.number_symbol, self.summary, self.sender_name, self.type_name)
 
 
 class AssignmentRole(models.TextChoices):
@@ -276,29 +330,14 @@ class Assignment(models.Model):
         return f"{self.document_id} → {self.user_id} ({self.role})"
 
 
-class IncomingEvent(models.Model):
+class IncomingEvent(DocumentEvent):
     """One step of an incoming document's history: registration, acknowledgement, direction,
     an officer's processing opinion, completion, return."""
 
     document = models.ForeignKey(IncomingDocument, on_delete=models.CASCADE, related_name="events")
-    seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(max_length=200, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["document", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["document", "seq"], name="incoming_event_unique_seq")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.document_id}#{self.seq} {self.action}"
+    class Meta(DocumentEvent.Meta):
+        constraints = [DocumentEvent.unique_seq("incoming")]
 
 
 # --- outgoing documents ----------------------------------------------------------------------
@@ -318,13 +357,12 @@ class OutgoingQuerySet(RestrictedQuerySet):
     access_rule = "tinhso.documents.access.outgoing_rule"
 
 
-class OutgoingDocument(models.Model):
+class OutgoingDocument(Document):
     """Văn bản đi: a document an agency drafts, approves, numbers and issues."""
 
     agency = models.ForeignKey(
         Agency, verbose_name=_("issuing agency"), on_delete=models.PROTECT, related_name="+"
     )
-    doc_type = models.CharField(_("type"), max_length=4, choices=TYPE_CHOICES)
     is_normative = models.BooleanField(
         _("legal normative document"),
         default=False,
@@ -336,13 +374,6 @@ class OutgoingDocument(models.Model):
         blank=True,
         help_text=_("For official letters: 123/UBND-VX has VX."),
     )
-    urgency = models.CharField(
-        _("urgency"), max_length=12, choices=Urgency.choices, default=Urgency.NORMAL
-    )
-    secrecy = models.CharField(
-        _("secrecy"), max_length=12, choices=Secrecy.choices, default=Secrecy.NORMAL
-    )
-    summary = models.CharField(_("summary"), max_length=SUMMARY_MAX_LENGTH)
     body = models.TextField(_("content"), max_length=50000)
     recipients_text = models.TextField(
         _("recipients (Nơi nhận)"),
@@ -361,7 +392,6 @@ class OutgoingDocument(models.Model):
         help_text=_("As printed, e.g. CHỦ TỊCH, or KT. CHỦ TỊCH / PHÓ CHỦ TỊCH on two lines."),
     )
     signer_name = models.CharField(_("signer's name"), max_length=120)
-    pages = models.PositiveIntegerField(_("pages"), default=1)
     copies = models.PositiveIntegerField(_("copies"), default=1)
     state = models.CharField(
         _("status"), max_length=12, choices=OutgoingState.choices, default=OutgoingState.DRAFT
@@ -380,7 +410,6 @@ class OutgoingDocument(models.Model):
     )
     doc_date = models.DateField(_("document date"), null=True, blank=True)
     issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
-    document_id = models.CharField(_("document identifier"), max_length=160, blank=True)
     cancel_reason = models.CharField(_("reason for cancellation"), max_length=500, blank=True)
     business_type = models.PositiveSmallIntegerField(
         _("relation to an earlier document"),
@@ -398,7 +427,6 @@ class OutgoingDocument(models.Model):
     pdf = models.FileField(
         _("draft PDF"), upload_to=RandomName("documents"), max_length=300, blank=True
     )
-    search_text = models.TextField(editable=False, default="")
 
     objects = OutgoingQuerySet.as_manager()
 
@@ -432,17 +460,8 @@ class OutgoingDocument(models.Model):
     def __str__(self) -> str:
         return self.number_symbol or f"#{self.pk} {self.summary[:40]}"
 
-    def save(self, *args, **kwargs) -> None:
-        self.search_text = search_text_of(
-            self.number_symbol, self.summary, self.type_name, self.recipients_text
-        )
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(*args, **kwargs)
-
-    @property
-    def type_name(self) -> str:
-        return type_name(self.doc_type)
+    def search_parts(self) -> tuple[str, ...]:
+        return (self.number_symbol, self.summary, self.type_name, self.recipients_text)
 
     @property
     def type_abbreviation(self) -> str:
@@ -495,28 +514,13 @@ class RecipientStatus(models.Model):
         return f"{self.recipient_id} {self.code}"
 
 
-class OutgoingEvent(models.Model):
+class OutgoingEvent(DocumentEvent):
     """One step of an outgoing document's history (drafted, submitted, approved, numbered …)."""
 
     document = models.ForeignKey(OutgoingDocument, on_delete=models.CASCADE, related_name="events")
-    seq = models.PositiveIntegerField()
-    action = models.CharField(max_length=30)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    actor_name = models.CharField(max_length=200, blank=True)
-    at = models.DateTimeField(default=timezone.now)
-    note = models.TextField(blank=True)
-    data = models.JSONField(default=dict, blank=True)
 
-    class Meta:
-        ordering = ["document", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["document", "seq"], name="outgoing_event_unique_seq")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.document_id}#{self.seq} {self.action}"
+    class Meta(DocumentEvent.Meta):
+        constraints = [DocumentEvent.unique_seq("outgoing")]
 
 
 class Attachment(models.Model):
@@ -534,9 +538,7 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    uploaded_by = _optional_user()
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -565,9 +567,7 @@ class FileList(models.Model):
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    approved_by = _optional_user()
 
     objects = FileListQuerySet.as_manager()
 
@@ -595,14 +595,7 @@ class FileListEntry(models.Model):
     retention_years = models.PositiveSmallIntegerField(
         _("retention (years)"), default=10, help_text=_("0: kept permanently.")
     )
-    keeper = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("keeper"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    keeper = _optional_user(verbose_name=_("keeper"))
 
     class Meta:
         verbose_name = _("file list entry")
@@ -626,7 +619,7 @@ class WorkRecordQuerySet(RestrictedQuerySet):
     access_rule = "tinhso.documents.access.agency_rule"
 
 
-class WorkRecord(models.Model):
+class WorkRecord(Searchable):
     """Hồ sơ công việc: the record of one task, its documents attached, closed and archived."""
 
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
@@ -657,7 +650,6 @@ class WorkRecord(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     archived_at = models.DateTimeField(_("handed to the archive at"), null=True, blank=True)
     archive_due = models.DateField(_("to hand to the archive by"), null=True, blank=True)
-    search_text = models.TextField(editable=False, default="")
 
     objects = WorkRecordQuerySet.as_manager()
 
@@ -673,11 +665,8 @@ class WorkRecord(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
 
-    def save(self, *args, **kwargs) -> None:
-        self.search_text = search_text_of(self.code, self.title)
-        if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
-        super().save(*args, **kwargs)
+    def search_parts(self) -> tuple[str, ...]:
+        return (self.code, self.title)
 
 
 class RecordItem(models.Model):

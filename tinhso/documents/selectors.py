@@ -9,7 +9,7 @@ against the documents' shadow column ``search_text``.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
@@ -42,7 +42,8 @@ def officer_agencies(*, user: Any) -> QuerySet[Agency]:
     return agencies if scope is None else agencies.filter(pk__in=sorted(scope))
 
 
-def agency_leaders(agency_id: int) -> list[Any]:
+def _agency_users(agency_id: int, roles: frozenset[str]) -> list[Any]:
+    """The active users holding one of ``roles`` in the agency, by name."""
     from django.contrib.auth import get_user_model
 
     return list(
@@ -50,28 +51,20 @@ def agency_leaders(agency_id: int) -> list[Any]:
         .objects.filter(
             is_active=True,
             assignments__agency_id=agency_id,
-            assignments__role__in=sorted(LEADER_ROLES),
+            assignments__role__in=sorted(roles),
             assignments__is_active=True,
         )
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+def agency_leaders(agency_id: int) -> list[Any]:
+    return _agency_users(agency_id, LEADER_ROLES)
 
 
 def agency_officers(agency_id: int) -> list[Any]:
-    from django.contrib.auth import get_user_model
-
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True,
-            assignments__agency_id=agency_id,
-            assignments__role__in=sorted(STAFF_ROLES),
-            assignments__is_active=True,
-        )
-        .distinct()
-        .order_by("first_name", "username")
-    )
+    return _agency_users(agency_id, STAFF_ROLES)
 
 
 def _search(queryset: QuerySet, query: str) -> QuerySet:
@@ -104,7 +97,7 @@ def incoming_for_officer(*, user: Any, tab: str = "todo", filters: Filters = Fil
         documents = documents.filter(state__in=sorted(OPEN_INCOMING))
     elif tab == "overdue":
         documents = overdue_incoming(documents)
-    documents = _incoming_filters(documents, filters)
+    documents = _filtered(documents, filters, year_field="arrival_year")
     return documents.order_by("-received_at", "-pk")
 
 
@@ -115,18 +108,18 @@ def overdue_incoming(documents: QuerySet | None = None, *, today: dt.date | None
     return documents.filter(state__in=sorted(OPEN_INCOMING), deadline__lt=today)
 
 
-def _incoming_filters(documents: QuerySet, f: Filters) -> QuerySet:
+def _filtered(documents: QuerySet, f: Filters, *, year_field: str) -> QuerySet:
+    """``documents`` narrowed by ``f``; the year is the register's (``year_field``)."""
     if f.agency_id:
         documents = documents.filter(agency_id=f.agency_id)
     if f.year:
-        documents = documents.filter(arrival_year=f.year)
-    if f.sender:
-        for term in search_terms(f.sender):
-            documents = documents.filter(search_text__contains=term)
+        documents = documents.filter(**{year_field: f.year})
     if f.date_from:
         documents = documents.filter(doc_date__gte=f.date_from)
     if f.date_to:
         documents = documents.filter(doc_date__lte=f.date_to)
+    if f.sender:
+        documents = _search(documents, f.sender)
     return _search(documents, f.query)
 
 
@@ -143,46 +136,30 @@ def outgoing_for_officer(*, user: Any, tab: str = "todo", filters: Filters = Fil
                 OutgoingState.NUMBERED,
             ]
         )
-    documents = _outgoing_filters(documents, filters)
+    documents = _filtered(documents, filters, year_field="number_year")
     return documents.order_by("-created_at", "-pk")
 
 
-def _outgoing_filters(documents: QuerySet, f: Filters) -> QuerySet:
-    if f.agency_id:
-        documents = documents.filter(agency_id=f.agency_id)
-    if f.year:
-        documents = documents.filter(number_year=f.year)
-    if f.date_from:
-        documents = documents.filter(doc_date__gte=f.date_from)
-    if f.date_to:
-        documents = documents.filter(doc_date__lte=f.date_to)
-    if f.sender:
-        documents = _search(documents, f.sender)
-    return _search(documents, f.query)
+def _visible(model: type, user: Any, pk: int, related: tuple[str, ...]) -> Any:
+    """The row ``pk`` of ``model`` if the user may read it, else None."""
+    rows = model.objects.restrict(as_access(user), VIEW).select_related(*related)
+    return rows.filter(pk=pk).first()
+
+
+def _document(model: type, user: Any, pk: int, related: tuple[str, ...]) -> Any:
+    found = _visible(model, user, pk, related)
+    if found is None:
+        raise NotFound("unknown_document", _("The document was not found."))
+    return found
 
 
 def incoming_get(*, user: Any, pk: int) -> IncomingDocument:
-    found = (
-        IncomingDocument.objects.restrict(as_access(user), VIEW)
-        .select_related("agency", "leader", "sender_agency", "recipient")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise NotFound("unknown_document", _("The document was not found."))
-    return found
+    related = ("agency", "leader", "sender_agency", "recipient")
+    return _document(IncomingDocument, user, pk, related)
 
 
 def outgoing_get(*, user: Any, pk: int) -> OutgoingDocument:
-    found = (
-        OutgoingDocument.objects.restrict(as_access(user), VIEW)
-        .select_related("agency", "signer", "drafted_by", "related")
-        .filter(pk=pk)
-        .first()
-    )
-    if found is None:
-        raise NotFound("unknown_document", _("The document was not found."))
-    return found
+    return _document(OutgoingDocument, user, pk, ("agency", "signer", "drafted_by", "related"))
 
 
 def incoming_counts(*, user: Any) -> dict[str, int]:
@@ -237,7 +214,7 @@ def incoming_register(*, user: Any, agency: Agency, filters: Filters) -> list[di
         .select_related("leader")
         .prefetch_related("assignments__user")
     )
-    documents = _incoming_filters(documents, Filters(**{**filters.__dict__, "agency_id": None}))
+    documents = _filtered(documents, replace(filters, agency_id=None), year_field="arrival_year")
     rows = []
     for d in documents.order_by("arrival_year", "arrival_number"):
         lead = [a.user for a in d.assignments.all() if a.role == "lead"]
@@ -274,7 +251,7 @@ def outgoing_register(*, user: Any, agency: Agency, filters: Filters) -> list[di
         .select_related("drafted_by")
         .prefetch_related("recipients")
     )
-    documents = _outgoing_filters(documents, Filters(**{**filters.__dict__, "agency_id": None}))
+    documents = _filtered(documents, replace(filters, agency_id=None), year_field="number_year")
     rows = []
     for d in documents.order_by("number_year", "series", "number"):
         note = {
@@ -317,12 +294,7 @@ def records_for_officer(*, user: Any, state: str = "", query: str = "", agency_i
 
 
 def record_get(*, user: Any, pk: int) -> WorkRecord:
-    found = (
-        WorkRecord.objects.restrict(as_access(user), VIEW)
-        .select_related("agency", "entry")
-        .filter(pk=pk)
-        .first()
-    )
+    found = _visible(WorkRecord, user, pk, ("agency", "entry"))
     if found is None:
         raise NotFound("unknown_record", _("The work record was not found."))
     return found

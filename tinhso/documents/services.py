@@ -29,7 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -40,8 +40,10 @@ from tinhso.core.access import Access
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.lifecycle import (
+    A,
     Applied,
     Lifecycle,
+    M,
     Step,
     Transition,
     display_name,
@@ -66,6 +68,7 @@ from .models import (
     Attachment,
     BusinessType,
     Channel,
+    DocumentEvent,
     IncomingDocument,
     IncomingEvent,
     IncomingState,
@@ -117,6 +120,14 @@ def _check_common(
         errors["urgency"] = _("Choose the urgency.")
     if secrecy not in Secrecy.values:
         errors["secrecy"] = _("Choose the secrecy level.")
+
+
+def _reason(value: Any, message: str) -> str:
+    """The reason of a return or a cancellation: 5 to 500 characters, else ``message``."""
+    reason = _text(value, REASON_MAX_LENGTH)
+    if len(reason) < 5 or len(reason) > REASON_MAX_LENGTH:
+        raise DomainError("invalid_document", message, errors={"reason": message})
+    return reason
 
 
 def _access(actor: Any) -> Access:
@@ -208,6 +219,49 @@ STATUS_OF_ACTION = {
 }
 
 
+class _DocumentLifecycle(Lifecycle[M, A]):
+    """What the incoming and the outgoing lifecycles share: scoped by agency, the actor checked
+    before the state, the refusals' wording, one ``event_model`` row per step."""
+
+    event_model: ClassVar[type[DocumentEvent]]
+    related = ("agency",)
+    guard_first = True
+
+    def not_found(self) -> NotFound:
+        return NotFound("unknown_document", _("The document was not found."))
+
+    def refuse(self, obj: M, transition: Transition) -> InvalidTransition:
+        return InvalidTransition(
+            "invalid_transition",
+            _("The document is “%(state)s”: this action is not possible now.")
+            % {"state": obj.get_state_display()},
+        )
+
+    def record(self, step: Step, applied: A) -> DocumentEvent:
+        return self.event_model.objects.create(
+            document=step.obj,
+            seq=next_seq(step.obj.events),
+            action=step.action,
+            actor=signed_in(step.actor),
+            actor_name=display_name(step.actor),
+            at=step.now,
+            note=step.note,
+            data=applied.data,
+        )
+
+    def perform_with_reason(
+        self, *, actor: Any, document: M | int, action: str, field: str, reason: str
+    ) -> M:
+        """An operation whose one change besides the state is its reason, kept in ``field`` and
+        as the event's note (a return, a cancellation)."""
+
+        def apply(doc: M, step: Step) -> A:
+            setattr(doc, field, reason)
+            return self.applied_type()
+
+        return self.perform(actor=actor, obj=document, action=action, apply=apply, note=reason).obj
+
+
 def incoming_actor_roles(access: Access, document: IncomingDocument) -> set[str]:
     """The pseudo-roles the user holds on ``document`` (clerk, leader, assignee, lead, sender)."""
     found: set[str] = set()
@@ -231,17 +285,13 @@ def incoming_actor_roles(access: Access, document: IncomingDocument) -> set[str]
     return found
 
 
-class IncomingLifecycle(Lifecycle[IncomingDocument, IncomingApplied]):
+class IncomingLifecycle(_DocumentLifecycle[IncomingDocument, IncomingApplied]):
     model = IncomingDocument
+    event_model = IncomingEvent
     transitions = INCOMING_TRANSITIONS
     audit_prefix = "documents.incoming"
-    related = ("agency",)
     snapshot_fields = ("state", "leader_id", "deadline", "acknowledged_at", "return_reason")
-    guard_first = True
     applied_type = IncomingApplied
-
-    def not_found(self) -> NotFound:
-        return NotFound("unknown_document", _("The document was not found."))
 
     def guard(self, actor: Any, obj: IncomingDocument, transition: Transition) -> Access:
         access = _access(actor)
@@ -251,25 +301,6 @@ class IncomingLifecycle(Lifecycle[IncomingDocument, IncomingApplied]):
         if not roles & transition.actors:
             raise PermissionDenied("forbidden", _("You may not take this action on the document."))
         return access
-
-    def refuse(self, obj: IncomingDocument, transition: Transition) -> InvalidTransition:
-        return InvalidTransition(
-            "invalid_transition",
-            _("The document is “%(state)s”: this action is not possible now.")
-            % {"state": obj.get_state_display()},
-        )
-
-    def record(self, step: Step, applied: IncomingApplied) -> IncomingEvent:
-        return IncomingEvent.objects.create(
-            document=step.obj,
-            seq=next_seq(step.obj.events),
-            action=step.action,
-            actor=signed_in(step.actor),
-            actor_name=display_name(step.actor),
-            at=step.now,
-            note=step.note,
-            data=applied.data,
-        )
 
     def outbox(self, step: Step, applied: IncomingApplied, event: Any) -> None:
         code = STATUS_OF_ACTION.get(step.action)
@@ -500,18 +531,11 @@ def incoming_return(
     *, actor: Any, document: IncomingDocument | int, reason: str
 ) -> IncomingDocument:
     """Trả lại: a wrongly sent or invalid document goes back to its sender, with the reason."""
-    reason = _text(reason, REASON_MAX_LENGTH)
-    if len(reason) < 5 or len(reason) > REASON_MAX_LENGTH:
-        message = _("Write the reason for the return (5 to 500 characters).")
-        raise DomainError("invalid_document", message, errors={"reason": message})
+    reason = _reason(reason, _("Write the reason for the return (5 to 500 characters)."))
 
-    def apply(doc: IncomingDocument, step: Step) -> IncomingApplied:
-        doc.return_reason = reason
-        return IncomingApplied()
-
-    return INCOMING.perform(
-        actor=actor, obj=document, action="return", apply=apply, note=reason
-    ).obj
+    return INCOMING.perform_with_reason(
+        actor=actor, document=document, action="return", field="return_reason", reason=reason
+    )
 
 
 def incoming_remind(*, now: dt.datetime | None = None) -> int:
@@ -626,17 +650,13 @@ def outgoing_actor_roles(access: Access, document: OutgoingDocument) -> set[str]
     return found
 
 
-class OutgoingLifecycle(Lifecycle[OutgoingDocument, OutgoingApplied]):
+class OutgoingLifecycle(_DocumentLifecycle[OutgoingDocument, OutgoingApplied]):
     model = OutgoingDocument
+    event_model = OutgoingEvent
     transitions = OUTGOING_TRANSITIONS
     audit_prefix = "documents.outgoing"
-    related = ("agency",)
     snapshot_fields = ("state", "series", "number_year", "number", "number_symbol", "doc_date")
-    guard_first = True
     applied_type = OutgoingApplied
-
-    def not_found(self) -> NotFound:
-        return NotFound("unknown_document", _("The document was not found."))
 
     def guard(self, actor: Any, obj: OutgoingDocument, transition: Transition) -> Access:
         access = _access(actor)
@@ -645,25 +665,6 @@ class OutgoingLifecycle(Lifecycle[OutgoingDocument, OutgoingApplied]):
         if not outgoing_actor_roles(access, obj) & transition.actors:
             raise PermissionDenied("forbidden", _("You may not take this action on the document."))
         return access
-
-    def refuse(self, obj: OutgoingDocument, transition: Transition) -> InvalidTransition:
-        return InvalidTransition(
-            "invalid_transition",
-            _("The document is “%(state)s”: this action is not possible now.")
-            % {"state": obj.get_state_display()},
-        )
-
-    def record(self, step: Step, applied: OutgoingApplied) -> OutgoingEvent:
-        return OutgoingEvent.objects.create(
-            document=step.obj,
-            seq=next_seq(step.obj.events),
-            action=step.action,
-            actor=signed_in(step.actor),
-            actor_name=display_name(step.actor),
-            at=step.now,
-            note=step.note,
-            data=applied.data,
-        )
 
 
 OUTGOING = OutgoingLifecycle()
@@ -1001,18 +1002,11 @@ def outgoing_cancel(
     *, actor: Any, document: OutgoingDocument | int, reason: str
 ) -> OutgoingDocument:
     """Hủy: abandon a draft or an issue. A reserved number stays in the register, cancelled."""
-    reason = _text(reason, REASON_MAX_LENGTH)
-    if len(reason) < 5 or len(reason) > REASON_MAX_LENGTH:
-        message = _("Write the reason for the cancellation (5 to 500 characters).")
-        raise DomainError("invalid_document", message, errors={"reason": message})
+    reason = _reason(reason, _("Write the reason for the cancellation (5 to 500 characters)."))
 
-    def apply(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
-        doc.cancel_reason = reason
-        return OutgoingApplied()
-
-    return OUTGOING.perform(
-        actor=actor, obj=document, action="cancel", apply=apply, note=reason
-    ).obj
+    return OUTGOING.perform_with_reason(
+        actor=actor, document=document, action="cancel", field="cancel_reason", reason=reason
+    )
 
 
 def _deliver(doc: OutgoingDocument, *, actor: Any, now: dt.datetime) -> int:

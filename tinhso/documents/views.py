@@ -39,6 +39,16 @@ from .models import BusinessType, IncomingDocument, OutgoingDocument
 from .pdf import filled_pdf
 
 PAGE_SIZE = 25
+# The fields of an arrival the registration form carries as they are (form = service argument).
+INCOMING_CONTENT = (
+    "sender_name", "number_symbol", "doc_date", "doc_type", "summary", "urgency", "secrecy",
+    "pages", "acknowledge",
+)  # fmt: skip
+# The fields of a draft the form carries as they are (model field = form field = service argument).
+OUTGOING_CONTENT = (
+    "doc_type", "is_normative", "drafting_unit", "summary", "body", "recipients_text",
+    "signer_position", "urgency", "secrecy", "copies",
+)  # fmt: skip
 DONE = {
     "registered": gettext_lazy("The document was entered in the incoming register."),
     "drafted": gettext_lazy("The draft was saved."),
@@ -83,6 +93,53 @@ def _done(request: HttpRequest) -> str:
     return str(DONE.get(request.GET.get("done", ""), ""))
 
 
+def _done_redirect(name: str, *args: int, done: str = "saved") -> HttpResponse:
+    """Back to the page ``documents:<name>`` with its confirmation (:data:`DONE`)."""
+    return redirect(f"{reverse(f'documents:{name}', args=args)}?done={done}")
+
+
+def _found(get, **kwargs):
+    """The row a selector returns, or a 404 (missing, or outside the user's scope)."""
+    try:
+        return get(**kwargs)
+    except NotFound:
+        raise Http404 from None
+
+
+def _run(action, *, to_form=None) -> tuple[HttpResponse | None, str]:
+    """Run a page's POSTed operation: its answer (a redirect), or the refusal for the page.
+    A refused transition or permission is the page's message; another domain error goes to
+    ``to_form(exc)`` when given (into the form that was sent); a row gone out of scope is a 404."""
+    try:
+        return action(), ""
+    except NotFound:
+        raise Http404 from None
+    except (InvalidTransition, PermissionDenied) as exc:
+        return None, str(exc)
+    except DomainError as exc:
+        if to_form is None:
+            return None, str(exc)
+        to_form(exc)
+        return None, ""
+
+
+def _list_context(request: HttpRequest, access, agencies, *, section: str, tabs, documents_of):
+    """The shared part of a document list page: the tab, the search form and the page of rows."""
+    tab = request.GET.get("tab", "todo")
+    if tab not in tabs:
+        raise Http404
+    form = SearchForm(request.GET or None, agencies=agencies)
+    documents = documents_of(user=access, tab=tab, filters=_filters(form))
+    return {
+        "section": section,
+        "form": form,
+        "tab": tab,
+        "page": _page(request, documents),
+        "query_string": _query_without_page(request),
+        "done": _done(request),
+    }
+
+
 # --- incoming --------------------------------------------------------------------------------
 
 
@@ -90,27 +147,21 @@ def _done(request: HttpRequest) -> str:
 @require_http_methods(["GET", "HEAD"])
 def incoming_list(request: HttpRequest) -> HttpResponse:
     access = _officer(request)
-    tab = request.GET.get("tab", "todo")
-    if tab not in selectors.INCOMING_TABS:
-        raise Http404
     agencies = list(selectors.officer_agencies(user=access))
-    form = SearchForm(request.GET or None, agencies=agencies)
-    documents = selectors.incoming_for_officer(user=access, tab=tab, filters=_filters(form))
-    return render(
+    context = _list_context(
         request,
-        "documents/incoming_list.html",
-        {
-            "section": "incoming",
-            "form": form,
-            "tab": tab,
-            "counts": selectors.incoming_counts(user=access),
-            "page": _page(request, documents),
-            "query_string": _query_without_page(request),
-            "today": timezone.localdate(),
-            "done": _done(request),
-            "may_register": any(holds(access, a.pk, CLERK_ROLES) for a in agencies),
-        },
+        access,
+        agencies,
+        section="incoming",
+        tabs=selectors.INCOMING_TABS,
+        documents_of=selectors.incoming_for_officer,
     )
+    context |= {
+        "counts": selectors.incoming_counts(user=access),
+        "today": timezone.localdate(),
+        "may_register": any(holds(access, a.pk, CLERK_ROLES) for a in agencies),
+    }
+    return render(request, "documents/incoming_list.html", context)
 
 
 @login_required
@@ -129,41 +180,35 @@ def incoming_register(request: HttpRequest) -> HttpResponse:
             document = services.incoming_register(
                 actor=request.user,
                 agency=Agency.objects.get(pk=d["agency"]),
-                sender_name=d["sender_name"],
-                number_symbol=d["number_symbol"],
-                doc_date=d["doc_date"],
-                doc_type=d["doc_type"],
-                summary=d["summary"],
-                urgency=d["urgency"],
-                secrecy=d["secrecy"],
-                pages=d["pages"],
                 files=[d["scan"]] if d["scan"] else [],
-                acknowledge=d["acknowledge"],
+                **{name: d[name] for name in INCOMING_CONTENT},
             )
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            return redirect(f"{reverse('documents:incoming', args=[document.pk])}?done=registered")
+            return _done_redirect("incoming", document.pk, done="registered")
     return render(request, "documents/incoming_form.html", {"form": form, "section": "incoming"})
+
+
+def _offered(transitions, document, roles: set[str]) -> set[str]:
+    """The actions of ``transitions`` the document's state allows to someone with ``roles``."""
+    return {
+        action
+        for action, transition in transitions.items()
+        if document.state in transition.sources and roles & transition.actors
+    }
 
 
 def _incoming_actions(access, document: IncomingDocument) -> set[str]:
     roles = services.incoming_actor_roles(access, document)
-    return {
-        action
-        for action, transition in services.INCOMING_TRANSITIONS.items()
-        if document.state in transition.sources and roles & transition.actors
-    }
+    return _offered(services.INCOMING_TRANSITIONS, document, roles)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = _officer(request)
-    try:
-        document = selectors.incoming_get(user=access, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    document = _found(selectors.incoming_get, user=access, pk=pk)
     officers = selectors.agency_officers(document.agency_id)
     leaders = selectors.agency_leaders(document.agency_id)
     forms = {
@@ -183,13 +228,14 @@ def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
             )
             forms[action] = form
         users = {u.pk: u for u in officers}
-        try:
+
+        def run() -> HttpResponse | None:
             if action == "acknowledge":
                 services.incoming_acknowledge(actor=request.user, document=document)
             elif form is None:
                 raise DomainError("unknown_action", _("Unknown action."))
             elif not form.is_valid():
-                raise _FormInvalid
+                return None
             elif action == "distribute":
                 services.incoming_distribute(
                     actor=request.user,
@@ -216,18 +262,12 @@ def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 services.incoming_return(
                     actor=request.user, document=document, reason=form.cleaned_data["reason"]
                 )
-            return redirect(f"{reverse('documents:incoming', args=[document.pk])}?done=saved")
-        except _FormInvalid:
-            pass
-        except NotFound:
-            raise Http404 from None
-        except (InvalidTransition, PermissionDenied) as exc:
-            error = str(exc)
-        except DomainError as exc:
-            if form is not None and hasattr(form, "add_error"):
-                form.add_error(None, str(exc))
-            else:
-                error = str(exc)
+            return _done_redirect("incoming", document.pk)
+
+        to_form = None if form is None else (lambda exc: form.add_error(None, str(exc)))
+        done, error = _run(run, to_form=to_form)
+        if done is not None:
+            return done
         document = selectors.incoming_get(user=access, pk=pk)
     return render(
         request,
@@ -247,10 +287,6 @@ def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-class _FormInvalid(Exception):
-    pass
-
-
 def _form_kwargs(action: str, officers, leaders) -> dict:
     if action == "assign":
         return {"officers": officers}
@@ -263,10 +299,7 @@ def _form_kwargs(action: str, officers, leaders) -> dict:
 @require_http_methods(["GET", "HEAD"])
 def incoming_file(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
     access = _officer(request)
-    try:
-        document = selectors.incoming_get(user=access, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    document = _found(selectors.incoming_get, user=access, pk=pk)
     found = document.files.filter(pk=file_id).first()
     if found is None:
         raise Http404
@@ -282,24 +315,15 @@ def incoming_file(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def outgoing_list(request: HttpRequest) -> HttpResponse:
     access = _officer(request)
-    tab = request.GET.get("tab", "todo")
-    if tab not in ("todo", "all"):
-        raise Http404
-    agencies = list(selectors.officer_agencies(user=access))
-    form = SearchForm(request.GET or None, agencies=agencies)
-    documents = selectors.outgoing_for_officer(user=access, tab=tab, filters=_filters(form))
-    return render(
+    context = _list_context(
         request,
-        "documents/outgoing_list.html",
-        {
-            "section": "outgoing",
-            "form": form,
-            "tab": tab,
-            "page": _page(request, documents),
-            "query_string": _query_without_page(request),
-            "done": _done(request),
-        },
+        access,
+        list(selectors.officer_agencies(user=access)),
+        section="outgoing",
+        tabs=("todo", "all"),
+        documents_of=selectors.outgoing_for_officer,
     )
+    return render(request, "documents/outgoing_list.html", context)
 
 
 @login_required
@@ -312,37 +336,22 @@ def outgoing_draft(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("agency") or request.GET.get("agency") or agencies[0].pk
     agency = next((a for a in agencies if str(a.pk) == str(chosen)), agencies[0])
     related, business_type = _related(request, access, agency)
-    signers = selectors.agency_leaders(agency.pk)
-    recipients = Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("code")
+    signers, recipients = _signers_and_recipients(agency)
     kwargs = {"agencies": agencies, "signers": signers, "recipients": recipients}
     form = OutgoingForm(request.POST or None, initial={"agency": agency.pk}, **kwargs)
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        signer = next((u for u in signers if u.pk == d["signer"]), None)
         try:
             document = services.outgoing_draft(
                 actor=request.user,
                 agency=agency,
-                recipient_agencies=list(recipients.filter(pk__in=d["recipient_agencies"])),
-                doc_type=d["doc_type"],
-                is_normative=d["is_normative"],
-                drafting_unit=d["drafting_unit"],
-                summary=d["summary"],
-                body=d["body"],
-                recipients_text=d["recipients_text"],
-                signer=signer,
-                signer_position=d["signer_position"],
-                signer_name=(signer.get_full_name() or signer.username) if signer else "",
-                urgency=d["urgency"],
-                secrecy=d["secrecy"],
-                copies=d["copies"],
                 related=related,
                 business_type=business_type,
+                **_outgoing_fields(form.cleaned_data, signers, recipients),
             )
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            return redirect(f"{reverse('documents:outgoing', args=[document.pk])}?done=drafted")
+            return _done_redirect("outgoing", document.pk, done="drafted")
     return render(
         request,
         "documents/outgoing_form.html",
@@ -361,22 +370,12 @@ def outgoing_draft(request: HttpRequest) -> HttpResponse:
 def outgoing_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Sửa dự thảo: the drafter (or a clerk) changes a draft; the PDF is rendered again."""
     access = _officer(request)
-    try:
-        document = selectors.outgoing_get(user=access, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    document = _found(selectors.outgoing_get, user=access, pk=pk)
     if "update" not in _outgoing_actions(access, document, every=True):
         raise Http404
     agency = document.agency
-    signers = selectors.agency_leaders(agency.pk)
-    recipients = Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("code")
-    initial = {
-        name: getattr(document, name)
-        for name in (
-            "doc_type", "is_normative", "drafting_unit", "summary", "body", "recipients_text",
-            "signer_position", "urgency", "secrecy", "copies",
-        )
-    }  # fmt: skip
+    signers, recipients = _signers_and_recipients(agency)
+    initial = {name: getattr(document, name) for name in OUTGOING_CONTENT}
     initial |= {
         "agency": agency.pk,
         "signer": document.signer_id,
@@ -392,38 +391,42 @@ def outgoing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         recipients=recipients,
     )
     if request.method == "POST" and form.is_valid():
-        d = form.cleaned_data
-        signer = next((u for u in signers if u.pk == d["signer"]), None)
         try:
             services.outgoing_update(
                 actor=request.user,
                 document=document,
-                recipient_agencies=list(recipients.filter(pk__in=d["recipient_agencies"])),
                 external_recipients=[],
-                doc_type=d["doc_type"],
-                is_normative=d["is_normative"],
-                drafting_unit=d["drafting_unit"],
-                summary=d["summary"],
-                body=d["body"],
-                recipients_text=d["recipients_text"],
-                signer=signer,
-                signer_position=d["signer_position"],
-                signer_name=(signer.get_full_name() or signer.username) if signer else "",
-                urgency=d["urgency"],
-                secrecy=d["secrecy"],
-                copies=d["copies"],
+                **_outgoing_fields(form.cleaned_data, signers, recipients),
             )
         except NotFound:
             raise Http404 from None
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            return redirect(f"{reverse('documents:outgoing', args=[document.pk])}?done=saved")
+            return _done_redirect("outgoing", document.pk)
     return render(
         request,
         "documents/outgoing_form.html",
         {"form": form, "agency": agency, "section": "outgoing", "editing": document},
     )
+
+
+def _signers_and_recipients(agency: Agency):
+    """Who may sign for ``agency`` (its leaders) and the agencies it may send to."""
+    signers = selectors.agency_leaders(agency.pk)
+    recipients = Agency.objects.filter(is_active=True).exclude(pk=agency.pk).order_by("code")
+    return signers, recipients
+
+
+def _outgoing_fields(data: dict, signers, recipients) -> dict:
+    """A draft's content from :class:`OutgoingForm`, as the draft and update services take it."""
+    signer = next((u for u in signers if u.pk == data["signer"]), None)
+    return {
+        "recipient_agencies": list(recipients.filter(pk__in=data["recipient_agencies"])),
+        **{name: data[name] for name in OUTGOING_CONTENT},
+        "signer": signer,
+        "signer_name": (signer.get_full_name() or signer.username) if signer else "",
+    }
 
 
 def _related(request: HttpRequest, access, agency: Agency):
@@ -463,36 +466,28 @@ def _outgoing_actions(access, document: OutgoingDocument, *, every: bool = False
     """The actions the page offers (``every``: also those with a page of their own, "update"),
     from the transition table and the actor's roles."""
     roles = services.outgoing_actor_roles(access, document)
-    return {
-        action
-        for action, transition in services.OUTGOING_TRANSITIONS.items()
-        if (every or action in OUTGOING_ACTIONS)
-        and document.state in transition.sources
-        and roles & transition.actors
-    }
+    offered = _offered(services.OUTGOING_TRANSITIONS, document, roles)
+    return offered if every else offered & OUTGOING_ACTIONS.keys()
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = _officer(request)
-    try:
-        document = selectors.outgoing_get(user=access, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    document = _found(selectors.outgoing_get, user=access, pk=pk)
     error = ""
     if request.method == "POST":
-        action = request.POST.get("action", "")
-        try:
-            run = OUTGOING_ACTIONS.get(action)
-            if run is None:
+        operation = OUTGOING_ACTIONS.get(request.POST.get("action", ""))
+
+        def run() -> HttpResponse:
+            if operation is None:
                 raise DomainError("unknown_action", _("Unknown action."))
-            run(request.user, document, request.POST)
-            return redirect(f"{reverse('documents:outgoing', args=[document.pk])}?done=saved")
-        except NotFound:
-            raise Http404 from None
-        except DomainError as exc:
-            error = str(exc)
+            operation(request.user, document, request.POST)
+            return _done_redirect("outgoing", document.pk)
+
+        done, error = _run(run)
+        if done is not None:
+            return done
         document = selectors.outgoing_get(user=access, pk=pk)
     return render(
         request,
@@ -514,10 +509,7 @@ def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def outgoing_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     access = _officer(request)
-    try:
-        document = selectors.outgoing_get(user=access, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    document = _found(selectors.outgoing_get, user=access, pk=pk)
     if not document.pdf:
         raise Http404
     with document.pdf.open("rb") as handle:
@@ -590,6 +582,16 @@ def register_file(request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
 # --- work records ----------------------------------------------------------------------------
 
 
+def _heading(data: dict) -> dict:
+    """A record's or a file list entry's heading from its form (:class:`RecordForm`)."""
+    return {
+        "agency": Agency.objects.get(pk=data["agency"]),
+        "code": data["code"],
+        "title": data["title"],
+        "retention_years": data["retention_years"],
+    }
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def record_list(request: HttpRequest) -> HttpResponse:
@@ -607,7 +609,8 @@ def record_list(request: HttpRequest) -> HttpResponse:
     )
     error = ""
     if request.method == "POST" and request.POST.get("action") in ("entry", "approve_list"):
-        try:
+
+        def run() -> HttpResponse | None:
             if request.POST["action"] == "approve_list":
                 agency = next(
                     (a for a in agencies if str(a.pk) == request.POST.get("agency", "")), None
@@ -615,36 +618,24 @@ def record_list(request: HttpRequest) -> HttpResponse:
                 if agency is None:
                     raise Http404
                 record_services.file_list_approve(actor=request.user, agency=agency, year=year)
-                return redirect(f"{reverse('documents:records')}?done=saved")
+                return _done_redirect("records")
             if entry_form.is_valid():
-                d = entry_form.cleaned_data
                 record_services.file_list_entry_add(
-                    actor=request.user,
-                    agency=Agency.objects.get(pk=d["agency"]),
-                    year=year,
-                    code=d["code"],
-                    title=d["title"],
-                    retention_years=d["retention_years"],
+                    actor=request.user, year=year, **_heading(entry_form.cleaned_data)
                 )
-                return redirect(f"{reverse('documents:records')}?done=saved")
-        except (InvalidTransition, PermissionDenied) as exc:
-            error = str(exc)
-        except DomainError as exc:
-            entry_form.add_domain_error(exc)
+                return _done_redirect("records")
+            return None
+
+        done, error = _run(run, to_form=entry_form.add_domain_error)
+        if done is not None:
+            return done
     if request.method == "POST" and form.is_bound and form.is_valid():
-        d = form.cleaned_data
         try:
-            record = record_services.record_open(
-                actor=request.user,
-                agency=Agency.objects.get(pk=d["agency"]),
-                code=d["code"],
-                title=d["title"],
-                retention_years=d["retention_years"],
-            )
+            record = record_services.record_open(actor=request.user, **_heading(form.cleaned_data))
         except DomainError as exc:
             form.add_domain_error(exc)
         else:
-            return redirect(f"{reverse('documents:record', args=[record.pk])}?done=opened")
+            return _done_redirect("record", record.pk, done="opened")
     state = request.GET.get("state", "")
     records = selectors.records_for_officer(
         user=access, state=state, query=request.GET.get("q", "")[:200]
@@ -672,15 +663,14 @@ def record_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access = _officer(request)
-    try:
-        record = selectors.record_get(user=access, pk=pk)
-    except NotFound:
-        raise Http404 from None
+    record = _found(selectors.record_get, user=access, pk=pk)
     attach_form = AttachForm()
     error = ""
     if request.method == "POST":
         action = request.POST.get("action", "")
-        try:
+
+        def run() -> HttpResponse | None:
+            nonlocal attach_form
             if action == "attach":
                 attach_form = AttachForm(request.POST)
                 if attach_form.is_valid():
@@ -708,16 +698,16 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     record_services.record_attach(
                         actor=request.user, record=record, incoming=incoming, outgoing=outgoing
                     )
-                    return redirect(f"{reverse('documents:record', args=[pk])}?done=saved")
-            elif action in ("close", "reopen", "archive"):
+                    return _done_redirect("record", pk)
+                return None
+            if action in ("close", "reopen", "archive"):
                 getattr(record_services, f"record_{action}")(actor=request.user, record=record)
-                return redirect(f"{reverse('documents:record', args=[pk])}?done=saved")
-            else:
-                raise DomainError("unknown_action", _("Unknown action."))
-        except NotFound:
-            raise Http404 from None
-        except DomainError as exc:
-            error = str(exc)
+                return _done_redirect("record", pk)
+            raise DomainError("unknown_action", _("Unknown action."))
+
+        done, error = _run(run)
+        if done is not None:
+            return done
         record = selectors.record_get(user=access, pk=pk)
     items = record.items.select_related("incoming", "outgoing")
     return render(

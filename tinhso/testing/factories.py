@@ -660,6 +660,13 @@ def submit_at_counter(world: World, *, actor: Any = None, **extra: Any):
     )
 
 
+def client_for(user: Any) -> Client:
+    """A test client with ``user`` signed in (the pages' session)."""
+    client = Client()
+    client.force_login(user)
+    return client
+
+
 def api_client_for(user: Any) -> Client:
     """A test client that calls the API with a new bearer token of ``user``."""
     return Client(headers={"Authorization": f"Bearer {token_create(user=user, name='t')}"})
@@ -892,3 +899,51 @@ def make_documents_world() -> DocumentsWorld:
         admin=admin,
         nobody=make_user(f"nobody{n}"),
     )
+
+
+def make_draft(world: DocumentsWorld, **overrides: Any) -> Any:
+    """An outgoing draft of the justice department by its specialist, to be signed by its
+    leader (no PDF unless ``render_pdf=True``); ``overrides`` change any argument."""
+    from tinhso.documents.services import outgoing_draft
+
+    fields = {
+        "actor": world.specialist,
+        "agency": world.justice,
+        "doc_type": "CV",
+        "summary": "Về việc góp ý dự thảo quy chế phối hợp",
+        "body": "Sở Tư pháp đề nghị Sở Xây dựng góp ý.\nThời hạn gửi ý kiến trước ngày 15.",
+        "recipients_text": "Sở Xây dựng\nLưu: VT, VP",
+        "signer": world.leader,
+        "signer_position": "GIÁM ĐỐC",
+        "signer_name": "Lê Quang Huy",
+        "drafting_unit": "VP",
+        "render_pdf": False,
+    }
+    return outgoing_draft(**{**fields, **overrides})
+
+
+def make_approved(world: DocumentsWorld, **overrides: Any) -> Any:
+    """:func:`make_draft`, submitted by the specialist and approved by the leader."""
+    from tinhso.documents.services import outgoing_approve, outgoing_submit
+
+    doc = make_draft(world, **overrides)
+    outgoing_submit(actor=world.specialist, document=doc)
+    return outgoing_approve(actor=world.leader, document=doc)
+
+
+def make_registered(world: DocumentsWorld, **overrides: Any) -> Any:
+    """An incoming document entered in the justice department's register by its clerk."""
+    from django.utils import timezone
+
+    from tinhso.documents.services import incoming_register
+
+    fields = {
+        "actor": world.clerk,
+        "agency": world.justice,
+        "sender_name": "Ủy ban nhân dân tỉnh Quảng Trị",
+        "number_symbol": "125/UBND-NC",
+        "doc_date": timezone.localdate() - dt.timedelta(days=1),
+        "doc_type": "CV",
+        "summary": "Về việc rà soát thủ tục hành chính lĩnh vực hộ tịch",
+    }
+    return incoming_register(**{**fields, **overrides})

@@ -23,48 +23,10 @@ from tinhso.documents.models import (
     StatusCode,
 )
 from tinhso.notifications.models import Notification
-from tinhso.testing.factories import pdf
+from tinhso.testing.factories import make_approved, make_draft, make_registered, pdf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def draft(world, **overrides):
-    fields = {
-        "doc_type": "CV",
-        "summary": "Về việc góp ý dự thảo quy chế phối hợp",
-        "body": "Sở Tư pháp đề nghị Sở Xây dựng góp ý.\nThời hạn gửi ý kiến trước ngày 15.",
-        "recipients_text": "Sở Xây dựng\nLưu: VT, VP",
-        "signer": world.leader,
-        "signer_position": "GIÁM ĐỐC",
-        "signer_name": "Lê Quang Huy",
-        "drafting_unit": "VP",
-        "render_pdf": False,
-    }
-    fields.update(overrides)
-    return s.outgoing_draft(
-        actor=fields.pop("actor", world.specialist), agency=world.justice, **fields
-    )
-
-
-def approved(world, **overrides):
-    doc = draft(world, **overrides)
-    s.outgoing_submit(actor=world.specialist, document=doc)
-    return s.outgoing_approve(actor=world.leader, document=doc)
-
-
-def register(world, **overrides):
-    fields = {
-        "actor": world.clerk,
-        "agency": world.justice,
-        "sender_name": "Ủy ban nhân dân tỉnh Quảng Trị",
-        "number_symbol": "125/UBND-NC",
-        "doc_date": timezone.localdate() - dt.timedelta(days=1),
-        "doc_type": "CV",
-        "summary": "Về việc rà soát thủ tục hành chính lĩnh vực hộ tịch",
-    }
-    fields.update(overrides)
-    return s.incoming_register(**fields)
 
 
 # --- outgoing: numbering ---------------------------------------------------------------------
@@ -72,8 +34,10 @@ def register(world, **overrides):
 
 def test_issue_numbers_from_01_with_the_agency_symbol(documents_world):
     w = documents_world
-    first = s.outgoing_issue(actor=w.clerk, document=approved(w))
-    second = s.outgoing_issue(actor=w.clerk, document=approved(w, doc_type="QD", drafting_unit=""))
+    first = s.outgoing_issue(actor=w.clerk, document=make_approved(w))
+    second = s.outgoing_issue(
+        actor=w.clerk, document=make_approved(w, doc_type="QD", drafting_unit="")
+    )
     symbol = RegisterSettings.objects.get(agency=w.justice).symbol
     assert first.number == 1 and first.number_symbol == f"01/{symbol}-VP"
     assert second.number == 2 and second.number_symbol == f"02/QĐ-{symbol}"  # one series
@@ -85,14 +49,14 @@ def test_series_per_type_normative_and_classified_are_separate(documents_world):
     w = documents_world
     s.register_settings(w.justice)
     RegisterSettings.objects.filter(agency=w.justice).update(symbol="STP", series_per_type=True)
-    cv = s.outgoing_issue(actor=w.clerk, document=approved(w))
-    qd = s.outgoing_issue(actor=w.clerk, document=approved(w, doc_type="QD"))
-    qd2 = s.outgoing_issue(actor=w.clerk, document=approved(w, doc_type="QD"))
+    cv = s.outgoing_issue(actor=w.clerk, document=make_approved(w))
+    qd = s.outgoing_issue(actor=w.clerk, document=make_approved(w, doc_type="QD"))
+    qd2 = s.outgoing_issue(actor=w.clerk, document=make_approved(w, doc_type="QD"))
     normative = s.outgoing_issue(
-        actor=w.clerk, document=approved(w, doc_type="QD", is_normative=True)
+        actor=w.clerk, document=make_approved(w, doc_type="QD", is_normative=True)
     )
     secret = s.outgoing_issue(
-        actor=w.clerk, document=approved(w, doc_type="QD", secrecy=Secrecy.CONFIDENTIAL)
+        actor=w.clerk, document=make_approved(w, doc_type="QD", secrecy=Secrecy.CONFIDENTIAL)
     )
     year = timezone.localdate().year
     assert [cv.number_symbol, qd.number_symbol, qd2.number_symbol] == [
@@ -109,26 +73,26 @@ def test_the_series_year_is_the_vietnam_date_and_restarts_on_1_january(documents
     # 31 December 2026 23:30 in Hà Nội is 16:30 UTC: still 2026.
     late = dt.datetime(2026, 12, 31, 23, 30, tzinfo=VN)
     early = dt.datetime(2027, 1, 1, 0, 10, tzinfo=VN)  # 31 December 17:10 UTC, already 2027
-    a = s.outgoing_issue(actor=w.clerk, document=approved(w), now=late)
-    b = s.outgoing_issue(actor=w.clerk, document=approved(w), now=late)
-    c = s.outgoing_issue(actor=w.clerk, document=approved(w), now=early)
+    a = s.outgoing_issue(actor=w.clerk, document=make_approved(w), now=late)
+    b = s.outgoing_issue(actor=w.clerk, document=make_approved(w), now=late)
+    c = s.outgoing_issue(actor=w.clerk, document=make_approved(w), now=early)
     assert [(a.number_year, a.number), (b.number_year, b.number)] == [(2026, 1), (2026, 2)]
     assert (c.number_year, c.number, c.doc_date) == (2027, 1, dt.date(2027, 1, 1))
 
 
 def test_an_abandoned_issue_keeps_its_number_as_cancelled(documents_world):
     w = documents_world
-    reserved = s.outgoing_number(actor=w.clerk, document=approved(w))
+    reserved = s.outgoing_number(actor=w.clerk, document=make_approved(w))
     assert reserved.state == OutgoingState.NUMBERED and reserved.number == 1
     cancelled = s.outgoing_cancel(actor=w.clerk, document=reserved, reason="Lãnh đạo dừng ban hành")
     assert cancelled.state == OutgoingState.CANCELLED and cancelled.number == 1
-    nxt = s.outgoing_issue(actor=w.clerk, document=approved(w))
+    nxt = s.outgoing_issue(actor=w.clerk, document=make_approved(w))
     assert nxt.number == 2  # never reused
 
 
 def test_only_the_signer_approves_and_only_clerks_issue(documents_world):
     w = documents_world
-    doc = draft(w)
+    doc = make_draft(w)
     s.outgoing_submit(actor=w.specialist, document=doc)
     with pytest.raises(PermissionDenied):
         s.outgoing_approve(actor=w.specialist, document=doc)
@@ -145,7 +109,7 @@ def test_only_the_signer_approves_and_only_clerks_issue(documents_world):
 def test_a_bad_draft_is_refused_with_every_field_and_nothing_stored(documents_world):
     w = documents_world
     with pytest.raises(DomainError) as caught:
-        draft(w, summary="", body=" ", signer=w.specialist, doc_type="XX", is_normative=True)
+        make_draft(w, summary="", body=" ", signer=w.specialist, doc_type="XX", is_normative=True)
     assert {"summary", "body", "signer", "doc_type"} <= set(caught.value.details["errors"])
     assert not OutgoingDocument.objects.exists()
 
@@ -155,7 +119,7 @@ def test_a_bad_draft_is_refused_with_every_field_and_nothing_stored(documents_wo
 
 def test_issue_delivers_to_the_recipient_agency_and_statuses_come_back(documents_world):
     w = documents_world
-    doc = approved(
+    doc = make_approved(
         w, recipient_agencies=[w.construction], external_recipients=[("Bộ Tư pháp", "G09")]
     )
     issued = s.outgoing_issue(actor=w.clerk, document=doc)
@@ -192,9 +156,9 @@ def test_issue_delivers_to_the_recipient_agency_and_statuses_come_back(documents
 def test_a_revocation_revokes_the_earlier_document_at_its_receivers(documents_world):
     w = documents_world
     first = s.outgoing_issue(
-        actor=w.clerk, document=approved(w, recipient_agencies=[w.construction])
+        actor=w.clerk, document=make_approved(w, recipient_agencies=[w.construction])
     )
-    revoking = approved(
+    revoking = make_approved(
         w,
         doc_type="QD",
         related=first,
@@ -214,9 +178,9 @@ def test_a_revocation_revokes_the_earlier_document_at_its_receivers(documents_wo
 
 def test_arrival_numbers_per_agency_and_year(documents_world):
     w = documents_world
-    a = register(w, files=[pdf("cong-van.pdf")])
-    b = register(w)
-    other = register(w, actor=w.other_clerk, agency=w.construction)
+    a = make_registered(w, files=[pdf("cong-van.pdf")])
+    b = make_registered(w)
+    other = make_registered(w, actor=w.other_clerk, agency=w.construction)
     assert (a.arrival_number, b.arrival_number, other.arrival_number) == (1, 2, 1)
     assert a.files.get().original_name == "cong-van.pdf" and a.acknowledged_at is not None
     assert AuditEvent.objects.filter(action="documents.incoming.register").count() == 3
@@ -225,9 +189,9 @@ def test_arrival_numbers_per_agency_and_year(documents_world):
 def test_register_refuses_bad_input_and_outsiders(documents_world):
     w = documents_world
     with pytest.raises(PermissionDenied):
-        register(w, actor=w.other_clerk)
+        make_registered(w, actor=w.other_clerk)
     with pytest.raises(DomainError) as caught:
-        register(w, number_symbol="", doc_date=timezone.localdate() + dt.timedelta(days=2))
+        make_registered(w, number_symbol="", doc_date=timezone.localdate() + dt.timedelta(days=2))
     assert set(caught.value.details["errors"]) == {"number_symbol", "doc_date"}
     assert not IncomingDocument.objects.exists()
 
@@ -236,7 +200,7 @@ def test_distribute_assign_remind_and_overdue(documents_world):
     w = documents_world
     w.specialist.email = "chuyenvien@stp.example.vn"
     w.specialist.save()
-    doc = register(w)
+    doc = make_registered(w)
     s.incoming_distribute(actor=w.clerk, document=doc, leader=w.leader)
     with pytest.raises(PermissionDenied):
         s.incoming_assign(actor=w.clerk, document=doc, assignees=[], deadline=None)
@@ -262,7 +226,7 @@ def test_distribute_assign_remind_and_overdue(documents_world):
 
 def test_return_a_wrongly_sent_document(documents_world):
     w = documents_world
-    doc = register(w)
+    doc = make_registered(w)
     with pytest.raises(DomainError):
         s.incoming_return(actor=w.clerk, document=doc, reason="")
     returned = s.incoming_return(actor=w.clerk, document=doc, reason="Gửi nhầm cơ quan")
@@ -277,9 +241,9 @@ def test_the_operations_centre_counts_electronic_arrivals_and_online_records(doc
     from tinhso.ioc.indicators import INDICATORS
 
     w = documents_world
-    register(w)  # on paper
-    s.outgoing_issue(actor=w.clerk, document=approved(w, recipient_agencies=[w.construction]))
-    register(w, actor=w.other_clerk, agency=w.construction, channel="electronic")
+    make_registered(w)  # on paper
+    s.outgoing_issue(actor=w.clerk, document=make_approved(w, recipient_agencies=[w.construction]))
+    make_registered(w, actor=w.other_clerk, agency=w.construction, channel="electronic")
     record_open(actor=w.specialist, agency=w.justice, code="01.01", title="Hồ sơ hộ tịch")
     record_open(
         actor=w.specialist, agency=w.justice, code="01.02", title="Hồ sơ giấy", is_electronic=False

@@ -6,42 +6,45 @@ import datetime as dt
 import io
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 
+from tinhso.documents import services as s
 from tinhso.documents.models import IncomingDocument, OutgoingDocument, OutgoingState, WorkRecord
 from tinhso.documents.pdf import form_fields
-from tinhso.testing.factories import pdf
+from tinhso.testing.factories import client_for, make_approved, make_draft, make_registered, pdf
 
 pytestmark = [pytest.mark.django_db]
 
 
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+def draft_form(w, **overrides) -> dict:
+    """What the drafting page's form posts for a justice department's official letter."""
+    return {
+        "agency": w.justice.pk,
+        "doc_type": "CV",
+        "drafting_unit": "VP",
+        "summary": "Về việc góp ý dự thảo quy chế",
+        "body": "Sở Tư pháp đề nghị góp ý.\nTrân trọng.",
+        "recipients_text": "Sở Xây dựng",
+        "signer": w.leader.pk,
+        "signer_position": "GIÁM ĐỐC",
+        "urgency": "normal",
+        "secrecy": "normal",
+        "copies": 1,
+        **overrides,
+    }
 
 
 def test_draft_approve_issue_and_the_receiver_processes_it(documents_world):
     w = documents_world
     drafter = client_for(w.specialist)
-    response = drafter.post(
-        "/can-bo/van-ban/di/soan-thao/",
-        {
-            "agency": w.justice.pk,
-            "doc_type": "CV",
-            "drafting_unit": "VP",
-            "summary": "Về việc góp ý dự thảo quy chế",
-            "body": "Sở Tư pháp đề nghị góp ý.\nTrân trọng.",
-            "recipients_text": "Sở Xây dựng\nLưu: VT",
-            "recipient_agencies": [w.construction.pk],
-            "signer": w.leader.pk,
-            "signer_position": "KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC",
-            "urgency": "normal",
-            "secrecy": "normal",
-            "copies": 2,
-        },
+    form = draft_form(
+        w,
+        recipients_text="Sở Xây dựng\nLưu: VT",
+        recipient_agencies=[w.construction.pk],
+        signer_position="KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC",
+        copies=2,
     )
+    response = drafter.post("/can-bo/van-ban/di/soan-thao/", form)
     assert response.status_code == 302, response.content.decode()[-3000:]
     doc = OutgoingDocument.objects.get()
     fields = form_fields(doc.pdf.open("rb").read())
@@ -121,23 +124,15 @@ def test_a_bad_registration_shows_errors_and_stores_nothing(documents_world):
 def test_registers_as_page_xlsx_and_pdf_with_the_appendix_iv_columns(documents_world):
     from openpyxl import load_workbook
 
-    from tinhso.documents import services as s
-
     w = documents_world
-    doc = s.outgoing_draft(
-        actor=w.specialist,
-        agency=w.justice,
+    doc = make_approved(
+        w,
         doc_type="QD",
+        drafting_unit="",
         summary="Ban hành quy chế",
         body="Điều 1.",
         recipients_text="Như Điều 3",
-        signer=w.leader,
-        signer_position="GIÁM ĐỐC",
-        signer_name="Lê Quang Huy",
-        render_pdf=False,
     )
-    s.outgoing_submit(actor=w.specialist, document=doc)
-    s.outgoing_approve(actor=w.leader, document=doc)
     s.outgoing_number(actor=w.clerk, document=doc)
     s.outgoing_cancel(actor=w.clerk, document=doc, reason="Dừng ban hành")
     clerk = client_for(w.clerk)
@@ -158,16 +153,13 @@ def test_registers_as_page_xlsx_and_pdf_with_the_appendix_iv_columns(documents_w
 
 
 def test_work_record_open_attach_close_archive(documents_world):
-    from tinhso.documents import services as s
 
     w = documents_world
-    incoming = s.incoming_register(
-        actor=w.clerk,
-        agency=w.justice,
+    incoming = make_registered(
+        w,
         sender_name="Bộ Tư pháp",
         number_symbol="12/BTP-HTQTCT",
         doc_date=timezone.localdate(),
-        doc_type="CV",
         summary="Hướng dẫn hộ tịch",
     )
     specialist = client_for(w.specialist)
@@ -216,25 +208,14 @@ def test_the_yearly_file_list_is_filled_then_approved_by_a_leader(documents_worl
 
 
 def test_a_revocation_drafted_from_the_issued_document_revokes_it_at_issue(documents_world):
-    from tinhso.documents import services as s
-
     w = documents_world
-    first = s.outgoing_draft(
-        actor=w.specialist,
-        agency=w.justice,
-        doc_type="CV",
-        drafting_unit="VP",
+    first = make_approved(
+        w,
         summary="Về việc tổ chức hội nghị",
         body="Mời dự hội nghị.",
         recipients_text="Sở Xây dựng",
         recipient_agencies=[w.construction],
-        signer=w.leader,
-        signer_position="GIÁM ĐỐC",
-        signer_name="Lê Quang Huy",
-        render_pdf=False,
     )
-    s.outgoing_submit(actor=w.specialist, document=first)
-    s.outgoing_approve(actor=w.leader, document=first)
     s.outgoing_issue(actor=w.clerk, document=first)
     drafter = client_for(w.specialist)
     detail = drafter.get(f"/can-bo/van-ban/di/{first.pk}/").content.decode()
@@ -242,23 +223,16 @@ def test_a_revocation_drafted_from_the_issued_document_revokes_it_at_issue(docum
     query = f"?agency={w.justice.pk}&related={first.pk}&kind=1"
     form = drafter.get(f"/can-bo/van-ban/di/soan-thao/{query}").content.decode()
     assert 'data-testid="related"' in form
-    response = drafter.post(
-        f"/can-bo/van-ban/di/soan-thao/{query}",
-        {
-            "agency": w.justice.pk,
-            "related": first.pk,
-            "kind": 1,
-            "doc_type": "QD",
-            "summary": "Thu hồi Công văn về việc tổ chức hội nghị",
-            "body": "Thu hồi công văn.",
-            "recipients_text": "Sở Xây dựng",
-            "signer": w.leader.pk,
-            "signer_position": "GIÁM ĐỐC",
-            "urgency": "normal",
-            "secrecy": "normal",
-            "copies": 1,
-        },
+    revocation = draft_form(
+        w,
+        related=first.pk,
+        kind=1,
+        doc_type="QD",
+        summary="Thu hồi Công văn về việc tổ chức hội nghị",
+        body="Thu hồi công văn.",
     )
+    del revocation["drafting_unit"]
+    response = drafter.post(f"/can-bo/van-ban/di/soan-thao/{query}", revocation)
     assert response.status_code == 302
     revoking = OutgoingDocument.objects.exclude(pk=first.pk).get()
     assert revoking.related_id == first.pk and revoking.business_type == 1
@@ -271,20 +245,9 @@ def test_a_revocation_drafted_from_the_issued_document_revokes_it_at_issue(docum
 
 
 def test_a_draft_sent_back_is_edited_and_submitted_again(documents_world):
-    from tinhso.documents import services as s
-
     w = documents_world
-    doc = s.outgoing_draft(
-        actor=w.specialist,
-        agency=w.justice,
-        doc_type="CV",
-        drafting_unit="VP",
-        summary="Về việc góp ý",
-        body="Nội dung.",
-        recipients_text="Sở Xây dựng",
-        signer=w.leader,
-        signer_position="GIÁM ĐỐC",
-        signer_name="Lê Quang Huy",
+    doc = make_draft(
+        w, summary="Về việc góp ý", body="Nội dung.", recipients_text="Sở Xây dựng", render_pdf=True
     )
     s.outgoing_submit(actor=w.specialist, document=doc)
     leader = client_for(w.leader)
@@ -294,22 +257,12 @@ def test_a_draft_sent_back_is_edited_and_submitted_again(documents_world):
     drafter = client_for(w.specialist)
     form = drafter.get(f"{url}sua/").content.decode()
     assert "Về việc góp ý" in form
-    response = drafter.post(
-        f"{url}sua/",
-        {
-            "agency": w.justice.pk,
-            "doc_type": "CV",
-            "drafting_unit": "VP",
-            "summary": "Về việc góp ý dự thảo quy chế, thời hạn trước ngày 15",
-            "body": "Nội dung đã bổ sung thời hạn.",
-            "recipients_text": "Sở Xây dựng",
-            "signer": w.leader.pk,
-            "signer_position": "GIÁM ĐỐC",
-            "urgency": "normal",
-            "secrecy": "normal",
-            "copies": 1,
-        },
+    edited = draft_form(
+        w,
+        summary="Về việc góp ý dự thảo quy chế, thời hạn trước ngày 15",
+        body="Nội dung đã bổ sung thời hạn.",
     )
+    response = drafter.post(f"{url}sua/", edited)
     assert response.status_code == 302
     doc.refresh_from_db()
     assert doc.summary.endswith("trước ngày 15") and doc.state == OutgoingState.DRAFT

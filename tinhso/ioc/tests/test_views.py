@@ -21,6 +21,7 @@ from tinhso.dossiers.models import Channel, State
 from tinhso.ioc import presentation as p
 from tinhso.ioc.indicators import HEADLINE, INDICATORS, NOT_MEASURED
 from tinhso.ioc.selectors.overviews import agency_overview, commune_overview, province_overview
+from tinhso.testing.factories import client_for
 
 from .test_indicators import Q1, province  # noqa: F401  (the hand-built province fixture)
 
@@ -36,12 +37,6 @@ def pages(province) -> list[str]:  # noqa: F811
         reverse("ioc:commune", args=[province.commune_a.pk]),
         reverse("ioc:export_xlsx"),
     ]
-
-
-def client_for(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 def text_of(response) -> str:
