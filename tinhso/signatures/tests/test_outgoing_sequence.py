@@ -14,6 +14,7 @@ from pypdf import PdfReader, PdfWriter
 from tinhso.documents import pdf as document_pdf
 from tinhso.documents import services as ds
 from tinhso.signatures import appearance, pades
+from tinhso.testing.factories import make_approved
 
 from .conftest import pdfsig
 from .test_appearance import seal_png, signature_png
@@ -21,27 +22,9 @@ from .test_appearance import seal_png, signature_png
 pytestmark = pytest.mark.django_db
 
 
-def _approved(w):
-    doc = ds.outgoing_draft(
-        actor=w.specialist,
-        agency=w.justice,
-        doc_type="CV",
-        summary="Về việc góp ý dự thảo quy chế phối hợp",
-        body="Sở Tư pháp đề nghị Sở Xây dựng góp ý.",
-        recipients_text="Sở Xây dựng\nLưu: VT, VP",
-        signer=w.leader,
-        signer_position="GIÁM ĐỐC",
-        signer_name="Lê Quang Huy",
-        drafting_unit="VP",
-        render_pdf=False,
-    )
-    ds.outgoing_submit(actor=w.specialist, document=doc)
-    return ds.outgoing_approve(actor=w.leader, document=doc)
-
-
 def test_leader_then_number_and_date_then_seal(trust, documents_world, tmp_path):
     w = documents_world
-    doc = _approved(w)
+    doc = make_approved(w)
     draft = document_pdf.render_outgoing(doc)
     personal_field, organisation_field = document_pdf.SIGNATURE_FIELDS
     # 1. the leader signs the draft in the template's personal signature field
@@ -78,7 +61,7 @@ def test_leader_then_number_and_date_then_seal(trust, documents_world, tmp_path)
 
 def test_stamping_the_number_into_the_page_breaks_the_signature(trust, documents_world):
     w = documents_world
-    doc = _approved(w)
+    doc = make_approved(w)
     personal_field = document_pdf.SIGNATURE_FIELDS[0]
     signed = pades.sign_pdf(
         document_pdf.render_outgoing(doc), trust.signer("leader"), field_name=personal_field
