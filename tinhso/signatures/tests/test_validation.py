@@ -3,6 +3,8 @@ its reason; the uploads are never stored; the validator is rate-limited per addr
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import weasyprint
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -16,9 +18,15 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def signed_pdf(pki, django_settings_for_pki) -> bytes:
-    document = weasyprint.HTML(string="<h1>Giấy phép xây dựng</h1>").write_pdf()
-    first = pades.sign_pdf(document, pki.signer("leader"), field_name="ChuKyLanhDao")
-    return pades.sign_pdf(first, pki.signer("agency"), field_name="ChuKyCoQuan")
+    def make() -> bytes:
+        document = weasyprint.HTML(string="<h1>Giấy phép xây dựng</h1>").write_pdf()
+        first = pades.sign_pdf(document, pki.signer("leader"), field_name="ChuKyLanhDao")
+        return pades.sign_pdf(first, pki.signer("agency"), field_name="ChuKyCoQuan")
+
+    # In a thread of its own: a browser test may ask for it first, and Playwright's sync API
+    # keeps an event loop running in the test's thread (pyHanko runs its own).
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(make).result()
 
 
 @pytest.fixture(scope="module")
