@@ -17,7 +17,7 @@ from tinhso.payments.models import Payment
 from tinhso.procedures.models import Procedure
 from tinhso.testing.factories import DEMO_BIRTH_FORM
 
-pytestmark = [pytest.mark.browser, pytest.mark.pg]
+pytestmark = pytest.mark.browser  # the SQLite half only (browser tests run in one half)
 
 
 def test_citizen_pays_online_and_downloads_the_receipt(phone, demo_province, gateway):
