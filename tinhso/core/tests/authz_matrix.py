@@ -189,6 +189,21 @@ def agency_object(ok: Outcome) -> dict[str, Outcome]:
     return expect(ok, anonymous=LOGIN, **each(CITIZENS, NOT_FOUND), other_agency=NOT_FOUND)
 
 
+# A step of the leader's signature on a result (JSON, through the signing agent): a form body is
+# refused as a bad request by those who may see the dossier; nobody else learns it exists.
+SIGNING_STEP = Route(
+    (
+        post(
+            expect(
+                BAD_REQUEST, anonymous=LOGIN, **each(CITIZENS, NOT_FOUND), other_agency=NOT_FOUND
+            ),
+            "not JSON",
+            kwargs={"code": "{dossier}", "file_id": "{file}"},
+        ),
+    )
+)
+
+
 def own_dossier(ok: Outcome) -> dict[str, Outcome]:
     """The applicant's own pages of the dossier: nobody else, not even its officers."""
     return expect(NOT_FOUND, anonymous=LOGIN, citizen=ok)
@@ -491,36 +506,9 @@ MATRIX: dict[str, Route] = {
     "can-bo/ho-so/<str:code>/tep/<int:file_id>/": Route(
         (get(agency_object(PDF), kwargs={"code": "{dossier}", "file_id": "{file}"}),)
     ),
-    # The leader's signature on a result, through the signing agent (JSON): a form body is
-    # refused as a bad request by those who may see the dossier; nobody else learns it exists.
-    "can-bo/ho-so/<str:code>/tep/<int:file_id>/ky-so/bat-dau/": Route(
-        (
-            post(
-                expect(
-                    BAD_REQUEST,
-                    anonymous=LOGIN,
-                    **each(CITIZENS, NOT_FOUND),
-                    other_agency=NOT_FOUND,
-                ),
-                "not JSON",
-                kwargs={"code": "{dossier}", "file_id": "{file}"},
-            ),
-        )
-    ),
-    "can-bo/ho-so/<str:code>/tep/<int:file_id>/ky-so/hoan-tat/": Route(
-        (
-            post(
-                expect(
-                    BAD_REQUEST,
-                    anonymous=LOGIN,
-                    **each(CITIZENS, NOT_FOUND),
-                    other_agency=NOT_FOUND,
-                ),
-                "not JSON",
-                kwargs={"code": "{dossier}", "file_id": "{file}"},
-            ),
-        )
-    ),
+    # The leader's signature on a result (SIGNING_STEP above).
+    "can-bo/ho-so/<str:code>/tep/<int:file_id>/ky-so/bat-dau/": SIGNING_STEP,
+    "can-bo/ho-so/<str:code>/tep/<int:file_id>/ky-so/hoan-tat/": SIGNING_STEP,
     "can-bo/ho-so/<str:code>/bieu-mau/<slug:kind>.pdf": Route(
         (
             get(agency_object(PDF), "BM.01", kwargs={"code": "{dossier}", "kind": "bm01"}),
