@@ -79,12 +79,16 @@ def test_the_providers_receipts_update_each_messages_status(receipting_standin):
     assert reached.receipt_at is not None and reached.provider_id.startswith("sms-")
     assert (unreachable.receipt, unreachable.status) == (Receipt.FAILED, Status.PERMANENT_FAILURE)
     assert "subscriber unreachable" in unreachable.last_error
-    with urllib.request.urlopen(url + "/messages.json", timeout=5) as answer:  # noqa: S310
-        listed = json.loads(answer.read())["messages"]
-    assert {m["receipt"] for m in listed[-2:]} == {
-        "delivered (acknowledged)",
-        "failed (acknowledged)",
-    }
+    # The stand-in writes down our answer once its callback has returned: wait for that too.
+    expected = {"delivered (acknowledged)", "failed (acknowledged)"}
+    deadline = time.monotonic() + 15
+    while True:
+        with urllib.request.urlopen(url + "/messages.json", timeout=5) as answer:  # noqa: S310
+            answered = {m["receipt"] for m in json.loads(answer.read())["messages"][-2:]}
+        if answered == expected or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert answered == expected
 
 
 @pytest.mark.django_db
