@@ -19,14 +19,19 @@ from django.utils.translation import gettext as _
 from tinhso.core.access import VIEW, Access, as_access
 from tinhso.core.errors import NotFound
 from tinhso.core.models import Agency, AgencyLevel
+from tinhso.core.periods import LOCAL_TZ
 from tinhso.core.text import search_terms
 
 from .access import LEADER_ROLES, STAFF_ROLES, staff_agencies
 from .kinds import type_name
 from .models import (
     OPEN_INCOMING,
+    Assignment,
+    AssignmentRole,
+    Channel,
     FileList,
     IncomingDocument,
+    IncomingEvent,
     IncomingState,
     OutgoingDocument,
     OutgoingState,
@@ -357,38 +362,208 @@ def records_online_share(*, user: Any, year: int) -> list[OnlineShare]:
 # --- the operations centre's counters ----------------------------------------------------------
 
 
-def ioc_counts_by_agency(*, start: dt.date, end: dt.date) -> dict[int, dict[str, int]]:
-    """Per agency, the counters of the operations centre's indicators for the local days
-    ``start`` to ``end``: the documents that arrived (``documents_received``) and those that
-    arrived electronically, from the platform or the exchange (``documents_received_electronic``);
-    the work records opened (``work_records``) and those processed online
-    (``work_records_online``). Counts only, no document: the caller (``tinhso.ioc``) has checked
-    that the user may read the province's figures."""
+Month = dt.date  # the first day of a local month
+Cells = dict[Month, set[int]]  # month → agencies
+
+
+def _month_condition(
+    field: str, cells: Cells | None, *, dated: bool = False, agency_field: str = "agency_id"
+) -> Q | None:
+    """``field`` within each month of ``cells`` for that month's agencies (``None``: all)."""
     from tinhso.core.periods import period_bounds
 
-    from .models import Channel
+    if cells is None:
+        return Q()
+    condition: Q | None = None
+    for month, agencies in cells.items():
+        last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        first, after = (month, last + dt.timedelta(days=1)) if dated else period_bounds(month, last)
+        term = Q(**{f"{field}__gte": first, f"{field}__lt": after, f"{agency_field}__in": agencies})
+        condition = term if condition is None else condition | term
+    return condition
 
-    first, after = period_bounds(start, end)
-    found: dict[int, dict[str, int]] = {}
-    incoming = (
-        IncomingDocument.objects.filter(received_at__gte=first, received_at__lt=after)
-        .values("agency_id")
-        .annotate(
-            received=Count("pk"),
-            electronic=Count("pk", filter=~Q(channel=Channel.PAPER)),
-        )
+
+def _local_month(value: Any) -> Month:
+    if isinstance(value, dt.datetime):
+        value = timezone.localtime(value, LOCAL_TZ) if timezone.is_aware(value) else value
+        return value.date().replace(day=1)
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value[:10]).replace(day=1)
+    return value.replace(day=1)
+
+
+def lead_assignments_due() -> QuerySet[Assignment]:
+    """The lead assignments (one per assigned incoming document) that carry a deadline, the
+    documents the sender revoked left out: what "processed on time" is measured on."""
+    return Assignment.objects.filter(role=AssignmentRole.LEAD, deadline__isnull=False).exclude(
+        document__state=IncomingState.REVOKED
     )
-    for row in incoming:
-        found.setdefault(row["agency_id"], {}).update(
-            documents_received=row["received"], documents_received_electronic=row["electronic"]
+
+
+def ioc_document_counts(
+    *, cells: Cells | None = None, today: dt.date | None = None
+) -> dict[tuple[Month, int], dict[str, int]]:
+    """The operations centre's document counters per (local month, agency), for the months and
+    agencies of ``cells`` (``None``: every month), read by its roll-up (``tinhso.ioc.rollup``):
+
+    - ``documents_received`` / ``documents_received_electronic``: incoming documents that
+      arrived in the month (by ``received_at``), and those that came from an agency on the
+      platform or electronically (not on paper);
+    - ``documents_due`` / ``documents_due_on_time``: the lead assignments
+      (:func:`lead_assignments_due`) whose deadline falls in the month and is past (before
+      ``today``) or that are finished, and those finished on or before their deadline (local
+      day): "processed on time";
+    - ``work_records`` / ``work_records_online``: work records opened in the month, and those
+      processed online (``is_electronic``).
+
+    Counts only, no document: the caller has checked that the user may read the province's
+    figures."""
+    from django.db.models import F
+    from django.db.models.functions import TruncDate, TruncMonth
+
+    today = today or timezone.localdate()
+    found: dict[tuple[Month, int], dict[str, int]] = {}
+
+    def put(month: Any, agency_id: int, **values: int) -> None:
+        found.setdefault((_local_month(month), agency_id), {}).update(values)
+
+    condition = _month_condition("received_at", cells)
+    if condition is not None:
+        rows = (
+            IncomingDocument.objects.filter(condition)
+            .annotate(month=TruncMonth("received_at", tzinfo=LOCAL_TZ))
+            .values("month", "agency_id")
+            .annotate(
+                received=Count("pk"),
+                electronic=Count("pk", filter=~Q(channel=Channel.PAPER)),
+            )
+            .order_by()
         )
-    records = (
-        WorkRecord.objects.filter(opened_at__gte=first, opened_at__lt=after)
-        .values("agency_id")
-        .annotate(opened=Count("pk"), online=Count("pk", filter=Q(is_electronic=True)))
-    )
-    for row in records:
-        found.setdefault(row["agency_id"], {}).update(
-            work_records=row["opened"], work_records_online=row["online"]
+        for row in rows:
+            put(
+                row["month"],
+                row["agency_id"],
+                documents_received=row["received"],
+                documents_received_electronic=row["electronic"],
+            )
+    condition = _month_condition("deadline", cells, dated=True, agency_field="document__agency_id")
+    if condition is not None:
+        rows = (
+            lead_assignments_due()
+            .filter(condition)
+            .filter(Q(deadline__lt=today) | Q(done_at__isnull=False))
+            .annotate(
+                month=TruncMonth("deadline"),
+                agency_id=F("document__agency_id"),
+                done_day=TruncDate("done_at", tzinfo=LOCAL_TZ),
+            )
+            .values("month", "agency_id")
+            .annotate(
+                due=Count("pk"),
+                on_time=Count("pk", filter=Q(done_at__isnull=False, done_day__lte=F("deadline"))),
+            )
+            .order_by()
         )
+        for row in rows:
+            put(
+                row["month"],
+                row["agency_id"],
+                documents_due=row["due"],
+                documents_due_on_time=row["on_time"],
+            )
+    condition = _month_condition("opened_at", cells)
+    if condition is not None:
+        rows = (
+            WorkRecord.objects.filter(condition)
+            .annotate(month=TruncMonth("opened_at", tzinfo=LOCAL_TZ))
+            .values("month", "agency_id")
+            .annotate(opened=Count("pk"), online=Count("pk", filter=Q(is_electronic=True)))
+            .order_by()
+        )
+        for row in rows:
+            put(
+                row["month"],
+                row["agency_id"],
+                work_records=row["opened"],
+                work_records_online=row["online"],
+            )
     return found
+
+
+@dataclass
+class DocumentChanges:
+    """What changed in the document system since the operations centre's last refresh: the new
+    incoming events and work records (id, time) and the (month, agency) cells they touch."""
+
+    events: list[tuple[int, dt.datetime]]
+    records: list[tuple[int, dt.datetime]]
+    cells: set[tuple[Month, int]]
+
+
+def ioc_document_changes(
+    *, after_event: int, after_record: int, deadlines: tuple[dt.date, dt.date] | None = None
+) -> DocumentChanges:
+    """The incoming events after ``after_event`` and the work records after ``after_record``,
+    with the cells whose counters they may change: each touched document's arrival month and
+    the months of every deadline it was ever given (its ``assign`` events), each new record's
+    opening month; and the cells of the lead assignments, not finished, whose deadline passed
+    within ``deadlines`` (first, last day: they become due without an event)."""
+    events = list(
+        IncomingEvent.objects.filter(id__gt=after_event)
+        .order_by("id")
+        .values_list("id", "document_id", "at")
+    )
+    cells: set[tuple[Month, int]] = set()
+    document_ids = list({document_id for _id, document_id, _at in events})
+    for start in range(0, len(document_ids), 5000):
+        chunk = document_ids[start : start + 5000]
+        agency_of = {}
+        for pk, agency_id, received_at in IncomingDocument.objects.filter(pk__in=chunk).values_list(
+            "pk", "agency_id", "received_at"
+        ):
+            agency_of[pk] = agency_id
+            cells.add((_local_month(received_at), agency_id))
+        for document_id, data in IncomingEvent.objects.filter(
+            document_id__in=chunk, action="assign"
+        ).values_list("document_id", "data"):
+            deadline = (data or {}).get("deadline")
+            if deadline and document_id in agency_of:
+                cells.add((_local_month(deadline), agency_of[document_id]))
+    records = list(
+        WorkRecord.objects.filter(id__gt=after_record)
+        .order_by("id")
+        .values_list("id", "agency_id", "opened_at")
+    )
+    cells |= {(_local_month(opened_at), agency_id) for _id, agency_id, opened_at in records}
+    if deadlines is not None:
+        first, last = deadlines
+        passed = (
+            lead_assignments_due()
+            .filter(deadline__gte=first, deadline__lte=last, done_at__isnull=True)
+            .values_list("deadline", "document__agency_id")
+            .distinct()
+        )
+        cells |= {(_local_month(deadline), agency_id) for deadline, agency_id in passed}
+    return DocumentChanges(
+        events=[(pk, at) for pk, _d, at in events],
+        records=[(pk, at) for pk, _a, at in records],
+        cells=cells,
+    )
+
+
+def ioc_document_high_water(*, before: dt.datetime) -> tuple[int, int]:
+    """The highest incoming-event id and work-record id written before ``before``: where the
+    operations centre's refresh resumes after a full rebuild."""
+    event = (
+        IncomingEvent.objects.filter(at__lt=before)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    record = (
+        WorkRecord.objects.filter(opened_at__lt=before)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return event or 0, record or 0

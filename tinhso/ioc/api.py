@@ -157,11 +157,36 @@ class OverviewBase(Schema):
     trend: list[TrendOut]
 
 
+class DocumentLevelOut(Schema):
+    level: str
+    label: str
+    values: dict[str, float | None]
+    counts: dict[str, int]
+
+
+class DocumentAgencyOut(Schema):
+    id: int
+    code: str
+    name: str
+    level: str
+    values: dict[str, float | None]
+    counts: dict[str, int]
+
+
+class DocumentsOut(Schema):
+    """The document system's shares (electronic, processed on time, work records online) per
+    level and per agency (docs/ioc.md)."""
+
+    levels: list[DocumentLevelOut]
+    agencies: list[DocumentAgencyOut]
+
+
 class ProvinceOverviewOut(OverviewBase):
     ranking: list[AgencyRowOut]
     agencies: list[AgencyRowOut]
     communes: list[CommuneRowOut]
     plans: list[PlanOut]
+    documents: DocumentsOut
 
 
 class ProcedureRowOut(Schema):

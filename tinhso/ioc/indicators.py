@@ -233,6 +233,17 @@ INDICATORS: dict[str, Indicator] = {
             ),
         ),
         Indicator(
+            "documents_on_time_share",
+            _("Incoming documents processed on time"),
+            PERCENT,
+            _get("documents_due_on_time"),
+            _get("documents_due"),
+            help=_(
+                "Incoming documents due in the period (deadline passed, or finished) that their "
+                "lead officer finished by the deadline."
+            ),
+        ),
+        Indicator(
             "work_records_online_share",
             _("Work records processed online"),
             PERCENT,

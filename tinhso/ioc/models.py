@@ -109,11 +109,40 @@ class MonthlyProcedureStat(models.Model):
         return f"{self.month:%m/%Y} {self.agency_id} {self.procedure_id}"
 
 
+class MonthlyDocumentStat(models.Model):
+    """The document system's counters per agency and local month (``month`` is its first day),
+    recomputed from the documents and work records (``documents.selectors.ioc_document_counts``,
+    where each counter is defined): what the indicators ``documents_electronic_share``,
+    ``documents_on_time_share`` and ``work_records_online_share`` read."""
+
+    month = models.DateField(_("month"))
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
+    documents_received = models.PositiveIntegerField(default=0)
+    documents_received_electronic = models.PositiveIntegerField(default=0)
+    documents_due = models.PositiveIntegerField(default=0)
+    documents_due_on_time = models.PositiveIntegerField(default=0)
+    work_records = models.PositiveIntegerField(default=0)
+    work_records_online = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly document statistics row")
+        verbose_name_plural = _("monthly document statistics")
+        constraints = [
+            models.UniqueConstraint(fields=["month", "agency"], name="monthlydoc_unique_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%m/%Y} {self.agency_id}"
+
+
 class RollupState(models.Model):
-    """Where the incremental refresh stopped: the last dossier event and outbox delivery seen."""
+    """Where the incremental refresh stopped: the last dossier event and outbox delivery seen,
+    the last incoming-document event and work record seen."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_event_id = models.BigIntegerField(default=0)
+    last_document_event_id = models.BigIntegerField(default=0)
+    last_record_id = models.BigIntegerField(default=0)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)

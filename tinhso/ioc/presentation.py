@@ -85,6 +85,12 @@ COLUMNS: dict[str, tuple[tuple[Any, str], ...]] = {
         (gettext_lazy("Online"), NUM),
         (gettext_lazy("Submitted online"), NUM),
     ),
+    "documents": (
+        (gettext_lazy("Level or agency"), ""),
+        (gettext_lazy("Documents exchanged electronically between agencies"), NUM),
+        (gettext_lazy("Incoming documents processed on time"), NUM),
+        (gettext_lazy("Work records processed online"), NUM),
+    ),
     "agencies": (
         (gettext_lazy("Agency"), ""),
         (gettext_lazy("Unit served"), ""),
@@ -196,6 +202,35 @@ def ranking(data: dict[str, Any]) -> list[dict[str, Any]]:
                 "figures": _row_figures(row),
             }
         )
+    return rows
+
+
+def documents(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document system's shares: the levels first, then each agency; each figure with what
+    it counts (``12 of 15``)."""
+    pairs = {
+        "documents_electronic_share": ("documents_received_electronic", "documents_received"),
+        "documents_on_time_share": ("documents_due_on_time", "documents_due"),
+        "work_records_online_share": ("work_records_online", "work_records"),
+    }
+    block = data.get("documents") or {"levels": [], "agencies": []}
+    rows = []
+    for kind, items in (("level", block["levels"]), ("agency", block["agencies"])):
+        for item in items:
+            cells = []
+            for key, (numerator, denominator) in pairs.items():
+                counts = item["counts"]
+                detail = ""
+                if counts.get(denominator):
+                    detail = _("%(numerator)s of %(denominator)s") % {
+                        "numerator": fmt_count(counts.get(numerator)),
+                        "denominator": fmt_count(counts.get(denominator)),
+                    }
+                cells.append(
+                    {"key": key, "display": fmt(item["values"][key], PERCENT), "detail": detail}
+                )
+            name = item["label"] if kind == "level" else item["name"]
+            rows.append({**item, "kind": kind, "name": name, "cells": cells})
     return rows
 
 

@@ -48,7 +48,13 @@ from tinhso.dossiers.models import (
 )
 from tinhso.procedures.models import OnlineMode
 
-from .models import DailyStat, MonthlyProcedureStat, MonthlyStat, RollupState
+from .models import (
+    DailyStat,
+    MonthlyDocumentStat,
+    MonthlyProcedureStat,
+    MonthlyStat,
+    RollupState,
+)
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 # Rows newer than this before a refresh started are scanned again by the next refresh.
@@ -64,6 +70,13 @@ DAILY_COUNTERS: tuple[str, ...] = tuple(
     if f.name not in {"id", "day", "agency"} and not f.is_relation
 )
 
+# The document system's counters (``MonthlyDocumentStat``), per agency and month.
+DOCUMENT_COUNTERS: tuple[str, ...] = tuple(
+    f.name
+    for f in MonthlyDocumentStat._meta.concrete_fields
+    if f.name not in {"id", "month", "agency"} and not f.is_relation
+)
+
 
 @dataclass
 class RefreshResult:
@@ -72,6 +85,7 @@ class RefreshResult:
     events_seen: int
     deliveries_seen: int
     full_rebuild: bool = False
+    document_cells: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
@@ -340,11 +354,24 @@ def rebuild(*, now: dt.datetime | None = None) -> RefreshResult:
         _write_cells(cells, None)
         _write_monthly_totals(None)
         months = _write_months(Dossier.objects.all(), None)
+        document_cells = _write_documents(None, now)
+        state.last_document_event_id, state.last_record_id = _document_high_water(now)
         state.last_event_id = high_water
         state.last_delivery_at = now - SAFETY_MARGIN
         state.refreshed_at = state.rebuilt_at = now
         state.save()
-    return RefreshResult(len(cells), months, 0, 0, full_rebuild=True)
+    return RefreshResult(len(cells), months, 0, 0, full_rebuild=True, document_cells=document_cells)
+
+
+def rebuild_documents(*, now: dt.datetime | None = None) -> int:
+    """Recompute the document system's roll-up alone (after documents loaded in bulk)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        state, _created = RollupState.objects.select_for_update().get_or_create(pk=1)
+        cells = _write_documents(None, now)
+        state.last_document_event_id, state.last_record_id = _document_high_water(now)
+        state.save()
+    return cells
 
 
 def _trusted_event_id(now: dt.datetime) -> int:
@@ -398,16 +425,81 @@ def refresh(*, now: dt.datetime | None = None) -> RefreshResult:
             _write_cells({k: v for k, v in computed.items() if k in cells}, cells)
             _write_monthly_totals({(day.replace(day=1), agency) for day, agency in cells})
         month_rows = _write_months(Dossier.objects.all(), months)
-        trusted = max((i for i, _d, at in events if at < now - SAFETY_MARGIN), default=None)
-        if trusted is not None:
-            # Never move past an event that is still recent: it may have a lower-id sibling
-            # in a transaction that has not committed yet.
-            recent = [i for i, _d, at in events if at >= now - SAFETY_MARGIN]
-            state.last_event_id = min([trusted, *(i - 1 for i in recent)])
+        state.last_event_id = _watermark(
+            state.last_event_id, [(i, at) for i, _d, at in events], now
+        )
+        changes = _document_changes(state, now)
+        document_cells = _write_documents(changes.cells, now) if changes.cells else 0
+        _advance_documents(state, changes, now)
         state.last_delivery_at = now - SAFETY_MARGIN
         state.refreshed_at = now
         state.save()
-    return RefreshResult(len(cells), month_rows, len(events), delivered)
+    return RefreshResult(
+        len(cells), month_rows, len(events), delivered, document_cells=document_cells
+    )
+
+
+def _watermark(current: int, seen: list[tuple[int, dt.datetime]], now: dt.datetime) -> int:
+    """How far an id watermark may move over the rows ``seen`` (id, time) after it."""
+    trusted = max((i for i, at in seen if at < now - SAFETY_MARGIN), default=None)
+    if trusted is None:
+        return current
+    # Never move past a row that is still recent: it may have a lower-id sibling in a
+    # transaction that has not committed yet.
+    recent = [i for i, at in seen if at >= now - SAFETY_MARGIN]
+    return min([trusted, *(i - 1 for i in recent)])
+
+
+# --- the document system (documents.selectors owns the counters' definitions) ----------------
+
+
+def _document_high_water(now: dt.datetime) -> tuple[int, int]:
+    from tinhso.documents.selectors import ioc_document_high_water
+
+    return ioc_document_high_water(before=now - SAFETY_MARGIN)
+
+
+def _document_changes(state: RollupState, now: dt.datetime):
+    from tinhso.documents.selectors import ioc_document_changes
+
+    deadlines = None
+    if state.refreshed_at is not None:
+        # Lead assignments whose deadline passed since the last refresh become due.
+        last_day = _local_day(state.refreshed_at)
+        today = _local_day(now)
+        if last_day < today:
+            deadlines = (last_day - dt.timedelta(days=1), today - dt.timedelta(days=1))
+    return ioc_document_changes(
+        after_event=state.last_document_event_id,
+        after_record=state.last_record_id,
+        deadlines=deadlines,
+    )
+
+
+def _advance_documents(state: RollupState, changes: Any, now: dt.datetime) -> None:
+    state.last_document_event_id = _watermark(state.last_document_event_id, changes.events, now)
+    state.last_record_id = _watermark(state.last_record_id, changes.records, now)
+
+
+def _write_documents(cells: Iterable[MonthCell] | None, now: dt.datetime) -> int:
+    """Recompute :class:`MonthlyDocumentStat` for ``cells`` (``None``: every month)."""
+    from tinhso.documents.selectors import ioc_document_counts
+
+    if cells is None:
+        MonthlyDocumentStat.objects.all().delete()
+        by_month = None
+    else:
+        by_month = _by_day(cells)
+        for month, agencies in by_month.items():
+            MonthlyDocumentStat.objects.filter(month=month, agency_id__in=agencies).delete()
+    counts = ioc_document_counts(cells=by_month, today=_local_day(now))
+    rows = [
+        MonthlyDocumentStat(month=month, agency_id=agency_id, **values)
+        for (month, agency_id), values in counts.items()
+        if by_month is None or agency_id in by_month.get(month, ())
+    ]
+    MonthlyDocumentStat.objects.bulk_create(rows, batch_size=BATCH)
+    return len(rows)
 
 
 def _dirty_cells(dossier_ids: set[int]) -> tuple[set[Cell], set[MonthCell]]:

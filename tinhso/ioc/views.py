@@ -161,6 +161,7 @@ def _province_context(request: HttpRequest, data: dict, period: Period, error: s
     communes = p.communes(data)
     context |= {
         "plans": p.plans(data),
+        "documents": p.documents(data),
         "ranking": p.ranking(data),
         "communes": communes,
         "not_measured": data["not_measured"],

@@ -233,35 +233,3 @@ def test_return_a_wrongly_sent_document(documents_world):
     assert returned.state == IncomingState.RETURNED
     with pytest.raises(InvalidTransition):
         s.incoming_distribute(actor=w.clerk, document=doc, leader=w.leader)
-
-
-def test_the_operations_centre_counts_electronic_arrivals_and_online_records(documents_world):
-    from tinhso.documents.records import record_open
-    from tinhso.documents.selectors import ioc_counts_by_agency
-    from tinhso.ioc.indicators import INDICATORS
-
-    w = documents_world
-    make_registered(w)  # on paper
-    s.outgoing_issue(actor=w.clerk, document=make_approved(w, recipient_agencies=[w.construction]))
-    make_registered(w, actor=w.other_clerk, agency=w.construction, channel="electronic")
-    record_open(actor=w.specialist, agency=w.justice, code="01.01", title="Hồ sơ hộ tịch")
-    record_open(
-        actor=w.specialist, agency=w.justice, code="01.02", title="Hồ sơ giấy", is_electronic=False
-    )
-    today = timezone.localdate()
-    counts = ioc_counts_by_agency(start=today, end=today)
-    assert counts[w.construction.pk] == {
-        "documents_received": 2,
-        "documents_received_electronic": 2,
-    }
-    assert counts[w.justice.pk] == {
-        "documents_received": 1,
-        "documents_received_electronic": 0,
-        "work_records": 2,
-        "work_records_online": 1,
-    }
-    totals = {k: counts[w.justice.pk].get(k, 0) + counts[w.construction.pk].get(k, 0) for k in (
-        "documents_received", "documents_received_electronic", "work_records",
-        "work_records_online")}  # fmt: skip
-    assert INDICATORS["documents_electronic_share"].compute(totals).value == pytest.approx(2 / 3)
-    assert INDICATORS["work_records_online_share"].compute(totals).value == 0.5

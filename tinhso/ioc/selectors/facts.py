@@ -19,13 +19,14 @@ from tinhso.dossiers.models import Dossier
 from tinhso.procedures.models import AgencySlot, OnlineMode, Procedure
 
 from ..models import (
+    MonthlyDocumentStat,
     MonthlyProcedureStat,
     MonthlyStat,
     RollupState,
     ServiceIndexIndicator,
     TargetLevel,
 )
-from ..rollup import DAILY_COUNTERS
+from ..rollup import DAILY_COUNTERS, DOCUMENT_COUNTERS
 
 PROVINCE_LEVELS = frozenset(
     {
@@ -98,9 +99,14 @@ def _overdue_by_agency(agency_ids: set[int] | None = None) -> dict[int, int]:
 
 
 def _documents_by_agency(period: Period) -> dict[int, dict]:
-    from tinhso.documents.selectors import ioc_counts_by_agency
-
-    return ioc_counts_by_agency(start=period.start, end=period.end)
+    """The document system's counters per agency, from its monthly roll-up."""
+    rows = (
+        MonthlyDocumentStat.objects.filter(month__gte=period.start, month__lte=period.end)
+        .values("agency_id")
+        .annotate(**{n: Sum(n) for n in DOCUMENT_COUNTERS})
+        .order_by()
+    )
+    return {row.pop("agency_id"): row for row in rows}
 
 
 def _feedback_by_agency(user: Any, period: Period) -> dict[int, dict]:
@@ -227,7 +233,7 @@ class Facts:
 
     def totals(self, agency_ids: Iterable[int] | None) -> dict[str, float]:
         ids = list(self.structure.agencies) if agency_ids is None else list(agency_ids)
-        totals: dict[str, float] = dict.fromkeys(DAILY_COUNTERS, 0)
+        totals: dict[str, float] = dict.fromkeys((*DAILY_COUNTERS, *DOCUMENT_COUNTERS), 0)
         for agency_id in ids:
             _add(totals, self.daily.get(agency_id))
             _add(totals, self.feedback.get(agency_id))

@@ -35,7 +35,7 @@ from ..models import (
     RollupState,
     TargetLevel,
 )
-from ..rollup import DAILY_COUNTERS
+from ..rollup import DAILY_COUNTERS, DOCUMENT_COUNTERS
 from .facts import Facts, gather_facts
 from .index766 import index_766, index_total
 
@@ -160,16 +160,61 @@ def _commune_rows(facts: Facts) -> list[dict[str, Any]]:
     return rows
 
 
-def _plans(facts: Facts, today: dt.date) -> list[dict[str, Any]]:
-    levels = {
-        TargetLevel.ALL: None,
+DOCUMENT_INDICATORS = (
+    "documents_electronic_share",
+    "documents_on_time_share",
+    "work_records_online_share",
+)
+
+
+def _document_values(totals: dict[str, float]) -> dict[str, Any]:
+    computed = compute_all(totals)
+    return {
+        "values": {key: computed[key].value for key in DOCUMENT_INDICATORS},
+        "counts": {name: int(totals.get(name) or 0) for name in DOCUMENT_COUNTERS},
+    }
+
+
+def _documents(facts: Facts) -> dict[str, list[dict[str, Any]]]:
+    """The document system's three shares per level (province, commune, both) and per agency
+    with documents or work records in the period, from the roll-up."""
+    structure = facts.structure
+    labels = dict(TargetLevel.choices)
+    levels = [
+        {"level": level, "label": str(labels[level]), **_document_values(facts.totals(ids))}
+        for level, ids in _level_members(facts).items()
+    ]
+    agencies = [
+        {
+            "id": agency.pk,
+            "code": agency.code,
+            "name": agency.name,
+            "level": structure.level(agency.pk),
+            **_document_values(facts.totals([agency.pk])),
+        }
+        for agency in structure.agencies.values()
+        if any(facts.documents.get(agency.pk, {}).values())
+    ]
+    agencies.sort(key=lambda row: (row["level"] != TargetLevel.PROVINCE, vi_sort_key(row["name"])))
+    return {"levels": levels, "agencies": agencies}
+
+
+def _level_members(facts: Facts) -> dict[str, list[int] | None]:
+    """The agencies of each plan level (``None``: all)."""
+    structure = facts.structure
+    return {
         TargetLevel.PROVINCE: [
-            a for a in facts.structure.agencies if facts.structure.level(a) == TargetLevel.PROVINCE
+            a for a in structure.agencies if structure.level(a) == TargetLevel.PROVINCE
         ],
         TargetLevel.COMMUNE: [
-            a for a in facts.structure.agencies if facts.structure.level(a) == TargetLevel.COMMUNE
+            a for a in structure.agencies if structure.level(a) == TargetLevel.COMMUNE
         ],
+        TargetLevel.ALL: None,
     }
+
+
+def _plans(facts: Facts, today: dt.date) -> list[dict[str, Any]]:
+    levels = _level_members(facts)
     by_level = {level: _values(facts.totals(ids)) for level, ids in levels.items()}
     plans = []
     for plan in Plan.objects.filter(is_active=True).prefetch_related("targets", "tasks__agency"):
@@ -249,7 +294,13 @@ def kept_figures(parts: tuple, compute: Callable[[], dict]) -> dict:
         return compute()
     state = (
         RollupState.objects.filter(pk=1)
-        .values_list("last_event_id", "refreshed_at", "rebuilt_at")
+        .values_list(
+            "last_event_id",
+            "last_document_event_id",
+            "last_record_id",
+            "refreshed_at",
+            "rebuilt_at",
+        )
         .first()
     )
     version = repr((parts, state, get_language()))
@@ -301,6 +352,7 @@ def _province_overview(user: Any, period: Period, today: dt.date) -> dict:
         "communes": _commune_rows(facts),
         "trend": _trend(period, None),
         "plans": _plans(facts, today),
+        "documents": _documents(facts),
     }
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from tinhso.demo.documents import load_demo_documents
 from tinhso.demo.management.base import ProvinceCommand
+from tinhso.ioc.rollup import rebuild_documents
 
 
 class Command(ProvinceCommand):
@@ -20,6 +21,7 @@ class Command(ProvinceCommand):
     def handle(self, *args, province: str, count: int | None = None, **options):
         started = time.monotonic()
         report = self.load(lambda code: load_demo_documents(code, count=count), province)
+        rebuild_documents()  # the documents were written in bulk, without events
         self.stdout.write(
             _(
                 "Demo documents: %(outgoing)d outgoing, %(incoming)d incoming, %(records)d work "
