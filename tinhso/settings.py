@@ -554,6 +554,15 @@ TINHSO_SIGNATURE_TRUST_ROOTS = env_list(
 TINHSO_REVOCATION_ALLOWLIST = env_list("TINHSO_REVOCATION_ALLOWLIST", _PKI and _PKI + "/")
 TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", _PKI and _PKI + "/tinhso-demo/tsa/tsa")
 TINHSO_SIGNATURE_MAX_UPLOAD = env_int("TINHSO_SIGNATURE_MAX_UPLOAD", 20 * 1024 * 1024)
+# The organisation's signature made on the server (copies: sao y, sao lục, trích sao): a PKCS#12
+# file per agency electronic code, "CODE=/path/file.p12", or "*=/path" for every agency; the
+# password from the environment. make run: the stand-in PKI's "agency" signer for every agency.
+TINHSO_ORGANISATION_KEYS = env_list(
+    "TINHSO_ORGANISATION_KEYS", f"*={TINHSO_PKI_DIR / 'agency.p12'}" if DEBUG else ""
+)
+TINHSO_ORGANISATION_KEY_PASSWORD = env_str(
+    "TINHSO_ORGANISATION_KEY_PASSWORD", "tinhso-demo" if DEBUG else ""
+)
 # Interrupted signing: how long the server keeps a prepared signature for the signing agent.
 TINHSO_SIGNING_SESSION_SECONDS = env_int("TINHSO_SIGNING_SESSION_SECONDS", 600)
 # Where the officer's browser finds the signing agent on their computer (the Government Cipher

@@ -107,3 +107,12 @@ def sees_document(access: Access, document) -> bool:
     if document.state in CLERK_STATES and holds(access, document.agency_id, CLERK_ROLES):
         return True
     return user_id in (document.drafted_by_id, document.signer_id)
+
+
+def copy_rule(access: Access, action: str) -> Q:
+    """A copy (sao y, sao lục, trích sao) is seen by whoever sees the document it copies."""
+    from .models import IncomingDocument, OutgoingDocument
+
+    incoming = IncomingDocument.objects.restrict(access, action).values("pk")
+    outgoing = OutgoingDocument.objects.restrict(access, action).values("pk")
+    return Q(incoming_id__in=incoming) | Q(outgoing_id__in=outgoing)

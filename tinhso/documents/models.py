@@ -702,3 +702,105 @@ class RecordItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.record_id}: {self.incoming_id or self.outgoing_id}"
+
+
+# --- copies (sao y, sao lục, trích sao) -------------------------------------------------------
+
+
+class CopyKind(models.TextChoices):
+    """The three forms of copy (Decree 30/2020, Art. 25) with their abbreviations (Appendix III)."""
+
+    FULL = "SY", _("Certified copy (sao y)")
+    FROM_COPY = "SL", _("Copy of a copy (sao lục)")
+    EXTRACT = "TS", _("Extract (trích sao)")
+
+
+COPY_TITLES = {CopyKind.FULL: "SAO Y", CopyKind.FROM_COPY: "SAO LỤC", CopyKind.EXTRACT: "TRÍCH SAO"}
+
+
+class CopyState(models.TextChoices):
+    PENDING = "pending", _("Being made")
+    ISSUED = "issued", _("Issued")
+
+
+class CopyQuerySet(RestrictedQuerySet):
+    access_rule = "tinhso.documents.access.copy_rule"
+
+
+class DocumentCopy(Searchable):
+    """Bản sao: a copy an agency makes of a document it issued or received, numbered in the
+    agency's yearly series of copies (one series for the three forms), signed with the
+    organisation's signature at the top right of page 1."""
+
+    agency = models.ForeignKey(
+        Agency, verbose_name=_("copying agency"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("form of copy"), max_length=2, choices=CopyKind.choices)
+    incoming = models.ForeignKey(
+        IncomingDocument,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="document_copies",
+    )
+    outgoing = models.ForeignKey(
+        OutgoingDocument,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="document_copies",
+    )
+    excerpt = models.TextField(_("extract"), max_length=20000, blank=True)
+    recipients_text = models.TextField(
+        _("recipients (Nơi nhận)"), max_length=2000, help_text=_("One recipient a line.")
+    )
+    state = models.CharField(
+        _("status"), max_length=10, choices=CopyState.choices, default=CopyState.PENDING
+    )
+    number_year = models.PositiveSmallIntegerField(_("series year"), null=True, blank=True)
+    number = models.PositiveIntegerField(_("number"), null=True, blank=True)
+    number_symbol = models.CharField(
+        _("number and symbol"), max_length=NUMBER_SYMBOL_MAX_LENGTH, blank=True
+    )
+    copy_date = models.DateField(_("date of the copy"), null=True, blank=True)
+    made_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    made_at = models.DateTimeField(_("made at"), default=timezone.now)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    pdf = models.FileField(
+        _("signed copy"), upload_to=RandomName("documents"), max_length=300, blank=True
+    )
+
+    objects = CopyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("copy of a document")
+        verbose_name_plural = _("copies of documents")
+        ordering = ["-number_year", "-number", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(incoming__isnull=True) ^ Q(outgoing__isnull=True),
+                name="copy_one_source",
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "number_year", "number"],
+                condition=Q(number__isnull=False),
+                name="copy_unique_number",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number_symbol or f"#{self.pk}"
+
+    def search_parts(self) -> tuple[str, ...]:
+        source = self.source
+        return (self.number_symbol, source.number_symbol if source else "", self.recipients_text)
+
+    @property
+    def source(self) -> IncomingDocument | OutgoingDocument | None:
+        return self.incoming or self.outgoing
+
+    @property
+    def title(self) -> str:
+        return COPY_TITLES[CopyKind(self.kind)]

@@ -1,0 +1,94 @@
+"""Copies (sao y, sao lục, trích sao): numbered in the copies' series, the copy form, signed with
+the organisation's signature at the top right of page 1 (a real PKI stand-in, pyHanko)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from tinhso.core.errors import DomainError, PermissionDenied
+from tinhso.core.models import AuditEvent
+from tinhso.documents import services as s
+from tinhso.documents.copies import copy_make
+from tinhso.documents.models import CopyKind, DocumentCopy
+from tinhso.signatures import pades
+from tinhso.signatures.pades import SigningRefused
+from tinhso.signatures.tests.conftest import pki, trust  # noqa: F401 - fixtures
+from tinhso.standins.pki import PFX_PASSWORD
+from tinhso.testing.factories import make_approved, make_registered
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture
+def organisation_key(settings, trust):  # noqa: F811
+    settings.TINHSO_ORGANISATION_KEYS = [f"*={trust.dir / 'agency.p12'}"]
+    settings.TINHSO_ORGANISATION_KEY_PASSWORD = PFX_PASSWORD.decode()
+    return trust
+
+
+def text_of(pdf: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_certified_copy_of_an_issued_document_is_numbered_and_signed_top_right(
+    documents_world, organisation_key
+):
+    w = documents_world
+    issued = s.outgoing_issue(actor=w.clerk, document=make_approved(w, render_pdf=True))
+    first = copy_make(
+        actor=w.clerk, source=issued, kind=CopyKind.FULL, recipients_text="Sở Xây dựng\nLưu: VT"
+    )
+    second = copy_make(
+        actor=w.clerk,
+        source=issued,
+        kind=CopyKind.EXTRACT,
+        recipients_text="UBND xã A",
+        excerpt="Sở Tư pháp đề nghị Sở Xây dựng góp ý.",
+    )
+    symbol = s.register_settings(w.justice).symbol
+    assert (first.number, first.number_symbol) == (1, f"01/SY-{symbol}")
+    assert (second.number, second.number_symbol) == (2, f"02/TS-{symbol}")  # one series
+    assert first.state == second.state == "issued"
+    with first.pdf.open("rb") as handle:
+        data = handle.read()
+    text = text_of(data)
+    assert "SAO Y" in text and f"Số: 01/SY-{symbol}" in text and "Nơi nhận:" in text
+    assert issued.number_symbol in text  # the source's number, drawn from its form field
+    (check,) = pades.validate_pdf(data)  # the copy carries the organisation's signature only
+    assert check.verdict == pades.Verdict.VALID
+    assert "agency" in check.signer.lower() or check.signer
+    # The signature sits at the top right of page 1.
+    reader = PdfReader(io.BytesIO(data))
+    page = reader.pages[0]
+    (widget,) = [a.get_object() for a in page["/Annots"] if a.get_object().get("/FT") == "/Sig"]
+    x1, y1, _x2, _y2 = (float(v) for v in widget["/Rect"])
+    assert x1 > float(page.mediabox.width) / 2 and y1 > float(page.mediabox.height) * 0.8
+    with second.pdf.open("rb") as handle:
+        extract = text_of(handle.read())
+    assert "TRÍCH SAO" in extract and "góp ý" in extract and "V/v" not in extract
+    assert AuditEvent.objects.filter(action="documents.copy.issue").count() == 2
+
+
+def test_an_incoming_scan_is_copied_and_refusals_write_nothing(
+    documents_world, organisation_key, settings
+):
+    w = documents_world
+    from tinhso.testing.factories import pdf
+
+    doc = make_registered(w, files=[pdf("scan.pdf")])
+    with pytest.raises(PermissionDenied):
+        copy_make(actor=w.leader, source=doc, kind=CopyKind.FULL, recipients_text="Phòng A")
+    with pytest.raises(DomainError):
+        copy_make(actor=w.clerk, source=doc, kind=CopyKind.EXTRACT, recipients_text="Phòng A")
+    settings.TINHSO_ORGANISATION_KEYS = []
+    with pytest.raises(SigningRefused):
+        copy_make(actor=w.clerk, source=doc, kind=CopyKind.FULL, recipients_text="Phòng A")
+    assert not DocumentCopy.objects.exists()  # no number taken, nothing kept
+    settings.TINHSO_ORGANISATION_KEYS = [f"*={organisation_key.dir / 'agency.p12'}"]
+    copy = copy_make(actor=w.clerk, source=doc, kind=CopyKind.FROM_COPY, recipients_text="Phòng A")
+    assert copy.number == 1 and copy.number_symbol.startswith("01/SL-")
+    assert list(DocumentCopy.objects.restrict(w.other_clerk)) == []
+    assert list(DocumentCopy.objects.restrict(w.clerk)) == [copy]

@@ -1,0 +1,58 @@
+"""The organisation's signature made on the server, with the agency's own key (copies and
+attachments in a separate file: Decree 30, Appendix I; ``docs/signatures.md``).
+
+The keys are PKCS#12 files named in ``TINHSO_ORGANISATION_KEYS`` (``CODE=/path/file.p12`` per
+agency electronic code, ``*=/path`` for every agency), their password in
+``TINHSO_ORGANISATION_KEY_PASSWORD``: never in git, never in the database. The signature is
+made by :func:`pades.sign_pdf` (the certificate checked first) with the copy appearance
+(:func:`appearance.copy_stamp`) at the top right of page 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from pyhanko.sign import signers
+
+from . import appearance, pades
+
+
+def key_file(agency_code: str) -> Path | None:
+    """The PKCS#12 file of the agency with this electronic code (or the one for every agency)."""
+    files = dict(item.split("=", 1) for item in settings.TINHSO_ORGANISATION_KEYS if "=" in item)
+    name = files.get(agency_code) or files.get("*")
+    return Path(name) if name else None
+
+
+def organisation_signer(agency_code: str) -> signers.SimpleSigner:
+    """The agency's organisation signer; refused when it has no key configured."""
+    path = key_file(agency_code)
+    if path is None or not path.is_file():
+        raise pades.SigningRefused(
+            "no_organisation_key",
+            _("The agency has no organisation signing key configured: ask the administrator."),
+        )
+    password = settings.TINHSO_ORGANISATION_KEY_PASSWORD.encode() or None
+    return pades.load_pkcs12(path.read_bytes(), password)
+
+
+def sign_copy(
+    pdf: bytes, *, agency_code: str, copy_form: str, agency_name: str, when: dt.datetime
+) -> bytes:
+    """``pdf`` signed with the agency's organisation signature at the top right of page 1:
+    the copy form, the agency and the signing time (ISO 8601, +07:00). B-T when a timestamp
+    authority is configured, B-B otherwise."""
+    signer = organisation_signer(agency_code)
+    stamp = appearance.copy_stamp(copy_form=copy_form, agency=agency_name, when=when)
+    level = pades.Level.B_T if settings.TINHSO_TSA_URL else pades.Level.B_B
+    return pades.sign_pdf(
+        pdf,
+        signer,
+        field_name="chu_ky_to_chuc_ban_sao",
+        level=level,
+        placement=appearance.top_right_box(pdf),
+        appearance=stamp.style,
+    )
