@@ -181,3 +181,28 @@ class AttachForm(forms.Form):
 
 class FileListEntryForm(RecordForm):
     """A heading of the yearly file list: the same fields as a work record."""
+
+
+class CopyForm(DomainErrorsMixin, forms.Form):
+    """Make a copy (sao y, sao lục, trích sao) of a document."""
+
+    kind = forms.ChoiceField(label=_("Form of copy"), choices=())
+    recipients_text = forms.CharField(
+        label=_("Recipients (Nơi nhận)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One recipient a line."),
+    )
+    excerpt = forms.CharField(
+        label=_("Extract"),
+        required=False,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Only for an extract (trích sao): the part of the document to copy."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import CopyKind
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = CopyKind.choices

@@ -54,6 +54,7 @@ DONE = {
     "drafted": gettext_lazy("The draft was saved."),
     "saved": gettext_lazy("Done."),
     "opened": gettext_lazy("The work record was opened."),
+    "copied": gettext_lazy("The copy was made and signed with the organisation's signature."),
 }
 
 
@@ -723,3 +724,65 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "archive_overdue": record.archive_due and record.archive_due < timezone.localdate(),
         },
     )
+
+
+# --- copies (sao y, sao lục, trích sao) --------------------------------------------------------
+
+COPY_SOURCES = {
+    "den": (selectors.incoming_get, "incoming"),
+    "di": (selectors.outgoing_get, "outgoing"),
+}
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def copy_make(request: HttpRequest, source: str, pk: int) -> HttpResponse:
+    """Make a copy of a document (the agency's clerks): the form, then the signed copy."""
+    from . import copies
+    from .forms import CopyForm
+
+    access = _officer(request)
+    if source not in COPY_SOURCES:
+        raise Http404
+    get, page = COPY_SOURCES[source]
+    document = _found(get, user=access, pk=pk)
+    form = CopyForm(request.POST or None)
+    error = ""
+    if request.method == "POST" and form.is_valid():
+        done, error = _run(
+            lambda: (
+                copies.copy_make(actor=request.user, source=document, **form.cleaned_data)
+                and _done_redirect(page, document.pk, done="copied")
+            ),
+            to_form=form.add_domain_error,
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "documents/copy_form.html",
+        {
+            "section": "outgoing" if source == "di" else "incoming",
+            "document": document,
+            "source_url": reverse(f"documents:{page}", args=[document.pk]),
+            "form": form,
+            "error": error,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def copy_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """A copy's signed PDF, unchanged."""
+    from .models import CopyState, DocumentCopy
+
+    access = _officer(request)
+    copy = DocumentCopy.objects.restrict(access).filter(pk=pk, state=CopyState.ISSUED).first()
+    if copy is None or not copy.pdf:
+        raise Http404
+    with copy.pdf.open("rb") as handle:
+        data = handle.read()
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="ban-sao-{copy.pk}.pdf"'
+    return response

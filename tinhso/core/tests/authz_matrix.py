@@ -713,6 +713,26 @@ MATRIX: dict[str, Route] = {
     "can-bo/van-ban/di/<int:pk>/van-ban.pdf": Route(
         (get(agency_object(PDF), kwargs={"pk": "{doc_out}"}),)
     ),
+    "can-bo/van-ban/<slug:source>/<int:pk>/sao/": Route(
+        (
+            get(agency_object(OK), "incoming", kwargs={"source": "den", "pk": "{doc_in}"}),
+            get(
+                expect(NOT_FOUND, anonymous=LOGIN),
+                "not a kind of document",
+                kwargs={"source": "xx", "pk": "{doc_in}"},
+            ),
+        ),
+        note="the POST signs with the organisation's key (documents/tests/test_copies.py)",
+    ),
+    "can-bo/van-ban/ban-sao/<int:pk>/ban-sao.pdf": Route(
+        (
+            get(
+                expect(NOT_FOUND, anonymous=LOGIN),
+                "no copy in this world (copies need the organisation's key: test_copies.py)",
+                kwargs={"pk": "999999"},
+            ),
+        )
+    ),
     "can-bo/van-ban/so/<slug:kind>/": Route(
         tuple(get(OFFICER_PAGE, kind, kwargs={"kind": kind}) for kind in ("den", "di"))
     ),

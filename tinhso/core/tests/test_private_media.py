@@ -81,7 +81,7 @@ def test_every_uploaded_file_is_private_under_a_random_name():
     ]
     assert {f"{f.model.__name__}.{f.name}" for f in fields} == {
         "DossierFile.file", "ReportPhoto.image", "DraftFile.file", "PendingUpload.file",
-        "ReceiptVersion.pdf", "Attachment.file", "OutgoingDocument.pdf",
+        "ReceiptVersion.pdf", "Attachment.file", "OutgoingDocument.pdf", "DocumentCopy.pdf",
         "ProcedureComponent.blank_form",
     }  # fmt: skip
     for field in fields:

@@ -92,3 +92,31 @@ def test_an_incoming_scan_is_copied_and_refusals_write_nothing(
     assert copy.number == 1 and copy.number_symbol.startswith("01/SL-")
     assert list(DocumentCopy.objects.restrict(w.other_clerk)) == []
     assert list(DocumentCopy.objects.restrict(w.clerk)) == [copy]
+
+
+def test_the_page_button_makes_a_copy_listed_on_the_document_page(
+    documents_world, organisation_key
+):
+    from django.urls import reverse
+
+    from tinhso.testing.factories import client_for
+
+    w = documents_world
+    issued = s.outgoing_issue(actor=w.clerk, document=make_approved(w, render_pdf=True))
+    page = reverse("documents:outgoing", args=[issued.pk])
+    url = reverse("documents:copy_make", args=["di", issued.pk])
+    clerk = client_for(w.clerk)
+    assert url in clerk.get(page).content.decode()
+    assert clerk.get(url).status_code == 200
+    answer = clerk.post(url, {"kind": "SY", "recipients_text": "Sở Xây dựng"})
+    assert answer.status_code == 302 and answer["Location"] == f"{page}?done=copied"
+    copy = DocumentCopy.objects.get()
+    assert copy.number_symbol in clerk.get(page).content.decode()
+    pdf = clerk.get(reverse("documents:copy_pdf", args=[copy.pk]))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    other = client_for(w.other_clerk)
+    assert other.get(url).status_code == 404
+    assert other.get(reverse("documents:copy_pdf", args=[copy.pk])).status_code == 404
+    # A refusal is the form's message, in Vietnamese.
+    answer = clerk.post(url, {"kind": "TS", "recipients_text": "Sở Xây dựng"})
+    assert answer.status_code == 200 and "Nhập phần nội dung" in answer.content.decode()
