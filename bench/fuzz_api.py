@@ -70,12 +70,15 @@ IDENTIFIERS = """
 import json
 from tinhso.core.models import AdministrativeUnit, Agency
 from tinhso.dossiers.models import Dossier, DossierFile
+from tinhso.documents.models import IncomingDocument, OutgoingDocument
 print(json.dumps({
     "code": list(Dossier.objects.order_by("-pk").values_list("code", flat=True)[:6]),
     "file_id": list(DossierFile.objects.order_by("-pk").values_list("pk", flat=True)[:4]),
     "agency_id": list(Agency.objects.order_by("pk").values_list("pk", flat=True)[:4]),
     "unit_id": list(AdministrativeUnit.objects.filter(level="commune")
                     .order_by("pk").values_list("pk", flat=True)[:4]),
+    "pk": list(IncomingDocument.objects.order_by("-pk").values_list("pk", flat=True)[:3])
+          + list(OutgoingDocument.objects.order_by("-pk").values_list("pk", flat=True)[:3]),
 }))
 """
 
@@ -96,11 +99,13 @@ def submit_dossiers(port: int, token: str, count: int = 2) -> None:
 
 def write_config(env: dict, path: Path) -> None:
     """``bench/fuzz_api.toml`` plus dictionaries of real identifiers: half of the path
-    parameters name an existing dossier, file, action, form, agency or commune, so requests get
+    parameters name an existing dossier, file, action, form, agency, commune or document (``pk``:
+    incoming and outgoing documents of the demo), so requests get
     past the 404 into the operations' code; the other half stay generated."""
     found = json.loads(manage(env, "shell", "-v", "0", "-c", IDENTIFIERS).strip().splitlines()[-1])
     found["action"] = ["receive", "withdraw", "request_supplement", "pay", "rate", "approve"]
-    found["kind"] = ["bm01", "bm02", "bm03", "bm04", "bm05", "bm06"]
+    # the dossiers' forms (bm01…) and the document registers (den, di) share the name "kind"
+    found["kind"] = ["bm01", "bm02", "bm03", "bm04", "bm05", "bm06", "den", "di"]
     found = {name: values for name, values in found.items() if values}
     lines = [CONFIG.read_text(), ""]
     for name, values in found.items():

@@ -183,6 +183,13 @@ IOC_PAGE = expect(NOT_FOUND, anonymous=LOGIN, province_admin=OK)
 IOC_API = expect(FORBIDDEN, anonymous=UNAUTHORIZED, province_admin=JSON)
 
 
+# The documents API: officers read their agencies' rows; citizens are refused.
+OFFICER_API = expect(JSON, anonymous=UNAUTHORIZED, **each(CITIZENS, FORBIDDEN))
+AGENCY_API_OBJECT = expect(
+    JSON, anonymous=UNAUTHORIZED, **each(CITIZENS, FORBIDDEN), other_agency=NOT_FOUND
+)
+
+
 def agency_object(ok: Outcome) -> dict[str, Outcome]:
     """An object of Đồng Hới's committee seen from the workspace: its officers and the province
     admin; citizens and other agencies get 404."""
@@ -448,6 +455,21 @@ MATRIX: dict[str, Route] = {
                 query="agency={agency_code}",
             )
             for fmt, outcome in (("xlsx", XLSX), ("pdf", PDF))
+        )
+    ),
+    # The documents of the caller's agencies (read-only; citizens are refused).
+    "GET api/documents/incoming": Route((get(OFFICER_API, query="q=ho+tich"),)),
+    "GET api/documents/incoming/<pk>": Route((get(AGENCY_API_OBJECT, kwargs={"pk": "{doc_in}"}),)),
+    "GET api/documents/outgoing": Route((get(OFFICER_API),)),
+    "GET api/documents/outgoing/<pk>": Route((get(AGENCY_API_OBJECT, kwargs={"pk": "{doc_out}"}),)),
+    "GET api/documents/registers/<kind>.xlsx": Route(
+        tuple(
+            get(
+                expect(XLSX, anonymous=UNAUTHORIZED, **each(CITIZENS, FORBIDDEN)),
+                kind,
+                kwargs={"kind": kind},
+            )
+            for kind in ("den", "di")
         )
     ),
     "GET api/ioc/overview": Route((get(IOC_API),)),
