@@ -139,7 +139,10 @@ def append_flattened(writer: Any, pdf: bytes) -> None:
                 appearance = (annotation.get("/AP") or {}).get("/N")
                 if appearance is None or "/BBox" not in appearance.get_object():
                     continue
-                x1, y1, x2, y2 = (float(v) for v in annotation["/Rect"])
+                left, bottom, right, top = (float(v) for v in annotation["/Rect"])
+                # A rectangle may be written with any two opposite corners.
+                x1, x2 = sorted((left, right))
+                y1, y2 = sorted((bottom, top))
                 bx1, by1, bx2, by2 = (float(v) for v in appearance.get_object()["/BBox"])
                 sx = (x2 - x1) / (bx2 - bx1) if bx2 != bx1 else 1
                 sy = (y2 - y1) / (by2 - by1) if by2 != by1 else 1

@@ -140,9 +140,11 @@ def copy_stamp(
     return CopyStamp(style, lines)
 
 
-def top_right_box(pdf: bytes, *, size_mm: tuple[float, float] = COPY_SIZE_MM) -> Placement:
-    """The top right corner of page 1, inside a 20 mm right and 15 mm top margin."""
+def top_right_box(
+    pdf: bytes, *, size_mm: tuple[float, float] = COPY_SIZE_MM, top_mm: float = 15
+) -> Placement:
+    """The top right corner of page 1, inside a 20 mm right and ``top_mm`` (15 mm) top margin."""
     width, height = size_mm[0] * MM, size_mm[1] * MM
     box = PdfReader(io.BytesIO(pdf)).pages[0].mediabox
-    right, top = float(box.right) - 20 * MM, float(box.top) - 15 * MM
+    right, top = float(box.right) - 20 * MM, float(box.top) - top_mm * MM
     return Placement(0, (right - width, top - height, right, top))

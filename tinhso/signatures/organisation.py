@@ -19,6 +19,8 @@ from pyhanko.sign import signers
 
 from . import appearance, pades
 
+COPY_TOP_MM = 5  # the stamp's 14 mm end above the 20 mm top margin of a Decree 30 page
+
 
 def key_file(agency_code: str) -> Path | None:
     """The PKCS#12 file of the agency with this electronic code (or the one for every agency)."""
@@ -53,6 +55,7 @@ def sign_copy(
         signer,
         field_name="chu_ky_to_chuc_ban_sao",
         level=level,
-        placement=appearance.top_right_box(pdf),
+        # In the top margin, above a Decree 30 header (its top margin is 20 mm).
+        placement=appearance.top_right_box(pdf, top_mm=COPY_TOP_MM),
         appearance=stamp.style,
     )

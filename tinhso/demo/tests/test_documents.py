@@ -44,4 +44,19 @@ def test_a_year_of_documents_numbered_without_gaps_and_loaded_once():
         share.level
         for share in records_online_share(user=admin, year=WorkRecord.objects.first().year)
     }
+    # The operations centre measures the three document shares from the demo's year.
+    from django.db.models import Sum
+
+    from tinhso.ioc.models import MonthlyDocumentStat
+    from tinhso.ioc.rollup import rebuild_documents
+
+    assert rebuild_documents() > 0
+    totals = MonthlyDocumentStat.objects.aggregate(
+        due=Sum("documents_due"),
+        on_time=Sum("documents_due_on_time"),
+        received=Sum("documents_received"),
+        electronic=Sum("documents_received_electronic"),
+    )
+    assert 0 < totals["on_time"] < totals["due"]
+    assert 0 < totals["electronic"] <= totals["received"] == IncomingDocument.objects.count()
     assert load_demo_documents("44", count=800) == (0, 0, 0)  # idempotent

@@ -4,6 +4,7 @@ the organisation's signature at the top right of page 1 (a real PKI stand-in, py
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -57,6 +58,12 @@ def test_a_certified_copy_of_an_issued_document_is_numbered_and_signed_top_right
     text = text_of(data)
     assert "SAO Y" in text and f"Số: 01/SY-{symbol}" in text and "Nơi nhận:" in text
     assert issued.number_symbol in text  # the source's number, drawn from its form field
+    # ... upright: each field drawn with a positive vertical scale.
+    drawn = re.findall(
+        rb"q (\S+) 0 0 (\S+) \S+ \S+ cm /FlatField\d+ Do Q",
+        PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data(),
+    )
+    assert len(drawn) == 2 and all(float(sx) > 0 and float(sy) > 0 for sx, sy in drawn)
     (check,) = pades.validate_pdf(data)  # the copy carries the organisation's signature only
     assert check.verdict == pades.Verdict.VALID
     assert "agency" in check.signer.lower() or check.signer
