@@ -294,9 +294,9 @@ def test_ranking_share_of_the_points_measured():
 
 # The province page's queries, whatever the size of the province: the session, the user and their
 # roles, the navigation's counts, the working calendar's version, then the figures (structure,
-# roll-ups, live counts, catalogue, 766 indicators, trend, plans, the document system's shares).
-# Measured: 23 here (19 before the document system's indicators); a query per agency or commune
-# would pass the bound.
+# roll-ups, live counts, catalogue, 766 indicators, trend, plans, the document system's roll-up).
+# Measured: 22 here (23 when the document shares were two live scans of the documents); a query
+# per agency or commune would pass the bound.
 PROVINCE_PAGE_MAX_QUERIES = 24
 # With the figures kept: the session, the user, roles, the navigation and the roll-ups' version
 # (measured: 8).
