@@ -31,6 +31,10 @@ def test_register_on_a_phone_draft_and_issue_on_a_desktop(phone, desktop, demo_p
     phone.check("incoming-detail")
     letter = IncomingDocument.objects.get(number_symbol="125/UBND-NC")
     assert letter.arrival_number == 1 and letter.acknowledged_at is not None
+    # The copy form (sao y, sao lục, trích sao) on a phone.
+    page.get_by_role("link", name=re.compile("Tạo bản sao")).click()
+    page.wait_for_url(re.compile(rf"/can-bo/van-ban/den/{letter.pk}/sao/$"))
+    phone.check("copy-form")
 
     # The specialist drafts a reply to the province on a desktop.
     desktop.login("chuyenvien.donghoi", then="/can-bo/van-ban/di/soan-thao/")
