@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from tinhso.integrations import edxml
 
@@ -127,6 +128,39 @@ def _int(value: Any, default: int, lo: int = 1, hi: int = 10000) -> int:
     return number if lo <= number <= hi else default
 
 
+# What ``edxml.read`` and :func:`incoming_fields` report, said to the officers.
+PROBLEM_TEXT = {
+    "not a date (YYYY/MM/DD)": _("not a date (YYYY/MM/DD)"),
+    "not a time (YYYY/MM/DD HH:mm:ss)": _("not a time (YYYY/MM/DD HH:mm:ss)"),
+    "not <OrganId>,<YYYY/MM/DD>,<number/symbol>": _(
+        "not an identifier <OrganId>,<YYYY/MM/DD>,<number/symbol>"
+    ),
+    "the date in the DocumentId is impossible": _("the date in the identifier is impossible"),
+    "unknown element, kept as received": _("an element the standard does not list, kept"),
+    "no attachment sent": _("listed in the manifest but not sent"),
+    "attachment is not base64": _("an attachment that cannot be decoded"),
+    "neither a MessageHeader nor a Status": _("neither a document nor a status message"),
+    "not a date: the register shows another day": _(
+        "not a date: the register shows the date of the identifier or the day it arrived"
+    ),
+    "later than the day it arrived": _(
+        "later than the day it arrived: the register shows that day"
+    ),
+}
+
+
+def envelope_problems(document: IncomingDocument) -> list[dict[str, str]]:
+    """The problems of an imported document's envelope, for its page (kept as received)."""
+    return [
+        {
+            "path": p.get("path", ""),
+            "value": p.get("value", ""),
+            "message": str(PROBLEM_TEXT.get(p.get("message", ""), p.get("message", ""))),
+        }
+        for p in (document.exchange or {}).get("problems") or []
+    ]
+
+
 def incoming_fields(env: edxml.Envelope, *, received_on: dt.date) -> tuple[dict[str, Any], list]:
     """The register fields of an arrival, and the problems of reading them (a value kept as
     written in ``exchange`` but not usable as a register field: the receipt day stands in)."""
@@ -144,7 +178,7 @@ def incoming_fields(env: edxml.Envelope, *, received_on: dt.date) -> tuple[dict[
             {
                 "path": "PromulgationInfo/PromulgationDate",
                 "value": written,
-                "message": "not a date: the register shows " + doc_date.strftime(DATE_FORMAT),
+                "message": "not a date: the register shows another day",
             }
         )
     elif doc_date > received_on:
@@ -152,7 +186,7 @@ def incoming_fields(env: edxml.Envelope, *, received_on: dt.date) -> tuple[dict[
             {
                 "path": "PromulgationInfo/PromulgationDate",
                 "value": written,
-                "message": "later than the day it arrived: the register shows that day",
+                "message": "later than the day it arrived",
             }
         )
         doc_date = received_on

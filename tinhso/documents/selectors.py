@@ -242,6 +242,16 @@ def incoming_register(*, user: Any, agency: Agency, filters: Filters) -> list[di
     return rows
 
 
+def _receipts(recipients: Any) -> str:
+    """The register's "Ký nhận" of an electronic issue: each recipient's last status message
+    and its time (on the platform or through the exchange axis)."""
+    return "; ".join(
+        f"{r.name}: {r.get_status_display()} {timezone.localtime(r.status_at):%H:%M %d/%m/%Y}"
+        for r in recipients
+        if r.status and r.status_at
+    )
+
+
 def outgoing_register(*, user: Any, agency: Agency, filters: Filters) -> list[dict[str, Any]]:
     """The lines of ``agency``'s outgoing register (sổ đăng ký văn bản đi): every numbered
     document in number order per series, cancelled numbers included (never a silent gap)."""
@@ -274,7 +284,7 @@ def outgoing_register(*, user: Any, agency: Agency, filters: Filters) -> list[di
                 "keeper": d.drafted_by.get_full_name() or d.drafted_by.username,
                 "copies": d.copies,
                 "sent": _date(d.issued_at),
-                "signature": "",
+                "signature": _receipts(d.recipients.all()),
                 "note": note,
             }
         )

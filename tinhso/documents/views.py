@@ -22,6 +22,7 @@ from tinhso.core.models import Agency
 from . import records as record_services
 from . import registers, selectors, services
 from .access import CLERK_ROLES, holds
+from .exchange import envelope_problems
 from .forms import (
     AssignForm,
     AttachForm,
@@ -283,6 +284,7 @@ def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "error": error,
             "done": _done(request),
             "overdue": document.deadline and document.deadline < timezone.localdate(),
+            "envelope_problems": envelope_problems(document),
         },
     )
 

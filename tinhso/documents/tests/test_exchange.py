@@ -1,0 +1,385 @@
+"""Issue 21, point 4: the document system on the exchange axis, against the stand-in axis run as
+its own process (no mocks): an outgoing document issued to an organ outside the platform reaches
+it as an edXML envelope and its statuses come back to the outgoing register; envelopes shaped
+like the public sample import with every field, trace and attachment kept and export back equal;
+repeated deliveries are ignored; status messages go out as the receiver works."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import urllib.request
+
+import pytest
+from django.utils import timezone
+
+from tinhso.core.models import AuditEvent
+from tinhso.documents import exchange as mapping
+from tinhso.documents import selectors
+from tinhso.documents import services as s
+from tinhso.documents.models import (
+    AssignmentRole,
+    BusinessType,
+    Channel,
+    IncomingDocument,
+    IncomingState,
+    OutgoingState,
+    RecipientStatus,
+    StatusCode,
+)
+from tinhso.documents.pdf import NUMBER_FIELD, form_fields
+from tinhso.dossiers import outbox
+from tinhso.dossiers.models import OutboxMessage
+from tinhso.integrations import edxml
+from tinhso.integrations import exchange as axis_exchange
+from tinhso.integrations.exchange_axis import AxisClient
+from tinhso.integrations.models import ReceivedEnvelope
+from tinhso.integrations.services import exchange_receive
+from tinhso.integrations.tests.edxml_samples import envelope, status_envelope, zipped_attachment
+from tinhso.testing.factories import client_for, pdf, standin_process
+
+pytestmark = [pytest.mark.django_db]
+
+A, B = "H44.03", "H44.05"  # the documents world's justice and construction departments
+C = "000.00.99.G01"  # an organ outside the platform (a ministry), played by the test
+SECRETS = {A: "secret-a", B: "secret-b", C: "secret-c"}
+
+
+@pytest.fixture(scope="module")
+def axis_url():
+    argv = ["--client-key", "k", "--client-secret", "s"]
+    for organ, secret in SECRETS.items():
+        argv += ["--organ", f"{organ}={secret}"]
+    with standin_process("edxml_axis", *argv) as url:
+        yield url
+
+
+def as_organ(url: str, organ: str) -> AxisClient:
+    return AxisClient(url, client_key="k", client_secret="s", agency_secret=SECRETS[organ])
+
+
+@pytest.fixture
+def axis(axis_url, settings, monkeypatch):
+    """The platform connected to the stand-in axis (A and B), the outbox handlers registered;
+    whatever a test leaves on the axis is acknowledged after it (the axis outlives the test's
+    database)."""
+    settings.TINHSO_EXCHANGE_AXIS_URL = axis_url
+    settings.TINHSO_EXCHANGE_AXIS_CLIENT_KEY = "k"
+    settings.TINHSO_EXCHANGE_AXIS_CLIENT_SECRET = "s"
+    settings.TINHSO_EXCHANGE_AGENCIES = {A: SECRETS[A], B: SECRETS[B]}
+    monkeypatch.setitem(outbox.HANDLERS, mapping.DOCUMENT_TOPIC, axis_exchange.deliver_document)
+    monkeypatch.setitem(outbox.HANDLERS, mapping.STATUS_TOPIC, axis_exchange.deliver_status)
+    yield axis_url
+    for organ in SECRETS:
+        client = as_organ(axis_url, organ)
+        for arrival in client.arrivals():
+            client.acknowledge(arrival.doc_id)
+
+
+def take(client: AxisClient, kind: str) -> list[edxml.Envelope]:
+    """What waits for the organ of ``client`` (of one kind), read and acknowledged."""
+    found = []
+    for arrival in client.arrivals():
+        if arrival.kind == kind:
+            found.append(edxml.read(client.get(arrival.doc_id)))
+            client.acknowledge(arrival.doc_id)
+    return found
+
+
+def vn_time(at: dt.datetime) -> str:
+    return timezone.localtime(at).strftime("%Y/%m/%d %H:%M:%S")
+
+
+def deliver() -> int:
+    """Run the outbox until nothing is due (one message per stream and run: a document's
+    statuses go out in order); how many were delivered."""
+    delivered = 0
+    while (report := outbox.outbox_deliver()).claimed:
+        assert report.failed == report.dead == report.held == 0, list(
+            OutboxMessage.objects.values("topic", "last_error", "held_reason")
+        )
+        delivered += report.delivered
+    return delivered
+
+
+# --- scenario C: A issues to an organ outside the platform ----------------------------------------
+
+
+def test_scenario_c_issue_to_an_organ_outside_statuses_back_and_a_revocation(documents_world, axis):
+    w = documents_world
+    annex = pdf("phu-luc.pdf")
+    annex_bytes = annex.read()
+    annex.seek(0)
+    draft = make_external(w, files=[annex])
+    issued = s.outgoing_issue(actor=w.clerk, document=draft)
+    (message,) = OutboxMessage.objects.filter(topic=mapping.DOCUMENT_TOPIC)
+    assert message.payload == {"outgoing": issued.pk}  # written in the issuing transaction
+    assert deliver() == 1
+
+    # C finds the envelope on the axis: the header, the PDF with its number, the attachment
+    c = as_organ(axis, C)
+    (received,) = take(c, "edoc")
+    assert received.document_id == issued.document_id and received.sender == A
+    assert received.recipients == [C]
+    header = received.message
+    number, notation = issued.number_symbol.split("/", 1)
+    assert header["Code"] == {"CodeNumber": number, "CodeNotation": notation}
+    assert header["Subject"] == issued.summary
+    assert header["SignerInfo"]["FullName"] == "Lê Quang Huy"
+    assert header["PromulgationInfo"]["PromulgationDate"] == f"{issued.doc_date:%Y/%m/%d}"
+    assert received.business["BussinessDocType"] == "0"
+    assert received.traces == [{"OrganId": A, "Timestamp": vn_time(issued.issued_at)}]
+    document_pdf, attachment = received.attachments
+    assert document_pdf.content.startswith(b"%PDF") and document_pdf.content_type.endswith("pdf")
+    fields = form_fields(document_pdf.content)  # the issued PDF: number and date filled in
+    assert fields[NUMBER_FIELD]["value"] == issued.number_symbol
+    assert (attachment.name, attachment.content) == ("phu-luc.pdf", annex_bytes)
+    assert received.problems == []
+
+    # C acknowledges, assigns, finishes: A's pull job records each with C's times
+    start = timezone.now().replace(microsecond=0)
+    times = {code: start + dt.timedelta(minutes=i) for i, code in enumerate(["01", "03", "04"])}
+    times["06"] = start + dt.timedelta(hours=2)
+    for code, at in times.items():
+        c.send(
+            status_envelope(
+                sender=C, answered=A, document_id=issued.document_id, code=code, time=vn_time(at)
+            ),
+            kind="status",
+        )
+    assert axis_exchange.exchange_pull()["imported"] == 4
+    recipient = issued.recipients.get()
+    assert [(st.code, st.at) for st in recipient.statuses.all()] == list(times.items())
+    recipient.refresh_from_db()
+    assert (recipient.status, recipient.status_at) == (StatusCode.DONE, times["06"])
+    # the outgoing register's "Ký nhận" and the document's page show them with their times
+    (line,) = selectors.outgoing_register(
+        user=w.clerk, agency=w.justice, filters=selectors.Filters()
+    )
+    done_at = f"{timezone.localtime(times['06']):%H:%M %d/%m/%Y}"
+    assert line["signature"].startswith("Bộ Y tế: ") and done_at in line["signature"]
+    page = client_for(w.clerk).get(f"/can-bo/van-ban/di/{issued.pk}/").content.decode()
+    assert f"{timezone.localtime(times['04']):%H:%M %d/%m/%Y}" in page
+
+    # a repeated delivery of C's "done" is acknowledged and ignored
+    (done_id,) = [
+        row["doc_id"]
+        for row in _axis_messages(axis)
+        if row["kind"] == "status" and b"<edXML:StatusCode>06<" in row["data"]
+    ]
+    _redeliver(axis, done_id)
+    assert axis_exchange.exchange_pull() == {
+        "agencies": 2,
+        "imported": 0,
+        "repeated": 1,
+        "refused": 0,
+        "failed": 0,
+    }
+    assert recipient.statuses.count() == 4
+    assert ReceivedEnvelope.objects.get(outgoing=issued, delivery_key__isnull=False, repeats=1)
+
+    # A revokes it: the revocation reaches C with the same DocumentId; C answers 13
+    revoking = make_external(
+        w,
+        doc_type="QD",
+        related=issued,
+        business_type=BusinessType.REVOCATION,
+        summary="Thu hồi Công văn gửi Bộ Y tế",
+        external_recipients=[],
+    )
+    revoking = s.outgoing_issue(actor=w.clerk, document=revoking)
+    issued.refresh_from_db()
+    assert issued.state == OutgoingState.REVOKED
+    assert deliver() == 1
+    (revocation,) = take(c, "edoc")
+    assert revocation.document_id == issued.document_id  # revocations reuse the DocumentId
+    assert revocation.business["BussinessDocType"] == "1"
+    assert revocation.message["Code"]["CodeNumber"] == revoking.number_symbol.split("/")[0]
+    assert revocation.recipients == [C]
+    answer_at = start + dt.timedelta(hours=3)
+    c.send(
+        status_envelope(
+            sender=C, answered=A, document_id=issued.document_id, code="13", time=vn_time(answer_at)
+        ),
+        kind="status",
+    )
+    assert axis_exchange.exchange_pull()["imported"] == 1
+    recipient.refresh_from_db()
+    assert (recipient.status, recipient.status_at) == (StatusCode.RECALLED, answer_at)
+    assert AuditEvent.objects.filter(action="documents.outgoing.status").count() == 5
+
+
+def make_external(w, **overrides):
+    from tinhso.testing.factories import make_approved
+
+    fields = {
+        "external_recipients": [("Bộ Y tế", C)],
+        "recipients_text": "Bộ Y tế\nLưu: VT, VP",
+        "render_pdf": True,
+    }
+    return make_approved(w, **{**fields, **overrides})
+
+
+def _axis_messages(url: str) -> list[dict]:
+    with urllib.request.urlopen(url + "/_messages", timeout=5) as answer:  # noqa: S310
+        rows = json.loads(answer.read())["data"]
+    import base64
+
+    for row in rows:
+        row["data"] = base64.b64decode(row["data"])
+        row["kind"] = row.get("messageType", row.get("kind"))
+        row["doc_id"] = row.get("docId", row.get("doc_id"))
+    return rows
+
+
+def _redeliver(url: str, doc_id: str) -> None:
+    request = urllib.request.Request(f"{url}/_redeliver/{doc_id}", method="POST")  # noqa: S310
+    urllib.request.urlopen(request, timeout=5).close()  # noqa: S310
+
+
+# --- import: envelopes shaped like the public sample ---------------------------------------------
+
+
+def test_an_envelope_imports_with_everything_kept_and_exports_back_equal(documents_world, axis):
+    w = documents_world
+    sent = envelope(sender=C, recipients=(A,), trace_time=vn_time(timezone.now()))
+    as_organ(axis, C).send(sent)
+    assert axis_exchange.exchange_pull()["imported"] == 1
+
+    document = IncomingDocument.objects.get(agency=w.justice)
+    kept = ReceivedEnvelope.objects.get(incoming=document)
+    assert bytes(kept.raw) == sent  # the received bytes, unchanged
+    assert (kept.kind, kept.outcome, kept.sender_code) == ("document", "imported", C)
+    # the register's line, from the header
+    assert (document.arrival_number, document.channel, document.state) == (
+        1,
+        Channel.ELECTRONIC,
+        IncomingState.REGISTERED,
+    )
+    assert (document.sender_code, document.sender_name) == (C, "UBND tỉnh Quảng Trị")
+    assert document.number_symbol == "215/UBND-VX" and document.doc_type == "CV"
+    assert document.doc_date == dt.date(2026, 11, 19) and document.pages == 2
+    assert document.summary == "V/v triển khai tiêm chủng mở rộng năm 2027"
+    assert document.document_id == "000.00.00.H44,2026/02/30,215/UBND-VX"  # as written
+    # every header field and trace kept; the attachment as the document's file
+    assert document.exchange["header"] == edxml.read(sent).header
+    assert document.exchange["header"]["MessageHeader"]["OtherInfo"]["Appendixes"] == {
+        "Appendix": ["Danh sách các xã triển khai", "Kế hoạch chi tiết"]
+    }
+    (file,) = document.files.all()
+    with file.file.open("rb") as handle:
+        assert handle.read() == zipped_attachment()
+    assert (file.original_name, file.content_type) == ("215_UBND-VX.pdf", "application/zip")
+    # the impossible date of the DocumentId is kept as written, reported and shown
+    assert any("DocumentId" in p["path"] for p in kept.problems)
+    page = client_for(w.clerk).get(f"/can-bo/van-ban/den/{document.pk}/").content.decode()
+    assert 'data-testid="envelope-problems"' in page and "2026/02/30" in page
+
+    # an export rebuilt from the stored document equals the received envelope
+    rebuilt = mapping.incoming_envelope(document)
+    assert edxml.canonical(rebuilt) == edxml.canonical(sent)
+
+    # a repeated delivery is acknowledged and ignored
+    (first,) = [r["doc_id"] for r in _axis_messages(axis) if r["data"] == sent]
+    _redeliver(axis, first)
+    assert axis_exchange.exchange_pull()["repeated"] == 1
+    assert IncomingDocument.objects.filter(agency=w.justice).count() == 1
+    assert ReceivedEnvelope.objects.get(incoming=document).repeats == 1
+    assert not as_organ(axis, A).arrivals()  # acknowledged on the axis
+
+
+def test_the_receivers_steps_go_back_as_status_messages_and_a_revocation_is_answered(
+    documents_world, axis
+):
+    w = documents_world
+    document_id = f"{C},2026/11/19,216/UBND-VX"
+    c = as_organ(axis, C)
+    c.send(envelope(sender=C, recipients=(A,), document_id=document_id))
+    axis_exchange.exchange_pull()
+    document = IncomingDocument.objects.get(agency=w.justice, document_id=document_id)
+    s.incoming_acknowledge(actor=w.clerk, document=document)
+    s.incoming_distribute(actor=w.clerk, document=document, leader=w.leader)
+    s.incoming_assign(
+        actor=w.leader,
+        document=document,
+        assignees=[(w.specialist, AssignmentRole.LEAD)],
+        deadline=None,
+    )
+    s.incoming_finish(actor=w.specialist, document=document)
+    deliver()
+    statuses = take(c, "status")
+    assert [st.message["StatusCode"] for st in statuses] == ["01", "03", "04", "06"]
+    assert {st.document_id for st in statuses} == {document_id}
+    assert statuses[-1].message["StaffInfo"]["Staff"] == "Trần Thị Chuyên"
+    assert statuses[0].message["ResponseFor"]["OrganId"] == C and statuses[0].sender == A
+
+    # C revokes it (same DocumentId, business type 1): revoked here, 13 goes back
+    c.send(
+        envelope(
+            sender=C,
+            recipients=(A,),
+            document_id=document_id,
+            business_type="1",
+            trace_time="2026/11/21 08:00:00",
+        )
+    )
+    assert axis_exchange.exchange_pull()["imported"] == 1
+    document.refresh_from_db()
+    assert document.state == IncomingState.REVOKED
+    assert IncomingDocument.objects.filter(agency=w.justice).count() == 1  # no new arrival
+    deliver()
+    (answer,) = take(c, "status")
+    assert (answer.message["StatusCode"], answer.document_id) == ("13", document_id)
+    assert AuditEvent.objects.filter(
+        action="documents.incoming.revoke", actor_repr=f"edxml:{C}"
+    ).exists()
+
+
+def test_a_replacement_registers_the_new_text_and_revokes_the_earlier(documents_world, axis):
+    w = documents_world
+    document_id = f"{C},2026/11/19,217/UBND-VX"
+    c = as_organ(axis, C)
+    c.send(envelope(sender=C, recipients=(A,), document_id=document_id))
+    c.send(
+        envelope(
+            sender=C,
+            recipients=(A,),
+            document_id=document_id,
+            business_type="3",
+            trace_time="2026/11/22 08:00:00",
+            attachment=b"%PDF-1.4 the corrected text",
+        )
+    )
+    assert axis_exchange.exchange_pull()["imported"] == 2
+    earlier, later = IncomingDocument.objects.filter(agency=w.justice).order_by("pk")
+    assert (earlier.state, later.state) == (IncomingState.REVOKED, IncomingState.REGISTERED)
+    assert later.exchange["business_type"] == "3" and later.arrival_number == 2
+    deliver()
+    codes = sorted(st.message["StatusCode"] for st in take(c, "status"))
+    assert codes == ["01", "01", "15"]
+
+
+def test_what_cannot_be_imported_is_kept_with_the_reason(documents_world):
+    not_edxml = b"<html>not an envelope</html>"
+    row, new = exchange_receive(receiver_code=A, data=not_edxml, axis_id="x1")
+    assert new and (row.kind, row.outcome) == ("invalid", "refused")
+    assert bytes(row.raw) == not_edxml and "root element" in row.error
+    again, new = exchange_receive(receiver_code=A, data=not_edxml, axis_id="x2")
+    assert not new and again.pk == row.pk and again.repeats == 1
+    # a revocation of a document that never arrived: kept, refused, nothing changed
+    orphan = envelope(
+        sender=C, recipients=(A,), document_id=f"{C},2026/11/19,9/X", business_type="1"
+    )
+    row, new = exchange_receive(receiver_code=A, data=orphan, axis_id="x3")
+    assert row.outcome == "refused" and row.error.startswith("unknown_document")
+    # a status about no document of ours
+    status = status_envelope(
+        sender=C,
+        answered=A,
+        document_id=f"{A},2026/11/19,99/X",
+        code="01",
+        time="2026/11/20 09:00:00",
+    )
+    row, _new = exchange_receive(receiver_code=A, data=status, axis_id="x4")
+    assert row.outcome == "refused" and row.kind == "status"
+    assert not IncomingDocument.objects.exists() and not RecipientStatus.objects.exists()
