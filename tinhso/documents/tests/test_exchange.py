@@ -36,7 +36,7 @@ from tinhso.integrations.exchange_axis import AxisClient
 from tinhso.integrations.models import ReceivedEnvelope
 from tinhso.integrations.services import exchange_receive
 from tinhso.integrations.tests.edxml_samples import envelope, status_envelope, zipped_attachment
-from tinhso.testing.factories import client_for, pdf, standin_process
+from tinhso.testing.factories import client_for, free_port, pdf, standin_process
 
 pytestmark = [pytest.mark.django_db]
 
@@ -383,3 +383,48 @@ def test_what_cannot_be_imported_is_kept_with_the_reason(documents_world):
     row, _new = exchange_receive(receiver_code=A, data=status, axis_id="x4")
     assert row.outcome == "refused" and row.kind == "status"
     assert not IncomingDocument.objects.exists() and not RecipientStatus.objects.exists()
+
+
+# --- sending: retried with the outbox's back-off, refused for good, held ---------------------------
+
+
+def test_an_unreachable_axis_is_retried_with_back_off_then_the_envelope_goes(
+    documents_world, axis, settings
+):
+    w = documents_world
+    issued = s.outgoing_issue(actor=w.clerk, document=make_external(w, render_pdf=False))
+    settings.TINHSO_EXCHANGE_AXIS_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens
+    now = timezone.now()
+    first = outbox.outbox_deliver(now=now)
+    assert (first.claimed, first.failed) == (1, 1)
+    message = OutboxMessage.objects.get(topic=mapping.DOCUMENT_TOPIC)
+    assert "UNREACHABLE" in message.last_error and message.attempts == 1
+    wait = (message.next_attempt_at - now).total_seconds()
+    assert settings.TINHSO_RETRY_BASE_SECONDS / 2 <= wait <= settings.TINHSO_RETRY_BASE_SECONDS
+    assert outbox.outbox_deliver(now=now).claimed == 0  # not before its time
+    settings.TINHSO_EXCHANGE_AXIS_URL = axis
+    assert outbox.outbox_deliver(now=message.next_attempt_at).delivered == 1
+    (received,) = take(as_organ(axis, C), "edoc")
+    assert received.document_id == issued.document_id
+
+
+def test_a_refusal_by_the_axis_is_a_dead_letter_and_an_agency_not_connected_waits(
+    documents_world, axis, settings
+):
+    w = documents_world
+    s.outgoing_issue(
+        actor=w.clerk,
+        document=make_external(
+            w, render_pdf=False, external_recipients=[("Sở ngoài trục", "000.00.00.X99")]
+        ),
+    )
+    report = outbox.outbox_deliver()
+    assert report.dead == 1
+    message = OutboxMessage.objects.get(topic=mapping.DOCUMENT_TOPIC)
+    assert "UNKNOWN_RECIPIENT" in message.last_error and message.dead_at is not None
+    message.delete()
+    settings.TINHSO_EXCHANGE_AGENCIES = {B: SECRETS[B]}  # the justice department is not connected
+    s.outgoing_issue(actor=w.clerk, document=make_external(w, render_pdf=False))
+    assert outbox.outbox_deliver().held == 1
+    held = OutboxMessage.objects.get(topic=mapping.DOCUMENT_TOPIC)
+    assert "not connected" in held.held_reason and held.dead_at is None
