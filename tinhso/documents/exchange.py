@@ -15,6 +15,7 @@ status messages (:func:`status_envelope`). It writes nothing: the writes are
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -209,11 +210,20 @@ def incoming_fields(env: edxml.Envelope, *, received_on: dt.date) -> tuple[dict[
 
 
 def stored_exchange(env: edxml.Envelope) -> dict[str, Any]:
-    """What an imported document keeps of its envelope besides the attachments' bytes."""
+    """What an imported document keeps of its envelope besides the attachments' bytes.
+
+    The header and the manifest are kept as JSON *text*: their elements' order is part of the
+    envelope (the canonical comparison sees it), and PostgreSQL's jsonb does not keep the order
+    of an object's keys. :func:`envelope_header` reads them back."""
     return {
-        "header": env.header,
-        "manifest": env.manifest,
-        "manifest_version": env.manifest_version,
+        "envelope": json.dumps(
+            {
+                "header": env.header,
+                "manifest": env.manifest,
+                "manifest_version": env.manifest_version,
+            },
+            ensure_ascii=False,
+        ),
         "attachments": [
             {
                 "content_id": a.content_id,
@@ -230,10 +240,17 @@ def stored_exchange(env: edxml.Envelope) -> dict[str, Any]:
     }
 
 
+def envelope_data(document: IncomingDocument) -> dict[str, Any]:
+    """An imported document's envelope header and manifest, in the received order."""
+    text = (document.exchange or {}).get("envelope")
+    return json.loads(text) if text else {"header": {}, "manifest": [], "manifest_version": None}
+
+
 def incoming_envelope(document: IncomingDocument) -> bytes:
     """An imported document written back as edXML from what was stored: its header, manifest
     and attachments (their bytes from the stored files)."""
     data = document.exchange
+    envelope = envelope_data(document)
     files = {f.sha256: f for f in document.files.all()}
     attachments = []
     for meta in data.get("attachments") or []:
@@ -254,9 +271,9 @@ def incoming_envelope(document: IncomingDocument) -> bytes:
         )
     return edxml.write(
         edxml.Envelope(
-            header=data["header"],
-            manifest=data.get("manifest") or [],
-            manifest_version=data.get("manifest_version"),
+            header=envelope["header"],
+            manifest=envelope["manifest"],
+            manifest_version=envelope["manifest_version"],
             attachments=attachments,
         )
     )
@@ -403,8 +420,7 @@ def status_envelope(
     document: IncomingDocument, *, code: str, at: dt.datetime, description: str, staff: str
 ) -> bytes:
     """A status message about an imported document, from its receiving agency to its sender."""
-    exchange = document.exchange.get("header") or {}
-    message = exchange.get("MessageHeader") or {}
+    message = envelope_data(document)["header"].get("MessageHeader") or {}
     promulgation = (message.get("PromulgationInfo") or {}).get("PromulgationDate", "")
     header = {
         "Status": {
