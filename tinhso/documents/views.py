@@ -384,6 +384,10 @@ def outgoing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "recipient_agencies": list(
             document.recipients.filter(agency__isnull=False).values_list("agency_id", flat=True)
         ),
+        "external_recipients": "\n".join(
+            f"{r.name}; {r.code}" if r.code else r.name
+            for r in document.recipients.filter(agency__isnull=True)
+        ),
     }
     form = OutgoingForm(
         request.POST or None,
@@ -397,7 +401,6 @@ def outgoing_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.outgoing_update(
                 actor=request.user,
                 document=document,
-                external_recipients=[],
                 **_outgoing_fields(form.cleaned_data, signers, recipients),
             )
         except NotFound:
@@ -425,6 +428,7 @@ def _outgoing_fields(data: dict, signers, recipients) -> dict:
     signer = next((u for u in signers if u.pk == data["signer"]), None)
     return {
         "recipient_agencies": list(recipients.filter(pk__in=data["recipient_agencies"])),
+        "external_recipients": data["external_recipients"],
         **{name: data[name] for name in OUTGOING_CONTENT},
         "signer": signer,
         "signer_name": (signer.get_full_name() or signer.username) if signer else "",

@@ -432,3 +432,36 @@ def test_a_refusal_by_the_axis_is_a_dead_letter_and_an_agency_not_connected_wait
     assert outbox.outbox_deliver().held == 1
     held = OutboxMessage.objects.get(topic=mapping.DOCUMENT_TOPIC)
     assert "not connected" in held.held_reason and held.dead_at is None
+
+
+# --- the drafting page: recipients outside the platform ------------------------------------------
+
+
+def test_the_drafting_page_takes_organs_outside_the_platform_and_keeps_them_on_edit(
+    documents_world,
+):
+    from tinhso.documents.models import OutgoingDocument
+    from tinhso.documents.tests.test_views import draft_form
+
+    w = documents_world
+    drafter = client_for(w.specialist)
+    lines = "Bộ Y tế; 000.00.99.G01\nBáo Quảng Trị"
+    response = drafter.post(
+        "/can-bo/van-ban/di/soan-thao/", draft_form(w, external_recipients=lines)
+    )
+    assert response.status_code == 302
+    doc = OutgoingDocument.objects.get()
+    assert list(doc.recipients.values_list("name", "code")) == [
+        ("Bộ Y tế", C),
+        ("Báo Quảng Trị", ""),
+    ]
+    edit = drafter.get(f"/can-bo/van-ban/di/{doc.pk}/sua/").content.decode()
+    assert "Bộ Y tế; 000.00.99.G01" in edit
+    response = drafter.post(
+        f"/can-bo/van-ban/di/{doc.pk}/sua/", draft_form(w, external_recipients=lines, copies=2)
+    )
+    assert response.status_code == 302 and doc.recipients.count() == 2
+    bad = drafter.post(
+        "/can-bo/van-ban/di/soan-thao/", draft_form(w, external_recipients="Bộ Y tế; mã sai!")
+    )
+    assert bad.status_code == 200 and "Ghi mỗi cơ quan theo dạng" in bad.content.decode()
