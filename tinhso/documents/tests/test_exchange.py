@@ -363,7 +363,7 @@ def test_a_replacement_registers_the_new_text_and_revokes_the_earlier(documents_
 
 
 @pytest.mark.pg  # the unique delivery key
-def test_what_cannot_be_imported_is_kept_with_the_reason(documents_world):
+def test_what_cannot_be_imported_is_kept_with_the_reason(documents_world, admin_client):
     not_edxml = b"<html>not an envelope</html>"
     row, new = exchange_receive(receiver_code=A, data=not_edxml, axis_id="x1")
     assert new and (row.kind, row.outcome) == ("invalid", "refused")
@@ -387,6 +387,11 @@ def test_what_cannot_be_imported_is_kept_with_the_reason(documents_world):
     row, _new = exchange_receive(receiver_code=A, data=status, axis_id="x4")
     assert row.outcome == "refused" and row.kind == "status"
     assert not IncomingDocument.objects.exists() and not RecipientStatus.objects.exists()
+    # the administrators see what was kept and why (read only)
+    listing = admin_client.get("/admin/integrations/receivedenvelope/?outcome=refused")
+    assert listing.status_code == 200 and listing.content.decode().count("000.00.99.G01") >= 2
+    page = admin_client.get(f"/admin/integrations/receivedenvelope/{row.pk}/change/")
+    assert page.status_code == 200 and "unknown_document" in page.content.decode()
 
 
 # --- sending: retried with the back-off, refused for good, held --------------------------------
