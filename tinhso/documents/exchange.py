@@ -144,10 +144,25 @@ PROBLEM_TEXT = {
     "not a date: the register shows another day": _(
         "not a date: the register shows the date of the identifier or the day it arrived"
     ),
+    "a PDF kept unchanged but served as a download only: pdf_active_content": _(
+        "a PDF with active content (scripts, actions, attached files): kept unchanged, "
+        "downloaded only"
+    ),
+    "a PDF kept unchanged but served as a download only: pdf_incomplete": _(
+        "a damaged PDF: kept unchanged, downloaded only"
+    ),
     "later than the day it arrived": _(
         "later than the day it arrived: the register shows that day"
     ),
 }
+
+
+def _problem_text(message: str) -> Any:
+    if message in PROBLEM_TEXT:
+        return PROBLEM_TEXT[message]
+    if message.startswith("a PDF kept unchanged"):
+        return PROBLEM_TEXT["a PDF kept unchanged but served as a download only: pdf_incomplete"]
+    return message
 
 
 def envelope_problems(document: IncomingDocument) -> list[dict[str, str]]:
@@ -156,7 +171,7 @@ def envelope_problems(document: IncomingDocument) -> list[dict[str, str]]:
         {
             "path": p.get("path", ""),
             "value": p.get("value", ""),
-            "message": str(PROBLEM_TEXT.get(p.get("message", ""), p.get("message", ""))),
+            "message": str(_problem_text(p.get("message", ""))),
         }
         for p in (document.exchange or {}).get("problems") or []
     ]

@@ -1189,20 +1189,54 @@ def _imported_original(agency: Agency, envelope: Any) -> IncomingDocument:
     return found
 
 
-def _store_received(document: IncomingDocument, attachments: Iterable[Any], now: dt.datetime):
+RECEIVED_INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "application/zip"})
+
+
+def _received_types(attachments: list[Any]) -> tuple[list[str], list[dict[str, str]]]:
+    """The type each received attachment is served as, from its content (never the sender's
+    word: a file said to be a PDF that is HTML is downloaded, never shown), and what was found:
+    a PDF with active content or damaged is kept unchanged and served as a download only."""
+    import filetype
+
+    from tinhso.core.uploads import check_pdf
+
+    types, problems = [], []
+    for attachment in attachments:
+        kind = filetype.guess(attachment.content) if attachment.content else None
+        mime = kind.mime if kind and kind.mime in RECEIVED_INLINE_TYPES else ""
+        if mime == "application/pdf":
+            try:
+                check_pdf(attachment.content)
+            except DomainError as exc:
+                mime = ""
+                problems.append(
+                    {
+                        "path": "AttachmentEncoded/" + (attachment.name or attachment.content_id),
+                        "value": "",
+                        "message": "a PDF kept unchanged but served as a download only: "
+                        + exc.code,
+                    }
+                )
+        types.append(mime or "application/octet-stream")
+    return types, problems
+
+
+def _store_received(
+    document: IncomingDocument, attachments: list[Any], types: list[str], now: dt.datetime
+):
     """Keep each attachment of an envelope as a file of ``document``, its bytes unchanged."""
     import os
 
     from django.core.files.base import ContentFile
 
-    for attachment in attachments:
+    for attachment, content_type in zip(attachments, types, strict=True):
         name = (attachment.name or attachment.content_id or "tep-dinh-kem")[:255]
         extension = os.path.splitext(name)[1].lstrip(".").lower()
         extension = extension if extension.isalnum() and len(extension) <= 8 else "bin"
         row = Attachment(
             incoming=document,
             original_name=name,
-            content_type=(attachment.content_type or "application/octet-stream")[:100],
+            content_type=content_type,
             size=len(attachment.content),
             sha256=attachment.sha256,
             uploaded_at=now,
@@ -1247,8 +1281,9 @@ def incoming_import(
             apply=_status_after_revoke,
         ).obj
     fields, problems = incoming_fields(envelope, received_on=local_date(now))
+    types, file_problems = _received_types(envelope.attachments)
     exchange = stored_exchange(envelope)
-    exchange["problems"] += problems
+    exchange["problems"] += problems + file_problems
     with files_rollback(), transaction.atomic():
         year, number = _next_arrival(agency, now)
         document = IncomingDocument.objects.create(
@@ -1260,7 +1295,7 @@ def incoming_import(
             exchange=exchange,
             **fields,
         )
-        _store_received(document, envelope.attachments, now)
+        _store_received(document, envelope.attachments, types, now)
         IncomingEvent.objects.create(
             document=document,
             seq=1,

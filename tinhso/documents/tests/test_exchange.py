@@ -470,3 +470,33 @@ def test_the_drafting_page_takes_organs_outside_the_platform_and_keeps_them_on_e
         "/can-bo/van-ban/di/soan-thao/", draft_form(w, external_recipients="Bộ Y tế; mã sai!")
     )
     assert bad.status_code == 200 and "Ghi mỗi cơ quan theo dạng" in bad.content.decode()
+
+
+def test_received_files_are_served_by_what_they_are_never_by_what_the_sender_says(
+    documents_world,
+):
+    from tinhso.testing.factories import minimal_pdf
+
+    w = documents_world
+    html = b"<html><script>alert(document.cookie)</script></html>"
+    scripted = minimal_pdf(catalog=b"/OpenAction<</S/JavaScript/JS(app.alert(1))>>")
+    for number, content in enumerate((html, scripted), start=1):
+        data = envelope(
+            sender=C,
+            recipients=(A,),
+            document_id=f"{C},2026/11/19,{number}/UBND",
+            attachment=content,
+        ).replace(b"application/zip", b"application/pdf")
+        row, _new = exchange_receive(receiver_code=A, data=data, axis_id=f"t{number}")
+        assert row.outcome == "imported"
+    html_doc, pdf_doc = IncomingDocument.objects.filter(agency=w.justice).order_by("pk")
+    clerk = client_for(w.clerk)
+    for document, content in ((html_doc, html), (pdf_doc, scripted)):
+        (file,) = document.files.all()
+        assert file.content_type == "application/octet-stream" and file.sha256
+        answer = clerk.get(f"/can-bo/van-ban/den/{document.pk}/tep/{file.pk}/")
+        assert answer["Content-Type"] == "application/octet-stream"
+        assert answer["X-Content-Type-Options"] == "nosniff"
+        assert b"".join(answer.streaming_content) == content  # kept unchanged
+    page = clerk.get(f"/can-bo/van-ban/den/{pdf_doc.pk}/").content.decode()
+    assert "nội dung chủ động" in page  # the problem, said in Vietnamese
