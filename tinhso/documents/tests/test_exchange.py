@@ -500,3 +500,18 @@ def test_received_files_are_served_by_what_they_are_never_by_what_the_sender_say
         assert b"".join(answer.streaming_content) == content  # kept unchanged
     page = clerk.get(f"/can-bo/van-ban/den/{pdf_doc.pk}/").content.decode()
     assert "nội dung chủ động" in page  # the problem, said in Vietnamese
+
+
+def test_the_exchange_runs_only_when_the_axis_is_configured(settings, monkeypatch):
+    from django.apps import apps
+
+    monkeypatch.setattr(outbox, "HANDLERS", {})
+    settings.TINHSO_EXCHANGE_AXIS_URL = ""
+    apps.get_app_config("integrations").ready()
+    assert mapping.DOCUMENT_TOPIC not in outbox.HANDLERS  # the rows wait, visible
+    assert axis_exchange.exchange_pull()["agencies"] == 0  # nothing pulled
+    settings.TINHSO_EXCHANGE_AXIS_URL = "http://127.0.0.1:8792"
+    apps.get_app_config("integrations").ready()
+    assert outbox.HANDLERS[mapping.DOCUMENT_TOPIC] is axis_exchange.deliver_document
+    assert outbox.HANDLERS[mapping.STATUS_TOPIC] is axis_exchange.deliver_status
+    assert settings.TINHSO_SCHEDULE["exchange-pull"]["task"].endswith("tasks.pull_exchange")
