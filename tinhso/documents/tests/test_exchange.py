@@ -186,6 +186,7 @@ def test_scenario_c_issue_to_an_organ_outside_statuses_back_and_a_revocation(doc
         business_type=BusinessType.REVOCATION,
         summary="Thu hồi Công văn gửi Bộ Y tế",
         external_recipients=[],
+        render_pdf=False,  # one rendering is enough for the test's time
     )
     revoking = s.outgoing_issue(actor=w.clerk, document=revoking)
     issued.refresh_from_db()
