@@ -1147,11 +1147,13 @@ def _exchange_status(
     document: IncomingDocument, code: str, at: dt.datetime, note: str = "", staff: str = ""
 ) -> None:
     """A status message about a document imported from the axis, to its sender (an outbox row;
-    one stream per document keeps them in order)."""
+    one stream per document keeps them in order). Only a return carries its text (the reason):
+    a direction or a processing opinion is the agency's own business, never sent outside."""
     from .exchange import STATUS_TOPIC
 
     if not document.exchange:
         return
+    note = note if code == StatusCode.REJECTED else ""
     _exchange_outbox(
         topic=STATUS_TOPIC,
         key=f"in:{document.pk}:{code}:{at.isoformat()}",

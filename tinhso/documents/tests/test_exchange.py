@@ -309,10 +309,12 @@ def test_the_receivers_steps_go_back_as_status_messages_and_a_revocation_is_answ
         assignees=[(w.specialist, AssignmentRole.LEAD)],
         deadline=None,
     )
+    s.incoming_opinion(actor=w.specialist, document=document, text="Ý kiến nội bộ: chưa gửi")
     s.incoming_finish(actor=w.specialist, document=document)
     deliver()
     statuses = take(c, "status")
-    assert [st.message["StatusCode"] for st in statuses] == ["01", "03", "04", "06"]
+    assert [st.message["StatusCode"] for st in statuses] == ["01", "03", "04", "05", "06"]
+    assert statuses[3].message["Description"] == "Đang xử lý"  # never the internal opinion
     assert {st.document_id for st in statuses} == {document_id}
     assert statuses[-1].message["StaffInfo"]["Staff"] == "Trần Thị Chuyên"
     assert statuses[0].message["ResponseFor"]["OrganId"] == C and statuses[0].sender == A
@@ -516,3 +518,17 @@ def test_the_exchange_runs_only_when_the_axis_is_configured(settings, monkeypatc
     assert outbox.HANDLERS[mapping.DOCUMENT_TOPIC] is axis_exchange.deliver_document
     assert outbox.HANDLERS[mapping.STATUS_TOPIC] is axis_exchange.deliver_status
     assert settings.TINHSO_SCHEDULE["exchange-pull"]["task"].endswith("tasks.pull_exchange")
+
+
+def test_a_wrongly_sent_document_goes_back_with_its_reason(documents_world, axis):
+    w = documents_world
+    document_id = f"{C},2026/11/19,218/UBND-VX"
+    c = as_organ(axis, C)
+    c.send(envelope(sender=C, recipients=(A,), document_id=document_id))
+    axis_exchange.exchange_pull()
+    document = IncomingDocument.objects.get(agency=w.justice, document_id=document_id)
+    s.incoming_return(actor=w.clerk, document=document, reason="Gửi nhầm cơ quan nhận")
+    deliver()
+    arrived, rejected = take(c, "status")
+    assert (arrived.message["StatusCode"], rejected.message["StatusCode"]) == ("01", "02")
+    assert rejected.message["Description"] == "Gửi nhầm cơ quan nhận"
