@@ -252,6 +252,34 @@ def _receipts(recipients: Any) -> str:
     )
 
 
+@dataclass(frozen=True)
+class AxisDelivery:
+    """Where the envelope of an issued document to organs outside the platform stands."""
+
+    state: str  # waiting, sent, held, failed
+    at: dt.datetime | None = None
+    reason: str = ""
+
+
+def axis_delivery(document: OutgoingDocument) -> AxisDelivery | None:
+    """The state of ``document``'s envelope on the exchange axis (its outbox row), if it has
+    one: waiting (to send or retry), sent, held (the agency is not connected), failed for good."""
+    from tinhso.dossiers.models import OutboxMessage
+
+    from .exchange import DOCUMENT_TOPIC
+
+    row = OutboxMessage.objects.filter(topic=DOCUMENT_TOPIC, key=f"out:{document.pk}").first()
+    if row is None:
+        return None
+    if row.delivered_at:
+        return AxisDelivery("sent", row.delivered_at)
+    if row.dead_at:
+        return AxisDelivery("failed", row.dead_at, row.last_error[:300])
+    if row.held_reason:
+        return AxisDelivery("held", row.next_attempt_at, row.held_reason)
+    return AxisDelivery("waiting", row.next_attempt_at, row.last_error[:300])
+
+
 def outgoing_register(*, user: Any, agency: Agency, filters: Filters) -> list[dict[str, Any]]:
     """The lines of ``agency``'s outgoing register (sổ đăng ký văn bản đi): every numbered
     document in number order per series, cancelled numbers included (never a silent gap)."""

@@ -502,6 +502,7 @@ def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "section": "outgoing",
             "document": document,
             "recipients": document.recipients.prefetch_related("statuses"),
+            "axis_delivery": selectors.axis_delivery(document),
             "events": document.events.all(),
             "followers": document.followers.all(),
             "actions": _outgoing_actions(access, document, every=True),

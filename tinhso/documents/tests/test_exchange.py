@@ -160,6 +160,7 @@ def test_scenario_c_issue_to_an_organ_outside_statuses_back_and_a_revocation(doc
     assert line["signature"].startswith("Bộ Y tế: ") and done_at in line["signature"]
     page = client_for(w.clerk).get(f"/can-bo/van-ban/di/{issued.pk}/").content.decode()
     assert f"{timezone.localtime(times['04']):%H:%M %d/%m/%Y}" in page
+    assert "Qua trục liên thông:" in page and "đã gửi lúc" in page
 
     # a repeated delivery of C's "done" is acknowledged and ignored
     (done_id,) = [
@@ -434,12 +435,16 @@ def test_a_refusal_by_the_axis_is_a_dead_letter_and_an_agency_not_connected_wait
     assert report.dead == 1
     message = OutboxMessage.objects.get(topic=mapping.DOCUMENT_TOPIC)
     assert "UNKNOWN_RECIPIENT" in message.last_error and message.dead_at is not None
+    page = client_for(w.clerk).get(f"/can-bo/van-ban/di/{message.payload['outgoing']}/")
+    assert "trục từ chối" in page.content.decode()
     message.delete()
     settings.TINHSO_EXCHANGE_AGENCIES = {B: SECRETS[B]}  # the justice department is not connected
     s.outgoing_issue(actor=w.clerk, document=make_external(w, render_pdf=False))
     assert outbox.outbox_deliver().held == 1
     held = OutboxMessage.objects.get(topic=mapping.DOCUMENT_TOPIC)
     assert "not connected" in held.held_reason and held.dead_at is None
+    page = client_for(w.clerk).get(f"/can-bo/van-ban/di/{held.payload['outgoing']}/")
+    assert "cơ quan chưa được kết nối với trục" in page.content.decode()
 
 
 # --- the drafting page: recipients outside the platform ------------------------------------------
