@@ -342,7 +342,14 @@ def test_the_receivers_steps_go_back_as_status_messages_and_a_revocation_is_answ
     ).exists()
 
 
-def test_a_replacement_registers_the_new_text_and_revokes_the_earlier(documents_world, axis):
+@pytest.mark.parametrize(
+    ("business_type", "earlier_state", "event"),
+    [("3", IncomingState.REVOKED, "revoke"), ("2", IncomingState.REGISTERED, "updated")],
+    ids=["replacement", "update"],
+)
+def test_an_update_or_a_replacement_registers_the_new_text_and_acts_on_the_earlier(
+    documents_world, axis, business_type, earlier_state, event
+):
     w = documents_world
     document_id = f"{C},2026/11/19,217/UBND-VX"
     c = as_organ(axis, C)
@@ -352,15 +359,16 @@ def test_a_replacement_registers_the_new_text_and_revokes_the_earlier(documents_
             sender=C,
             recipients=(A,),
             document_id=document_id,
-            business_type="3",
+            business_type=business_type,
             trace_time="2026/11/22 08:00:00",
             attachment=b"%PDF-1.4 the corrected text",
         )
     )
     assert axis_exchange.exchange_pull()["imported"] == 2
     earlier, later = IncomingDocument.objects.filter(agency=w.justice).order_by("pk")
-    assert (earlier.state, later.state) == (IncomingState.REVOKED, IncomingState.REGISTERED)
-    assert later.exchange["business_type"] == "3" and later.arrival_number == 2
+    assert (earlier.state, later.state) == (earlier_state, IncomingState.REGISTERED)
+    assert later.exchange["business_type"] == business_type and later.arrival_number == 2
+    assert earlier.events.order_by("seq").last().action == event
     deliver()
     codes = sorted(st.message["StatusCode"] for st in take(c, "status"))
     assert codes == ["01", "01", "15"]
