@@ -545,3 +545,26 @@ def test_a_wrongly_sent_document_goes_back_with_its_reason(documents_world, axis
     arrived, rejected = take(c, "status")
     assert (arrived.message["StatusCode"], rejected.message["StatusCode"]) == ("01", "02")
     assert rejected.message["Description"] == "Gửi nhầm cơ quan nhận"
+
+
+@pytest.mark.postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_pulled_at_once_by_several_workers_is_imported_once():
+    from django.db import connection
+
+    from tinhso.testing.factories import in_threads, make_agency
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent inserts need PostgreSQL")
+    agency = make_agency(A, "so_tu_phap", name="Sở Tư pháp")
+    data = envelope(sender=C, recipients=(A,), document_id=f"{C},2026/11/19,300/UBND")
+    outcomes = []
+
+    def pull() -> None:
+        outcomes.append(exchange_receive(receiver_code=A, data=data, axis_id="same")[1])
+
+    assert in_threads(4, pull) == []
+    assert sorted(outcomes) == [False, False, False, True]
+    assert IncomingDocument.objects.filter(agency=agency).count() == 1
+    (row,) = ReceivedEnvelope.objects.all()
+    assert row.repeats == 3 and row.incoming.arrival_number == 1  # no number lost either
