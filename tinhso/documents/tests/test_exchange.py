@@ -6,6 +6,7 @@ repeated deliveries are ignored; status messages go out as the receiver works.""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import urllib.request
@@ -36,7 +37,7 @@ from tinhso.integrations.exchange_axis import AxisClient
 from tinhso.integrations.models import ReceivedEnvelope
 from tinhso.integrations.services import exchange_receive
 from tinhso.integrations.tests.edxml_samples import envelope, status_envelope
-from tinhso.testing.factories import client_for, free_port, pdf, standin_process
+from tinhso.testing.factories import client_for, free_port, make_approved, pdf, standin_process
 
 pytestmark = [pytest.mark.django_db]
 
@@ -212,8 +213,7 @@ def test_scenario_c_issue_to_an_organ_outside_statuses_back_and_a_revocation(doc
 
 
 def make_external(w, **overrides):
-    from tinhso.testing.factories import make_approved
-
+    """An approved letter of the justice department to the ministry C outside the platform."""
     fields = {
         "external_recipients": [("Bộ Y tế", C)],
         "recipients_text": "Bộ Y tế\nLưu: VT, VP",
@@ -225,8 +225,6 @@ def make_external(w, **overrides):
 def _axis_messages(url: str) -> list[dict]:
     with urllib.request.urlopen(url + "/_messages", timeout=5) as answer:  # noqa: S310
         rows = json.loads(answer.read())["data"]
-    import base64
-
     for row in rows:
         row["data"] = base64.b64decode(row["data"])
         row["kind"] = row.get("messageType", row.get("kind"))
