@@ -1249,7 +1249,11 @@ def _store_received(
 
 
 def incoming_import(
-    *, agency: Agency, envelope: Any, now: dt.datetime | None = None
+    *,
+    agency: Agency,
+    envelope: Any,
+    signature: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
 ) -> IncomingDocument:
     """Nhận văn bản điện tử qua trục: enter an edXML arrival in ``agency``'s incoming register.
 
@@ -1258,7 +1262,8 @@ def incoming_import(
     (2) or a replacement (3) is registered the same way and acts on the document imported
     earlier with the same DocumentId (a replacement revokes it; 15, change accepted, goes back);
     a revocation (1) revokes it (13 goes back). ``envelope`` is an ``edxml.Envelope``; what was
-    read wrong is kept in ``exchange["problems"]``, never refused.
+    read wrong is kept in ``exchange["problems"]``, never refused; ``signature``, what the
+    check of the envelope's signature found, in ``exchange["signature"]`` (shown, not refused).
     """
     from .exchange import incoming_fields, stored_exchange
 
@@ -1286,6 +1291,7 @@ def incoming_import(
     types, file_problems = _received_types(envelope.attachments)
     exchange = stored_exchange(envelope)
     exchange["problems"] += problems + file_problems
+    exchange["signature"] = signature or {}
     with files_rollback(), transaction.atomic():
         year, number = _next_arrival(agency, now)
         document = IncomingDocument.objects.create(

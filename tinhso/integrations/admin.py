@@ -53,6 +53,7 @@ class ReceivedEnvelopeAdmin(admin.ModelAdmin):
         "business_type",
         "sha256",
         "problems",
+        "signature",
         "outcome",
         "error",
         "received_at",

@@ -78,6 +78,8 @@ class ReceivedEnvelope(models.Model):
     raw = models.BinaryField(_("received bytes"))
     sha256 = models.CharField(max_length=64)
     problems = models.JSONField(_("problems found"), default=list, blank=True)
+    # edxml.verify's report (lenient: a signature that does not verify is reported, not refused)
+    signature = models.JSONField(_("signature check"), default=dict, blank=True)
     outcome = models.CharField(_("outcome"), max_length=10, choices=EnvelopeOutcome.choices)
     error = models.TextField(_("why it was not imported"), blank=True)
     received_at = models.DateTimeField(_("received at"), default=timezone.now)

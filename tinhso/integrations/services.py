@@ -57,6 +57,17 @@ def release_held() -> int:
     return held.update(next_attempt_at=None)
 
 
+def signature_summary(report) -> dict:
+    """What is kept of an envelope's signature check (``edxml.SignatureReport``)."""
+    return {
+        "present": report.present,
+        "valid": report.valid,
+        "signer": report.signer,
+        "algorithm": report.algorithm,
+        "notes": list(report.notes),
+    }
+
+
 def exchange_receive(
     *, receiver_code: str, data: bytes, axis_id: str, now: dt.datetime | None = None
 ) -> tuple[ReceivedEnvelope, bool]:
@@ -85,6 +96,7 @@ def exchange_receive(
     else:
         key, kind, error = env.delivery_key(), env.kind, ""
         problems = [p.as_dict() for p in env.problems]
+    signature = signature_summary(edxml.verify(data)) if env is not None else {}
     agency = Agency.objects.filter(code=receiver_code, is_active=True).first()
     repeated = ReceivedEnvelope.objects.filter(receiver_code=receiver_code, delivery_key=key)
     if repeated.update(repeats=F("repeats") + 1):
@@ -101,6 +113,7 @@ def exchange_receive(
         raw=data,
         sha256=digest,
         problems=problems,
+        signature=signature,
         outcome=EnvelopeOutcome.REFUSED,
         error=error,
         received_at=now,
@@ -114,7 +127,7 @@ def exchange_receive(
                     with transaction.atomic():
                         if kind == "document":
                             row.incoming = documents.incoming_import(
-                                agency=agency, envelope=env, now=now
+                                agency=agency, envelope=env, now=now, signature=signature
                             )
                         else:
                             row.outgoing = documents.outgoing_status_received(

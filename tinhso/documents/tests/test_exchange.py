@@ -566,3 +566,74 @@ def test_the_same_delivery_pulled_at_once_by_several_workers_is_imported_once():
     assert IncomingDocument.objects.filter(agency=agency).count() == 1
     (row,) = ReceivedEnvelope.objects.all()
     assert row.repeats == 3 and row.incoming.arrival_number == 1  # no number lost either
+
+
+# --- signatures: envelopes signed with the organisation's key, received ones checked -------------
+
+
+def _key_and_cert(tmp_path, organ: str, name: str):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .sign(key, hashes.SHA256())
+    )
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / f"{organ}.key.pem").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    (tmp_path / f"{organ}.cert.pem").write_bytes(cert_pem)
+    return key, cert_pem
+
+
+def test_envelopes_go_signed_and_a_received_signature_is_checked_and_shown(
+    documents_world, axis, settings, tmp_path
+):
+    w = documents_world
+    _key_and_cert(tmp_path, A, "Sở Tư pháp tỉnh Quảng Trị")
+    settings.TINHSO_EXCHANGE_SIGNING_DIR = str(tmp_path)
+    s.outgoing_issue(actor=w.clerk, document=make_external(w, render_pdf=False))
+    assert deliver() == 1
+    c = as_organ(axis, C)
+    (arrival,) = c.arrivals()
+    report = edxml.verify(c.get(arrival.doc_id))
+    c.acknowledge(arrival.doc_id)
+    assert report.valid and "Sở Tư pháp" in report.signer, report
+
+    # C signs what it sends; A checks it, keeps it, and the export still equals it
+    (tmp_path / "c").mkdir()
+    c_key, c_cert = _key_and_cert(tmp_path / "c", C, "Bộ Y tế")
+    sent = edxml.sign(
+        envelope(sender=C, recipients=(A,), document_id=f"{C},2026/11/19,400/BYT"), c_key, c_cert
+    )
+    c.send(sent)
+    axis_exchange.exchange_pull()
+    document = IncomingDocument.objects.get(agency=w.justice)
+    assert document.exchange["signature"]["valid"] is True
+    assert edxml.canonical(mapping.incoming_envelope(document)) == edxml.canonical(sent)
+    page = client_for(w.clerk).get(f"/can-bo/van-ban/den/{document.pk}/").content.decode()
+    assert "hợp lệ, do" in page and "Bộ Y tế" in page
+    # the sample-shaped envelope's signature (wrong namespace, SHA-1, truncated certificate)
+    c.send(envelope(sender=C, recipients=(A,), document_id=f"{C},2026/11/19,401/BYT"))
+    axis_exchange.exchange_pull()
+    other = IncomingDocument.objects.get(document_id=f"{C},2026/11/19,401/BYT")
+    kept = ReceivedEnvelope.objects.get(incoming=other)
+    assert kept.signature["present"] and not kept.signature["valid"] and kept.signature["notes"]
+    page = client_for(w.clerk).get(f"/can-bo/van-ban/den/{other.pk}/").content.decode()
+    assert "có nhưng không xác thực được" in page
