@@ -151,6 +151,10 @@ PROBLEM_TEXT = {
     "a PDF kept unchanged but served as a download only: pdf_incomplete": _(
         "a damaged PDF: kept unchanged, downloaded only"
     ),
+    "arrived before with the same identifier": _(
+        "a document with the same identifier arrived before (its arrival number): a clerk may "
+        "return this one"
+    ),
     "later than the day it arrived": _(
         "later than the day it arrived: the register shows that day"
     ),

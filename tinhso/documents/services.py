@@ -1171,7 +1171,17 @@ def _exchange_status(
 def _imported_original(agency: Agency, envelope: Any) -> IncomingDocument:
     """The document an update, replacement or revocation from the axis acts on: the first one
     imported into ``agency`` with the same DocumentId from the same sender."""
-    found = (
+    found = _imported_first(agency, envelope)
+    if found is None:
+        raise NotFound(
+            "unknown_document",
+            _("No document with this identifier arrived earlier from this sender."),
+        )
+    return found
+
+
+def _imported_first(agency: Agency, envelope: Any) -> IncomingDocument | None:
+    return (
         IncomingDocument.objects.filter(
             agency=agency,
             channel=Channel.ELECTRONIC,
@@ -1183,12 +1193,6 @@ def _imported_original(agency: Agency, envelope: Any) -> IncomingDocument:
         .order_by("pk")
         .first()
     )
-    if found is None:
-        raise NotFound(
-            "unknown_document",
-            _("No document with this identifier arrived earlier from this sender."),
-        )
-    return found
 
 
 RECEIVED_INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "application/zip"})
@@ -1289,6 +1293,15 @@ def incoming_import(
         ).obj
     fields, problems = incoming_fields(envelope, received_on=local_date(now))
     types, file_problems = _received_types(envelope.attachments)
+    previous = _imported_first(agency, envelope) if earlier is None else None
+    if previous is not None:  # sent again as new (another trace time): registered, flagged
+        problems.append(
+            {
+                "path": "DocumentId",
+                "value": f"{previous.arrival_number}/{previous.arrival_year}",
+                "message": "arrived before with the same identifier",
+            }
+        )
     exchange = stored_exchange(envelope)
     exchange["problems"] += problems + file_problems
     exchange["signature"] = signature or {}

@@ -289,6 +289,13 @@ def test_an_envelope_imports_with_everything_kept_and_exports_back_equal(documen
     assert IncomingDocument.objects.filter(agency=w.justice).count() == 1
     assert ReceivedEnvelope.objects.get(incoming=document).repeats == 1
     assert not as_organ(axis, A).arrivals()  # acknowledged on the axis
+    # sent again as new, another trace time: another delivery, registered and flagged
+    as_organ(axis, C).send(envelope(sender=C, recipients=(A,), trace_time="2026/11/20 09:00:00"))
+    assert axis_exchange.exchange_pull()["imported"] == 1
+    again = IncomingDocument.objects.filter(agency=w.justice).latest("pk")
+    assert {"path": "DocumentId", "value": f"1/{document.arrival_year}"} in [
+        {"path": p["path"], "value": p["value"]} for p in again.exchange["problems"]
+    ]
 
 
 def test_the_receivers_steps_go_back_as_status_messages_and_a_revocation_is_answered(
