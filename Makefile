@@ -10,6 +10,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 NATIONAL_PORTAL_PORT ?= 8790
 SSO_PORT ?= 8791
+EXCHANGE_AXIS_PORT ?= 8792
+# The demo agencies connected to the stand-in exchange axis (code=secret; docs/exchange.md).
+EXCHANGE_AGENCIES ?= H44=demo-axis-h44,H44.01=demo-axis-h44-01,H44.02=demo-axis-h44-02,H44.03=demo-axis-h44-03,H44.04=demo-axis-h44-04,H44.05=demo-axis-h44-05
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/tinhso_test
 PYTEST_ARGS ?=
 # The PostgreSQL half runs the database-sensitive tests only (the rule: docs/architecture.md).
@@ -51,11 +54,15 @@ demo: migrate
 # run-all on NATIONAL_PORTAL_PORT; the catalogue's verified national codes fill the mapping table.
 # Sign-in with VNeID goes to the stand-in SSO (tinhso.standins.sso) on SSO_PORT, also started by
 # run-all with this server registered as its client (demo accounts listed on its sign-in page).
+# Documents to and from agencies outside the platform go through the stand-in exchange axis
+# (tinhso.standins.edxml_axis) on EXCHANGE_AXIS_PORT, also started by run-all.
 run: sysdeps-run demo
 	$(BIN)/python manage.py national_codes_from_catalogue
 	TINHSO_NATIONAL_PORTAL_URL=http://127.0.0.1:$(NATIONAL_PORTAL_PORT) TINHSO_NATIONAL_PORTAL_STANDIN=1 \
 	TINHSO_SSO_ISSUER=http://127.0.0.1:$(SSO_PORT)/oauth2 TINHSO_SSO_STANDIN=1 \
 	TINHSO_SSO_CLIENT_ID=tinhso TINHSO_SSO_CLIENT_SECRET=tinhso-sso-demo-secret \
+	TINHSO_EXCHANGE_AXIS_URL=http://127.0.0.1:$(EXCHANGE_AXIS_PORT) TINHSO_EXCHANGE_AXIS_STANDIN=1 \
+	TINHSO_EXCHANGE_AGENCIES=$(EXCHANGE_AGENCIES) \
 		$(BIN)/python manage.py run_all $(HOST):$(PORT)
 
 lint: install

@@ -429,6 +429,11 @@ TINHSO_SCHEDULE = {
         "every": env_int("TINHSO_NOTIFY_EVERY", 30),
     },
     "notify-due-soon": {"task": "tinhso.notifications.tasks.notify_due_soon", "every": 3600},
+    # Arrivals on the document exchange axis (nothing without TINHSO_EXCHANGE_AXIS_URL).
+    "exchange-pull": {
+        "task": "tinhso.integrations.tasks.pull_exchange",
+        "every": env_int("TINHSO_EXCHANGE_PULL_EVERY", 60),
+    },
     "payments-reconcile": {
         "task": "tinhso.payments.tasks.reconcile_payments",
         "every": env_int("TINHSO_PAYMENTS_RECONCILE_EVERY", 600),
@@ -455,6 +460,36 @@ TINHSO_NATIONAL_PORTAL_TIMEOUT = env_int("TINHSO_NATIONAL_PORTAL_TIMEOUT", 20)
 TINHSO_NATIONAL_PORTAL_STANDIN = env_bool("TINHSO_NATIONAL_PORTAL_STANDIN", False)
 TINHSO_NATIONAL_PORTAL_STANDIN_DB = env_str(
     "TINHSO_NATIONAL_PORTAL_STANDIN_DB", str(VAR_DIR / "national-portal-standin.sqlite3")
+)
+
+
+# The national document exchange axis (edXML between agencies; tinhso.integrations.exchange,
+# docs/exchange.md): no URL, nothing is sent (the outbox rows wait, visible) and nothing pulled.
+# CLIENT_KEY/SECRET: the platform's credentials on the axis; AGENCIES: the agencies connected to
+# it with each one's own secret, "CODE=secret,CODE2=secret2". STANDIN: ``run-all`` also starts
+# the stand-in axis (tinhso.standins.edxml_axis) on the URL's port with those agencies and the
+# organs outside the platform of STANDIN_ORGANS (the demo's correspondents), kept in STANDIN_DB.
+def _pairs(text: str) -> dict[str, str]:
+    return dict(item.strip().split("=", 1) for item in text.split(",") if "=" in item)
+
+
+TINHSO_EXCHANGE_AXIS_URL = env_str("TINHSO_EXCHANGE_AXIS_URL", "").rstrip("/")
+TINHSO_EXCHANGE_AXIS_CLIENT_KEY = env_str("TINHSO_EXCHANGE_AXIS_CLIENT_KEY", "tinhso")
+TINHSO_EXCHANGE_AXIS_CLIENT_SECRET = env_str(
+    "TINHSO_EXCHANGE_AXIS_CLIENT_SECRET", "tinhso-axis-secret" if DEBUG else ""
+)
+TINHSO_EXCHANGE_AXIS_TIMEOUT = env_int("TINHSO_EXCHANGE_AXIS_TIMEOUT", 20)
+TINHSO_EXCHANGE_AGENCIES = _pairs(env_str("TINHSO_EXCHANGE_AGENCIES", ""))
+TINHSO_EXCHANGE_AXIS_STANDIN = env_bool("TINHSO_EXCHANGE_AXIS_STANDIN", False)
+# The organisations' keys the envelopes are signed with (XML-DSig, SHA-256): in this directory,
+# <code>.key.pem (the private key) and <code>.cert.pem (its certificate) per agency; an agency
+# without them sends unsigned envelopes. Empty: nothing is signed.
+TINHSO_EXCHANGE_SIGNING_DIR = env_str("TINHSO_EXCHANGE_SIGNING_DIR", "")
+TINHSO_EXCHANGE_STANDIN_ORGANS = _pairs(
+    env_str("TINHSO_EXCHANGE_STANDIN_ORGANS", "000.00.00.G01=standin-ministry-secret")
+)
+TINHSO_EXCHANGE_STANDIN_DB = env_str(
+    "TINHSO_EXCHANGE_STANDIN_DB", str(VAR_DIR / "exchange-axis-standin.sqlite3")
 )
 
 # Sign-in through the national portal's SSO (VNeID accounts; tinhso.accounts.sso, OpenID

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,9 @@ from tinhso.core.errors import DomainError
 
 from .kinds import TYPE_CHOICES
 from .models import NUMBER_SYMBOL_MAX_LENGTH, SUMMARY_MAX_LENGTH, AssignmentRole, Secrecy, Urgency
+
+# An organ's electronic code on the exchange axis (Decision 20/2020: 000.00.00.H44).
+ORGAN_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-]{1,39}")
 
 
 class DomainErrorsMixin:
@@ -94,6 +99,15 @@ class OutgoingForm(DomainErrorsMixin, forms.Form):
     recipient_agencies = forms.TypedMultipleChoiceField(
         label=_("Send on the platform to"), coerce=int, required=False
     )
+    external_recipients = forms.CharField(
+        label=_("Send through the exchange axis to (outside the platform)"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "One a line: the organ's name; its electronic code, e.g. Bộ Y tế; 000.00.00.G12"
+        ),
+    )
     signer = forms.TypedChoiceField(label=_("Signer"), coerce=int)
     signer_position = forms.CharField(
         label=_("Signer's position"), max_length=120, help_text="KT. GIÁM ĐỐC / PHÓ GIÁM ĐỐC"
@@ -108,6 +122,23 @@ class OutgoingForm(DomainErrorsMixin, forms.Form):
         self.fields["signer"].choices = [(u.pk, u.get_full_name() or u.username) for u in signers]
         self.fields["recipient_agencies"].choices = [(a.pk, a.name) for a in recipients]
         self.fields["recipient_agencies"].widget.attrs["size"] = 6
+
+    def clean_external_recipients(self) -> list[tuple[str, str]]:
+        """``name; code`` lines → (name, code) pairs (edXML's OrganId: letters, digits, dots);
+        a line without a code is a recipient reached on paper."""
+        pairs = []
+        for line in self.cleaned_data["external_recipients"].splitlines():
+            if not line.strip():
+                continue
+            name, sep, code = line.rpartition(";")
+            name, code = " ".join((name if sep else code).split()), code.strip() if sep else ""
+            if not name or (code and not ORGAN_CODE.fullmatch(code)):
+                raise forms.ValidationError(
+                    _("Write each organ as its name; its electronic code (line: %(line)s).")
+                    % {"line": line.strip()[:80]}
+                )
+            pairs.append((name[:255], code))
+        return pairs
 
 
 class ReasonForm(forms.Form):

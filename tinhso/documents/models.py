@@ -269,6 +269,11 @@ class IncomingDocument(Document):
         help_text=_("The outgoing document's recipient line this arrival answers (platform)."),
     )
     registered_by = _optional_user()
+    # An arrival through the exchange axis (``documents/exchange.py``): the edXML header as
+    # received (every field and trace, in order), the manifest and each attachment's edXML
+    # fields, its business type; with the attachments' bytes (``files``) the envelope can be
+    # rebuilt equal to the received one. Empty for paper and platform arrivals.
+    exchange = models.JSONField(_("edXML envelope data"), default=dict, blank=True)
 
     objects = IncomingQuerySet.as_manager()
 

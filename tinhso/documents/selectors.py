@@ -247,6 +247,44 @@ def incoming_register(*, user: Any, agency: Agency, filters: Filters) -> list[di
     return rows
 
 
+def _receipts(recipients: Any) -> str:
+    """The register's "Ký nhận" of an electronic issue: each recipient's last status message
+    and its time (on the platform or through the exchange axis)."""
+    return "; ".join(
+        f"{r.name}: {r.get_status_display()} {timezone.localtime(r.status_at):%H:%M %d/%m/%Y}"
+        for r in recipients
+        if r.status and r.status_at
+    )
+
+
+@dataclass(frozen=True)
+class AxisDelivery:
+    """Where the envelope of an issued document to organs outside the platform stands."""
+
+    state: str  # waiting, sent, held, failed
+    at: dt.datetime | None = None
+    reason: str = ""
+
+
+def axis_delivery(document: OutgoingDocument) -> AxisDelivery | None:
+    """The state of ``document``'s envelope on the exchange axis (its outbox row), if it has
+    one: waiting (to send or retry), sent, held (the agency is not connected), failed for good."""
+    from tinhso.dossiers.models import OutboxMessage
+
+    from .exchange import DOCUMENT_TOPIC
+
+    row = OutboxMessage.objects.filter(topic=DOCUMENT_TOPIC, key=f"out:{document.pk}").first()
+    if row is None:
+        return None
+    if row.delivered_at:
+        return AxisDelivery("sent", row.delivered_at)
+    if row.dead_at:
+        return AxisDelivery("failed", row.dead_at, row.last_error[:300])
+    if row.held_reason:
+        return AxisDelivery("held", row.next_attempt_at, row.held_reason)
+    return AxisDelivery("waiting", row.next_attempt_at, row.last_error[:300])
+
+
 def outgoing_register(*, user: Any, agency: Agency, filters: Filters) -> list[dict[str, Any]]:
     """The lines of ``agency``'s outgoing register (sổ đăng ký văn bản đi): every numbered
     document in number order per series, cancelled numbers included (never a silent gap)."""
@@ -279,7 +317,7 @@ def outgoing_register(*, user: Any, agency: Agency, filters: Filters) -> list[di
                 "keeper": d.drafted_by.get_full_name() or d.drafted_by.username,
                 "copies": d.copies,
                 "sent": _date(d.issued_at),
-                "signature": "",
+                "signature": _receipts(d.recipients.all()),
                 "note": note,
             }
         )

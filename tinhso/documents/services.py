@@ -33,6 +33,7 @@ from typing import Any, ClassVar
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -58,6 +59,7 @@ from tinhso.core.numbering import take_series_number
 from tinhso.core.uploads import check_upload
 
 from .access import CLERK_ROLES, LEADER_ROLES, STAFF_ROLES, holds, sees_document
+from .exchange import ExchangeSender
 from .kinds import DOCUMENT_TYPES, NORMATIVE_TYPES, type_abbreviation
 from .models import (
     NUMBER_SYMBOL_MAX_LENGTH,
@@ -174,9 +176,13 @@ class IncomingApplied(Applied):
     status: str = ""  # a status message to the sender on the platform
 
 
-def _incoming_status(document: IncomingDocument, code: str, at: dt.datetime, note: str = ""):
-    """Record a status message about the sender's copy (platform senders only)."""
+def _incoming_status(
+    document: IncomingDocument, code: str, at: dt.datetime, note: str = "", staff: str = ""
+):
+    """Record a status message about the sender's copy: on the sender's recipient row for a
+    sender on the platform, as an edXML status message for a sender outside it."""
     if document.recipient_id is None:
+        _exchange_status(document, code, at, note, staff)
         return
     RecipientStatus.objects.create(
         recipient_id=document.recipient_id, code=code, at=at, note=note[:500]
@@ -294,6 +300,10 @@ class IncomingLifecycle(_DocumentLifecycle[IncomingDocument, IncomingApplied]):
     applied_type = IncomingApplied
 
     def guard(self, actor: Any, obj: IncomingDocument, transition: Transition) -> Access:
+        if isinstance(actor, ExchangeSender):  # the sender outside the platform, through the axis
+            if transition.action == "revoke" and obj.exchange and actor.organ_id == obj.sender_code:
+                return _access(None)
+            raise PermissionDenied("forbidden", _("You may not take this action on the document."))
         access = _access(actor)
         roles = incoming_actor_roles(access, obj)
         if transition.action != "revoke" and not sees_document(access, obj):
@@ -305,7 +315,7 @@ class IncomingLifecycle(_DocumentLifecycle[IncomingDocument, IncomingApplied]):
     def outbox(self, step: Step, applied: IncomingApplied, event: Any) -> None:
         code = STATUS_OF_ACTION.get(step.action)
         if code is not None:
-            _incoming_status(step.obj, code, step.now, step.note)
+            _incoming_status(step.obj, code, step.now, step.note, display_name(step.actor))
 
 
 INCOMING = IncomingLifecycle()
@@ -953,6 +963,7 @@ def _take_number(doc: OutgoingDocument, step: Step) -> dict[str, Any]:
 def _send(doc: OutgoingDocument, step: Step) -> dict[str, Any]:
     doc.issued_at = step.now
     delivered = _deliver(doc, actor=step.actor, now=step.now)
+    _exchange_export(doc)
     if doc.business_type == BusinessType.REVOCATION and doc.related_id:
         _revoke_earlier(doc, actor=step.actor, now=step.now)
     return {"delivered": delivered}
@@ -1100,3 +1111,313 @@ def _status_after_revoke(doc: IncomingDocument, step: Step) -> IncomingApplied:
 
 def user_by_pk(pk: Any) -> Any:
     return get_user_model().objects.filter(pk=pk, is_active=True).first()
+
+
+# --- the exchange with agencies outside the platform (edXML through the axis) -----------------
+#
+# The mapping is ``exchange.py``; the envelopes travel through outbox rows written here, in the
+# change's transaction, and sent by ``tinhso.integrations.exchange`` (the axis's client).
+
+
+def _exchange_outbox(*, topic: str, key: str, payload: dict[str, Any], stream: str) -> None:
+    from tinhso.dossiers.models import OutboxMessage
+
+    OutboxMessage.objects.get_or_create(
+        topic=topic, key=key[:120], defaults={"payload": payload, "stream": stream[:100]}
+    )
+
+
+def _exchange_export(doc: OutgoingDocument) -> None:
+    """Send an issued document to its recipients outside the platform as an edXML envelope (an
+    outbox row; the envelope is built when it is sent, from the stored document). A revocation,
+    update or replacement follows its earlier document in one stream."""
+    from .exchange import DOCUMENT_TOPIC, external_recipients
+
+    if not external_recipients(doc):
+        return
+    _exchange_outbox(
+        topic=DOCUMENT_TOPIC,
+        key=f"out:{doc.pk}",
+        payload={"outgoing": doc.pk},
+        stream=f"edxml:out:{doc.related_id or doc.pk}",
+    )
+
+
+def _exchange_status(
+    document: IncomingDocument, code: str, at: dt.datetime, note: str = "", staff: str = ""
+) -> None:
+    """A status message about a document imported from the axis, to its sender (an outbox row;
+    one stream per document keeps them in order). Only a return carries its text (the reason):
+    a direction or a processing opinion is the agency's own business, never sent outside."""
+    from .exchange import STATUS_TOPIC
+
+    if not document.exchange:
+        return
+    note = note if code == StatusCode.REJECTED else ""
+    _exchange_outbox(
+        topic=STATUS_TOPIC,
+        key=f"in:{document.pk}:{code}:{at.isoformat()}",
+        payload={
+            "incoming": document.pk,
+            "code": code,
+            "at": at.isoformat(),
+            "note": note[:500],
+            "staff": staff[:200],
+        },
+        stream=f"edxml:in:{document.pk}",
+    )
+
+
+def _imported_original(agency: Agency, envelope: Any) -> IncomingDocument:
+    """The document an update, replacement or revocation from the axis acts on: the first one
+    imported into ``agency`` with the same DocumentId from the same sender."""
+    found = _imported_first(agency, envelope)
+    if found is None:
+        raise NotFound(
+            "unknown_document",
+            _("No document with this identifier arrived earlier from this sender."),
+        )
+    return found
+
+
+def _imported_first(agency: Agency, envelope: Any) -> IncomingDocument | None:
+    return (
+        IncomingDocument.objects.filter(
+            agency=agency,
+            channel=Channel.ELECTRONIC,
+            document_id=envelope.document_id[:160],
+            sender_code=envelope.sender[:40],
+            recipient__isnull=True,
+        )
+        .exclude(exchange={})
+        .order_by("pk")
+        .first()
+    )
+
+
+RECEIVED_INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg", "application/zip"})
+
+
+def _received_types(attachments: list[Any]) -> tuple[list[str], list[dict[str, str]]]:
+    """The type each received attachment is served as, from its content (never the sender's
+    word: a file said to be a PDF that is HTML is downloaded, never shown), and what was found:
+    a PDF with active content or damaged is kept unchanged and served as a download only."""
+    import filetype
+
+    from tinhso.core.uploads import check_pdf
+
+    types, problems = [], []
+    for attachment in attachments:
+        kind = filetype.guess(attachment.content) if attachment.content else None
+        mime = kind.mime if kind and kind.mime in RECEIVED_INLINE_TYPES else ""
+        if mime == "application/pdf":
+            try:
+                check_pdf(attachment.content)
+            except DomainError as exc:
+                mime = ""
+                problems.append(
+                    {
+                        "path": "AttachmentEncoded/" + (attachment.name or attachment.content_id),
+                        "value": "",
+                        "message": "a PDF kept unchanged but served as a download only: "
+                        + exc.code,
+                    }
+                )
+        types.append(mime or "application/octet-stream")
+    return types, problems
+
+
+def _store_received(
+    document: IncomingDocument, attachments: list[Any], types: list[str], now: dt.datetime
+):
+    """Keep each attachment of an envelope as a file of ``document``, its bytes unchanged."""
+    import os
+
+    from django.core.files.base import ContentFile
+
+    for attachment, content_type in zip(attachments, types, strict=True):
+        name = (attachment.name or attachment.content_id or "tep-dinh-kem")[:255]
+        extension = os.path.splitext(name)[1].lstrip(".").lower()
+        extension = extension if extension.isalnum() and len(extension) <= 8 else "bin"
+        row = Attachment(
+            incoming=document,
+            original_name=name,
+            content_type=content_type,
+            size=len(attachment.content),
+            sha256=attachment.sha256,
+            uploaded_at=now,
+        )
+        row.file.save(f"edxml.{extension}", ContentFile(attachment.content), save=False)
+        remember_file(row.file.storage, row.file.name)
+        row.save()
+
+
+def incoming_import(
+    *,
+    agency: Agency,
+    envelope: Any,
+    signature: dict[str, Any] | None = None,
+    now: dt.datetime | None = None,
+) -> IncomingDocument:
+    """Nhận văn bản điện tử qua trục: enter an edXML arrival in ``agency``'s incoming register.
+
+    A new document (BussinessDocType 0) gets the next arrival number, every header field, trace
+    and attachment kept (``exchange``, its files), and status 01 (arrived) goes back. An update
+    (2) or a replacement (3) is registered the same way and acts on the document imported
+    earlier with the same DocumentId (a replacement revokes it; 15, change accepted, goes back);
+    a revocation (1) revokes it (13 goes back). ``envelope`` is an ``edxml.Envelope``; what was
+    read wrong is kept in ``exchange["problems"]``, never refused; ``signature``, what the
+    check of the envelope's signature found, in ``exchange["signature"]`` (shown, not refused).
+    """
+    from .exchange import incoming_fields, stored_exchange
+
+    now = now or timezone.now()
+    business = str(envelope.business.get("BussinessDocType") or "0")
+    if business not in {str(value) for value in BusinessType.values}:
+        raise DomainError(
+            "invalid_envelope",
+            _("The envelope's business type is unknown: %(value)s.") % {"value": business[:20]},
+        )
+    if not envelope.document_id or not envelope.sender:
+        raise DomainError("invalid_envelope", _("The envelope has no DocumentId or no sender."))
+    earlier = _imported_original(agency, envelope) if business != "0" else None
+    sender = ExchangeSender(envelope.sender[:40], envelope.sender)
+    if business == str(BusinessType.REVOCATION):
+        return INCOMING.perform(
+            actor=sender,
+            obj=earlier.pk,
+            action="revoke",
+            note=_("Revoked by the sender through the exchange axis"),
+            now=now,
+            apply=_status_after_revoke,
+        ).obj
+    fields, problems = incoming_fields(envelope, received_on=local_date(now))
+    types, file_problems = _received_types(envelope.attachments)
+    previous = _imported_first(agency, envelope) if earlier is None else None
+    if previous is not None:  # sent again as new (another trace time): registered, flagged
+        problems.append(
+            {
+                "path": "DocumentId",
+                "value": f"{previous.arrival_number}/{previous.arrival_year}",
+                "message": "arrived before with the same identifier",
+            }
+        )
+    exchange = stored_exchange(envelope)
+    exchange["problems"] += problems + file_problems
+    exchange["signature"] = signature or {}
+    with files_rollback(), transaction.atomic():
+        year, number = _next_arrival(agency, now)
+        document = IncomingDocument.objects.create(
+            agency=agency,
+            arrival_year=year,
+            arrival_number=number,
+            received_at=now,
+            channel=Channel.ELECTRONIC,
+            exchange=exchange,
+            **fields,
+        )
+        _store_received(document, envelope.attachments, types, now)
+        IncomingEvent.objects.create(
+            document=document,
+            seq=1,
+            action="register",
+            at=now,
+            actor_name=fields["sender_name"][:200],
+            data={
+                "arrival_number": number,
+                "from": document.document_id,
+                "business_type": int(business),
+                "problems": len(exchange["problems"]),
+            },
+        )
+        _exchange_status(document, StatusCode.ARRIVED, now)
+        if earlier is not None:
+            _exchange_change(earlier, document, business=int(business), sender=sender, now=now)
+        audit_record(
+            actor=sender,
+            action="documents.incoming.import",
+            obj=document,
+            after={
+                "arrival_number": number,
+                "arrival_year": year,
+                "from": document.document_id,
+                "business_type": int(business),
+            },
+        )
+    return document
+
+
+def _exchange_change(
+    earlier: IncomingDocument,
+    document: IncomingDocument,
+    *,
+    business: int,
+    sender: ExchangeSender,
+    now: dt.datetime,
+) -> None:
+    """An update or a replacement arrived: the earlier document's history says so; a replaced
+    document is revoked; the sender is told the change was accepted (15)."""
+    revocable = INCOMING_TRANSITIONS["revoke"].sources
+    if business == BusinessType.REPLACEMENT and earlier.state in revocable:
+        note = _("Replaced by arrival %(number)s") % {"number": document.arrival_number}
+        INCOMING.perform(actor=sender, obj=earlier.pk, action="revoke", note=note, now=now)
+    else:
+        IncomingEvent.objects.create(
+            document=earlier,
+            seq=next_seq(earlier.events),
+            action="updated",
+            at=now,
+            actor_name=document.sender_name[:200],
+            note=_("Updated by arrival %(number)s") % {"number": document.arrival_number},
+            data={"by": document.pk},
+        )
+    _exchange_status(earlier, StatusCode.CHANGE_ACCEPTED, now)
+
+
+def outgoing_status_received(
+    *, agency: Agency, envelope: Any, now: dt.datetime | None = None
+) -> OutgoingDocument:
+    """A status message from a recipient outside the platform (arrived, accepted, assigned, done,
+    recalled …), recorded on its recipient line as the platform's own statuses are: the outgoing
+    register shows it with the time the recipient wrote (Vietnam time), else the arrival's."""
+    from .exchange import parse_time
+
+    now = now or timezone.now()
+    message = envelope.message
+    code = str(message.get("StatusCode") or "")
+    if code not in StatusCode.values:
+        raise DomainError(
+            "invalid_envelope",
+            _("The status code is unknown: %(value)s.") % {"value": code[:20]},
+        )
+    document = (
+        OutgoingDocument.objects.filter(agency=agency, document_id=envelope.document_id[:160])
+        .exclude(document_id="")
+        .order_by("pk")
+        .first()
+    )
+    recipient = (
+        document.recipients.filter(agency__isnull=True, code=envelope.sender[:40]).first()
+        if document is not None
+        else None
+    )
+    if recipient is None:
+        raise NotFound(
+            "unknown_document",
+            _("No outgoing document of the agency was sent to this organ with this identifier."),
+        )
+    at = parse_time(str(message.get("Timestamp") or "")) or now
+    staff = (message.get("StaffInfo") or {}).get("Staff", "")
+    note = " – ".join(part for part in (message.get("Description", ""), staff) if part)
+    with transaction.atomic():
+        RecipientStatus.objects.create(recipient=recipient, code=code, at=at, note=note[:500])
+        Recipient.objects.filter(pk=recipient.pk).filter(
+            Q(status_at__isnull=True) | Q(status_at__lte=at)
+        ).update(status=code, status_at=at)
+        audit_record(
+            actor=ExchangeSender(envelope.sender[:40]),
+            action="documents.outgoing.status",
+            obj=document,
+            after={"recipient": recipient.code, "code": code, "at": at.isoformat()},
+        )
+    return document

@@ -22,6 +22,7 @@ from tinhso.core.models import Agency
 from . import records as record_services
 from . import registers, selectors, services
 from .access import CLERK_ROLES, holds
+from .exchange import envelope_problems
 from .forms import (
     AssignForm,
     AttachForm,
@@ -284,6 +285,7 @@ def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "error": error,
             "done": _done(request),
             "overdue": document.deadline and document.deadline < timezone.localdate(),
+            "envelope_problems": envelope_problems(document),
         },
     )
 
@@ -383,6 +385,10 @@ def outgoing_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "recipient_agencies": list(
             document.recipients.filter(agency__isnull=False).values_list("agency_id", flat=True)
         ),
+        "external_recipients": "\n".join(
+            f"{r.name}; {r.code}" if r.code else r.name
+            for r in document.recipients.filter(agency__isnull=True)
+        ),
     }
     form = OutgoingForm(
         request.POST or None,
@@ -396,7 +402,6 @@ def outgoing_edit(request: HttpRequest, pk: int) -> HttpResponse:
             services.outgoing_update(
                 actor=request.user,
                 document=document,
-                external_recipients=[],
                 **_outgoing_fields(form.cleaned_data, signers, recipients),
             )
         except NotFound:
@@ -424,6 +429,7 @@ def _outgoing_fields(data: dict, signers, recipients) -> dict:
     signer = next((u for u in signers if u.pk == data["signer"]), None)
     return {
         "recipient_agencies": list(recipients.filter(pk__in=data["recipient_agencies"])),
+        "external_recipients": data["external_recipients"],
         **{name: data[name] for name in OUTGOING_CONTENT},
         "signer": signer,
         "signer_name": (signer.get_full_name() or signer.username) if signer else "",
@@ -497,6 +503,7 @@ def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "section": "outgoing",
             "document": document,
             "recipients": document.recipients.prefetch_related("statuses"),
+            "axis_delivery": selectors.axis_delivery(document),
             "events": document.events.all(),
             "followers": document.followers.all(),
             "actions": _outgoing_actions(access, document, every=True),

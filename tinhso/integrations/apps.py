@@ -19,3 +19,7 @@ class IntegrationsConfig(AppConfig):
             # DongBoHoSoMC carries the whole dossier: the newest waiting one suffices.
             register_handler(national_portal.TOPIC, national_portal.deliver, coalesce=True)
             register_handler(national_portal.STEP_TOPIC, national_portal.deliver)
+        if settings.TINHSO_EXCHANGE_AXIS_URL:
+            from . import exchange
+
+            exchange.register()

@@ -49,3 +49,65 @@ class NationalProcedureCode(models.Model):
 
     def __str__(self) -> str:
         return f"{self.procedure.code} → {self.national_code}"
+
+
+class EnvelopeOutcome(models.TextChoices):
+    IMPORTED = "imported", _("Imported")
+    REFUSED = "refused", _("Kept, not imported")
+
+
+class ReceivedEnvelope(models.Model):
+    """One message pulled from the document exchange axis (edXML), its bytes kept unchanged.
+
+    A repeated delivery (the same :meth:`edxml.Envelope.delivery_key` for the same receiving
+    organ) is acknowledged and ignored: one row, its ``repeats`` counted. What was read wrong
+    (an impossible date, an unknown element) is in ``problems``; why an envelope could not be
+    imported (not edXML at all, an unknown document) in ``error``. The domain mapping is
+    ``tinhso.documents.exchange``; the row links to what the message created or changed."""
+
+    receiver_code = models.CharField(_("receiving organ"), max_length=40)
+    agency = models.ForeignKey(
+        "core.Agency", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    axis_id = models.CharField(_("message id on the axis"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10)  # document, status, invalid
+    delivery_key = models.CharField(_("delivery key"), max_length=64)
+    document_id = models.CharField(_("document identifier"), max_length=300, blank=True)
+    sender_code = models.CharField(_("sender's electronic code"), max_length=100, blank=True)
+    business_type = models.CharField(_("business type"), max_length=10, blank=True)
+    raw = models.BinaryField(_("received bytes"))
+    sha256 = models.CharField(max_length=64)
+    problems = models.JSONField(_("problems found"), default=list, blank=True)
+    # edxml.verify's report (lenient: a signature that does not verify is reported, not refused)
+    signature = models.JSONField(_("signature check"), default=dict, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=10, choices=EnvelopeOutcome.choices)
+    error = models.TextField(_("why it was not imported"), blank=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    repeats = models.PositiveIntegerField(_("repeated deliveries ignored"), default=0)
+    incoming = models.ForeignKey(
+        "documents.IncomingDocument",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="envelopes",
+    )
+    outgoing = models.ForeignKey(
+        "documents.OutgoingDocument",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="status_envelopes",
+    )
+
+    class Meta:
+        verbose_name = _("received edXML envelope")
+        verbose_name_plural = _("received edXML envelopes")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["receiver_code", "delivery_key"], name="received_envelope_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.document_id or self.axis_id}"

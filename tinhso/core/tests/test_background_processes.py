@@ -106,6 +106,7 @@ def _task_statuses(db_file: Path, path: str) -> list[str]:
 
 def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_file):
     port, standin_port, pki_port, vnpay_port = free_port(), free_port(), free_port(), free_port()
+    axis_port = free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "tinhso.cli", "run_all", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -115,6 +116,11 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
             "TINHSO_PKI_PORT": str(pki_port),
             "TINHSO_PKI_DIR": str(db_file.parent / "pki"),
             "TINHSO_VNPAY_STANDIN_PORT": str(vnpay_port),
+            # make run's stand-in exchange axis, one demo agency connected (docs/exchange.md)
+            "TINHSO_EXCHANGE_AXIS_URL": f"http://127.0.0.1:{axis_port}",
+            "TINHSO_EXCHANGE_AXIS_STANDIN": "1",
+            "TINHSO_EXCHANGE_AGENCIES": "H44=demo-axis-h44",
+            "TINHSO_EXCHANGE_STANDIN_DB": str(db_file.parent / "axis.sqlite3"),
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -123,13 +129,21 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
     )
     output = Output(process.stdout)
     try:
-        started = _wait(lambda: len(output.find("started, pid")) == 6 and output.lines, 20, "start")
+        started = _wait(lambda: len(output.find("started, pid")) == 7 and output.lines, 20, "start")
         pids = {
             line.split()[1]: int(line.rsplit(" ", 1)[1])
             for line in started
             if "started, pid" in line
         }
-        assert set(pids) == {"web", "worker", "scheduler", "sms-zns", "pki", "vnpay"}
+        assert set(pids) == {
+            "web",
+            "worker",
+            "scheduler",
+            "sms-zns",
+            "pki",
+            "vnpay",
+            "exchange-axis",
+        }
         assert _wait(lambda: _healthz(port), 30, "the web server")["status"] == "ok"
         # the stand-in gateway of the demo merchant answers its query API (a wrong checksum)
         query = urllib.request.Request(
@@ -138,6 +152,9 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
         )
         with urllib.request.urlopen(query, timeout=5) as response:  # noqa: S310
             assert json.loads(response.read())["vnp_ResponseCode"] == "97"
+        # the stand-in exchange axis answers, the connected agency's secret known to it
+        axis = _wait(lambda: _healthz(axis_port), 20, "the stand-in exchange axis")
+        assert axis["status"] == "OK"
         # The scheduler enqueued the outbox delivery; the worker ran it.
         _wait(
             lambda: "SUCCESSFUL" in _task_statuses(db_file, "tinhso.dossiers.tasks.deliver_outbox"),

@@ -59,6 +59,8 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
             "--password",
             settings.TINHSO_NATIONAL_PORTAL_PASSWORD,
         ]
+    if settings.TINHSO_EXCHANGE_AXIS_STANDIN and settings.TINHSO_EXCHANGE_AXIS_URL:
+        found["exchange-axis"] = exchange_axis_standin()
     if settings.TINHSO_SSO_STANDIN and settings.TINHSO_SSO_ISSUER:  # the stand-in VNeID SSO
         found["sso"] = sso_standin(addrport)
     if settings.TINHSO_VNPAY_STANDIN and settings.TINHSO_VNPAY_URL:
@@ -88,6 +90,31 @@ def _local_url(addrport: str) -> str:
     if host in ("", "0.0.0.0", "[::]", "::"):  # noqa: S104 (a bind address, not a listener)
         host = "127.0.0.1"
     return f"http://{host}:{port}"
+
+
+def exchange_axis_standin() -> list[str]:
+    """The stand-in document exchange axis on the URL's port: the platform's credentials, the
+    agencies connected and the demo's organs outside the platform (docs/exchange.md)."""
+    url = urlsplit(settings.TINHSO_EXCHANGE_AXIS_URL)
+    argv = [
+        sys.executable,
+        "-m",
+        "tinhso.standins.edxml_axis",
+        "--host",
+        url.hostname or "127.0.0.1",
+        "--port",
+        str(url.port or 8792),
+        "--db",
+        settings.TINHSO_EXCHANGE_STANDIN_DB,
+        "--client-key",
+        settings.TINHSO_EXCHANGE_AXIS_CLIENT_KEY,
+        "--client-secret",
+        settings.TINHSO_EXCHANGE_AXIS_CLIENT_SECRET,
+    ]
+    organs = {**settings.TINHSO_EXCHANGE_STANDIN_ORGANS, **settings.TINHSO_EXCHANGE_AGENCIES}
+    for organ, secret in organs.items():
+        argv += ["--organ", f"{organ}={secret}"]
+    return argv
 
 
 def sso_standin(addrport: str) -> list[str]:
