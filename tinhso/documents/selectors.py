@@ -9,6 +9,7 @@ against the documents' shadow column ``search_text``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -354,6 +355,34 @@ def records_online_share(*, user: Any, year: int) -> list[OnlineShare]:
     ]
 
 
+# --- digital signatures of a document's files --------------------------------------------------
+
+
+def file_signatures(files: Iterable[Any]) -> dict[int, list[Any]]:
+    """The digital signatures of a document's PDF files by file id, validated now
+    (``signatures.pades.validate_pdf``: integrity, the chain to the trust roots, revocation,
+    changes after signing): the receiver checks a document's authenticity and integrity
+    (Decree 30, Art. 21). Files without a signature are left out; nothing is stored."""
+    from django.conf import settings
+
+    from tinhso.core.errors import DomainError
+    from tinhso.signatures.pades import validate_pdf
+
+    found: dict[int, list[Any]] = {}
+    for f in files:
+        if f.content_type != "application/pdf" or f.size > settings.TINHSO_SIGNATURE_MAX_UPLOAD:
+            continue
+        with f.file.open("rb") as handle:
+            data = handle.read()
+        try:
+            checks = validate_pdf(data)
+        except DomainError:  # not a readable PDF: shown as a file, without signatures
+            continue
+        if checks:
+            found[f.pk] = checks
+    return found
+
+
 # --- the operations centre's counters ----------------------------------------------------------
 
 
@@ -362,7 +391,8 @@ def ioc_counts_by_agency(*, start: dt.date, end: dt.date) -> dict[int, dict[str,
     ``start`` to ``end``: the documents that arrived (``documents_received``) and those that
     arrived electronically, from the platform or the exchange (``documents_received_electronic``);
     the work records opened (``work_records``) and those processed online
-    (``work_records_online``). Counts only, no document: the caller (``tinhso.ioc``) has checked
+    (``work_records_online``); the documents issued and those signed digitally
+    (:func:`_issued_signed`). Counts only, no document: the caller (``tinhso.ioc``) has checked
     that the user may read the province's figures."""
     from tinhso.core.periods import period_bounds
 
@@ -391,4 +421,25 @@ def ioc_counts_by_agency(*, start: dt.date, end: dt.date) -> dict[int, dict[str,
         found.setdefault(row["agency_id"], {}).update(
             work_records=row["opened"], work_records_online=row["online"]
         )
+    for agency_id, counts in _issued_signed(first, after).items():
+        found.setdefault(agency_id, {}).update(counts)
     return found
+
+
+def _issued_signed(first: dt.datetime, after: dt.datetime) -> dict[int, dict[str, int]]:
+    """Per agency, the outgoing documents issued in ``[first, after)`` (``documents_issued``)
+    and those its signer signed digitally (``documents_issued_signed``): the operations
+    centre's ``signed_document_share``."""
+    rows = (
+        OutgoingDocument.objects.filter(issued_at__gte=first, issued_at__lt=after)
+        .values("agency_id")
+        .annotate(issued=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
+        .order_by()
+    )
+    return {
+        row["agency_id"]: {
+            "documents_issued": row["issued"],
+            "documents_issued_signed": row["signed"],
+        }
+        for row in rows
+    }
