@@ -259,6 +259,8 @@ def test_the_operations_centre_counts_electronic_arrivals_and_online_records(doc
         "documents_received_electronic": 0,
         "work_records": 2,
         "work_records_online": 1,
+        "documents_issued": 1,  # approved on paper: not signed digitally
+        "documents_issued_signed": 0,
     }
     totals = {k: counts[w.justice.pk].get(k, 0) + counts[w.construction.pk].get(k, 0) for k in (
         "documents_received", "documents_received_electronic", "work_records",
