@@ -18,7 +18,12 @@ from tinhso.signatures import pades
 from tinhso.signatures.models import SigningSession
 from tinhso.signatures.registry import certificate_register
 from tinhso.signatures.tests.test_appearance import seal_png, signature_png
-from tinhso.testing.factories import allow_unsigned_approval, make_draft, make_superuser
+from tinhso.testing.factories import (
+    allow_unsigned_approval,
+    client_for,
+    make_draft,
+    make_superuser,
+)
 from tinhso.testing.pki import agent_sign, announced, signing_agent
 
 pytestmark = pytest.mark.django_db
@@ -93,6 +98,8 @@ def test_sign_number_seal_issue_and_the_receiver_gets_the_signed_pdf(world, trus
         doc.number_symbol
     )
     assert [e.action for e in doc.events.all()] == ["draft", "submit", "sign", "number", "dispatch"]
+    downloaded = client_for(w.clerk).get(f"/can-bo/van-ban/di/{doc.pk}/van-ban.pdf")
+    assert downloaded.content == issued  # the sealed file as stored, nothing added after the seal
 
     # The receiver on the platform gets the sealed PDF, as its first file, and sees it valid.
     copy = IncomingDocument.objects.get(agency=w.construction)
