@@ -94,8 +94,10 @@ def agent_certificate(agent: str) -> dict:
 
 
 def agent_sign(agent: str, to_sign) -> bytes:
-    """The agent's signature value over what the server sent (a ``ToSign``)."""
-    payload = {k: v for k, v in to_sign.as_json().items() if k in ("data", "hash", "mechanism")}
+    """The agent's signature value over what the server sent (a ``ToSign``, or its JSON as a
+    page received it)."""
+    sent = to_sign if isinstance(to_sign, dict) else to_sign.as_json()
+    payload = {k: v for k, v in sent.items() if k in ("data", "hash", "mechanism")}
     request = urllib.request.Request(  # noqa: S310
         agent + "/sign",
         data=json.dumps(payload).encode(),
