@@ -6,6 +6,8 @@ every refusal leaves the document as it was."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
@@ -141,6 +143,22 @@ def test_refused_certificates_and_signers_change_nothing(world, trust):
         assert str(refused.value.message)
     _unchanged(doc)
     assert not SigningSession.objects.exists()
+
+    # Through the page (what signing.js posts): the refusal in Vietnamese, in the API's shape.
+    token = announced(trust, "revoked")
+    answer = client_for(w.leader).post(
+        f"/can-bo/van-ban/di/{doc.pk}/ky-so/bat-dau/",
+        {
+            "certificate": base64.b64encode(token["certificate"]).decode(),
+            "chain": [base64.b64encode(c).decode() for c in token["chain"]],
+            "mechanisms": token["mechanisms"],
+        },
+        content_type="application/json",
+    )
+    assert answer.status_code == 409, answer.content
+    error = answer.json()["error"]
+    assert error["code"] == "certificate_revoked" and "đã bị thu hồi" in error["message"]
+    _unchanged(doc)
 
     # A value the agent did not make with that key: nothing is signed.
     to_sign = s.outgoing_sign_begin(actor=w.leader, document=doc, **announced(trust, "leader"))
