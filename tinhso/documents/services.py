@@ -10,7 +10,11 @@ Outgoing documents (văn bản đi): :func:`outgoing_draft`, :func:`outgoing_upd
 :func:`outgoing_submit`, :func:`outgoing_send_back`, :func:`outgoing_approve` (the signer),
 :func:`outgoing_issue` (number and send), or in two steps :func:`outgoing_number` (the number is
 reserved) and :func:`outgoing_dispatch`; :func:`outgoing_cancel` (a reserved number stays in the
-register, marked cancelled). Issuing a revocation, update or replacement of an earlier document
+register, marked cancelled). The signer approves by signing digitally
+(:func:`outgoing_sign_begin`, :func:`outgoing_sign_finish`, through the signing agent; plain
+:func:`outgoing_approve` only where the agency approves on paper), and a signed document is
+numbered, sealed with the agency's certificate and issued (:func:`outgoing_seal_begin`,
+:func:`outgoing_seal_finish`). Issuing a revocation, update or replacement of an earlier document
 links the two and, for a revocation, revokes the earlier one at its receivers on the platform.
 
 Numbering (Decree 30, Art. 15; ``../shared/DOCUMENTS.md``): per agency and year from 01, in the
@@ -1009,7 +1013,9 @@ def _drop_signature(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
     return OutgoingApplied(data={"signature_dropped": True})
 
 
-def _may(actor: Any, document: OutgoingDocument | int, action: str | None = None):
+def _may(
+    actor: Any, document: OutgoingDocument | int, action: str | None = None
+) -> OutgoingDocument:
     """``document`` if ``actor`` may take ``action`` on it now (the lifecycle's guard and table,
     nothing written): a signature's first step checks what its last step will. Without
     ``action``: the clerk's issue of a signed document ("issue", or "dispatch" once numbered)."""
@@ -1023,7 +1029,7 @@ def _may(actor: Any, document: OutgoingDocument | int, action: str | None = None
     OUTGOING.guard(actor, doc, transition)
     if doc.state not in transition.sources:
         raise OUTGOING.refuse(doc, transition)
-    return doc, action
+    return doc
 
 
 def _session_reference(actor: Any, session_id: Any, purpose: str) -> str:
@@ -1070,7 +1076,7 @@ def outgoing_sign_begin(
 
     from .pdf import SIGNATURE_FIELDS
 
-    doc, _action = _may(actor, document, "sign")
+    doc = _may(actor, document, "sign")
     registration = require_registered(actor, certificate)
     pdf = _pdf_bytes(doc)
     image = bytes(registration.signature_image or b"")
@@ -1099,7 +1105,7 @@ def outgoing_sign_finish(
     PDF is the signed file, in one transaction (event row "sign", audit entry)."""
     from tinhso.signatures.services import signing_finish
 
-    doc, _action = _may(actor, document, "sign")
+    doc = _may(actor, document, "sign")
     reference = _session_reference(actor, session_id, SIGN_PURPOSE)
 
     def apply(row: OutgoingDocument, step: Step) -> OutgoingApplied:
@@ -1135,7 +1141,7 @@ def outgoing_seal_begin(
 
     from .pdf import SIGNATURE_FIELDS, filled_pdf
 
-    doc, _action = _may(actor, document)
+    doc = _may(actor, document)
     if not doc.signed_at:
         raise InvalidTransition(
             "not_signed", _("Only a document the signer signed digitally is sealed digitally.")
@@ -1172,7 +1178,7 @@ def outgoing_seal_finish(
     which the recipients on the platform receive."""
     from tinhso.signatures.services import signing_finish
 
-    doc, _action = _may(actor, document, "dispatch")
+    doc = _may(actor, document, "dispatch")
     reference = _session_reference(actor, session_id, SEAL_PURPOSE)
 
     def apply(row: OutgoingDocument, step: Step) -> OutgoingApplied:
