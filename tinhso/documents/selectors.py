@@ -363,24 +363,37 @@ def file_signatures(files: Iterable[Any]) -> dict[int, list[Any]]:
     (``signatures.pades.validate_pdf``: integrity, the chain to the trust roots, revocation,
     changes after signing): the receiver checks a document's authenticity and integrity
     (Decree 30, Art. 21). Files without a signature are left out; nothing is stored."""
+    found: dict[int, list[Any]] = {}
+    for f in files:
+        if f.content_type == "application/pdf":
+            checks = _signatures_of(f.file, f.size)
+            if checks:
+                found[f.pk] = checks
+    return found
+
+
+def outgoing_signatures(document: OutgoingDocument) -> list[Any]:
+    """The digital signatures of an outgoing document's PDF once its signer signed it (the
+    signer's, then the agency's seal), validated as :func:`file_signatures` does."""
+    if not document.signed_at or not document.pdf:
+        return []
+    return _signatures_of(document.pdf, document.pdf.size)
+
+
+def _signatures_of(stored: Any, size: int) -> list[Any]:
     from django.conf import settings
 
     from tinhso.core.errors import DomainError
     from tinhso.signatures.pades import validate_pdf
 
-    found: dict[int, list[Any]] = {}
-    for f in files:
-        if f.content_type != "application/pdf" or f.size > settings.TINHSO_SIGNATURE_MAX_UPLOAD:
-            continue
-        with f.file.open("rb") as handle:
-            data = handle.read()
-        try:
-            checks = validate_pdf(data)
-        except DomainError:  # not a readable PDF: shown as a file, without signatures
-            continue
-        if checks:
-            found[f.pk] = checks
-    return found
+    if size > settings.TINHSO_SIGNATURE_MAX_UPLOAD:
+        return []
+    with stored.open("rb") as handle:
+        data = handle.read()
+    try:
+        return validate_pdf(data)
+    except DomainError:  # not a readable PDF: shown as a file, without signatures
+        return []
 
 
 # --- the operations centre's counters ----------------------------------------------------------

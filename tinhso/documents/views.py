@@ -509,6 +509,7 @@ def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": document.events.all(),
             "followers": document.followers.all(),
             "actions": _outgoing_actions(access, document, every=True),
+            "checks": selectors.outgoing_signatures(document),
             "signing_agent_url": settings.TINHSO_SIGNING_AGENT_URL,
             "error": error,
             "done": _done(request),

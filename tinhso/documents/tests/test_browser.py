@@ -135,6 +135,8 @@ def test_a_signed_document_from_drafting_to_done_at_the_receiver(
         doc.refresh_from_db()
         assert doc.state == OutgoingState.ISSUED and doc.number_symbol.startswith("01/")
         assert page.get_by_test_id("number").inner_text() == doc.number_symbol
+        verdicts = page.get_by_test_id("document-signatures").get_by_test_id("signature")
+        assert [verdicts.nth(i).get_attribute("data-verdict") for i in range(2)] == ["valid"] * 2
         desktop.check("a-issued")
 
     # B's clerk finds it with the signed PDF, both signatures valid, and acknowledges it.
