@@ -12,6 +12,7 @@ pytest_plugins = [
     "tinhso.testing.worlds",
     "tinhso.testing.database",
     "tinhso.testing.sso",
+    "tinhso.testing.pki",
 ]
 
 

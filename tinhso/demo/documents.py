@@ -33,6 +33,7 @@ from tinhso.documents.models import (
     Recipient,
     RecordItem,
     RecordState,
+    RegisterSettings,
     StatusCode,
     Urgency,
     WorkRecord,
@@ -109,6 +110,9 @@ def load_demo_documents(
         return DocumentsReport(0, 0, 0)
     people = _officers([a.pk for a in agencies])
     settings_by_agency = {a.pk: services.register_settings(a) for a in agencies}
+    # The demo runs no signing agent and registers no certificate: its agencies approve on
+    # paper (docs/documents.md, "Signatures"); an administrator turns it off to show signing.
+    RegisterSettings.objects.filter(agency__in=agencies).update(unsigned_approval=True)
     # Outgoing documents: about 60% of the total; two thirds of them also go to agencies on the
     # platform (the incoming copies make up most of the rest), plus letters from ministries.
     n_outgoing = int(count * 0.55)

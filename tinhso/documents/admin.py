@@ -1,5 +1,6 @@
 """Admin of the documents: the agencies' register settings (symbol, one series or one per type,
-the header's governing body and place) are set here (for the head of the agency, who decides them);
+the header's governing body and place, whether its leaders may still approve without a digital
+signature) are set here (for the head of the agency, who decides them);
 documents and records are read-only here (they change through the services only)."""
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from .models import IncomingDocument, OutgoingDocument, RegisterSettings, WorkRe
 
 @admin.register(RegisterSettings)
 class RegisterSettingsAdmin(AuditedAdmin):
-    list_display = ("agency", "symbol", "series_per_type", "place")
+    list_display = ("agency", "symbol", "series_per_type", "place", "unsigned_approval")
+    list_filter = ("unsigned_approval",)
     list_select_related = ("agency",)
     raw_id_fields = ("agency",)
     search_fields = ("agency__name", "symbol")

@@ -189,6 +189,14 @@ class RegisterSettings(models.Model):
     place = models.CharField(
         _("place name"), max_length=100, help_text=_("Printed before the date, e.g. Đồng Hới.")
     )
+    unsigned_approval = models.BooleanField(
+        _("leaders may approve without a digital signature"),
+        default=False,
+        help_text=_(
+            "Off (the default): the signer approves an outgoing document by signing it "
+            "digitally. On only while an agency still signs on paper."
+        ),
+    )
 
     class Meta:
         verbose_name = _("register settings")
@@ -406,6 +414,10 @@ class OutgoingDocument(Document):
     )
     created_at = models.DateTimeField(_("drafted at"), default=timezone.now)
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    # The signer's digital signature (approval by signing) and the organisation's (the seal):
+    # the PDF (``pdf``) is then the signed file, never rendered again.
+    signed_at = models.DateTimeField(_("signed digitally at"), null=True, blank=True)
+    sealed_at = models.DateTimeField(_("organisation's signature at"), null=True, blank=True)
     # Given at issue (numbering), never at drafting; kept when an issue is abandoned.
     series = models.CharField(_("number series"), max_length=64, blank=True)
     number_year = models.PositiveSmallIntegerField(_("series year"), null=True, blank=True)

@@ -104,13 +104,15 @@ def form_fields(data: bytes) -> dict[str, dict[str, Any]]:
 def filled_pdf(data: bytes, document: OutgoingDocument) -> bytes:
     """The issued document: the draft's bytes unchanged (signed or not), followed by an
     incremental update that fills the number and symbol and the date into their form fields
-    (``signatures.pades.fill_text_fields``: a signature made before stays valid)."""
+    (``signatures.pades.fill_text_fields``: a signature made before stays valid). A sealed
+    document's stored file is returned as it is: the number and date were filled before the
+    seal."""
     from tinhso.signatures.pades import fill_text_fields
 
     from .services import register_settings
 
-    if not document.number_symbol or document.doc_date is None:
-        return data
+    if not document.number_symbol or document.doc_date is None or document.sealed_at:
+        return data  # not numbered yet, or sealed: the stored file carries them already
     settings_ = register_settings(document.agency)
     values = {
         NUMBER_FIELD: document.number_symbol,

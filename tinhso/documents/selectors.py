@@ -9,6 +9,7 @@ against the documents' shadow column ``search_text``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -34,6 +35,7 @@ from .models import (
     IncomingEvent,
     IncomingState,
     OutgoingDocument,
+    OutgoingEvent,
     OutgoingState,
     RecordState,
     WorkRecord,
@@ -397,6 +399,47 @@ def records_online_share(*, user: Any, year: int) -> list[OnlineShare]:
     ]
 
 
+# --- digital signatures of a document's files --------------------------------------------------
+
+
+def file_signatures(files: Iterable[Any]) -> dict[int, list[Any]]:
+    """The digital signatures of a document's PDF files by file id, validated now
+    (``signatures.pades.validate_pdf``: integrity, the chain to the trust roots, revocation,
+    changes after signing): the receiver checks a document's authenticity and integrity
+    (Decree 30, Art. 21). Files without a signature are left out; nothing is stored."""
+    found: dict[int, list[Any]] = {}
+    for f in files:
+        if f.content_type == "application/pdf":
+            checks = _signatures_of(f.file, f.size)
+            if checks:
+                found[f.pk] = checks
+    return found
+
+
+def outgoing_signatures(document: OutgoingDocument) -> list[Any]:
+    """The digital signatures of an outgoing document's PDF once its signer signed it (the
+    signer's, then the agency's seal), validated as :func:`file_signatures` does."""
+    if not document.signed_at or not document.pdf:
+        return []
+    return _signatures_of(document.pdf, document.pdf.size)
+
+
+def _signatures_of(stored: Any, size: int) -> list[Any]:
+    from django.conf import settings
+
+    from tinhso.core.errors import DomainError
+    from tinhso.signatures.pades import validate_pdf
+
+    if size > settings.TINHSO_SIGNATURE_MAX_UPLOAD:
+        return []
+    with stored.open("rb") as handle:
+        data = handle.read()
+    try:
+        return validate_pdf(data)
+    except DomainError:  # not a readable PDF: shown as a file, without signatures
+        return []
+
+
 # --- the operations centre's counters ----------------------------------------------------------
 
 
@@ -452,7 +495,9 @@ def ioc_document_counts(
       ``today``) or that are finished, and those finished on or before their deadline (local
       day): "processed on time";
     - ``work_records`` / ``work_records_online``: work records opened in the month, and those
-      processed online (``is_electronic``).
+      processed online (``is_electronic``);
+    - ``documents_issued`` / ``documents_issued_signed``: outgoing documents issued in the month
+      (by ``issued_at``), and those their signer approved by signing digitally (``signed_at``).
 
     Counts only, no document: the caller has checked that the user may read the province's
     figures."""
@@ -525,26 +570,49 @@ def ioc_document_counts(
                 work_records=row["opened"],
                 work_records_online=row["online"],
             )
+    condition = _month_condition("issued_at", cells)
+    if condition is not None:
+        rows = (
+            OutgoingDocument.objects.filter(condition)
+            .annotate(month=TruncMonth("issued_at", tzinfo=LOCAL_TZ))
+            .values("month", "agency_id")
+            .annotate(issued=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))
+            .order_by()
+        )
+        for row in rows:
+            put(
+                row["month"],
+                row["agency_id"],
+                documents_issued=row["issued"],
+                documents_issued_signed=row["signed"],
+            )
     return found
 
 
 @dataclass
 class DocumentChanges:
     """What changed in the document system since the operations centre's last refresh: the new
-    incoming events and work records (id, time) and the (month, agency) cells they touch."""
+    incoming events, work records and outgoing events (id, time) and the (month, agency) cells
+    they touch."""
 
     events: list[tuple[int, dt.datetime]]
     records: list[tuple[int, dt.datetime]]
     cells: set[tuple[Month, int]]
+    outgoing: list[tuple[int, dt.datetime]]
 
 
 def ioc_document_changes(
-    *, after_event: int, after_record: int, deadlines: tuple[dt.date, dt.date] | None = None
+    *,
+    after_event: int,
+    after_record: int,
+    after_outgoing: int = 0,
+    deadlines: tuple[dt.date, dt.date] | None = None,
 ) -> DocumentChanges:
     """The incoming events after ``after_event`` and the work records after ``after_record``,
     with the cells whose counters they may change: each touched document's arrival month and
     the months of every deadline it was ever given (its ``assign`` events), each new record's
-    opening month; and the cells of the lead assignments, not finished, whose deadline passed
+    opening month, each issued outgoing document's issue month (from its events after
+    ``after_outgoing``); and the cells of the lead assignments, not finished, whose deadline passed
     within ``deadlines`` (first, last day: they become due without an event)."""
     events = list(
         IncomingEvent.objects.filter(id__gt=after_event)
@@ -582,16 +650,28 @@ def ioc_document_changes(
             .distinct()
         )
         cells |= {(_local_month(deadline), agency_id) for deadline, agency_id in passed}
+    outgoing = list(
+        OutgoingEvent.objects.filter(id__gt=after_outgoing)
+        .order_by("id")
+        .values_list("id", "document_id", "at")
+    )
+    outgoing_ids = list({document_id for _id, document_id, _at in outgoing})
+    for start in range(0, len(outgoing_ids), 5000):
+        issued = OutgoingDocument.objects.filter(
+            pk__in=outgoing_ids[start : start + 5000], issued_at__isnull=False
+        ).values_list("issued_at", "agency_id")
+        cells |= {(_local_month(issued_at), agency_id) for issued_at, agency_id in issued}
     return DocumentChanges(
         events=[(pk, at) for pk, _d, at in events],
         records=[(pk, at) for pk, _a, at in records],
         cells=cells,
+        outgoing=[(pk, at) for pk, _d, at in outgoing],
     )
 
 
-def ioc_document_high_water(*, before: dt.datetime) -> tuple[int, int]:
-    """The highest incoming-event id and work-record id written before ``before``: where the
-    operations centre's refresh resumes after a full rebuild."""
+def ioc_document_high_water(*, before: dt.datetime) -> tuple[int, int, int]:
+    """The highest incoming-event id, work-record id and outgoing-event id written before
+    ``before``: where the operations centre's refresh resumes after a full rebuild."""
     event = (
         IncomingEvent.objects.filter(at__lt=before)
         .order_by("-id")
@@ -604,4 +684,10 @@ def ioc_document_high_water(*, before: dt.datetime) -> tuple[int, int]:
         .values_list("id", flat=True)
         .first()
     )
-    return event or 0, record or 0
+    outgoing = (
+        OutgoingEvent.objects.filter(at__lt=before)
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return event or 0, record or 0, outgoing or 0

@@ -10,7 +10,11 @@ Outgoing documents (văn bản đi): :func:`outgoing_draft`, :func:`outgoing_upd
 :func:`outgoing_submit`, :func:`outgoing_send_back`, :func:`outgoing_approve` (the signer),
 :func:`outgoing_issue` (number and send), or in two steps :func:`outgoing_number` (the number is
 reserved) and :func:`outgoing_dispatch`; :func:`outgoing_cancel` (a reserved number stays in the
-register, marked cancelled). Issuing a revocation, update or replacement of an earlier document
+register, marked cancelled). The signer approves by signing digitally
+(:func:`outgoing_sign_begin`, :func:`outgoing_sign_finish`, through the signing agent; plain
+:func:`outgoing_approve` only where the agency approves on paper), and a signed document is
+numbered, sealed with the agency's certificate and issued (:func:`outgoing_seal_begin`,
+:func:`outgoing_seal_finish`). Issuing a revocation, update or replacement of an earlier document
 links the two and, for a revocation, revokes the earlier one at its receivers on the platform.
 
 Numbering (Decree 30, Art. 15; ``../shared/DOCUMENTS.md``): per agency and year from 01, in the
@@ -27,6 +31,7 @@ table, guard, event row, audit entry).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -617,6 +622,10 @@ OUTGOING_TRANSITIONS = transition_table(
     Transition(
         "approve", frozenset({OutgoingState.IN_REVIEW}), OutgoingState.APPROVED, frozenset({SIGNER})
     ),
+    # Approval by signing digitally (outgoing_sign_begin / outgoing_sign_finish).
+    Transition(
+        "sign", frozenset({OutgoingState.IN_REVIEW}), OutgoingState.APPROVED, frozenset({SIGNER})
+    ),
     Transition(
         "number", frozenset({OutgoingState.APPROVED}), OutgoingState.NUMBERED, frozenset({CLERK})
     ),
@@ -928,22 +937,288 @@ def outgoing_send_back(
             _("Write what to change."),
             errors={"note": _("Write what to change.")},
         )
-    return OUTGOING.perform(actor=actor, obj=document, action="send_back", note=note).obj
+    return OUTGOING.perform(
+        actor=actor, obj=document, action="send_back", note=note, apply=_drop_signature
+    ).obj
 
 
 def outgoing_approve(
     *, actor: Any, document: OutgoingDocument | int, note: str = ""
 ) -> OutgoingDocument:
-    """Duyệt, ký: the signer approves the document (the digital signature comes with the
-    signature issue; the PDF's signature fields wait for it)."""
+    """Duyệt: the signer approves the document without a digital signature, only where the
+    agency still approves on paper (:func:`approval_needs_signature`); otherwise the signer
+    approves by signing (:func:`outgoing_sign_begin`, :func:`outgoing_sign_finish`)."""
 
     def apply(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
+        if approval_needs_signature(doc):
+            raise PermissionDenied(
+                "signature_required",
+                _("The agency's leaders approve by signing digitally: use “Sign and approve”."),
+            )
         doc.approved_at = step.now
         return OutgoingApplied()
 
     return OUTGOING.perform(
         actor=actor, obj=document, action="approve", apply=apply, note=_text(note, 2000)
     ).obj
+
+
+# --- digital signatures on outgoing documents (tinhso.signatures, docs/signatures.md) --------
+#
+# The signer approves by signing the draft's personal signature field through the signing agent
+# on their own computer (two steps: begin, finish); the PDF becomes the signed file. At issue the
+# clerk's number and date are filled into the signed PDF's form fields (an incremental update:
+# the signature stays valid) and the clerk adds the agency's signature (the digital seal) from
+# the agency's token, through the agent too; the sealed PDF is what the recipients receive.
+
+SIGN_PURPOSE, SEAL_PURPOSE = "outgoing-sign", "outgoing-seal"  # SigningSession.purpose
+
+
+def approval_needs_signature(document: OutgoingDocument) -> bool:
+    """Does the signer approve ``document`` only by signing it digitally? Yes, unless its agency
+    still approves on paper (``RegisterSettings.unsigned_approval``, off by default)."""
+    return not register_settings(document.agency).unsigned_approval
+
+
+def outgoing_withheld(document: OutgoingDocument) -> set[str]:
+    """The plain actions the signature rules take away from ``document``'s page: approving
+    without a signature where the agency requires one; numbering and issuing a signed document
+    other than with the agency's seal (:func:`outgoing_seal_begin`)."""
+    withheld = {"approve"} if approval_needs_signature(document) else set()
+    if document.signed_at:
+        withheld |= {"issue", "number", "dispatch"}
+    return withheld
+
+
+def _pdf_bytes(doc: OutgoingDocument) -> bytes:
+    if not doc.pdf:
+        raise DomainError("no_pdf", _("The document has no PDF to sign: save the draft again."))
+    with doc.pdf.open("rb") as handle:
+        return handle.read()
+
+
+def _reference(doc: OutgoingDocument, data: bytes) -> str:
+    """What a signing session signs: the document and the bytes of its PDF then."""
+    return f"{doc.pk}/{hashlib.sha256(data).hexdigest()[:16]}"
+
+
+def _keep_pdf(doc: OutgoingDocument, data: bytes, name: str) -> None:
+    """``data`` becomes the document's PDF (the old file is deleted after the commit)."""
+    from django.core.files.base import ContentFile
+
+    old = doc.pdf.name if doc.pdf else ""
+    doc.pdf.save(name, ContentFile(data), save=False)
+    remember_file(doc.pdf.storage, doc.pdf.name)
+    if old:
+        storage = doc.pdf.storage
+        transaction.on_commit(lambda: storage.delete(old))
+
+
+def _drop_signature(doc: OutgoingDocument, step: Step) -> OutgoingApplied:
+    """A signed document sent back is a draft again: its PDF is rendered anew, unsigned."""
+    if not doc.signed_at:
+        return OutgoingApplied()
+    doc.signed_at = doc.approved_at = None
+    _render_pdf(doc)
+    return OutgoingApplied(data={"signature_dropped": True})
+
+
+def _may(
+    actor: Any, document: OutgoingDocument | int, action: str | None = None
+) -> OutgoingDocument:
+    """``document`` if ``actor`` may take ``action`` on it now (the lifecycle's guard and table,
+    nothing written): a signature's first step checks what its last step will. Without
+    ``action``: the clerk's issue of a signed document ("issue", or "dispatch" once numbered)."""
+    pk = document.pk if isinstance(document, OutgoingDocument) else document
+    doc = OutgoingDocument.objects.select_related("agency").filter(pk=pk).first()
+    if doc is None:
+        raise OUTGOING.not_found()
+    if action is None:
+        action = "dispatch" if doc.state == OutgoingState.NUMBERED else "issue"
+    transition = OUTGOING_TRANSITIONS[action]
+    OUTGOING.guard(actor, doc, transition)
+    if doc.state not in transition.sources:
+        raise OUTGOING.refuse(doc, transition)
+    return doc
+
+
+def _session_reference(actor: Any, session_id: Any, purpose: str) -> str:
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    from tinhso.signatures.models import SigningSession
+
+    try:
+        found = (
+            SigningSession.objects.filter(pk=session_id, signer_id=actor.pk, purpose=purpose)
+            .values_list("reference", flat=True)
+            .first()
+        )
+    except (ValueError, TypeError, DjangoValidationError):  # not a UUID
+        found = None
+    if found is None:
+        raise NotFound("unknown_signing_session", _("The signing session was not found."))
+    return found
+
+
+def _check_unchanged(doc: OutgoingDocument, reference: str) -> None:
+    if _reference(doc, _pdf_bytes(doc)) != reference:
+        raise DomainError(
+            "document_changed", _("The document changed while it was being signed: sign again.")
+        )
+
+
+def outgoing_sign_begin(
+    *,
+    actor: Any,
+    document: OutgoingDocument | int,
+    certificate: bytes,
+    chain: list[bytes],
+    mechanisms: list[str],
+) -> Any:
+    """Ký số, step 1: the signer (only) approves by signing. The certificate the signing agent
+    announced must be the signer's own, registered to them, and able to sign now (revoked,
+    expired or unregistered: refused, nothing changes); the draft PDF is prepared for the
+    personal signature field with the signer's signature image. Returns what the agent signs
+    (:class:`tinhso.signatures.services.ToSign`)."""
+    from tinhso.signatures import appearance
+    from tinhso.signatures.registry import require_registered
+    from tinhso.signatures.services import signing_begin
+
+    from .pdf import SIGNATURE_FIELDS
+
+    doc = _may(actor, document, "sign")
+    registration = require_registered(actor, certificate)
+    pdf = _pdf_bytes(doc)
+    image = bytes(registration.signature_image or b"")
+    return signing_begin(
+        actor=actor,
+        pdf=pdf,
+        certificate=certificate,
+        chain=chain,
+        mechanisms=mechanisms,
+        purpose=SIGN_PURPOSE,
+        reference=_reference(doc, pdf),
+        field_name=SIGNATURE_FIELDS[0],
+        appearance=appearance.personal(image) if image else None,
+    )
+
+
+def outgoing_sign_finish(
+    *,
+    actor: Any,
+    document: OutgoingDocument | int,
+    session_id: Any,
+    signature: bytes,
+    now: dt.datetime | None = None,
+) -> OutgoingDocument:
+    """Ký số, step 3: the agent's signature value is embedded; the document is approved and its
+    PDF is the signed file, in one transaction (event row "sign", audit entry)."""
+    from tinhso.signatures.services import signing_finish
+
+    doc = _may(actor, document, "sign")
+    reference = _session_reference(actor, session_id, SIGN_PURPOSE)
+
+    def apply(row: OutgoingDocument, step: Step) -> OutgoingApplied:
+        _check_unchanged(row, reference)
+        signed = signing_finish(
+            actor=actor, session_id=session_id, signature=signature, now=step.now
+        )
+        _keep_pdf(row, signed, "ky-so.pdf")
+        row.approved_at = row.signed_at = step.now
+        return OutgoingApplied(data={"signed": True, "session": str(session_id)})
+
+    return OUTGOING.perform(actor=actor, obj=doc, action="sign", apply=apply, now=now).obj
+
+
+def outgoing_seal_begin(
+    *,
+    actor: Any,
+    document: OutgoingDocument | int,
+    certificate: bytes,
+    chain: list[bytes],
+    mechanisms: list[str],
+    now: dt.datetime | None = None,
+) -> Any:
+    """Cấp số, đóng dấu số, step 1 (a clerk, on a signed document): the certificate must be the
+    agency's organisation certificate registered to this clerk and able to sign now (checked
+    before anything else); then the number is reserved (:func:`outgoing_number`, its own
+    transaction: a number once taken is never reused) unless it already was, the number and date
+    are filled into the signed PDF's form fields, and that is prepared for the organisation's
+    signature field with the seal image."""
+    from tinhso.signatures import appearance
+    from tinhso.signatures.registry import require_registered
+    from tinhso.signatures.services import check_certificate, signing_begin
+
+    from .pdf import SIGNATURE_FIELDS, filled_pdf
+
+    doc = _may(actor, document)
+    if not doc.signed_at:
+        raise InvalidTransition(
+            "not_signed", _("Only a document the signer signed digitally is sealed digitally.")
+        )
+    registration = require_registered(actor, certificate, agency=doc.agency)
+    check_certificate(certificate=certificate, chain=chain, mechanisms=mechanisms)
+    if doc.state == OutgoingState.APPROVED:
+        doc = outgoing_number(actor=actor, document=doc, now=now)
+    signed = _pdf_bytes(doc)
+    image = bytes(registration.signature_image or b"")
+    return signing_begin(
+        actor=actor,
+        pdf=filled_pdf(signed, doc),
+        certificate=certificate,
+        chain=chain,
+        mechanisms=mechanisms,
+        purpose=SEAL_PURPOSE,
+        reference=_reference(doc, signed),
+        field_name=SIGNATURE_FIELDS[1],
+        appearance=appearance.seal(image) if image else None,
+    )
+
+
+def outgoing_seal_finish(
+    *,
+    actor: Any,
+    document: OutgoingDocument | int,
+    session_id: Any,
+    signature: bytes,
+    now: dt.datetime | None = None,
+) -> OutgoingDocument:
+    """Cấp số, đóng dấu số, step 3: the agency's signature is embedded and the document is
+    issued (:func:`outgoing_dispatch`'s sending) in one transaction: its PDF is the sealed file,
+    which the recipients on the platform receive."""
+    from tinhso.signatures.services import signing_finish
+
+    doc = _may(actor, document, "dispatch")
+    reference = _session_reference(actor, session_id, SEAL_PURPOSE)
+
+    def apply(row: OutgoingDocument, step: Step) -> OutgoingApplied:
+        _check_unchanged(row, reference)
+        sealed = signing_finish(
+            actor=actor, session_id=session_id, signature=signature, now=step.now
+        )
+        _keep_pdf(row, sealed, "ban-hanh.pdf")
+        row.sealed_at = step.now
+        return OutgoingApplied(data={"sealed": True, **_send(row, step)})
+
+    return OUTGOING.perform(actor=actor, obj=doc, action="dispatch", apply=apply, now=now).obj
+
+
+def _issued_pdf(doc: OutgoingDocument) -> list[Attachment]:
+    """The sealed document as the first file each recipient receives (the same stored bytes);
+    nothing for a document signed on paper."""
+    if not doc.sealed_at or not doc.pdf:
+        return []
+    data = _pdf_bytes(doc)
+    name = f"van-ban-{doc.number:02d}-{doc.number_year}.pdf" if doc.number else "van-ban.pdf"
+    return [
+        Attachment(
+            file=doc.pdf.name,
+            original_name=name,
+            content_type="application/pdf",
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+    ]
 
 
 def _take_number(doc: OutgoingDocument, step: Step) -> dict[str, Any]:
@@ -961,6 +1236,14 @@ def _take_number(doc: OutgoingDocument, step: Step) -> dict[str, Any]:
 
 
 def _send(doc: OutgoingDocument, step: Step) -> dict[str, Any]:
+    if doc.signed_at and not doc.sealed_at:
+        raise InvalidTransition(
+            "seal_required",
+            _(
+                "A digitally signed document is issued with the agency's digital signature: "
+                "use “Number, seal and issue”."
+            ),
+        )
     doc.issued_at = step.now
     delivered = _deliver(doc, actor=step.actor, now=step.now)
     _exchange_export(doc)
@@ -1024,7 +1307,7 @@ def _deliver(doc: OutgoingDocument, *, actor: Any, now: dt.datetime) -> int:
     """Put the document in the incoming register of each recipient agency on the platform (in
     the order of the agencies' ids, so concurrent issues take the counters in one order)."""
     recipients = list(doc.recipients.select_related("agency").order_by("agency_id", "pk"))
-    files = list(doc.files.all()) if any(r.agency_id for r in recipients) else []
+    files = [*_issued_pdf(doc), *doc.files.all()] if any(r.agency_id for r in recipients) else []
     delivered = 0
     for recipient in recipients:
         recipient.sent_at = now

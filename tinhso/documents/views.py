@@ -4,6 +4,7 @@ A document outside the user's scope is a 404; a refused operation is shown in th
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -13,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.models import Agency
+from tinhso.signatures.views import agent_begin, agent_finish
 
 from . import records as record_services
 from . import registers, selectors, services
@@ -271,13 +273,17 @@ def incoming_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             return done
         document = selectors.incoming_get(user=access, pk=pk)
+    files = list(document.files.all())
+    checks = selectors.file_signatures(files)
+    signatures = [(f, checks[f.pk]) for f in files if f.pk in checks]
     return render(
         request,
         "documents/incoming_detail.html",
         {
             "section": "incoming",
             "document": document,
-            "files": document.files.all(),
+            "files": files,
+            "signatures": signatures,
             "events": document.events.all(),
             "assignments": document.assignments.select_related("user"),
             "actions": _incoming_actions(access, document),
@@ -470,10 +476,14 @@ OUTGOING_ACTIONS = {
 
 
 def _outgoing_actions(access, document: OutgoingDocument, *, every: bool = False) -> set[str]:
-    """The actions the page offers (``every``: also those with a page of their own, "update"),
-    from the transition table and the actor's roles."""
+    """The actions the page offers (``every``: also those with a page of their own, "update",
+    and the signatures through the agent, "sign" and "seal"), from the transition table, the
+    actor's roles and the signature rules (``services.outgoing_withheld``)."""
     roles = services.outgoing_actor_roles(access, document)
     offered = _offered(services.OUTGOING_TRANSITIONS, document, roles)
+    if document.signed_at and offered & {"issue", "dispatch"}:
+        offered.add("seal")
+    offered -= services.outgoing_withheld(document)
     return offered if every else offered & OUTGOING_ACTIONS.keys()
 
 
@@ -507,9 +517,57 @@ def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "events": document.events.all(),
             "followers": document.followers.all(),
             "actions": _outgoing_actions(access, document, every=True),
+            "checks": selectors.outgoing_signatures(document),
+            "signing_agent_url": settings.TINHSO_SIGNING_AGENT_URL,
             "error": error,
             "done": _done(request),
         },
+    )
+
+
+# The two JSON steps of a signature through the signing agent (``signatures.views``).
+SIGNING_STEPS = ("bat-dau", "hoan-tat")  # begin, finish
+
+
+def _signing_step(request: HttpRequest, pk: int, step: str, begin, finish, message: str):
+    _officer(request)
+    if step not in SIGNING_STEPS:
+        raise Http404
+    document = _found(selectors.outgoing_get, user=request_access(request), pk=pk)
+    if step == "bat-dau":
+        return agent_begin(
+            request, lambda **announced: begin(actor=request.user, document=document, **announced)
+        )
+    return agent_finish(
+        request, lambda **value: finish(actor=request.user, document=document, **value), message
+    )
+
+
+@login_required
+@require_POST
+def outgoing_sign(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """The signer approves by signing (``services.outgoing_sign_begin`` / ``_finish``)."""
+    return _signing_step(
+        request,
+        pk,
+        step,
+        services.outgoing_sign_begin,
+        services.outgoing_sign_finish,
+        _("The document is signed digitally and approved."),
+    )
+
+
+@login_required
+@require_POST
+def outgoing_seal(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    """The clerk numbers, seals and issues a signed document (``services.outgoing_seal_*``)."""
+    return _signing_step(
+        request,
+        pk,
+        step,
+        services.outgoing_seal_begin,
+        services.outgoing_seal_finish,
+        _("The document is numbered, sealed digitally and issued."),
     )
 
 

@@ -1395,16 +1395,11 @@ def dossier_result_sign_begin(
     """Step 1 of the leader's signature on a result: the certificate the signing agent announced
     must be registered to the leader; the PDF is prepared (``signatures.services``)."""
     from tinhso.signatures import appearance
-    from tinhso.signatures.registry import registered_certificate
+    from tinhso.signatures.registry import require_registered
     from tinhso.signatures.services import signing_begin
 
     d, record = _result_to_sign(actor, dossier, file_id)
-    registration = registered_certificate(actor, certificate)
-    if registration is None:
-        raise PermissionDenied(
-            "certificate_not_registered",
-            _("This certificate is not registered to you: ask the administrator to register it."),
-        )
+    registration = require_registered(actor, certificate)
     with record.file.open("rb") as handle:
         pdf = handle.read()
     signed_before = DossierFile.objects.filter(pk=record.pk, signed_at__isnull=False).exists()

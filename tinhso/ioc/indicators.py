@@ -244,6 +244,17 @@ INDICATORS: dict[str, Indicator] = {
             ),
         ),
         Indicator(
+            "signed_document_share",
+            _("Documents signed digitally"),
+            PERCENT,
+            _get("documents_issued_signed"),
+            _get("documents_issued"),
+            help=_(
+                "Outgoing documents issued in the period that their signer signed digitally, of "
+                "all issued."
+            ),
+        ),
+        Indicator(
             "work_records_online_share",
             _("Work records processed online"),
             PERCENT,

@@ -113,7 +113,8 @@ class MonthlyDocumentStat(models.Model):
     """The document system's counters per agency and local month (``month`` is its first day),
     recomputed from the documents and work records (``documents.selectors.ioc_document_counts``,
     where each counter is defined): what the indicators ``documents_electronic_share``,
-    ``documents_on_time_share`` and ``work_records_online_share`` read."""
+    ``documents_on_time_share``, ``work_records_online_share`` and ``signed_document_share``
+    read."""
 
     month = models.DateField(_("month"))
     agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="+")
@@ -123,6 +124,8 @@ class MonthlyDocumentStat(models.Model):
     documents_due_on_time = models.PositiveIntegerField(default=0)
     work_records = models.PositiveIntegerField(default=0)
     work_records_online = models.PositiveIntegerField(default=0)
+    documents_issued = models.PositiveIntegerField(default=0)
+    documents_issued_signed = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("monthly document statistics row")
@@ -137,12 +140,13 @@ class MonthlyDocumentStat(models.Model):
 
 class RollupState(models.Model):
     """Where the incremental refresh stopped: the last dossier event and outbox delivery seen,
-    the last incoming-document event and work record seen."""
+    the last incoming-document event, work record and outgoing-document event seen."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_event_id = models.BigIntegerField(default=0)
     last_document_event_id = models.BigIntegerField(default=0)
     last_record_id = models.BigIntegerField(default=0)
+    last_outgoing_event_id = models.BigIntegerField(default=0)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
     refreshed_at = models.DateTimeField(null=True, blank=True)
     rebuilt_at = models.DateTimeField(null=True, blank=True)

@@ -212,6 +212,7 @@ def documents(data: dict[str, Any]) -> list[dict[str, Any]]:
         "documents_electronic_share": ("documents_received_electronic", "documents_received"),
         "documents_on_time_share": ("documents_due_on_time", "documents_due"),
         "work_records_online_share": ("work_records_online", "work_records"),
+        "signed_document_share": ("documents_issued_signed", "documents_issued"),
     }
     block = data.get("documents") or {"levels": [], "agencies": []}
     rows = []

@@ -355,7 +355,11 @@ def rebuild(*, now: dt.datetime | None = None) -> RefreshResult:
         _write_monthly_totals(None)
         months = _write_months(Dossier.objects.all(), None)
         document_cells = _write_documents(None, now)
-        state.last_document_event_id, state.last_record_id = _document_high_water(now)
+        (
+            state.last_document_event_id,
+            state.last_record_id,
+            state.last_outgoing_event_id,
+        ) = _document_high_water(now)
         state.last_event_id = high_water
         state.last_delivery_at = now - SAFETY_MARGIN
         state.refreshed_at = state.rebuilt_at = now
@@ -369,7 +373,11 @@ def rebuild_documents(*, now: dt.datetime | None = None) -> int:
     with transaction.atomic():
         state, _created = RollupState.objects.select_for_update().get_or_create(pk=1)
         cells = _write_documents(None, now)
-        state.last_document_event_id, state.last_record_id = _document_high_water(now)
+        (
+            state.last_document_event_id,
+            state.last_record_id,
+            state.last_outgoing_event_id,
+        ) = _document_high_water(now)
         state.save()
     return cells
 
@@ -453,7 +461,7 @@ def _watermark(current: int, seen: list[tuple[int, dt.datetime]], now: dt.dateti
 # --- the document system (documents.selectors owns the counters' definitions) ----------------
 
 
-def _document_high_water(now: dt.datetime) -> tuple[int, int]:
+def _document_high_water(now: dt.datetime) -> tuple[int, int, int]:
     from tinhso.documents.selectors import ioc_document_high_water
 
     return ioc_document_high_water(before=now - SAFETY_MARGIN)
@@ -472,6 +480,7 @@ def _document_changes(state: RollupState, now: dt.datetime):
     return ioc_document_changes(
         after_event=state.last_document_event_id,
         after_record=state.last_record_id,
+        after_outgoing=state.last_outgoing_event_id,
         deadlines=deadlines,
     )
 
@@ -479,6 +488,7 @@ def _document_changes(state: RollupState, now: dt.datetime):
 def _advance_documents(state: RollupState, changes: Any, now: dt.datetime) -> None:
     state.last_document_event_id = _watermark(state.last_document_event_id, changes.events, now)
     state.last_record_id = _watermark(state.last_record_id, changes.records, now)
+    state.last_outgoing_event_id = _watermark(state.last_outgoing_event_id, changes.outgoing, now)
 
 
 def _write_documents(cells: Iterable[MonthCell] | None, now: dt.datetime) -> int:

@@ -13,11 +13,16 @@ class RegisterForm(forms.ModelForm):
     """An administrator registers an officer's certificate from its file (PEM or DER)."""
 
     certificate_file = forms.FileField(label=_("Certificate file (.cer, .crt, .pem)"))
-    image = forms.ImageField(label=_("Signature image (PNG, blue, transparent)"), required=False)
+    image = forms.ImageField(
+        label=_(
+            "Signature image (PNG, blue, transparent; for an agency's certificate: the red seal)"
+        ),
+        required=False,
+    )
 
     class Meta:
         model = OfficerCertificate
-        fields = ["user"]
+        fields = ["user", "agency"]
 
     def clean_certificate_file(self):
         data = self.cleaned_data["certificate_file"].read()
@@ -32,7 +37,7 @@ class RegisterForm(forms.ModelForm):
 
 @admin.register(OfficerCertificate)
 class OfficerCertificateAdmin(admin.ModelAdmin):
-    list_display = ("subject", "user", "serial", "not_after", "active")
+    list_display = ("subject", "user", "agency", "serial", "not_after", "active")
     list_filter = ("active",)
     search_fields = ("subject", "serial", "user__username")
     readonly_fields = ("subject", "issuer", "serial", "not_before", "not_after", "sha256")
@@ -45,8 +50,8 @@ class OfficerCertificateAdmin(admin.ModelAdmin):
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["user", "certificate_file", "image"]
-        return ["user", "active", *self.readonly_fields]
+            return ["user", "agency", "certificate_file", "image"]
+        return ["user", "agency", "active", *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -57,6 +62,7 @@ class OfficerCertificateAdmin(admin.ModelAdmin):
             user=form.cleaned_data["user"],
             data=form.cleaned_data["certificate_file"],
             signature_image=image.read() if image else b"",
+            agency=form.cleaned_data.get("agency"),
         )
         obj.pk = row.pk
         return None

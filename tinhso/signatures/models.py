@@ -67,6 +67,17 @@ class OfficerCertificate(models.Model):
     not_before = models.DateTimeField(_("valid from"))
     not_after = models.DateTimeField(_("valid until"), db_index=True)
     signature_image = models.BinaryField(_("signature image (PNG)"), blank=True, default=b"")
+    # Set: the organisation's certificate (its digital seal) of this agency, on the token the
+    # officer (a clerk) keeps; its image is the seal. Empty: the officer's personal certificate.
+    agency = models.ForeignKey(
+        "core.Agency",
+        verbose_name=_("organisation's certificate of"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("Only for the agency's own certificate (the seal), kept by its clerk."),
+    )
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tinhso.core.audit import audit_record
-from tinhso.core.errors import DomainError
+from tinhso.core.errors import DomainError, PermissionDenied
 
 from .models import OfficerCertificate
 
@@ -33,9 +33,11 @@ def parse_certificate(data: bytes) -> asn1_x509.Certificate:
 
 
 def certificate_register(
-    *, actor: Any, user: Any, data: bytes, signature_image: bytes = b""
+    *, actor: Any, user: Any, data: bytes, signature_image: bytes = b"", agency: Any = None
 ) -> OfficerCertificate:
-    """Register a signing certificate to an officer (an administrator's operation)."""
+    """Register a signing certificate to an officer (an administrator's operation): their
+    personal certificate, or with ``agency`` the agency's own certificate (its digital seal) on
+    the token the officer keeps; ``signature_image`` is then the seal's image."""
     cert = parse_certificate(data)
     der = cert.dump()
     with transaction.atomic():
@@ -50,6 +52,7 @@ def certificate_register(
                 "not_before": cert.not_valid_before,
                 "not_after": cert.not_valid_after,
                 "signature_image": signature_image,
+                "agency": agency,
                 "active": True,
             },
         )
@@ -57,7 +60,12 @@ def certificate_register(
             actor=actor,
             action="signature.certificate_register",
             obj=row,
-            after={"user": user.pk, "subject": row.subject, "serial": row.serial},
+            after={
+                "user": user.pk,
+                "subject": row.subject,
+                "serial": row.serial,
+                "agency": getattr(agency, "pk", None),
+            },
         )
     return row
 
@@ -67,6 +75,32 @@ def registered_certificate(user: Any, der: bytes) -> OfficerCertificate | None:
     return OfficerCertificate.objects.filter(
         user_id=getattr(user, "pk", None), sha256=hashlib.sha256(der).hexdigest(), active=True
     ).first()
+
+
+def require_registered(user: Any, der: bytes, *, agency: Any = None) -> OfficerCertificate:
+    """The registration that lets ``user`` sign with the certificate ``der``: their personal
+    certificate, or (``agency`` given) that agency's organisation certificate kept by them.
+    Refused with a clear message otherwise (nothing is signed)."""
+    row = registered_certificate(user, der)
+    if row is None:
+        raise PermissionDenied(
+            "certificate_not_registered",
+            _("This certificate is not registered to you: ask the administrator to register it."),
+        )
+    if agency is None and row.agency_id is not None:
+        raise PermissionDenied(
+            "certificate_not_personal",
+            _("This is an organisation's certificate: sign with your personal certificate."),
+        )
+    if agency is not None and row.agency_id != getattr(agency, "pk", agency):
+        raise PermissionDenied(
+            "certificate_not_organisation",
+            _(
+                "This certificate is not the agency's organisation certificate: plug in the "
+                "agency's token."
+            ),
+        )
+    return row
 
 
 def expiring_certificates(user: Any, *, now: dt.datetime | None = None) -> list[OfficerCertificate]:

@@ -170,6 +170,23 @@ class ToSign:
         }
 
 
+def _checked(
+    certificate: bytes, chain: list[bytes], mechanisms: list[str]
+) -> tuple[asn1_x509.Certificate, list[asn1_x509.Certificate], str]:
+    cert = _certificate(certificate)
+    intermediates = [_certificate(der) for der in chain]
+    mechanism = _mechanism(cert, mechanisms)
+    pades.check_signer(_external(cert, intermediates, mechanism, 0))
+    return cert, intermediates, mechanism
+
+
+def check_certificate(*, certificate: bytes, chain: list[bytes], mechanisms: list[str]) -> None:
+    """Refuse now what :func:`signing_begin` would refuse about the agent's certificate (revoked,
+    expired, weak, untrusted, no usable mechanism): for a caller that must know before it does
+    something it cannot undo (an outgoing document's number is taken before its seal)."""
+    _checked(certificate, chain, mechanisms)
+
+
 def signing_begin(
     *,
     actor: Any,
@@ -191,10 +208,7 @@ def signing_begin(
         raise DomainError(
             "unsupported_level", _("Interrupted signing makes B-B or B-T signatures.")
         )
-    cert = _certificate(certificate)
-    intermediates = [_certificate(der) for der in chain]
-    mechanism = _mechanism(cert, mechanisms)
-    pades.check_signer(_external(cert, intermediates, mechanism, 0))
+    cert, intermediates, mechanism = _checked(certificate, chain, mechanisms)
     timestamper = _timestamper(level)
     # The placeholder value only sizes the reserved room: the real one comes from the agent.
     placeholder = 1024 if cert.public_key.algorithm == "ec" else cert.public_key.byte_size

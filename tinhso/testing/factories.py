@@ -866,7 +866,8 @@ BIRTH_ANSWER = (
 
 @dataclass
 class DocumentsWorld:
-    """Two departments on the platform, each with a clerk, a specialist and a leader."""
+    """Two departments on the platform, each with a clerk, a specialist and a leader; both
+    still approve on paper (:func:`allow_unsigned_approval`)."""
 
     justice: Agency  # Sở Tư pháp (H44.03)
     construction: Agency  # Sở Xây dựng (H44.05)
@@ -887,6 +888,7 @@ def make_documents_world() -> DocumentsWorld:
     admin = make_officer(f"qt{n}", "Quản trị", justice, Role.PROVINCE_ADMIN)
     admin.is_superuser = True
     admin.save()
+    allow_unsigned_approval(justice, construction)
     return DocumentsWorld(
         justice=justice,
         construction=construction,
@@ -899,6 +901,18 @@ def make_documents_world() -> DocumentsWorld:
         admin=admin,
         nobody=make_user(f"nobody{n}"),
     )
+
+
+def allow_unsigned_approval(*agencies: Agency, allowed: bool = True) -> None:
+    """Let the agencies' leaders approve outgoing documents without a digital signature (the
+    documents world does, so that its documents are approved in one call; the signature tests
+    turn it off: ``RegisterSettings.unsigned_approval``)."""
+    from tinhso.documents.models import RegisterSettings
+    from tinhso.documents.services import register_settings
+
+    for agency in agencies:
+        register_settings(agency)
+    RegisterSettings.objects.filter(agency__in=agencies).update(unsigned_approval=allowed)
 
 
 def make_draft(world: DocumentsWorld, **overrides: Any) -> Any:

@@ -7,10 +7,7 @@ the services; a refused operation is shown as a Vietnamese message in the page, 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime as dt
-import json
 from functools import wraps
 from typing import Any
 
@@ -18,8 +15,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.http.request import RawPostDataException
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -56,6 +52,7 @@ from tinhso.dossiers.statistics import (
 from tinhso.payments import selectors as payment_selectors
 from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.signatures.registry import expiring_certificates
+from tinhso.signatures.views import agent_begin, agent_finish
 
 from . import forms as f
 from .actions import EVENT_LABELS, SPECS, available_actions
@@ -605,46 +602,17 @@ BOOK_FORMATS = {
 # --- the leader signs a result (through the signing agent on their own computer) -----------
 
 
-def _json_error(exc: DomainError) -> JsonResponse:
-    body = {"error": {"code": exc.code, "message": str(exc.message), "details": exc.details}}
-    return JsonResponse(body, status=exc.status)
-
-
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, RawPostDataException):  # not JSON (a form body was read as a form)
-        body = None
-    if not isinstance(body, dict):
-        raise DomainError("bad_request", _("The request body must be a JSON object."))
-    return body
-
-
-def _b64(value: Any) -> bytes:
-    try:
-        return base64.b64decode(str(value), validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise DomainError("bad_request", _("The signing agent's answer cannot be read.")) from exc
-
-
 @require_POST
 @officer_required
 def result_sign_begin(request: HttpRequest, code: str, file_id: int) -> HttpResponse:
     """Step 1: the certificate the signing agent announced → what the agent signs (JSON)."""
     dossier = _dossier(request, code)
-    try:
-        body = _json_body(request)
-        to_sign = dossier_result_sign_begin(
-            actor=request.user,
-            dossier=dossier,
-            file_id=file_id,
-            certificate=_b64(body.get("certificate", "")),
-            chain=[_b64(item) for item in body.get("chain") or []],
-            mechanisms=[str(m) for m in body.get("mechanisms") or []],
-        )
-    except DomainError as exc:
-        return _json_error(exc)
-    return JsonResponse(to_sign.as_json())
+    return agent_begin(
+        request,
+        lambda **announced: dossier_result_sign_begin(
+            actor=request.user, dossier=dossier, file_id=file_id, **announced
+        ),
+    )
 
 
 @require_POST
@@ -652,16 +620,10 @@ def result_sign_begin(request: HttpRequest, code: str, file_id: int) -> HttpResp
 def result_sign_finish(request: HttpRequest, code: str, file_id: int) -> HttpResponse:
     """Step 3: the agent's signature value → the result becomes the signed PDF."""
     dossier = _dossier(request, code)
-    try:
-        body = _json_body(request)
-        dossier_result_sign_finish(
-            actor=request.user,
-            dossier=dossier,
-            file_id=file_id,
-            session_id=str(body.get("session", "")),
-            signature=_b64(body.get("signature", "")),
-        )
-    except DomainError as exc:
-        return _json_error(exc)
-    messages.success(request, _("The result is signed digitally."))
-    return JsonResponse({"signed": True})
+    return agent_finish(
+        request,
+        lambda **value: dossier_result_sign_finish(
+            actor=request.user, dossier=dossier, file_id=file_id, **value
+        ),
+        _("The result is signed digitally."),
+    )

@@ -211,6 +211,22 @@ SIGNING_STEP = Route(
 )
 
 
+# The same two steps on an outgoing document (the signer's approval, the clerk's seal): a form
+# body is refused as a bad request by those who may see the document.
+DOCUMENT_SIGNING_STEP = Route(
+    tuple(
+        post(
+            expect(
+                BAD_REQUEST, anonymous=LOGIN, **each(CITIZENS, NOT_FOUND), other_agency=NOT_FOUND
+            ),
+            f"not JSON ({step})",
+            kwargs={"pk": "{doc_out}", "step": step},
+        )
+        for step in ("bat-dau", "hoan-tat")
+    )
+)
+
+
 def own_dossier(ok: Outcome) -> dict[str, Outcome]:
     """The applicant's own pages of the dossier: nobody else, not even its officers."""
     return expect(NOT_FOUND, anonymous=LOGIN, citizen=ok)
@@ -755,6 +771,9 @@ MATRIX: dict[str, Route] = {
             ),
         )
     ),
+    # The signer's approval by signing and the clerk's seal (DOCUMENT_SIGNING_STEP above).
+    "can-bo/van-ban/di/<int:pk>/ky-so/<slug:step>/": DOCUMENT_SIGNING_STEP,
+    "can-bo/van-ban/di/<int:pk>/dong-dau/<slug:step>/": DOCUMENT_SIGNING_STEP,
     "can-bo/van-ban/so/<slug:kind>/": Route(
         tuple(get(OFFICER_PAGE, kind, kwargs={"kind": kind}) for kind in ("den", "di"))
     ),

@@ -164,6 +164,7 @@ DOCUMENT_INDICATORS = (
     "documents_electronic_share",
     "documents_on_time_share",
     "work_records_online_share",
+    "signed_document_share",
 )
 
 
@@ -298,6 +299,7 @@ def kept_figures(parts: tuple, compute: Callable[[], dict]) -> dict:
             "last_event_id",
             "last_document_event_id",
             "last_record_id",
+            "last_outgoing_event_id",
             "refreshed_at",
             "rebuilt_at",
         )

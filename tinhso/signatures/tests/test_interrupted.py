@@ -14,31 +14,17 @@ import weasyprint
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound
 from tinhso.signatures import pades, services
 from tinhso.signatures.models import SigningSession
-from tinhso.standins.pki import PFX_PASSWORD
-from tinhso.testing.factories import make_user, standin_process
+from tinhso.testing.factories import make_user
+from tinhso.testing.pki import agent_sign, signing_agent
 
 from .conftest import pdfsig
 
 pytestmark = pytest.mark.django_db
 
 
-def _agent(pki, signer: str = "leader", *extra: str):
-    args = ["--p12", str(pki.dir / f"{signer}.p12"), "--password", PFX_PASSWORD.decode(), *extra]
-    return standin_process("signing_agent", *args)
-
-
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310
         return json.loads(answer.read())
-
-
-def _sign(agent: str, to_sign: services.ToSign) -> bytes:
-    body = json.dumps(to_sign.as_json()).encode()
-    request = urllib.request.Request(  # noqa: S310
-        agent + "/sign", data=body, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-        return base64.b64decode(json.loads(answer.read())["signature"])
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +49,12 @@ def _begin(officer, document, announced: dict, **extra):
 @pytest.mark.parametrize("mechanisms", ["rsassa_pss,sha256_rsa", "sha256_rsa"])
 def test_the_agent_signs_and_the_server_embeds(trust, document, tmp_path, mechanisms):
     officer = make_user("lanhdao.thu")
-    with _agent(trust, "leader", "--mechanisms", mechanisms) as agent:
+    with signing_agent(trust, "leader", "--mechanisms", mechanisms) as agent:
         announced = _get(agent + "/certificate")
         to_sign = _begin(officer, document, announced)
         expected = "rsassa_pss" if mechanisms.startswith("rsassa_pss") else "sha256_rsa"
         assert to_sign.mechanism == expected
-        value = _sign(agent, to_sign)
+        value = agent_sign(agent, to_sign)
         assert _get(agent + "/_signed")["signed"] == [base64.b64encode(to_sign.data).decode()]
     signed = services.signing_finish(actor=officer, session_id=to_sign.session.pk, signature=value)
     (check,) = pades.validate_pdf(signed)
@@ -86,9 +72,9 @@ def test_the_agent_signs_and_the_server_embeds(trust, document, tmp_path, mechan
 
 def test_a_wrong_signature_value_or_another_officer_changes_nothing(trust, document):
     officer, other = make_user("lanhdao.a"), make_user("lanhdao.b")
-    with _agent(trust) as agent:
+    with signing_agent(trust, "leader") as agent:
         to_sign = _begin(officer, document, _get(agent + "/certificate"))
-        value = _sign(agent, to_sign)
+        value = agent_sign(agent, to_sign)
     with pytest.raises(NotFound):
         services.signing_finish(actor=other, session_id=to_sign.session.pk, signature=value)
     with pytest.raises(DomainError) as bad:
@@ -102,7 +88,7 @@ def test_a_wrong_signature_value_or_another_officer_changes_nothing(trust, docum
 
 
 def test_a_revoked_certificate_announced_by_the_agent_is_refused(trust, document):
-    with _agent(trust, "revoked") as agent, pytest.raises(pades.SigningRefused) as refused:
+    with signing_agent(trust, "revoked") as agent, pytest.raises(pades.SigningRefused) as refused:
         _begin(make_user("lanhdao.c"), document, _get(agent + "/certificate"))
     assert refused.value.code == "certificate_revoked"
     assert not SigningSession.objects.exists()
@@ -114,9 +100,9 @@ def test_an_expired_session_fails(trust, document, settings):
     from django.utils import timezone
 
     officer = make_user("lanhdao.d")
-    with _agent(trust) as agent:
+    with signing_agent(trust, "leader") as agent:
         to_sign = _begin(officer, document, _get(agent + "/certificate"))
-        value = _sign(agent, to_sign)
+        value = agent_sign(agent, to_sign)
     later = timezone.now() + dt.timedelta(seconds=settings.TINHSO_SIGNING_SESSION_SECONDS + 1)
     with pytest.raises(DomainError) as expired:
         services.signing_finish(

@@ -19,8 +19,8 @@ from tinhso.dossiers import services as s
 from tinhso.dossiers.tests.factories import VALID_FORM
 from tinhso.signatures import pades
 from tinhso.signatures.registry import certificate_register, expiring_certificates
-from tinhso.standins.pki import PFX_PASSWORD
-from tinhso.testing.factories import make_superuser, standin_process
+from tinhso.testing.factories import make_superuser
+from tinhso.testing.pki import agent_certificate, agent_sign, signing_agent
 
 pytestmark = pytest.mark.django_db
 
@@ -32,24 +32,13 @@ def world(one_stop_world):
 
 @pytest.fixture(scope="module")
 def agent(pki):
-    args = ["--p12", str(pki.dir / "leader.p12"), "--password", PFX_PASSWORD.decode()]
-    with standin_process("signing_agent", *args) as url:
+    with signing_agent(pki, "leader") as url:
         yield url
 
 
 def _get(url: str) -> dict:
     with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310
         return json.loads(answer.read())
-
-
-def _agent_sign(agent: str, payload: dict) -> bytes:
-    request = urllib.request.Request(  # noqa: S310
-        agent + "/sign",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
-        return base64.b64decode(json.loads(answer.read())["signature"])
 
 
 def signature_png() -> bytes:
@@ -75,24 +64,15 @@ def at_signing_step_with_a_result(world):
     return d, record
 
 
-def _announced(agent: str) -> dict:
-    announced = _get(agent + "/certificate")
-    return {
-        "certificate": base64.b64decode(announced["certificate"]),
-        "chain": [base64.b64decode(c) for c in announced["chain"]],
-        "mechanisms": announced["mechanisms"],
-    }
-
-
 def test_the_leader_signs_and_the_applicant_downloads_the_signed_result(trust, agent, world):
     d, record = at_signing_step_with_a_result(world)
     admin = make_superuser("quantri.ky")
     cert = (trust.dir / "leader.pem").read_bytes()
     certificate_register(actor=admin, user=world.leader, data=cert, signature_image=signature_png())
     to_sign = s.dossier_result_sign_begin(
-        actor=world.leader, dossier=d, file_id=record.pk, **_announced(agent)
+        actor=world.leader, dossier=d, file_id=record.pk, **agent_certificate(agent)
     )
-    value = _agent_sign(agent, to_sign.as_json())
+    value = agent_sign(agent, to_sign)
     signed = s.dossier_result_sign_finish(
         actor=world.leader,
         dossier=d,
@@ -124,7 +104,7 @@ def test_only_the_leader_with_a_registered_certificate_signs(trust, agent, world
     d, record = at_signing_step_with_a_result(world)
     with pytest.raises(PermissionDenied) as unregistered:
         s.dossier_result_sign_begin(
-            actor=world.leader, dossier=d, file_id=record.pk, **_announced(agent)
+            actor=world.leader, dossier=d, file_id=record.pk, **agent_certificate(agent)
         )
     assert unregistered.value.code == "certificate_not_registered"
     certificate_register(
@@ -134,15 +114,15 @@ def test_only_the_leader_with_a_registered_certificate_signs(trust, agent, world
     )
     with pytest.raises(PermissionDenied):  # not the signing step's leader
         s.dossier_result_sign_begin(
-            actor=world.specialist, dossier=d, file_id=record.pk, **_announced(agent)
+            actor=world.specialist, dossier=d, file_id=record.pk, **agent_certificate(agent)
         )
     with pytest.raises(NotFound):  # another agency's officer: no such dossier
         s.dossier_result_sign_begin(
-            actor=world.outsider, dossier=d, file_id=record.pk, **_announced(agent)
+            actor=world.outsider, dossier=d, file_id=record.pk, **agent_certificate(agent)
         )
     with pytest.raises(PermissionDenied):  # the applicant acts on their dossier, never signs it
         s.dossier_result_sign_begin(
-            actor=world.citizen, dossier=d, file_id=record.pk, **_announced(agent)
+            actor=world.citizen, dossier=d, file_id=record.pk, **agent_certificate(agent)
         )
 
 
@@ -175,7 +155,7 @@ def test_the_pages_json_steps_as_the_browser_makes_them(trust, agent, world):
     begun = client.post(f"{base}/bat-dau/", announced, content_type="application/json")
     assert begun.status_code == 200, begun.content
     to_sign = begun.json()
-    value = _agent_sign(agent, {k: to_sign[k] for k in ("data", "hash", "mechanism")})
+    value = agent_sign(agent, to_sign)
     done = client.post(
         f"{base}/hoan-tat/",
         {"session": to_sign["session"], "signature": base64.b64encode(value).decode()},

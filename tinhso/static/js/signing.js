@@ -1,6 +1,8 @@
-// The leader signs a PDF result with the token on their own computer: the page asks the signing
-// agent (127.0.0.1:8987) for the certificate, the server prepares the signature, the agent signs
-// what the server sent, the server embeds it (docs/signatures.md, "interrupted signing").
+// An officer signs a PDF with the token on their own computer (a leader a dossier's result or an
+// outgoing document, a clerk the agency's seal on it): the page asks the signing agent
+// (127.0.0.1:8987) for the certificate, posts it to the button's data-begin, the server prepares
+// the signature, the agent signs what the server sent, the value goes to data-finish, the server
+// embeds it and the page reloads (docs/signatures.md, "interrupted signing").
 (function () {
   "use strict";
   const csrf = () => (document.querySelector("[name=csrfmiddlewaretoken]") || {}).value || "";
@@ -49,7 +51,7 @@
     }
   }
 
-  document.querySelectorAll("[data-sign-result]").forEach((button) => {
+  document.querySelectorAll("[data-sign]").forEach((button) => {
     button.hidden = false;
     button.addEventListener("click", () => sign(button));
   });
