@@ -16,7 +16,6 @@ from tinhso.documents.copies import copy_make
 from tinhso.documents.models import CopyKind, DocumentCopy
 from tinhso.signatures import pades
 from tinhso.signatures.pades import SigningRefused
-from tinhso.signatures.tests.conftest import pki, trust  # noqa: F401 - fixtures
 from tinhso.standins.pki import PFX_PASSWORD
 from tinhso.testing.factories import make_approved, make_registered
 
@@ -24,7 +23,7 @@ pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture
-def organisation_key(settings, trust):  # noqa: F811
+def organisation_key(settings, trust):
     settings.TINHSO_ORGANISATION_KEYS = [f"*={trust.dir / 'agency.p12'}"]
     settings.TINHSO_ORGANISATION_KEY_PASSWORD = PFX_PASSWORD.decode()
     return trust

@@ -115,7 +115,9 @@ def test_rollup_follows_the_document_services_per_agency_and_level(documents_wor
         "documents_electronic_share": 0.5,
         "documents_on_time_share": 1.0,
         "work_records_online_share": 1.0,
+        "signed_document_share": 0.0,  # one issued, approved on paper
     }
+    assert (justice.documents_issued, justice.documents_issued_signed) == (1, 0)
     assert levels["commune"]["values"]["work_records_online_share"] == 0.5
     assert levels["commune"]["values"]["documents_electronic_share"] is None  # nothing arrived
     assert levels["all"]["counts"]["work_records"] == 3
