@@ -132,6 +132,37 @@ def test_search_paginates(client, world):
     assert f"sector={sector.code}&amp;page=1" in second.content.decode()
 
 
+def test_search_past_the_last_page_shows_the_last_one(client, world):
+    sector = world.procedure.sector
+    for n in range(25):
+        _procedure(f"1.{n:06d}", sector=sector)
+    past = client.get("/thu-tuc/", {"sector": sector.code, "page": 9})
+    assert past.context["page"].number == 2 and len(past.context["page"]) == 6
+    assert past.context["page"].paginator.count == 26
+    for odd in ("0", "-1", "x"):
+        assert client.get("/thu-tuc/", {"page": odd}).context["page"].number == 1
+
+
+def test_search_page_reads_results_and_count_in_one_query(
+    client, world, settings, django_assert_num_queries
+):
+    """One query for the results and their number; the sector filter is kept
+    (``TINHSO_CATALOGUE_CACHE_SECONDS``) and the session-less visitor costs nothing more."""
+    from django.core.cache import cache
+
+    settings.TINHSO_CATALOGUE_CACHE_SECONDS = 60
+    cache.delete_many(["procedures:sector-choices:public", "procedures:sector-choices:staff"])
+    sector = Sector.objects.create(code="DATDAI", name="Đất đai")
+    _procedure("1.000200", sector=sector, name="Đăng ký đất đai lần đầu")
+    first = client.get("/thu-tuc/", {"q": "dat dai"})
+    assert {"code": "DATDAI", "name": "Đất đai"} in first.context["sectors"]
+    with django_assert_num_queries(1):
+        again = client.get("/thu-tuc/", {"q": "dang ky"})
+    assert again.context["page"].paginator.count == 2
+    assert 'value="DATDAI"' in again.content.decode()
+    cache.delete_many(["procedures:sector-choices:public", "procedures:sector-choices:staff"])
+
+
 def test_procedure_page_explains_and_offers_online_submission(client, world):
     response = client.get(f"/thu-tuc/{world.procedure.code}/")
     page = response.content.decode()
