@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -150,6 +151,10 @@ def procedures(request):
         "sectors": sector_choices(user=request.user),
         "levels": [("province", _("Province level")), ("commune", _("Commune level"))],
         "querystring": params.urlencode(),
+        # The rows as drawn change only with their procedures (``updated_at``; a sector renamed
+        # shows at most TINHSO_CATALOGUE_CACHE_SECONDS late): the template keeps them.
+        "rows_key": " ".join(f"{p.pk}.{p.updated_at.timestamp()}" for p in found.procedures),
+        "catalogue_seconds": settings.TINHSO_CATALOGUE_CACHE_SECONDS,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "results":
         context["partial"] = True
