@@ -103,6 +103,7 @@ def _ioc_figures_not_kept(settings):
     figures are computed on every request (``TINHSO_IOC_CACHE_SECONDS``); the cache's own tests
     turn it on."""
     settings.TINHSO_IOC_CACHE_SECONDS = 0
+    settings.TINHSO_CATALOGUE_CACHE_SECONDS = 0  # the search page's sector filter, likewise
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
     .venv/bin/python bench/pages.py                        # SQLite (make run's database), 30 each
     .venv/bin/python bench/pages.py --db postgres --requests 50
     .venv/bin/python bench/pages.py --tree /path/to/other/checkout   # the same run on another tree
+    TINHSO_DEMO_HISTORY=0 .venv/bin/python bench/pages.py --forms    # the PDF downloads only
 
 A fresh database (SQLite in a temporary directory, or PostgreSQL ``BENCH_PG_DB``, default
 ``tinhso_bench_pages``, on the server of BENCH_PG_URL), migrations and the demo province with its
@@ -249,12 +250,26 @@ def receipt_dossier(port: int, env: dict) -> str:
     return code
 
 
+def acted_dossier(port: int, env: dict, action: str, payload: dict, *, received: bool) -> str:
+    """A dossier the desk officer acted on (``request_supplement``: BM.02; ``refuse``: BM.03)."""
+    code = receipt_dossier(port, env) if received else submitted_dossier(port, env)
+    token = env["BENCH_TOKEN_motcua.donghoi"]
+    api(port, token, "POST", f"/api/dossiers/{code}/actions/{action}", payload)
+    return code
+
+
 def wait_for_receipt(tree: Path, env: dict, code: str, seconds: float = 60) -> str:
     """'kept' once the worker stored the receipt's PDF; 'not kept' for a tree that keeps none."""
+    return wait_for_kept(tree, env, "ReceiptVersion", f"dossier__code={code!r}", seconds)
+
+
+def wait_for_kept(tree: Path, env: dict, model: str, where: str, seconds: float = 60) -> str:
+    """'kept' once the worker stored the PDF of the ``model`` row (dossiers app) ``where``
+    finds; 'not kept by this tree' for a tree whose ``model`` keeps none."""
     script = (
-        "from tinhso.dossiers.models import ReceiptVersion as R\n"
+        f"from tinhso.dossiers.models import {model} as R\n"
         "f = [x.name for x in R._meta.get_fields()]\n"
-        f"r = R.objects.filter(dossier__code={code!r}).first()\n"
+        f"r = R.objects.filter({where}).first()\n"
         "print('none' if 'pdf' not in f else ('kept' if r and r.pdf else 'wait'))"
     )
     deadline = time.monotonic() + seconds
@@ -329,8 +344,18 @@ def run(db: str, tree: Path, args) -> list[tuple[str, str, dict]]:
         try:
             code = receipt_dossier(port, env)
             waiting = submitted_dossier(port, env)
-            receipt_state = wait_for_receipt(tree, env, code)
-            print(f"receipt of {code}: {receipt_state}", file=sys.stderr)
+            reason = {"reason": "Thiếu bản sao giấy chứng sinh", "items": ["Giấy chứng sinh"]}
+            supplement = acted_dossier(port, env, "request_supplement", reason, received=True)
+            refused = acted_dossier(
+                port, env, "refuse", {"reason": "Sai thẩm quyền"}, received=False
+            )
+            print(f"receipt of {code}: {wait_for_receipt(tree, env, code)}", file=sys.stderr)
+            for form, where in (
+                ("BM.02", f"dossier__code={supplement!r}, action='request_supplement'"),
+                ("BM.03", f"dossier__code={refused!r}, action='refuse'"),
+            ):
+                state = wait_for_kept(tree, env, "DossierEvent", where)
+                print(f"{form}: {state}", file=sys.stderr)
             anonymous, citizen, officer, ioc = (Client(port) for _ in range(4))
             citizen.login("congdan1")
             officer.login("motcua.donghoi")
@@ -344,10 +369,19 @@ def run(db: str, tree: Path, args) -> list[tuple[str, str, dict]]:
                 ("officer dossier", officer, f"/can-bo/ho-so/{code}/"),
                 ("IOC", ioc, "/dieu-hanh/"),
                 ("receipt BM.01 (PDF)", citizen, f"/ho-so-cua-toi/{code}/phieu/bm01.pdf"),
+                # Kept for their event after the operation (trees that keep them).
+                (
+                    "BM.02 supplement request",
+                    citizen,
+                    f"/ho-so-cua-toi/{supplement}/phieu/bm02.pdf",
+                ),
+                ("BM.03 refusal (officer)", officer, f"/can-bo/ho-so/{refused}/bieu-mau/bm03.pdf"),
                 # Forms drawn on request: BM.01 before reception, the BM.05 control slip.
                 ("BM.01 not yet received", citizen, f"/ho-so-cua-toi/{waiting}/phieu/bm01.pdf"),
                 ("BM.05 (officer)", officer, f"/can-bo/ho-so/{code}/bieu-mau/bm05.pdf"),
             ]
+            if args.forms:
+                pages = [page for page in pages if page[2].endswith(".pdf")]
             return [
                 (name, path, measure(client, path, args.requests)) for name, client, path in pages
             ]
@@ -387,6 +421,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (tinhso serve)")
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout to serve")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    parser.add_argument("--forms", action="store_true", help="only the PDF downloads (BM.01–BM.05)")
     args = parser.parse_args()
     tree = args.tree.resolve()
     load = os.getloadavg()[0]

@@ -4,6 +4,8 @@ SQLite, typos included.
     .venv/bin/python bench/search.py                       # 2000 procedures, 300 requests each
     .venv/bin/python bench/search.py --db sqlite
     .venv/bin/python bench/search.py --procedures 5000 --requests 500 --concurrency 8
+    .venv/bin/python bench/search.py --concurrency 4,2,1   # one server, three concurrencies
+    .venv/bin/python bench/search.py --versus /path/to/checkout --rounds 3   # A/B, alternating
 
 A fresh database (PostgreSQL: ``BENCH_PG_DB``, default ``tinhso_bench_search``; SQLite: a file in
 a temporary directory), migrations, the demo province (without its synthetic history), then the
@@ -13,7 +15,8 @@ each with its accent-free ``search_text`` computed as ``Procedure.save()`` compu
 serves tinhso the way ``tinhso serve`` does (bench/submit.py), and ``--concurrency`` client threads
 GET the search page ``/thu-tuc/?q=…`` and the API ``/api/procedures?query=…`` with Vietnamese
 queries typed without diacritics, one in five with a typo ("khai sih") that the search replaces by
-the nearest word of the catalogue. Prints p50/p95/p99 latency per endpoint (goal: p95 < 50 ms).
+the nearest word of the catalogue. Prints p50/p95/p99 latency per endpoint (goal: p95 < 50 ms),
+and the server's floor at the same concurrency (``/healthz``: one ``SELECT 1``).
 """
 
 from __future__ import annotations
@@ -172,15 +175,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--procedures", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=300)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--concurrency", default="4", help="client threads; several, comma-separated: 4,2,1"
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument(
+        "--versus",
+        type=Path,
+        help="another checkout served beside this one on the same database, in alternating rounds",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="rounds per endpoint (alternating)")
     args = parser.parse_args()
+    concurrencies = [int(n) for n in str(args.concurrency).split(",")]
+    trees = {"this": ROOT, **({"versus": args.versus.resolve()} if args.versus else {})}
     with tempfile.TemporaryDirectory(prefix="tinhso-bench-search-") as tmp:
         env = prepare(Path(tmp), args.procedures, args.db)
-        port = common.free_port()
-        server = common.start_server(env, args.workers, port)
+        servers = {}
         try:
+            for name, tree in trees.items():
+                common.ROOT = tree  # start_server serves the checkout at common.ROOT
+                port = common.free_port()
+                servers[name] = (common.start_server(env, args.workers, port), port)
+            common.ROOT = ROOT
             # Four correct queries, then a typo, in turn.
             mixed = [q for i in range(0, len(QUERIES), 4) for q in (*QUERIES[i : i + 4], None)]
             typos = itertools.cycle(TYPOS)
@@ -194,27 +211,43 @@ def main() -> None:
                 path = f"/api/procedures?query={quote(queries[n % len(queries)])}&limit=20"
                 return "GET", path, None, {}, 200
 
-            results = {}
-            for label, make in (("GET /thu-tuc/?q=", page), ("GET /api/procedures", api)):
-                common.run_load(port, min(50, args.requests), args.concurrency, make)  # warm
-                results[label] = common.measure(
-                    server.pid, env, port, args.requests, args.concurrency, make
-                )
+            def floor(n: int):  # one SELECT 1: what any request costs on this server and load
+                return "GET", "/healthz", None, {}, 200
+
+            rounds: dict[tuple, list] = {}
+            endpoints = (
+                ("GET /healthz (floor)", floor),
+                ("GET /thu-tuc/?q=", page),
+                ("GET /api/procedures", api),
+            )
+            for clients in concurrencies:
+                for label, make in endpoints:
+                    for _server, port in servers.values():
+                        common.run_load(port, min(50, args.requests), clients, make)  # warm
+                    for _round in range(args.rounds):
+                        for name, (server, port) in servers.items():
+                            rounds.setdefault((name, clients, label), []).append(
+                                common.measure(server.pid, env, port, args.requests, clients, make)
+                            )
+            results = {key: common.combine(found) for key, found in rounds.items()}
         finally:
-            server.terminate()
-            server.wait(timeout=20)
+            for server, _port in servers.values():
+                server.terminate()
+                server.wait(timeout=20)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}; {args.db}; procedures={env['BENCH_PROCEDURES']}, "
         f"requests={args.requests} per endpoint, client threads={args.concurrency}, "
+        f"load average {os.getloadavg()[0]:.1f} at the end, "
         f"{len(QUERIES)} queries and {len(TYPOS)} typos; {time.strftime('%Y-%m-%d %H:%M')}"
     )
-    print(f"{'endpoint':<22} {'ok':>5} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} "
-          f"{'CPU ms/req: app':>16} {'db':>6}  errors")  # fmt: skip
-    for label, r in results.items():
+    print(f"{'tree':<6} {'clients':>7} {'endpoint':<22} {'ok':>5} {'req/s':>7} {'p50 ms':>7} "
+          f"{'p95 ms':>7} {'p99 ms':>7} {'CPU ms/req: app':>16} {'db':>6}  errors")  # fmt: skip
+    print(f"this: {ROOT}" + (f"; versus: {trees['versus']}" if args.versus else ""))
+    for (name, clients, label), r in results.items():
         print(
-            f"{label:<22} {r['ok']:>5} {r['per_second']:>7.1f} {r['p50_ms']:>7.1f} "
-            f"{r['p95_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['app_cpu_ms']:>16.2f} "
+            f"{name:<6} {clients:>7} {label:<22} {r['ok']:>5} {r['per_second']:>7.1f} "
+            f"{r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f} {r['p99_ms']:>7.1f} {r['app_cpu_ms']:>16.2f} "
             f"{r['db_cpu_ms']:>6.2f}  {r['errors'] or '-'}"
         )
 

@@ -398,6 +398,10 @@ else:
 # feedback, plans) are at most this late. The pages refresh themselves every 60 s.
 TINHSO_IOC_CACHE_SECONDS = env_int("TINHSO_IOC_CACHE_SECONDS", 60)
 
+# The search page's sector filter (the sectors that have a procedure) is kept this many seconds
+# (0: read on every request): a catalogue change shows in the filter at most this late.
+TINHSO_CATALOGUE_CACHE_SECONDS = env_int("TINHSO_CATALOGUE_CACHE_SECONDS", 60)
+
 # Periodic work: the scheduler (``tinhso scheduler``) enqueues each entry's task every N seconds.
 # A new periodic task is a ``@task`` function in its app's ``tasks.py`` plus one entry here.
 # Files kept for a form that failed validation (the counter's scans) wait this long for the

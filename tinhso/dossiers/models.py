@@ -349,6 +349,10 @@ class DossierFile(models.Model):
         return self.original_name
 
 
+# The forms that belong to one event: form → the action whose event it prints.
+EVENT_FORMS = {"bm02": "request_supplement", "bm03": "refuse", "bm04": "extend"}
+
+
 class DossierEvent(models.Model):
     """One row of the process control slip (BM.05): who handed what to whom, when, how timely."""
 
@@ -387,6 +391,12 @@ class DossierEvent(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
     data = models.JSONField(default=dict, blank=True)
+    # The form this event issues (BM.02 supplement request, BM.03 refusal, BM.04 apology) as
+    # printed, rendered once in the background after the operation commits (``pdf.kept_pdf``,
+    # as ``ReceiptVersion.pdf``); empty for the other events, and until then.
+    pdf = models.FileField(
+        _("printed PDF"), upload_to=RandomName("forms"), max_length=300, blank=True
+    )
 
     class Meta:
         verbose_name = _("process control row")

@@ -11,9 +11,12 @@ Rendering never fetches anything over the network: the stylesheet is read from d
 is an inline ``data:`` SVG and the URL fetcher only accepts ``data:`` URIs. The font configuration
 and the parsed stylesheet are built once per process.
 
-Entry point for views and the API: :func:`render_form` (``"bm01"`` … ``"bm05"``). A kept BM.01
-version is rendered once, by the ``store_receipt`` task after the operation that issued it, into
-private storage (``ReceiptVersion.pdf``); its downloads read that file (:func:`receipt_pdf`).
+Entry point for views and the API: :func:`render_form` (``"bm01"`` … ``"bm05"``). The forms that
+belong to one issue are kept: each BM.01 version (``ReceiptVersion.pdf``) and each BM.02–BM.04
+(``DossierEvent.pdf``, the supplement request, refusal or extension it is about) is rendered
+once, by the ``store_form`` task after the operation that issued it commits, into private
+storage; its downloads read that file (:func:`kept_pdf`, the one pattern for both). BM.05 and
+the BM.01 of a dossier not yet received print the dossier as it is now: drawn on request.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import logging
 import os
 import threading
 import unicodedata
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,6 +49,7 @@ from tinhso.core.selectors import counting_terms
 from tinhso.procedures.models import DeliveryMethod, StepAgency
 
 from .models import (
+    EVENT_FORMS,
     TIMELINESS_LABELS,
     Channel,
     Dossier,
@@ -116,7 +121,6 @@ TO_APPLICANT = {
 TO_DESK = {"submit", "supplement", "pay", "withdraw", "approve", "finish"}
 PLACE_PREFIXES = ("Thành phố ", "Tỉnh ", "Phường ", "Xã ", "Đặc khu ", "Thị trấn ")
 
-EVENT_FORMS = {"bm02": "request_supplement", "bm03": "refuse", "bm04": "extend"}
 
 # --- module-level WeasyPrint state ------------------------------------------------------------
 
@@ -628,47 +632,70 @@ def render_receipt(dossier: Dossier, receipt: ReceiptVersion | None = None) -> b
     return _render("bm01_receipt.html", receipt_context(dossier, receipt))
 
 
-def receipt_pdf(receipt: ReceiptVersion, dossier: Dossier | None = None) -> bytes:
-    """A kept BM.01 version as printed: its stored file; when there is none yet (the background
-    render has not run, or the file is gone), rendered now and stored. The background task and a
-    download that comes first both call this: one rendering, kept once (when two race, the first
-    stored name wins and the other file is deleted)."""
-    if receipt.pdf:
+def kept_pdf(row: ReceiptVersion | DossierEvent, render: Callable[[], bytes], name: str) -> bytes:
+    """A kept form as printed: ``row.pdf``'s stored file (a BM.01 version's ``ReceiptVersion``,
+    or the ``DossierEvent`` a BM.02–BM.04 is about); when there is none yet (the background
+    render has not run, or the file is gone), ``render()`` now and stored. The background task
+    and a download that comes first both call this: one rendering, kept once (when two race,
+    the first stored name wins and the other file is deleted)."""
+    stored = row.pdf
+    if stored:
         try:
-            with receipt.pdf.open("rb") as handle:
+            with stored.open("rb") as handle:
                 return handle.read()
         except FileNotFoundError:
-            logger.warning(
-                "Receipt %s: stored PDF %s is missing; rendering it again",
-                receipt,
-                receipt.pdf.name,
-            )
-    data = render_receipt(dossier or receipt.dossier, receipt)
-    field = receipt.pdf.field
-    name = field.storage.save(field.generate_filename(receipt, "bm01.pdf"), ContentFile(data))
-    kept = ReceiptVersion.objects.filter(pk=receipt.pk, pdf=receipt.pdf.name or "").update(pdf=name)
+            logger.warning("%s: stored PDF %s is missing; rendering it again", row, stored.name)
+    data = render()
+    field = stored.field
+    saved = field.storage.save(field.generate_filename(row, name), ContentFile(data))
+    kept = type(row).objects.filter(pk=row.pk, pdf=stored.name or "").update(pdf=saved)
     if kept:
-        receipt.pdf.name = name
+        stored.name = saved
     else:  # stored meanwhile by a concurrent render
-        field.storage.delete(name)
+        field.storage.delete(saved)
     return data
 
 
-def receipt_store(receipt_id: int) -> bool:
-    """Render and keep a receipt version's PDF unless it is kept already (the background task
-    after :func:`~tinhso.dossiers.services.receipt_issue`); False for an unknown or kept one."""
-    receipt = (
-        ReceiptVersion.objects.select_related(
-            "dossier__procedure",
-            "dossier__receiving_agency__parent",
-            "dossier__receiving_agency__unit",
+def receipt_pdf(receipt: ReceiptVersion, dossier: Dossier | None = None) -> bytes:
+    """A kept BM.01 version as printed (:func:`kept_pdf`)."""
+    return kept_pdf(
+        receipt, lambda: render_receipt(dossier or receipt.dossier, receipt), "bm01.pdf"
+    )
+
+
+def event_form_pdf(kind: str, dossier: Dossier, event: DossierEvent) -> bytes:
+    """BM.02–BM.04 as printed for the event it is about (:func:`kept_pdf`): an event is never
+    changed, and each new supplement request, refusal or extension is a new event with its own
+    form, so a kept form is never stale (it keeps the agency's and the procedure's names as
+    they were when it was issued, as the paper handed out does)."""
+    return kept_pdf(event, lambda: EVENT_RENDERERS[kind](dossier, event), f"{kind}.pdf")
+
+
+def form_store(kind: str, row_id: int) -> bool:
+    """Render and keep a form unless it is kept already (the background task after the
+    operation that issued it: :func:`~tinhso.dossiers.services.form_keep`): ``"bm01"`` a
+    receipt version, ``"bm02"``–``"bm04"`` the event's form. False for an unknown or kept one."""
+    related = ("procedure", "receiving_agency__parent", "receiving_agency__unit")
+    if kind == "bm01":
+        receipt = (
+            ReceiptVersion.objects.select_related(*(f"dossier__{r}" for r in related))
+            .filter(pk=row_id)
+            .first()
         )
-        .filter(pk=receipt_id)
+        if receipt is None or receipt.pdf:
+            return False
+        receipt_pdf(receipt)
+        return True
+    event = (
+        DossierEvent.objects.select_related(
+            "actor_agency__parent", *(f"dossier__{r}" for r in related)
+        )
+        .filter(pk=row_id, action=EVENT_FORMS[kind])
         .first()
     )
-    if receipt is None or receipt.pdf:
+    if event is None or event.pdf:
         return False
-    receipt_pdf(receipt)
+    event_form_pdf(kind, event.dossier, event)
     return True
 
 
@@ -702,6 +729,13 @@ def render_apology(dossier: Dossier, event: DossierEvent) -> bytes:
     context["old_due"] = fmt_appointment(data.get("old_due_at"))
     context["new_due"] = fmt_appointment(data.get("new_due_at"))
     return _render("bm04_apology.html", context)
+
+
+EVENT_RENDERERS: dict[str, Callable[[Dossier, DossierEvent], bytes]] = {
+    "bm02": render_supplement_request,
+    "bm03": render_refusal,
+    "bm04": render_apology,
+}
 
 
 def render_control_slip(dossier: Dossier) -> bytes:
@@ -817,9 +851,4 @@ def render_form(
         event = find_event(dossier, key)
     if event is None or event.dossier_id != dossier.pk or event.action != EVENT_FORMS[key]:
         raise _unavailable(key, dossier)
-    renderer = {
-        "bm02": render_supplement_request,
-        "bm03": render_refusal,
-        "bm04": render_apology,
-    }[key]
-    return renderer(dossier, event), filename
+    return event_form_pdf(key, dossier, event), filename

@@ -59,6 +59,7 @@ from tinhso.procedures.models import DeliveryMethod, Procedure, ProcessStep, Ste
 
 from . import access as dossier_access
 from .models import (
+    EVENT_FORMS,
     RUNNING_STATES,
     STATE_TO_STATUS,
     BookCounter,
@@ -76,6 +77,8 @@ from .models import (
     Timeliness,
 )
 from .transitions import APPLICANT, GATEWAY, RECEIVING, TRANSITIONS, Transition
+
+FORM_OF_ACTION = {action: form for form, action in EVENT_FORMS.items()}  # BM.02–BM.04
 
 # --- helpers ------------------------------------------------------------------------------
 
@@ -592,7 +595,7 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
                 "due_before": _iso(step.before["appointment_at"]),
                 "due_after": _iso(d.appointment_at),
             }
-        return DossierEvent.objects.create(
+        event = DossierEvent.objects.create(
             dossier=d,
             seq=next_seq(d.events),
             action=step.action,
@@ -610,6 +613,10 @@ class DossierLifecycle(Lifecycle[Dossier, DossierApplied]):
             note=step.note,
             data=applied.data,
         )
+        form = FORM_OF_ACTION.get(step.action)  # BM.02–BM.04: the form this event issues
+        if form:
+            form_keep(form, event.pk)
+        return event
 
     def outbox(self, step: Step[Dossier], applied: DossierApplied, event: DossierEvent) -> None:
         """One national-portal message per change the citizen sees, numbered by
@@ -647,7 +654,6 @@ def receipt_issue(d: Dossier, *, action: str, now: dt.datetime) -> ReceiptVersio
     rendered into private storage by a background task once the operation commits, so that a
     download only reads the file (``pdf.receipt_pdf``)."""
     from .pdf import receipt_data
-    from .tasks import store_receipt
 
     last = d.receipts.order_by("-number").values_list("number", flat=True).first()
     receipt = ReceiptVersion.objects.create(
@@ -658,9 +664,19 @@ def receipt_issue(d: Dossier, *, action: str, now: dt.datetime) -> ReceiptVersio
         appointment_at=d.appointment_at,
         data=receipt_data(d),
     )
-    # robust: a queue that cannot take the task costs nothing but speed (a download renders it).
-    transaction.on_commit(lambda: store_receipt.enqueue(receipt.pk), robust=True)
+    form_keep("bm01", receipt.pk)
     return receipt
+
+
+def form_keep(kind: str, row_id: int) -> None:
+    """Once the operation commits, render form ``kind`` of the row it issued (a BM.01
+    ``ReceiptVersion``, the ``DossierEvent`` of a BM.02–BM.04) into private storage in the
+    background (task ``store_form``), so that its downloads only read the file
+    (``pdf.kept_pdf``)."""
+    from .tasks import store_form
+
+    # robust: a queue that cannot take the task costs nothing but speed (a download renders it).
+    transaction.on_commit(lambda: store_form.enqueue(kind, row_id), robust=True)
 
 
 def _next_code(agency: Agency, day: dt.date) -> str:

@@ -24,7 +24,8 @@ def sweep_deadlines() -> dict:
 
 
 @task()
-def store_receipt(receipt_id: int) -> dict:
-    """Render a newly issued BM.01 receipt version into private storage (enqueued on commit by
-    ``services.receipt_issue``); its downloads then read the file."""
-    return {"receipt": receipt_id, "rendered": pdf.receipt_store(receipt_id)}
+def store_form(kind: str, row_id: int) -> dict:
+    """Render a newly issued form into private storage (enqueued on commit by
+    ``services.form_keep``: a BM.01 receipt version, a BM.02–BM.04 event); its downloads then
+    read the file."""
+    return {"form": kind, "id": row_id, "rendered": pdf.form_store(kind, row_id)}

@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -42,6 +43,7 @@ from tinhso.procedures.selectors import (
     procedure_agencies,
     procedure_blank_form,
     procedure_get,
+    sector_choices,
     sectors_list,
 )
 from tinhso.procedures.services import procedure_validate_form
@@ -116,27 +118,43 @@ def home(request):
     return render(request, "portal/home.html", context)
 
 
+def _page_number(value: str | None) -> int:
+    """The ``?page=`` asked for (1 when missing or not a positive number, as ``get_page``)."""
+    return int(value) if value and value.isdigit() and 0 < int(value) <= 10**6 else 1
+
+
 def procedures(request):
     query = (request.GET.get("q") or "").strip()[:MAX_QUERY_LENGTH]
     sector = (request.GET.get("sector") or "").strip()
     level = (request.GET.get("level") or "").strip()
     if level not in LEVEL_FILTERS:
         level = ""
-    results, corrected = catalogue_search(
-        user=request.user, query=query, sector=sector or None, level=level or None
+    filters = {"query": query, "sector": sector or None, "level": level or None}
+    number = _page_number(request.GET.get("page"))
+    found = catalogue_search(
+        user=request.user, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, **filters
     )
-    page = Paginator(results, PAGE_SIZE).get_page(request.GET.get("page"))
+    paginator = Paginator(range(found.count), PAGE_SIZE)  # the count, without a query
+    if number > paginator.num_pages:  # past the end: the last page, as ``get_page`` does
+        number = paginator.num_pages
+        found = catalogue_search(
+            user=request.user, offset=(number - 1) * PAGE_SIZE, limit=PAGE_SIZE, **filters
+        )
     params = request.GET.copy()
     params.pop("page", None)
     context = {
-        "page": page,
+        "page": Page(found.procedures, number, paginator),
         "query": query,
-        "corrected": corrected,
+        "corrected": found.corrected,
         "sector": sector,
         "level": level,
-        "sectors": sectors_list(user=request.user).filter(procedure_count__gt=0),
+        "sectors": sector_choices(user=request.user),
         "levels": [("province", _("Province level")), ("commune", _("Commune level"))],
         "querystring": params.urlencode(),
+        # The rows as drawn change only with their procedures (``updated_at``; a sector renamed
+        # shows at most TINHSO_CATALOGUE_CACHE_SECONDS late): the template keeps them.
+        "rows_key": " ".join(f"{p.pk}.{p.updated_at.timestamp()}" for p in found.procedures),
+        "catalogue_seconds": settings.TINHSO_CATALOGUE_CACHE_SECONDS,
     }
     if is_htmx(request) and request.headers.get("HX-Target") == "results":
         context["partial"] = True

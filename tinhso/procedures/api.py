@@ -132,20 +132,21 @@ def _agency_ref(slot: str, department: Agency | None) -> dict[str, Any]:
 def list_procedures(request, filters: Query[ProcedureFilters]):
     """Search the catalogue (accent-insensitive; every word must occur; a mistyped word is
     replaced by the nearest word of the catalogue, see ``corrected_query``), paginated."""
-    queryset, corrected = catalogue_search(
+    found = catalogue_search(
         user=request.user,
         query=filters.query,
         sector=filters.sector,
         level=filters.level,
         online_mode=filters.online_mode,
+        offset=filters.offset,
+        limit=filters.limit,
     )
-    window = queryset[filters.offset : filters.offset + filters.limit]
     return {
-        "count": queryset.count(),
+        "count": found.count,
         "limit": filters.limit,
         "offset": filters.offset,
-        "corrected_query": corrected,
-        "items": [_summary(procedure) for procedure in window],
+        "corrected_query": found.corrected,
+        "items": [_summary(procedure) for procedure in found.procedures],
     }
 
 

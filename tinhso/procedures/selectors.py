@@ -15,6 +15,8 @@ from __future__ import annotations
 import threading
 from typing import Any, NamedTuple
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import (
     Case,
     Count,
@@ -25,6 +27,7 @@ from django.db.models import (
     QuerySet,
     Value,
     When,
+    Window,
 )
 from django.utils.translation import gettext as _
 
@@ -47,6 +50,7 @@ __all__ = [
     "procedure_get",
     "procedure_search",
     "procedures_visible",
+    "sector_choices",
     "sectors_list",
     "spelling_correction",
 ]
@@ -153,9 +157,29 @@ def spelling_correction(query: str, *, strict: bool = False) -> str:
     return catalogue_vocabulary().correct(query, strict=strict)
 
 
+# The list shows a procedure's name, code, sector, levels, time, fee and online mode: its
+# application form, result documents, ways to receive and legal basis are read on its own page.
+LIST_DEFERRED = ("form_schema", "results", "delivery_methods", "legal_basis", "fee_note")
+
+
 class CatalogueSearch(NamedTuple):
-    procedures: QuerySet[Procedure]
+    procedures: list[Procedure]  # the window asked for (``offset``, ``limit``)
+    count: int  # how many procedures the search finds in all
     corrected: str  # the words searched instead of the query's ("" when searched as typed)
+
+
+def _search_window(queryset: QuerySet[Procedure], offset: int, limit: int) -> tuple[list, int]:
+    """One window of a search and the number found, in one query (``COUNT(*) OVER ()``: the
+    rows are all matched and sorted for the window anyway); a second query only for a window
+    past the end."""
+    rows = list(
+        queryset.defer(*LIST_DEFERRED).annotate(found_count=Window(Count("*")))[
+            offset : offset + limit
+        ]
+    )
+    if rows:
+        return rows, rows[0].found_count
+    return [], (queryset.count() if offset else 0)
 
 
 def catalogue_search(
@@ -165,24 +189,30 @@ def catalogue_search(
     sector: str | None = None,
     level: str | None = None,
     online_mode: str | None = None,
+    offset: int = 0,
+    limit: int = 20,
 ) -> CatalogueSearch:
-    """:func:`procedure_search` that tolerates typos. A query that finds nothing is corrected:
-    first its words that occur in no word of the catalogue (:func:`spelling_correction`), then,
-    if that still finds nothing, its words that are not whole words of the catalogue ("dang ki
-    ket hon": "ki" occurs in "kinh"). A correction is kept only when it finds something; the
-    page and the API then say which words were searched. A query that finds something costs one
-    ``EXISTS`` more, and no spelling work."""
+    """:func:`procedure_search` that tolerates typos, for the search page and the API: the
+    window ``offset``/``limit`` of the results and how many there are, in one query.
+
+    A query that finds nothing is corrected: first its words that occur in no word of the
+    catalogue (:func:`spelling_correction`), then, if that still finds nothing, its words that
+    are not whole words of the catalogue ("dang ki ket hon": "ki" occurs in "kinh"). A
+    correction is kept only when it finds something; the page and the API then say which words
+    were searched. A query that finds something costs that one query, and no spelling work."""
     filters = {"sector": sector, "level": level, "online_mode": online_mode}
     found = procedure_search(user=user, query=query, **filters)
-    if not search_terms(query) or found.exists():
-        return CatalogueSearch(found, "")
+    rows, count = _search_window(found, offset, limit)
+    if count or not search_terms(query):
+        return CatalogueSearch(rows, count, "")
     for strict in (False, True):
         corrected = spelling_correction(query, strict=strict)
         if corrected:
             retry = procedure_search(user=user, query=corrected, **filters)
-            if retry.exists():
-                return CatalogueSearch(retry, corrected)
-    return CatalogueSearch(found, "")
+            rows, count = _search_window(retry, offset, limit)
+            if count:
+                return CatalogueSearch(rows, count, corrected)
+    return CatalogueSearch([], 0, "")
 
 
 def procedure_get(*, user: Any, code: str) -> Procedure:
@@ -227,6 +257,28 @@ def sectors_list(*, user: Any = None) -> QuerySet[Sector]:
     return Sector.objects.annotate(procedure_count=Count("procedures", filter=counted)).order_by(
         vi_order("name")
     )
+
+
+def sector_choices(*, user: Any = None) -> list[dict[str, str]]:
+    """The sectors that have a procedure the user may see, as ``{"code", "name"}`` in
+    Vietnamese order: the search page's sector filter. The same for every visitor (one list
+    for staff, one for everyone else), so kept in the cache for
+    ``TINHSO_CATALOGUE_CACHE_SECONDS`` (0: read on every request): a sector that gains its
+    first procedure or loses its last appears in or leaves the filter at most that late."""
+
+    def compute() -> list[dict[str, str]]:
+        sectors = sectors_list(user=user).filter(procedure_count__gt=0)
+        return [{"code": code, "name": name} for code, name in sectors.values_list("code", "name")]
+
+    seconds = settings.TINHSO_CATALOGUE_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    key = f"procedures:sector-choices:{'staff' if _is_staff(user) else 'public'}"
+    choices = cache.get(key)
+    if choices is None:
+        choices = compute()
+        cache.set(key, choices, seconds)
+    return choices
 
 
 class ProcedureAgencies(NamedTuple):

@@ -84,6 +84,10 @@ EXEMPT_WRITES: dict[tuple[str, str], tuple[str, frozenset[str] | None]] = {
         "a BM.01 version's PDF, kept by its first download when the background task has not run",
         frozenset({"pdf"}),
     ),
+    ("UPDATE", "dossiers_dossierevent"): (
+        "a BM.02–BM.04's PDF, kept by its first download when the background task has not run",
+        frozenset({"pdf"}),
+    ),
 }
 # The payment adapters the matrix's world is built with (nothing listens at these addresses).
 PAYMENT_SETTINGS = {

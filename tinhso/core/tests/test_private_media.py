@@ -29,7 +29,9 @@ from tinhso.feedback import services as feedback_services
 from tinhso.testing.factories import DONG_HOI, category, make_feedback_world, photo
 
 pytestmark = pytest.mark.django_db
-RANDOM_NAME = re.compile(r"(dossiers|feedback|drafts|receipts)/\d{4}/\d{2}/[0-9a-f]{32}\.[a-z0-9]+")
+RANDOM_NAME = re.compile(
+    r"(dossiers|feedback|drafts|receipts|forms)/\d{4}/\d{2}/[0-9a-f]{32}\.[a-z0-9]+"
+)
 
 
 @pytest.fixture(params=[True, False], ids=["debug", "production"])
@@ -81,7 +83,8 @@ def test_every_uploaded_file_is_private_under_a_random_name():
     ]
     assert {f"{f.model.__name__}.{f.name}" for f in fields} == {
         "DossierFile.file", "ReportPhoto.image", "DraftFile.file", "PendingUpload.file",
-        "ReceiptVersion.pdf", "Attachment.file", "OutgoingDocument.pdf", "DocumentCopy.pdf",
+        "ReceiptVersion.pdf", "DossierEvent.pdf", "Attachment.file", "OutgoingDocument.pdf",
+        "DocumentCopy.pdf",
         "ProcedureComponent.blank_form",
     }  # fmt: skip
     for field in fields:

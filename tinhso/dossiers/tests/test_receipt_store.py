@@ -1,5 +1,6 @@
-"""BM.01 receipt versions are rendered once, in the background after the issuing operation
-commits, and kept in private storage: a download reads the file and renders nothing."""
+"""BM.01 receipt versions and the BM.02–BM.04 of an event are rendered once, in the background
+after the issuing operation commits, and kept in private storage: a download reads the file and
+renders nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django_tasks_db.models import DBTaskResult
 from tinhso.dossiers import pdf as forms
 from tinhso.dossiers import services as s
 from tinhso.dossiers import tasks
+from tinhso.testing.factories import pdf
 from tinhso.testing.factories import submit_online as submit
 
 pytestmark = pytest.mark.django_db
@@ -37,10 +39,10 @@ def renders(monkeypatch):
     return seen
 
 
-def _download(world, dossier, **query) -> bytes:
+def _download(world, dossier, kind="bm01", **query) -> bytes:
     client = Client()
     client.force_login(world.desk)
-    url = reverse("workspace:dossier_form", args=[dossier.code, "bm01"])
+    url = reverse("workspace:dossier_form", args=[dossier.code, kind])
     response = client.get(url, query)
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -76,8 +78,8 @@ def test_the_task_is_enqueued_on_commit_and_a_download_before_it_renders_once(
     with django_capture_on_commit_callbacks(execute=True):
         dossier = s.dossier_receive(actor=world.desk, dossier=dossier)
     receipt = dossier.receipts.get()
-    queued = DBTaskResult.objects.get(task_path="tinhso.dossiers.tasks.store_receipt")
-    assert queued.args_kwargs["args"] == [receipt.pk]
+    queued = DBTaskResult.objects.get(task_path="tinhso.dossiers.tasks.store_form")
+    assert queued.args_kwargs["args"] == ["bm01", receipt.pk]
 
     first = _download(world, dossier)  # before the worker ran: rendered now and kept
     assert len(renders) == 1
@@ -86,7 +88,11 @@ def test_the_task_is_enqueued_on_commit_and_a_download_before_it_renders_once(
     assert _download(world, dossier) == first
     assert len(renders) == 1
     # The worker then finds it kept and renders nothing.
-    assert tasks.store_receipt.call(receipt.pk) == {"receipt": receipt.pk, "rendered": False}
+    assert tasks.store_form.call("bm01", receipt.pk) == {
+        "form": "bm01",
+        "id": receipt.pk,
+        "rendered": False,
+    }
     assert len(renders) == 1
 
 
@@ -99,7 +105,7 @@ def test_each_version_keeps_its_own_file_and_a_lost_file_is_rendered_again(
         dossier = s.dossier_receive(actor=world.desk, dossier=dossier)
     first = dossier.receipts.get()
     second = s.receipt_issue(dossier, action="extend", now=first.issued_at)
-    assert forms.receipt_store(second.pk) is True
+    assert forms.form_store("bm01", second.pk) is True
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.pdf.name != second.pdf.name
@@ -112,3 +118,44 @@ def test_each_version_keeps_its_own_file_and_a_lost_file_is_rendered_again(
     assert len(renders) == 1
     first.refresh_from_db()
     assert first.pdf.storage.exists(first.pdf.name)
+
+
+def test_a_supplement_request_keeps_its_bm02_and_the_next_request_gets_its_own(
+    world, settings, django_capture_on_commit_callbacks, renders
+):
+    """BM.02 belongs to its event: rendered once after the request commits, then read from
+    storage (by the officer and the citizen); a later request is a new event with a new form,
+    so the download never serves the earlier one."""
+    settings.TASKS = IMMEDIATE
+    dossier = submit(world)
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = s.dossier_receive(actor=world.desk, dossier=dossier)
+    renders.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        dossier = s.dossier_request_supplement(
+            actor=world.desk, dossier=dossier, reason="Thiếu bản sao", items=["Giấy chứng sinh"]
+        )
+        assert renders == []  # nothing rendered inside the operation's transaction
+    event = dossier.events.get(action="request_supplement")
+    assert event.pdf.name.startswith("forms/") and len(renders) == 1
+    assert "Giấy chứng sinh" in renders[0]
+    with event.pdf.open("rb") as handle:
+        stored = handle.read()
+    assert _download(world, dossier, "bm02") == stored
+    citizen = Client()
+    citizen.force_login(world.citizen)
+    mine = citizen.get(reverse("portal:dossier_form", args=[dossier.code, "bm02"]))
+    assert mine.status_code == 200 and mine.content == stored
+    assert len(renders) == 1  # the downloads rendered nothing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        supplied = [(None, pdf())]
+        dossier = s.dossier_supplement(actor=world.citizen, dossier=dossier, uploads=supplied)
+        dossier = s.dossier_request_supplement(
+            actor=world.desk, dossier=dossier, reason="Còn thiếu", items=["Tờ khai có chữ ký"]
+        )
+    assert len(renders) == 2 and "Tờ khai có chữ ký" in renders[1]
+    latest = dossier.events.filter(action="request_supplement").order_by("-seq").first()
+    assert latest.pk != event.pk and latest.pdf.name != event.pdf.name
+    assert _download(world, dossier, "bm02") != stored
+    assert len(renders) == 2

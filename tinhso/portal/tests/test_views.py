@@ -132,6 +132,46 @@ def test_search_paginates(client, world):
     assert f"sector={sector.code}&amp;page=1" in second.content.decode()
 
 
+def test_search_past_the_last_page_shows_the_last_one(client, world):
+    sector = world.procedure.sector
+    for n in range(25):
+        _procedure(f"1.{n:06d}", sector=sector)
+    past = client.get("/thu-tuc/", {"sector": sector.code, "page": 9})
+    assert past.context["page"].number == 2 and len(past.context["page"]) == 6
+    assert past.context["page"].paginator.count == 26
+    for odd in ("0", "-1", "x"):
+        assert client.get("/thu-tuc/", {"page": odd}).context["page"].number == 1
+
+
+def test_search_page_reads_results_and_count_in_one_query(
+    client, world, settings, django_assert_num_queries
+):
+    """One query for the results and their number; the sector filter and the drawn rows are
+    kept (``TINHSO_CATALOGUE_CACHE_SECONDS``), and a procedure that changes shows at once."""
+    from django.core.cache import cache
+
+    settings.TINHSO_CATALOGUE_CACHE_SECONDS = 60
+    cache.clear()
+    sector = Sector.objects.create(code="DATDAI", name="Đất đai")
+    land = _procedure("1.000200", sector=sector, name="Đăng ký đất đai lần đầu")
+    first = client.get("/thu-tuc/", {"q": "dat dai"})
+    assert {"code": "DATDAI", "name": "Đất đai"} in first.context["sectors"]
+    assert "Đăng ký đất đai lần đầu" in first.content.decode()
+    with django_assert_num_queries(1):
+        again = client.get("/thu-tuc/", {"q": "dat dai"})
+
+    def rows(response):
+        return re.search(r'<ul class="list results">.*?</ul>', response.content.decode(), re.S)[0]
+
+    assert rows(again) == rows(first)
+    assert 'value="DATDAI"' in again.content.decode()
+    land.name = "Đăng ký đất đai lần đầu (cấp xã)"
+    land.save()
+    renamed = client.get("/thu-tuc/", {"q": "dat dai"}).content.decode()
+    assert "Đăng ký đất đai lần đầu (cấp xã)" in renamed
+    cache.clear()
+
+
 def test_procedure_page_explains_and_offers_online_submission(client, world):
     response = client.get(f"/thu-tuc/{world.procedure.code}/")
     page = response.content.decode()

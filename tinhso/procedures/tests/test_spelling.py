@@ -72,11 +72,11 @@ def test_a_typo_finds_the_procedure(catalogue):
 
 def test_a_word_inside_another_is_corrected_when_nothing_is_found(catalogue):
     anonymous = AnonymousUser()
-    found, corrected = catalogue_search(user=anonymous, query="dang ki ket hon")
-    assert corrected == "dang ky ket hon"
-    assert [p.code for p in found] == ["1.000656"]
-    found, corrected = catalogue_search(user=anonymous, query="dang ky")
-    assert corrected == "" and len(found) == 3
+    found = catalogue_search(user=anonymous, query="dang ki ket hon")
+    assert found.corrected == "dang ky ket hon"
+    assert [p.code for p in found.procedures] == ["1.000656"] and found.count == 1
+    found = catalogue_search(user=anonymous, query="dang ky")
+    assert found.corrected == "" and found.count == 3 and len(found.procedures) == 3
 
 
 def test_the_vocabulary_follows_the_catalogue(catalogue):
