@@ -2,8 +2,9 @@
 
 The dossier lifecycle's ``outbox`` hook calls :func:`dossier_change_notify` inside the change's
 transaction, so the notification rows commit (or vanish) with the change; their delivery is
-enqueued once the transaction commits, and the ``notification-delivery`` schedule entry takes
-again whatever is due (a retry after ``core.leases.lease_retry_at``, a worker that died).
+enqueued once the transaction commits (unless this process's last delivery task has not started
+yet: it sends them), and the ``notification-delivery`` schedule entry takes again whatever is
+due (a retry after ``core.leases.lease_retry_at``, a worker that died).
 """
 
 from __future__ import annotations

@@ -67,6 +67,7 @@ def test_the_work_after_the_commit_is_shared(world, monkeypatch, django_assert_m
     them): one task for the submissions that commit while it waits, not one INSERT (and one more
     commit) per submission. The notification itself is written in the submission's
     transaction."""
+    from django_tasks import TaskResultStatus
     from django_tasks_db.models import DBTaskResult
 
     from tinhso.notifications import services as notifications
@@ -74,9 +75,10 @@ def test_the_work_after_the_commit_is_shared(world, monkeypatch, django_assert_m
 
     monkeypatch.setitem(notifications._last_delivery, "id", "")  # no task of this process yet
     citizen = client_for(world.citizen)
+    before = DBTaskResult.objects.count()
     assert submit(citizen, key="warm").status_code == 201  # stamps the token's last use
     tasks = DBTaskResult.objects.count()
-    assert tasks == 1  # the warm-up's
+    assert tasks == before + 1  # the warm-up's delivery, not started (no worker here)
     codes = []
     for key in ("first", "second"):
         with django_assert_max_num_queries(QUERIES_PER_COMMITTED_SUBMISSION):
@@ -84,6 +86,12 @@ def test_the_work_after_the_commit_is_shared(world, monkeypatch, django_assert_m
         assert response.status_code == 201, response.content
         codes.append(response.json()["code"])
     assert DBTaskResult.objects.count() == tasks  # the warm-up's task, still waiting, sends all
+    # The worker takes that task: what commits from now on needs a task of its own.
+    DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(
+        status=TaskResultStatus.RUNNING
+    )
+    assert submit(citizen, key="third").status_code == 201
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 1
     pks = Dossier.objects.filter(code__in=codes).values_list("pk", flat=True)
     told = Notification.objects.filter(event="dossier_submitted")
     assert {n.event_key for n in told} >= {f"dossier:{pk}:1" for pk in pks}
