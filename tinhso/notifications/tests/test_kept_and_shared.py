@@ -1,4 +1,5 @@
-"""The notification templates each process keeps (``services.active_templates``)."""
+"""What each notification shares: the templates each process keeps (``services.active_templates``)
+and the delivery runs (``services._enqueue_delivery``, ``tasks.deliver_notifications``)."""
 
 from __future__ import annotations
 
@@ -43,3 +44,25 @@ def test_templates_can_be_read_every_time(settings, django_assert_num_queries):
     active_templates("dossier_received")
     with django_assert_num_queries(1):
         assert set(active_templates("dossier_received")) == {"email", "sms", "zns"}
+
+
+def test_a_delivery_run_that_fills_its_batch_enqueues_the_next(one_stop_world, providers):
+    """One delivery task sends what several changes wrote (services._enqueue_delivery): when
+    it claims a full batch, more may wait, and it enqueues the next run."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tinhso.notifications.tasks import deliver_notifications
+
+    providers.TINHSO_OUTBOX_BATCH = 2
+    ApplicantProfile.objects.filter(user=one_stop_world.citizen).update(email="duc@example.vn")
+    submit_online(one_stop_world)  # an e-mail and an SMS
+    submit_online(one_stop_world)
+    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY)
+    before = waiting.count()
+    assert deliver_notifications.call()["delivered"] == 2  # a full batch
+    assert waiting.count() == before + 1
+    assert deliver_notifications.call()["delivered"] == 2
+    assert waiting.count() == before + 2
+    assert deliver_notifications.call()["claimed"] == 0  # all sent: no next run
+    assert waiting.count() == before + 2
