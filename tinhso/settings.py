@@ -579,6 +579,9 @@ TINHSO_ZNS_SECRET_KEY = env_str("TINHSO_ZNS_SECRET_KEY", "standin-secret" if DEB
 # The first refresh token (then kept, and replaced at each refresh, in the ProviderToken row).
 TINHSO_ZNS_REFRESH_TOKEN = env_str("TINHSO_ZNS_REFRESH_TOKEN", "standin-refresh-0" if DEBUG else "")
 TINHSO_NOTIFY_MAX_ATTEMPTS = env_int("TINHSO_NOTIFY_MAX_ATTEMPTS", 8)
+# Each process keeps the notification templates this many seconds (0: read for every message);
+# an edit in the admin reaches the other processes within that time.
+TINHSO_NOTIFY_TEMPLATE_SECONDS = env_int("TINHSO_NOTIFY_TEMPLATE_SECONDS", 60)
 
 # Digital signatures (tinhso.signatures, docs/signatures.md). Trust roots: PEM/DER files (in
 # production the Government Cipher Committee's root and the national root NEAC; make run: the demo

@@ -84,8 +84,9 @@ def schedule() -> list[Periodic]:
     return entries
 
 
-def _still_queued(task: Task, result_id: str) -> bool:
-    """Whether the task enqueued last time has not started yet."""
+def still_queued(task: Task, result_id: str) -> bool:
+    """Whether the task enqueued as ``result_id`` has not started yet (never, on a backend that
+    cannot tell, such as the immediate one)."""
     if not result_id or not task.get_backend().supports_get_result:
         return False
     try:
@@ -126,7 +127,7 @@ def schedule_due(
             if not won:
                 continue
             row = ScheduleEntry.objects.get(name=entry.name)
-            if _still_queued(entry.task, row.last_result_id):
+            if still_queued(entry.task, row.last_result_id):
                 logger.warning("%s: the previous run has not started yet; not enqueued", entry.name)
                 continue
             result = entry.task.enqueue()

@@ -2,8 +2,9 @@
 
 The dossier lifecycle's ``outbox`` hook calls :func:`dossier_change_notify` inside the change's
 transaction, so the notification rows commit (or vanish) with the change; their delivery is
-enqueued once the transaction commits, and the ``notification-delivery`` schedule entry takes
-again whatever is due (a retry after ``core.leases.lease_retry_at``, a worker that died).
+enqueued once the transaction commits (unless this process's last delivery task has not started
+yet: it sends them), and the ``notification-delivery`` schedule entry takes again whatever is
+due (a retry after ``core.leases.lease_retry_at``, a worker that died).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +26,7 @@ from django.urls import reverse
 from django.utils import formats, timezone
 
 from tinhso.core.audit import audit_record
+from tinhso.core.background import still_queued
 from tinhso.core.leases import DeliveryReport, lease_claim, lease_retry_at
 
 from .models import (
@@ -85,17 +89,80 @@ def zns_phone(phone: str) -> str:
     return "84" + sms_phone(phone)[1:]
 
 
-def render(text: str, context: dict[str, Any]) -> str:
-    return DjangoTemplate(text).render(Context(context, autoescape=False)).strip()
+def render(text: str | DjangoTemplate, context: dict[str, Any]) -> str:
+    template = DjangoTemplate(text) if isinstance(text, str) else text
+    return template.render(Context(context, autoescape=False)).strip()
+
+
+@dataclass(frozen=True)
+class ActiveTemplate:
+    """One channel's active template of an event, its texts compiled once."""
+
+    subject: DjangoTemplate
+    body: DjangoTemplate
+    provider_template_id: str
+    params: tuple[str, ...]
+
+
+# event -> (monotonic time read, {channel: ActiveTemplate}); see active_templates.
+_templates: dict[str, tuple[float, dict[str, ActiveTemplate]]] = {}
+# ``edited``: this thread's open transaction changed a template (see templates_changed).
+_local = threading.local()
+
+
+def active_templates(event: str) -> dict[str, ActiveTemplate]:
+    """The event's active templates by channel. Every notification reads them and an
+    administrator edits them rarely, so each process keeps them, compiled, for
+    ``TINHSO_NOTIFY_TEMPLATE_SECONDS`` (0: read every time): an edit in the admin is used at once
+    by the process that saved it (:func:`templates_changed`) and by the others within that time.
+    A transaction that changed a template reads them afresh and keeps nothing it read (it may
+    be rolled back)."""
+    edited = getattr(_local, "edited", False)
+    if edited and transaction.get_autocommit():  # that transaction was rolled back
+        _local.edited = edited = False
+    ttl = 0 if edited else settings.TINHSO_NOTIFY_TEMPLATE_SECONDS
+    now = time.monotonic()
+    kept = _templates.get(event)
+    if kept is not None and now - kept[0] < ttl:
+        return kept[1]
+    templates = {
+        t.channel: ActiveTemplate(
+            subject=DjangoTemplate(t.subject),
+            body=DjangoTemplate(t.body),
+            provider_template_id=t.provider_template_id,
+            params=tuple(t.params),
+        )
+        for t in Template.objects.filter(event=event, active=True)
+    }
+    if ttl > 0:
+        _templates[event] = (now, templates)
+    return templates
+
+
+def templates_changed(**_kwargs: Any) -> None:
+    """A template was saved or deleted (signal receiver): forget the kept ones, now and when the
+    change commits (another thread may keep the committed version meanwhile)."""
+    _templates.clear()
+    if not transaction.get_autocommit():
+        _local.edited = True
+        transaction.on_commit(_templates_committed)
+
+
+def _templates_committed() -> None:
+    _local.edited = False
+    _templates.clear()
 
 
 def notify(
     event: str, *, key: str, recipients: Iterable[Recipient], context: dict[str, Any]
 ) -> list[Notification]:
     """Write one notification per recipient and channel they accept that has an active
-    template; ``key`` names the change, and a second call with the same key writes nothing.
-    Delivery is enqueued when the surrounding transaction commits."""
-    templates = {t.channel: t for t in Template.objects.filter(event=event, active=True)}
+    template, and return them; ``key`` names the change, and the unique ``(event_key,
+    recipient_key, channel)`` lets a second call with the same key write nothing (its rows are
+    returned but not stored: a caller that counts what it wrote skips known keys itself, as
+    :func:`dossiers_due_soon_notify` does). Delivery is enqueued when the surrounding
+    transaction commits (:func:`_enqueue_delivery`)."""
+    templates = active_templates(event)
     rows = []
     for person in recipients:
         for channel in person.channels():
@@ -116,12 +183,10 @@ def notify(
                     params={name: str(context.get(name, "")) for name in template.params},
                 )
             )
-    done = set(Notification.objects.filter(event_key=key).values_list("recipient_key", "channel"))
-    rows = [n for n in rows if (n.recipient_key, n.channel) not in done]
-    # A concurrent twin may still insert first: the unique constraint keeps one.
+    # A replayed change, or a concurrent twin: the unique constraint keeps the first rows.
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
     if rows and not _delivery_scheduled():
-        transaction.on_commit(_enqueue_delivery)
+        transaction.on_commit(_enqueue_delivery, robust=True)
     return created
 
 
@@ -131,10 +196,21 @@ def _delivery_scheduled() -> bool:
     return any(func is _enqueue_delivery for _, func, _ in connection.run_on_commit)
 
 
+# The delivery task this process enqueued last (its result id); see _enqueue_delivery.
+_last_delivery = {"id": ""}
+
+
 def _enqueue_delivery() -> None:
+    """Enqueue the delivery of the notifications just committed, unless the delivery task this
+    process enqueued last has not started yet: that one will send them (it claims what is due
+    when it starts, after this commit). Under load, one task per worker run instead of one per
+    change; ``robust`` on commit: a queue that cannot take it costs the change nothing, the
+    ``notification-delivery`` schedule sends the rows."""
     from .tasks import deliver_notifications
 
-    deliver_notifications.enqueue()
+    if still_queued(deliver_notifications, _last_delivery["id"]):
+        return
+    _last_delivery["id"] = str(deliver_notifications.enqueue().id)
 
 
 def preference_set(*, actor: Any, email: bool, sms: bool, zns: bool) -> Preference:
@@ -264,14 +340,21 @@ def dossiers_due_soon_notify(*, now: dt.datetime | None = None) -> int:
         .filter(legal_due_at__gt=now, legal_due_at__lte=horizon, clock_stopped_at__isnull=True)
         .select_related("procedure", "receiving_agency", "applicant", "assignee")
     )
+    keys = {d.pk: f"dossier:{d.pk}:due:{d.legal_due_at.isoformat()}" for d in due}
+    # Once per dossier and due time: what an earlier run wrote is not counted again.
+    done = set(
+        Notification.objects.filter(event_key__in=keys.values()).values_list(
+            "event_key", "recipient_key", "channel"
+        )
+    )
     written = 0
     for d in due:
-        key = f"dossier:{d.pk}:due:{d.legal_due_at.isoformat()}"
+        key = keys[d.pk]
         context = {**dossier_context(d), "due": _when(d.legal_due_at)}
+        recipients = [officer(d.assignee)]
         with transaction.atomic():
-            written += len(
-                notify(Event.DUE_SOON, key=key, recipients=[officer(d.assignee)], context=context)
-            )
+            rows = notify(Event.DUE_SOON, key=key, recipients=recipients, context=context)
+        written += sum((n.event_key, n.recipient_key, n.channel) not in done for n in rows)
     return written
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from django.conf import settings
 from django_tasks import task
 
 from .services import dossiers_due_soon_notify, notifications_deliver
@@ -11,8 +12,13 @@ from .services import dossiers_due_soon_notify, notifications_deliver
 
 @task()
 def deliver_notifications() -> dict:
-    """Send the notifications that are due (new ones, retries after the back-off)."""
-    return asdict(notifications_deliver())
+    """Send the notifications that are due (new ones, retries after the back-off). One task
+    sends what the changes committed while it waited wrote (``services._enqueue_delivery``):
+    after a full batch it enqueues the next run."""
+    report = notifications_deliver()
+    if report.claimed >= settings.TINHSO_OUTBOX_BATCH:
+        deliver_notifications.enqueue()
+    return asdict(report)
 
 
 @task()

@@ -29,11 +29,12 @@ pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 # The token with its user, the procedure, the applicant's profile with its commune, the receiving
 # agency, the applicant's online-submission rate counter (one upsert); then in a transaction the
 # code counter, the dossier, its BM.05 row, its outbox row, the "submitted online" notification
-# (its templates, the applicant's channel preference, the check for an earlier twin, the insert),
-# the chain head (locked), the audit entry and the head's new hash; then the user's roles in the
-# receiving agency for the answer's actions. Both databases alike (the test's own transaction
-# turns BEGIN/COMMIT into savepoints, not counted).
-QUERIES_PER_SUBMISSION = 17
+# (the applicant's channel preference, the insert: its templates are kept per process, a replay
+# is stopped by the unique constraint), the chain head (locked), the audit entry and the head's
+# new hash; then the user's roles in the receiving agency for the answer's actions. Both
+# databases alike (the test's own transaction turns BEGIN/COMMIT into savepoints, not counted).
+# What runs after the commit is counted by test_the_work_after_the_commit_is_shared below.
+QUERIES_PER_SUBMISSION = 15
 
 
 @pytest.fixture
@@ -51,6 +52,49 @@ def test_one_api_submission_stays_within_its_query_budget(world):
     assert response.json()["actions"]  # the applicant's own actions
     statements = [q["sql"] for q in queries.captured_queries if "SAVEPOINT" not in q["sql"]]
     assert len(statements) == QUERIES_PER_SUBMISSION, statements
+
+
+# A submission that commits (no test transaction around it): the budget above, BEGIN and COMMIT
+# of its two transactions, and after the commit either the delivery task's INSERT (when none
+# waits) or the look at the state of the one that waits.
+QUERIES_PER_COMMITTED_SUBMISSION = QUERIES_PER_SUBMISSION + 4 + 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_work_after_the_commit_is_shared(world, monkeypatch, django_assert_max_num_queries):
+    """After its commit a submission enqueues the delivery of its "submitted online"
+    notification, unless the delivery task enqueued last has not started yet (it will send
+    them): one task for the submissions that commit while it waits, not one INSERT (and one more
+    commit) per submission. The notification itself is written in the submission's
+    transaction."""
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    from tinhso.notifications import services as notifications
+    from tinhso.notifications.models import Notification
+
+    monkeypatch.setitem(notifications._last_delivery, "id", "")  # no task of this process yet
+    citizen = client_for(world.citizen)
+    before = DBTaskResult.objects.count()
+    assert submit(citizen, key="warm").status_code == 201  # stamps the token's last use
+    tasks = DBTaskResult.objects.count()
+    assert tasks == before + 1  # the warm-up's delivery, not started (no worker here)
+    codes = []
+    for key in ("first", "second"):
+        with django_assert_max_num_queries(QUERIES_PER_COMMITTED_SUBMISSION):
+            response = submit(citizen, key=key)
+        assert response.status_code == 201, response.content
+        codes.append(response.json()["code"])
+    assert DBTaskResult.objects.count() == tasks  # the warm-up's task, still waiting, sends all
+    # The worker takes that task: what commits from now on needs a task of its own.
+    DBTaskResult.objects.filter(status=TaskResultStatus.READY).update(
+        status=TaskResultStatus.RUNNING
+    )
+    assert submit(citizen, key="third").status_code == 201
+    assert DBTaskResult.objects.filter(status=TaskResultStatus.READY).count() == 1
+    pks = Dossier.objects.filter(code__in=codes).values_list("pk", flat=True)
+    told = Notification.objects.filter(event="dossier_submitted")
+    assert {n.event_key for n in told} >= {f"dossier:{pk}:1" for pk in pks}
 
 
 def test_submission_writes_its_five_rows(world):
