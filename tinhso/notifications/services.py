@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.template import Context
 from django.template import Template as DjangoTemplate
 from django.urls import reverse
@@ -185,15 +185,11 @@ def notify(
             )
     # A replayed change, or a concurrent twin: the unique constraint keeps the first rows.
     created = Notification.objects.bulk_create(rows, ignore_conflicts=True)
-    if rows and not _delivery_scheduled():
+    if rows:
+        # A second notify() in the same change registers a second callback; it finds the task
+        # the first one enqueued still waiting and adds nothing.
         transaction.on_commit(_enqueue_delivery, robust=True)
     return created
-
-
-def _delivery_scheduled() -> bool:
-    """Whether this transaction already enqueues the delivery when it commits (one task for
-    all the notifications of a change)."""
-    return any(func is _enqueue_delivery for _, func, _ in connection.run_on_commit)
 
 
 # The delivery task this process enqueued last (its result id); see _enqueue_delivery.
