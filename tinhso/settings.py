@@ -481,10 +481,8 @@ TINHSO_EXCHANGE_AXIS_CLIENT_SECRET = env_str(
 TINHSO_EXCHANGE_AXIS_TIMEOUT = env_int("TINHSO_EXCHANGE_AXIS_TIMEOUT", 20)
 TINHSO_EXCHANGE_AGENCIES = _pairs(env_str("TINHSO_EXCHANGE_AGENCIES", ""))
 TINHSO_EXCHANGE_AXIS_STANDIN = env_bool("TINHSO_EXCHANGE_AXIS_STANDIN", False)
-# The organisations' keys the envelopes are signed with (XML-DSig, SHA-256): in this directory,
-# <code>.key.pem (the private key) and <code>.cert.pem (its certificate) per agency; an agency
-# without them sends unsigned envelopes. Empty: nothing is signed.
-TINHSO_EXCHANGE_SIGNING_DIR = env_str("TINHSO_EXCHANGE_SIGNING_DIR", "")
+# The envelopes are signed (XML-DSig, SHA-256) with the agency's organisation key, the one its
+# copies are signed with (TINHSO_ORGANISATION_KEYS below); an agency without one sends unsigned.
 TINHSO_EXCHANGE_STANDIN_ORGANS = _pairs(
     env_str("TINHSO_EXCHANGE_STANDIN_ORGANS", "000.00.00.G01=standin-ministry-secret")
 )
