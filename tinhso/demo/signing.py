@@ -6,9 +6,9 @@ stand-in PKI (``tinhso.standins.pki.issue_officers``: made offline into ``TINHSO
 the PKI's own keys, so the PKI process started afterwards by ``run-all`` answers for them),
 registered to them (``signatures.registry.certificate_register``, the agency's one with the
 agency and the seal image) and put in the demo signing agent's token list
-(``TINHSO_SIGNING_AGENT_STANDIN_TOKENS``: user name → PKCS#12 file). Then the demo agencies
-approve by signing only (``RegisterSettings.unsigned_approval`` off). Idempotent: the keys and
-labels are kept, a certificate already registered is not registered again.
+(``TINHSO_SIGNING_AGENT_STANDIN_TOKENS``: user name → PKCS#12 file and password). Then the demo
+agencies approve by signing only (``RegisterSettings.unsigned_approval`` off). Idempotent: the
+keys and labels are kept, a certificate already registered is not registered again.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ def load_demo_signing(province_code: str) -> SigningReport:
     for user_id, (kind, row) in holders.items():
         p12 = directory / pki.OFFICERS_DIR / f"{labels[user_id]}.p12"
         der = registry.parse_certificate(p12.with_suffix(".pem").read_bytes()).dump()
-        tokens[row.user.username] = str(p12)
+        tokens[row.user.username] = {"p12": str(p12), "password": pki.PFX_PASSWORD.decode()}
         agency = row.agency if kind == "organisation" else None
         known = registry.registered_certificate(row.user, der)
         if known is not None and known.agency_id == getattr(agency, "pk", None):

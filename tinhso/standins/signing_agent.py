@@ -14,10 +14,10 @@ The browser talks to it with CORS allowed for ``--origin`` (repeatable: the requ
 allowed when it is one of them).
 
 **The demo's agent** (``make run``): every demo officer's browser is on the same computer, so one
-agent holds all their tokens: ``--tokens FILE`` (JSON, slot → PKCS#12 file, written by
-``manage.py load_demo_signing``; read again when a slot is not known yet) and answers the same
-requests under ``/<slot>/`` (``/<slot>/certificate``, ``/<slot>/sign``), the slot being the
-officer's user name: the demo's ``TINHSO_SIGNING_AGENT_URL`` is ``http://127.0.0.1:8796/{user}``
+agent holds all their tokens: ``--tokens FILE`` (JSON, slot → ``{"p12": file, "password": …}``,
+written by ``manage.py load_demo_signing``; read again when a slot is not known yet) and answers
+the same requests under ``/<slot>/`` (``/<slot>/certificate``, ``/<slot>/sign``), the slot being
+the officer's user name: the demo's ``TINHSO_SIGNING_AGENT_URL`` is ``http://127.0.0.1:8796/{user}``
 (``docs/signatures.md``), as if each officer's own computer held their own token.
 """
 
@@ -84,8 +84,10 @@ class Tokens:
                 listed = json.loads(self.path.read_text()) if self.path.is_file() else {}
                 if slot not in listed:
                     return None
-                p12 = Path(listed[slot]).read_bytes()
-                self.agents[slot] = Agent(p12, self.password, list(self.mechanisms), self.pin)
+                token = listed[slot]
+                password = token.get("password", "").encode() or self.password
+                p12 = Path(token["p12"]).read_bytes()
+                self.agents[slot] = Agent(p12, password, list(self.mechanisms), self.pin)
             return self.agents[slot]
 
 
@@ -157,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8987)
     token = parser.add_mutually_exclusive_group(required=True)
     token.add_argument("--p12", type=Path, help="the one token of this computer")
-    token.add_argument("--tokens", type=Path, help="the demo's tokens: JSON, slot → PKCS#12 file")
+    token.add_argument(
+        "--tokens", type=Path, help="the demo's tokens: JSON, slot → {p12, password}"
+    )
     parser.add_argument("--password", default="")
     parser.add_argument("--mechanisms", default=",".join(ALL_MECHANISMS))
     parser.add_argument("--pin", default="")

@@ -14,7 +14,6 @@ from tinhso.documents import services as s
 from tinhso.documents.models import OutgoingState, RegisterSettings
 from tinhso.signatures import pades, registry
 from tinhso.signatures.selectors import signing_agent_url
-from tinhso.standins.pki import PFX_PASSWORD
 from tinhso.testing.factories import free_port, make_draft, standin_process
 from tinhso.testing.pki import agent_certificate, agent_sign
 
@@ -48,7 +47,7 @@ def test_demo_officers_sign_and_seal_through_the_demo_agent(documents_world, set
     agent_args = ("--tokens", str(settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS))
     with (
         standin_process("pki", "--dir", str(pki_dir), "--port", str(port)),
-        standin_process("signing_agent", *agent_args, "--password", PFX_PASSWORD.decode()) as url,
+        standin_process("signing_agent", *agent_args) as url,
     ):
         # what a demo officer's page is given: the agent, under their user name
         assert signing_agent_url(w.leader) == f"http://127.0.0.1:8796/{w.leader.username}"

@@ -122,8 +122,6 @@ def exchange_axis_standin() -> list[str]:
 def signing_agent_standin(addrport: str) -> list[str]:
     """The stand-in signing agent holding every demo officer's token (``load_demo_signing``
     wrote them), on the port of ``TINHSO_SIGNING_AGENT_URL``, answering this server's pages."""
-    from tinhso.standins.pki import PFX_PASSWORD
-
     url = urlsplit(settings.TINHSO_SIGNING_AGENT_URL)
     web = _local_url(addrport)
     argv = [
@@ -136,8 +134,6 @@ def signing_agent_standin(addrport: str) -> list[str]:
         str(url.port or 8796),
         "--tokens",
         str(settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS),
-        "--password",
-        PFX_PASSWORD.decode(),
         "--origin",
         web,
     ]
