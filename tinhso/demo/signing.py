@@ -7,8 +7,10 @@ the PKI's own keys, so the PKI process started afterwards by ``run-all`` answers
 registered to them (``signatures.registry.certificate_register``, the agency's one with the
 agency and the seal image) and put in the demo signing agent's token list
 (``TINHSO_SIGNING_AGENT_STANDIN_TOKENS``: user name → PKCS#12 file and password). Then the demo
-agencies approve by signing only (``RegisterSettings.unsigned_approval`` off). Idempotent: the
-keys and labels are kept, a certificate already registered is not registered again.
+agencies approve by signing only (``RegisterSettings.unsigned_approval`` off), and each leader
+finds one document awaiting their signature (drafted and submitted by a clerk of the agency
+through the document services). Idempotent: the keys and labels are kept, a certificate already
+registered is not registered again, a leader with a document in review gets no other.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
-from tinhso.core.models import Agency, OfficerAssignment, Role
+from tinhso.core.models import Agency, AgencyLevel, OfficerAssignment, Role
 from tinhso.documents.models import RegisterSettings
 from tinhso.signatures import registry
 from tinhso.standins import pki
@@ -34,6 +36,7 @@ class SigningReport(NamedTuple):
     personal: int
     organisation: int
     registered: int
+    awaiting: int
 
 
 def _holders(agencies: list[Agency]) -> dict[int, tuple[str, OfficerAssignment]]:
@@ -100,7 +103,7 @@ def load_demo_signing(province_code: str) -> SigningReport:
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     holders = _holders(agencies)
     if not holders or admin is None:
-        return SigningReport(0, 0, 0)
+        return SigningReport(0, 0, 0, 0)
     labels = {
         user_id: (f"p-{row.user.username}" if kind == "personal" else f"o-{row.user.username}")
         for user_id, (kind, row) in holders.items()
@@ -136,4 +139,45 @@ def load_demo_signing(province_code: str) -> SigningReport:
     # Every leader signs digitally (Quảng Ninh's target: 100%): no approval on paper.
     RegisterSettings.objects.filter(agency__in=agencies).update(unsigned_approval=False)
     kinds = [kind for kind, _row in holders.values()]
-    return SigningReport(kinds.count("personal"), kinds.count("organisation"), registered)
+    return SigningReport(
+        kinds.count("personal"), kinds.count("organisation"), registered, _awaiting(holders)
+    )
+
+
+def _awaiting(holders: dict[int, tuple[str, OfficerAssignment]]) -> int:
+    """One outgoing document in review for each leader who has a clerk to draft it and none
+    waiting yet: what a person trying the demo signs first."""
+    from tinhso.documents import services
+    from tinhso.documents.models import OutgoingDocument, OutgoingState
+
+    clerks: dict[int, OfficerAssignment] = {}
+    for kind, row in holders.values():
+        if kind == "organisation":
+            clerks.setdefault(row.agency_id, row)
+    made = 0
+    for kind, row in holders.values():
+        clerk = clerks.get(row.agency_id)
+        if kind != "personal" or clerk is None:
+            continue
+        if OutgoingDocument.objects.filter(signer=row.user, state=OutgoingState.IN_REVIEW).exists():
+            continue
+        commune = row.agency.level == AgencyLevel.COMMUNE_COMMITTEE
+        draft = services.outgoing_draft(
+            actor=clerk.user,
+            agency=row.agency,
+            doc_type="CV",
+            summary="Về việc triển khai ký số văn bản đi trên Hệ thống quản lý văn bản",
+            body=(
+                "Thực hiện kế hoạch chuyển đổi số của tỉnh, từ tháng này lãnh đạo cơ quan ký số "
+                "toàn bộ văn bản đi trên Hệ thống quản lý văn bản và điều hành.\n"
+                "Đề nghị các phòng, ban chuyên môn phối hợp thực hiện."
+            ),
+            recipients_text="Các phòng, ban chuyên môn\nLưu: VT, VP",
+            signer=row.user,
+            signer_position="CHỦ TỊCH" if commune else "GIÁM ĐỐC",
+            signer_name=row.user.get_full_name() or row.user.username,
+            drafting_unit="VP",
+        )
+        services.outgoing_submit(actor=clerk.user, document=draft)
+        made += 1
+    return made

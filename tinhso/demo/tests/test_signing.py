@@ -1,7 +1,8 @@
 """The demo signs digitally (``load_demo_signing``, ``docs/signatures.md``): its leaders and clerks
 get certificates from the stand-in PKI made offline, the PKI process started afterwards (as
 ``run-all`` does) answers for them, the registry accepts them, and the demo signing agent holding
-every officer's token under their user name signs an outgoing document and its seal."""
+every officer's token under their user name signs the document awaiting a leader's signature
+and the clerk's seal."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ import pytest
 from django.core.management import call_command
 
 from tinhso.documents import services as s
-from tinhso.documents.models import OutgoingState, RegisterSettings
+from tinhso.documents.models import OutgoingDocument, OutgoingState, RegisterSettings
 from tinhso.signatures import pades, registry
 from tinhso.signatures.selectors import signing_agent_url
-from tinhso.testing.factories import free_port, make_draft, standin_process
+from tinhso.testing.factories import free_port, standin_process
 from tinhso.testing.pki import agent_certificate, agent_sign
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,11 @@ def test_demo_officers_sign_and_seal_through_the_demo_agent(documents_world, set
     assert clerk_row.agency == w.justice and "Sở Tư pháp" in clerk_row.subject
     assert registry.OfficerCertificate.objects.count() == len(tokens)
     assert not RegisterSettings.objects.filter(unsigned_approval=True).exists()
+    # each leader has one document awaiting their signature, drafted by a clerk (not two)
+    waiting = OutgoingDocument.objects.filter(state=OutgoingState.IN_REVIEW)
+    assert sorted(waiting.values_list("signer", flat=True)) == sorted(
+        [w.leader.pk, w.other_leader.pk]
+    )
 
     # The PKI started afterwards on its port (run-all's order) answers for the same certificates.
     settings.TINHSO_SIGNATURE_TRUST_ROOTS = [str(pki_dir / "root.pem")]
@@ -54,10 +60,7 @@ def test_demo_officers_sign_and_seal_through_the_demo_agent(documents_world, set
         leader_agent = f"{url}/{w.leader.username}"
         token = agent_certificate(leader_agent)
         assert registry.require_registered(w.leader, token["certificate"]) == leader_row
-        doc = s.outgoing_submit(
-            actor=w.specialist,
-            document=make_draft(w, render_pdf=True, recipient_agencies=[w.construction]),
-        )
+        doc = waiting.get(signer=w.leader)
         to_sign = s.outgoing_sign_begin(actor=w.leader, document=doc, **token)
         doc = s.outgoing_sign_finish(
             actor=w.leader,

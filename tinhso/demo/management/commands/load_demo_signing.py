@@ -23,7 +23,8 @@ class Command(ProvinceCommand):
         self.stdout.write(
             _(
                 "Demo signing: %(personal)d leaders' and %(organisation)d clerks' certificates "
-                "(%(registered)d newly registered, %(seconds).1f s)"
+                "(%(registered)d newly registered), %(awaiting)d documents awaiting signature "
+                "(%(seconds).1f s)"
             )
             % {**report._asdict(), "seconds": time.monotonic() - started}
         )
