@@ -289,7 +289,9 @@ def issue_officers(directory: Path, url_prefix: str, people: dict[str, dict[str,
     before = officers(directory)
     listed = {**before, **people}
     made = all((directory / OFFICERS_DIR / f"{label}.p12").is_file() for label in listed)
-    if listed == before and made and (directory / "root.pem").is_file():
+    urls = directory / "urls.json"
+    same_place = urls.is_file() and json.loads(urls.read_text())["tsa"].startswith(url_prefix + "/")
+    if listed == before and made and same_place:
         return  # nothing new: the files written before are the ones the PKI answers for
     (directory / OFFICERS_FILE).write_text(
         json.dumps(listed, ensure_ascii=False, indent=2), encoding="utf-8"
