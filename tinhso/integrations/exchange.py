@@ -65,12 +65,17 @@ def client_for(organ: str) -> AxisClient:
 
 def signed(organ: str, envelope: bytes) -> bytes:
     """The envelope signed with the organisation key of ``organ`` (``TINHSO_ORGANISATION_KEYS``,
-    as its copies), unchanged when the agency has none."""
+    as its copies), unchanged when the agency has none; held (never sent unsigned) while its key
+    file cannot be opened."""
     from tinhso.signatures.organisation import envelope_key
+    from tinhso.signatures.pades import SigningRefused
 
     from . import edxml
 
-    found = envelope_key(organ)
+    try:
+        found = envelope_key(organ)
+    except SigningRefused as exc:
+        raise Held(f"the organisation key of {organ} cannot be opened: {exc.code}") from exc
     if found is None:
         return envelope
     key, cert_pem = found

@@ -634,6 +634,8 @@ def test_the_envelope_key_is_the_organisation_key_of_copies(settings, tmp_path):
     with pytest.raises(SigningRefused) as refused:
         organisation.envelope_key(A)
     assert refused.value.code == "bad_keystore"
+    with pytest.raises(outbox.Held):  # the outbox row waits, its reason shown
+        axis_exchange.signed(A, data)
 
 
 def test_envelopes_go_signed_and_a_received_signature_is_checked_and_shown(
