@@ -11,6 +11,7 @@ PORT ?= 8000
 NATIONAL_PORTAL_PORT ?= 8790
 SSO_PORT ?= 8791
 EXCHANGE_AXIS_PORT ?= 8792
+SIGNING_AGENT_PORT ?= 8796
 # The demo agencies connected to the stand-in exchange axis (code=secret; docs/exchange.md).
 EXCHANGE_AGENCIES ?= H44=demo-axis-h44,H44.01=demo-axis-h44-01,H44.02=demo-axis-h44-02,H44.03=demo-axis-h44-03,H44.04=demo-axis-h44-04,H44.05=demo-axis-h44-05
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/tinhso_test
@@ -56,6 +57,9 @@ demo: migrate
 # run-all with this server registered as its client (demo accounts listed on its sign-in page).
 # Documents to and from agencies outside the platform go through the stand-in exchange axis
 # (tinhso.standins.edxml_axis) on EXCHANGE_AXIS_PORT, also started by run-all.
+# Leaders sign and clerks seal through the stand-in signing agent (tinhso.standins.signing_agent)
+# on SIGNING_AGENT_PORT, started by run-all with the tokens load_demo_signing issued from the
+# stand-in PKI; each officer's page finds their own token under /<user name>/.
 run: sysdeps-run demo
 	$(BIN)/python manage.py national_codes_from_catalogue
 	TINHSO_NATIONAL_PORTAL_URL=http://127.0.0.1:$(NATIONAL_PORTAL_PORT) TINHSO_NATIONAL_PORTAL_STANDIN=1 \
@@ -63,6 +67,7 @@ run: sysdeps-run demo
 	TINHSO_SSO_CLIENT_ID=tinhso TINHSO_SSO_CLIENT_SECRET=tinhso-sso-demo-secret \
 	TINHSO_EXCHANGE_AXIS_URL=http://127.0.0.1:$(EXCHANGE_AXIS_PORT) TINHSO_EXCHANGE_AXIS_STANDIN=1 \
 	TINHSO_EXCHANGE_AGENCIES=$(EXCHANGE_AGENCIES) \
+	TINHSO_SIGNING_AGENT_URL='http://127.0.0.1:$(SIGNING_AGENT_PORT)/{user}' TINHSO_SIGNING_AGENT_STANDIN=1 \
 		$(BIN)/python manage.py run_all $(HOST):$(PORT)
 
 lint: install

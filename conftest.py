@@ -95,6 +95,7 @@ def _no_demo_history(settings):
     it (``load_demo_ioc --history N`` or ``generate``)."""
     settings.TINHSO_DEMO_HISTORY = 0
     settings.TINHSO_DEMO_DOCUMENTS = 0
+    settings.TINHSO_DEMO_SIGNING = False  # its certificates: tinhso/demo/tests/test_signing.py
 
 
 @pytest.fixture(autouse=True)

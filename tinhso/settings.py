@@ -212,7 +212,11 @@ TINHSO_DEMO_LOADERS = [
     "load_demo_feedback",
     "load_demo_ioc",
     "load_demo_documents",
+    "load_demo_signing",
 ]
+# The demo's leaders and clerks get certificates from the stand-in PKI, registered to them and held
+# by the stand-in signing agent (tinhso/demo/signing.py); off: the demo has no certificates.
+TINHSO_DEMO_SIGNING = env_bool("TINHSO_DEMO_SIGNING", True)
 # Synthetic past dossiers the demo generates once for the operations centre (0: none).
 TINHSO_DEMO_HISTORY = env_int("TINHSO_DEMO_HISTORY", 20000)
 # A year of demo documents (incoming and outgoing) across the province's agencies (0: none).
@@ -485,10 +489,8 @@ TINHSO_EXCHANGE_AXIS_CLIENT_SECRET = env_str(
 TINHSO_EXCHANGE_AXIS_TIMEOUT = env_int("TINHSO_EXCHANGE_AXIS_TIMEOUT", 20)
 TINHSO_EXCHANGE_AGENCIES = _pairs(env_str("TINHSO_EXCHANGE_AGENCIES", ""))
 TINHSO_EXCHANGE_AXIS_STANDIN = env_bool("TINHSO_EXCHANGE_AXIS_STANDIN", False)
-# The organisations' keys the envelopes are signed with (XML-DSig, SHA-256): in this directory,
-# <code>.key.pem (the private key) and <code>.cert.pem (its certificate) per agency; an agency
-# without them sends unsigned envelopes. Empty: nothing is signed.
-TINHSO_EXCHANGE_SIGNING_DIR = env_str("TINHSO_EXCHANGE_SIGNING_DIR", "")
+# The envelopes are signed (XML-DSig, SHA-256) with the agency's organisation key, the one its
+# copies are signed with (TINHSO_ORGANISATION_KEYS below); an agency without one sends unsigned.
 TINHSO_EXCHANGE_STANDIN_ORGANS = _pairs(
     env_str("TINHSO_EXCHANGE_STANDIN_ORGANS", "000.00.00.G01=standin-ministry-secret")
 )
@@ -608,9 +610,26 @@ TINHSO_ORGANISATION_KEY_PASSWORD = env_str(
 # Interrupted signing: how long the server keeps a prepared signature for the signing agent.
 TINHSO_SIGNING_SESSION_SECONDS = env_int("TINHSO_SIGNING_SESSION_SECONDS", 600)
 # Where the officer's browser finds the signing agent on their computer (the Government Cipher
-# Committee's listens on 127.0.0.1:8987); the pages may connect to it (connect-src).
+# Committee's listens on 127.0.0.1:8987); the pages may connect to its origin (connect-src).
+# "{user}" in it is replaced by the signed-in officer's user name: the demo's stand-in agent holds
+# every demo officer's token, one under each /<user name>/ (make run:
+# http://127.0.0.1:8796/{user}, TINHSO_SIGNING_AGENT_STANDIN=1: run-all starts it on that port
+# with the tokens manage.py load_demo_signing wrote to var/pki).
 TINHSO_SIGNING_AGENT_URL = env_str("TINHSO_SIGNING_AGENT_URL", "http://127.0.0.1:8987").rstrip("/")
-CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append(TINHSO_SIGNING_AGENT_URL)
+TINHSO_SIGNING_AGENT_STANDIN = env_bool("TINHSO_SIGNING_AGENT_STANDIN", False)
+TINHSO_SIGNING_AGENT_STANDIN_TOKENS = Path(
+    env_str("TINHSO_SIGNING_AGENT_STANDIN_TOKENS", str(TINHSO_PKI_DIR / "agent-tokens.json"))
+)
+
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+CONTENT_SECURITY_POLICY["DIRECTIVES"]["connect-src"].append(_origin(TINHSO_SIGNING_AGENT_URL))
 # The SMS/ZNS providers' delivery receipts: POST /thong-bao/bien-nhan/ with this token in the
 # X-Receipt-Token header (none set: the callback answers 404).
 TINHSO_NOTIFY_RECEIPT_TOKEN = env_str(

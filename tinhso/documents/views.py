@@ -4,7 +4,6 @@ A document outside the user's scope is a 404; a refused operation is shown in th
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from tinhso.core.access import request_access
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.models import Agency
+from tinhso.signatures.selectors import signing_agent_url
 from tinhso.signatures.views import agent_begin, agent_finish
 
 from . import records as record_services
@@ -518,7 +518,7 @@ def outgoing_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "followers": document.followers.all(),
             "actions": _outgoing_actions(access, document, every=True),
             "checks": selectors.outgoing_signatures(document),
-            "signing_agent_url": settings.TINHSO_SIGNING_AGENT_URL,
+            "signing_agent_url": signing_agent_url(request.user),
             "error": error,
             "done": _done(request),
         },

@@ -14,8 +14,9 @@ and the pull job that brings arrivals in (``docs/exchange.md``).
 
 Settings: ``TINHSO_EXCHANGE_AXIS_URL`` (empty: nothing is sent, the rows wait visible, nothing
 is pulled), ``TINHSO_EXCHANGE_AXIS_CLIENT_KEY``/``_CLIENT_SECRET`` (the platform's credentials),
-``TINHSO_EXCHANGE_AGENCIES`` (each connected agency's electronic code and its own secret),
-``TINHSO_EXCHANGE_SIGNING_DIR`` (the organisations' keys the envelopes are signed with).
+``TINHSO_EXCHANGE_AGENCIES`` (each connected agency's electronic code and its own secret). The
+envelopes are signed with the agency's organisation key, the one its copies are signed with
+(``TINHSO_ORGANISATION_KEYS``, ``tinhso.signatures.organisation.envelope_key``).
 """
 
 from __future__ import annotations
@@ -63,22 +64,22 @@ def client_for(organ: str) -> AxisClient:
 
 
 def signed(organ: str, envelope: bytes) -> bytes:
-    """The envelope signed with the organisation's key of ``organ`` when it has one in
-    ``TINHSO_EXCHANGE_SIGNING_DIR`` (``<code>.key.pem``, ``<code>.cert.pem``), else unchanged."""
-    from pathlib import Path
-
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+    """The envelope signed with the organisation key of ``organ`` (``TINHSO_ORGANISATION_KEYS``,
+    as its copies), unchanged when the agency has none; held (never sent unsigned) while its key
+    file cannot be opened."""
+    from tinhso.signatures.organisation import envelope_key
+    from tinhso.signatures.pades import SigningRefused
 
     from . import edxml
 
-    folder = settings.TINHSO_EXCHANGE_SIGNING_DIR
-    if not folder:
+    try:
+        found = envelope_key(organ)
+    except SigningRefused as exc:
+        raise Held(f"the organisation key of {organ} cannot be opened: {exc.code}") from exc
+    if found is None:
         return envelope
-    key_file, cert_file = Path(folder) / f"{organ}.key.pem", Path(folder) / f"{organ}.cert.pem"
-    if not (key_file.is_file() and cert_file.is_file()):
-        return envelope
-    key = load_pem_private_key(key_file.read_bytes(), password=None)
-    return edxml.sign(envelope, key, cert_file.read_bytes())
+    key, cert_pem = found
+    return edxml.sign(envelope, key, cert_pem)
 
 
 def _send(organ: str, envelope: bytes, kind: str) -> list[str]:

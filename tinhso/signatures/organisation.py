@@ -6,12 +6,16 @@ agency electronic code, ``*=/path`` for every agency), their password in
 ``TINHSO_ORGANISATION_KEY_PASSWORD``: never in git, never in the database. The signature is
 made by :func:`pades.sign_pdf` (the certificate checked first) with the copy appearance
 (:func:`appearance.copy_stamp`) at the top right of page 1.
+
+The same keys sign the agency's edXML envelopes on the exchange axis (:func:`envelope_key`,
+``tinhso.integrations.exchange.signed``): one place for an organisation's keys.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -39,6 +43,33 @@ def organisation_signer(agency_code: str) -> signers.SimpleSigner:
         )
     password = settings.TINHSO_ORGANISATION_KEY_PASSWORD.encode() or None
     return pades.load_pkcs12(path.read_bytes(), password)
+
+
+def envelope_key(agency_code: str) -> tuple[Any, bytes] | None:
+    """The agency's organisation key (a ``cryptography`` private key) and its certificate (PEM)
+    for signing its edXML envelopes (``integrations.edxml.sign``), or None when the agency has no
+    key configured: its envelopes then go unsigned. A file that cannot be opened (a wrong
+    password, a damaged file) is refused with ``bad_keystore``: a configuration error to fix,
+    never a silent unsigned envelope."""
+    from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
+
+    path = key_file(agency_code)
+    if path is None or not path.is_file():
+        return None
+    password = settings.TINHSO_ORGANISATION_KEY_PASSWORD.encode() or None
+    try:
+        key, cert, _chain = pkcs12.load_key_and_certificates(path.read_bytes(), password)
+    except (ValueError, TypeError) as exc:
+        raise pades.SigningRefused(
+            "bad_keystore",
+            _("The PKCS#12 file could not be opened: check the file and its password."),
+        ) from exc
+    if key is None or cert is None:
+        raise pades.SigningRefused(
+            "bad_keystore",
+            _("The PKCS#12 file could not be opened: check the file and its password."),
+        )
+    return key, cert.public_bytes(Encoding.PEM)
 
 
 def sign_copy(

@@ -6,6 +6,8 @@ temporary upload file, deleted when the request ends) and checked; only the repo
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
@@ -50,3 +52,15 @@ def signature_report(upload, *, address: str) -> list[SignatureCheck]:
     if not checks:
         raise DomainError("no_signature", _("The PDF has no digital signature."))
     return checks
+
+
+def signing_agent_url(user: Any) -> str:
+    """Where this officer's browser finds the signing agent (``TINHSO_SIGNING_AGENT_URL``, its
+    ``{user}`` replaced by the user name: the demo's agent holds each officer's token under
+    their name)."""
+    from urllib.parse import quote
+
+    url = settings.TINHSO_SIGNING_AGENT_URL
+    if "{user}" in url:
+        url = url.replace("{user}", quote(getattr(user, "username", "") or "", safe=""))
+    return url

@@ -12,7 +12,13 @@ intermediate), ``<signer>.p12`` (each signer's key, certificate and chain, PKCS#
 
 Signers: ``leader`` (a personal signature), ``agency`` (the organisation's signature),
 ``revoked`` (revoked on ``REVOKED_SINCE``, before any signing here) and ``expired`` (its validity
-ended on ``EXPIRED_ON``).
+ended on ``EXPIRED_ON``). Besides them, the demo's officers listed in ``DIR/officers.json``
+(label → subject: ``common-name``, ``organization-name``, ``title``), written by
+:func:`issue_officers` (``manage.py load_demo_signing``): each gets a key, a certificate from the
+issuing CA (answered by its OCSP responder) and ``DIR/officers/<label>.p12``. Certomancer makes
+the same certificates from the same keys and configuration (serials in the configuration's
+order, fixed validity), so the files written offline before the process starts are the ones it
+then answers for.
 
 NSS (``pdfsig``) refuses OCSP responses whose times carry fractions of a second; certomancer
 answers with the current time, so every request is given the current time rounded down to the
@@ -88,8 +94,20 @@ def _signer_cert(label: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def config(key_dir: Path) -> dict[str, Any]:
-    """The certomancer configuration of the demo PKI (keys read from ``key_dir``)."""
+OFFICERS_FILE = "officers.json"
+OFFICERS_DIR = "officers"
+
+
+def officers(directory: Path) -> dict[str, dict[str, str]]:
+    """The demo officers' subjects (label → certomancer entity) listed in ``directory``."""
+    path = directory / OFFICERS_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def config(key_dir: Path, extra: dict[str, dict[str, str]] | None = None) -> dict[str, Any]:
+    """The certomancer configuration of the demo PKI (keys read from ``key_dir``), with the
+    ``extra`` officers' certificates after the fixed signers'."""
+    extra = extra or {}
     ca_extensions = [
         {"id": "basic_constraints", "critical": True, "value": {"ca": True}},
         _key_usage("digital_signature", "key_cert_sign", "crl_sign"),
@@ -159,19 +177,20 @@ def config(key_dir: Path) -> dict[str, Any]:
                 "valid-to": EXPIRED_ON,
             },
         },
+        **{label: _signer_cert(label) for label in extra},
     }
     return {
         "keysets": {
             ARCH: {
                 "path-prefix": str(key_dir),
-                "keys": {label: {"path": f"{label}.key.pem"} for label in KEYS},
+                "keys": {label: {"path": f"{label}.key.pem"} for label in (*KEYS, *extra)},
             }
         },
         "pki-architectures": {
             ARCH: {
                 "keyset": ARCH,
                 "entity-defaults": {"country-name": "VN", "organization-name": "tinhso demo"},
-                "entities": ENTITIES,
+                "entities": {**ENTITIES, **extra},
                 "certs": certs,
                 "services": {
                     "ocsp": {
@@ -204,13 +223,13 @@ def config(key_dir: Path) -> dict[str, Any]:
     }
 
 
-def ensure_keys(key_dir: Path) -> None:
+def ensure_keys(key_dir: Path, extra: tuple[str, ...] = ()) -> None:
     """Generate the keys that do not exist yet (never in git: made on this machine)."""
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
     key_dir.mkdir(parents=True, exist_ok=True)
-    for label in KEYS:
+    for label in (*KEYS, *extra):
         path = key_dir / f"{label}.key.pem"
         if path.exists():
             continue
@@ -230,9 +249,12 @@ def build(directory: Path, url_prefix: str):
     ``directory`` (see the module's docstring)."""
     from certomancer.registry import CertomancerConfig
 
-    ensure_keys(directory / "keys")
+    extra = officers(directory)
+    ensure_keys(directory / "keys", tuple(extra))
     cfg = CertomancerConfig(
-        config(directory / "keys"), key_search_dir=str(directory), external_url_prefix=url_prefix
+        config(directory / "keys", extra),
+        key_search_dir=str(directory),
+        external_url_prefix=url_prefix,
     )
     arch = cfg.get_pki_arch(ARCH)
     for label in ("root", "interm", "tsa"):
@@ -242,6 +264,13 @@ def build(directory: Path, url_prefix: str):
             arch.package_pkcs12(signer, password=PFX_PASSWORD)
         )
         (directory / f"{signer}.pem").write_bytes(_pem(arch.get_cert(signer).dump()))
+    if extra:
+        (directory / OFFICERS_DIR).mkdir(exist_ok=True)
+    for label in extra:
+        path = directory / OFFICERS_DIR / f"{label}.p12"
+        path.write_bytes(arch.package_pkcs12(label, password=PFX_PASSWORD))
+        path.chmod(0o600)
+        (directory / OFFICERS_DIR / f"{label}.pem").write_bytes(_pem(arch.get_cert(label).dump()))
     base = f"{url_prefix}/{ARCH}"
     urls = {
         "tsa": f"{base}/tsa/tsa",
@@ -250,6 +279,24 @@ def build(directory: Path, url_prefix: str):
     }
     (directory / "urls.json").write_text(json.dumps(urls, indent=2))
     return cfg
+
+
+def issue_officers(directory: Path, url_prefix: str, people: dict[str, dict[str, str]]) -> None:
+    """Certificates for the demo's officers (label → subject), made offline into ``directory``
+    (before the process serves them: it reads the same list at its start). Labels are kept:
+    ``officers.json`` only grows, so a certificate once registered stays the one issued."""
+    directory.mkdir(parents=True, exist_ok=True)
+    before = officers(directory)
+    listed = {**before, **people}
+    made = all((directory / OFFICERS_DIR / f"{label}.p12").is_file() for label in listed)
+    urls = directory / "urls.json"
+    same_place = urls.is_file() and json.loads(urls.read_text())["tsa"].startswith(url_prefix + "/")
+    if listed == before and made and same_place:
+        return  # nothing new: the files written before are the ones the PKI answers for
+    (directory / OFFICERS_FILE).write_text(
+        json.dumps(listed, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    build(directory, url_prefix)
 
 
 def _pem(der: bytes) -> bytes:

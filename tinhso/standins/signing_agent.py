@@ -10,7 +10,15 @@ Run as its own process: ``python -m tinhso.standins.signing_agent --p12 FILE --p
   the data (the DER of the signed attributes) with the key; an unknown mechanism or hash is
   refused with 400; ``--pin`` makes it require the header ``X-Pin`` (403 otherwise);
 - ``GET /healthz``. It keeps a log of what it signed (``GET /_signed``) for tests.
-The browser talks to it with CORS allowed for ``--origin``.
+The browser talks to it with CORS allowed for ``--origin`` (repeatable: the request's origin is
+allowed when it is one of them).
+
+**The demo's agent** (``make run``): every demo officer's browser is on the same computer, so one
+agent holds all their tokens: ``--tokens FILE`` (JSON, slot → ``{"p12": file, "password": …}``,
+written by ``manage.py load_demo_signing``; read again when a slot is not known yet) and answers
+the same requests under ``/<slot>/`` (``/<slot>/certificate``, ``/<slot>/sign``), the slot being
+the officer's user name: the demo's ``TINHSO_SIGNING_AGENT_URL`` is ``http://127.0.0.1:8796/{user}``
+(``docs/signatures.md``), as if each officer's own computer held their own token.
 """
 
 from __future__ import annotations
@@ -18,8 +26,10 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import json
 import sys
 import threading
+import urllib.parse
 from http.server import ThreadingHTTPServer
 from pathlib import Path
 
@@ -33,12 +43,12 @@ ALL_MECHANISMS = ("rsassa_pss", "sha256_rsa")
 
 
 class Agent:
-    def __init__(self, p12: bytes, password: bytes, mechanisms: list[str], pin: str, origin: str):
+    def __init__(self, p12: bytes, password: bytes | None, mechanisms: list[str], pin: str):
         key, cert, chain = pkcs12.load_key_and_certificates(p12, password)
         self.key, self.cert, self.chain = key, cert, chain or []
         if isinstance(key, ec.EllipticCurvePrivateKey):
             mechanisms = ["sha256_ecdsa"]
-        self.mechanisms, self.pin, self.origin = mechanisms, pin, origin
+        self.mechanisms, self.pin = mechanisms, pin
         self.signed: list[str] = []
         self.lock = threading.Lock()
 
@@ -60,38 +70,76 @@ class Agent:
         return self.key.sign(data, ec.ECDSA(hashes.SHA256()))
 
 
+class Tokens:
+    """The demo's tokens, one per slot (``--tokens``): loaded when first asked for."""
+
+    def __init__(self, path: Path, password: bytes | None, mechanisms: list[str], pin: str):
+        self.path, self.password, self.mechanisms, self.pin = path, password, mechanisms, pin
+        self.agents: dict[str, Agent] = {}
+        self.lock = threading.Lock()
+
+    def get(self, slot: str) -> Agent | None:
+        with self.lock:
+            if slot not in self.agents:
+                listed = json.loads(self.path.read_text()) if self.path.is_file() else {}
+                if slot not in listed:
+                    return None
+                token = listed[slot]
+                password = token.get("password", "").encode() or self.password
+                p12 = Path(token["p12"]).read_bytes()
+                self.agents[slot] = Agent(p12, password, list(self.mechanisms), self.pin)
+            return self.agents[slot]
+
+
 class Handler(JsonHandler):
-    agent: Agent
+    agent: Agent | None = None
+    tokens: Tokens | None = None
+    origins: tuple[str, ...] = ()
 
     def end_headers(self) -> None:
-        self.send_header("Access-Control-Allow-Origin", self.agent.origin)
+        origin = self.headers.get("Origin", "")
+        allowed = origin if origin in self.origins else (self.origins or ("",))[0]
+        self.send_header("Access-Control-Allow-Origin", allowed)
+        self.send_header("Vary", "Origin")
         self.send_header("Access-Control-Allow-Headers", "Content-Type, X-Pin")
         self.send_header("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
         super().end_headers()
+
+    def _route(self) -> tuple[Agent | None, str]:
+        """The token the request is for and the path under it (``/<slot>/…`` with ``--tokens``)."""
+        path = urllib.parse.urlsplit(self.path).path
+        if self.tokens is None or path == "/healthz":
+            return self.agent, path
+        slot, _, rest = path.lstrip("/").partition("/")
+        return self.tokens.get(urllib.parse.unquote(slot)), "/" + rest
 
     def do_OPTIONS(self) -> None:
         self._answer(204, b"")
 
     def do_GET(self) -> None:
-        if self.path == "/healthz":
+        agent, path = self._route()
+        if path == "/healthz":
             return self._answer(200, {"status": "ok"})
-        if self.path == "/certificate":
-            return self._answer(200, self.agent.describe())
-        if self.path == "/_signed":
-            with self.agent.lock:
-                return self._answer(200, {"signed": list(self.agent.signed)})
+        if agent is None:
+            return self._answer(404, {"error": "no token for this slot"})
+        if path == "/certificate":
+            return self._answer(200, agent.describe())
+        if path == "/_signed":
+            with agent.lock:
+                return self._answer(200, {"signed": list(agent.signed)})
         return self._answer(404, {"error": "not found"})
 
     def do_POST(self) -> None:
-        if self.path != "/sign":
+        agent, path = self._route()
+        if agent is None or path != "/sign":
             return self._answer(404, {"error": "not found"})
-        if self.agent.pin and self.headers.get("X-Pin") != self.agent.pin:
+        if agent.pin and self.headers.get("X-Pin") != agent.pin:
             return self._answer(403, {"error": "wrong PIN"})
         body = self._json_body()
         if not isinstance(body, dict) or body.get("hash") != "sha256":
             return self._answer(400, {"error": "expected {data, hash: sha256, mechanism}"})
         mechanism = body.get("mechanism")
-        if mechanism not in self.agent.mechanisms:
+        if mechanism not in agent.mechanisms:
             return self._answer(400, {"error": f"mechanism not supported: {mechanism}"})
         try:
             data = base64.b64decode(str(body.get("data") or ""), validate=True)
@@ -99,9 +147,9 @@ class Handler(JsonHandler):
             return self._answer(400, {"error": "data is not base64"})
         if not data:
             return self._answer(400, {"error": "nothing to sign"})
-        value = self.agent.sign(data, mechanism)
-        with self.agent.lock:
-            self.agent.signed.append(base64.b64encode(data).decode())
+        value = agent.sign(data, mechanism)
+        with agent.lock:
+            agent.signed.append(base64.b64encode(data).decode())
         return self._answer(200, {"signature": base64.b64encode(value).decode()})
 
 
@@ -109,20 +157,25 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8987)
-    parser.add_argument("--p12", type=Path, required=True)
+    token = parser.add_mutually_exclusive_group(required=True)
+    token.add_argument("--p12", type=Path, help="the one token of this computer")
+    token.add_argument(
+        "--tokens", type=Path, help="the demo's tokens: JSON, slot → {p12, password}"
+    )
     parser.add_argument("--password", default="")
     parser.add_argument("--mechanisms", default=",".join(ALL_MECHANISMS))
     parser.add_argument("--pin", default="")
-    parser.add_argument("--origin", default="http://127.0.0.1:8000")
+    parser.add_argument("--origin", action="append", help="an origin allowed (repeatable)")
     args = parser.parse_args(argv)
-    agent = Agent(
-        args.p12.read_bytes(),
-        args.password.encode() or None,
-        [m for m in args.mechanisms.split(",") if m],
-        args.pin,
-        args.origin,
-    )
-    handler = type("AgentHandler", (Handler,), {"agent": agent})
+    password = args.password.encode() or None
+    mechanisms = [m for m in args.mechanisms.split(",") if m]
+    origins = tuple(args.origin or ["http://127.0.0.1:8000"])
+    attributes: dict = {"origins": origins}
+    if args.tokens:
+        attributes["tokens"] = Tokens(args.tokens, password, mechanisms, args.pin)
+    else:
+        attributes["agent"] = Agent(args.p12.read_bytes(), password, mechanisms, args.pin)
+    handler = type("AgentHandler", (Handler,), attributes)
     serve(ThreadingHTTPServer((args.host, args.port), handler), "signing agent")
     return 0
 

@@ -11,7 +11,6 @@ import datetime as dt
 from functools import wraps
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
@@ -52,6 +51,7 @@ from tinhso.dossiers.statistics import (
 from tinhso.payments import selectors as payment_selectors
 from tinhso.procedures.forms import ApplicationForm, display_rows
 from tinhso.signatures.registry import expiring_certificates
+from tinhso.signatures.selectors import signing_agent_url
 from tinhso.signatures.views import agent_begin, agent_finish
 
 from . import forms as f
@@ -369,7 +369,7 @@ def _dossier_page(
         "page_error": page_error,
         # the leader signs PDF results at the signing step, through the signing agent
         "can_sign": "approve" in available_actions(user=request_access(request), dossier=dossier),
-        "signing_agent_url": settings.TINHSO_SIGNING_AGENT_URL,
+        "signing_agent_url": signing_agent_url(request.user),
     }
     return render(request, "workspace/dossier.html", context)
 

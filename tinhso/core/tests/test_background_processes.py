@@ -106,7 +106,7 @@ def _task_statuses(db_file: Path, path: str) -> list[str]:
 
 def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_file):
     port, standin_port, pki_port, vnpay_port = free_port(), free_port(), free_port(), free_port()
-    axis_port = free_port()
+    axis_port, agent_port = free_port(), free_port()
     process = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "tinhso.cli", "run_all", f"127.0.0.1:{port}", "--noreload"],
         cwd=ROOT,
@@ -121,6 +121,9 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
             "TINHSO_EXCHANGE_AXIS_STANDIN": "1",
             "TINHSO_EXCHANGE_AGENCIES": "H44=demo-axis-h44",
             "TINHSO_EXCHANGE_STANDIN_DB": str(db_file.parent / "axis.sqlite3"),
+            # make run's stand-in signing agent, the demo officers' tokens (docs/signatures.md)
+            "TINHSO_SIGNING_AGENT_URL": f"http://127.0.0.1:{agent_port}/{{user}}",
+            "TINHSO_SIGNING_AGENT_STANDIN": "1",
         },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -129,7 +132,7 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
     )
     output = Output(process.stdout)
     try:
-        started = _wait(lambda: len(output.find("started, pid")) == 7 and output.lines, 20, "start")
+        started = _wait(lambda: len(output.find("started, pid")) == 8 and output.lines, 20, "start")
         pids = {
             line.split()[1]: int(line.rsplit(" ", 1)[1])
             for line in started
@@ -143,6 +146,7 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
             "pki",
             "vnpay",
             "exchange-axis",
+            "signing-agent",
         }
         assert _wait(lambda: _healthz(port), 30, "the web server")["status"] == "ok"
         # the stand-in gateway of the demo merchant answers its query API (a wrong checksum)
@@ -155,6 +159,7 @@ def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_
         # the stand-in exchange axis answers, the connected agency's secret known to it
         axis = _wait(lambda: _healthz(axis_port), 20, "the stand-in exchange axis")
         assert axis["status"] == "OK"
+        assert _wait(lambda: _healthz(agent_port), 20, "the signing agent")["status"] == "ok"
         # The scheduler enqueued the outbox delivery; the worker ran it.
         _wait(
             lambda: "SUCCESSFUL" in _task_statuses(db_file, "tinhso.dossiers.tasks.deliver_outbox"),

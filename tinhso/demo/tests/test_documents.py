@@ -56,7 +56,11 @@ def test_a_year_of_documents_numbered_without_gaps_and_loaded_once():
         on_time=Sum("documents_due_on_time"),
         received=Sum("documents_received"),
         electronic=Sum("documents_received_electronic"),
+        issued=Sum("documents_issued"),
+        signed=Sum("documents_issued_signed"),
     )
     assert 0 < totals["on_time"] < totals["due"]
+    # signed digitally at a rate rising towards the plan's 100%: most of the year, not all
+    assert 0.8 * totals["issued"] < totals["signed"] < totals["issued"]
     assert 0 < totals["electronic"] <= totals["received"] == IncomingDocument.objects.count()
     assert load_demo_documents("44", count=800) == (0, 0, 0)  # idempotent

@@ -578,10 +578,18 @@ def test_the_same_delivery_pulled_at_once_by_several_workers_is_imported_once():
 # --- signatures: envelopes signed with the organisation's key, received ones checked -------------
 
 
+@pytest.fixture(autouse=True)
+def _no_organisation_keys(settings):
+    """Envelopes go unsigned unless a test gives the agency its organisation key (``make run``'s
+    default would take the one in var/pki when it exists)."""
+    settings.TINHSO_ORGANISATION_KEYS = []
+
+
 def _key_and_cert(tmp_path, organ: str, name: str):
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import NameOID
 
     key = ec.generate_private_key(ec.SECP256R1())
@@ -598,15 +606,36 @@ def _key_and_cert(tmp_path, organ: str, name: str):
         .sign(key, hashes.SHA256())
     )
     cert_pem = cert.public_bytes(serialization.Encoding.PEM)
-    (tmp_path / f"{organ}.key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
+    # the organisation's PKCS#12 file (TINHSO_ORGANISATION_KEYS), as for its copies
+    (tmp_path / f"{organ}.p12").write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"org", key, cert, None, serialization.BestAvailableEncryption(b"secret")
         )
     )
-    (tmp_path / f"{organ}.cert.pem").write_bytes(cert_pem)
     return key, cert_pem
+
+
+def test_the_envelope_key_is_the_organisation_key_of_copies(settings, tmp_path):
+    """One place for an agency's organisation key: the envelopes take it from
+    ``TINHSO_ORGANISATION_KEYS`` as the copies do; none configured: unsigned; a file that does not
+    open is refused, never silently unsigned."""
+    from tinhso.signatures import organisation
+    from tinhso.signatures.pades import SigningRefused
+
+    key, cert_pem = _key_and_cert(tmp_path, A, "Sở Tư pháp tỉnh Quảng Trị")
+    settings.TINHSO_ORGANISATION_KEYS = [f"{A}={tmp_path / f'{A}.p12'}"]
+    settings.TINHSO_ORGANISATION_KEY_PASSWORD = "secret"
+    found_key, found_cert = organisation.envelope_key(A)
+    assert found_cert == cert_pem and found_key.private_numbers() == key.private_numbers()
+    assert organisation.envelope_key(C) is None  # no key for that agency: unsigned
+    data = envelope(sender=C, recipients=(A,), document_id=f"{C},2026/11/19,9/BYT")
+    assert axis_exchange.signed(C, data) == data
+    settings.TINHSO_ORGANISATION_KEY_PASSWORD = "wrong"
+    with pytest.raises(SigningRefused) as refused:
+        organisation.envelope_key(A)
+    assert refused.value.code == "bad_keystore"
+    with pytest.raises(outbox.Held):  # the outbox row waits, its reason shown
+        axis_exchange.signed(A, data)
 
 
 def test_envelopes_go_signed_and_a_received_signature_is_checked_and_shown(
@@ -614,7 +643,8 @@ def test_envelopes_go_signed_and_a_received_signature_is_checked_and_shown(
 ):
     w = documents_world
     _key_and_cert(tmp_path, A, "Sở Tư pháp tỉnh Quảng Trị")
-    settings.TINHSO_EXCHANGE_SIGNING_DIR = str(tmp_path)
+    settings.TINHSO_ORGANISATION_KEYS = [f"{A}={tmp_path / f'{A}.p12'}"]
+    settings.TINHSO_ORGANISATION_KEY_PASSWORD = "secret"
     s.outgoing_issue(actor=w.clerk, document=make_external(w, render_pdf=False))
     assert deliver() == 1
     c = as_organ(axis, C)

@@ -61,6 +61,8 @@ def programs(addrport: str, *, reload: bool = True) -> dict[str, list[str]]:
         ]
     if settings.TINHSO_EXCHANGE_AXIS_STANDIN and settings.TINHSO_EXCHANGE_AXIS_URL:
         found["exchange-axis"] = exchange_axis_standin()
+    if settings.TINHSO_SIGNING_AGENT_STANDIN:  # the demo officers' tokens (docs/signatures.md)
+        found["signing-agent"] = signing_agent_standin(addrport)
     if settings.TINHSO_SSO_STANDIN and settings.TINHSO_SSO_ISSUER:  # the stand-in VNeID SSO
         found["sso"] = sso_standin(addrport)
     if settings.TINHSO_VNPAY_STANDIN and settings.TINHSO_VNPAY_URL:
@@ -114,6 +116,29 @@ def exchange_axis_standin() -> list[str]:
     organs = {**settings.TINHSO_EXCHANGE_STANDIN_ORGANS, **settings.TINHSO_EXCHANGE_AGENCIES}
     for organ, secret in organs.items():
         argv += ["--organ", f"{organ}={secret}"]
+    return argv
+
+
+def signing_agent_standin(addrport: str) -> list[str]:
+    """The stand-in signing agent holding every demo officer's token (``load_demo_signing``
+    wrote them), on the port of ``TINHSO_SIGNING_AGENT_URL``, answering this server's pages."""
+    url = urlsplit(settings.TINHSO_SIGNING_AGENT_URL)
+    web = _local_url(addrport)
+    argv = [
+        sys.executable,
+        "-m",
+        "tinhso.standins.signing_agent",
+        "--host",
+        url.hostname or "127.0.0.1",
+        "--port",
+        str(url.port or 8796),
+        "--tokens",
+        str(settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS),
+        "--origin",
+        web,
+    ]
+    if "//127.0.0.1:" in web:  # the same server reached as localhost
+        argv += ["--origin", web.replace("//127.0.0.1:", "//localhost:")]
     return argv
 
 
