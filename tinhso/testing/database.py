@@ -9,11 +9,13 @@
   ``post_migrate`` brings back the content types and permissions, not the rows the data
   migrations wrote. :func:`restore_migrated_rows` writes them again after such a test, so the
   tests that read them (the Decision 766 indicators) pass whatever ran before them on the worker.
-- A test whose processes need a freshly migrated SQLite file of their own (the console script,
-  ``make run``'s journey) copies ``migrated_sqlite``: one file migrated once per test session, by
-  the ``tinhso migrate`` console script on an empty file, shared by the xdist workers (built
-  under a file lock, named after the migrations' content). Migrating a file costs ~9 s of CPU;
-  a copy, milliseconds.
+- One SQLite file migrated once per test session (``migrated_sqlite``: the ``tinhso migrate``
+  console script on an empty file, built by the first xdist worker that needs it under a file
+  lock, named after the migrations' content; the others wait for it). Migrating costs ~9 s of
+  CPU, a copy milliseconds. Each worker's in-memory SQLite test database starts as a copy of it
+  (SQLite's backup API; Django's ``migrate`` then finds every migration applied), and so does
+  the file of a test whose processes need a migrated database of their own (the console script,
+  ``make run``'s journey).
 """
 
 from __future__ import annotations
@@ -194,3 +196,34 @@ def build_migrated_sqlite(folder: Path) -> MigratedSqlite:
 def migrated_sqlite(tmp_path_factory) -> MigratedSqlite:
     """The session's migrated SQLite file (``MigratedSqlite.copy_to``: a test's own copy)."""
     return build_migrated_sqlite(session_dir(tmp_path_factory))
+
+
+_session: dict[str, object] = {}  # "dir": the session's shared directory; "held": connections
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_from_the_migrated_file(tmp_path_factory):
+    """Each worker's in-memory SQLite test database starts as a copy of ``migrated_sqlite``
+    (built when the first worker creates its test database, not before)."""
+    from django.db.backends.sqlite3.creation import DatabaseCreation
+
+    original = DatabaseCreation._create_test_db
+
+    def create(self, verbosity, autoclobber, keepdb=False):
+        name = original(self, verbosity, autoclobber, keepdb)
+        if self.is_in_memory_db(name) and self.connection.alias == "default":
+            template = build_migrated_sqlite(_session["dir"])
+            if template.returncode == 0:
+                # Held open for the session: a shared-cache in-memory database lives as long as
+                # one connection to it (Django's own opens when ``migrate`` runs).
+                held = sqlite3.connect(name, uri=True, check_same_thread=False)
+                source = sqlite3.connect(template.path)
+                source.backup(held)
+                source.close()
+                _session.setdefault("held", []).append(held)
+        return name
+
+    _session["dir"] = session_dir(tmp_path_factory)
+    DatabaseCreation._create_test_db = create
+    yield
+    DatabaseCreation._create_test_db = original
