@@ -43,7 +43,7 @@ from tinhso.testing.factories import free_port
 
 from .test_background_processes import Output, _group_gone, _healthz, _wait
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 ROOT = Path(settings.BASE_DIR)
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh: online, commune level, national code mapped

@@ -192,6 +192,7 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.long
 def test_console_script_on_a_fresh_database(scratch_env, migrated_sqlite):
     # The session's migrated file is this step: ``tinhso migrate`` on an empty SQLite file, made
     # once for every test that needs a migrated file (tinhso.testing.database).
