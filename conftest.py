@@ -23,7 +23,7 @@ def _uses_database(item: pytest.Item) -> bool:
     )
 
 
-def _run_order(item: pytest.Item) -> int:
+def _run_order(item: pytest.Item) -> tuple[int, int]:
     """Tests without the database first (the slowest single tests are among them: the console
     script, the deploy checks, the translation catalogue), then the database tests, then those with
     committed data (after them, as pytest-django orders them: they flush the database and end the
@@ -32,11 +32,14 @@ def _run_order(item: pytest.Item) -> int:
     rest of the session (asgiref's ``async_to_sync`` then refuses to run in it)."""
     from tinhso.testing.worlds import needs_committed_data
 
+    # Among the tests of one kind, the ``long`` ones start first: a worker left alone with one
+    # at the end of the run kept the other idle (the numbering processes, the make-run journey).
+    first = 0 if item.get_closest_marker("long") else 1
     if needs_committed_data(item):
-        return 2 if item.get_closest_marker("browser") else 3
+        return (2 if item.get_closest_marker("browser") else 3), first
     if item.get_closest_marker("browser"):  # a browser test on processes of its own
-        return 2
-    return 1 if _uses_database(item) else 0
+        return 2, first
+    return (1 if _uses_database(item) else 0), first
 
 
 def _apply_xdist_groups(items: list[pytest.Item]) -> None:

@@ -24,6 +24,7 @@ from tinhso.core.models import Role
 from tinhso.core.services import officer_assign
 from tinhso.dossiers.services import dossier_submit
 from tinhso.dossiers.tests.factories import VALID_FORM, make_user, make_world
+from tinhso.testing.worlds import module_world
 from tinhso.wsgi import application
 
 EXAMPLES = int(os.environ.get("TINHSO_FUZZ_EXAMPLES", "12"))
@@ -45,8 +46,7 @@ def _keep_test_connection():
     request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def tokens(db, _keep_test_connection):
+def build_tokens() -> dict[str, str]:
     world = make_world()
     dossier_submit(
         actor=world.citizen, procedure=world.procedure, form_data=dict(VALID_FORM),
@@ -59,6 +59,16 @@ def tokens(db, _keep_test_connection):
         "officer": token_create(user=world.desk, name="fuzz"),
         "ioc": token_create(user=viewer, name="fuzz"),
     }
+
+
+# Built once for the module (72 tests) and rolled back after it; each test's requests run in its
+# own savepoint, so what one test's examples write is gone before the next.
+_tokens_built, world_tokens = module_world(build_tokens, "world_tokens")
+
+
+@pytest.fixture
+def tokens(world_tokens, _keep_test_connection):
+    return world_tokens
 
 
 @pytest.mark.pg

@@ -104,6 +104,7 @@ def _task_statuses(db_file: Path, path: str) -> list[str]:
         return [status for (status,) in rows]
 
 
+@pytest.mark.long
 def test_run_all_serves_runs_scheduled_tasks_and_one_ctrl_c_stops_everything(db_file):
     port, standin_port, pki_port, vnpay_port = free_port(), free_port(), free_port(), free_port()
     axis_port, agent_port = free_port(), free_port()
@@ -236,6 +237,7 @@ def test_a_killed_workers_message_is_claimed_again_after_its_lease(db_file):
     assert result == {"during": 0, "after": 1, "attempts": 2, "delivered": True}
 
 
+@pytest.mark.long
 def test_the_redis_queue_is_a_setting_away(db_file):
     """TINHSO_TASKS_BACKEND=rq: the same scheduler enqueues into Redis, rqworker runs the tasks.
     Runs where the ``rq`` extra is installed and a Redis server answers."""

@@ -1,17 +1,19 @@
 """Issue 19's first acceptance point, end to end, on the processes ``make run`` starts.
 
-A fresh SQLite database is migrated and loaded with the demo province (no synthetic history) and
-the catalogue's national codes, as ``make run`` does; then ``tinhso run-all`` starts the web
-server, the task worker, the scheduler, the SMS/ZNS stand-in provider and the stand-in national
-portal, each its own process, on free ports. A newcomer, in Chromium, registers (reading the
-one-time code where the README says: the stand-in provider's page), signs in with the phone and
-submits a birth registration online. Then, within 60 s: the stand-in national portal has received
-the dossier's ``DongBoHoSoMC``, the demo mailbox (``var/mail``) holds the e-mail telling the
-citizen that the dossier was submitted, and the operations centre counts it after the scheduler's
-next roll-up refresh (``TINHSO_IOC_REFRESH_EVERY``: shortened here; its default, checked below,
-is at most 2 minutes). Everything else runs with ``make run``'s settings (outbox delivery every
-``TINHSO_OUTBOX_EVERY`` seconds, notifications enqueued when the submission commits), and the
-stand-in provider's delivery receipt of the code has come back to the web server.
+A fresh SQLite database (a copy of the session's file migrated by ``tinhso migrate``,
+``migrated_sqlite``: the setup's ``migrate`` finds nothing left to do) is loaded with the demo
+province (no synthetic history) and the catalogue's national codes, as ``make run`` does; then
+``tinhso run-all`` starts the web server, the task worker, the scheduler, the SMS/ZNS stand-in
+provider and the stand-in national portal, each its own process, on free ports. A newcomer, in
+Chromium, registers (reading the one-time code where the README says: the stand-in provider's
+page), signs in with the phone and submits a birth registration online. Then, within 60 s: the
+stand-in national portal has received the dossier's ``DongBoHoSoMC``, the demo mailbox
+(``var/mail``) holds the e-mail telling the citizen that the dossier was submitted, and the
+operations centre counts it after the scheduler's next roll-up refresh
+(``TINHSO_IOC_REFRESH_EVERY``: shortened here; its default, checked below, is at most 2 minutes).
+Everything else runs with ``make run``'s settings (outbox delivery every ``TINHSO_OUTBOX_EVERY``
+seconds, notifications enqueued when the submission commits), and the stand-in provider's delivery
+receipt of the code has come back to the web server.
 
 The processes use their own SQLite file whatever ``DATABASE_URL`` says: the test runs in the
 SQLite half of ``make test`` only (not marked ``pg``).
@@ -41,7 +43,7 @@ from tinhso.testing.factories import free_port
 
 from .test_background_processes import Output, _group_gone, _healthz, _wait
 
-pytestmark = [pytest.mark.browser]
+pytestmark = [pytest.mark.browser, pytest.mark.long]
 
 ROOT = Path(settings.BASE_DIR)
 BIRTH = "1.001193"  # Thủ tục đăng ký khai sinh: online, commune level, national code mapped
@@ -97,7 +99,7 @@ def _body(mail) -> str:
 
 
 @pytest.fixture
-def platform(tmp_path):
+def platform(tmp_path, migrated_sqlite):
     """``make run``'s processes on a fresh demo database; yields their addresses."""
     port, sms_port, portal_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -119,6 +121,7 @@ def platform(tmp_path):
     for name in ("TINHSO_OUTBOX_EVERY", "TINHSO_NOTIFY_EVERY", "DEBUG", "EMAIL_BACKEND"):
         env.pop(name, None)  # make run's defaults
     (tmp_path / "var").mkdir()
+    migrated_sqlite.copy_to(tmp_path / "tinhso.sqlite3")
     setup = subprocess.run(  # noqa: S603
         [sys.executable, "-c", SETUP],
         cwd=ROOT,

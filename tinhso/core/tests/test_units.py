@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
-import shutil
 import subprocess
-import sys
 from io import StringIO
 from pathlib import Path
 
@@ -19,6 +16,8 @@ from tinhso.core.errors import DomainError
 from tinhso.core.models import AdministrativeUnit, AuditEvent, UnitLevel, UnitSuccession
 from tinhso.core.selectors import unit_successor_today
 from tinhso.core.services import units_load_province
+from tinhso.testing.database import console_script
+from tinhso.testing.database import scratch_env as scratch_env_for
 
 pytestmark = pytest.mark.django_db
 
@@ -170,25 +169,15 @@ def test_cli_entry_point_unknown_province_exits_non_zero(tinhso_cli, capsys):
 
 
 def _tinhso_executable() -> str:
-    candidate = Path(sys.executable).with_name("tinhso")
-    if candidate.exists():
-        return str(candidate)
-    found = shutil.which("tinhso")
-    if found is None:
+    command = console_script()
+    if len(command) > 1:
         pytest.skip("the tinhso console script is not installed")
-    return found
+    return command[0]
 
 
 @pytest.fixture
 def scratch_env(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        TINHSO_SQLITE_PATH=str(tmp_path / "scratch.sqlite3"),
-        TINHSO_VAR_DIR=str(tmp_path / "var"),
-        DJANGO_SETTINGS_MODULE="tinhso.settings",
-        PYTHONIOENCODING="utf-8",
-    )
-    return env
+    return scratch_env_for(tmp_path / "var", tmp_path / "scratch.sqlite3")
 
 
 def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -203,9 +192,13 @@ def _run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
     )
 
 
-def test_console_script_on_a_fresh_database(scratch_env):
-    migrate = _run(["migrate", "--noinput", "-v", "0"], scratch_env)
-    assert migrate.returncode == 0, migrate.stderr
+@pytest.mark.long
+def test_console_script_on_a_fresh_database(scratch_env, migrated_sqlite):
+    # The session's migrated file is this step: ``tinhso migrate`` on an empty SQLite file, made
+    # once for every test that needs a migrated file (tinhso.testing.database).
+    assert migrated_sqlite.command[:2] == [_tinhso_executable(), "migrate"]
+    assert migrated_sqlite.returncode == 0, migrated_sqlite.stderr
+    migrated_sqlite.copy_to(Path(scratch_env["TINHSO_SQLITE_PATH"]))
 
     bad = _run(["load-units", "--province", "99"], scratch_env)
     assert bad.returncode != 0

@@ -77,6 +77,7 @@ def _documents(agency, clerk, leader, count: int, **fields) -> list[int]:
     return [row.pk for row in OutgoingDocument.objects.bulk_create(rows)]
 
 
+@pytest.mark.long
 @pytest.mark.postgres_only
 @pytest.mark.django_db(transaction=True)
 def test_eight_processes_get_consecutive_numbers_per_series_and_year():

@@ -55,6 +55,7 @@ def logout(browsing) -> None:
     browsing.page.wait_for_load_state()
 
 
+@pytest.mark.long
 def test_one_dossier_from_search_to_rating(phone, desktop, demo_province):
     from playwright.sync_api import expect
 
