@@ -573,7 +573,7 @@ def ioc_document_counts(
     condition = _month_condition("issued_at", cells)
     if condition is not None:
         rows = (
-            OutgoingDocument.objects.filter(condition)
+            OutgoingDocument.objects.filter(condition, issued_at__isnull=False)
             .annotate(month=TruncMonth("issued_at", tzinfo=LOCAL_TZ))
             .values("month", "agency_id")
             .annotate(issued=Count("pk"), signed=Count("pk", filter=Q(signed_at__isnull=False)))

@@ -19,7 +19,13 @@ from tinhso.ioc import rollup
 from tinhso.ioc.indicators import INDICATORS
 from tinhso.ioc.models import MonthlyDocumentStat
 from tinhso.ioc.selectors.overviews import province_overview
-from tinhso.testing.factories import make_agency, make_approved, make_officer, make_registered
+from tinhso.testing.factories import (
+    make_agency,
+    make_approved,
+    make_draft,
+    make_officer,
+    make_registered,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -100,7 +106,9 @@ def test_rollup_follows_the_document_services_per_agency_and_level(documents_wor
     construction = rows[w.construction.pk]
     assert (construction.documents_received, construction.documents_received_electronic) == (2, 2)
     assert (rows[commune.pk].work_records, rows[commune.pk].work_records_online) == (2, 1)
-    # Refreshing again counts nothing twice; a rebuild gives the same rows.
+    # Refreshing again counts nothing twice; a rebuild gives the same rows (a draft, never
+    # issued, counts nowhere).
+    make_draft(w)
     rollup.refresh()
     rollup.rebuild()
     assert {r.agency_id: r.documents_received for r in MonthlyDocumentStat.objects.all()} == {
