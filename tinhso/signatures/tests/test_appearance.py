@@ -5,41 +5,21 @@ the organisation's text signature at the top right of a copy, with its font embe
 from __future__ import annotations
 
 import datetime as dt
-import io
 import shutil
 import subprocess
 
 import pytest
 import weasyprint
-from PIL import Image, ImageDraw
+from PIL import Image
 
+from tinhso.demo.signing import seal_png
+from tinhso.demo.signing import signature_png as demo_signature_png
 from tinhso.signatures import appearance, pades
-
-BLUE, RED = (20, 40, 200, 255), (220, 20, 20, 255)
 
 
 def signature_png() -> bytes:
-    image = Image.new("RGBA", (600, 220), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.line(
-        [(40, 150), (140, 40), (200, 170), (300, 60), (380, 160), (560, 80)], fill=BLUE, width=14
-    )
-    return _png(image)
-
-
-def seal_png() -> bytes:
-    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((10, 10, 390, 390), outline=RED, width=18)
-    draw.ellipse((80, 80, 320, 320), outline=RED, width=10)
-    draw.regular_polygon((200, 200, 60), 5, fill=RED)
-    return _png(image)
-
-
-def _png(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.save(out, "PNG")
-    return out.getvalue()
+    """A blue signature image (the demo's drawing, one fixed stroke)."""
+    return demo_signature_png("test")
 
 
 def render(pdf: bytes, tmp_path, dpi: int = 72) -> Image.Image:
