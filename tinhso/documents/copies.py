@@ -28,6 +28,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tinhso.core.access import Access
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
@@ -64,10 +65,13 @@ COPY_TRANSITIONS = transition_table(
     Transition("issue", frozenset({CopyState.PENDING}), CopyState.ISSUED, CLERK_ROLES),
 )
 
+COPY_LABELS = {"issue": gettext_lazy("Copy issued")}
+
 
 class CopyLifecycle(Lifecycle[DocumentCopy, CopyApplied]):
     model = DocumentCopy
     transitions = COPY_TRANSITIONS
+    labels = COPY_LABELS
     audit_prefix = "documents.copy"
     related = ("agency", "incoming", "outgoing")
     snapshot_fields = ("state", "kind", "number_symbol", "copy_date", "incoming_id", "outgoing_id")
