@@ -1344,6 +1344,8 @@ def _deliver(doc: OutgoingDocument, *, actor: Any, now: dt.datetime) -> int:
     files = [*_issued_pdf(doc), *doc.files.all()] if any(r.agency_id for r in recipients) else []
     delivered = 0
     for recipient in recipients:
+        if recipient.through_axis:
+            continue  # sent when the axis accepts the envelope (exchange.mark_sent)
         recipient.sent_at = now
         if recipient.agency is None or not recipient.agency.is_active:
             recipient.save(update_fields=["sent_at"])
