@@ -405,6 +405,10 @@ def test_what_cannot_be_imported_is_kept_with_the_reason(documents_world, admin_
     row, _new = exchange_receive(receiver_code=A, data=status, axis_id="x4")
     assert row.outcome == "refused" and row.kind == "status"
     assert not IncomingDocument.objects.exists() and not RecipientStatus.objects.exists()
+    # each refusal is on the audit record (once: a repeated delivery adds nothing)
+    refused = AuditEvent.objects.filter(action="integrations.envelope.refuse")
+    assert refused.count() == 3 and refused.order_by("pk").last().object_id == str(row.pk)
+    assert refused.order_by("pk").first().after["kind"] == "invalid"
     # the administrators see what was kept and why (read only)
     listing = admin_client.get("/admin/integrations/receivedenvelope/?outcome=refused")
     assert listing.status_code == 200 and listing.content.decode().count("000.00.99.G01") >= 2
