@@ -139,6 +139,13 @@ class Lifecycle(ABC, Generic[M, A]):
     state_field: ClassVar[str] = "state"
     guard_first: ClassVar[bool] = False
     applied_type: ClassVar[type[Applied]] = Applied
+    # What the pages call each recorded action (lazy translations), the transition table's
+    # actions and any other action the domain records in its history (registration …).
+    labels: ClassVar[Mapping[str, Any]] = {}
+
+    def label(self, action: str) -> str:
+        """The action's name for people (the raw name when the domain gave it none)."""
+        return str(self.labels.get(action, action))
 
     # -- hooks a domain overrides --
 

@@ -55,6 +55,7 @@ class ListQuery(DocumentQuery):
 class EventOut(Schema):
     seq: int
     action: str
+    label: str
     actor: str
     at: dt.datetime
     note: str
@@ -214,8 +215,15 @@ def _outgoing(doc: OutgoingDocument) -> dict[str, Any]:
 
 def _events(doc: IncomingDocument | OutgoingDocument) -> list[dict[str, Any]]:
     return [
-        {"seq": e.seq, "action": e.action, "actor": e.actor_name, "at": e.at, "note": e.note}
-        for e in doc.events.all()
+        {
+            "seq": e.seq,
+            "action": e.action,
+            "label": e.label,
+            "actor": e.actor_name,
+            "at": e.at,
+            "note": e.note,
+        }
+        for e in selectors.document_history(doc)
     ]
 
 

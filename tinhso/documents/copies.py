@@ -28,6 +28,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tinhso.core.access import Access
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
@@ -36,7 +37,11 @@ from tinhso.core.lifecycle import (
     Lifecycle,
     Step,
     Transition,
+    display_name,
+    lock,
+    next_seq,
     remember_file,
+    signed_in,
     transition_table,
 )
 from tinhso.core.numbering import take_series_number
@@ -46,6 +51,7 @@ from .models import (
     CopyKind,
     CopyState,
     DocumentCopy,
+    DocumentEvent,
     IncomingDocument,
     OutgoingDocument,
     OutgoingState,
@@ -64,10 +70,13 @@ COPY_TRANSITIONS = transition_table(
     Transition("issue", frozenset({CopyState.PENDING}), CopyState.ISSUED, CLERK_ROLES),
 )
 
+COPY_LABELS = {"issue": gettext_lazy("Copy issued")}
+
 
 class CopyLifecycle(Lifecycle[DocumentCopy, CopyApplied]):
     model = DocumentCopy
     transitions = COPY_TRANSITIONS
+    labels = COPY_LABELS
     audit_prefix = "documents.copy"
     related = ("agency", "incoming", "outgoing")
     snapshot_fields = ("state", "kind", "number_symbol", "copy_date", "incoming_id", "outgoing_id")
@@ -85,6 +94,21 @@ class CopyLifecycle(Lifecycle[DocumentCopy, CopyApplied]):
 
     def refuse(self, obj: DocumentCopy, transition: Transition) -> InvalidTransition:
         return InvalidTransition("invalid_transition", _("This copy has already been issued."))
+
+    def record(self, step: Step, applied: CopyApplied) -> DocumentEvent:
+        """The copy is a step of its source's history: one ``copy`` event on the source (its
+        row locked like any step of its own lifecycle, so the event numbers stay in order)."""
+        copy = step.obj
+        source = lock(type(copy.source).objects.all(), copy.source, missing=self.not_found)
+        return source.events.create(
+            seq=next_seq(source.events),
+            action="copy",
+            actor=signed_in(step.actor),
+            actor_name=display_name(step.actor),
+            at=step.now,
+            note=copy.number_symbol,
+            data={"copy": copy.pk, "kind": copy.kind, "number_symbol": copy.number_symbol},
+        )
 
 
 COPIES = CopyLifecycle()

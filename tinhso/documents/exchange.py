@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from tinhso.integrations import edxml
 
 from .kinds import DOCUMENT_TYPES, type_name
-from .models import BusinessType, IncomingDocument, OutgoingDocument, Urgency
+from .models import BusinessType, IncomingDocument, OutgoingDocument, Recipient, Urgency
 
 # Outbox topics (``tinhso.dossiers.outbox``; handlers in ``tinhso.integrations.exchange``).
 DOCUMENT_TOPIC = "edxml.document"
@@ -331,9 +331,17 @@ def external_recipients(document: OutgoingDocument) -> list:
         rows += list(document.related.recipients.all())
     found: dict[str, Any] = {}
     for row in rows:
-        if row.agency_id is None and row.code:
+        if row.through_axis:
             found.setdefault(row.code, row)
     return list(found.values())
+
+
+def mark_sent(document: OutgoingDocument, at: dt.datetime) -> int:
+    """The axis accepted ``document``'s envelope: its own recipients reached through the axis
+    were sent it at ``at`` (the earlier document's, for a revocation, were sent theirs before).
+    How many rows changed."""
+    rows = [r.pk for r in document.recipients.all() if r.through_axis and r.sent_at is None]
+    return Recipient.objects.filter(pk__in=rows).update(sent_at=at)
 
 
 def envelope_document_id(document: OutgoingDocument) -> str:

@@ -515,6 +515,12 @@ class Recipient(models.Model):
     def is_internal(self) -> bool:
         return self.agency_id is not None
 
+    @property
+    def through_axis(self) -> bool:
+        """Reached through the exchange axis: outside the platform, by its electronic code (its
+        ``sent_at`` is when the axis accepted the envelope)."""
+        return self.agency_id is None and bool(self.code)
+
 
 class RecipientStatus(models.Model):
     """A status message about one recipient's copy (arrived, accepted, assigned, done …)."""

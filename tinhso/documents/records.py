@@ -16,6 +16,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tinhso.core.access import Access
 from tinhso.core.audit import audit_record
@@ -135,10 +136,18 @@ RECORD_TRANSITIONS = transition_table(
     ),
 )
 
+RECORD_LABELS = {
+    "attach": gettext_lazy("Document attached"),
+    "close": gettext_lazy("Record closed"),
+    "reopen": gettext_lazy("Record reopened"),
+    "archive": gettext_lazy("Record archived"),
+}
+
 
 class RecordLifecycle(Lifecycle[WorkRecord, RecordApplied]):
     model = WorkRecord
     transitions = RECORD_TRANSITIONS
+    labels = RECORD_LABELS
     audit_prefix = "documents.record"
     related = ("agency",)
     snapshot_fields = ("state", "closed_at", "archived_at", "archive_due")

@@ -169,6 +169,18 @@ def outgoing_get(*, user: Any, pk: int) -> OutgoingDocument:
     return _document(OutgoingDocument, user, pk, ("agency", "signer", "drafted_by", "related"))
 
 
+def document_history(document: IncomingDocument | OutgoingDocument) -> list[Any]:
+    """The document's events in order, each with its ``label`` (what its lifecycle calls the
+    action, translated)."""
+    from .services import INCOMING, OUTGOING
+
+    lifecycle = INCOMING if isinstance(document, IncomingDocument) else OUTGOING
+    events = list(document.events.all())
+    for event in events:
+        event.label = lifecycle.label(event.action)
+    return events
+
+
 def incoming_counts(*, user: Any) -> dict[str, int]:
     documents = IncomingDocument.objects.restrict(as_access(user), VIEW)
     return {

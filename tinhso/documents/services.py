@@ -41,6 +41,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tinhso.core.access import Access
 from tinhso.core.audit import audit_record
@@ -221,6 +222,20 @@ INCOMING_TRANSITIONS = transition_table(
     ),
     Transition("revoke", _OPEN | {IncomingState.DONE}, IncomingState.REVOKED, frozenset({SENDER})),
 )
+# What the history shows for each action an incoming document records (the table's and the
+# ones written outside it: registration, a sender's update, a copy made of it).
+INCOMING_LABELS = {
+    "register": gettext_lazy("Registered as incoming"),
+    "updated": gettext_lazy("Updated by the sender"),
+    "acknowledge": gettext_lazy("Receipt acknowledged to the sender"),
+    "distribute": gettext_lazy("Sent to the leader"),
+    "assign": gettext_lazy("Assigned for handling"),
+    "opinion": gettext_lazy("Opinion given"),
+    "finish": gettext_lazy("Handling finished"),
+    "return": gettext_lazy("Returned to the sender"),
+    "revoke": gettext_lazy("Revoked by the sender"),
+    "copy": gettext_lazy("Copy made"),
+}
 STATUS_OF_ACTION = {
     "acknowledge": StatusCode.ACCEPTED,
     "assign": StatusCode.ASSIGNED,
@@ -300,6 +315,7 @@ class IncomingLifecycle(_DocumentLifecycle[IncomingDocument, IncomingApplied]):
     model = IncomingDocument
     event_model = IncomingEvent
     transitions = INCOMING_TRANSITIONS
+    labels = INCOMING_LABELS
     audit_prefix = "documents.incoming"
     snapshot_fields = ("state", "leader_id", "deadline", "acknowledged_at", "return_reason")
     applied_type = IncomingApplied
@@ -653,6 +669,23 @@ OUTGOING_TRANSITIONS = transition_table(
     ),
 )
 
+# What the history shows for each action an outgoing document records (the table's, the draft
+# and a copy made of it).
+OUTGOING_LABELS = {
+    "draft": gettext_lazy("Drafted"),
+    "update": gettext_lazy("Draft edited"),
+    "submit": gettext_lazy("Submitted for signature"),
+    "send_back": gettext_lazy("Sent back for changes"),
+    "approve": gettext_lazy("Approved"),
+    "sign": gettext_lazy("Signed digitally"),
+    "number": gettext_lazy("Numbered"),
+    "dispatch": gettext_lazy("Sealed and issued"),
+    "issue": gettext_lazy("Issued"),
+    "cancel": gettext_lazy("Cancelled"),
+    "revoke": gettext_lazy("Revoked"),
+    "copy": gettext_lazy("Copy made"),
+}
+
 
 def outgoing_actor_roles(access: Access, document: OutgoingDocument) -> set[str]:
     found: set[str] = set()
@@ -673,6 +706,7 @@ class OutgoingLifecycle(_DocumentLifecycle[OutgoingDocument, OutgoingApplied]):
     model = OutgoingDocument
     event_model = OutgoingEvent
     transitions = OUTGOING_TRANSITIONS
+    labels = OUTGOING_LABELS
     audit_prefix = "documents.outgoing"
     snapshot_fields = ("state", "series", "number_year", "number", "number_symbol", "doc_date")
     applied_type = OutgoingApplied
@@ -1310,6 +1344,8 @@ def _deliver(doc: OutgoingDocument, *, actor: Any, now: dt.datetime) -> int:
     files = [*_issued_pdf(doc), *doc.files.all()] if any(r.agency_id for r in recipients) else []
     delivered = 0
     for recipient in recipients:
+        if recipient.through_axis:
+            continue  # sent when the axis accepts the envelope (exchange.mark_sent)
         recipient.sent_at = now
         if recipient.agency is None or not recipient.agency.is_active:
             recipient.save(update_fields=["sent_at"])

@@ -94,7 +94,9 @@ def _send(organ: str, envelope: bytes, kind: str) -> list[str]:
 
 def deliver_document(message: Any) -> None:
     """Send an issued outgoing document to its recipients outside the platform."""
-    from tinhso.documents.exchange import outgoing_envelope
+    from django.utils import timezone
+
+    from tinhso.documents.exchange import mark_sent, outgoing_envelope
     from tinhso.documents.models import OutgoingDocument
 
     document = (
@@ -105,6 +107,7 @@ def deliver_document(message: Any) -> None:
     if document is None:
         return  # deleted since: nothing left to send
     ids = _send(document.agency.code, outgoing_envelope(document), "edoc")
+    mark_sent(document, timezone.now())  # the axis accepted it: now it is sent
     logger.info("exchange: %s sent as %s", document.document_id, ids)
 
 

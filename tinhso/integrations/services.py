@@ -137,6 +137,19 @@ def exchange_receive(
                 except DomainError as exc:
                     row.error = f"{exc.code}: {exc.message}"
             row.save()
+            if row.outcome == EnvelopeOutcome.REFUSED:  # kept, not imported: on the record
+                audit_record(
+                    actor=None,
+                    action="integrations.envelope.refuse",
+                    obj=row,
+                    after={
+                        "receiver": receiver_code,
+                        "kind": kind,
+                        "document_id": row.document_id,
+                        "sender": row.sender_code,
+                        "error": row.error[:500],
+                    },
+                )
     except IntegrityError:  # the same delivery kept by another worker meanwhile
         repeated.update(repeats=F("repeats") + 1)
         return repeated.get(), False

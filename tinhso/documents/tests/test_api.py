@@ -72,6 +72,8 @@ def test_one_document_with_its_statuses_and_the_register(documents_world):
     assert recipient["agency_code"] == w.construction.code
     assert [st["code"] for st in recipient["statuses"]][:2] == ["01", "03"]
     assert any(e["action"] == "issue" for e in detail["events"])
+    labels = {e["action"]: e["label"] for e in detail["events"]}
+    assert labels["issue"] == "Đã phát hành" and labels["draft"] == "Đã soạn dự thảo"
     # The receiver sees its copy with its history; the sender does not.
     other = api(w.other_clerk)
     incoming = other.get(f"/api/documents/incoming/{arrived.pk}").json()

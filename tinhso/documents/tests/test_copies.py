@@ -76,6 +76,13 @@ def test_a_certified_copy_of_an_issued_document_is_numbered_and_signed_top_right
         extract = text_of(handle.read())
     assert "TRÍCH SAO" in extract and "góp ý" in extract and "V/v" not in extract
     assert AuditEvent.objects.filter(action="documents.copy.issue").count() == 2
+    # Each copy is a step of the source's own history, numbered after its issue.
+    copies = list(issued.events.filter(action="copy").order_by("seq"))
+    assert [(e.note, e.data["copy"], e.actor_id) for e in copies] == [
+        (first.number_symbol, first.pk, w.clerk.pk),
+        (second.number_symbol, second.pk, w.clerk.pk),
+    ]
+    assert copies[0].seq == issued.events.get(action="issue").seq + 1
 
 
 def test_an_incoming_scan_is_copied_and_refusals_write_nothing(
@@ -93,6 +100,7 @@ def test_an_incoming_scan_is_copied_and_refusals_write_nothing(
     with pytest.raises(SigningRefused):
         copy_make(actor=w.clerk, source=doc, kind=CopyKind.FULL, recipients_text="Phòng A")
     assert not DocumentCopy.objects.exists()  # no number taken, nothing kept
+    assert not doc.events.filter(action="copy").exists()  # nor a step of the source's history
     settings.TINHSO_ORGANISATION_KEYS = [f"*={organisation_key.dir / 'agency.p12'}"]
     copy = copy_make(actor=w.clerk, source=doc, kind=CopyKind.FROM_COPY, recipients_text="Phòng A")
     assert copy.number == 1 and copy.number_symbol.startswith("01/SL-")
@@ -117,7 +125,9 @@ def test_the_page_button_makes_a_copy_listed_on_the_document_page(
     answer = clerk.post(url, {"kind": "SY", "recipients_text": "Sở Xây dựng"})
     assert answer.status_code == 302 and answer["Location"] == f"{page}?done=copied"
     copy = DocumentCopy.objects.get()
-    assert copy.number_symbol in clerk.get(page).content.decode()
+    shown = clerk.get(page).content.decode()
+    assert copy.number_symbol in shown
+    assert f"Đã làm bản sao: {copy.number_symbol}" in shown  # in the source's history
     pdf = clerk.get(reverse("documents:copy_pdf", args=[copy.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     other = client_for(w.other_clerk)

@@ -15,6 +15,7 @@ import pytest
 from django.utils import timezone
 
 from tinhso.core.models import AuditEvent
+from tinhso.core.templatetags.tinhso_format import vndatetime
 from tinhso.documents import exchange as mapping
 from tinhso.documents import selectors
 from tinhso.documents import services as s
@@ -404,6 +405,10 @@ def test_what_cannot_be_imported_is_kept_with_the_reason(documents_world, admin_
     row, _new = exchange_receive(receiver_code=A, data=status, axis_id="x4")
     assert row.outcome == "refused" and row.kind == "status"
     assert not IncomingDocument.objects.exists() and not RecipientStatus.objects.exists()
+    # each refusal is on the audit record (once: a repeated delivery adds nothing)
+    refused = AuditEvent.objects.filter(action="integrations.envelope.refuse")
+    assert refused.count() == 3 and refused.order_by("pk").last().object_id == str(row.pk)
+    assert refused.order_by("pk").first().after["kind"] == "invalid"
     # the administrators see what was kept and why (read only)
     listing = admin_client.get("/admin/integrations/receivedenvelope/?outcome=refused")
     assert listing.status_code == 200 and listing.content.decode().count("000.00.99.G01") >= 2
@@ -419,6 +424,10 @@ def test_an_unreachable_axis_is_retried_with_back_off_then_the_envelope_goes(
 ):
     w = documents_world
     issued = s.outgoing_issue(actor=w.clerk, document=make_external(w, render_pdf=False))
+    page = f"/can-bo/van-ban/di/{issued.pk}/"
+    recipient = issued.recipients.get()
+    assert recipient.sent_at is None  # issued, not sent: the axis has not accepted it yet
+    assert "đang chờ gửi</td>" in client_for(w.clerk).get(page).content.decode()
     settings.TINHSO_EXCHANGE_AXIS_URL = f"http://127.0.0.1:{free_port()}"  # nobody listens
     now = timezone.now()
     first = outbox.outbox_deliver(now=now)
@@ -429,9 +438,15 @@ def test_an_unreachable_axis_is_retried_with_back_off_then_the_envelope_goes(
     assert settings.TINHSO_RETRY_BASE_SECONDS / 2 <= wait <= settings.TINHSO_RETRY_BASE_SECONDS
     assert outbox.outbox_deliver(now=now).claimed == 0  # not before its time
     settings.TINHSO_EXCHANGE_AXIS_URL = axis
+    recipient.refresh_from_db()
+    assert recipient.sent_at is None  # a failed attempt sends nothing
     assert outbox.outbox_deliver(now=message.next_attempt_at).delivered == 1
     (received,) = take(as_organ(axis, C), "edoc")
     assert received.document_id == issued.document_id
+    recipient.refresh_from_db()  # sent when the axis accepted the envelope, after the issue
+    assert recipient.sent_at is not None and recipient.sent_at > issued.issued_at
+    shown = client_for(w.clerk).get(page).content.decode()
+    assert vndatetime(recipient.sent_at) in shown and "đang chờ gửi</td>" not in shown
 
 
 def test_a_refusal_by_the_axis_is_a_dead_letter_and_an_agency_not_connected_waits(

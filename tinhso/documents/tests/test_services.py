@@ -124,7 +124,8 @@ def test_issue_delivers_to_the_recipient_agency_and_statuses_come_back(documents
     )
     issued = s.outgoing_issue(actor=w.clerk, document=doc)
     internal, external = issued.recipients.order_by("pk")
-    assert internal.status == StatusCode.ARRIVED and external.sent_at is not None
+    assert internal.status == StatusCode.ARRIVED and internal.sent_at == issued.issued_at
+    assert external.sent_at is None  # sent when the exchange axis accepts the envelope
     arrived = IncomingDocument.objects.get(recipient=internal)
     assert arrived.agency == w.construction and arrived.arrival_number == 1
     assert arrived.number_symbol == issued.number_symbol

@@ -80,6 +80,35 @@ def test_draft_approve_issue_and_the_receiver_processes_it(documents_world):
     assert response.status_code == 302
     statuses = clerk.get(url).content.decode()
     assert "Đã phân công" in statuses and "Hoàn thành" in statuses  # statuses came back
+    # The histories name each step in Vietnamese, never by the action's raw name.
+    assert "Đã soạn dự thảo" in statuses and "Đã trình ký" in statuses
+    assert "· submit" not in statuses and "· issue" not in statuses
+    page = receiver.get(f"/can-bo/van-ban/den/{arrived.pk}/").content.decode()
+    assert "Đã vào sổ văn bản đến" in page and "Đã giao xử lý" in page
+    assert "Đã hoàn thành xử lý" in page and "· assign" not in page
+
+
+def test_every_action_a_history_can_record_has_a_vietnamese_label():
+    from django.utils import translation
+
+    from tinhso.documents.copies import COPIES
+    from tinhso.documents.records import RECORDS
+
+    recorded = {
+        # the transition tables, and the events written outside them
+        s.INCOMING: set(s.INCOMING_TRANSITIONS) | {"register", "updated", "copy"},
+        s.OUTGOING: set(s.OUTGOING_TRANSITIONS) | {"draft", "copy"},
+        RECORDS: set(RECORDS.transitions),
+        COPIES: set(COPIES.transitions),
+    }
+    for lifecycle, actions in recorded.items():
+        assert actions <= set(lifecycle.labels), type(lifecycle).__name__
+        for action in actions:
+            with translation.override("en"):
+                english = lifecycle.label(action)
+            with translation.override("vi"):
+                label = lifecycle.label(action)
+            assert label and label != action and label != english, (action, label)
 
 
 def test_register_an_incoming_scan_and_search_it_without_accents(documents_world):
