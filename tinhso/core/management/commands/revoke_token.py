@@ -12,7 +12,11 @@ class Command(BaseCommand):
     help = "Revoke an API token by its prefix (as in the admin), or every token of an account."
 
     def add_arguments(self, parser):
-        parser.add_argument("prefix", nargs="?", help="the 8 characters after 'tsk_'")
+        parser.add_argument(
+            "prefix",
+            nargs="?",
+            help="'tsk_' and the 8 characters after it (the 8 alone unless they begin with '-')",
+        )
         parser.add_argument("--user", help="revoke every active token of this account")
 
     def handle(self, *args, prefix: str | None, user: str | None, **options):
