@@ -1094,11 +1094,27 @@ def _session_reference(actor: Any, session_id: Any, purpose: str) -> str:
     return found
 
 
-def _check_unchanged(doc: OutgoingDocument, reference: str) -> None:
+def _embed_signature(
+    doc: OutgoingDocument,
+    step: Step,
+    *,
+    reference: str,
+    session_id: Any,
+    signature: bytes,
+    name: str,
+) -> None:
+    """Step 3 of either signature: the PDF must be the one prepared in step 1; the agent's
+    signature value is embedded and the signed file becomes the document's PDF."""
+    from tinhso.signatures.services import signing_finish
+
     if _reference(doc, _pdf_bytes(doc)) != reference:
         raise DomainError(
             "document_changed", _("The document changed while it was being signed: sign again.")
         )
+    signed = signing_finish(
+        actor=step.actor, session_id=session_id, signature=signature, now=step.now
+    )
+    _keep_pdf(doc, signed, name)
 
 
 def outgoing_sign_begin(
@@ -1147,17 +1163,14 @@ def outgoing_sign_finish(
 ) -> OutgoingDocument:
     """Ký số, step 3: the agent's signature value is embedded; the document is approved and its
     PDF is the signed file, in one transaction (event row "sign", audit entry)."""
-    from tinhso.signatures.services import signing_finish
-
     doc = _may(actor, document, "sign")
     reference = _session_reference(actor, session_id, SIGN_PURPOSE)
 
     def apply(row: OutgoingDocument, step: Step) -> OutgoingApplied:
-        _check_unchanged(row, reference)
-        signed = signing_finish(
-            actor=actor, session_id=session_id, signature=signature, now=step.now
-        )
-        _keep_pdf(row, signed, "ky-so.pdf")
+        _embed_signature(
+            row, step, reference=reference, session_id=session_id, signature=signature,
+            name="ky-so.pdf",
+        )  # fmt: skip
         row.approved_at = row.signed_at = step.now
         return OutgoingApplied(data={"signed": True, "session": str(session_id)})
 
@@ -1220,17 +1233,14 @@ def outgoing_seal_finish(
     """Cấp số, đóng dấu số, step 3: the agency's signature is embedded and the document is
     issued (:func:`outgoing_dispatch`'s sending) in one transaction: its PDF is the sealed file,
     which the recipients on the platform receive."""
-    from tinhso.signatures.services import signing_finish
-
     doc = _may(actor, document, "dispatch")
     reference = _session_reference(actor, session_id, SEAL_PURPOSE)
 
     def apply(row: OutgoingDocument, step: Step) -> OutgoingApplied:
-        _check_unchanged(row, reference)
-        sealed = signing_finish(
-            actor=actor, session_id=session_id, signature=signature, now=step.now
-        )
-        _keep_pdf(row, sealed, "ban-hanh.pdf")
+        _embed_signature(
+            row, step, reference=reference, session_id=session_id, signature=signature,
+            name="ban-hanh.pdf",
+        )  # fmt: skip
         row.sealed_at = step.now
         return OutgoingApplied(data={"sealed": True, **_send(row, step)})
 
