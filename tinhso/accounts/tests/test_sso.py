@@ -166,15 +166,23 @@ def test_sso_takes_over_a_declared_number_and_never_links_by_phone_or_email(clie
 
 
 def test_provider_down_ends_on_a_clear_page(client, provider, settings):
-    """Nothing listens at the issuer: the start page says so; the token endpoint down: the
-    callback says so. No account either way."""
+    """Nothing listens at the issuer, or the provider process answers 503: the start page says
+    so; the token endpoint down: the callback says so. No account either way."""
     before = users()
     settings.TINHSO_SSO_ISSUER = f"http://127.0.0.1:{free_port()}/oauth2"
     sso.forget_metadata()
     response = client.get(reverse("accounts:sso_start"))
     refused(response, 503, "sso_unavailable", "không truy cập được")
 
+    # The provider process answers 503 on every OAuth endpoint (its discovery document too).
     settings.TINHSO_SSO_ISSUER = provider.issuer
+    sso.forget_metadata()
+    provider.control(down=True)
+    refused(
+        client.get(reverse("accounts:sso_start")), 503, "sso_unavailable", "không truy cập được"
+    )
+    provider.control()
+
     location, _browser = sign_in_at_provider(start(client), KHOA)
     provider.control(token_down=True)
     refused(callback(client, location), 503, "sso_unavailable", "không truy cập được")
