@@ -135,6 +135,8 @@ def test_a_replayed_ipn_and_a_second_confirmation_record_one_payment(world, capl
         assert pay.vnpay_notification(params, kind="query").code == "02"
     assert snapshot(d) == after_first
     assert Payment.objects.filter(dossier=d).count() == 1
+    replays = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(replays) == 2 and all(attempt.reference in m and " 02 " in m for m in replays)
     assert list(GatewayNotification.objects.order_by("pk").values_list("outcome", flat=True)) == [
         "00",
         "02",
