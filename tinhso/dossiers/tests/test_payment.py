@@ -115,3 +115,21 @@ def test_pay_through_the_api(world):
     )
     assert paid.status_code == 200, paid.content
     assert paid.json()["state"] == State.RECEIVED and paid.json()["paid_vnd"] == 8000
+
+
+def test_only_the_pay_transition_restarts_the_clock_of_a_dossier_waiting_for_fees():
+    """Every way out of "waiting for fees" in the transition table: all but ``pay`` keep the
+    clock stopped (withdrawal, stop); ``pay`` is taken by the desk (a counter payment with its
+    receipt) or a payment gateway (a verified notification, a matched bank-feed line), never
+    by the applicant."""
+    from tinhso.core.models import Role
+    from tinhso.dossiers.transitions import APPLICANT, GATEWAY, TRANSITIONS
+
+    leaving = {a: t for a, t in TRANSITIONS.items() if State.FEES_REQUESTED in t.sources}
+    assert {a: t.clock for a, t in leaving.items()} == {
+        "pay": "resume",
+        "withdraw": "stop",
+        "stop": "stop",
+    }
+    assert TRANSITIONS["pay"].actors == {Role.DESK_OFFICER, GATEWAY}
+    assert APPLICANT not in TRANSITIONS["pay"].actors
