@@ -5,14 +5,17 @@ stand-in VNPay gateway process, and downloads the payment receipt."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from pypdf import PdfReader
 
 from tinhso.dossiers import services as s
 from tinhso.dossiers.models import Dossier, State
 from tinhso.payments.models import Payment
+from tinhso.payments.pdf import receipt_filename
 from tinhso.testing.factories import make_world
 from tinhso.testing.sso import allow_live_server, draft_ready, sign_in_with_vneid
 
@@ -66,6 +69,18 @@ def test_vneid_level_2_submission_paid_online_with_its_receipt(
     desktop.goto(f"/ho-so-cua-toi/{d.code}/", check="paid")
     with page.expect_download() as download:
         page.get_by_test_id("payment-receipt").click()
-    assert download.value.suggested_filename.startswith("BIEN-LAI-")
     receipt = Payment.objects.get(dossier=d).receipt
-    assert receipt.number >= 1
+    assert download.value.suggested_filename == receipt_filename(receipt)
+    with open(download.value.path(), "rb") as downloaded:
+        text = unicodedata.normalize(
+            "NFC", "\n".join(p.extract_text() for p in PdfReader(downloaded).pages)
+        )
+    for expected in (
+        "BIÊN LAI THU PHÍ, LỆ PHÍ",
+        "25.000 đồng",
+        d.code,
+        f"{receipt.number:07d}",
+        "Thanh toán trực tuyến qua cổng thanh toán",
+        d.applicant_name,
+    ):
+        assert expected in text, expected
