@@ -140,3 +140,47 @@ def test_the_bank_feed_csv():
         a.parse_bank_feed("id,amount\n1,2\n")
     with pytest.raises(a.Forged):  # a line of another account
         a.VietQRTransfer(bank_bin="970415", account="1").verify(rows[0])
+
+
+def test_the_query_answer_is_verified_over_its_own_fixed_fields():
+    """The querydr answer's checksum, written out by hand (15 fields in VNPay's order joined by
+    ``|``): accepted as is; a changed amount, another secret, or the redirect's rule refused."""
+    gateway = a.VNPayGateway(pay_url="", api_url="", tmn_code="M1", secret=SECRET)
+    answer = {
+        "vnp_ResponseId": "R1",
+        "vnp_Command": "querydr",
+        "vnp_ResponseCode": "00",
+        "vnp_Message": "QueryDR Success",
+        "vnp_TmnCode": "M1",
+        "vnp_TxnRef": "TS23456789",
+        "vnp_Amount": "5000000",
+        "vnp_BankCode": "NCB",
+        "vnp_PayDate": "20261205091000",
+        "vnp_TransactionNo": "14226112",
+        "vnp_TransactionType": "01",
+        "vnp_TransactionStatus": "00",
+        "vnp_OrderInfo": "Thanh toan",
+        "vnp_PromotionCode": "",
+        "vnp_PromotionAmount": "",
+    }
+    data = (
+        "R1|querydr|00|QueryDR Success|M1|TS23456789|5000000|NCB|20261205091000|14226112|01|00|"
+        "Thanh toan||"
+    )
+    digest = hmac.new(SECRET.encode(), data.encode(), hashlib.sha512).hexdigest()
+    signed = {**answer, "vnp_SecureHash": digest}
+    told = gateway.verify_query_answer(signed)
+    assert (told.reference, told.amount_vnd, told.succeeded, told.pending) == (
+        "TS23456789",
+        50000,
+        True,
+        False,
+    )
+    for forged in (
+        {**signed, "vnp_Amount": "9900000"},
+        {**answer, "vnp_SecureHash": a.querydr_checksum(answer, a.QUERYDR_RESPONSE_FIELDS, "X")},
+        {**answer, "vnp_SecureHash": a.vnpay_sign(answer, SECRET)},  # the redirect's rule
+    ):
+        with pytest.raises(a.Forged) as refused:
+            gateway.verify_query_answer(forged)
+        assert refused.value.code == "97"
