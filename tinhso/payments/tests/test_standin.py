@@ -125,3 +125,25 @@ def test_the_periodic_reconciliation_records_what_the_gateway_says_was_paid(worl
     assert Payment.objects.filter(dossier=paid).exists()
     assert not Payment.objects.filter(dossier=cancelled).exists()
     assert reconcile_payments.call() == {"asked": 0, "recorded": 0, "failed": 0, "errors": 0}
+
+
+def test_run_all_starts_the_standin_gateway_calling_this_servers_ipn(settings):
+    """``make run``: the stand-in on the payment URL's port, for the configured merchant and
+    secret, calling the IPN of the address ``run-all`` serves; none when the stand-in is off."""
+    from tinhso.core.management.commands.run_all import programs
+
+    settings.TINHSO_VNPAY_URL = "http://127.0.0.1:8795/paymentv2/vpcpay.html"
+    settings.TINHSO_VNPAY_TMN_CODE, settings.TINHSO_VNPAY_HASH_SECRET = "TINHSO01", "s3cret"
+    settings.TINHSO_VNPAY_IPN_URL = ""
+    settings.TINHSO_VNPAY_STANDIN = False
+    assert "vnpay" not in programs("127.0.0.1:8000")
+    settings.TINHSO_VNPAY_STANDIN = True
+    argv = programs("0.0.0.0:8000")["vnpay"]
+    assert argv[1:3] == ["-m", "tinhso.standins.vnpay"]
+    assert dict(zip(argv[3::2], argv[4::2], strict=True)) == {
+        "--host": "127.0.0.1",
+        "--port": "8795",
+        "--tmn-code": "TINHSO01",
+        "--secret": "s3cret",
+        "--ipn-url": "http://127.0.0.1:8000/thanh-toan/vnpay/ipn/",
+    }
