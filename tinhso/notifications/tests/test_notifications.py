@@ -184,6 +184,26 @@ def test_the_events_of_a_dossier_reach_the_citizen_and_the_officers(world, provi
     assert not Notification.objects.filter(recipient__isnull=True).exists()
 
 
+def test_fees_requested_mails_and_texts_the_citizen(world, providers, smtp_server, standin):
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    Notification.objects.all().delete()
+    d = s.dossier_transfer(actor=world.desk, dossier=d, to_user=world.specialist)
+    d = s.dossier_request_fees(actor=world.specialist, dossier=d, amount_vnd=50000)
+    rows = sent("fees_requested")
+    assert set(rows) == {"email", "sms"}
+    assert rows["sms"].provider_template_id == "TS_NOP_PHI"
+
+    assert notifications_deliver().failed == 0
+    to, mail = smtp_server.messages[-1]
+    assert to == ["duc@example.vn"] and d.code in mail["Subject"]
+    assert "nộp phí, lệ phí" in mail.get_content()
+    sms = standin.get()["messages"][-1]
+    assert (sms["template_id"], sms["params"]["code"]) == ("TS_NOP_PHI", d.code)
+    assert {n.status for n in Notification.objects.filter(event="fees_requested")} == {
+        Status.DELIVERED
+    }
+
+
 def test_a_counter_applicant_without_an_account_gets_a_text(world, providers):
     from tinhso.testing.factories import submit_at_counter
 
