@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 
 from django.conf import settings
@@ -19,6 +20,21 @@ def deliver_notifications() -> dict:
     if report.claimed >= settings.TINHSO_OUTBOX_BATCH:
         deliver_notifications.enqueue()
     return asdict(report)
+
+
+@task()
+def refresh_zns_token() -> dict:
+    """Refresh the Zalo access token before it expires (its single-use refresh token with it),
+    whether or not a ZNS message is waiting; nothing when ZNS is not configured."""
+    from .adapters import configured_channels, zns_access_token
+    from .models import Channel, ProviderToken
+
+    if Channel.ZNS not in configured_channels():
+        return {"refreshed": False}
+    before = ProviderToken.objects.filter(provider="zalo").values_list("refreshed_at", flat=True)
+    was = before.first()
+    zns_access_token(margin=dt.timedelta(hours=2))  # the schedule runs it every hour
+    return {"refreshed": before.first() != was}
 
 
 @task()

@@ -126,6 +126,31 @@ def test_zalo_tokens_are_refreshed_once_each_and_never_reused(world, providers, 
     assert answer["error"] == -14014
 
 
+def test_the_scheduler_refreshes_the_zalo_token_before_it_expires(providers, standin, settings):
+    """Hourly, message or not: a token expiring within two hours is refreshed (its single-use
+    refresh token spent and replaced), a fresh one is left alone; without ZNS, nothing."""
+    from tinhso.notifications.tasks import refresh_zns_token
+
+    assert "zns-token-refresh" in settings.TINHSO_SCHEDULE
+    ProviderToken.objects.create(
+        provider="zalo",
+        access_token="old",
+        refresh_token=providers.TINHSO_ZNS_REFRESH_TOKEN,
+        expires_at=timezone.now() + dt.timedelta(minutes=90),
+    )
+    refreshes = standin.get()["refreshes"]
+    assert refresh_zns_token.call() == {"refreshed": True}
+    row = ProviderToken.objects.get(provider="zalo")
+    assert row.access_token != "old" and row.refresh_token != providers.TINHSO_ZNS_REFRESH_TOKEN
+    assert row.expires_at > timezone.now() + dt.timedelta(hours=20)
+    assert refresh_zns_token.call() == {"refreshed": False}  # fresh: left alone
+    assert standin.get()["refreshes"] == refreshes + 1
+    settings.TINHSO_ZNS_URL = ""
+    ProviderToken.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    assert refresh_zns_token.call() == {"refreshed": False}
+    assert standin.get()["refreshes"] == refreshes + 1
+
+
 def test_a_retried_event_notifies_once(world, providers):
     d = s.dossier_receive(actor=world.desk, dossier=submit(world))
     before = Notification.objects.count()
