@@ -127,6 +127,26 @@ def test_declared_id_never_blocks_the_owner_or_another_declaration():
     assert refused.value.code == "personal_id_owned"
 
 
+def test_a_declared_id_meets_no_level_of_assurance():
+    """A self-registered account (its ID number declared, not proven) is at level 0: a
+    procedure asking level 1 refuses its online submission, one asking none accepts it."""
+    from tinhso.core.errors import PermissionDenied
+    from tinhso.testing.factories import make_world, submit_online
+
+    user = services.account_register(registration(), client="x")
+    services.account_activate(user, last_code("0912000111"))
+    assert ApplicantProfile.objects.get(user=user).assurance_level == 0
+    world = make_world()
+    world.procedure.min_assurance_level = 1
+    world.procedure.save(update_fields=["min_assurance_level"])
+    with pytest.raises(PermissionDenied) as refused:
+        submit_online(world, actor=user, commune=world.commune)
+    assert refused.value.code == "assurance_level_required"
+    world.procedure.min_assurance_level = 0
+    world.procedure.save(update_fields=["min_assurance_level"])
+    assert submit_online(world, actor=user, commune=world.commune).applicant.user == user
+
+
 def test_wrong_codes_are_counted_and_the_code_dies(rate_clock):
     user = services.account_register(registration(phone="", email="an@example.vn"), client="x")
     code = last_code("an@example.vn")
