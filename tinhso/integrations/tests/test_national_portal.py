@@ -343,7 +343,7 @@ def test_a_refused_payload_is_a_dead_letter_blocking_its_dossier_until_resent(
     assert d.synced_version == 2
 
 
-def test_discarding_a_dead_letter_releases_the_later_messages(world, portal, admin_user):
+def test_discarding_a_dead_letter_releases_the_later_messages(world, portal, admin_user, client):
     d = submitted(world)
     d = s.dossier_receive(actor=world.desk, dossier=d)
     first = OutboxMessage.objects.get(key=f"{d.code}:1")
@@ -351,7 +351,13 @@ def test_discarding_a_dead_letter_releases_the_later_messages(world, portal, adm
         payload={**first.payload, "received_at": "07/12/2026"}
     )
     deliver_until_quiet()
-    assert outbox.outbox_discard(actor=admin_user, message_ids=[first.pk]) == 1
+    assert OutboxMessage.objects.get(key=f"{d.code}:2").delivered_at is None  # blocked
+    client.force_login(admin_user)  # the admin's outbox list, its "discard" action
+    changelist = reverse("admin:dossiers_outboxmessage_changelist")
+    client.post(changelist, {"action": "discard", "_selected_action": [first.pk]})
+    first.refresh_from_db()
+    assert first.discarded_at is not None
+    assert AuditEvent.objects.filter(action="outbox.discard", actor=admin_user).exists()
     deliver_until_quiet()
     assert [r["PhienBan"] for r in received_records(portal, d.code)] == [2]
     d.refresh_from_db()
