@@ -145,8 +145,10 @@ def test_the_scheduler_refreshes_the_zalo_token_before_it_expires(providers, sta
     assert row.expires_at > timezone.now() + dt.timedelta(hours=20)
     assert refresh_zns_token.call() == {"refreshed": False}  # fresh: left alone
     assert standin.get()["refreshes"] == refreshes + 1
-    settings.TINHSO_ZNS_URL = ""
     ProviderToken.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    settings.TINHSO_ZNS_OAUTH_URL = "http://127.0.0.1:9/oauth"  # the provider unreachable
+    assert "error" in refresh_zns_token.call()  # logged, tried again at the next run
+    settings.TINHSO_ZNS_URL = ""
     assert refresh_zns_token.call() == {"refreshed": False}
     assert standin.get()["refreshes"] == refreshes + 1
 
