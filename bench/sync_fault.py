@@ -16,12 +16,18 @@ delivers them. Meanwhile:
 - at 25 % of the records received the worker is killed with SIGKILL and a new one started (the
   killed worker's claims come back when their lease ends, ``TINHSO_OUTBOX_LEASE_SECONDS`` = 5);
 - at 50 % the stand-in answers 500 to every call for ``--fault-seconds`` (default 60), the
-  worker backing off (``TINHSO_RETRY_BASE_SECONDS`` 1, cap 8).
+  worker backing off (``TINHSO_RETRY_BASE_SECONDS`` 1, cap 8);
+- at 75 % the stand-in stores the next ``--lost-answers`` (default 20) calls' records and then
+  answers 500 (the answer lost after the portal applied it): their resends must be recognised
+  as duplicates.
 
 Then: every message was received exactly once by the portal (a resend is recognised as a
 duplicate, never stored twice), each dossier's records arrived in the order they were written,
 every dossier is synced (``synced_version = portal_version``), no message is dead or left over.
-Prints the figures and exits 1 when a check fails.
+Prints the figures — resends (calls that carried a record sent before), duplicates recognised,
+duplicates applied (records stored more than once: 0), order violations (records stored after a
+later one of their dossier: 0, as counted by this script and by the stand-in) — and exits 1 when
+a check fails.
 
 The worker delivers every message written (the acceptance's 1,000): the coalescing of waiting
 full-state messages (``outbox.register_handler(..., coalesce=True)``) is turned off unless
@@ -110,6 +116,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dossiers", type=int, default=200)
     parser.add_argument("--fault-seconds", type=float, default=60.0)
+    parser.add_argument("--lost-answers", type=int, default=20)
     parser.add_argument("--timeout", type=float, default=600.0)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--coalesce", action="store_true", help="coalesce full-state messages")
@@ -180,7 +187,7 @@ def main() -> int:
 
     proc = start_worker()
     t0 = time.monotonic()
-    killed_at = fault_at = fault_end = None
+    killed_at = fault_at = fault_end = lost_at = None
     records = 0
     try:
         while time.monotonic() - t0 < args.timeout:
@@ -196,6 +203,12 @@ def main() -> int:
                 fault_at = time.monotonic() - t0
                 fault_end = fault_at + args.fault_seconds
                 print(f"{fault_at:6.1f}s the portal answers 500 for {args.fault_seconds:.0f}s")
+            if lost_at is None and args.lost_answers and records >= total * 3 // 4:
+                _post(
+                    url + "/_faults", {"status": 500, "count": args.lost_answers, "after_store": 1}
+                )
+                lost_at = time.monotonic() - t0
+                print(f"{lost_at:6.1f}s the portal loses its next {args.lost_answers} answers")
             pending = OutboxMessage.objects.filter(undelivered()).count()
             owed = OutboxMessage.objects.filter(superseded_at__isnull=True).count()
             if records >= owed and not pending:
@@ -222,6 +235,17 @@ def main() -> int:
     arrived: dict[str, list[str]] = {}
     for r in received:
         arrived.setdefault(r["record"]["MaHoSo"], []).append(r["key"])
+    # a record stored after one written later in its dossier's stream
+    order_violations = 0
+    for stream, keys in arrived.items():
+        rank = {key: n for n, key in enumerate(written.get(stream, []))}
+        newest = -1
+        for key in keys:
+            if rank.get(key, newest) < newest:
+                order_violations += 1
+            newest = max(newest, rank.get(key, newest))
+    applied_twice = len(received) - len({r["key"] for r in received})
+    resends = stats["calls"] - len({r["key"] for r in received})  # one record a call
     dossiers = Dossier.objects.count()
     synced = sum(
         1
@@ -231,7 +255,11 @@ def main() -> int:
     checks = {
         "every message received exactly once": len(received) == total - superseded
         and len({r["key"] for r in received}) == total - superseded,
-        "each dossier in the order written": arrived == written,
+        "each dossier in the order written": arrived == written
+        and order_violations == 0
+        and stats["order_violations"] == 0,
+        "every lost answer's resend recognised as a duplicate": stats["duplicates"]
+        >= stats["lost_answers"],
         "every dossier synced": synced == dossiers,
         "nothing dead or left over": not OutboxMessage.objects.filter(undelivered()).exists(),
     }
@@ -240,6 +268,11 @@ def main() -> int:
         f"synced {synced}/{dossiers}; duplicates recognised {stats['duplicates']}; "
         f"500s answered {stats['faults']}; most attempts of one message {attempts}; "
         f"superseded (coalesced, not sent) {superseded}"
+    )
+    print(
+        f"resends {resends}; answers lost after storing {stats['lost_answers']}; "
+        f"duplicates recognised {stats['duplicates']}; duplicates applied {applied_twice}; "
+        f"order violations {order_violations} (stand-in: {stats['order_violations']})"
     )
     for name, ok in checks.items():
         print(f"{'ok  ' if ok else 'FAIL'} {name}")

@@ -437,6 +437,9 @@ TINHSO_SCHEDULE = {
         "every": env_int("TINHSO_NOTIFY_EVERY", 30),
     },
     "notify-due-soon": {"task": "tinhso.notifications.tasks.notify_due_soon", "every": 3600},
+    # Zalo's access token refreshed before it expires, even when no ZNS message is sent (its
+    # single-use refresh token expires unused otherwise); nothing when ZNS is not configured.
+    "zns-token-refresh": {"task": "tinhso.notifications.tasks.refresh_zns_token", "every": 3600},
     # Arrivals on the document exchange axis (nothing without TINHSO_EXCHANGE_AXIS_URL).
     "exchange-pull": {
         "task": "tinhso.integrations.tasks.pull_exchange",

@@ -79,15 +79,22 @@ def send_sms(n: Notification) -> str:
     return str(answer.get("message_id", ""))
 
 
-def zns_access_token(*, force: bool = False, now: dt.datetime | None = None) -> str:
-    """A valid Zalo access token, refreshed under the token row's lock when it (nearly)
-    expired or ``force`` (the provider refused it)."""
+def zns_access_token(
+    *,
+    force: bool = False,
+    now: dt.datetime | None = None,
+    margin: dt.timedelta = dt.timedelta(minutes=5),
+) -> str:
+    """A valid Zalo access token, refreshed under the token row's lock when it expires within
+    ``margin`` or ``force`` (the provider refused it). The scheduler's ``refresh_zns_token``
+    asks with a margin longer than its interval, so that a quiet platform (no ZNS sent for
+    weeks) still spends each refresh token before it expires and keeps the next one."""
     now = now or timezone.now()
     with transaction.atomic():
         row, _ = ProviderToken.objects.select_for_update().get_or_create(
             provider=ZALO, defaults={"refresh_token": settings.TINHSO_ZNS_REFRESH_TOKEN}
         )
-        fresh = row.expires_at is not None and row.expires_at > now + dt.timedelta(minutes=5)
+        fresh = row.expires_at is not None and row.expires_at > now + margin
         if row.access_token and fresh and not force:
             return row.access_token
         answer = _post(

@@ -11,11 +11,16 @@ It speaks the portal's protocol and nothing of tinhso (no Django, standard libra
   validated against :data:`SCHEMAS` (dates ``^\\d{14}$``, status 1–10, a national procedure code);
   an invalid payload is refused whole with 400 and the errors. A record already received (same
   ``MaHoSo`` + ``PhienBan``, or same step id) is answered ``error_code: 0`` again and reported in
-  ``duplicates``, never stored twice. An expired or unknown session answers 401.
+  ``duplicates``, never stored twice. An expired or unknown session answers 401. A record
+  stored after a later one of its dossier (a lower ``PhienBan``, or a lower step id) is stored
+  and counted as an order violation.
 - ``GET /received`` lists what was stored, ``GET /stats`` counts calls, injected faults,
-  duplicates and records; ``POST /_faults`` ``{status, count}`` makes the next ``count``
-  integration calls answer ``status``, ``{status, seconds}`` every call for that long (retry
-  tests, fault drills); ``POST /_reset`` forgets everything; ``GET /healthz``.
+  duplicates, records, order violations and lost answers; ``POST /_faults`` ``{status, count}``
+  makes the next ``count`` integration calls answer ``status``, ``{status, seconds}`` every call
+  for that long (retry tests, fault drills), ``{status, count, "after_store": true}`` stores the
+  next ``count`` calls' records and then answers ``status`` (the answer lost on its way back, as
+  when a worker dies or a connection drops after the portal applied it: the resend must be
+  recognised as a duplicate); ``POST /_reset`` forgets everything; ``GET /healthz``.
 
 What it received is kept in an SQLite file (``--db``; ``:memory:`` by default).
 """
@@ -228,8 +233,11 @@ class Portal:
         self.username, self.password, self.session_ttl = username, password, session_ttl
         self.sessions: dict[str, float] = {}
         self.faults: list[int] = []
+        self.lost: list[int] = []  # store the records, then answer this status
         self.failing: tuple[int, float] = (0, 0.0)  # answer this status until then
         self.calls = self.faults_answered = self.duplicates = 0
+        self.lost_answers = self.order_violations = 0
+        self.newest: dict[tuple[str, str], int] = {}  # (service, MaHoSo) → newest stored
         self.lock = threading.Lock()
 
     def login(self, body: dict) -> str | None:
@@ -244,8 +252,11 @@ class Portal:
         with self.lock:
             self.sessions.clear()
             self.faults.clear()
+            self.lost.clear()
             self.failing = (0, 0.0)
             self.calls = self.faults_answered = self.duplicates = 0
+            self.lost_answers = self.order_violations = 0
+            self.newest.clear()
         self.store.clear()
 
     def session_valid(self, session: str) -> bool:
@@ -264,6 +275,29 @@ class Portal:
                 return self.faults.pop(0)
             return None
 
+    def next_lost_answer(self) -> int | None:
+        """The status to answer after storing this call's records, when its answer is lost."""
+        with self.lock:
+            if self.lost:
+                self.lost_answers += 1
+                return self.lost.pop(0)
+            return None
+
+    def stored(self, service: str, record: dict) -> None:
+        """Count an order violation when ``record`` is older than one stored before it."""
+        if service == "DongBoHoSoMC":
+            rank = int(record["PhienBan"])
+        else:
+            try:
+                rank = int(record["BuocXuLyId"])
+            except ValueError:
+                return
+        key = (service, record["MaHoSo"])
+        with self.lock:
+            if rank < self.newest.get(key, rank):
+                self.order_violations += 1
+            self.newest[key] = max(rank, self.newest.get(key, rank))
+
 
 class Handler(JsonHandler):
     portal: Portal  # set on the subclass made by make_server
@@ -276,7 +310,13 @@ class Handler(JsonHandler):
         elif self.path == "/stats":
             p = self.portal
             with p.lock:
-                stats = {"calls": p.calls, "faults": p.faults_answered, "duplicates": p.duplicates}
+                stats = {
+                    "calls": p.calls,
+                    "faults": p.faults_answered,
+                    "lost_answers": p.lost_answers,
+                    "duplicates": p.duplicates,
+                    "order_violations": p.order_violations,
+                }
             self._answer(200, {**stats, "records": p.store.count()})
         else:
             self._answer(404, {"error_code": 404, "message": "not found"})
@@ -292,9 +332,11 @@ class Handler(JsonHandler):
         elif self.path == "/_reset":  # forget everything (tests)
             self.portal.reset()
             self._answer(200, {"ok": True})
-        elif self.path == "/_faults":  # {status, count} or {status, seconds}
+        elif self.path == "/_faults":  # {status, count[, after_store]} or {status, seconds}
             with self.portal.lock:
-                if "seconds" in body:
+                if body.get("after_store"):
+                    self.portal.lost.extend([int(body["status"])] * int(body.get("count", 1)))
+                elif "seconds" in body:
                     self.portal.failing = (int(body["status"]), time.monotonic() + body["seconds"])
                 else:
                     self.portal.faults.extend([int(body["status"])] * int(body.get("count", 1)))
@@ -316,13 +358,18 @@ class Handler(JsonHandler):
         if errors:
             self._answer(400, {"error_code": 400, "message": "invalid payload", "errors": errors})
             return
-        duplicates = [
-            record_key(body["service"], record)
-            for record in body["data"]
-            if not self.portal.store.add(body["service"], record)
-        ]
+        duplicates = []
+        for record in body["data"]:
+            if self.portal.store.add(body["service"], record):
+                self.portal.stored(body["service"], record)
+            else:
+                duplicates.append(record_key(body["service"], record))
         with self.portal.lock:
             self.portal.duplicates += len(duplicates)
+        lost = self.portal.next_lost_answer()
+        if lost is not None:  # applied, but the caller never learns it
+            self._answer(lost, {"error_code": lost, "message": "injected fault after storing"})
+            return
         self._answer(200, {"error_code": 0, "duplicates": duplicates})
 
 

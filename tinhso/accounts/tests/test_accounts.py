@@ -8,7 +8,6 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import override_settings
 from django.urls import reverse
 
 from tinhso.accounts import services
@@ -92,9 +91,12 @@ def test_registration_page_sends_a_code_and_the_code_activates(client):
         ({"personal_id": "044290001234"}, "personal_id", "chữ số thứ tư"),
         ({"personal_id": "044091001234"}, "personal_id", "năm sinh"),
         ({"personal_id": "04409000123"}, "personal_id", "12 chữ số"),
+        ({"personal_id": "099090001234"}, "personal_id", "mã tỉnh"),
+        ({"date_of_birth": "01/05/2990"}, "date_of_birth", "tương lai"),
         ({"phone": "12345", "email": ""}, "phone", "10 chữ số"),
         ({"phone": "", "email": ""}, "phone", "số điện thoại hoặc"),
         ({"password2": "khac-han-2026!"}, "password2", "không khớp"),
+        ({"password1": "1234567", "password2": "1234567"}, "password1", "quá ngắn"),
     ],
 )
 def test_registration_bad_input_stores_nothing(client, overrides, field, message):
@@ -123,6 +125,26 @@ def test_declared_id_never_blocks_the_owner_or_another_declaration():
     with pytest.raises(DomainError) as refused:
         services.account_register(registration(phone="0912000333"), client="10.0.0.3")
     assert refused.value.code == "personal_id_owned"
+
+
+def test_a_declared_id_meets_no_level_of_assurance():
+    """A self-registered account (its ID number declared, not proven) is at level 0: a
+    procedure asking level 1 refuses its online submission, one asking none accepts it."""
+    from tinhso.core.errors import PermissionDenied
+    from tinhso.testing.factories import make_world, submit_online
+
+    user = services.account_register(registration(), client="x")
+    services.account_activate(user, last_code("0912000111"))
+    assert ApplicantProfile.objects.get(user=user).assurance_level == 0
+    world = make_world()
+    world.procedure.min_assurance_level = 1
+    world.procedure.save(update_fields=["min_assurance_level"])
+    with pytest.raises(PermissionDenied) as refused:
+        submit_online(world, actor=user, commune=world.commune)
+    assert refused.value.code == "assurance_level_required"
+    world.procedure.min_assurance_level = 0
+    world.procedure.save(update_fields=["min_assurance_level"])
+    assert submit_online(world, actor=user, commune=world.commune).applicant.user == user
 
 
 def test_wrong_codes_are_counted_and_the_code_dies(rate_clock):
@@ -161,14 +183,20 @@ def test_at_most_five_codes_per_hour_per_phone(rate_clock):
     services.code_send(user, Purpose.REGISTER)
 
 
-@override_settings(TINHSO_RATE_REGISTRATIONS="2/h")
 def test_registrations_per_address_are_limited(rate_clock, client):
-    for n in range(2):
-        services.account_register(registration(phone=f"091200012{n}"), client="127.0.0.1")
-    response = client.post(reverse("accounts:register"), form_data(phone="0912000129"))
+    """At most ten an hour from one address (the setting's default), the page says so."""
+    for n in range(10):
+        services.account_register(
+            registration(phone=f"09120001{n:02d}", email=""), client="127.0.0.1"
+        )
+    response = client.post(reverse("accounts:register"), form_data(phone="0912000199"))
     assert response.status_code == 429
     assert "Retry-After" in response
-    assert get_user_model().objects.count() == 2
+    assert get_user_model().objects.count() == 10
+    rate_clock.now += 3600
+    assert (
+        client.post(reverse("accounts:register"), form_data(phone="0912000199")).status_code == 302
+    )
 
 
 def test_password_reset_by_sms_code(client):
@@ -188,6 +216,49 @@ def test_password_reset_by_sms_code(client):
     before = Notification.objects.count()
     response = client.post(reverse("accounts:reset"), {"login": "0987654321"})
     assert response.status_code == 302 and Notification.objects.count() == before
+
+
+def test_password_reset_page_bad_input_says_why_in_vietnamese_and_changes_nothing(client):
+    user = services.account_register(registration(), client="x")
+    services.account_activate(user, last_code("0912000111"))
+    before = Notification.objects.count()
+    response = client.post(reverse("accounts:reset"), {"login": ""})
+    assert response.status_code == 400
+    assert "bắt buộc" in response.context["form"].errors["login"][0]
+    assert Notification.objects.count() == before  # no code sent
+    assert client.post(reverse("accounts:reset"), {"login": ID}).status_code == 302
+    code = last_code("0912000111")
+    wrong = "000000" if code != "000000" else "111111"
+    for data, words in [
+        ({"code": "12", "password": "Moi-mat-khau-99"}, "6 chữ số"),
+        ({"code": wrong, "password": "Moi-mat-khau-99"}, "Mã không đúng"),
+        ({"code": code, "password": "1234567"}, "quá ngắn"),
+    ]:
+        response = client.post(reverse("accounts:reset_confirm"), {"login": ID, **data})
+        assert response.status_code == 400, data
+        assert words in response.content.decode(), data
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD), data
+    # the right code still works after those refusals
+    response = client.post(
+        reverse("accounts:reset_confirm"),
+        {"login": ID, "code": code, "password": "Moi-mat-khau-99"},
+    )
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("Moi-mat-khau-99")
+
+
+def test_a_self_registered_account_is_never_an_officer(client):
+    """Officer accounts are made by an administrator only: registration makes a citizen, who
+    cannot open the officers' workspace."""
+    user = services.account_register(registration(), client="x")
+    services.account_activate(user, last_code("0912000111"))
+    user.refresh_from_db()
+    assert not user.is_staff and not user.is_superuser and not user.groups.exists()
+    assert not user.assignments.exists()
+    client.force_login(user)
+    assert client.get(reverse("workspace:inbox")).status_code in (403, 404)  # not for citizens
 
 
 def test_password_reset_bad_input_changes_nothing():

@@ -259,8 +259,13 @@ def test_the_redis_queue_is_a_setting_away(db_file):
         )
 
     assert "enqueued outbox-delivery" in run("scheduler", "--once").stdout
+    # /healthz's and /metrics' figure, read from the Redis queue: a job waits, then none
+    age = "from tinhso.core.background import oldest_pending_task_age as a; print(a())"
+    waiting = run("shell", "-c", age)
+    assert float(waiting.stdout.strip().splitlines()[-1]) >= 0, waiting.stdout + waiting.stderr
     worker = run("rqworker", "--burst", "--job-class", "django_tasks_rq.Job", "default")
     log = worker.stdout + worker.stderr
     assert "path=tinhso.dossiers.tasks.deliver_outbox state=SUCCESSFUL" in log, log
     assert "state=FAILED" not in log, log
+    assert run("shell", "-c", age).stdout.strip().splitlines()[-1] == "None"
     client.flushdb()

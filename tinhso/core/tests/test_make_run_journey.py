@@ -165,12 +165,23 @@ def platform(tmp_path, migrated_sqlite):
             _wait(lambda pid=pid: _group_gone(pid), 10, f"pid {pid} to stop")
 
 
-def _received_online(context, base: str) -> float:
-    """The operations centre's "received online" count this month, as its API reports it."""
+def _indicators(context, base: str) -> dict:
+    """The operations centre's indicators this month, as its API reports them."""
     month = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%Y-%m")
     answer = context.request.get(f"{base}/api/ioc/overview?period={month}")
     assert answer.ok, answer.text()
-    return answer.json()["indicators"]["received_online"]["value"] or 0
+    return answer.json()["indicators"]
+
+
+def _received_online(context, base: str) -> float:
+    """The operations centre's "received online" count this month."""
+    return _indicators(context, base)["received_online"]["value"] or 0
+
+
+def _synced(context, base: str) -> float:
+    """The dossiers of this month the national portal acknowledged (the "synced" share's
+    numerator): real under make run, the stand-in portal's acknowledgements."""
+    return _indicators(context, base)["synced_share"]["numerator"] or 0
 
 
 def test_a_newcomer_registers_submits_and_everything_follows_within_a_minute(
@@ -191,6 +202,7 @@ def test_a_newcomer_registers_submits_and_everything_follows_within_a_minute(
         ioc.locator("#id_password").press("Enter")
         ioc.wait_for_url(re.compile(r"/dieu-hanh/$"))
         before = _received_online(ioc_context, web)
+        synced_before = _synced(ioc_context, web)
 
         # Registration: the code arrives by SMS, read on the stand-in provider's page.
         page = citizen_context.new_page()
@@ -280,6 +292,10 @@ def test_a_newcomer_registers_submits_and_everything_follows_within_a_minute(
             lambda: _received_online(ioc_context, web) == before + 1, 2 * IOC_EVERY + 30, "IOC"
         )
         to_ioc = time.monotonic() - submitted
+        # and its share "synced to the national portal" counts the stand-in's acknowledgement
+        assert _wait(
+            lambda: _synced(ioc_context, web) >= synced_before + 1, 2 * IOC_EVERY + 30, "synced"
+        )
     finally:
         ioc_context.close()
     assert counted

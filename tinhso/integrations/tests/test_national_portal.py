@@ -140,7 +140,7 @@ PATHS = [
 ]
 
 
-def test_every_transition_produces_a_payload_the_standin_accepts(world):
+def test_every_transition_produces_a_payload_the_standin_accepts(world, portal):
     for path in PATHS:
         d = submitted(world)
         for step in path:
@@ -166,6 +166,13 @@ def test_every_transition_produces_a_payload_the_standin_accepts(world):
         assert validation_errors(body) == [], message.key
     paid = next(m for m in messages if "fees_paid" in m.payload["changes"])
     assert np.national_record(paid)["DanhSachLePhi"][0]["Gia"] == 10000
+    # and the stand-in process, over HTTP, accepts every one of them, in each dossier's order
+    deliver_until_quiet(rounds=200)
+    assert not OutboxMessage.objects.filter(outbox.undelivered()).exists()
+    assert not OutboxMessage.objects.filter(dead_at__isnull=False).exists()
+    stats = _get(portal + "/stats")
+    assert stats["records"] == OutboxMessage.objects.count()
+    assert (stats["duplicates"], stats["order_violations"]) == (0, 0)
 
 
 def test_the_schema_refuses_what_the_portal_would():
@@ -276,6 +283,35 @@ def test_a_500_is_retried_with_back_off(world, portal):
     assert [r["PhienBan"] for r in received_records(portal, d.code)] == [1]
 
 
+def test_a_lost_answer_is_resent_and_the_standin_recognises_the_duplicate(world, portal):
+    """The portal applied the record but its answer never came back (a 500 after storing): the
+    outbox retries, the resend carries the same MaHoSo + PhienBan, the stand-in answers it as a
+    duplicate and keeps one copy; then the dossier's next version goes, in order."""
+    d = s.dossier_receive(actor=world.desk, dossier=submitted(world))
+    _post(portal + "/_faults", {"status": 500, "count": 1, "after_store": True})
+    now = timezone.now()
+    assert outbox.outbox_deliver(now=now).failed == 1
+    assert [r["PhienBan"] for r in received_records(portal, d.code)] == [1]  # applied already
+    message = OutboxMessage.objects.get(key=f"{d.code}:1")
+    assert message.delivered_at is None and "HTTP 500" in message.last_error
+    deliver_until_quiet(now=message.next_attempt_at)
+    stats = _get(portal + "/stats")
+    assert (stats["lost_answers"], stats["duplicates"], stats["order_violations"]) == (1, 1, 0)
+    assert [r["PhienBan"] for r in received_records(portal, d.code)] == [1, 2]
+    d.refresh_from_db()
+    assert d.synced_version == d.portal_version == 2
+
+
+def test_the_standin_counts_a_record_older_than_one_it_stored(world, portal):
+    d = s.dossier_receive(actor=world.desk, dossier=submitted(world))
+    first, second = (
+        np.national_record(OutboxMessage.objects.get(key=f"{d.code}:{n}")) for n in (1, 2)
+    )
+    np.client().call(np.SERVICE, [second], updating=True)
+    np.client().call(np.SERVICE, [first], updating=False)
+    assert _get(portal + "/stats")["order_violations"] == 1
+
+
 def test_a_refused_payload_is_a_dead_letter_blocking_its_dossier_until_resent(
     world, portal, admin_user, client
 ):
@@ -307,7 +343,7 @@ def test_a_refused_payload_is_a_dead_letter_blocking_its_dossier_until_resent(
     assert d.synced_version == 2
 
 
-def test_discarding_a_dead_letter_releases_the_later_messages(world, portal, admin_user):
+def test_discarding_a_dead_letter_releases_the_later_messages(world, portal, admin_user, client):
     d = submitted(world)
     d = s.dossier_receive(actor=world.desk, dossier=d)
     first = OutboxMessage.objects.get(key=f"{d.code}:1")
@@ -315,7 +351,13 @@ def test_discarding_a_dead_letter_releases_the_later_messages(world, portal, adm
         payload={**first.payload, "received_at": "07/12/2026"}
     )
     deliver_until_quiet()
-    assert outbox.outbox_discard(actor=admin_user, message_ids=[first.pk]) == 1
+    assert OutboxMessage.objects.get(key=f"{d.code}:2").delivered_at is None  # blocked
+    client.force_login(admin_user)  # the admin's outbox list, its "discard" action
+    changelist = reverse("admin:dossiers_outboxmessage_changelist")
+    client.post(changelist, {"action": "discard", "_selected_action": [first.pk]})
+    first.refresh_from_db()
+    assert first.discarded_at is not None
+    assert AuditEvent.objects.filter(action="outbox.discard", actor=admin_user).exists()
     deliver_until_quiet()
     assert [r["PhienBan"] for r in received_records(portal, d.code)] == [2]
     d.refresh_from_db()

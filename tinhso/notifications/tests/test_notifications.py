@@ -126,6 +126,33 @@ def test_zalo_tokens_are_refreshed_once_each_and_never_reused(world, providers, 
     assert answer["error"] == -14014
 
 
+def test_the_scheduler_refreshes_the_zalo_token_before_it_expires(providers, standin, settings):
+    """Hourly, message or not: a token expiring within two hours is refreshed (its single-use
+    refresh token spent and replaced), a fresh one is left alone; without ZNS, nothing."""
+    from tinhso.notifications.tasks import refresh_zns_token
+
+    assert "zns-token-refresh" in settings.TINHSO_SCHEDULE
+    ProviderToken.objects.create(
+        provider="zalo",
+        access_token="old",
+        refresh_token=providers.TINHSO_ZNS_REFRESH_TOKEN,
+        expires_at=timezone.now() + dt.timedelta(minutes=90),
+    )
+    refreshes = standin.get()["refreshes"]
+    assert refresh_zns_token.call() == {"refreshed": True}
+    row = ProviderToken.objects.get(provider="zalo")
+    assert row.access_token != "old" and row.refresh_token != providers.TINHSO_ZNS_REFRESH_TOKEN
+    assert row.expires_at > timezone.now() + dt.timedelta(hours=20)
+    assert refresh_zns_token.call() == {"refreshed": False}  # fresh: left alone
+    assert standin.get()["refreshes"] == refreshes + 1
+    ProviderToken.objects.filter(pk=row.pk).update(expires_at=timezone.now())
+    settings.TINHSO_ZNS_OAUTH_URL = "http://127.0.0.1:9/oauth"  # the provider unreachable
+    assert "error" in refresh_zns_token.call()  # logged, tried again at the next run
+    settings.TINHSO_ZNS_URL = ""
+    assert refresh_zns_token.call() == {"refreshed": False}
+    assert standin.get()["refreshes"] == refreshes + 1
+
+
 def test_a_retried_event_notifies_once(world, providers):
     d = s.dossier_receive(actor=world.desk, dossier=submit(world))
     before = Notification.objects.count()
@@ -182,6 +209,26 @@ def test_the_events_of_a_dossier_reach_the_citizen_and_the_officers(world, provi
     d = s.dossier_approve(actor=world.leader, dossier=d)
     assert d.code in sent("result_ready")["email"].subject
     assert not Notification.objects.filter(recipient__isnull=True).exists()
+
+
+def test_fees_requested_mails_and_texts_the_citizen(world, providers, smtp_server, standin):
+    d = s.dossier_receive(actor=world.desk, dossier=submit(world))
+    Notification.objects.all().delete()
+    d = s.dossier_transfer(actor=world.desk, dossier=d, to_user=world.specialist)
+    d = s.dossier_request_fees(actor=world.specialist, dossier=d, amount_vnd=50000)
+    rows = sent("fees_requested")
+    assert set(rows) == {"email", "sms"}
+    assert rows["sms"].provider_template_id == "TS_NOP_PHI"
+
+    assert notifications_deliver().failed == 0
+    to, mail = smtp_server.messages[-1]
+    assert to == ["duc@example.vn"] and d.code in mail["Subject"]
+    assert "nộp phí, lệ phí" in mail.get_content()
+    sms = standin.get()["messages"][-1]
+    assert (sms["template_id"], sms["params"]["code"]) == ("TS_NOP_PHI", d.code)
+    assert {n.status for n in Notification.objects.filter(event="fees_requested")} == {
+        Status.DELIVERED
+    }
 
 
 def test_a_counter_applicant_without_an_account_gets_a_text(world, providers):
