@@ -296,7 +296,7 @@ def build_world(media: Path) -> World:
         uploads=[(component, upload(Upload("pdf", "to-khai.pdf")))],
     )
     assert dossier.receiving_agency_id == committee.pk
-    record = dossier.files.get()
+    dossier_file = dossier.files.get()
     # A second dossier, received and passed to the specialist with notes for the officers only.
     worked = dossier_submit(
         actor=citizen,
@@ -386,7 +386,7 @@ def build_world(media: Path) -> World:
         signer_position="CHỦ TỊCH",
         signer_name="Bùi Thị Mai",
     )
-    record = work_records.record_open(
+    work_record = work_records.record_open(
         actor=specialist, agency=committee, code="01.01", title="Hồ sơ đăng ký khai sinh"
     )
 
@@ -410,7 +410,7 @@ def build_world(media: Path) -> World:
         "dossier_paid": paid.code,
         "payment_receipt": str(payment_receipt.pk),
         "internal_note": INTERNAL_NOTE,
-        "file": str(record.pk),
+        "file": str(dossier_file.pk),
         "procedure": procedure.code,
         "component": str(component.pk),
         "commune": DONG_HOI,
@@ -430,7 +430,7 @@ def build_world(media: Path) -> World:
         "doc_in_symbol": incoming.number_symbol,
         "doc_out": str(outgoing.pk),
         "leader_id": str(people["leader"].pk),
-        "record": str(record.pk),
+        "record": str(work_record.pk),
         "month_start": today.replace(day=1).isoformat(),
         "today": today.isoformat(),
     }
