@@ -16,6 +16,10 @@
   (SQLite's backup API; Django's ``migrate`` then finds every migration applied), and so does
   the file of a test whose processes need a migrated database of their own (the console script,
   ``make run``'s journey).
+- On PostgreSQL likewise one template database migrated per migrations' content
+  (:func:`build_pg_template`, kept on the server across sessions); each worker's test database
+  is created from it by Django (``CREATE DATABASE … TEMPLATE``: the ``TEST["TEMPLATE"]``
+  setting), and Django's ``migrate`` then finds every migration applied.
 """
 
 from __future__ import annotations
@@ -345,6 +349,6 @@ def build_pg_template(database: dict) -> str | None:
                 )
             )
             return template
-    except psycopg.Error as exc:
+    except (psycopg.Error, subprocess.TimeoutExpired) as exc:
         warnings.warn(f"no PostgreSQL template database: {exc}", stacklevel=1)
         return None
