@@ -16,6 +16,10 @@
   (SQLite's backup API; Django's ``migrate`` then finds every migration applied), and so does
   the file of a test whose processes need a migrated database of their own (the console script,
   ``make run``'s journey).
+- On PostgreSQL likewise one template database migrated per migrations' content
+  (:func:`build_pg_template`, kept on the server across sessions); each worker's test database
+  is created from it by Django (``CREATE DATABASE … TEMPLATE``: the ``TEST["TEMPLATE"]``
+  setting), and Django's ``migrate`` then finds every migration applied.
 """
 
 from __future__ import annotations
@@ -28,10 +32,14 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import tempfile
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote, urlsplit
 
 import django
 import pytest
@@ -41,18 +49,30 @@ from pytest_django.plugin import blocking_manager_key
 
 from tinhso.testing.worlds import needs_committed_data
 
+if TYPE_CHECKING:
+    import psycopg
+
 NO_DURABILITY = "-c synchronous_commit=off"
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
-    """pytest-django's hook to change the database settings before the test databases exist."""
-    for database in settings.DATABASES.values():
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, django_db_use_migrations
+):
+    """pytest-django's hook to change the database settings before the test databases exist:
+    on PostgreSQL, no durability, and each worker's test database a copy of the session's
+    migrated template (Django's ``TEST["TEMPLATE"]`` setting: ``CREATE DATABASE … TEMPLATE``)."""
+    for alias, database in settings.DATABASES.items():
         if database["ENGINE"].endswith("postgresql"):
             options = database.setdefault("OPTIONS", {})
             given = options.get("options", "")
             if NO_DURABILITY not in given:
                 options["options"] = f"{given} {NO_DURABILITY}".strip()
+            test = database.setdefault("TEST", {})
+            if alias == "default" and django_db_use_migrations and not test.get("TEMPLATE"):
+                template = build_pg_template(database)
+                if template:
+                    test["TEMPLATE"] = template
 
 
 def is_test_database() -> bool:
@@ -227,3 +247,108 @@ def _test_database_from_the_migrated_file(tmp_path_factory):
     DatabaseCreation._create_test_db = create
     yield
     DatabaseCreation._create_test_db = original
+
+
+# --- one migrated PostgreSQL template per migrations' content -------------------------------
+
+
+def pg_template_names(database: dict) -> tuple[str, str]:
+    """The template's name (after the migrations' content) and the prefix of every template of
+    this database name (the older ones are dropped when a new one is built)."""
+    prefix = f"test_{database['NAME']}"[:36] + "_tmpl_"  # PostgreSQL names: 63 bytes at most
+    return prefix + migrations_key(), prefix
+
+
+@contextmanager
+def pg_maintenance(database: dict) -> Iterator[psycopg.Cursor]:
+    """A cursor on the server's ``postgres`` database, in autocommit (``CREATE DATABASE``)."""
+    import psycopg
+
+    with psycopg.connect(
+        host=database.get("HOST") or None,
+        port=database.get("PORT") or None,
+        user=database.get("USER") or None,
+        password=database.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+        connect_timeout=10,
+    ) as maintenance:
+        yield maintenance.cursor()
+
+
+def pg_database_url(name: str) -> str:
+    """``DATABASE_URL`` (how the settings read the server) with another database name."""
+    return urlsplit(os.environ["DATABASE_URL"])._replace(path=f"/{quote(name)}").geturl()
+
+
+def build_pg_template(database: dict) -> str | None:
+    """The name of a database that ``tinhso migrate`` migrated, built once per migrations'
+    content (kept on the server: a later session with the same migrations reuses it) by the
+    first xdist worker, under a file lock; the others wait for it. It accepts no connections
+    (``ALLOW_CONNECTIONS false``): PostgreSQL copies a template only when no one is connected to
+    it. ``None`` if it cannot be built (the test databases are then migrated as before, and
+    show the error)."""
+    import psycopg
+    from psycopg import sql
+
+    if "DATABASE_URL" not in os.environ:
+        return None
+    template, prefix = pg_template_names(database)
+    building = prefix + "building"
+    # One lock per database name, shared by every session on this machine.
+    lock = Path(tempfile.gettempdir()) / f"tinhso-{prefix}lock"
+    try:
+        with file_lock(lock), pg_maintenance(database) as cursor:
+            cursor.execute(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, %s)", [prefix]
+            )
+            found = {name for (name,) in cursor.fetchall()}
+            if template in found:
+                return template
+            for stale in sorted(found):  # older migrations' templates, a build interrupted
+                cursor.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(stale)))
+            cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(building)))
+            cursor.execute(
+                sql.SQL("ALTER DATABASE {} SET synchronous_commit = off").format(
+                    sql.Identifier(building)
+                )
+            )
+            command = [*console_script(), "migrate", "--noinput", "-v", "0"]
+            env = {
+                **os.environ,
+                "DATABASE_URL": pg_database_url(building),
+                "DJANGO_SETTINGS_MODULE": "tinhso.settings",
+                "PYTHONIOENCODING": "utf-8",
+                "PYTHONPATH": os.pathsep.join(
+                    filter(None, [str(settings.BASE_DIR), os.environ.get("PYTHONPATH")])
+                ),
+            }
+            result = subprocess.run(  # noqa: S603 - fixed arguments
+                command,
+                env=env,
+                cwd=settings.BASE_DIR,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                timeout=300,
+                check=False,
+            )
+            if result.returncode != 0:
+                cursor.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(building)))
+                warnings.warn(f"{' '.join(command)}: {result.stderr}", stacklevel=1)
+                return None
+            # The migrating process has ended; renaming waits for its server process to go.
+            cursor.execute(
+                sql.SQL("ALTER DATABASE {} RENAME TO {}").format(
+                    sql.Identifier(building), sql.Identifier(template)
+                )
+            )
+            cursor.execute(
+                sql.SQL("ALTER DATABASE {} WITH ALLOW_CONNECTIONS false").format(
+                    sql.Identifier(template)
+                )
+            )
+            return template
+    except (psycopg.Error, subprocess.TimeoutExpired) as exc:
+        warnings.warn(f"no PostgreSQL template database: {exc}", stacklevel=1)
+        return None
