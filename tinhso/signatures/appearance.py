@@ -35,7 +35,6 @@ from pyhanko.pdf_utils.layout import (
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.stamp import StaticStampStyle
 from pypdf import PdfReader
-from weasyprint import HTML
 
 VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 MM = 72 / 25.4  # points per millimetre
@@ -135,6 +134,8 @@ def copy_stamp(
         "body { margin: 0; font: 10pt/1.2 'Times New Roman', 'Liberation Serif', serif;"
         " color: #000 }</style>" + "".join(f"<div>{escape(line)}</div>" for line in lines)
     )
+    from weasyprint import HTML  # imported when drawn: it costs every process ~1 s to load
+
     background = PdfPageContent(HTML(string=html).write_pdf())
     style = StaticStampStyle(background=background, background_layout=TEXT_LAYOUT, border_width=0)
     return CopyStamp(style, lines)

@@ -6,7 +6,7 @@ temporary upload file, deleted when the request ends) and checked; only the repo
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
@@ -15,7 +15,8 @@ from django.utils.translation import gettext as _
 from tinhso.core.errors import DomainError
 from tinhso.core.ratelimit import Limit
 
-from .pades import SignatureCheck, validate_pdf
+if TYPE_CHECKING:
+    from .pades import SignatureCheck
 
 VALIDATIONS = Limit("signature-validations", "TINHSO_RATE_SIGNATURE_VALIDATIONS")
 
@@ -48,6 +49,8 @@ def signature_report(upload, *, address: str) -> list[SignatureCheck]:
     data = upload.read()
     if not data.startswith(b"%PDF-") and b"%PDF-" not in data[:1024]:
         raise DomainError("bad_pdf", _("The file is not a readable PDF."))
+    from .pades import validate_pdf  # pyHanko is loaded by the first validation, not at start
+
     checks = validate_pdf(data)
     if not checks:
         raise DomainError("no_signature", _("The PDF has no digital signature."))

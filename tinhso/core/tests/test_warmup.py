@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 from django.template import engines
@@ -31,3 +34,20 @@ def test_a_failing_step_is_logged_and_skipped(caplog):
     took = warmup.warm((broken, warmup.urls))
     assert set(took) == {"urls"}
     assert "warm-up step broken failed" in caplog.text
+
+
+def test_loading_the_urls_leaves_the_pdf_libraries_to_their_first_use():
+    """Every process that loads the URLs (web servers, workers, management commands, test
+    workers) paid ~3 s for WeasyPrint and pyHanko when a module imported them at its top; they
+    are imported where a PDF is drawn or a signature checked (the web worker's warm-up thread
+    loads WeasyPrint off the request path)."""
+    script = (
+        "import sys, django; django.setup(); import tinhso.urls; "
+        "print(sorted(m for m in ('weasyprint', 'pyhanko', 'fontTools') if m in sys.modules))"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tinhso.settings"}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
