@@ -223,7 +223,7 @@ def _events(doc: IncomingDocument | OutgoingDocument) -> list[dict[str, Any]]:
             "at": e.at,
             "note": e.note,
         }
-        for e in selectors.document_history(doc)
+        for e in selectors.history(doc)
     ]
 
 

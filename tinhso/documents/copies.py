@@ -34,7 +34,6 @@ from tinhso.core.access import Access
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
 from tinhso.core.lifecycle import (
     Applied,
-    Lifecycle,
     Step,
     Transition,
     display_name,
@@ -48,14 +47,15 @@ from tinhso.core.numbering import take_series_number
 
 from .access import CLERK_ROLES, holds, sees_document
 from .models import (
+    CopyEvent,
     CopyKind,
     CopyState,
     DocumentCopy,
-    DocumentEvent,
     IncomingDocument,
     OutgoingDocument,
     OutgoingState,
 )
+from .services import HistoryLifecycle
 
 COPY_SERIES = "doc:copy"
 EXCERPT_MAX_LENGTH = 20000
@@ -73,8 +73,9 @@ COPY_TRANSITIONS = transition_table(
 COPY_LABELS = {"issue": gettext_lazy("Copy issued")}
 
 
-class CopyLifecycle(Lifecycle[DocumentCopy, CopyApplied]):
+class CopyLifecycle(HistoryLifecycle[DocumentCopy, CopyApplied]):
     model = DocumentCopy
+    event_model = CopyEvent
     transitions = COPY_TRANSITIONS
     labels = COPY_LABELS
     audit_prefix = "documents.copy"
@@ -95,12 +96,14 @@ class CopyLifecycle(Lifecycle[DocumentCopy, CopyApplied]):
     def refuse(self, obj: DocumentCopy, transition: Transition) -> InvalidTransition:
         return InvalidTransition("invalid_transition", _("This copy has already been issued."))
 
-    def record(self, step: Step, applied: CopyApplied) -> DocumentEvent:
-        """The copy is a step of its source's history: one ``copy`` event on the source (its
-        row locked like any step of its own lifecycle, so the event numbers stay in order)."""
+    def record(self, step: Step, applied: CopyApplied) -> CopyEvent:
+        """The copy's own event (returned), and the copy as a step of its source's history: one
+        ``copy`` event on the source (its row locked like any step of its own lifecycle, so the
+        event numbers stay in order)."""
+        event = super().record(step, applied)
         copy = step.obj
         source = lock(type(copy.source).objects.all(), copy.source, missing=self.not_found)
-        return source.events.create(
+        source.events.create(
             seq=next_seq(source.events),
             action="copy",
             actor=signed_in(step.actor),
@@ -109,6 +112,7 @@ class CopyLifecycle(Lifecycle[DocumentCopy, CopyApplied]):
             note=copy.number_symbol,
             data={"copy": copy.pk, "kind": copy.kind, "number_symbol": copy.number_symbol},
         )
+        return event
 
 
 COPIES = CopyLifecycle()

@@ -18,6 +18,8 @@ the exchange in edXML (QCVN 102:2016) can be added without changing these tables
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -141,7 +143,11 @@ class Document(Searchable):
 
 
 class DocumentEvent(models.Model):
-    """One step of a document's history; the concrete model adds its ``document`` and Meta."""
+    """One step of a history: a document's, a work record's or a copy's. The concrete model adds
+    the foreign key to what the history is of (named :attr:`parent_field`, ``related_name``
+    ``"events"``) and its Meta (ordering and :meth:`unique_seq` on that key)."""
+
+    parent_field: ClassVar[str] = "document"
 
     seq = models.PositiveIntegerField()
     action = models.CharField(max_length=30)
@@ -156,12 +162,12 @@ class DocumentEvent(models.Model):
         ordering = ["document", "seq"]
 
     def __str__(self) -> str:
-        return f"{self.document_id}#{self.seq} {self.action}"
+        return f"{getattr(self, self.parent_field + '_id')}#{self.seq} {self.action}"
 
     @staticmethod
-    def unique_seq(kind: str) -> models.UniqueConstraint:
-        """One ``seq`` per document (the constraint keeps its ``<kind>_event_unique_seq`` name)."""
-        return models.UniqueConstraint(fields=["document", "seq"], name=f"{kind}_event_unique_seq")
+    def unique_seq(kind: str, parent: str = "document") -> models.UniqueConstraint:
+        """One ``seq`` per parent (the constraint keeps its ``<kind>_event_unique_seq`` name)."""
+        return models.UniqueConstraint(fields=[parent, "seq"], name=f"{kind}_event_unique_seq")
 
 
 class RegisterSettings(models.Model):
@@ -692,6 +698,18 @@ class WorkRecord(Searchable):
         return (self.code, self.title)
 
 
+class RecordEvent(DocumentEvent):
+    """One step of a work record's history (Decree 30 makes the record accountable): opened, a
+    document attached, closed, reopened, handed to the archive."""
+
+    parent_field = "record"
+    record = models.ForeignKey(WorkRecord, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(DocumentEvent.Meta):
+        ordering = ["record", "seq"]
+        constraints = [DocumentEvent.unique_seq("record", "record")]
+
+
 class RecordItem(models.Model):
     """A document attached to a work record."""
 
@@ -827,3 +845,15 @@ class DocumentCopy(Searchable):
     @property
     def title(self) -> str:
         return COPY_TITLES[CopyKind(self.kind)]
+
+
+class CopyEvent(DocumentEvent):
+    """One step of a copy's own history (issued: numbered and signed). Making a copy is also a
+    ``copy`` step of its source's history (:class:`IncomingEvent` / :class:`OutgoingEvent`)."""
+
+    parent_field = "copy"
+    copy = models.ForeignKey(DocumentCopy, on_delete=models.CASCADE, related_name="events")
+
+    class Meta(DocumentEvent.Meta):
+        ordering = ["copy", "seq"]
+        constraints = [DocumentEvent.unique_seq("copy", "copy")]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 from tinhso.core.access import Access
 from tinhso.core.audit import audit_record
 from tinhso.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied
-from tinhso.core.lifecycle import Applied, Lifecycle, Step, Transition, transition_table
+from tinhso.core.lifecycle import Applied, Step, Transition, display_name, transition_table
 from tinhso.core.models import Agency
 
 from .access import LEADER_ROLES, SECRET_ROLES, STAFF_ROLES, holds, sees_document
@@ -30,11 +30,12 @@ from .models import (
     FileListEntry,
     IncomingDocument,
     OutgoingDocument,
+    RecordEvent,
     RecordItem,
     RecordState,
     WorkRecord,
 )
-from .services import local_date
+from .services import HistoryLifecycle, local_date
 
 ARCHIVE_WITHIN_DAYS = 365
 MAX_RETENTION_YEARS = 100
@@ -136,7 +137,9 @@ RECORD_TRANSITIONS = transition_table(
     ),
 )
 
+# What the record's history shows for each action (the table's, and its opening).
 RECORD_LABELS = {
+    "open": gettext_lazy("Record opened"),
     "attach": gettext_lazy("Document attached"),
     "close": gettext_lazy("Record closed"),
     "reopen": gettext_lazy("Record reopened"),
@@ -144,8 +147,9 @@ RECORD_LABELS = {
 }
 
 
-class RecordLifecycle(Lifecycle[WorkRecord, RecordApplied]):
+class RecordLifecycle(HistoryLifecycle[WorkRecord, RecordApplied]):
     model = WorkRecord
+    event_model = RecordEvent
     transitions = RECORD_TRANSITIONS
     labels = RECORD_LABELS
     audit_prefix = "documents.record"
@@ -215,6 +219,15 @@ def record_open(
             opened_by=actor,
             opened_at=now,
         )
+        RecordEvent.objects.create(
+            record=record,
+            seq=1,
+            action="open",
+            actor=actor,
+            actor_name=display_name(actor),
+            at=now,
+            data={"code": code, "entry": entry.pk if entry is not None else None},
+        )
         audit_record(
             actor=actor,
             action="documents.record.open",
@@ -249,7 +262,9 @@ def record_attach(
         )
         return RecordApplied(data={kind: document.pk})
 
-    return RECORDS.perform(actor=actor, obj=record, action="attach", apply=apply).obj
+    # The event's note names the document (its number and symbol, or a draft's summary).
+    note = document.number_symbol or document.summary
+    return RECORDS.perform(actor=actor, obj=record, action="attach", apply=apply, note=note).obj
 
 
 def record_close(*, actor: Any, record: WorkRecord | int) -> WorkRecord:

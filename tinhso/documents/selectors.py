@@ -30,6 +30,8 @@ from .models import (
     Assignment,
     AssignmentRole,
     Channel,
+    CopyState,
+    DocumentCopy,
     FileList,
     IncomingDocument,
     IncomingEvent,
@@ -169,16 +171,43 @@ def outgoing_get(*, user: Any, pk: int) -> OutgoingDocument:
     return _document(OutgoingDocument, user, pk, ("agency", "signer", "drafted_by", "related"))
 
 
-def document_history(document: IncomingDocument | OutgoingDocument) -> list[Any]:
-    """The document's events in order, each with its ``label`` (what its lifecycle calls the
-    action, translated)."""
+def _lifecycle_of(obj: Any) -> Any:
+    from .copies import COPIES
+    from .records import RECORDS
     from .services import INCOMING, OUTGOING
 
-    lifecycle = INCOMING if isinstance(document, IncomingDocument) else OUTGOING
-    events = list(document.events.all())
+    lifecycles = {
+        IncomingDocument: INCOMING,
+        OutgoingDocument: OUTGOING,
+        WorkRecord: RECORDS,
+        DocumentCopy: COPIES,
+    }
+    return lifecycles[type(obj)]
+
+
+def history(obj: IncomingDocument | OutgoingDocument | WorkRecord | DocumentCopy) -> list[Any]:
+    """The events of a document, a work record or a copy in order, each with its ``label``
+    (what its lifecycle calls the action, translated). ``obj`` was read through its access rule
+    (``restrict``): whoever sees it sees its history, nobody else."""
+    lifecycle = _lifecycle_of(obj)
+    events = list(obj.events.all())
     for event in events:
         event.label = lifecycle.label(event.action)
     return events
+
+
+def document_copies(*, user: Any, document: IncomingDocument | OutgoingDocument) -> list[Any]:
+    """The issued copies of a document the user may see (``copy_rule``), each with its
+    ``history``."""
+    source = "incoming" if isinstance(document, IncomingDocument) else "outgoing"
+    copies = list(
+        DocumentCopy.objects.restrict(as_access(user), VIEW)
+        .filter(**{source: document}, state=CopyState.ISSUED)
+        .prefetch_related("events")
+    )
+    for copy in copies:
+        copy.history = history(copy)
+    return copies
 
 
 def incoming_counts(*, user: Any) -> dict[str, int]:

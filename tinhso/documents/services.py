@@ -245,11 +245,30 @@ STATUS_OF_ACTION = {
 }
 
 
-class _DocumentLifecycle(Lifecycle[M, A]):
+class HistoryLifecycle(Lifecycle[M, A]):
+    """A lifecycle whose every step writes one ``event_model`` row (actor, time, action, note,
+    data) in the step's transaction: the history of incoming and outgoing documents, work
+    records and copies (:class:`~tinhso.documents.models.DocumentEvent`)."""
+
+    event_model: ClassVar[type[DocumentEvent]]
+
+    def record(self, step: Step, applied: A) -> DocumentEvent:
+        return self.event_model.objects.create(
+            **{self.event_model.parent_field: step.obj},
+            seq=next_seq(step.obj.events),
+            action=step.action,
+            actor=signed_in(step.actor),
+            actor_name=display_name(step.actor),
+            at=step.now,
+            note=step.note,
+            data=applied.data,
+        )
+
+
+class _DocumentLifecycle(HistoryLifecycle[M, A]):
     """What the incoming and the outgoing lifecycles share: scoped by agency, the actor checked
     before the state, the refusals' wording, one ``event_model`` row per step."""
 
-    event_model: ClassVar[type[DocumentEvent]]
     related = ("agency",)
     guard_first = True
 
@@ -261,18 +280,6 @@ class _DocumentLifecycle(Lifecycle[M, A]):
             "invalid_transition",
             _("The document is “%(state)s”: this action is not possible now.")
             % {"state": obj.get_state_display()},
-        )
-
-    def record(self, step: Step, applied: A) -> DocumentEvent:
-        return self.event_model.objects.create(
-            document=step.obj,
-            seq=next_seq(step.obj.events),
-            action=step.action,
-            actor=signed_in(step.actor),
-            actor_name=display_name(step.actor),
-            at=step.now,
-            note=step.note,
-            data=applied.data,
         )
 
     def perform_with_reason(

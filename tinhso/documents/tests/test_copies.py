@@ -13,7 +13,7 @@ from tinhso.core.errors import DomainError, PermissionDenied
 from tinhso.core.models import AuditEvent
 from tinhso.documents import services as s
 from tinhso.documents.copies import copy_make
-from tinhso.documents.models import CopyKind, DocumentCopy
+from tinhso.documents.models import CopyEvent, CopyKind, DocumentCopy
 from tinhso.signatures import pades
 from tinhso.signatures.pades import SigningRefused
 from tinhso.standins.pki import PFX_PASSWORD
@@ -83,6 +83,12 @@ def test_a_certified_copy_of_an_issued_document_is_numbered_and_signed_top_right
         (second.number_symbol, second.pk, w.clerk.pk),
     ]
     assert copies[0].seq == issued.events.get(action="issue").seq + 1
+    # ... and each copy keeps its own history: one event, the clerk's issue.
+    for copy in (first, second):
+        assert [(e.seq, e.action, e.actor_id) for e in copy.events.all()] == [
+            (1, "issue", w.clerk.pk)
+        ]
+        assert copy.events.get().data == {"number_symbol": copy.number_symbol}
 
 
 def test_an_incoming_scan_is_copied_and_refusals_write_nothing(
@@ -101,6 +107,7 @@ def test_an_incoming_scan_is_copied_and_refusals_write_nothing(
         copy_make(actor=w.clerk, source=doc, kind=CopyKind.FULL, recipients_text="Phòng A")
     assert not DocumentCopy.objects.exists()  # no number taken, nothing kept
     assert not doc.events.filter(action="copy").exists()  # nor a step of the source's history
+    assert not CopyEvent.objects.exists()  # nor of the copy's own
     settings.TINHSO_ORGANISATION_KEYS = [f"*={organisation_key.dir / 'agency.p12'}"]
     copy = copy_make(actor=w.clerk, source=doc, kind=CopyKind.FROM_COPY, recipients_text="Phòng A")
     assert copy.number == 1 and copy.number_symbol.startswith("01/SL-")
@@ -128,10 +135,15 @@ def test_the_page_button_makes_a_copy_listed_on_the_document_page(
     shown = clerk.get(page).content.decode()
     assert copy.number_symbol in shown
     assert f"Đã làm bản sao: {copy.number_symbol}" in shown  # in the source's history
+    # The copy's own history, labelled, under the copy in the list.
+    listed = shown.split('data-testid="copies"')[1].split("</ul>")[0]
+    assert 'data-testid="copy-history"' in listed
+    assert f"{w.clerk.get_full_name()} · Đã cấp bản sao" in listed and "· issue" not in listed
     pdf = clerk.get(reverse("documents:copy_pdf", args=[copy.pk]))
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     other = client_for(w.other_clerk)
     assert other.get(url).status_code == 404
+    assert other.get(page).status_code == 404  # nor the copy's history
     assert other.get(reverse("documents:copy_pdf", args=[copy.pk])).status_code == 404
     # A refusal is the form's message, in Vietnamese.
     answer = clerk.post(url, {"kind": "TS", "recipients_text": "Sở Xây dựng"})
