@@ -4,7 +4,8 @@ The agency's yearly file list (:func:`file_list_entry_add`, :func:`file_list_app
 opened per task (:func:`record_open`, from a file-list entry or on its own), documents attached
 (:func:`record_attach`), the record closed (:func:`record_close`: it must be handed to the
 agency's archive within a year of completion, :data:`ARCHIVE_WITHIN_DAYS`) and handed to the
-archive list (:func:`record_archive`) with its retention period.
+archive list (:func:`record_archive`) with its retention period. Each step writes one
+:class:`~tinhso.documents.models.RecordEvent` in its transaction (the record's history).
 """
 
 from __future__ import annotations
