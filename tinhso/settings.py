@@ -602,10 +602,13 @@ TINHSO_REVOCATION_ALLOWLIST = env_list("TINHSO_REVOCATION_ALLOWLIST", _PKI and _
 TINHSO_TSA_URL = env_str("TINHSO_TSA_URL", _PKI and _PKI + "/tinhso-demo/tsa/tsa")
 TINHSO_SIGNATURE_MAX_UPLOAD = env_int("TINHSO_SIGNATURE_MAX_UPLOAD", 20 * 1024 * 1024)
 # The organisation's signature made on the server (copies: sao y, sao lục, trích sao): a PKCS#12
-# file per agency electronic code, "CODE=/path/file.p12", or "*=/path" for every agency; the
-# password from the environment. make run: the stand-in PKI's "agency" signer for every agency.
+# file per agency electronic code, "CODE=/path/file.p12", or "*=/path" for every agency ("{code}"
+# in it: the agency's code, "*=/keys/{code}.p12"); the password from the environment. make run:
+# each demo agency's own key, issued by load_demo_signing from the stand-in PKI into
+# var/pki/officers/org-<code>.p12 (tinhso.demo.signing.ORGANISATION_LABEL).
 TINHSO_ORGANISATION_KEYS = env_list(
-    "TINHSO_ORGANISATION_KEYS", f"*={TINHSO_PKI_DIR / 'agency.p12'}" if DEBUG else ""
+    "TINHSO_ORGANISATION_KEYS",
+    f"*={TINHSO_PKI_DIR / 'officers' / 'org-{code}.p12'}" if DEBUG else "",
 )
 TINHSO_ORGANISATION_KEY_PASSWORD = env_str(
     "TINHSO_ORGANISATION_KEY_PASSWORD", "tinhso-demo" if DEBUG else ""

@@ -6,7 +6,12 @@ stand-in PKI (``tinhso.standins.pki.issue_officers``: made offline into ``TINHSO
 the PKI's own keys, so the PKI process started afterwards by ``run-all`` answers for them),
 registered to them (``signatures.registry.certificate_register``, the agency's one with the
 agency and the seal image) and put in the demo signing agent's token list
-(``TINHSO_SIGNING_AGENT_STANDIN_TOKENS``: user name → PKCS#12 file and password). Then the demo
+(``TINHSO_SIGNING_AGENT_STANDIN_TOKENS``: user name → PKCS#12 file and password). Each demo
+agency that copies or exchanges documents (:func:`_copying_or_exchanging`) also gets its
+organisation key for the server's signature (its copies, its edXML
+envelopes: ``signatures.organisation``), certificate subject the agency's name, EC P-256, in
+``officers/org-<code>.p12``: the file ``make run``'s ``TINHSO_ORGANISATION_KEYS`` names
+(``*=var/pki/officers/org-{code}.p12``). Then the demo
 agencies approve by signing only (``RegisterSettings.unsigned_approval`` off), and each leader
 finds one document awaiting their signature (drafted and submitted by a clerk of the agency
 through the document services). Idempotent: the keys and labels are kept, a certificate already
@@ -29,12 +34,16 @@ from tinhso.signatures import registry
 from tinhso.standins import pki
 
 CLERK_ROLES = (Role.DESK_OFFICER, Role.SPECIALIST, Role.AGENCY_ADMIN)
+# The stand-in PKI's label of an agency's organisation key: officers/org-<code>.p12, the file the
+# settings' make-run default of TINHSO_ORGANISATION_KEYS names.
+ORGANISATION_LABEL = "org-{code}"
 BLUE, RED = (20, 40, 200, 255), (210, 20, 20, 255)
 
 
 class SigningReport(NamedTuple):
     personal: int
     organisation: int
+    agencies: int  # agencies with their organisation key (copies, envelopes)
     registered: int
     awaiting: int
 
@@ -63,7 +72,25 @@ def _subject(kind: str, row: OfficerAssignment) -> dict[str, str]:
             "title": "Lãnh đạo",
             "organization-name": row.agency.name,
         }
-    return {"common-name": row.agency.name, "organization-name": row.agency.name}
+    return agency_subject(row.agency)
+
+
+def agency_subject(agency: Agency) -> dict[str, str]:
+    """The subject of an agency's organisation certificate: its name (a clerk's token and the
+    server's organisation key alike)."""
+    return {"common-name": agency.name, "organization-name": agency.name}
+
+
+def _copying_or_exchanging(
+    agencies: list[Agency], holders: dict[int, tuple[str, OfficerAssignment]]
+) -> list[Agency]:
+    """The agencies given an organisation key: those with a clerk (they make copies and send
+    documents) and the province's committee and departments (on the exchange axis: ``make
+    run``'s ``EXCHANGE_AGENCIES``). Not every commune: some 50 ms each to issue and again at
+    each start of the PKI process; a commune without one is refused a copy, clearly."""
+    clerks = {row.agency_id for kind, row in holders.values() if kind == "organisation"}
+    levels = (AgencyLevel.PROVINCE_COMMITTEE, AgencyLevel.PROVINCE_DEPARTMENT)
+    return [a for a in agencies if a.pk in clerks or a.level in levels]
 
 
 def _png(image) -> bytes:
@@ -103,16 +130,24 @@ def load_demo_signing(province_code: str) -> SigningReport:
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     holders = _holders(agencies)
     if not holders or admin is None:
-        return SigningReport(0, 0, 0, 0)
+        return SigningReport(0, 0, 0, 0, 0)
     labels = {
         user_id: (f"p-{row.user.username}" if kind == "personal" else f"o-{row.user.username}")
         for user_id, (kind, row) in holders.items()
+    }
+    organisations = {
+        ORGANISATION_LABEL.format(code=agency.code): agency_subject(agency)
+        for agency in _copying_or_exchanging(agencies, holders)
     }
     directory = settings.TINHSO_PKI_DIR
     pki.issue_officers(
         directory,
         f"http://127.0.0.1:{settings.TINHSO_PKI_PORT}",
-        {labels[user_id]: _subject(kind, row) for user_id, (kind, row) in holders.items()},
+        {
+            **{labels[user_id]: _subject(kind, row) for user_id, (kind, row) in holders.items()},
+            **organisations,
+        },
+        elliptic=tuple(organisations),
     )
     tokens_file = settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS
     tokens = json.loads(tokens_file.read_text()) if tokens_file.is_file() else {}
@@ -140,7 +175,11 @@ def load_demo_signing(province_code: str) -> SigningReport:
     RegisterSettings.objects.filter(agency__in=agencies).update(unsigned_approval=False)
     kinds = [kind for kind, _row in holders.values()]
     return SigningReport(
-        kinds.count("personal"), kinds.count("organisation"), registered, _awaiting(holders)
+        kinds.count("personal"),
+        kinds.count("organisation"),
+        len(organisations),
+        registered,
+        _awaiting(holders),
     )
 
 

@@ -2,7 +2,8 @@
 attachments in a separate file: Decree 30, Appendix I; ``docs/signatures.md``).
 
 The keys are PKCS#12 files named in ``TINHSO_ORGANISATION_KEYS`` (``CODE=/path/file.p12`` per
-agency electronic code, ``*=/path`` for every agency), their password in
+agency electronic code, ``*=/path`` for every agency; ``{code}`` in a path stands for the agency's
+electronic code: ``*=/keys/{code}.p12``, one file per agency in one folder), their password in
 ``TINHSO_ORGANISATION_KEY_PASSWORD``: never in git, never in the database. The signature is
 made by :func:`pades.sign_pdf` (the certificate checked first) with the copy appearance
 (:func:`appearance.copy_stamp`) at the top right of page 1.
@@ -27,10 +28,18 @@ COPY_TOP_MM = 5  # the stamp's 14 mm end above the 20 mm top margin of a Decree 
 
 
 def key_file(agency_code: str) -> Path | None:
-    """The PKCS#12 file of the agency with this electronic code (or the one for every agency)."""
+    """The PKCS#12 file of the agency with this electronic code (or the one for every agency,
+    ``{code}`` in its path replaced by the code); None when none is configured. A code that
+    could name another folder (``/``, ``..``) has none."""
     files = dict(item.split("=", 1) for item in settings.TINHSO_ORGANISATION_KEYS if "=" in item)
     name = files.get(agency_code) or files.get("*")
-    return Path(name) if name else None
+    if not name:
+        return None
+    if "{code}" in name:
+        if not agency_code or "/" in agency_code or ".." in agency_code:
+            return None
+        name = name.replace("{code}", agency_code)
+    return Path(name)
 
 
 def organisation_signer(agency_code: str) -> signers.SimpleSigner:

@@ -83,3 +83,44 @@ def test_demo_officers_sign_and_seal_through_the_demo_agent(documents_world, set
         checks = pades.validate_pdf(doc.pdf.open("rb").read())  # the PKI answers OCSP, CRL
     assert [c.verdict for c in checks] == [pades.Verdict.VALID] * 2, checks
     assert checks[0].signer == "Lê Quang Huy" and checks[1].signer == "Sở Tư pháp"
+
+
+def test_each_demo_agency_signs_its_copies_with_its_own_organisation_key(
+    documents_world, settings, tmp_path
+):
+    """``make run``'s organisation keys: one per demo agency issued by ``load_demo_signing``
+    (subject the agency's name), named by ``TINHSO_ORGANISATION_KEYS``'s ``{code}`` path; a copy
+    made by each of two agencies carries its own name and validates to the demo root."""
+    from tinhso.demo.signing import ORGANISATION_LABEL
+    from tinhso.documents.copies import copy_make
+    from tinhso.documents.models import CopyKind
+    from tinhso.standins import pki
+    from tinhso.testing.factories import make_registered, pdf
+
+    w = documents_world
+    pki_dir, port = tmp_path / "pki", free_port()
+    settings.TINHSO_DEMO_SIGNING = True
+    settings.TINHSO_PKI_DIR = pki_dir
+    settings.TINHSO_PKI_PORT = port
+    settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS = pki_dir / "agent-tokens.json"
+    # the settings' make-run default, under this test's PKI folder
+    settings.TINHSO_ORGANISATION_KEYS = [f"*={pki_dir / pki.OFFICERS_DIR / ORGANISATION_LABEL}.p12"]
+    settings.TINHSO_ORGANISATION_KEY_PASSWORD = pki.PFX_PASSWORD.decode()
+    call_command("load_demo_signing", province="44")
+    settings.TINHSO_SIGNATURE_TRUST_ROOTS = [str(pki_dir / "root.pem")]
+    settings.TINHSO_REVOCATION_ALLOWLIST = [f"http://127.0.0.1:{port}/"]
+    settings.TINHSO_TSA_URL = ""  # B-B: the copy's signature alone
+    # the PKI answers (OCSP, CRL) while the copies are signed (the certificate checked first)
+    with standin_process("pki", "--dir", str(pki_dir), "--port", str(port)):
+        copies = [
+            copy_make(
+                actor=actor,
+                source=make_registered(w, actor=actor, agency=agency, files=[pdf("scan.pdf")]),
+                kind=CopyKind.FULL,
+                recipients_text="Lưu: VT",
+            )
+            for actor, agency in ((w.clerk, w.justice), (w.other_clerk, w.construction))
+        ]
+        checks = [pades.validate_pdf(c.pdf.open("rb").read()) for c in copies]
+    assert [[c.verdict for c in check] for check in checks] == [[pades.Verdict.VALID]] * 2, checks
+    assert [check[0].signer for check in checks] == ["Sở Tư pháp", "Sở Xây dựng"]

@@ -148,3 +148,34 @@ def test_the_page_button_makes_a_copy_listed_on_the_document_page(
     # A refusal is the form's message, in Vietnamese.
     answer = clerk.post(url, {"kind": "TS", "recipients_text": "Sở Xây dựng"})
     assert answer.status_code == 200 and "Nhập phần nội dung" in answer.content.decode()
+
+
+def test_an_agency_without_its_own_key_file_is_refused_in_vietnamese(
+    documents_world, organisation_key, settings, tmp_path
+):
+    """A key per agency through ``{code}`` (``make run``'s way): the agency whose file is
+    missing is refused with the administrator's message, in Vietnamese; nothing is numbered."""
+    from django.utils import translation
+
+    from tinhso.testing.factories import pdf
+
+    w = documents_world
+    settings.TINHSO_ORGANISATION_KEYS = [f"*={tmp_path / '{code}.p12'}"]
+    (tmp_path / f"{w.justice.code}.p12").write_bytes(
+        (organisation_key.dir / "agency.p12").read_bytes()
+    )
+    mine = make_registered(w, files=[pdf("scan.pdf")])
+    theirs = make_registered(w, actor=w.other_clerk, agency=w.construction, files=[pdf("b.pdf")])
+    copy = copy_make(actor=w.clerk, source=mine, kind=CopyKind.FULL, recipients_text="Lưu: VT")
+    assert copy.number == 1
+    with translation.override("vi"), pytest.raises(SigningRefused) as refused:
+        copy_make(actor=w.other_clerk, source=theirs, kind=CopyKind.FULL, recipients_text="VT")
+    assert refused.value.code == "no_organisation_key"
+    assert str(refused.value) == (
+        "Cơ quan chưa được cấu hình khóa ký số tổ chức: hãy liên hệ quản trị viên."
+    )
+    assert DocumentCopy.objects.count() == 1
+    # a code that would name another folder has no key
+    from tinhso.signatures.organisation import key_file
+
+    assert key_file("../x") is None and key_file(w.justice.code).name == f"{w.justice.code}.p12"

@@ -1,5 +1,6 @@
 """``manage.py load_demo_signing --province 44``: the demo's leaders and clerks sign digitally
-(certificates from the stand-in PKI, registered to them, held by the demo signing agent)."""
+(certificates from the stand-in PKI, registered to them, held by the demo signing agent), and
+each demo agency gets its organisation key (its copies and envelopes)."""
 
 from __future__ import annotations
 
@@ -23,8 +24,8 @@ class Command(ProvinceCommand):
         self.stdout.write(
             _(
                 "Demo signing: %(personal)d leaders' and %(organisation)d clerks' certificates "
-                "(%(registered)d newly registered), %(awaiting)d documents awaiting signature "
-                "(%(seconds).1f s)"
+                "(%(registered)d newly registered), %(agencies)d agencies' organisation keys, "
+                "%(awaiting)d documents awaiting signature (%(seconds).1f s)"
             )
             % {**report._asdict(), "seconds": time.monotonic() - started}
         )
