@@ -147,19 +147,40 @@ def console_script() -> list[str]:
     return [found] if found else [sys.executable, "-m", "tinhso.cli"]
 
 
-def scratch_env(var_dir: Path, sqlite_path: Path) -> dict[str, str]:
-    """The environment of a child process on its own SQLite file, whatever ``DATABASE_URL``
-    says, importing this checkout's code (``PYTHONPATH``: an editable install may point to
-    another)."""
+def child_env(**values: str) -> dict[str, str]:
+    """The environment of a child process importing this checkout's code (``PYTHONPATH``: an
+    editable install may point to another), with ``values`` on top; ``DATABASE_URL`` only if
+    given."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        TINHSO_SQLITE_PATH=str(sqlite_path),
-        TINHSO_VAR_DIR=str(var_dir),
         DJANGO_SETTINGS_MODULE="tinhso.settings",
         PYTHONIOENCODING="utf-8",
         PYTHONPATH=os.pathsep.join(filter(None, [str(settings.BASE_DIR), env.get("PYTHONPATH")])),
+        **values,
     )
     return env
+
+
+def scratch_env(var_dir: Path, sqlite_path: Path) -> dict[str, str]:
+    """The environment of a child process on its own SQLite file, whatever ``DATABASE_URL``
+    says."""
+    return child_env(TINHSO_SQLITE_PATH=str(sqlite_path), TINHSO_VAR_DIR=str(var_dir))
+
+
+def migrate_in_a_child(env: dict[str, str]) -> tuple[list[str], subprocess.CompletedProcess]:
+    """``tinhso migrate`` run by the console script in its own process."""
+    command = [*console_script(), "migrate", "--noinput", "-v", "0"]
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        command,
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+    )
+    return command, result
 
 
 @dataclass(frozen=True)
@@ -188,17 +209,7 @@ def build_migrated_sqlite(folder: Path) -> MigratedSqlite:
     with file_lock(folder / f"migrated-{key}.lock"):
         if not record.exists():
             building = folder / f"migrating-{key}.sqlite3"
-            command = [*console_script(), "migrate", "--noinput", "-v", "0"]
-            result = subprocess.run(  # noqa: S603 - fixed arguments
-                command,
-                env=scratch_env(folder / f"var-{key}", building),
-                cwd=settings.BASE_DIR,
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                timeout=300,
-                check=False,
-            )
+            command, result = migrate_in_a_child(scratch_env(folder / f"var-{key}", building))
             if result.returncode == 0:
                 # One self-contained file: the write-ahead log folded in, no -wal to copy.
                 with sqlite3.connect(building) as db:
@@ -313,26 +324,7 @@ def build_pg_template(database: dict) -> str | None:
                     sql.Identifier(building)
                 )
             )
-            command = [*console_script(), "migrate", "--noinput", "-v", "0"]
-            env = {
-                **os.environ,
-                "DATABASE_URL": pg_database_url(building),
-                "DJANGO_SETTINGS_MODULE": "tinhso.settings",
-                "PYTHONIOENCODING": "utf-8",
-                "PYTHONPATH": os.pathsep.join(
-                    filter(None, [str(settings.BASE_DIR), os.environ.get("PYTHONPATH")])
-                ),
-            }
-            result = subprocess.run(  # noqa: S603 - fixed arguments
-                command,
-                env=env,
-                cwd=settings.BASE_DIR,
-                capture_output=True,
-                text=True,
-                encoding="utf-8",
-                timeout=300,
-                check=False,
-            )
+            command, result = migrate_in_a_child(child_env(DATABASE_URL=pg_database_url(building)))
             if result.returncode != 0:
                 cursor.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(building)))
                 warnings.warn(f"{' '.join(command)}: {result.stderr}", stacklevel=1)
