@@ -21,13 +21,23 @@ from tinhso.testing.pki import agent_certificate, agent_sign
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_officers_sign_and_seal_through_the_demo_agent(documents_world, settings, tmp_path):
-    w = documents_world
+@pytest.fixture
+def demo_pki(settings, tmp_path):
+    """The demo's signing settings on this test's PKI folder and a free port for its PKI;
+    trusted roots and revocation answers from that PKI."""
     pki_dir, port = tmp_path / "pki", free_port()
     settings.TINHSO_DEMO_SIGNING = True
     settings.TINHSO_PKI_DIR = pki_dir
     settings.TINHSO_PKI_PORT = port
     settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS = pki_dir / "agent-tokens.json"
+    settings.TINHSO_SIGNATURE_TRUST_ROOTS = [str(pki_dir / "root.pem")]
+    settings.TINHSO_REVOCATION_ALLOWLIST = [f"http://127.0.0.1:{port}/"]
+    return pki_dir, port
+
+
+def test_demo_officers_sign_and_seal_through_the_demo_agent(documents_world, settings, demo_pki):
+    w = documents_world
+    pki_dir, port = demo_pki
     call_command("load_demo_signing", province="44")
     call_command("load_demo_signing", province="44")  # again: nothing new registered
     tokens = json.loads(settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS.read_text())
@@ -46,8 +56,6 @@ def test_demo_officers_sign_and_seal_through_the_demo_agent(documents_world, set
     )
 
     # The PKI started afterwards on its port (run-all's order) answers for the same certificates.
-    settings.TINHSO_SIGNATURE_TRUST_ROOTS = [str(pki_dir / "root.pem")]
-    settings.TINHSO_REVOCATION_ALLOWLIST = [f"http://127.0.0.1:{port}/"]
     settings.TINHSO_TSA_URL = f"http://127.0.0.1:{port}/tinhso-demo/tsa/tsa"
     settings.TINHSO_SIGNING_AGENT_URL = "http://127.0.0.1:8796/{user}"
     agent_args = ("--tokens", str(settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS))
@@ -86,7 +94,7 @@ def test_demo_officers_sign_and_seal_through_the_demo_agent(documents_world, set
 
 
 def test_each_demo_agency_signs_its_copies_with_its_own_organisation_key(
-    documents_world, settings, tmp_path
+    documents_world, settings, demo_pki
 ):
     """``make run``'s organisation keys: one per demo agency issued by ``load_demo_signing``
     (subject the agency's name), named by ``TINHSO_ORGANISATION_KEYS``'s ``{code}`` path; a copy
@@ -98,17 +106,11 @@ def test_each_demo_agency_signs_its_copies_with_its_own_organisation_key(
     from tinhso.testing.factories import make_registered, pdf
 
     w = documents_world
-    pki_dir, port = tmp_path / "pki", free_port()
-    settings.TINHSO_DEMO_SIGNING = True
-    settings.TINHSO_PKI_DIR = pki_dir
-    settings.TINHSO_PKI_PORT = port
-    settings.TINHSO_SIGNING_AGENT_STANDIN_TOKENS = pki_dir / "agent-tokens.json"
+    pki_dir, port = demo_pki
     # the settings' make-run default, under this test's PKI folder
     settings.TINHSO_ORGANISATION_KEYS = [f"*={pki_dir / pki.OFFICERS_DIR / ORGANISATION_LABEL}.p12"]
     settings.TINHSO_ORGANISATION_KEY_PASSWORD = pki.PFX_PASSWORD.decode()
     call_command("load_demo_signing", province="44")
-    settings.TINHSO_SIGNATURE_TRUST_ROOTS = [str(pki_dir / "root.pem")]
-    settings.TINHSO_REVOCATION_ALLOWLIST = [f"http://127.0.0.1:{port}/"]
     settings.TINHSO_TSA_URL = ""  # B-B: the copy's signature alone
     # the PKI answers (OCSP, CRL) while the copies are signed (the certificate checked first)
     with standin_process("pki", "--dir", str(pki_dir), "--port", str(port)):
