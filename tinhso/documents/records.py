@@ -2,9 +2,10 @@
 
 The agency's yearly file list (:func:`file_list_entry_add`, :func:`file_list_approve`), a record
 opened per task (:func:`record_open`, from a file-list entry or on its own), documents attached
-(:func:`record_attach`), the record closed (:func:`record_close`: it must be handed to the
-agency's archive within a year of completion, :data:`ARCHIVE_WITHIN_DAYS`) and handed to the
-archive list (:func:`record_archive`) with its retention period. Each step writes one
+(:func:`record_attach`) or, attached by mistake, removed with a reason (:func:`record_detach`),
+the record closed (:func:`record_close`: it must be handed to the agency's archive within a year
+of completion, :data:`ARCHIVE_WITHIN_DAYS`) and handed to the archive list
+(:func:`record_archive`) with its retention period. Each step writes one
 :class:`~tinhso.documents.models.RecordEvent` in its transaction (the record's history).
 """
 
@@ -40,6 +41,7 @@ from .services import HistoryLifecycle, local_date
 
 ARCHIVE_WITHIN_DAYS = 365
 MAX_RETENTION_YEARS = 100
+MAX_REASON_LENGTH = 500
 
 
 def _require(actor: Any, agency: Agency, roles: frozenset[str], message: str) -> Access:
@@ -131,6 +133,7 @@ class RecordApplied(Applied):
 
 RECORD_TRANSITIONS = transition_table(
     Transition("attach", frozenset({RecordState.OPEN}), None, frozenset({"staff"})),
+    Transition("detach", frozenset({RecordState.OPEN}), None, frozenset({"staff"})),
     Transition("close", frozenset({RecordState.OPEN}), RecordState.CLOSED, frozenset({"staff"})),
     Transition("reopen", frozenset({RecordState.CLOSED}), RecordState.OPEN, frozenset({"staff"})),
     Transition(
@@ -142,6 +145,7 @@ RECORD_TRANSITIONS = transition_table(
 RECORD_LABELS = {
     "open": gettext_lazy("Record opened"),
     "attach": gettext_lazy("Document attached"),
+    "detach": gettext_lazy("Document removed from the record"),
     "close": gettext_lazy("Record closed"),
     "reopen": gettext_lazy("Record reopened"),
     "archive": gettext_lazy("Record archived"),
@@ -167,6 +171,10 @@ class RecordLifecycle(HistoryLifecycle[WorkRecord, RecordApplied]):
             Access.of(actor), obj.agency_id, STAFF_ROLES
         ):
             raise self.not_found()
+
+    def audit_after(self, step: Step, applied: RecordApplied, event: Any) -> dict[str, Any]:
+        # What the step was about (the document attached or removed, the reason) beside the state.
+        return {**super().audit_after(step, applied, event), **applied.data}
 
     def refuse(self, obj: WorkRecord, transition: Transition) -> InvalidTransition:
         return InvalidTransition(
@@ -266,6 +274,38 @@ def record_attach(
     # The event's note names the document (its number and symbol, or a draft's summary).
     note = document.number_symbol or document.summary
     return RECORDS.perform(actor=actor, obj=record, action="attach", apply=apply, note=note).obj
+
+
+def record_detach(
+    *, actor: Any, record: WorkRecord | int, item: RecordItem | int, reason: str
+) -> WorkRecord:
+    """Rút văn bản khỏi hồ sơ: remove a document attached by mistake to an open record, with a
+    reason. Those who may attach may remove (the same guard); the event's note names the
+    document as the attachment's did, then the reason."""
+    reason = " ".join(str(reason or "").split())
+    if not 5 <= len(reason) <= MAX_REASON_LENGTH:
+        message = _("Write why the document is removed (5 to 500 characters).")
+        raise DomainError("invalid_record", message, errors={"reason": message})
+    item_pk = item.pk if isinstance(item, RecordItem) else item
+
+    def apply(rec: WorkRecord, step: Step) -> RecordApplied:
+        found = (
+            RecordItem.objects.select_for_update(of=("self",))
+            .select_related("incoming", "outgoing")
+            .filter(record=rec, pk=item_pk)
+            .first()
+            if isinstance(item_pk, int)
+            else None
+        )
+        document = found and (found.incoming or found.outgoing)
+        if document is None or not sees_document(Access.of(step.actor), document):
+            raise DomainError("invalid_record", _("The document is not in this record."))
+        kind = "incoming" if found.incoming_id else "outgoing"
+        found.delete()
+        step.note = f"{document.number_symbol or document.summary} – {reason}"
+        return RecordApplied(data={kind: document.pk, "reason": reason})
+
+    return RECORDS.perform(actor=actor, obj=record, action="detach", apply=apply, note=reason).obj
 
 
 def record_close(*, actor: Any, record: WorkRecord | int) -> WorkRecord:

@@ -34,4 +34,7 @@ urlpatterns = [
     path("can-bo/van-ban/so/<slug:kind>/<slug:fmt>/", views.register_file, name="register_file"),
     path("can-bo/van-ban/ho-so/", views.record_list, name="records"),
     path("can-bo/van-ban/ho-so/<int:pk>/", views.record_detail, name="record"),
+    path(
+        "can-bo/van-ban/ho-so/<int:pk>/rut/<int:item>/", views.record_detach, name="record_detach"
+    ),
 ]

@@ -23,7 +23,7 @@ from tinhso.signatures.views import agent_begin, agent_finish
 
 from . import records as record_services
 from . import registers, selectors, services
-from .access import CLERK_ROLES, holds
+from .access import CLERK_ROLES, STAFF_ROLES, holds, sees_document
 from .exchange import envelope_problems
 from .forms import (
     AssignForm,
@@ -57,6 +57,7 @@ DONE = {
     "drafted": gettext_lazy("The draft was saved."),
     "saved": gettext_lazy("Done."),
     "opened": gettext_lazy("The work record was opened."),
+    "detached": gettext_lazy("The document was removed from the record."),
     "copied": gettext_lazy("The copy was made and signed with the organisation's signature."),
 }
 
@@ -777,7 +778,18 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if done is not None:
             return done
         record = selectors.record_get(user=access, pk=pk)
-    items = record.items.select_related("incoming", "outgoing")
+    return _record_page(request, access, record, attach_form=attach_form, error=error)
+
+
+def _record_page(request: HttpRequest, access, record, *, attach_form, error: str) -> HttpResponse:
+    """The record's page: its documents (each with a remove button for whoever may remove it),
+    the actions its state offers and its history."""
+    roles = {"staff"} if holds(access, record.agency_id, STAFF_ROLES) else set()
+    offered = _offered(record_services.RECORD_TRANSITIONS, record, roles)
+    items = [
+        (item, "detach" in offered and sees_document(access, item.incoming or item.outgoing))
+        for item in record.items.select_related("incoming", "outgoing")
+    ]
     return render(
         request,
         "documents/record_detail.html",
@@ -792,6 +804,27 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "archive_overdue": record.archive_due and record.archive_due < timezone.localdate(),
         },
     )
+
+
+@login_required
+@require_POST
+def record_detach(request: HttpRequest, pk: int, item: int) -> HttpResponse:
+    """Remove a document attached by mistake (the POSTed ``reason``); a refusal is shown in the
+    record's page."""
+    access = _officer(request)
+    record = _found(selectors.record_get, user=access, pk=pk)
+
+    def run() -> HttpResponse:
+        record_services.record_detach(
+            actor=request.user, record=record, item=item, reason=request.POST.get("reason", "")
+        )
+        return _done_redirect("record", pk, done="detached")
+
+    done, error = _run(run)
+    if done is not None:
+        return done
+    record = selectors.record_get(user=access, pk=pk)
+    return _record_page(request, access, record, attach_form=AttachForm(), error=error)
 
 
 # --- copies (sao y, sao lục, trích sao) --------------------------------------------------------

@@ -790,6 +790,30 @@ MATRIX: dict[str, Route] = {
     ),
     "can-bo/van-ban/ho-so/": Route((get(OFFICER_PAGE),)),
     "can-bo/van-ban/ho-so/<int:pk>/": Route((get(agency_object(OK), kwargs={"pk": "{record}"}),)),
+    "can-bo/van-ban/ho-so/<int:pk>/rut/<int:item>/": Route(
+        (
+            get(POST_ONLY_SIGNED_IN, kwargs={"pk": "{record}", "item": "{record_item}"}),
+            post(
+                expect(
+                    redirect("/can-bo/van-ban/ho-so/{record}/?done=detached", changes=True),
+                    anonymous=LOGIN,
+                    **each(CITIZENS, NOT_FOUND),
+                    other_agency=NOT_FOUND,
+                ),
+                "remove a document from an open record (whoever may attach)",
+                kwargs={"pk": "{record}", "item": "{record_item}"},
+                data={"reason": "Đưa nhầm vào hồ sơ"},
+            ),
+            post(
+                expect(
+                    REFUSED, anonymous=LOGIN, **each(CITIZENS, NOT_FOUND), other_agency=NOT_FOUND
+                ),
+                "without a reason: refused in the page",
+                kwargs={"pk": "{record}", "item": "{record_item}"},
+                data={"reason": ""},
+            ),
+        )
+    ),
     "can-bo/hoi-dap/<int:pk>/": Route(
         (
             get(agency_object(OK), "a question for Đồng Hới", kwargs={"pk": "{question_new}"}),

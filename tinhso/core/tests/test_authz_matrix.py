@@ -360,7 +360,8 @@ def build_world(media: Path) -> World:
     answered.refresh_from_db()
     assert answered.is_public and answered.state == ReportState.ANSWERED
 
-    # Documents of Đồng Hới's committee: an incoming letter with its scan, a draft, a work record.
+    # Documents of Đồng Hới's committee: an incoming letter with its scan, a draft, a work record
+    # holding the letter.
     from tinhso.documents import records as work_records
     from tinhso.documents import services as documents
 
@@ -389,6 +390,7 @@ def build_world(media: Path) -> World:
     work_record = work_records.record_open(
         actor=specialist, agency=committee, code="01.01", title="Hồ sơ đăng ký khai sinh"
     )
+    work_records.record_attach(actor=specialist, record=work_record, incoming=incoming)
 
     tokens, sessions = {}, {}
     for role, user in people.items():
@@ -431,6 +433,7 @@ def build_world(media: Path) -> World:
         "doc_out": str(outgoing.pk),
         "leader_id": str(people["leader"].pk),
         "record": str(work_record.pk),
+        "record_item": str(work_record.items.get().pk),
         "month_start": today.replace(day=1).isoformat(),
         "today": today.isoformat(),
     }

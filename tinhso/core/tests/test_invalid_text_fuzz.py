@@ -254,11 +254,12 @@ KEEP = {"hidden", "checkbox", "radio", "submit", "button"}
 
 
 def documents_of(world) -> tuple[Any, Any, Any]:
-    """An incoming document, an outgoing draft and a work record of the world's committee."""
+    """An incoming document, an outgoing draft and a work record of the world's committee (the
+    incoming document attached: its page has the remove form)."""
     from django.utils import timezone
 
     from tinhso.documents import services as documents
-    from tinhso.documents.records import record_open
+    from tinhso.documents.records import record_attach, record_open
 
     incoming = documents.incoming_register(
         actor=world.desk, agency=world.committee, sender_name="Sở Tư pháp",
@@ -274,6 +275,7 @@ def documents_of(world) -> tuple[Any, Any, Any]:
     record = record_open(
         actor=world.specialist, agency=world.committee, code="01.01", title="Hồ sơ hộ tịch"
     )
+    record_attach(actor=world.desk, record=record, incoming=incoming)
     return incoming, outgoing, record
 
 
@@ -327,7 +329,11 @@ def test_every_page_form_and_open311_refuse_nul_and_never_fail(world):
     forms = page_forms(world)
     actions = {action for _, action, form in forms if form["method"] == "post"}
     code = world.dossier.code
-    for expected in (f"/ho-so-cua-toi/{code}/rut-ho-so/", "/dang-nhap/", "/phan-anh/gui/"):
+    from tinhso.documents.models import RecordItem
+
+    item = RecordItem.objects.get()  # the remove form of the record's page
+    detach = f"/can-bo/van-ban/ho-so/{item.record_id}/rut/{item.pk}/"
+    for expected in (f"/ho-so-cua-toi/{code}/rut-ho-so/", "/dang-nhap/", "/phan-anh/gui/", detach):
         assert expected in actions, sorted(actions)
     key = feedback_services.open311_client_create(actor=None, name="Ứng dụng thử")[1]
     open311 = {"action": "/open311/v2/requests.json", "method": "post", "enctype": "", "fields": [
