@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from typing import NamedTuple
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from tinhso.core.lifecycle import display_name
 from tinhso.core.models import Agency, AgencyLevel, Role
 from tinhso.core.numbering import take_series_number
 from tinhso.documents import services
@@ -27,10 +29,13 @@ from tinhso.documents.models import (
     AssignmentRole,
     Channel,
     IncomingDocument,
+    IncomingEvent,
     IncomingState,
     OutgoingDocument,
+    OutgoingEvent,
     OutgoingState,
     Recipient,
+    RecordEvent,
     RecordItem,
     RecordState,
     StatusCode,
@@ -63,6 +68,8 @@ MINISTRIES = (
     ("Văn phòng Chính phủ", "G01"),
     ("Bộ Khoa học và Công nghệ", "G17"),
 )
+SEED = 21
+ASSIGNED_AFTER = dt.timedelta(hours=3)  # a leader assigns an incoming document that long after
 LEADER_NAMES = ("Nguyễn Văn An", "Trần Thị Bình", "Lê Hoàng Cường", "Phạm Thu Dung", "Võ Minh Đức")
 
 
@@ -102,7 +109,7 @@ def load_demo_documents(
         return DocumentsReport(0, 0, 0)
     if OutgoingDocument.objects.filter(agency__in=agencies).exists():
         return DocumentsReport(0, 0, 0)
-    rng = random.Random(21)  # noqa: S311 (demo data)
+    rng = random.Random(SEED)  # noqa: S311 (demo data)
     today = today or timezone.now()
     admin = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
     if admin is None:
@@ -257,8 +264,9 @@ def load_demo_documents(
         IncomingDocument.objects.bulk_create(incoming, batch_size=500)
         _assignments(rng, incoming, people)
         _statuses(recipients)
-        records = _records(rng, agencies, people, admin, outgoing, incoming, today)
-    return DocumentsReport(len(outgoing), len(incoming), records)
+        records, items = _records(rng, agencies, people, admin, outgoing, incoming, today)
+        _History(people, admin).write(outgoing, recipients, incoming, records, items)
+    return DocumentsReport(len(outgoing), len(incoming), len(records))
 
 
 def _subject(rng: random.Random, local: dt.datetime) -> str:
@@ -277,13 +285,14 @@ def _assignments(rng, incoming, people) -> None:
         lead = (staff.get(Role.SPECIALIST) or staff.get(Role.DESK_OFFICER) or [None])[0]
         if lead is None:
             continue
+        doc.demo_lead = lead  # the history's assignment and completion (_History.incoming)
         rows.append(
             Assignment(
                 document=doc,
                 user_id=lead,
                 role=AssignmentRole.LEAD,
                 deadline=doc.deadline,
-                assigned_at=doc.received_at + dt.timedelta(hours=3),
+                assigned_at=doc.received_at + ASSIGNED_AFTER,
                 done_at=doc.done_at,
             )
         )
@@ -310,8 +319,10 @@ def _statuses(recipients) -> None:
     Recipient.objects.bulk_update(recipients, ["status", "status_at"], batch_size=500)
 
 
-def _records(rng, agencies, people, admin, outgoing, incoming, today) -> int:
-    """Work records of this year: a few per agency, most processed online, some closed."""
+def _records(rng, agencies, people, admin, outgoing, incoming, today) -> tuple[list, list]:
+    """Work records of this year: a few per agency, most processed online, some closed. Each
+    holds up to three documents of its agency that existed before it closed, attached while it
+    was open."""
     year = timezone.localtime(today).year
     rows, items = [], []
     by_agency: dict[int, list] = {}
@@ -340,9 +351,157 @@ def _records(rng, agencies, people, admin, outgoing, incoming, today) -> int:
             )
     WorkRecord.objects.bulk_create(rows, batch_size=500)
     for record in rows:
-        pool = [d for d in by_agency.get(record.agency_id, []) if d.pk]
+        end = record.closed_at or today
+        pool = [
+            d
+            for d in by_agency.get(record.agency_id, [])
+            if d.pk and _moment(d) <= end - dt.timedelta(hours=2)
+        ]
         for doc in rng.sample(pool, min(len(pool), 3)):
             kind = "incoming" if isinstance(doc, IncomingDocument) else "outgoing"
-            items.append(RecordItem(record=record, **{kind: doc}))
+            start = max(record.opened_at, _moment(doc))
+            added_at = start + min(dt.timedelta(hours=rng.uniform(0.2, 48)), (end - start) / 2)
+            items.append(RecordItem(record=record, added_at=added_at, **{kind: doc}))
     RecordItem.objects.bulk_create(items, batch_size=500)
-    return len(rows)
+    return rows, items
+
+
+def _moment(doc: IncomingDocument | OutgoingDocument) -> dt.datetime:
+    """When a demo document came into being at its agency: issued, or received."""
+    return doc.received_at if isinstance(doc, IncomingDocument) else doc.issued_at
+
+
+class _History:
+    """The history rows each demo document and work record's state implies, with the fields the
+    lifecycle writes for each step (:meth:`HistoryLifecycle.record
+    <tinhso.documents.services.HistoryLifecycle.record>` and the registration, draft and opening
+    rows the services write themselves): numbered 1..n per parent, in time order, by the agency's
+    demo officers. Its own random stream (from the loader's seed), so the documents are the same
+    with or without it."""
+
+    def __init__(self, people: dict[int, dict[str, list]], admin) -> None:
+        self.people = people
+        self.admin = admin
+        self.rng = random.Random(f"{SEED}-history")  # noqa: S311 (demo data)
+        ids = {admin.pk} | {pk for roles in people.values() for pks in roles.values() for pk in pks}
+        self.names = {
+            user.pk: display_name(user) for user in get_user_model().objects.filter(pk__in=ids)
+        }
+
+    def _pick(self, agency_id: int, *roles: str) -> int:
+        staff = self.people.get(agency_id, {})
+        for role in roles:
+            if staff.get(role):
+                return staff[role][0]
+        return self.admin.pk
+
+    def _clerk(self, agency_id: int) -> int:
+        return self._pick(agency_id, Role.DESK_OFFICER, Role.SPECIALIST, Role.AGENCY_ADMIN)
+
+    def _leader(self, agency_id: int) -> int:
+        return self._pick(agency_id, Role.LEADER)
+
+    def _rows(self, model, parent: str, obj, steps: list[tuple]) -> list:
+        """Event rows of ``obj`` from (at, action, actor pk, note, data[, actor name]) steps; an
+        actor None is no account (an agency's delivery), named by the step's actor name."""
+        steps.sort(key=lambda step: step[0])  # stable: steps at the same instant keep their order
+        rows = []
+        for seq, (at, action, actor, note, data, *named) in enumerate(steps, start=1):
+            name = self.names.get(actor, "") if actor is not None else (named or [""])[0]
+            rows.append(
+                model(
+                    **{parent: obj},
+                    seq=seq,
+                    action=action,
+                    actor_id=actor,
+                    actor_name=name,
+                    at=at,
+                    note=note,
+                    data=data,
+                )
+            )
+        return rows
+
+    def outgoing(self, doc: OutgoingDocument, delivered: int) -> list[OutgoingEvent]:
+        rng, clerk = self.rng, self._clerk(doc.agency_id)
+        submitted = doc.created_at + (doc.approved_at - doc.created_at) * rng.uniform(0.3, 0.9)
+        steps = [
+            (doc.created_at, "draft", doc.drafted_by_id, "", {}),
+            (submitted, "submit", doc.drafted_by_id, "", {}),
+        ]
+        numbered = {"number_symbol": doc.number_symbol, "series": doc.series}
+        if doc.signed_at:
+            session = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+            midnight = timezone.localtime(doc.issued_at).replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            number_at = max(doc.issued_at - dt.timedelta(minutes=rng.randint(5, 60)), midnight)
+            steps += [
+                (doc.signed_at, "sign", doc.signer_id, "", {"signed": True, "session": session}),
+                (max(number_at, doc.signed_at), "number", clerk, "", numbered),
+                (doc.sealed_at, "dispatch", clerk, "", {"sealed": True, "delivered": delivered}),
+            ]
+        else:
+            steps += [
+                (doc.approved_at, "approve", doc.signer_id, "", {}),
+                (doc.issued_at, "issue", clerk, "", {**numbered, "delivered": delivered}),
+            ]
+        return self._rows(OutgoingEvent, "document", doc, steps)
+
+    def incoming(self, doc: IncomingDocument) -> list[IncomingEvent]:
+        arrival = {"arrival_number": doc.arrival_number}
+        if doc.recipient_id is not None:  # delivered on the platform at the sender's issue
+            data = {**arrival, "from": doc.number_symbol}
+            steps = [(doc.received_at, "register", None, "", data, doc.sender_name[:200])]
+            if doc.acknowledged_at is not None:
+                clerk = self._clerk(doc.agency_id)
+                steps.append((doc.acknowledged_at, "acknowledge", clerk, "", {}))
+        else:
+            data = {**arrival, "acknowledged": doc.acknowledged_at is not None}
+            steps = [(doc.received_at, "register", self._clerk(doc.agency_id), "", data)]
+        if doc.state in (IncomingState.ASSIGNED, IncomingState.DONE):
+            # The lead officer of the assignment (_assignments); in an agency without one the
+            # loader's stand-in, the administrator, as everywhere else.
+            lead = getattr(doc, "demo_lead", self.admin.pk)
+            leader = self._leader(doc.agency_id)
+            assigned = {
+                "assignees": [{"user": self.names.get(lead, ""), "role": AssignmentRole.LEAD}],
+                "deadline": doc.deadline.isoformat() if doc.deadline else None,
+            }
+            steps.append((doc.received_at + ASSIGNED_AFTER, "assign", leader, "", assigned))
+            if doc.done_at is not None:
+                steps.append((doc.done_at, "finish", lead, "", {}))
+        return self._rows(IncomingEvent, "document", doc, steps)
+
+    def record(self, record: WorkRecord, items: list[RecordItem]) -> list[RecordEvent]:
+        opener = record.opened_by_id
+        steps = [(record.opened_at, "open", opener, "", {"code": record.code, "entry": None})]
+        for item in items:
+            doc, kind = (
+                (item.incoming, "incoming") if item.incoming_id else (item.outgoing, "outgoing")
+            )
+            note = doc.number_symbol or doc.summary
+            steps.append((item.added_at, "attach", opener, note, {kind: doc.pk}))
+        if record.closed_at is not None:
+            steps.append((record.closed_at, "close", opener, "", {}))
+        return self._rows(RecordEvent, "record", record, steps)
+
+    def write(self, outgoing, recipients, incoming, records, items) -> None:
+        delivered: dict[int, int] = {}
+        for recipient in recipients:
+            if recipient.agency_id is not None:
+                delivered[recipient.document_id] = delivered.get(recipient.document_id, 0) + 1
+        OutgoingEvent.objects.bulk_create(
+            [e for doc in outgoing for e in self.outgoing(doc, delivered.get(doc.pk, 0))],
+            batch_size=1000,
+        )
+        IncomingEvent.objects.bulk_create(
+            [e for doc in incoming for e in self.incoming(doc)], batch_size=1000
+        )
+        by_record: dict[int, list[RecordItem]] = {}
+        for item in items:
+            by_record.setdefault(item.record_id, []).append(item)
+        RecordEvent.objects.bulk_create(
+            [e for r in records for e in self.record(r, by_record.get(r.pk, []))],
+            batch_size=1000,
+        )

@@ -1,4 +1,5 @@
-"""The demo's year of documents: numbered by the domain's rules, consecutive, fast, idempotent."""
+"""The demo's year of documents: numbered by the domain's rules, consecutive, fast, idempotent,
+each with the history its state implies."""
 
 from __future__ import annotations
 
@@ -9,8 +10,21 @@ import pytest
 
 from tinhso.demo.documents import load_demo_documents
 from tinhso.demo.province import load_demo
-from tinhso.documents.models import IncomingDocument, OutgoingDocument, Recipient, WorkRecord
+from tinhso.documents.models import (
+    Assignment,
+    IncomingDocument,
+    IncomingEvent,
+    IncomingState,
+    OutgoingDocument,
+    OutgoingEvent,
+    Recipient,
+    RecordEvent,
+    WorkRecord,
+)
+from tinhso.documents.records import RECORDS
 from tinhso.documents.selectors import records_online_share
+from tinhso.documents.services import INCOMING, OUTGOING
+from tinhso.testing.factories import client_for
 
 pytestmark = [pytest.mark.django_db, pytest.mark.pg]
 
@@ -37,6 +51,7 @@ def test_a_year_of_documents_numbered_without_gaps_and_loaded_once():
     copies = IncomingDocument.objects.filter(recipient__isnull=False)
     assert copies.count() == Recipient.objects.filter(agency__isnull=False).count() > 0
     assert WorkRecord.objects.exists()
+    _every_document_and_record_has_its_history()
     from django.contrib.auth import get_user_model
 
     admin = get_user_model().objects.get(username="admin")
@@ -64,3 +79,38 @@ def test_a_year_of_documents_numbered_without_gaps_and_loaded_once():
     assert 0.8 * totals["issued"] < totals["signed"] < totals["issued"]
     assert 0 < totals["electronic"] <= totals["received"] == IncomingDocument.objects.count()
     assert load_demo_documents("44", count=800) == (0, 0, 0)  # idempotent
+
+
+def _every_document_and_record_has_its_history():
+    from django.utils import translation
+
+    histories = (
+        (IncomingDocument, IncomingEvent, "document_id", INCOMING),
+        (OutgoingDocument, OutgoingEvent, "document_id", OUTGOING),
+        (WorkRecord, RecordEvent, "record_id", RECORDS),
+    )
+    for model, event_model, parent, lifecycle in histories:
+        events: dict[int, list[tuple]] = defaultdict(list)
+        for row in event_model.objects.order_by(parent, "seq").values_list(
+            parent, "seq", "at", "action", "actor_name"
+        ):
+            events[row[0]].append(row[1:])
+        assert set(events) == set(model.objects.values_list("pk", flat=True)), model.__name__
+        for steps in events.values():
+            assert [seq for seq, *_rest in steps] == list(range(1, len(steps) + 1))
+            times = [at for _seq, at, *_rest in steps]
+            assert times == sorted(times)
+            assert all(name for *_rest, name in steps)  # an officer, or the sending agency
+        for action in {step[2] for steps in events.values() for step in steps}:
+            with translation.override("en"):
+                english = lifecycle.label(action)
+            assert lifecycle.label(action) not in ("", action, english), action
+    # An incoming document's page shows its agency's officer the labelled history.
+    done = Assignment.objects.filter(document__state=IncomingState.DONE).select_related("user")
+    assignment = done.order_by("pk").first()
+    page = client_for(assignment.user).get(f"/can-bo/van-ban/den/{assignment.document_id}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'data-testid="history"' in text
+    for label in ("Đã vào sổ văn bản đến", "Đã giao xử lý", "Đã hoàn thành xử lý"):
+        assert label in text
